@@ -1,0 +1,49 @@
+# The two commands of the quick start:
+#   make run   installs what is missing, builds, and serves the portal on 127.0.0.1:3000
+#              (SQLite under data/, dev mailer, demo data on first start)
+#   make test  installs what is missing and runs every test (Rust on SQLite and PostgreSQL,
+#              then the browser tests), ending with one summary line
+# Everything else here is a step of those two.
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+
+.PHONY: run test tools site server server-dev fmt lint bench-demo clean-data
+
+run: tools site server
+	./target/release/portal serve
+
+test:
+	scripts/test.sh
+
+tools:
+	scripts/install-tools.sh build
+
+# The browser bundle: frontend/ -> target/site/pkg (size-optimised wasm-release profile),
+# plus the static files of public/ at the site root.
+site:
+	trunk build --release
+	cp -r public/. target/site/
+
+server:
+	cargo build --release -p server
+
+server-dev:
+	cargo build -p server
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p server -p app --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Times the demo generator at benchmark size on SQLite and PostgreSQL (docs/benchmarks.md).
+bench-demo: tools server
+	scripts/bench-demo.sh
+
+# Forget the embedded database (the next `make run` regenerates the demo data).
+clean-data:
+	rm -rf data/

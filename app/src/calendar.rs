@@ -1,0 +1,99 @@
+//! Months and years in the company's local calendar. Instants are stored in UTC; "March"
+//! means from local midnight on 1 March to local midnight on 1 April in the company's time
+//! zone, which across a daylight-saving change is not a whole number of 24-hour days.
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+/// Parses an IANA zone name such as `Europe/Stockholm`.
+pub fn zone(name: &str) -> Option<Tz> {
+    name.parse().ok()
+}
+
+/// UTC seconds of local midnight at the start of `date` in `tz`. If midnight does not exist
+/// that day (a DST gap at 00:00, as in some zones), the first instant after the gap.
+pub fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
+    let mut t = date.and_hms_opt(0, 0, 0).expect("midnight is a valid time");
+    for _ in 0..4 {
+        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+            return dt.timestamp();
+        }
+        t += chrono::Duration::minutes(30);
+    }
+    tz.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("valid"))
+        .timestamp()
+}
+
+/// `[start, end)` of a calendar month as UTC seconds; `None` for a month outside 1–12.
+pub fn month_bounds(tz: Tz, year: i32, month: u32) -> Option<(i64, i64)> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    Some((local_midnight(tz, first), local_midnight(tz, next)))
+}
+
+/// The last day of a month.
+pub fn last_day(year: i32, month: u32) -> Option<NaiveDate> {
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    next.pred_opt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .timestamp()
+    }
+
+    #[test]
+    fn march_in_stockholm_starts_at_local_midnight_and_spans_the_spring_change() {
+        let tz = zone("Europe/Stockholm").unwrap();
+        let (start, end) = month_bounds(tz, 2026, 3).unwrap();
+        assert_eq!(start, utc(2026, 2, 28, 23, 0)); // 00:00 CET
+        assert_eq!(end, utc(2026, 3, 31, 22, 0)); // 00:00 CEST on 1 April
+        assert_eq!(
+            end - start,
+            31 * 86_400 - 3_600,
+            "March 2026 is one hour short"
+        );
+    }
+
+    #[test]
+    fn a_session_at_0030_on_1_march_local_belongs_to_march() {
+        let tz = zone("Europe/Stockholm").unwrap();
+        let at = utc(2026, 2, 28, 23, 30); // 00:30 local on 1 March
+        let (feb_start, feb_end) = month_bounds(tz, 2026, 2).unwrap();
+        let (mar_start, mar_end) = month_bounds(tz, 2026, 3).unwrap();
+        assert!(!(feb_start..feb_end).contains(&at));
+        assert!((mar_start..mar_end).contains(&at));
+    }
+
+    #[test]
+    fn october_spans_the_autumn_change_with_an_extra_hour() {
+        let tz = zone("Europe/Stockholm").unwrap();
+        let (start, end) = month_bounds(tz, 2026, 10).unwrap();
+        assert_eq!(start, utc(2026, 9, 30, 22, 0));
+        assert_eq!(end, utc(2026, 10, 31, 23, 0));
+        assert_eq!(end - start, 31 * 86_400 + 3_600);
+    }
+
+    #[test]
+    fn december_rolls_into_the_next_year_and_bad_months_are_refused() {
+        let tz = zone("Europe/Stockholm").unwrap();
+        let (_, end) = month_bounds(tz, 2025, 12).unwrap();
+        assert_eq!(end, utc(2025, 12, 31, 23, 0));
+        assert!(month_bounds(tz, 2025, 13).is_none());
+        assert_eq!(last_day(2028, 2), NaiveDate::from_ymd_opt(2028, 2, 29));
+    }
+}

@@ -1,0 +1,104 @@
+//! Companies (business accounts), the people in them and their roles, and cost centers.
+//! The members pages and the invitation flow arrive with their issues; this folder holds the
+//! types every other domain refers to.
+
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+/// A person's role in one company (see the role table in `shared/security.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    Owner,
+    Admin,
+    Finance,
+    Member,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Finance, Role::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Finance => "finance",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// An email address, normalised (trimmed, lower-cased) the same way for every lookup, limit
+/// and MAC. Construction validates the shape; it cannot prove the mailbox exists.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let e = raw.trim().to_lowercase();
+        let (local, domain) = e.split_once('@')?;
+        let ok = !local.is_empty()
+            && e.len() <= 254
+            && local.len() <= 64
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !e.contains(|c: char| {
+                c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+            })
+            && !domain.contains('@');
+        ok.then_some(Email(e))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse("  Anna.Berg@Example.SE ").unwrap().as_str(),
+            "anna.berg@example.se"
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.se",
+            "anna@example",
+            "a b@example.se",
+            "anna@ex..se",
+            "a@b@c.se",
+        ] {
+            assert!(Email::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_stored_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! DOM ids and test hooks that the browser tests rely on. `end2end/ids.js` mirrors this file
+//! and a unit test below keeps the two in step: rename an id here and the test tells you to
+//! rename it there.
+
+pub const MAIN: &str = "main";
+pub const LANG_SWITCH: &str = "lang-switch";
+pub const FACILITY_FORM: &str = "facility-form";
+pub const FACILITY_SEARCH: &str = "facility-search";
+pub const FACILITY_CITY: &str = "facility-city";
+pub const FACILITY_KIND: &str = "facility-kind";
+pub const FACILITY_SUBMIT: &str = "facility-submit";
+pub const FACILITY_LIST: &str = "facility-list";
+pub const FACILITY_COUNT: &str = "facility-count";
+/// Set on `<body>` once the WASM has hydrated the page; tests wait for it.
+pub const HYDRATED_ATTR: &str = "data-hydrated";
+
+/// Every id above, by its constant's name, for the mirror test.
+pub const ALL: &[(&str, &str)] = &[
+    ("MAIN", MAIN),
+    ("LANG_SWITCH", LANG_SWITCH),
+    ("FACILITY_FORM", FACILITY_FORM),
+    ("FACILITY_SEARCH", FACILITY_SEARCH),
+    ("FACILITY_CITY", FACILITY_CITY),
+    ("FACILITY_KIND", FACILITY_KIND),
+    ("FACILITY_SUBMIT", FACILITY_SUBMIT),
+    ("FACILITY_LIST", FACILITY_LIST),
+    ("FACILITY_COUNT", FACILITY_COUNT),
+    ("HYDRATED_ATTR", HYDRATED_ATTR),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn end2end_ids_mirror_the_app_ids() {
+        let js = include_str!("../../end2end/ids.js");
+        for (name, value) in super::ALL {
+            let line = format!("{name}: '{value}',");
+            assert!(
+                js.contains(&line),
+                "end2end/ids.js must contain `{line}` (it mirrors app/src/ids.rs)"
+            );
+        }
+        let entries = js.lines().filter(|l| l.trim_end().ends_with("',")).count();
+        assert_eq!(
+            entries,
+            super::ALL.len(),
+            "end2end/ids.js has ids app/src/ids.rs lacks"
+        );
+    }
+}

@@ -1,0 +1,28 @@
+//! The business-account portal's Leptos app: the HTML shell, the routes, and one folder per
+//! domain (`facilities/`, …) holding its types, server functions, pages and, behind the
+//! `ssr` feature, its store code. The server crate renders it; the frontend crate hydrates it.
+
+#![recursion_limit = "256"]
+
+pub mod audit;
+pub mod companies;
+pub mod error;
+pub mod facilities;
+pub mod history;
+pub mod i18n;
+pub mod ids;
+pub mod invoices;
+mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod calendar;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+#[cfg(feature = "ssr")]
+pub use shell::shell;
+pub use shell::App;

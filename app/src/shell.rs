@@ -1,0 +1,188 @@
+//! The HTML document, the app shell (header, language switch) and the routes.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, Stylesheet, Title};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes, A},
+    hooks::use_location,
+    path, SsrMode,
+};
+
+use crate::{
+    facilities::FacilitiesPage,
+    i18n::{use_lang, use_texts, Lang},
+    ids,
+};
+
+/// Rendered by the server only: the `<html>` around the app. The language and embed mode
+/// are decided here from the request, so the first paint is already right.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = request_lang();
+    provide_context(lang);
+    if let Some(nonce) = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::state::CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+    // Inside an iframe the browser says so (`Sec-Fetch-Dest: iframe`): drop our own chrome.
+    let embedded = request_header("sec-fetch-dest").as_deref() == Some("iframe");
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code() data-embed=embedded.then_some("true")>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <leptos_meta::MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn request_header(name: &str) -> Option<String> {
+    use_context::<axum::http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+}
+
+/// The language cookie if set, else Swedish.
+#[cfg(feature = "ssr")]
+fn request_lang() -> Lang {
+    request_header("cookie")
+        .and_then(|cookies| {
+            cookies.split(';').find_map(|c| {
+                let (k, v) = c.trim().split_once('=')?;
+                (k == crate::i18n::LANG_COOKIE)
+                    .then(|| Lang::from_code(v))
+                    .flatten()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// The browser takes the language the server rendered into `<html lang>`, so hydration
+/// sees the same texts.
+#[cfg(not(feature = "ssr"))]
+fn page_lang() -> Lang {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .document_element()
+            .and_then(|el| el.get_attribute("lang"))
+            .and_then(|code| Lang::from_code(&code))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Lang::default()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    #[cfg(not(feature = "ssr"))]
+    provide_context(page_lang());
+    let t = use_texts();
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute(ids::HYDRATED_ATTR, "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/main.css" />
+        <Link rel="icon" href="/favicon.ico" />
+        <Meta name="theme-color" content="#00365c" />
+        <Title formatter=move |page: String| {
+            if page.is_empty() { format!("{} · {}", t.brand, t.portal_name) } else { format!("{page} · {}", t.brand) }
+        } />
+        <Router>
+            <a class="skip-link" href=format!("#{}", ids::MAIN)>{t.skip_to_content}</a>
+            <Header />
+            <main id=ids::MAIN tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/facilities" /> } />
+                    <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.texts();
+    let location = use_location();
+    // Where the language switch comes back to: this page with its filters.
+    let here = move || {
+        let search = location.search.get();
+        let search = search.trim_start_matches('?');
+        let sep = if search.is_empty() { "" } else { "?" };
+        format!("{}{sep}{search}", location.pathname.get())
+    };
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"P"</span>
+                <span class="brand-name">{t.brand}</span>
+                <span class="brand-sub">{t.portal_name}</span>
+            </a>
+            <nav class="main-nav" aria-label=t.portal_name>
+                <A href="/facilities">{t.nav_facilities}</A>
+            </nav>
+            <nav id=ids::LANG_SWITCH class="lang-switch" aria-label=t.language>
+                {Lang::ALL
+                    .into_iter()
+                    .map(|l| {
+                        let href = move || format!("/lang/{}?next={}", l.code(), urlencode(&here()));
+                        view! {
+                            <a href=href rel="external" hreflang=l.code() lang=l.code()
+                                aria-current=(l == lang).then_some("true")>
+                                {l.native_name()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+        </header>
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let t = use_texts();
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text=t.not_found_title />
+        <section class="page">
+            <h1>{t.not_found_title}</h1>
+            <p>{t.not_found_body}</p>
+            <p><a class="button" href="/">{t.back_to_start}</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,34 @@
+//! What every server function can reach: the database and the validated configuration.
+//! The server builds one [`AppState`]; leptos_axum puts it into each request's context.
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+
+use crate::{config::Config, db::Db, error::AppError};
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: std::sync::Arc<Config>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state inside a server function or an SSR render.
+pub fn use_app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the request context");
+        AppError::Internal
+    })
+}
+
+/// The per-request nonce of the script `Content-Security-Policy`. The server's security
+/// middleware puts it into the request's extensions and writes the header; the shell hands it
+/// to Leptos so the hydration scripts carry it.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);

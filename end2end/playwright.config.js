@@ -1,0 +1,41 @@
+// Browser tests: Playwright driving Debian's Chromium (never a downloaded browser).
+// Every test tagged @both runs twice, with JavaScript on and off, which proves the
+// server-rendered pages and plain form submissions work before (and without) hydration.
+const { defineConfig } = require('@playwright/test');
+
+const PORT = 3100;
+
+module.exports = defineConfig({
+  testDir: './tests',
+  outputDir: '../target/e2e/test-results',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2, EXCLUDE localhost',
+      ],
+    },
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    { name: 'js', grep: /@both|@js/ },
+    { name: 'no-js', grep: /@both/, use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: 'bash end2end/serve.sh',
+    cwd: '..',
+    url: `http://127.0.0.1:${PORT}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    env: { E2E_PORT: String(PORT) },
+  },
+});

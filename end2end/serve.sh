@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The portal as the browser tests see it: a fresh SQLite database with a small, fixed demo
+# data set, on 127.0.0.1:$E2E_PORT. Started and stopped by Playwright (playwright.config.js).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=target/e2e
+rm -rf "$dir/db"; mkdir -p "$dir/db"
+export DATABASE_URL="sqlite:$dir/db/portal.db"
+export PORTAL_LISTEN="127.0.0.1:${E2E_PORT:-3100}"
+export PORTAL_DEMO_DATA=false
+export PORTAL_FRAME_ANCESTORS="http://127.0.0.2:${E2E_HOST_PORT:-3101}"
+./target/debug/portal demo --seed 7 --members 40 --sessions 3000 --until 2026-11-20 >/dev/null
+exec ./target/debug/portal serve

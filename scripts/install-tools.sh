@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the tests need, skipping what is already there at the
+# right version, so a second run costs nothing. Versions and the reasons for them are in
+# ../shared/toolchain.md. Usage: scripts/install-tools.sh [build|test]
+#   build: wasm target, wasm-bindgen CLI, Trunk, npm's binaryen (what `make run` needs)
+#   test:  build + Chromium + the Node test dependencies (+ PostgreSQL binaries if no server)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-build}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+apt_updated=
+apt_install() {
+  # Debian packages, installed only when missing.
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "apt-get install ${missing[*]}"
+  local sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  if [ -z "$apt_updated" ]; then $sudo apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# --- Rust side -----------------------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+  say "cargo install wasm-bindgen-cli $wb_version"
+  # Without --locked: its own lock file wants a webpki-roots the registry lacks.
+  CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
+    cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+# Trunk 0.21.14: every 0.22.x needs a newer rustc than this machine has.
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
+  say "cargo install trunk 0.21.14 (takes ~8 minutes once)"
+  cargo install trunk --version 0.21.14 --locked --force
+fi
+
+# --- Node side: wasm-opt from npm's binaryen (never Debian's), Playwright, maildev ----------
+if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "$what" = test ]; then
+  apt_install chromium fonts-dejavu-core
+  # PostgreSQL binaries are only needed when no server answers on 127.0.0.1:5432 and
+  # PG_TEST_URL is unset: scripts/test.sh then starts a throwaway cluster under target/.
+  if [ -z "${PG_TEST_URL:-}" ] && ! (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432); then
+    apt_install postgresql
+  fi
+fi
+say "tools ready"

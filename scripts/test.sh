@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, then lint, Rust tests on SQLite and PostgreSQL, and
+# the browser tests; ends with one line "N passed, M failed".
+#
+# PostgreSQL: PG_TEST_URL if set; else the server on 127.0.0.1:5432 if it answers; else a
+# throwaway cluster under target/pg (Debian's postgresql package). The tests create and drop
+# their own databases. A PostgreSQL that cannot be had is a failure, never a skip.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true
+mkdir -p target/test-logs
+logs=target/test-logs
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { echo "FAILED: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+scripts/install-tools.sh test || die "installing tools"
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+if [ -z "${PG_TEST_URL:-}" ]; then
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    export PG_TEST_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    step "no PostgreSQL on 127.0.0.1:5432: starting a throwaway cluster under target/pg"
+    scripts/throwaway-pg.sh start || die "could not start PostgreSQL"
+    export PG_TEST_URL="postgres://postgres@127.0.0.1:55432/postgres"
+    trap 'scripts/throwaway-pg.sh stop' EXIT
+  fi
+fi
+psql "$PG_TEST_URL" -Atc 'select 1' >/dev/null 2>&1 || die "PostgreSQL at $PG_TEST_URL does not answer"
+echo "PostgreSQL for tests: $PG_TEST_URL"
+
+# --- lint -----------------------------------------------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check || die "cargo fmt: run 'make fmt'"
+step "cargo clippy -D warnings (server side, then the wasm side)"
+cargo clippy -q -p server -p app --all-targets -- -D warnings || die "clippy (server side)"
+cargo clippy -q -p frontend --target wasm32-unknown-unknown -- -D warnings || die "clippy (wasm side)"
+
+# --- Rust tests -----------------------------------------------------------------------------
+step "cargo test (unit, store conformance on SQLite and PostgreSQL, HTTP)"
+cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
+cargo_status=${PIPESTATUS[0]}
+rust_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+rust_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo-test.log" | awk '{s+=$1} END {print s+0}')
+on_sqlite=$(grep -Ec '^test [a-z_:]*sqlite::[a-z0-9_]+ \.\.\. ok' "$logs/cargo-test.log")
+on_pg=$(grep -Ec '^test [a-z_:]*postgres::[a-z0-9_]+ \.\.\. ok' "$logs/cargo-test.log")
+echo "Rust: $rust_passed passed, $rust_failed failed; store tests passed on SQLite: $on_sqlite, on PostgreSQL: $on_pg"
+if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
+if [ "$on_sqlite" -eq 0 ] || [ "$on_sqlite" -ne "$on_pg" ]; then
+  echo "the store conformance suite must pass on both databases alike" >&2; rust_failed=$((rust_failed + 1))
+fi
+
+# --- browser tests ----------------------------------------------------------------------------
+step "build the site (release wasm) and the server for the browser tests"
+e2e_passed=0; e2e_failed=0
+if trunk build --release >"$logs/trunk.log" 2>&1 && cp -r public/. target/site/ && cargo build -q -p server; then
+  step "browser tests (Playwright + Chromium), JavaScript on and off"
+  rm -f target/e2e-results.json
+  PLAYWRIGHT_JSON_OUTPUT_NAME=target/e2e-results.json \
+    npx playwright test --config end2end/playwright.config.js --reporter=list,json
+  if [ -f target/e2e-results.json ]; then
+    read -r e2e_passed e2e_failed < <(node -e '
+      const s = require("./target/e2e-results.json").stats;
+      console.log(s.expected, s.unexpected + s.flaky);')
+  else
+    e2e_failed=1
+  fi
+else
+  tail -30 "$logs/trunk.log"; echo "site or server build failed" >&2; e2e_failed=1
+fi
+echo "Browser: $e2e_passed passed, $e2e_failed failed"
+
+passed=$((rust_passed + e2e_passed)); failed=$((rust_failed + e2e_failed))
+echo
+echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

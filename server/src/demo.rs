@@ -1,0 +1,860 @@
+//! The demo data generator (`portal demo`): realistic, deterministic companies for a new user
+//! and for tests. The same seed and `--until` date give the same data, byte for byte.
+//!
+//! It writes through the same store functions the app uses. Sessions are generated and
+//! inserted in chunks, so 2,000,000 of them never sit in memory at once.
+
+use std::{collections::HashSet, fmt, time::Instant};
+
+use app::{
+    calendar,
+    companies::{
+        store::{self as companies, CompanyRow, CostCenterRow, NewMembership},
+        Email, Role,
+    },
+    db::Db,
+    facilities::{
+        store::{self as facilities, NewFacility},
+        Acceptance, Facility, FacilityKind,
+    },
+    history::{
+        store::{self as history, NewSession},
+        SessionKind,
+    },
+    invoices::{
+        store::{self as invoices, NewInvoice},
+        InvoiceStatus,
+    },
+};
+use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+use uuid::Uuid;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Seed of the random generator: the same seed gives the same data.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Members of the large demo company.
+    #[arg(long, default_value_t = 200)]
+    pub members: usize,
+    /// Sessions of the large demo company, spread over 13 months.
+    #[arg(long, default_value_t = 50_000)]
+    pub sessions: usize,
+    /// Last day of the generated period (YYYY-MM-DD); today by default.
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+}
+
+impl Default for DemoArgs {
+    fn default() -> Self {
+        Self {
+            seed: 2026,
+            members: 200,
+            sessions: 50_000,
+            until: None,
+        }
+    }
+}
+
+/// What was generated and how long it took.
+pub struct Report {
+    pub companies: usize,
+    pub members: usize,
+    pub sessions: u64,
+    pub invoices: usize,
+    pub seconds: f64,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "demo data: {} companies, {} memberships, {} sessions, {} invoices in {:.1} s\n\
+             sign in as (demo accounts):\n{}",
+            self.companies,
+            self.members,
+            self.sessions,
+            self.invoices,
+            self.seconds,
+            DEMO_ACCOUNTS
+                .iter()
+                .map(|(role, email)| format!("  {role:<28} {email}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    }
+}
+
+/// The accounts a newcomer signs in as; the README lists the same.
+pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
+    ("owner", "anna.lindberg@nordstrombygg.example"),
+    ("admin", "erik.holm@nordstrombygg.example"),
+    ("finance viewer", "fatima.ekonomi@nordstrombygg.example"),
+    ("member", "maja.svensson@nordstrombygg.example"),
+    (
+        "member of two companies",
+        "samir.karlsson@nordstrombygg.example",
+    ),
+];
+
+const FIRST_NAMES: &[&str] = &[
+    "Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Per", "Emma",
+    "Mikael", "Linnea", "Oskar", "Elin", "Karl", "Ida", "Nils", "Sofia", "Gustav", "Hanna", "Axel",
+    "Maja", "Viktor", "Astrid", "Lukas", "Ebba", "Filip", "Alva", "Jonas", "Ingrid", "Mohammed",
+    "Fatima", "Ali", "Amira", "Björn", "Åsa", "Göran", "Märta", "Östen",
+];
+const LAST_NAMES: &[&str] = &[
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Jansson",
+    "Hansson",
+    "Bengtsson",
+    "Jönsson",
+    "Lindberg",
+    "Jakobsson",
+    "Magnusson",
+    "Olofsson",
+    "Lindström",
+    "Lindqvist",
+    "Lindgren",
+    "Berg",
+    "Axelsson",
+    "Bergström",
+    "Lundberg",
+    "Lind",
+    "Lundgren",
+    "Mattsson",
+    "Berglund",
+    "Fredriksson",
+    "Sandberg",
+    "Henriksson",
+    "Forsberg",
+    "Sjöberg",
+    "Wallin",
+    "Engström",
+    "Eklund",
+    "Danielsson",
+    "Håkansson",
+    "Ali",
+];
+
+/// (city, hourly parking price in öre, facilities: name, address, kind, acceptance, note, chargers)
+type FacilitySpec = (
+    &'static str,
+    &'static str,
+    FacilityKind,
+    Acceptance,
+    &'static str,
+    bool,
+);
+const CITIES: &[(&str, i64, &[FacilitySpec])] = &[
+    (
+        "Stockholm",
+        4_500,
+        &[
+            (
+                "P-hus Klara",
+                "Klarabergsviadukten 70",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Garage Hötorget",
+                "Sveavägen 13",
+                FacilityKind::BarrierGarage,
+                Acceptance::No,
+                "Bomgarage: betala med biljett eller kort vid utfarten.",
+                false,
+            ),
+            (
+                "Garage Söder Torn",
+                "Fatburs Kvarngata 10",
+                FacilityKind::CameraGarage,
+                Acceptance::Some,
+                "Gäller plan 1–3; plan 4 är förhyrd.",
+                true,
+            ),
+            (
+                "Norrmalmstorg gata",
+                "Norrmalmstorg",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Kungsholmen Västra",
+                "Lindhagensgatan 76",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Garage Medborgarplatsen",
+                "Götgatan 48",
+                FacilityKind::BarrierGarage,
+                Acceptance::No,
+                "Bomgarage: betala med biljett eller kort vid utfarten.",
+                false,
+            ),
+            (
+                "Hammarby Sjöstad Yta",
+                "Lumaparksvägen 2",
+                FacilityKind::Surface,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Solna Business Park",
+                "Svetsarvägen 15",
+                FacilityKind::Surface,
+                Acceptance::Some,
+                "Endast rutorna märkta Aimo; övriga är tillståndsparkering.",
+                true,
+            ),
+            (
+                "Odenplan gata",
+                "Odengatan 62",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Garage Östermalmshallen",
+                "Humlegårdsgatan 1",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+        ],
+    ),
+    (
+        "Göteborg",
+        3_500,
+        &[
+            (
+                "P-hus Nordstaden",
+                "Kanaltorgsgatan 3",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Garage Heden",
+                "Sten Sturegatan 5",
+                FacilityKind::BarrierGarage,
+                Acceptance::No,
+                "Bomgarage: betala med biljett eller kort vid utfarten.",
+                false,
+            ),
+            (
+                "Lindholmen Yta",
+                "Lindholmspiren 9",
+                FacilityKind::Surface,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Avenyn gata",
+                "Kungsportsavenyen 21",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Garage Gullbergsvass",
+                "Gullbergs Strandgata 1",
+                FacilityKind::CameraGarage,
+                Acceptance::Some,
+                "Gäller vardagar 06–19.",
+                false,
+            ),
+            (
+                "Mölndal Centrum",
+                "Göteborgsvägen 97",
+                FacilityKind::Surface,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+        ],
+    ),
+    (
+        "Malmö",
+        3_000,
+        &[
+            (
+                "P-hus Anna",
+                "Stora Varvsgatan 9",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Garage Triangeln",
+                "Södra Förstadsgatan 41",
+                FacilityKind::BarrierGarage,
+                Acceptance::No,
+                "Bomgarage: betala med biljett eller kort vid utfarten.",
+                false,
+            ),
+            (
+                "Västra Hamnen Yta",
+                "Dockplatsen 1",
+                FacilityKind::Surface,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Lilla Torg gata",
+                "Lilla Torg",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Hyllie Station",
+                "Hyllie Stationstorg 11",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+        ],
+    ),
+    (
+        "Uppsala",
+        2_500,
+        &[
+            (
+                "P-hus Kvarnen",
+                "Bangårdsgatan 8",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Garage Forumgallerian",
+                "Dragarbrunnsgatan 32",
+                FacilityKind::BarrierGarage,
+                Acceptance::No,
+                "Bomgarage: betala med biljett eller kort vid utfarten.",
+                false,
+            ),
+            (
+                "Boländerna Yta",
+                "Rapsgatan 5",
+                FacilityKind::Surface,
+                Acceptance::Some,
+                "Endast rutorna märkta Aimo.",
+                false,
+            ),
+            (
+                "Svartbäcken gata",
+                "Svartbäcksgatan 20",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+        ],
+    ),
+];
+
+/// VAT included in a Swedish price: 25 % on top, so one fifth of the total.
+fn vat_of(amount_incl: i64) -> i64 {
+    (amount_incl + 2) / 5
+}
+
+fn new_id(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
+}
+
+/// A plate in a current Swedish format: `ABC 123` or `ABC 12A` (the letters I, Q, V, Å, Ä, Ö
+/// are not used, nor O last).
+fn plate(rng: &mut StdRng) -> String {
+    const LETTERS: &[u8] = b"ABCDEFGHJKLMNOPRSTUWXYZ";
+    const LAST: &[u8] = b"ABCDEFGHJKLMNPRSTUWXYZ";
+    let l: String = (0..3)
+        .map(|_| LETTERS[rng.gen_range(0..LETTERS.len())] as char)
+        .collect();
+    let d: u32 = rng.gen_range(0..100);
+    if rng.gen_bool(0.3) {
+        format!("{l} {d:02}{}", LAST[rng.gen_range(0..LAST.len())] as char)
+    } else {
+        format!("{l} {d:02}{}", rng.gen_range(0..10))
+    }
+}
+
+struct DemoMember {
+    user_id: Uuid,
+    plates: Vec<String>,
+    cost_center: Uuid,
+    home_facility: usize,
+}
+
+struct CompanySpec {
+    name: &'static str,
+    org_number: &'static str,
+    domain: &'static str,
+    cost_centers: &'static [(&'static str, &'static str)],
+}
+
+const BIG: CompanySpec = CompanySpec {
+    name: "Nordström Bygg AB",
+    org_number: "556677-1001",
+    domain: "nordstrombygg.example",
+    cost_centers: &[
+        ("1010", "Ledning"),
+        ("2010", "Projekt Norr"),
+        ("2020", "Projekt Syd"),
+        ("3010", "Service"),
+        ("4010", "Försäljning"),
+        ("5010", "Ekonomi & HR"),
+    ],
+};
+const SMALL: &[CompanySpec] = &[
+    CompanySpec {
+        name: "Lindqvist Konsult AB",
+        org_number: "556677-2002",
+        domain: "lindqvistkonsult.example",
+        cost_centers: &[("100", "Konsulter"), ("200", "Administration")],
+    },
+    CompanySpec {
+        name: "Ek & Söner Redovisning AB",
+        org_number: "556677-3003",
+        domain: "eksoner.example",
+        cost_centers: &[("1", "Byrån")],
+    },
+];
+
+pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let until = args.until.unwrap_or_else(|| Utc::now().date_naive());
+    let tz: Tz = chrono_tz::Europe::Stockholm;
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let now = Utc::now().timestamp();
+
+    // Facilities are the operator's, shared by every company: upserted by their code.
+    let mut all_facilities: Vec<(Facility, i64)> = Vec::new();
+    for (ci, (city, hourly, specs)) in CITIES.iter().enumerate() {
+        for (fi, (name, address, kind, acceptance, note, chargers)) in specs.iter().enumerate() {
+            let facility = Facility {
+                id: new_id(&mut rng),
+                name: (*name).into(),
+                address: (*address).into(),
+                city: (*city).into(),
+                kind: *kind,
+                company_account: *acceptance,
+                company_account_note: (*note).into(),
+                has_chargers: *chargers,
+            };
+            let external_ref = format!("AIMO-SE-{:02}{:02}", ci + 1, fi + 1);
+            facilities::upsert(
+                db,
+                &NewFacility {
+                    external_ref,
+                    facility: facility.clone(),
+                },
+            )
+            .await?;
+            all_facilities.push((facility, *hourly));
+        }
+    }
+    // Only facilities where the company account works get company sessions.
+    let usable: Vec<usize> = (0..all_facilities.len())
+        .filter(|&i| all_facilities[i].0.company_account != Acceptance::No)
+        .collect();
+
+    let mut report = Report {
+        companies: 0,
+        members: 0,
+        sessions: 0,
+        invoices: 0,
+        seconds: 0.0,
+    };
+    let small_members = 8;
+    let small_sessions = (args.sessions / 100).max(200);
+    let mut shared_user: Option<(Uuid, Vec<String>)> = None;
+
+    for (index, spec) in std::iter::once(&BIG).chain(SMALL.iter()).enumerate() {
+        let is_big = index == 0;
+        let company = CompanyRow {
+            id: new_id(&mut rng),
+            name: spec.name.into(),
+            org_number: spec.org_number.into(),
+            time_zone: tz.name().into(),
+            currency: "SEK".into(),
+        };
+        companies::insert_company(db, &company, now).await.map_err(|e| {
+            format!("cannot create demo company {} (does this database already hold demo data?): {e}", spec.name)
+        })?;
+        report.companies += 1;
+
+        let mut cost_centers = Vec::new();
+        for (code, name) in spec.cost_centers {
+            let cc = CostCenterRow {
+                id: new_id(&mut rng),
+                company_id: company.id,
+                code: (*code).into(),
+                name: (*name).into(),
+            };
+            companies::insert_cost_center(db, &cc, now).await?;
+            cost_centers.push(cc.id);
+        }
+
+        let n_members = if is_big {
+            args.members.max(6)
+        } else {
+            small_members
+        };
+        let mut members: Vec<DemoMember> = Vec::with_capacity(n_members);
+        let mut used_emails = HashSet::new();
+        for i in 0..n_members {
+            let (role, email, name) = if is_big && i < DEMO_ACCOUNTS.len() {
+                let role = match i {
+                    0 => Role::Owner,
+                    1 => Role::Admin,
+                    2 => Role::Finance,
+                    _ => Role::Member,
+                };
+                let name = match i {
+                    0 => "Anna Lindberg",
+                    1 => "Erik Holm",
+                    2 => "Fatima Ekonomi",
+                    3 => "Maja Svensson",
+                    _ => "Samir Karlsson",
+                };
+                (role, DEMO_ACCOUNTS[i].1.to_string(), name.to_string())
+            } else {
+                let first = FIRST_NAMES.choose(&mut rng).copied().unwrap_or("Anna");
+                let last = LAST_NAMES.choose(&mut rng).copied().unwrap_or("Andersson");
+                let role = match i {
+                    0 => Role::Owner,
+                    1..=2 if is_big => Role::Admin,
+                    1 => Role::Admin,
+                    _ => Role::Member,
+                };
+                let local = format!("{first}.{last}")
+                    .to_lowercase()
+                    .replace(['å', 'ä'], "a")
+                    .replace('ö', "o");
+                let mut email = format!("{local}@{}", spec.domain);
+                let mut k = 2;
+                while !used_emails.insert(email.clone()) {
+                    email = format!("{local}{k}@{}", spec.domain);
+                    k += 1;
+                }
+                // About one in twenty has not set a name in the app yet.
+                let name = if rng.gen_bool(0.05) {
+                    String::new()
+                } else {
+                    format!("{first} {last}")
+                };
+                (role, email, name)
+            };
+            used_emails.insert(email.clone());
+            let email = Email::parse(&email).ok_or("demo email does not parse")?;
+            let user_id = companies::upsert_user(db, new_id(&mut rng), &email, &name, now).await?;
+            // Most members have signed in to the parking app with the invited email.
+            if rng.gen_bool(0.85) {
+                companies::set_app_signed_in(
+                    db,
+                    user_id,
+                    now - rng.gen_range(86_400..86_400 * 400),
+                )
+                .await?;
+            }
+            let cost_center = cost_centers[rng.gen_range(0..cost_centers.len())];
+            companies::insert_membership(
+                db,
+                &NewMembership {
+                    company_id: company.id,
+                    user_id,
+                    role,
+                    default_cost_center_id: Some(cost_center),
+                    invited_email: Some(email.clone()),
+                },
+                now,
+            )
+            .await?;
+            let plates: Vec<String> = (0..rng.gen_range(1..=2)).map(|_| plate(&mut rng)).collect();
+            if is_big && i == 4 {
+                shared_user = Some((user_id, plates.clone()));
+            }
+            members.push(DemoMember {
+                user_id,
+                plates,
+                cost_center,
+                home_facility: usable[rng.gen_range(0..usable.len())],
+            });
+            report.members += 1;
+        }
+        // The member of two companies also works for the first small company.
+        if index == 1 {
+            if let Some((user_id, plates)) = &shared_user {
+                let cost_center = cost_centers[0];
+                companies::insert_membership(
+                    db,
+                    &NewMembership {
+                        company_id: company.id,
+                        user_id: *user_id,
+                        role: Role::Member,
+                        default_cost_center_id: Some(cost_center),
+                        invited_email: Email::parse(DEMO_ACCOUNTS[4].1),
+                    },
+                    now,
+                )
+                .await?;
+                members.push(DemoMember {
+                    user_id: *user_id,
+                    plates: plates.clone(),
+                    cost_center,
+                    home_facility: usable[0],
+                });
+                report.members += 1;
+            }
+        }
+
+        let n_sessions = if is_big {
+            args.sessions
+        } else {
+            small_sessions
+        };
+        report.sessions += generate_sessions(
+            db,
+            &mut rng,
+            &company,
+            &members,
+            &all_facilities,
+            &usable,
+            n_sessions,
+            until,
+            tz,
+        )
+        .await?;
+        report.invoices += generate_invoices(db, &mut rng, &company, until, tz, index).await?;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// 13 months back from `until`, the first day of that month.
+fn period_start(until: NaiveDate) -> NaiveDate {
+    let first = until.with_day(1).unwrap_or(until);
+    first
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(first)
+}
+
+fn to_utc(tz: Tz, local: NaiveDateTime) -> i64 {
+    // A local time inside the spring-forward gap does not exist: take the hour after.
+    tz.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(local + Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.timestamp())
+        .unwrap_or_else(|| local.and_utc().timestamp())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn generate_sessions(
+    db: &Db,
+    rng: &mut StdRng,
+    company: &CompanyRow,
+    members: &[DemoMember],
+    all_facilities: &[(Facility, i64)],
+    usable: &[usize],
+    count: usize,
+    until: NaiveDate,
+    tz: Tz,
+) -> Result<u64, Box<dyn std::error::Error>> {
+    const CHUNK: usize = 20_000;
+    let first_day = period_start(until);
+    let days = (until - first_day).num_days().max(1) as u64;
+    let now = Utc::now().timestamp();
+    let mut inserted = 0;
+    let mut batch = Vec::with_capacity(CHUNK.min(count));
+    for n in 0..count {
+        // A few members park a lot, most now and then.
+        let m =
+            &members[(rng.gen::<f64>().powf(1.6) * members.len() as f64) as usize % members.len()];
+        let facility_index = if rng.gen_bool(0.6) {
+            m.home_facility
+        } else {
+            usable[rng.gen_range(0..usable.len())]
+        };
+        let (facility, hourly) = &all_facilities[facility_index];
+        let day = first_day + Days::new(rng.gen_range(0..days));
+        let weekend = day.weekday().number_from_monday() >= 6;
+        let hour = if weekend {
+            rng.gen_range(9..20)
+        } else if rng.gen_bool(0.7) {
+            rng.gen_range(6..10)
+        } else {
+            rng.gen_range(10..21)
+        };
+        let start_local = day.and_time(
+            NaiveTime::from_hms_opt(hour, rng.gen_range(0..60), rng.gen_range(0..60))
+                .unwrap_or_default(),
+        );
+        let started_at = to_utc(tz, start_local);
+        let charging = facility.has_chargers && rng.gen_bool(0.25);
+        let (minutes, energy_wh, amount_ore) = if charging {
+            let minutes: i64 = rng.gen_range(20..180);
+            let energy_wh = minutes * rng.gen_range(90..180); // 5.4–10.8 kW
+                                                              // 3.95 kr/kWh incl. VAT plus parking while charging at half price
+            let amount = energy_wh * 395 / 1000 + hourly * minutes / 120;
+            (minutes, Some(energy_wh), amount)
+        } else {
+            let minutes: i64 = if hour < 10 && !weekend {
+                rng.gen_range(240..600)
+            } else {
+                rng.gen_range(30..240)
+            };
+            (minutes, None, hourly * minutes / 60)
+        };
+        let ended_at = started_at + minutes * 60;
+        if ended_at > now {
+            continue; // only finished sessions
+        }
+        let amount_ore = (amount_ore / 100).max(1) * 100; // whole kronor, like the operator's receipts
+        batch.push(NewSession {
+            id: new_id(rng),
+            company_id: company.id,
+            user_id: Some(m.user_id),
+            plate: m.plates[rng.gen_range(0..m.plates.len())].clone(),
+            facility_id: facility.id,
+            kind: if charging {
+                SessionKind::Charging
+            } else {
+                SessionKind::Parking
+            },
+            started_at,
+            ended_at: Some(ended_at),
+            energy_wh,
+            amount_ore,
+            vat_ore: vat_of(amount_ore),
+            cost_center_id: Some(m.cost_center),
+            source: "demo".into(),
+            external_ref: format!("{}-{n}", company.org_number),
+        });
+        if batch.len() == CHUNK {
+            inserted += history::insert_sessions(db, &batch).await?;
+            batch.clear();
+        }
+    }
+    inserted += history::insert_sessions(db, &batch).await?;
+    Ok(inserted)
+}
+
+/// One invoice per finished month: old ones paid, the last one unpaid, an older one overdue
+/// and one credited, so every status shows.
+async fn generate_invoices(
+    db: &Db,
+    rng: &mut StdRng,
+    company: &CompanyRow,
+    until: NaiveDate,
+    tz: Tz,
+    company_index: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let mut month = period_start(until);
+    let this_month = until.with_day(1).unwrap_or(until);
+    let mut count = 0;
+    let mut seq = 1;
+    while month < this_month {
+        let (y, m) = (month.year(), month.month());
+        let (from, to) = calendar::month_bounds(tz, y, m).ok_or("bad month")?;
+        let period_end = calendar::last_day(y, m).ok_or("bad month")?;
+        let issued_on = period_end + Days::new(3);
+        let due_on = issued_on + Days::new(30);
+        let months_back = (this_month.year() - y) * 12 + this_month.month() as i32 - m as i32;
+        let status = match months_back {
+            1 if due_on >= until => InvoiceStatus::Unpaid,
+            1 | 2 => InvoiceStatus::Overdue,
+            5 => InvoiceStatus::Credited,
+            _ => InvoiceStatus::Paid,
+        };
+        let paid_on =
+            (status == InvoiceStatus::Paid).then(|| due_on - Days::new(rng.gen_range(0..10)));
+        let inv = NewInvoice {
+            id: new_id(rng),
+            company_id: company.id,
+            number: format!("F{}{:02}-{}{:03}", y, m, company_index + 1, seq),
+            period_start: month,
+            period_end,
+            issued_on,
+            due_on,
+            status,
+            paid_on,
+            lines: Vec::new(),
+        };
+        invoices::insert_invoice_for_period(db, &inv, from, to).await?;
+        count += 1;
+        seq += 1;
+        month = month
+            .checked_add_months(chrono::Months::new(1))
+            .ok_or("bad month")?;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_plates_are_valid_swedish_plates() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..1000 {
+            let p = plate(&mut rng);
+            assert_eq!(
+                app::history::Plate::parse(&p).map(|p| p.as_str().to_owned()),
+                Some(p.clone()),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn vat_is_a_fifth_of_a_swedish_price() {
+        assert_eq!(vat_of(12_500), 2_500);
+        assert_eq!(vat_of(100), 20);
+    }
+
+    #[test]
+    fn the_period_covers_thirteen_calendar_months() {
+        let until = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(
+            period_start(until),
+            NaiveDate::from_ymd_opt(2025, 11, 1).unwrap()
+        );
+    }
+}
