@@ -58,7 +58,7 @@ e2e_passed=0; e2e_failed=0
 if trunk build --release >"$logs/trunk.log" 2>&1 && cp -r public/. target/site/ && cargo build -q -p server; then
   step "browser tests (Playwright + Chromium), JavaScript on and off"
   rm -f target/e2e-results.json
-  PLAYWRIGHT_JSON_OUTPUT_NAME=target/e2e-results.json \
+  PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/target/e2e-results.json" \
     npx playwright test --config end2end/playwright.config.js --reporter=list,json
   if [ -f target/e2e-results.json ]; then
     read -r e2e_passed e2e_failed < <(node -e '

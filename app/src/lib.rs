@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod ids;
 pub mod invoices;
 mod shell;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod calendar;
@@ -22,6 +23,8 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod testing;
 
 #[cfg(feature = "ssr")]
 pub use shell::shell;

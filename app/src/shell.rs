@@ -145,7 +145,7 @@ fn Header() -> impl IntoView {
                 {Lang::ALL
                     .into_iter()
                     .map(|l| {
-                        let href = move || format!("/lang/{}?next={}", l.code(), urlencode(&here()));
+                        let href = move || crate::url::with_query(&format!("/lang/{}", l.code()), &[("next", &here())]);
                         view! {
                             <a href=href rel="external" hreflang=l.code() lang=l.code()
                                 aria-current=(l == lang).then_some("true")>
@@ -157,17 +157,6 @@ fn Header() -> impl IntoView {
             </nav>
         </header>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -80,23 +80,54 @@ impl fmt::Display for Report {
             self.seconds,
             DEMO_ACCOUNTS
                 .iter()
-                .map(|(role, email)| format!("  {role:<28} {email}"))
+                .map(|a| format!("  {:<28} {}", a.label, a.email))
                 .collect::<Vec<_>>()
                 .join("\n")
         )
     }
 }
 
-/// The accounts a newcomer signs in as; the README lists the same.
-pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
-    ("owner", "anna.lindberg@nordstrombygg.example"),
-    ("admin", "erik.holm@nordstrombygg.example"),
-    ("finance viewer", "fatima.ekonomi@nordstrombygg.example"),
-    ("member", "maja.svensson@nordstrombygg.example"),
-    (
-        "member of two companies",
-        "samir.karlsson@nordstrombygg.example",
-    ),
+/// A person a newcomer can sign in as; the README lists the same.
+pub struct DemoAccount {
+    pub label: &'static str,
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+}
+
+/// The demo accounts of the large company, in this order; the last one also belongs to the
+/// first small company.
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        label: "owner",
+        email: "anna.lindberg@nordstrombygg.example",
+        name: "Anna Lindberg",
+        role: Role::Owner,
+    },
+    DemoAccount {
+        label: "admin",
+        email: "erik.holm@nordstrombygg.example",
+        name: "Erik Holm",
+        role: Role::Admin,
+    },
+    DemoAccount {
+        label: "finance viewer",
+        email: "fatima.ekonomi@nordstrombygg.example",
+        name: "Fatima Ekonomi",
+        role: Role::Finance,
+    },
+    DemoAccount {
+        label: "member",
+        email: "maja.svensson@nordstrombygg.example",
+        name: "Maja Svensson",
+        role: Role::Member,
+    },
+    DemoAccount {
+        label: "member of two companies",
+        email: "samir.karlsson@nordstrombygg.example",
+        name: "Samir Karlsson",
+        role: Role::Member,
+    },
 ];
 
 const FIRST_NAMES: &[&str] = &[
@@ -536,27 +567,16 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         let mut members: Vec<DemoMember> = Vec::with_capacity(n_members);
         let mut used_emails = HashSet::new();
         for i in 0..n_members {
-            let (role, email, name) = if is_big && i < DEMO_ACCOUNTS.len() {
-                let role = match i {
-                    0 => Role::Owner,
-                    1 => Role::Admin,
-                    2 => Role::Finance,
-                    _ => Role::Member,
-                };
-                let name = match i {
-                    0 => "Anna Lindberg",
-                    1 => "Erik Holm",
-                    2 => "Fatima Ekonomi",
-                    3 => "Maja Svensson",
-                    _ => "Samir Karlsson",
-                };
-                (role, DEMO_ACCOUNTS[i].1.to_string(), name.to_string())
+            let demo_account = DEMO_ACCOUNTS.get(i).filter(|_| is_big);
+            let (role, email, name) = if let Some(a) = demo_account {
+                (a.role, a.email.to_string(), a.name.to_string())
             } else {
                 let first = FIRST_NAMES.choose(&mut rng).copied().unwrap_or("Anna");
                 let last = LAST_NAMES.choose(&mut rng).copied().unwrap_or("Andersson");
+                // The large company's first people are the demo accounts; every small
+                // company gets an owner and an admin of its own.
                 let role = match i {
                     0 => Role::Owner,
-                    1..=2 if is_big => Role::Admin,
                     1 => Role::Admin,
                     _ => Role::Member,
                 };
@@ -604,7 +624,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             )
             .await?;
             let plates: Vec<String> = (0..rng.gen_range(1..=2)).map(|_| plate(&mut rng)).collect();
-            if is_big && i == 4 {
+            if is_big && i == DEMO_ACCOUNTS.len() - 1 {
                 shared_user = Some((user_id, plates.clone()));
             }
             members.push(DemoMember {
@@ -626,7 +646,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
                         user_id: *user_id,
                         role: Role::Member,
                         default_cost_center_id: Some(cost_center),
-                        invited_email: Email::parse(DEMO_ACCOUNTS[4].1),
+                        invited_email: Email::parse(DEMO_ACCOUNTS[DEMO_ACCOUNTS.len() - 1].email),
                     },
                     now,
                 )
@@ -856,5 +876,96 @@ mod tests {
             period_start(until),
             NaiveDate::from_ymd_opt(2025, 11, 1).unwrap()
         );
+    }
+}
+
+#[cfg(test)]
+mod db_tests {
+    use app::{db::Backend, testing::TestDb, with_pool};
+
+    use super::*;
+
+    async fn fingerprint(db: &Db) -> (i64, i64, i64, i64, String) {
+        with_pool!(db, |pool| {
+            let (sessions, amount, invoices): (i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM sessions), (SELECT CAST(SUM(amount_ore) AS BIGINT) FROM sessions),
+                        (SELECT COUNT(*) FROM invoices)",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            let first: String =
+                sqlx::query_scalar("SELECT plate FROM sessions ORDER BY external_ref LIMIT 1")
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+            (sessions, amount, invoices, members, first)
+        })
+    }
+
+    #[tokio::test]
+    async fn the_same_seed_gives_the_same_data_on_both_databases() {
+        let args = DemoArgs {
+            seed: 11,
+            members: 30,
+            sessions: 2_000,
+            until: NaiveDate::from_ymd_opt(2026, 11, 20),
+        };
+        let sqlite = TestDb::fresh(Backend::Sqlite).await;
+        let pg = TestDb::fresh(Backend::Postgres).await;
+        generate(&sqlite.db, &args).await.unwrap();
+        generate(&pg.db, &args).await.unwrap();
+        let a = fingerprint(&sqlite.db).await;
+        assert_eq!(a, fingerprint(&pg.db).await);
+        assert!(a.0 > 2_000, "the big company plus the small ones");
+        assert_eq!(a.2, 36, "12 finished months for each of 3 companies");
+        assert_eq!(
+            a.3,
+            30 + 8 + 8 + 1,
+            "members, plus the member of two companies"
+        );
+    }
+
+    #[tokio::test]
+    async fn generating_twice_into_one_database_fails_clearly_and_adds_nothing() {
+        let t = TestDb::fresh(Backend::Sqlite).await;
+        let args = DemoArgs {
+            members: 8,
+            sessions: 300,
+            ..Default::default()
+        };
+        generate(&t.db, &args).await.unwrap();
+        let before = fingerprint(&t.db).await;
+        let err = generate(&t.db, &args).await.err().unwrap().to_string();
+        assert!(err.contains("already hold demo data"), "{err}");
+        assert_eq!(fingerprint(&t.db).await, before);
+    }
+
+    #[tokio::test]
+    async fn every_facility_kind_and_invoice_status_appears() {
+        let t = TestDb::fresh(Backend::Sqlite).await;
+        let args = DemoArgs {
+            members: 8,
+            sessions: 500,
+            until: NaiveDate::from_ymd_opt(2026, 11, 20),
+            ..Default::default()
+        };
+        generate(&t.db, &args).await.unwrap();
+        let (kinds, statuses, charging): (i64, i64, i64) = with_pool!(&t.db, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(DISTINCT kind) FROM facilities), (SELECT COUNT(DISTINCT status) FROM invoices),
+                        (SELECT COUNT(*) FROM sessions WHERE kind = 'charging' AND energy_wh > 0)",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        assert_eq!(kinds, 4);
+        assert_eq!(statuses, 4, "paid, unpaid, overdue and credited");
+        assert!(charging > 0);
     }
 }

@@ -156,8 +156,9 @@ pub struct FacilityList {
     pub cities: Vec<String>,
 }
 
-/// Lists the facilities that match the query, with the city choices.
-#[server(prefix = "/api", endpoint = "facilities")]
+/// Lists the facilities that match the query, with the city choices. Public and read-only,
+/// so a cacheable GET (`/api/facilities?query[q]=…&query[city]=…&query[kind]=…`).
+#[server(prefix = "/api", endpoint = "facilities", input = server_fn::codec::GetUrl)]
 pub async fn list_facilities(query: FacilityQuery) -> Result<FacilityList, AppError> {
     let filter = query.validate().map_err(AppError::with_status)?;
     let state = crate::state::use_app_state()?;

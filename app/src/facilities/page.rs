@@ -10,7 +10,6 @@ use leptos_meta::Title;
 use leptos_router::{
     components::Form,
     hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
     NavigateOptions,
 };
 
@@ -20,12 +19,7 @@ use crate::{error::AppError, i18n::use_lang, ids};
 pub const PATH: &str = "/facilities";
 
 fn href_for(q: &FacilityQuery) -> String {
-    let params: ParamsMap = [("q", &q.q), ("city", &q.city), ("kind", &q.kind)]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.clone()))
-        .collect();
-    format!("{PATH}{}", params.to_query_string())
+    crate::url::with_query(PATH, &[("q", &q.q), ("city", &q.city), ("kind", &q.kind)])
 }
 
 #[component]
@@ -214,7 +208,7 @@ mod tests {
             ..Default::default()
         };
         let href = href_for(&q);
-        assert!(href.starts_with("/facilities?q=s"), "{href}");
+        assert!(href.starts_with("/facilities?q=s%C3%B6dra%20v"), "{href}");
         assert!(href.contains("kind=camera_garage"));
         assert!(!href.contains("city="));
         assert_eq!(href_for(&FacilityQuery::default()), "/facilities");

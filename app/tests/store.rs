@@ -1,0 +1,464 @@
+//! The store conformance suite: every test here runs on SQLite and on PostgreSQL
+//! (`sqlite::NAME` and `postgres::NAME`), each on a fresh, migrated database.
+
+use app::{
+    audit::store::{self as audit, AuditEntry},
+    companies::{
+        store::{self as companies, CompanyRow, CostCenterRow, NewMembership},
+        Email, Role,
+    },
+    db::Db,
+    facilities::{
+        store::{self as facilities, NewFacility},
+        Acceptance, Facility, FacilityKind, FacilityQuery,
+    },
+    history::{
+        store::{self as history, NewSession},
+        SessionKind,
+    },
+    invoices::{
+        store::{self as invoices, NewInvoice},
+        InvoiceStatus,
+    },
+    on_both_databases, with_pool,
+};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+on_both_databases!(
+    migrations_leave_the_database_ready,
+    facilities_upsert_by_operator_code,
+    facility_search_is_case_insensitive_beyond_ascii,
+    facility_filters_combine,
+    facility_search_treats_wildcards_literally,
+    cities_are_distinct_and_sorted,
+    the_same_email_is_one_user,
+    memberships_list_companies_with_roles,
+    a_default_cost_center_must_belong_to_the_same_company,
+    a_session_sent_twice_is_stored_once,
+    totals_count_only_the_company_and_the_range,
+    vat_above_the_amount_is_refused,
+    an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions,
+    the_audit_log_is_append_only,
+);
+
+fn facility(name: &str, city: &str, kind: FacilityKind) -> Facility {
+    Facility {
+        id: Uuid::new_v4(),
+        name: name.into(),
+        address: "Storgatan 1".into(),
+        city: city.into(),
+        kind,
+        company_account: Acceptance::Yes,
+        company_account_note: String::new(),
+        has_chargers: false,
+    }
+}
+
+async fn add_facility(db: &Db, code: &str, f: Facility) -> Facility {
+    facilities::upsert(
+        db,
+        &NewFacility {
+            external_ref: code.into(),
+            facility: f.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    f
+}
+
+async fn search(db: &Db, q: &str, city: &str, kind: &str) -> Vec<String> {
+    let filter = FacilityQuery {
+        q: q.into(),
+        city: city.into(),
+        kind: kind.into(),
+    }
+    .validate()
+    .unwrap();
+    facilities::list(db, &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect()
+}
+
+async fn seed_facilities(db: &Db) {
+    add_facility(
+        db,
+        "S1",
+        facility("P-hus Klara", "Stockholm", FacilityKind::CameraGarage),
+    )
+    .await;
+    add_facility(
+        db,
+        "S2",
+        facility("Garage Hötorget", "Stockholm", FacilityKind::BarrierGarage),
+    )
+    .await;
+    add_facility(
+        db,
+        "G1",
+        facility("P-hus Nordstaden", "Göteborg", FacilityKind::CameraGarage),
+    )
+    .await;
+    add_facility(
+        db,
+        "M1",
+        facility("Lilla Torg", "Malmö", FacilityKind::Street),
+    )
+    .await;
+}
+
+async fn migrations_leave_the_database_ready(db: &Db) {
+    assert!(db.is_ready().await);
+    // Running them again changes nothing and does not fail.
+    db.migrate().await.unwrap();
+    assert!(db.is_ready().await);
+}
+
+async fn facilities_upsert_by_operator_code(db: &Db) {
+    let f = add_facility(
+        db,
+        "S1",
+        facility("P-hus Klara", "Stockholm", FacilityKind::CameraGarage),
+    )
+    .await;
+    let mut changed = f.clone();
+    changed.company_account = Acceptance::Some;
+    changed.company_account_note = "Plan 1–3".into();
+    changed.id = Uuid::new_v4(); // a resend keeps the stored id
+    add_facility(db, "S1", changed).await;
+    let all = facilities::list(db, &Default::default()).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, f.id);
+    assert_eq!(all[0].company_account, Acceptance::Some);
+    assert_eq!(all[0].company_account_note, "Plan 1–3");
+}
+
+async fn facility_search_is_case_insensitive_beyond_ascii(db: &Db) {
+    seed_facilities(db).await;
+    assert_eq!(search(db, "GÖTEBORG", "", "").await, ["P-hus Nordstaden"]);
+    assert_eq!(search(db, "hötorget", "", "").await, ["Garage Hötorget"]);
+    assert_eq!(
+        search(db, "p-hus", "", "").await,
+        ["P-hus Nordstaden", "P-hus Klara"]
+    );
+}
+
+async fn facility_filters_combine(db: &Db) {
+    seed_facilities(db).await;
+    assert_eq!(
+        search(db, "", "Stockholm", "").await,
+        ["Garage Hötorget", "P-hus Klara"]
+    );
+    assert_eq!(
+        search(db, "", "", "camera_garage").await,
+        ["P-hus Nordstaden", "P-hus Klara"]
+    );
+    assert_eq!(
+        search(db, "", "Stockholm", "camera_garage").await,
+        ["P-hus Klara"]
+    );
+    assert_eq!(
+        search(db, "klara", "Göteborg", "").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(search(db, "", "", "").await.len(), 4);
+}
+
+async fn facility_search_treats_wildcards_literally(db: &Db) {
+    seed_facilities(db).await;
+    add_facility(
+        db,
+        "X1",
+        facility("Garage 50% rabatt", "Uppsala", FacilityKind::Surface),
+    )
+    .await;
+    assert_eq!(search(db, "%", "", "").await, ["Garage 50% rabatt"]);
+    assert_eq!(search(db, "_", "", "").await, Vec::<String>::new());
+}
+
+async fn cities_are_distinct_and_sorted(db: &Db) {
+    seed_facilities(db).await;
+    let mut expected = vec!["Göteborg", "Malmö", "Stockholm"];
+    expected.sort();
+    assert_eq!(facilities::cities(db).await.unwrap(), expected);
+}
+
+async fn company(db: &Db, name: &str, org: &str) -> CompanyRow {
+    let c = CompanyRow {
+        id: Uuid::new_v4(),
+        name: name.into(),
+        org_number: org.into(),
+        time_zone: "Europe/Stockholm".into(),
+        currency: "SEK".into(),
+    };
+    companies::insert_company(db, &c, 0).await.unwrap();
+    c
+}
+
+async fn user(db: &Db, email: &str) -> Uuid {
+    companies::upsert_user(db, Uuid::new_v4(), &Email::parse(email).unwrap(), "", 0)
+        .await
+        .unwrap()
+}
+
+async fn cost_center(db: &Db, company_id: Uuid, code: &str) -> Uuid {
+    let cc = CostCenterRow {
+        id: Uuid::new_v4(),
+        company_id,
+        code: code.into(),
+        name: format!("CC {code}"),
+    };
+    companies::insert_cost_center(db, &cc, 0).await.unwrap();
+    cc.id
+}
+
+async fn the_same_email_is_one_user(db: &Db) {
+    let a = user(db, "Anna@Example.se").await;
+    let b = user(db, " anna@example.SE ").await;
+    assert_eq!(a, b);
+}
+
+async fn memberships_list_companies_with_roles(db: &Db) {
+    let acme = company(db, "Acme AB", "556000-0001").await;
+    let beta = company(db, "Beta AB", "556000-0002").await;
+    let sam = user(db, "sam@example.se").await;
+    for (c, role) in [(&beta, Role::Member), (&acme, Role::Admin)] {
+        companies::insert_membership(
+            db,
+            &NewMembership {
+                company_id: c.id,
+                user_id: sam,
+                role,
+                default_cost_center_id: None,
+                invited_email: None,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    let list = companies::memberships_of(db, sam).await.unwrap();
+    assert_eq!(
+        list,
+        [
+            (acme.id, "Acme AB".to_string(), Role::Admin),
+            (beta.id, "Beta AB".to_string(), Role::Member)
+        ]
+    );
+    assert_eq!(companies::company(db, acme.id).await.unwrap(), Some(acme));
+}
+
+async fn a_default_cost_center_must_belong_to_the_same_company(db: &Db) {
+    let acme = company(db, "Acme AB", "556000-0001").await;
+    let beta = company(db, "Beta AB", "556000-0002").await;
+    let betas_cc = cost_center(db, beta.id, "100").await;
+    let anna = user(db, "anna@example.se").await;
+    let wrong = NewMembership {
+        company_id: acme.id,
+        user_id: anna,
+        role: Role::Member,
+        default_cost_center_id: Some(betas_cc),
+        invited_email: None,
+    };
+    assert!(companies::insert_membership(db, &wrong, 0).await.is_err());
+    assert!(companies::memberships_of(db, anna)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+struct World {
+    acme: CompanyRow,
+    beta: CompanyRow,
+    facility: Uuid,
+    anna: Uuid,
+    cc: Uuid,
+}
+
+async fn world(db: &Db) -> World {
+    let acme = company(db, "Acme AB", "556000-0001").await;
+    let beta = company(db, "Beta AB", "556000-0002").await;
+    let facility = add_facility(
+        db,
+        "S1",
+        facility("P-hus Klara", "Stockholm", FacilityKind::CameraGarage),
+    )
+    .await
+    .id;
+    let anna = user(db, "anna@example.se").await;
+    let cc = cost_center(db, acme.id, "100").await;
+    World {
+        acme,
+        beta,
+        facility,
+        anna,
+        cc,
+    }
+}
+
+fn session(w: &World, company_id: Uuid, n: usize, started_at: i64, amount_ore: i64) -> NewSession {
+    NewSession {
+        id: Uuid::new_v4(),
+        company_id,
+        user_id: Some(w.anna),
+        plate: "ABC 123".into(),
+        facility_id: w.facility,
+        kind: SessionKind::Parking,
+        started_at,
+        ended_at: Some(started_at + 3600),
+        energy_wh: None,
+        amount_ore,
+        vat_ore: amount_ore / 5,
+        cost_center_id: (company_id == w.acme.id).then_some(w.cc),
+        source: "test".into(),
+        external_ref: format!("{company_id}-{n}"),
+    }
+}
+
+async fn a_session_sent_twice_is_stored_once(db: &Db) {
+    let w = world(db).await;
+    let s = session(&w, w.acme.id, 1, 1_000, 5_000);
+    assert_eq!(
+        history::insert_sessions(db, std::slice::from_ref(&s))
+            .await
+            .unwrap(),
+        1
+    );
+    let mut again = s.clone();
+    again.id = Uuid::new_v4();
+    assert_eq!(history::insert_sessions(db, &[again]).await.unwrap(), 0);
+    assert_eq!(
+        history::totals(db, w.acme.id, 0, i64::MAX)
+            .await
+            .unwrap()
+            .sessions,
+        1
+    );
+}
+
+async fn totals_count_only_the_company_and_the_range(db: &Db) {
+    let w = world(db).await;
+    let mut batch: Vec<_> = (0..2_500)
+        .map(|n| session(&w, w.acme.id, n, 1_000 + n as i64, 1_000))
+        .collect();
+    batch.push(session(&w, w.beta.id, 9, 1_500, 99_900));
+    assert_eq!(history::insert_sessions(db, &batch).await.unwrap(), 2_501);
+    let t = history::totals(db, w.acme.id, 1_000, 1_100).await.unwrap();
+    assert_eq!(
+        t,
+        history::Totals {
+            sessions: 100,
+            amount_ore: 100_000,
+            vat_ore: 20_000
+        }
+    );
+    let empty = history::totals(db, w.acme.id, 10_000, 20_000)
+        .await
+        .unwrap();
+    assert_eq!(empty, history::Totals::default());
+}
+
+async fn vat_above_the_amount_is_refused(db: &Db) {
+    let w = world(db).await;
+    let mut bad = session(&w, w.acme.id, 1, 1_000, 100);
+    bad.vat_ore = 101;
+    let good = session(&w, w.acme.id, 2, 1_000, 100);
+    // One bad row refuses the whole batch: nothing is half-applied.
+    assert!(history::insert_sessions(db, &[good, bad]).await.is_err());
+    assert_eq!(
+        history::totals(db, w.acme.id, 0, i64::MAX)
+            .await
+            .unwrap()
+            .sessions,
+        0
+    );
+}
+
+async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db: &Db) {
+    let w = world(db).await;
+    let batch: Vec<_> = (0..10)
+        .map(|n| session(&w, w.acme.id, n, 1_000 * (n as i64 + 1), 1_250))
+        .collect();
+    history::insert_sessions(db, &batch).await.unwrap();
+    history::insert_sessions(db, &[session(&w, w.beta.id, 1, 2_000, 7_000)])
+        .await
+        .unwrap();
+    let d = |day| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+    let inv = NewInvoice {
+        id: Uuid::new_v4(),
+        company_id: w.acme.id,
+        number: "F202603-1".into(),
+        period_start: d(1),
+        period_end: d(31),
+        issued_on: d(31),
+        due_on: d(31),
+        status: InvoiceStatus::Unpaid,
+        paid_on: None,
+        lines: vec![],
+    };
+    // Sessions 1..=5 started in [1000, 6000).
+    invoices::insert_invoice_for_period(db, &inv, 1_000, 6_000)
+        .await
+        .unwrap();
+    let list = invoices::list(db, w.acme.id).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].amount_ore, list[0].vat_ore), (5 * 1_250, 5 * 250));
+    assert_eq!(list[0].period_start, d(1));
+    assert_eq!(
+        InvoiceStatus::parse(&list[0].status),
+        Some(InvoiceStatus::Unpaid)
+    );
+    let lines: i64 = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM invoice_lines WHERE invoice_id = $1")
+            .bind(inv.id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(lines, 5);
+    assert!(invoices::list(db, w.beta.id).await.unwrap().is_empty());
+}
+
+async fn the_audit_log_is_append_only(db: &Db) {
+    let w = world(db).await;
+    let entry = AuditEntry {
+        id: Uuid::new_v4(),
+        company_id: Some(w.acme.id),
+        actor_user_id: Some(w.anna),
+        action: "member.invited".into(),
+        subject_user_id: None,
+        details: r#"{"email":"bo@example.se"}"#.into(),
+        at: 100,
+    };
+    audit::append(db, &entry).await.unwrap();
+    assert_eq!(
+        audit::list(db, w.acme.id).await.unwrap(),
+        std::slice::from_ref(&entry)
+    );
+    assert!(audit::list(db, w.beta.id).await.unwrap().is_empty());
+    let update = with_pool!(db, |pool| {
+        sqlx::query("UPDATE audit_log SET action = 'x'")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    });
+    assert!(
+        update.is_err(),
+        "an UPDATE of the audit log must be refused"
+    );
+    let delete = with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM audit_log")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    });
+    assert!(
+        delete.is_err(),
+        "a DELETE from the audit log must be refused"
+    );
+    assert_eq!(audit::list(db, w.acme.id).await.unwrap(), [entry]);
+}
