@@ -27,6 +27,15 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Fill an empty database with demo data at start.
     pub demo_data: bool,
+    /// `PORTAL_SECRET_KEY`: the HMAC key (at least 32 characters). When unset with SQLite,
+    /// the server generates one into `data/secret.key`; PostgreSQL deployments must set it,
+    /// so that every instance shares it.
+    pub secret_key: Option<String>,
+    /// `PORTAL_MAIL_FROM`: the sender of the portal's mail.
+    pub mail_from: String,
+    /// `PORTAL_SEND_BUDGET`: sign-in codes the whole deployment sends per hour at most (a
+    /// circuit breaker against abuse).
+    pub send_budget_per_hour: i64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -144,7 +153,42 @@ impl Config {
             }
         };
 
+        let secret_key = get("PORTAL_SECRET_KEY");
+        if let Some(k) = &secret_key {
+            if k.len() < 32 {
+                return Err(err(
+                    "PORTAL_SECRET_KEY",
+                    "must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+                ));
+            }
+        } else if !database_url.starts_with("sqlite:") {
+            return Err(err(
+                "PORTAL_SECRET_KEY",
+                "is required with PostgreSQL: every server instance must share one key (e.g. `openssl rand -hex 32`)",
+            ));
+        }
+        let mail_from = get("PORTAL_MAIL_FROM")
+            .unwrap_or_else(|| "Aimo Park Företagsportal <noreply@portal.invalid>".into());
+        if !mail_from.contains('@') {
+            return Err(err(
+                "PORTAL_MAIL_FROM",
+                "must be an address like Name <noreply@example.se>",
+            ));
+        }
+        let send_budget_per_hour = match get("PORTAL_SEND_BUDGET") {
+            None => 1_000,
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                err(
+                    "PORTAL_SEND_BUDGET",
+                    format!("{v:?} must be a positive number"),
+                )
+            })?,
+        };
+
         Ok(Config {
+            secret_key,
+            mail_from,
+            send_budget_per_hour,
             database_url,
             smtp_url,
             public_url,
@@ -190,10 +234,27 @@ mod tests {
             ("SMTP_URL", "mail.example.se"),
             ("PORTAL_LOG_FORMAT", "xml"),
             ("PORTAL_DEMO_DATA", "maybe"),
+            ("PORTAL_SECRET_KEY", "too short"),
+            ("PORTAL_MAIL_FROM", "nobody"),
+            ("PORTAL_SEND_BUDGET", "-1"),
         ] {
             let e = Config::from_vars(&vars(&[(var, value)])).unwrap_err();
             assert_eq!(e.var, var, "{value:?}");
         }
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_secret_key() {
+        let e = Config::from_vars(&vars(&[("DATABASE_URL", "postgres://p@127.0.0.1/portal")]))
+            .unwrap_err();
+        assert_eq!(e.var, "PORTAL_SECRET_KEY");
+        let key = "k".repeat(32);
+        let c = Config::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+            ("PORTAL_SECRET_KEY", &key),
+        ]))
+        .unwrap();
+        assert!(!c.demo_data);
     }
 
     #[test]

@@ -20,6 +20,12 @@ pub enum AppError {
     Unauthorized,
     #[error("not allowed")]
     Forbidden,
+    /// Too many requests: try again after this many seconds (HTTP 429 + `Retry-After`).
+    #[error("rate limited; retry after {retry_after} s")]
+    RateLimited { retry_after: i64 },
+    /// Every failed code verification, whatever the reason: one message, one status.
+    #[error("invalid or expired code")]
+    InvalidCode,
     /// Something failed on the server; details are logged there, never sent.
     #[error("internal error")]
     Internal,
@@ -36,9 +42,44 @@ impl AppError {
         }
     }
 
+    /// The short name a plain (no-JavaScript) form post carries back in `?error=`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "invalid",
+            Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::InvalidCode => "invalid_code",
+            Self::Internal | Self::ServerFn(_) => "internal",
+        }
+    }
+
+    /// Rebuilds an error from the `?error=…&field=…&retry_after=…` of a plain form post's
+    /// redirect (see `auth::fail_form`), so pages show the same message with or without
+    /// JavaScript.
+    pub fn from_query(kind: &str, field: Option<String>, retry_after: Option<i64>) -> Option<Self> {
+        Some(match kind {
+            "invalid" => Self::Invalid {
+                field: field.unwrap_or_default(),
+                reason: String::new(),
+            },
+            "not_found" => Self::NotFound,
+            "unauthorized" => Self::Unauthorized,
+            "forbidden" => Self::Forbidden,
+            "rate_limited" => Self::RateLimited {
+                retry_after: retry_after.unwrap_or(60).max(1),
+            },
+            "invalid_code" => Self::InvalidCode,
+            "internal" => Self::Internal,
+            _ => return None,
+        })
+    }
+
     pub fn status(&self) -> u16 {
         match self {
-            Self::Invalid { .. } => 400,
+            Self::Invalid { .. } | Self::InvalidCode => 400,
+            Self::RateLimited { .. } => 429,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
@@ -72,6 +113,11 @@ impl AppError {
             if let Ok(code) = axum::http::StatusCode::from_u16(self.status()) {
                 opts.set_status(code);
             }
+            if let Self::RateLimited { retry_after } = &self {
+                if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+                    opts.insert_header(axum::http::header::RETRY_AFTER, v);
+                }
+            }
         }
         self
     }
@@ -88,6 +134,24 @@ mod tests {
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::NotFound.status(), 404);
         assert_eq!(AppError::Internal.status(), 500);
+        assert_eq!(AppError::RateLimited { retry_after: 5 }.status(), 429);
+        assert_eq!(AppError::InvalidCode.status(), 400);
+    }
+
+    #[test]
+    fn errors_survive_the_no_javascript_round_trip() {
+        for err in [
+            AppError::InvalidCode,
+            AppError::RateLimited { retry_after: 42 },
+            AppError::Forbidden,
+        ] {
+            let retry = match &err {
+                AppError::RateLimited { retry_after } => Some(*retry_after),
+                _ => None,
+            };
+            assert_eq!(AppError::from_query(err.kind(), None, retry), Some(err));
+        }
+        assert_eq!(AppError::from_query("nonsense", None, None), None);
     }
 
     #[test]

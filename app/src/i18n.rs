@@ -91,6 +91,21 @@ impl Lang {
     }
 }
 
+/// The language a request asks for: the language cookie if set, else Swedish.
+#[cfg(feature = "ssr")]
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == LANG_COOKIE).then(|| Lang::from_code(v)).flatten()
+        })
+        .unwrap_or_default()
+}
+
 /// The language of the current request (server) or page (browser).
 pub fn use_lang() -> Lang {
     use_context::<Lang>().unwrap_or_default()
@@ -135,6 +150,43 @@ pub struct Texts {
     pub not_found_title: &'static str,
     pub not_found_body: &'static str,
     pub back_to_start: &'static str,
+    pub sign_in_nav: &'static str,
+    pub sign_in_title: &'static str,
+    pub sign_in_intro: &'static str,
+    pub email_label: &'static str,
+    pub send_code_button: &'static str,
+    pub code_sent: &'static str,
+    pub code_hint: &'static str,
+    pub code_label: &'static str,
+    pub verify_button: &'static str,
+    pub resend_button: &'static str,
+    pub resend_wait: &'static str,
+    pub seconds: &'static str,
+    pub use_other_email: &'static str,
+    pub invalid_code: &'static str,
+    pub invalid_email: &'static str,
+    pub rate_limited: &'static str,
+    pub forbidden: &'static str,
+    pub sign_out: &'static str,
+    pub company_label: &'static str,
+    pub switch_button: &'static str,
+    pub your_role: &'static str,
+    pub role_owner: &'static str,
+    pub role_admin: &'static str,
+    pub role_finance: &'static str,
+    pub role_member: &'static str,
+    pub choose_company_title: &'static str,
+    pub choose_company_intro: &'static str,
+    pub no_company_title: &'static str,
+    pub no_company_body: &'static str,
+    pub nav_members: &'static str,
+    pub nav_history: &'static str,
+    pub nav_costs: &'static str,
+    pub members_blurb: &'static str,
+    pub history_blurb: &'static str,
+    pub costs_blurb: &'static str,
+    pub coming_soon: &'static str,
+    pub welcome: &'static str,
 }
 
 pub static SV: Texts = Texts {
@@ -171,6 +223,43 @@ pub static SV: Texts = Texts {
     not_found_title: "Sidan finns inte",
     not_found_body: "Adressen kan vara fel, eller så har sidan flyttats.",
     back_to_start: "Till startsidan",
+    sign_in_nav: "Logga in",
+    sign_in_title: "Logga in i företagsportalen",
+    sign_in_intro: "Använd den e-postadress som ert företag angav som kontaktadress vid beställningen – eller den adress som din inbjudan skickades till. Vi mejlar dig en engångskod; inga lösenord behövs.",
+    email_label: "E-postadress",
+    send_code_button: "Skicka kod",
+    code_sent: "Om adressen kan logga in har vi skickat en kod till",
+    code_hint: "Koden gäller i 10 minuter. Hittar du den inte? Titta i skräpposten.",
+    code_label: "Kod från mejlet (6 siffror)",
+    verify_button: "Logga in",
+    resend_button: "Skicka en ny kod",
+    resend_wait: "Ny kod kan skickas om",
+    seconds: "s",
+    use_other_email: "Använd en annan adress",
+    invalid_code: "Ogiltig eller utgången kod.",
+    invalid_email: "Skriv en giltig e-postadress, till exempel namn@foretag.se.",
+    rate_limited: "För många försök. Försök igen om",
+    forbidden: "Sidan kunde inte skickas. Ladda om sidan och försök igen.",
+    sign_out: "Logga ut",
+    company_label: "Företag",
+    switch_button: "Byt",
+    your_role: "Din roll",
+    role_owner: "Ägare",
+    role_admin: "Administratör",
+    role_finance: "Ekonomi (läsbehörighet)",
+    role_member: "Medlem",
+    choose_company_title: "Välj företag",
+    choose_company_intro: "Du tillhör flera företag. Vilket vill du arbeta med nu? Du kan byta när som helst i sidhuvudet.",
+    no_company_title: "Du är inloggad",
+    no_company_body: "Du tillhör inget företag ännu. Har du fått en inbjudan? Öppna länken i inbjudningsmejlet för att gå med.",
+    nav_members: "Medlemmar",
+    nav_history: "Parkeringar och laddningar",
+    nav_costs: "Kostnader och fakturor",
+    members_blurb: "Bjud in och ta bort anställda som parkerar på företagets konto.",
+    history_blurb: "Se vem som parkerade eller laddade var och när, filtrera och exportera.",
+    costs_blurb: "Följ kostnader per kostnadsställe och läs fakturorna.",
+    coming_soon: "Kommer snart",
+    welcome: "Välkommen",
 };
 
 pub static EN: Texts = Texts {
@@ -207,6 +296,43 @@ pub static EN: Texts = Texts {
     not_found_title: "Page not found",
     not_found_body: "The address may be wrong, or the page has moved.",
     back_to_start: "Back to the start page",
+    sign_in_nav: "Sign in",
+    sign_in_title: "Sign in to the business portal",
+    sign_in_intro: "Use the email address your company gave as its contact when ordering – or the address your invitation was sent to. We email you a one-time code; no password needed.",
+    email_label: "Email address",
+    send_code_button: "Send code",
+    code_sent: "If this address can sign in, we have sent a code to",
+    code_hint: "The code is valid for 10 minutes. Can't find it? Check your spam folder.",
+    code_label: "Code from the email (6 digits)",
+    verify_button: "Sign in",
+    resend_button: "Send a new code",
+    resend_wait: "A new code can be sent in",
+    seconds: "s",
+    use_other_email: "Use another address",
+    invalid_code: "Invalid or expired code.",
+    invalid_email: "Enter a valid email address, for example name@company.com.",
+    rate_limited: "Too many attempts. Try again in",
+    forbidden: "The form could not be sent. Reload the page and try again.",
+    sign_out: "Sign out",
+    company_label: "Company",
+    switch_button: "Switch",
+    your_role: "Your role",
+    role_owner: "Owner",
+    role_admin: "Administrator",
+    role_finance: "Finance (read-only)",
+    role_member: "Member",
+    choose_company_title: "Choose a company",
+    choose_company_intro: "You belong to several companies. Which one do you want to work with now? You can switch at any time in the header.",
+    no_company_title: "You are signed in",
+    no_company_body: "You do not belong to a company yet. Got an invitation? Open the link in the invitation email to join.",
+    nav_members: "Members",
+    nav_history: "Parking and charging",
+    nav_costs: "Costs and invoices",
+    members_blurb: "Invite and remove the employees who park on the company's account.",
+    history_blurb: "See who parked or charged where and when, filter and export.",
+    costs_blurb: "Follow costs per cost center and read the invoices.",
+    coming_soon: "Coming soon",
+    welcome: "Welcome",
 };
 
 #[cfg(test)]

@@ -11,7 +11,26 @@ pub const FACILITY_KIND: &str = "facility-kind";
 pub const FACILITY_SUBMIT: &str = "facility-submit";
 pub const FACILITY_LIST: &str = "facility-list";
 pub const FACILITY_COUNT: &str = "facility-count";
-/// Set on `<body>` once the WASM has hydrated the page; tests wait for it.
+/// The error message of a form.
+pub const FORM_ERROR: &str = "form-error";
+pub const SIGN_IN_EMAIL_FORM: &str = "sign-in-email-form";
+pub const SIGN_IN_EMAIL: &str = "sign-in-email";
+pub const SIGN_IN_SEND: &str = "sign-in-send";
+pub const SIGN_IN_SENT: &str = "sign-in-sent";
+pub const SIGN_IN_CODE_FORM: &str = "sign-in-code-form";
+pub const SIGN_IN_CODE: &str = "sign-in-code";
+pub const SIGN_IN_VERIFY: &str = "sign-in-verify";
+pub const SIGN_IN_RESEND_FORM: &str = "sign-in-resend-form";
+pub const SIGN_IN_RESEND: &str = "sign-in-resend";
+pub const HOME_COMPANY: &str = "home-company";
+pub const HOME_ROLE: &str = "home-role";
+pub const COMPANY_CHOICES: &str = "company-choices";
+pub const COMPANY_SWITCH: &str = "company-switch";
+pub const COMPANY_SELECT: &str = "company-select";
+pub const HEADER_USER: &str = "header-user";
+pub const SIGN_OUT_FORM: &str = "sign-out-form";
+pub const SIGN_OUT: &str = "sign-out";
+/// Set on `<html>` once the WASM has hydrated the page; tests wait for it.
 pub const HYDRATED_ATTR: &str = "data-hydrated";
 
 /// Every id above, by its constant's name, for the mirror test.
@@ -25,6 +44,24 @@ pub const ALL: &[(&str, &str)] = &[
     ("FACILITY_SUBMIT", FACILITY_SUBMIT),
     ("FACILITY_LIST", FACILITY_LIST),
     ("FACILITY_COUNT", FACILITY_COUNT),
+    ("FORM_ERROR", FORM_ERROR),
+    ("SIGN_IN_EMAIL_FORM", SIGN_IN_EMAIL_FORM),
+    ("SIGN_IN_EMAIL", SIGN_IN_EMAIL),
+    ("SIGN_IN_SEND", SIGN_IN_SEND),
+    ("SIGN_IN_SENT", SIGN_IN_SENT),
+    ("SIGN_IN_CODE_FORM", SIGN_IN_CODE_FORM),
+    ("SIGN_IN_CODE", SIGN_IN_CODE),
+    ("SIGN_IN_VERIFY", SIGN_IN_VERIFY),
+    ("SIGN_IN_RESEND_FORM", SIGN_IN_RESEND_FORM),
+    ("SIGN_IN_RESEND", SIGN_IN_RESEND),
+    ("HOME_COMPANY", HOME_COMPANY),
+    ("HOME_ROLE", HOME_ROLE),
+    ("COMPANY_CHOICES", COMPANY_CHOICES),
+    ("COMPANY_SWITCH", COMPANY_SWITCH),
+    ("COMPANY_SELECT", COMPANY_SELECT),
+    ("HEADER_USER", HEADER_USER),
+    ("SIGN_OUT_FORM", SIGN_OUT_FORM),
+    ("SIGN_OUT", SIGN_OUT),
     ("HYDRATED_ATTR", HYDRATED_ATTR),
 ];
 

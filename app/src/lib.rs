@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod audit;
+pub mod auth;
 pub mod companies;
 pub mod error;
 pub mod facilities;
@@ -12,6 +13,8 @@ pub mod history;
 pub mod i18n;
 pub mod ids;
 pub mod invoices;
+#[cfg(feature = "ssr")]
+pub mod mail;
 mod shell;
 pub mod url;
 

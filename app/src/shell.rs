@@ -3,12 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, Stylesheet, Title};
 use leptos_router::{
-    components::{Redirect, Route, Router, Routes, A},
+    components::{Route, Router, Routes, A},
     hooks::use_location,
     path, SsrMode,
 };
 
 use crate::{
+    auth::{CompanyPicker, HomePage, SessionContext, SignInPage, UserMenu},
     facilities::FacilitiesPage,
     i18n::{use_lang, use_texts, Lang},
     ids,
@@ -57,15 +58,8 @@ fn request_header(name: &str) -> Option<String> {
 /// The language cookie if set, else Swedish.
 #[cfg(feature = "ssr")]
 fn request_lang() -> Lang {
-    request_header("cookie")
-        .and_then(|cookies| {
-            cookies.split(';').find_map(|c| {
-                let (k, v) = c.trim().split_once('=')?;
-                (k == crate::i18n::LANG_COOKIE)
-                    .then(|| Lang::from_code(v))
-                    .flatten()
-            })
-        })
+    use_context::<axum::http::request::Parts>()
+        .map(|p| crate::i18n::request_lang(&p.headers))
         .unwrap_or_default()
 }
 
@@ -90,6 +84,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(not(feature = "ssr"))]
     provide_context(page_lang());
+    SessionContext::provide();
     let t = use_texts();
 
     #[cfg(feature = "hydrate")]
@@ -111,7 +106,9 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id=ids::MAIN tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/facilities" /> } />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/companies") view=CompanyPicker ssr=SsrMode::Async />
                     <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
                 </Routes>
             </main>
@@ -141,6 +138,7 @@ fn Header() -> impl IntoView {
             <nav class="main-nav" aria-label=t.portal_name>
                 <A href="/facilities">{t.nav_facilities}</A>
             </nav>
+            <UserMenu />
             <nav id=ids::LANG_SWITCH class="lang-switch" aria-label=t.language>
                 {Lang::ALL
                     .into_iter()

@@ -11,6 +11,12 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: std::sync::Arc<Config>,
+    /// The HMAC key for codes and CSRF tokens.
+    pub key: crate::auth::crypto::SecretKey,
+    pub limits: crate::auth::service::Limits,
+    pub mailer: std::sync::Arc<crate::mail::Mailer>,
+    /// Wakes the outbox sender when a mail is queued (it also polls, for other instances' mail).
+    pub outbox_notify: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

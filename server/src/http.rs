@@ -3,7 +3,16 @@
 
 use std::sync::Arc;
 
-use app::{config::Config, db::Db, i18n::Lang, shell, state::AppState, App};
+use app::{
+    auth::{crypto::SecretKey, service::Limits},
+    config::Config,
+    db::Db,
+    i18n::Lang,
+    mail::{escape_html, Mailer},
+    shell,
+    state::AppState,
+    App,
+};
 use axum::{
     extract::{Path, Query, State},
     http::{header, HeaderValue, StatusCode},
@@ -19,17 +28,24 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 /// `<HydrationScripts/>` asks for exactly those (see the naming trap in toolchain.md).
 const OUTPUT_NAME: &str = "frontend";
 
-pub fn app_state(db: Db, config: Arc<Config>) -> AppState {
+pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let limits = Limits {
+        global_sends_per_hour: config.send_budget_per_hour,
+    };
     AppState {
         leptos_options,
         db,
         config,
+        key,
+        limits,
+        mailer: Arc::new(mailer),
+        outbox_notify: Arc::new(tokio::sync::Notify::new()),
     }
 }
 
@@ -37,7 +53,11 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let provide_state = move || provide_context(ctx_state.clone());
-    Router::new()
+    let mut router = Router::new();
+    if state.mailer.is_dev() {
+        router = router.route("/dev/mailbox", get(dev_mailbox));
+    }
+    router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/lang/{code}", get(switch_language))
@@ -49,6 +69,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_state, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::session::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.config.clone(),
             crate::security::headers,
@@ -68,6 +92,43 @@ async fn readyz(State(state): State<AppState>) -> Response {
         )
             .into_response()
     }
+}
+
+/// The dev mailer's mailbox: the last messages it "sent", newest first. Only routed when no
+/// SMTP server is configured, so it never shows real mail.
+async fn dev_mailbox(State(state): State<AppState>) -> Response {
+    let Mailer::Dev(mailbox) = state.mailer.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let items: String = mailbox
+        .messages()
+        .iter()
+        .map(|m| {
+            format!(
+                "<li class=\"facility-card\"><h2>{}</h2><p class=\"address\">{}</p><pre>{}</pre></li>",
+                escape_html(&m.subject),
+                escape_html(&m.to),
+                escape_html(&m.text)
+            )
+        })
+        .collect();
+    let empty = if items.is_empty() {
+        "<p class=\"empty\">No mail yet. Ask for a sign-in code, then reload.</p>"
+    } else {
+        ""
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Dev mailbox</title><link rel=\"stylesheet\" \
+         href=\"/pkg/main.css\"></head><body><main><h1>Dev mailbox</h1><p class=\"intro\">Mail the portal \
+         would have sent. Shown because SMTP_URL is not set.</p>{empty}<ul class=\"facility-list\" \
+         id=\"dev-mailbox\">{items}</ul></main></body></html>"
+    );
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::response::Html(html),
+    )
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -99,17 +160,27 @@ async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) -> Res
     res
 }
 
-pub async fn serve(db: Db, config: Arc<Config>) -> Result<(), Box<dyn std::error::Error>> {
-    let listen = config.listen;
-    let state = app_state(db.clone(), config);
+pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
+    let listen = state.config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("PORTAL_LISTEN: cannot listen on {listen}: {e}"))?;
+    let stop_worker = Arc::new(tokio::sync::Notify::new());
+    let worker = crate::outbox::spawn(state.clone(), stop_worker.clone());
     tracing::info!("portal listening on http://{listen}");
     println!("\n  Portal: http://{listen}/\n");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    if state.mailer.is_dev() {
+        println!("  Dev mailer: sign-in codes are printed here and shown at http://{listen}/dev/mailbox\n");
+    }
+    let db = state.db.clone();
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    stop_worker.notify_one();
+    let _ = worker.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -163,7 +234,8 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let config = Arc::new(Config::from_vars(&vars).unwrap());
-        let app = router(app_state(t.db.clone(), config));
+        let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+        let app = router(app_state(t.db.clone(), config, key, Mailer::dev()));
         (t, app)
     }
 

@@ -4,7 +4,9 @@
 
 mod demo;
 mod http;
+mod outbox;
 mod security;
+mod session;
 
 use std::{process::ExitCode, sync::Arc};
 
@@ -70,6 +72,48 @@ async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
     Ok(db)
 }
 
+/// The HMAC key: `PORTAL_SECRET_KEY`, or for the embedded SQLite default a key generated
+/// once into `secret.key` beside the database file (so restarts keep sessions valid).
+fn load_key(config: &Config) -> Result<app::auth::crypto::SecretKey, Box<dyn std::error::Error>> {
+    use app::auth::crypto::SecretKey;
+    if let Some(k) = &config.secret_key {
+        return SecretKey::new(k.as_bytes().to_vec())
+            .ok_or_else(|| "PORTAL_SECRET_KEY: too short".into());
+    }
+    let db_path = config
+        .database_url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//");
+    let db_path = db_path.split('?').next().unwrap_or(db_path);
+    let dir = std::path::Path::new(db_path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty());
+    let path = dir
+        .unwrap_or_else(|| std::path::Path::new("."))
+        .join("secret.key");
+    let key = match std::fs::read_to_string(&path) {
+        Ok(k) => k.trim().to_owned(),
+        Err(_) => {
+            let k = SecretKey::generate_hex();
+            write_private(&path, &k)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated a secret key for the embedded default");
+            k
+        }
+    };
+    SecretKey::new(key.into_bytes())
+        .ok_or_else(|| format!("{}: key too short; delete the file", path.display()).into())
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(contents.as_bytes())
+}
+
 async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Migrate => {
@@ -90,7 +134,12 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 let report = demo::generate(&db, &demo::DemoArgs::default()).await?;
                 tracing::info!("{report}");
             }
-            http::serve(db, Arc::new(config)).await
+            let key = load_key(&config)?;
+            let mailer = match &config.smtp_url {
+                Some(url) => app::mail::Mailer::smtp(url, &config.mail_from)?,
+                None => app::mail::Mailer::dev(),
+            };
+            http::serve(http::app_state(db, Arc::new(config), key, mailer)).await
         }
     }
 }

@@ -1,0 +1,274 @@
+//! The cryptography of sign-in: one-time codes, their MACs, session tokens and CSRF tokens.
+//! Randomness comes from the operating system's CSPRNG; comparisons of secrets are
+//! constant-time.
+
+use hmac::{Hmac, Mac};
+use rand::{rngs::OsRng, Rng, RngCore};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The server's HMAC key (`PORTAL_SECRET_KEY`, or generated into `data/` for the embedded
+/// default). Debug output never shows it.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+pub const MIN_KEY_LEN: usize = 32;
+
+impl SecretKey {
+    /// A key from configuration: at least 32 bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Option<Self> {
+        let bytes = bytes.into();
+        (bytes.len() >= MIN_KEY_LEN).then_some(SecretKey(bytes))
+    }
+
+    /// 32 random bytes as 64 hex characters, for a generated key file.
+    pub fn generate_hex() -> String {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        hex(&bytes)
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.0).expect("HMAC takes a key of any length")
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A uniform 6-digit code (`gen_range` has no modulo bias), as `"042917"`.
+pub fn generate_code() -> String {
+    format!("{:06}", OsRng.gen_range(0..1_000_000u32))
+}
+
+/// `123456` or `123 456` (or with other spaces/dashes) to `"123456"`; anything else is `None`.
+pub fn normalize_code(input: &str) -> Option<String> {
+    let digits: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\u{a0}'))
+        .collect();
+    (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+/// How a code is shown in a mail: `123 456`.
+pub fn display_code(code: &str) -> String {
+    match code.get(..3).zip(code.get(3..)) {
+        Some((a, b)) => format!("{a} {b}"),
+        None => code.to_owned(),
+    }
+}
+
+/// `HMAC-SHA256(key, purpose ‖ 0 ‖ email ‖ 0 ‖ code)` as hex: what is stored instead of the code.
+pub fn code_mac(key: &SecretKey, purpose: &str, email: &str, code: &str) -> String {
+    let mut mac = key.mac();
+    mac.update(purpose.as_bytes());
+    mac.update(&[0]);
+    mac.update(email.as_bytes());
+    mac.update(&[0]);
+    mac.update(code.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Whether `code` matches the stored MAC, compared in constant time.
+pub fn code_matches(
+    key: &SecretKey,
+    purpose: &str,
+    email: &str,
+    code: &str,
+    stored_hex: &str,
+) -> bool {
+    let Some(stored) = unhex(stored_hex) else {
+        return false;
+    };
+    let mut mac = key.mac();
+    mac.update(purpose.as_bytes());
+    mac.update(&[0]);
+    mac.update(email.as_bytes());
+    mac.update(&[0]);
+    mac.update(code.as_bytes());
+    mac.verify_slice(&stored).is_ok()
+}
+
+/// A new session (or invitation) token: 32 random bytes, as the hex the cookie or link
+/// carries, and the SHA-256 the database keeps.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// SHA-256 of a token as received (the hex string), or `None` if it is not a well-formed token.
+pub fn parse_token(token: &str) -> Option<Vec<u8>> {
+    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then(|| token_hash(token))
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The CSRF token of a session: `HMAC(key, "csrf" ‖ 0 ‖ session token hash)`, hex.
+pub fn csrf_token(key: &SecretKey, session_hash: &[u8]) -> String {
+    let mut mac = key.mac();
+    mac.update(b"csrf\0");
+    mac.update(session_hash);
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Whether a submitted CSRF token is the session's, in constant time.
+pub fn csrf_matches(key: &SecretKey, session_hash: &[u8], submitted: &str) -> bool {
+    let Some(submitted) = unhex(submitted) else {
+        return false;
+    };
+    let mut mac = key.mac();
+    mac.update(b"csrf\0");
+    mac.update(session_hash);
+    mac.verify_slice(&submitted).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SecretKey {
+        SecretKey::new(*b"0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    #[test]
+    fn codes_are_six_digits_and_cover_the_whole_range_uniformly() {
+        let mut buckets = [0u32; 10];
+        let n = 100_000;
+        for _ in 0..n {
+            let c = generate_code();
+            assert_eq!(c.len(), 6);
+            assert!(c.bytes().all(|b| b.is_ascii_digit()));
+            buckets[(c.as_bytes()[0] - b'0') as usize] += 1;
+        }
+        // Each leading digit ~10 %: a chi-squared test with 9 degrees of freedom; 27.88 is
+        // the 0.1 % critical value, so an honest generator fails this once in a thousand runs.
+        let expected = n as f64 / 10.0;
+        let chi2: f64 = buckets
+            .iter()
+            .map(|&o| (o as f64 - expected).powi(2) / expected)
+            .sum();
+        assert!(
+            chi2 < 27.88,
+            "leading digits are not uniform: {buckets:?} (chi² {chi2:.1})"
+        );
+    }
+
+    #[test]
+    fn codes_are_accepted_with_or_without_the_space() {
+        assert_eq!(normalize_code("123456").as_deref(), Some("123456"));
+        assert_eq!(normalize_code(" 123 456 ").as_deref(), Some("123456"));
+        assert_eq!(normalize_code("123-456").as_deref(), Some("123456"));
+        for bad in ["12345", "1234567", "12a456", "", "１２３４５６"] {
+            assert_eq!(normalize_code(bad), None, "{bad:?}");
+        }
+        assert_eq!(display_code("042917"), "042 917");
+    }
+
+    #[test]
+    fn the_mac_binds_purpose_email_and_code() {
+        let k = key();
+        let mac = code_mac(&k, "sign_in", "anna@example.se", "123456");
+        assert_eq!(mac.len(), 64);
+        assert!(!mac.contains("123456"));
+        assert!(code_matches(
+            &k,
+            "sign_in",
+            "anna@example.se",
+            "123456",
+            &mac
+        ));
+        assert!(!code_matches(
+            &k,
+            "sign_in",
+            "anna@example.se",
+            "123457",
+            &mac
+        ));
+        assert!(!code_matches(
+            &k,
+            "transfer_ownership",
+            "anna@example.se",
+            "123456",
+            &mac
+        ));
+        assert!(!code_matches(
+            &k,
+            "sign_in",
+            "bo@example.se",
+            "123456",
+            &mac
+        ));
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(
+            code_mac(&k, "sign_in", "ab", "c12345"),
+            code_mac(&k, "sign_in", "abc", "12345")
+        );
+        let other = SecretKey::new(*b"another key that is long enough!").unwrap();
+        assert!(!code_matches(
+            &other,
+            "sign_in",
+            "anna@example.se",
+            "123456",
+            &mac
+        ));
+        assert!(!code_matches(
+            &k,
+            "sign_in",
+            "anna@example.se",
+            "123456",
+            "not hex"
+        ));
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(parse_token(&a), Some(ha.clone()));
+        assert_ne!(hex(&ha), a);
+        assert_eq!(parse_token("short"), None);
+        assert_eq!(parse_token(&"z".repeat(64)), None);
+    }
+
+    #[test]
+    fn csrf_tokens_belong_to_one_session() {
+        let k = key();
+        let (_, s1) = new_token();
+        let (_, s2) = new_token();
+        let t = csrf_token(&k, &s1);
+        assert!(csrf_matches(&k, &s1, &t));
+        assert!(!csrf_matches(&k, &s2, &t));
+        assert!(!csrf_matches(&k, &s1, ""));
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        assert!(SecretKey::new(b"short".to_vec()).is_none());
+        assert_eq!(SecretKey::generate_hex().len(), 64);
+    }
+}

@@ -1,0 +1,313 @@
+//! Passwordless sign-in with emailed one-time codes, browser sessions, CSRF, and the company
+//! switcher. The rules are `shared/security.md`; the numbers live in `service.rs`.
+//!
+//! How a request is authenticated: the server's session middleware (server/src/session.rs)
+//! reads the `__Host-portal_session` cookie, loads the session, checks CSRF on every non-GET
+//! request, and puts a [`RequestSession`] into the request's extensions. Server functions
+//! read it from there ([`request_session`]) and build a [`TenantCtx`] from the database
+//! ([`tenant`]) before they touch company data.
+
+#[cfg(feature = "ssr")]
+pub mod crypto;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use pages::{CompanyPicker, HomePage, SessionContext, SignInPage, UserMenu};
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{companies::Role, error::AppError};
+
+/// The cookie that carries the session token.
+pub const SESSION_COOKIE: &str = "__Host-portal_session";
+/// The form field (and header, `x-csrf-token`) that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub email: String,
+    pub name: String,
+    pub companies: Vec<CompanyChoice>,
+    /// The company this session acts in, if one is chosen (and still a membership).
+    pub current: Option<CompanyChoice>,
+}
+
+/// What the pages know about the visitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The CSRF token every form of this session carries.
+    pub csrf: String,
+    pub user: Option<SignedInUser>,
+    /// During sign-in: the address a code was asked for.
+    pub pending_email: Option<String>,
+}
+
+/// The session of the current request, as the middleware found it.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct RequestSession {
+    pub row: store::SessionRow,
+    pub csrf: String,
+}
+
+/// The client's address as the server saw it (for per-IP limits).
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+#[cfg(feature = "ssr")]
+fn parts() -> Option<axum::http::request::Parts> {
+    use_context::<axum::http::request::Parts>()
+}
+
+#[cfg(feature = "ssr")]
+pub fn request_session() -> Option<RequestSession> {
+    parts().and_then(|p| p.extensions.get::<RequestSession>().cloned())
+}
+
+/// Who is acting, in which company, with which role — read from the database on every
+/// request, never from anything the client sends. Only [`tenant`] builds one.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantCtx {
+    pub user_id: Uuid,
+    pub company_id: Uuid,
+    pub role: Role,
+    _private: (),
+}
+
+/// The tenant of the current request: 401 without a signed-in session, 403 without a
+/// company (or when the membership is gone: a removed member's session stops at once).
+#[cfg(feature = "ssr")]
+pub async fn tenant() -> Result<TenantCtx, AppError> {
+    let state = crate::state::use_app_state()?;
+    let session = request_session().ok_or(AppError::Unauthorized)?;
+    let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
+    let company_id = session.row.company_id.ok_or(AppError::Forbidden)?;
+    let role = store::role_in(&state.db, user_id, company_id)
+        .await?
+        .and_then(|r| Role::parse(&r))
+        .ok_or(AppError::Forbidden)?;
+    Ok(TenantCtx {
+        user_id,
+        company_id,
+        role,
+        _private: (),
+    })
+}
+
+/// True for a plain browser form post (no JavaScript): it wants a page, not JSON.
+#[cfg(feature = "ssr")]
+fn is_plain_form_post() -> bool {
+    parts()
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// Ends a server function with an error the page can show: with JavaScript the error goes
+/// back as JSON with its status (and `Retry-After`); a plain form post is redirected to
+/// `page?error=…` so the server-rendered page shows the same message.
+#[cfg(feature = "ssr")]
+pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
+    if is_plain_form_post() {
+        let mut pairs = vec![("error", err.kind().to_string())];
+        match &err {
+            AppError::RateLimited { retry_after } => {
+                pairs.push(("retry_after", retry_after.to_string()))
+            }
+            AppError::Invalid { field, .. } => pairs.push(("field", field.clone())),
+            _ => {}
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        leptos_axum::redirect(&crate::url::with_query(page, &pairs));
+        Err(err)
+    } else {
+        Err(err.with_status())
+    }
+}
+
+/// Where a successful form sends the browser: a plain form post gets a redirect; with
+/// JavaScript the page reloads itself at the returned path (a new session deserves a fresh
+/// page, with nothing left over from the old one).
+#[cfg(feature = "ssr")]
+fn go_to(path: &str) -> String {
+    if is_plain_form_post() {
+        leptos_axum::redirect(path);
+    }
+    path.to_owned()
+}
+
+#[cfg(feature = "ssr")]
+pub fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=None; Partitioned")
+}
+
+#[cfg(feature = "ssr")]
+pub fn expired_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Partitioned; Max-Age=0")
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(opts), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(value),
+    ) {
+        opts.append_header(axum::http::header::SET_COOKIE, v);
+    }
+}
+
+/// What the pages know about the visitor: signed in or not, their companies, the CSRF token.
+#[server(prefix = "/api", endpoint = "session", input = server_fn::codec::GetUrl)]
+pub async fn current_session() -> Result<SessionView, AppError> {
+    let state = crate::state::use_app_state()?;
+    let Some(session) = request_session() else {
+        return Ok(SessionView::default());
+    };
+    let user = match session.row.user_id {
+        None => None,
+        Some(user_id) => {
+            let (email, name) = store::user_email(&state.db, user_id)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            let companies: Vec<CompanyChoice> =
+                crate::companies::store::memberships_of(&state.db, user_id)
+                    .await?
+                    .into_iter()
+                    .map(|(id, name, role)| CompanyChoice { id, name, role })
+                    .collect();
+            let current = session
+                .row
+                .company_id
+                .and_then(|id| companies.iter().find(|c| c.id == id).cloned());
+            Some(SignedInUser {
+                email,
+                name,
+                companies,
+                current,
+            })
+        }
+    };
+    Ok(SessionView {
+        csrf: session.csrf,
+        user,
+        pending_email: session.row.pending_email,
+    })
+}
+
+/// Step 1: ask for a code. Answers the same for every address ("if this address can sign
+/// in, we have sent a code"); the code and the mail are made in the background.
+#[server(prefix = "/api", endpoint = "request_code")]
+pub async fn request_code(email: String) -> Result<(), AppError> {
+    use crate::companies::Email;
+    const PAGE: &str = "/sign-in";
+    let state = crate::state::use_app_state()?;
+    let Some(session) = request_session() else {
+        return fail_form(AppError::Forbidden, PAGE);
+    };
+    let Some(email) = Email::parse(&email) else {
+        return fail_form(AppError::invalid("email", "not an email address"), PAGE);
+    };
+    let now = crate::db::now_ts();
+    let ip = parts()
+        .and_then(|p| p.extensions.get::<ClientIp>().cloned())
+        .map_or_else(|| "unknown".to_owned(), |c| c.0);
+    match service::check_send_limits(&state.db, &email, &ip, state.limits, now).await {
+        Ok(()) => {}
+        Err(service::AuthError::RateLimited { retry_after }) => {
+            return fail_form(AppError::RateLimited { retry_after }, PAGE)
+        }
+        Err(_) => return fail_form(AppError::Internal, PAGE),
+    }
+    store::set_pending_email(&state.db, &session.row.token_hash, email.as_str()).await?;
+    let lang = parts()
+        .map(|p| crate::i18n::request_lang(&p.headers))
+        .unwrap_or_default();
+    let (db, key, notify) = (
+        state.db.clone(),
+        state.key.clone(),
+        state.outbox_notify.clone(),
+    );
+    tokio::spawn(async move {
+        match service::issue_code_if_eligible(&db, &key, &email, lang, now).await {
+            Ok(true) => notify.notify_one(),
+            Ok(false) => {}
+            Err(_) => tracing::error!("could not issue a sign-in code"),
+        }
+    });
+    Ok(())
+}
+
+/// Step 2: the code from the mail. On success a new session replaces the pre-session.
+/// Returns where to go next.
+#[server(prefix = "/api", endpoint = "verify_code")]
+pub async fn verify_code(code: String) -> Result<String, AppError> {
+    use crate::companies::Email;
+    const PAGE: &str = "/sign-in";
+    let state = crate::state::use_app_state()?;
+    let Some(session) = request_session() else {
+        return fail_form(AppError::Forbidden, PAGE);
+    };
+    let Some(email) = session.row.pending_email.as_deref().and_then(Email::parse) else {
+        return fail_form(AppError::InvalidCode, PAGE);
+    };
+    let now = crate::db::now_ts();
+    let user_id = match service::verify_code(&state.db, &state.key, &email, &code, now).await {
+        Ok(id) => id,
+        Err(service::AuthError::InvalidCode) => return fail_form(AppError::InvalidCode, PAGE),
+        Err(_) => return fail_form(AppError::Internal, PAGE),
+    };
+    let token = service::start_session(&state.db, Some(&session.row.token_hash), user_id, now)
+        .await
+        .map_err(|_| AppError::Internal)?;
+    set_cookie(&session_cookie(&token));
+    Ok(go_to("/"))
+}
+
+/// Acts in another of the person's companies, under a new session id.
+#[server(prefix = "/api", endpoint = "switch_company")]
+pub async fn switch_company(company_id: Uuid) -> Result<String, AppError> {
+    const PAGE: &str = "/companies";
+    let state = crate::state::use_app_state()?;
+    let Some(session) = request_session().filter(|s| s.row.user_id.is_some()) else {
+        return fail_form(AppError::Unauthorized, "/sign-in");
+    };
+    match service::switch_company(&state.db, &session.row, company_id, crate::db::now_ts()).await {
+        Ok(Some(token)) => {
+            set_cookie(&session_cookie(&token));
+            Ok(go_to("/"))
+        }
+        // Not a company of yours: the same answer as one that does not exist.
+        Ok(None) => fail_form(AppError::NotFound, PAGE),
+        Err(_) => fail_form(AppError::Internal, PAGE),
+    }
+}
+
+/// Ends the session on the server and expires the cookie.
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<String, AppError> {
+    let state = crate::state::use_app_state()?;
+    if let Some(session) = request_session() {
+        store::delete_session(&state.db, &session.row.token_hash).await?;
+    }
+    set_cookie(&expired_session_cookie());
+    Ok(go_to("/sign-in"))
+}

@@ -1,0 +1,465 @@
+//! Sign-in, the landing page, the company picker and the header's user menu.
+//!
+//! Every form is an `ActionForm` with the session's CSRF token as a hidden field, so it
+//! works as a plain form post before (or without) hydration. Errors come back either as the
+//! action's value (JavaScript) or in the page's query (`?error=…`, plain form posts).
+
+use leptos::{either::Either, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Redirect, A},
+    hooks::use_query_map,
+};
+
+use super::{
+    current_session, CompanyChoice, RequestCode, SessionView, SignOut, SwitchCompany, VerifyCode,
+    CSRF_FIELD,
+};
+use crate::{
+    companies::Role,
+    error::AppError,
+    i18n::{use_lang, use_texts, Texts},
+    ids,
+};
+
+/// The visitor's session, shared by the header and the pages. `refresh` refetches it
+/// (after a code request, the sign-in page moves on to the code step).
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub session: Resource<Result<SessionView, AppError>>,
+    version: RwSignal<u32>,
+}
+
+impl SessionContext {
+    pub fn provide() -> Self {
+        let version = RwSignal::new(0u32);
+        let session = Resource::new(move || version.get(), |_| current_session());
+        let ctx = SessionContext { session, version };
+        provide_context(ctx);
+        ctx
+    }
+
+    pub fn refresh(&self) {
+        self.version.update(|v| *v += 1);
+    }
+}
+
+fn use_session() -> SessionContext {
+    use_context::<SessionContext>().expect("SessionContext is provided by App")
+}
+
+pub fn role_label(role: Role, t: &Texts) -> &'static str {
+    match role {
+        Role::Owner => t.role_owner,
+        Role::Admin => t.role_admin,
+        Role::Finance => t.role_finance,
+        Role::Member => t.role_member,
+    }
+}
+
+/// The message for an error, in the user's language.
+fn error_text(err: &AppError, t: &Texts) -> String {
+    match err {
+        AppError::InvalidCode => t.invalid_code.to_owned(),
+        AppError::Invalid { field, .. } if field == "email" => t.invalid_email.to_owned(),
+        AppError::RateLimited { retry_after } => {
+            format!("{} {retry_after} {}.", t.rate_limited, t.seconds)
+        }
+        AppError::Forbidden => t.forbidden.to_owned(),
+        _ => t.error_generic.to_owned(),
+    }
+}
+
+/// An error from a plain form post's redirect (`?error=…`).
+fn query_error() -> Memo<Option<AppError>> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        q.with(|q| {
+            let kind = q.get("error")?;
+            AppError::from_query(
+                &kind,
+                q.get("field"),
+                q.get("retry_after").and_then(|r| r.parse().ok()),
+            )
+        })
+    })
+}
+
+#[component]
+fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    move || {
+        error.get().map(|e| {
+            view! { <p class="error" role="alert" id=ids::FORM_ERROR>{error_text(&e, t)}</p> }
+        })
+    }
+}
+
+#[component]
+fn Csrf(token: String) -> impl IntoView {
+    view! { <input type="hidden" name=CSRF_FIELD value=token /> }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let t = use_texts();
+    let ctx = use_session();
+    let request = ServerAction::<RequestCode>::new();
+    let verify = ServerAction::<VerifyCode>::new();
+    let from_query = query_error();
+    let q = use_query_map();
+    let change_email = Memo::new(move |_| q.with(|q| q.get("change").is_some()));
+
+    // A code was requested: fetch the session again, it now names the pending address.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = request.value().get() {
+            ctx.refresh();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = verify.value().get() {
+            navigate_fresh(&path);
+        }
+    });
+
+    let request_error = Signal::derive(move || match request.value().get() {
+        Some(Err(e)) => Some(e),
+        Some(Ok(())) => None,
+        None => from_query.get(),
+    });
+    let verify_error = Signal::derive(move || match verify.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => from_query.get(),
+    });
+
+    let body = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            if session.user.is_some() {
+                return Either::Left(view! { <Redirect path="/" /> });
+            }
+            let csrf = session.csrf.clone();
+            let step = match session
+                .pending_email
+                .clone()
+                .filter(|_| !change_email.get_untracked())
+            {
+                None => Either::Left(view! {
+                    <ActionForm action=request attr:id=ids::SIGN_IN_EMAIL_FORM attr:class="stack">
+                        <Csrf token=csrf />
+                        <FormError error=request_error />
+                        <div class="field">
+                            <label for=ids::SIGN_IN_EMAIL>{t.email_label}</label>
+                            <input
+                                type="email"
+                                id=ids::SIGN_IN_EMAIL
+                                name="email"
+                                required
+                                autocomplete="email"
+                                inputmode="email"
+                                autocapitalize="none"
+                                spellcheck="false"
+                                value=session.pending_email.clone().unwrap_or_default()
+                            />
+                        </div>
+                        <button type="submit" class="button" id=ids::SIGN_IN_SEND>{t.send_code_button}</button>
+                    </ActionForm>
+                }),
+                Some(email) => Either::Right(
+                    view! { <CodeStep email csrf request verify request_error verify_error /> },
+                ),
+            };
+            Either::Right(step)
+        })
+    };
+
+    view! {
+        <Title text=t.sign_in_title />
+        <section class="page narrow">
+            <h1>{t.sign_in_title}</h1>
+            <p class="intro">{t.sign_in_intro}</p>
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CodeStep(
+    email: String,
+    csrf: String,
+    request: ServerAction<RequestCode>,
+    verify: ServerAction<VerifyCode>,
+    request_error: Signal<Option<AppError>>,
+    verify_error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let t = use_texts();
+    // The resend cooldown as a countdown. The server enforces it; the page only shows it.
+    // It starts after hydration, so without JavaScript the button is simply there.
+    let remaining = RwSignal::new(0i64);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (RESEND_COOLDOWN, request);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let _ = request.version().get();
+        remaining.set(RESEND_COOLDOWN);
+        let handle = set_interval_with_handle(
+            move || remaining.update(|r| *r = (*r - 1).max(0)),
+            std::time::Duration::from_secs(1),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let error = Signal::derive(move || verify_error.get().or_else(|| request_error.get()));
+    let email_for_resend = email.clone();
+    let csrf_for_resend = csrf.clone();
+    view! {
+        <div class="stack">
+            <p id=ids::SIGN_IN_SENT class="notice" role="status">
+                {t.code_sent}" "<strong>{email}</strong>"."
+            </p>
+            <p class="hint">{t.code_hint}</p>
+            <ActionForm action=verify attr:id=ids::SIGN_IN_CODE_FORM attr:class="stack">
+                <Csrf token=csrf />
+                <FormError error=error />
+                <div class="field">
+                    <label for=ids::SIGN_IN_CODE>{t.code_label}</label>
+                    <input
+                        type="text"
+                        id=ids::SIGN_IN_CODE
+                        name="code"
+                        required
+                        class="code-input"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        pattern="[0-9 ]{6,7}"
+                        maxlength="7"
+                        placeholder="123 456"
+                    />
+                </div>
+                <button type="submit" class="button" id=ids::SIGN_IN_VERIFY>{t.verify_button}</button>
+            </ActionForm>
+            <ActionForm action=request attr:id=ids::SIGN_IN_RESEND_FORM attr:class="inline-form">
+                <Csrf token=csrf_for_resend />
+                <input type="hidden" name="email" value=email_for_resend />
+                <button
+                    type="submit"
+                    class="button secondary"
+                    id=ids::SIGN_IN_RESEND
+                    disabled=move || remaining.get() > 0
+                >
+                    {t.resend_button}
+                </button>
+                <span class="hint" aria-live="polite">
+                    {move || {
+                        let r = remaining.get();
+                        (r > 0).then(|| format!("{} {r} {}", t.resend_wait, t.seconds))
+                    }}
+                </span>
+            </ActionForm>
+            <p><a href="/sign-in?change=1" rel="external">{t.use_other_email}</a></p>
+        </div>
+    }
+}
+
+/// Seconds between two code mails to one address (`service::SEND_COOLDOWN` on the server).
+pub const RESEND_COOLDOWN: i64 = 60;
+
+/// A full page load of `path` (the session changed under us).
+fn navigate_fresh(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let ctx = use_session();
+    let body = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            let Some(user) = session.user else {
+                return view! { <Redirect path="/sign-in" /> }.into_any();
+            };
+            let Some(current) = user.current.clone() else {
+                if user.companies.is_empty() {
+                    return view! {
+                        <Title text=t.no_company_title />
+                        <h1>{t.no_company_title}</h1>
+                        <p class="intro">{t.no_company_body}</p>
+                    }
+                    .into_any();
+                }
+                return view! { <Redirect path="/companies" /> }.into_any();
+            };
+            let greeting = if user.name.is_empty() {
+                user.email.clone()
+            } else {
+                user.name.clone()
+            };
+            let _ = lang;
+            view! {
+                <Title text=current.name.clone() />
+                <p class="eyebrow">{format!("{}, {greeting}", t.welcome)}</p>
+                <h1 id=ids::HOME_COMPANY>{current.name.clone()}</h1>
+                <p class="intro">
+                    {t.your_role}": "<strong id=ids::HOME_ROLE>{role_label(current.role, t)}</strong>
+                </p>
+                <ul class="section-cards">
+                    <SectionCard title=t.nav_members blurb=t.members_blurb />
+                    <SectionCard title=t.nav_history blurb=t.history_blurb />
+                    <SectionCard title=t.nav_costs blurb=t.costs_blurb />
+                </ul>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <section class="page">
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SectionCard(title: &'static str, blurb: &'static str) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <li class="section-card" aria-disabled="true">
+            <h2>{title}</h2>
+            <p>{blurb}</p>
+            <span class="badge kind">{t.coming_soon}</span>
+        </li>
+    }
+}
+
+#[component]
+pub fn CompanyPicker() -> impl IntoView {
+    let t = use_texts();
+    let ctx = use_session();
+    let switch = ServerAction::<SwitchCompany>::new();
+    let from_query = query_error();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = switch.value().get() {
+            navigate_fresh(&path);
+        }
+    });
+    let error = Signal::derive(move || match switch.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => from_query.get(),
+    });
+    let body = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            let Some(user) = session.user else {
+                return view! { <Redirect path="/sign-in" /> }.into_any();
+            };
+            let csrf = session.csrf;
+            view! {
+                <FormError error=error />
+                <ul class="company-choices" id=ids::COMPANY_CHOICES>
+                    {user
+                        .companies
+                        .into_iter()
+                        .map(|c| view! { <CompanyChoiceForm c csrf=csrf.clone() switch /> })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <Title text=t.choose_company_title />
+        <section class="page narrow">
+            <h1>{t.choose_company_title}</h1>
+            <p class="intro">{t.choose_company_intro}</p>
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CompanyChoiceForm(
+    c: CompanyChoice,
+    csrf: String,
+    switch: ServerAction<SwitchCompany>,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <li>
+            <ActionForm action=switch attr:class="company-choice">
+                <Csrf token=csrf />
+                <input type="hidden" name="company_id" value=c.id.to_string() />
+                <button type="submit" class="choice-button">
+                    <span class="choice-name">{c.name}</span>
+                    <span class="choice-role">{role_label(c.role, t)}</span>
+                </button>
+            </ActionForm>
+        </li>
+    }
+}
+
+/// The header's right side: company switcher, who is signed in, sign-out; or a sign-in link.
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let t = use_texts();
+    let ctx = use_session();
+    let switch = ServerAction::<SwitchCompany>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = switch.value().get().or_else(|| sign_out.value().get()) {
+            navigate_fresh(&path);
+        }
+    });
+    let body = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            let Some(user) = session.user else {
+                return view! { <A href="/sign-in" attr:class="header-link">{t.sign_in_nav}</A> }
+                    .into_any();
+            };
+            let csrf = session.csrf;
+            let current_id = user.current.as_ref().map(|c| c.id);
+            let switch_csrf = csrf.clone();
+            let companies = user.companies.clone();
+            let switcher = (companies.len() > 1).then(move || {
+                let options = companies
+                    .iter()
+                    .map(|c| {
+                        let selected = Some(c.id) == current_id;
+                        view! { <option value=c.id.to_string() selected=selected>{c.name.clone()}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <ActionForm action=switch attr:id=ids::COMPANY_SWITCH attr:class="switcher">
+                        <Csrf token=switch_csrf />
+                        <label for=ids::COMPANY_SELECT class="visually-hidden">{t.company_label}</label>
+                        <select id=ids::COMPANY_SELECT name="company_id">{options}</select>
+                        <button type="submit" class="header-button">{t.switch_button}</button>
+                    </ActionForm>
+                }
+            });
+            let single = (user.companies.len() == 1).then(|| {
+                user.current
+                    .as_ref()
+                    .map(|c| view! { <span class="header-company">{c.name.clone()}</span> })
+            });
+            view! {
+                {switcher}
+                {single}
+                <span class="header-user" id=ids::HEADER_USER>{user.email.clone()}</span>
+                <ActionForm action=sign_out attr:id=ids::SIGN_OUT_FORM attr:class="inline-form">
+                    <Csrf token=csrf />
+                    <button type="submit" class="header-button" id=ids::SIGN_OUT>{t.sign_out}</button>
+                </ActionForm>
+            }
+            .into_any()
+        })
+    };
+    view! { <div class="user-menu"><Transition fallback=|| ()>{body}</Transition></div> }
+}

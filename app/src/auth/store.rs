@@ -1,0 +1,353 @@
+//! Sign-in state in the database: one-time codes, rate-limit events, web sessions. Every
+//! number that matters (attempts, expiry, windows) is decided in one SQL statement, so two
+//! server instances sharing one PostgreSQL agree.
+
+use uuid::Uuid;
+
+use crate::{db::Db, with_pool};
+
+// --- one-time codes ------------------------------------------------------------------------
+
+/// Stores a new code for (email, purpose), replacing any earlier one: only one is live.
+pub async fn put_code(
+    db: &Db,
+    email: &str,
+    purpose: &str,
+    mac: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO login_codes (email, purpose, code_mac, attempts, expires_at, consumed_at, created_at)
+             VALUES ($1, $2, $3, 0, $4, NULL, $5)
+             ON CONFLICT (email, purpose) DO UPDATE SET
+                code_mac = excluded.code_mac, attempts = 0, expires_at = excluded.expires_at,
+                consumed_at = NULL, created_at = excluded.created_at",
+        )
+        .bind(email)
+        .bind(purpose)
+        .bind(mac)
+        .bind(expires_at)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Counts one attempt against the live code and returns its MAC, or `None` when there is no
+/// live code (none, expired, used, or out of attempts). The attempt is counted in the same
+/// statement that reads the MAC, before any comparison: parallel guesses cannot share one.
+pub async fn take_attempt(
+    db: &Db,
+    email: &str,
+    purpose: &str,
+    now: i64,
+    max_attempts: i32,
+) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "UPDATE login_codes SET attempts = attempts + 1
+             WHERE email = $1 AND purpose = $2 AND consumed_at IS NULL AND expires_at > $3 AND attempts < $4
+             RETURNING code_mac",
+        )
+        .bind(email)
+        .bind(purpose)
+        .bind(now)
+        .bind(max_attempts)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// Marks the live code used. True for exactly one caller, however many race.
+pub async fn consume_code(
+    db: &Db,
+    email: &str,
+    purpose: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE login_codes SET consumed_at = $3
+             WHERE email = $1 AND purpose = $2 AND consumed_at IS NULL AND expires_at > $3",
+        )
+        .bind(email)
+        .bind(purpose)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
+}
+
+/// After a sign-in: forget every outstanding code of the email, and empty the bodies of its
+/// code mails still in the outbox.
+pub async fn forget_codes(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM login_codes WHERE email = $1")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE outbox SET text_body = '', html_body = '' WHERE to_email = $1 AND kind = 'sign_in_code'")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })
+}
+
+// --- rate limits -----------------------------------------------------------------------------
+
+/// Events in `bucket` since `since`, and the newest one's time.
+pub async fn count_events(
+    db: &Db,
+    bucket: &str,
+    since: i64,
+) -> Result<(i64, Option<i64>, Option<i64>), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT COUNT(*), MIN(at), MAX(at) FROM rate_events WHERE bucket = $1 AND at > $2",
+        )
+        .bind(bucket)
+        .bind(since)
+        .fetch_one(pool)
+        .await
+    })
+}
+
+pub async fn add_events(db: &Db, buckets: &[&str], at: i64) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for bucket in buckets {
+            sqlx::query("INSERT INTO rate_events (bucket, at) VALUES ($1, $2)")
+                .bind(*bucket)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    })
+}
+
+// --- web sessions ----------------------------------------------------------------------------
+
+/// A session row that is still valid.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub token_hash: Vec<u8>,
+    pub user_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub pending_email: Option<String>,
+    pub last_seen_at: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a [u8],
+    pub user_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub pending_email: Option<&'a str>,
+    pub now: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+}
+
+pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO web_sessions (token_hash, user_id, company_id, pending_email, created_at, last_seen_at,
+                                       idle_expires_at, absolute_expires_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
+        )
+        .bind(s.token_hash)
+        .bind(s.user_id)
+        .bind(s.company_id)
+        .bind(s.pending_email)
+        .bind(s.now)
+        .bind(s.idle_expires_at)
+        .bind(s.absolute_expires_at)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Replaces a session by a new one in one transaction (sign-in, company switch): the old
+/// token stops working at the moment the new one starts.
+pub async fn rotate_session(
+    db: &Db,
+    old_hash: &[u8],
+    new: &NewSession<'_>,
+) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO web_sessions (token_hash, user_id, company_id, pending_email, created_at, last_seen_at,
+                                       idle_expires_at, absolute_expires_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
+        )
+        .bind(new.token_hash)
+        .bind(new.user_id)
+        .bind(new.company_id)
+        .bind(new.pending_email)
+        .bind(new.now)
+        .bind(new.idle_expires_at)
+        .bind(new.absolute_expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    })
+}
+
+/// The session with this token hash if neither its idle nor its absolute expiry has passed.
+pub async fn find_session(
+    db: &Db,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT token_hash, user_id, company_id, pending_email, last_seen_at, idle_expires_at, absolute_expires_at
+             FROM web_sessions WHERE token_hash = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// Moves the idle expiry forward (never past the absolute one).
+pub async fn touch_session(
+    db: &Db,
+    token_hash: &[u8],
+    now: i64,
+    idle_expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE web_sessions SET last_seen_at = $2,
+                    idle_expires_at = CASE WHEN $3 < absolute_expires_at THEN $3 ELSE absolute_expires_at END
+             WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(idle_expires_at)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn set_pending_email(db: &Db, token_hash: &[u8], email: &str) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE web_sessions SET pending_email = $2 WHERE token_hash = $1 AND user_id IS NULL",
+        )
+        .bind(token_hash)
+        .bind(email)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Housekeeping: expired sessions, used or expired codes, rate events older than a day.
+pub async fn prune(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM web_sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM login_codes WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rate_events WHERE at <= $1")
+            .bind(now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })
+}
+
+// --- who may sign in -------------------------------------------------------------------------
+
+/// The user with this email if they have an active membership, or a pending, unexpired
+/// invitation (then the user row is created on first sign-in).
+pub async fn may_sign_in(db: &Db, email: &str, now: i64) -> Result<bool, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT EXISTS (
+                 SELECT 1 FROM users u JOIN memberships m ON m.user_id = u.id
+                 WHERE u.email = $1 AND m.status = 'active'
+             ) OR EXISTS (
+                 SELECT 1 FROM invitations WHERE email = $1 AND status = 'pending' AND expires_at > $2
+             )",
+        )
+        .bind(email)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    })
+}
+
+pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as("SELECT id, display_name FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// The role of a user in a company, if the membership is active.
+pub async fn role_in(
+    db: &Db,
+    user_id: Uuid,
+    company_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2 AND status = 'active'")
+            .bind(user_id)
+            .bind(company_id)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+pub async fn user_email(db: &Db, user_id: Uuid) -> Result<Option<(String, String)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })
+}

@@ -1,0 +1,155 @@
+//! Mail: the messages the portal sends (Swedish and English, text and HTML), the outbox they
+//! wait in, and the two real mailers: SMTP (lettre) and the dev mailer of the embedded
+//! default, which prints each message to the console and keeps the last ones for the dev
+//! mailbox page (`/dev/mailbox`), so a newcomer can sign in without a mail server.
+
+pub mod store;
+pub mod templates;
+
+use std::{collections::VecDeque, sync::Mutex};
+
+use lettre::{
+    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
+};
+
+/// One mail to one person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Why a send failed; `permanent` failures (the server refused the address) are not retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub permanent: bool,
+    pub reason: String,
+}
+
+pub enum Mailer {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Dev(DevMailbox),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp { .. } => f.write_str("Mailer::Smtp"),
+            Mailer::Dev(_) => f.write_str("Mailer::Dev"),
+        }
+    }
+}
+
+impl Mailer {
+    /// SMTP from a URL such as `smtp://127.0.0.1:1025`, `smtps://user:pass@host` or
+    /// `smtp://host:587?tls=required` (lettre's URL format).
+    pub fn smtp(url: &str, from: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP_URL: {e}"))?
+            .build();
+        let from = from.parse().map_err(|e| format!("PORTAL_MAIL_FROM: {e}"))?;
+        Ok(Mailer::Smtp { transport, from })
+    }
+
+    pub fn dev() -> Self {
+        Mailer::Dev(DevMailbox::default())
+    }
+
+    pub fn is_dev(&self) -> bool {
+        matches!(self, Mailer::Dev(_))
+    }
+
+    pub async fn send(&self, m: &Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = m.to.parse().map_err(|e| SendError {
+                    permanent: true,
+                    reason: format!("bad address: {e}"),
+                })?;
+                let email = lettre::Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(&m.subject)
+                    .multipart(
+                        MultiPart::alternative()
+                            .singlepart(
+                                SinglePart::builder()
+                                    .header(ContentType::TEXT_PLAIN)
+                                    .body(m.text.clone()),
+                            )
+                            .singlepart(
+                                SinglePart::builder()
+                                    .header(ContentType::TEXT_HTML)
+                                    .body(m.html.clone()),
+                            ),
+                    )
+                    .map_err(|e| SendError {
+                        permanent: true,
+                        reason: e.to_string(),
+                    })?;
+                transport
+                    .send(email)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendError {
+                        permanent: e.is_permanent(),
+                        reason: e.to_string(),
+                    })
+            }
+            Mailer::Dev(mailbox) => {
+                // The dev mailer's whole point is to show the mail, code included, on the
+                // console of the person running `make run`. It is never used with SMTP_URL set.
+                println!(
+                    "\n----- dev mail to {} -----\nSubject: {}\n\n{}\n-----\n",
+                    m.to, m.subject, m.text
+                );
+                mailbox.push(m.clone());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The last messages the dev mailer "sent", newest first.
+#[derive(Default)]
+pub struct DevMailbox(Mutex<VecDeque<Message>>);
+
+impl DevMailbox {
+    const KEEP: usize = 50;
+
+    fn push(&self, m: Message) {
+        if let Ok(mut q) = self.0.lock() {
+            q.push_front(m);
+            q.truncate(Self::KEEP);
+        }
+    }
+
+    pub fn messages(&self) -> Vec<Message> {
+        self.0
+            .lock()
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Escapes text for HTML bodies.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! The outbox: mail waiting to be sent, claimed by one worker at a time (a lease), retried
+//! with backoff, and marked sent or failed with the server's reason.
+
+use uuid::Uuid;
+
+use super::Message;
+use crate::{db::Db, with_pool};
+
+/// The SQL that puts a message into the outbox; run it inside the transaction of the change
+/// that causes the mail. Parameters: id, to, subject, text, html, kind, ref_id, now.
+pub const ENQUEUE_SQL: &str =
+    "INSERT INTO outbox (id, to_email, subject, text_body, html_body, kind, ref_id, status,
+                                        attempts, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)";
+
+/// Runs [`ENQUEUE_SQL`] on an executor (a pool or a transaction of either engine).
+#[macro_export]
+macro_rules! enqueue_mail {
+    ($exec:expr, $msg:expr, $kind:expr, $ref_id:expr, $now:expr) => {
+        sqlx::query($crate::mail::store::ENQUEUE_SQL)
+            .bind(uuid::Uuid::new_v4())
+            .bind($msg.to.as_str())
+            .bind($msg.subject.as_str())
+            .bind($msg.text.as_str())
+            .bind($msg.html.as_str())
+            .bind($kind)
+            .bind($ref_id)
+            .bind($now)
+            .execute($exec)
+            .await
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub to_email: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub kind: String,
+    pub attempts: i32,
+}
+
+impl OutboxRow {
+    pub fn message(&self) -> Message {
+        Message {
+            to: self.to_email.clone(),
+            subject: self.subject.clone(),
+            text: self.text_body.clone(),
+            html: self.html_body.clone(),
+        }
+    }
+}
+
+pub const LEASE_SECONDS: i64 = 60;
+pub const MAX_ATTEMPTS: i32 = 6;
+
+/// Claims up to `limit` due messages for this worker: pending ones whose time has come, and
+/// ones whose previous worker's lease ran out. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets
+/// several instances claim side by side without waiting on each other; SQLite has one writer.
+pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    const PICK: &str = "SELECT id FROM outbox
+         WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
+         ORDER BY next_attempt_at LIMIT $3";
+    const CLAIM_HEAD: &str = "UPDATE outbox SET status = 'sending', lease_until = $2 WHERE id IN (";
+    const CLAIM_TAIL: &str =
+        ") RETURNING id, to_email, subject, text_body, html_body, kind, attempts";
+    match db {
+        Db::Postgres(pool) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{CLAIM_HEAD}{PICK} FOR UPDATE SKIP LOCKED{CLAIM_TAIL}"
+            )))
+            .bind(now)
+            .bind(now + LEASE_SECONDS)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+        Db::Sqlite(pool) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{CLAIM_HEAD}{PICK}{CLAIM_TAIL}"
+            )))
+            .bind(now)
+            .bind(now + LEASE_SECONDS)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+    }
+}
+
+/// A sent message. Code mails lose their body: the code must not outlive its use.
+pub async fn mark_sent(db: &Db, id: Uuid, now: i64) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, attempts = attempts + 1,
+                    text_body = CASE WHEN kind = 'sign_in_code' THEN '' ELSE text_body END,
+                    html_body = CASE WHEN kind = 'sign_in_code' THEN '' ELSE html_body END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A failed attempt: retried after an exponential backoff (10 s, 20 s, 40 s, …) unless the
+/// failure is permanent or the attempts are used up; then it stays `failed` with the reason.
+pub async fn mark_failed(
+    db: &Db,
+    id: Uuid,
+    attempts_before: i32,
+    permanent: bool,
+    reason: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let attempts = attempts_before + 1;
+    let give_up = permanent || attempts >= MAX_ATTEMPTS;
+    let next = now + 10 * (1i64 << attempts_before.clamp(0, 10));
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5,
+                    text_body = CASE WHEN $2 = 'failed' AND kind = 'sign_in_code' THEN '' ELSE text_body END,
+                    html_body = CASE WHEN $2 = 'failed' AND kind = 'sign_in_code' THEN '' ELSE html_body END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(if give_up { "failed" } else { "pending" })
+        .bind(attempts)
+        .bind(next)
+        .bind(reason)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(give_up)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxStatus {
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub text_body: String,
+}
+
+pub async fn status(db: &Db, id: Uuid) -> Result<Option<OutboxStatus>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as("SELECT status, attempts, last_error, text_body FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })
+}

@@ -1,0 +1,66 @@
+//! The outbox sender: a background task that claims due mail, sends it through the mailer and
+//! records the outcome. Safe with several server instances (claims are leases in the
+//! database). Also prunes expired sessions, codes and rate events once a minute.
+
+use std::{sync::Arc, time::Duration};
+
+use app::{auth::store as auth_store, db::now_ts, mail::store, state::AppState};
+
+const BATCH: i64 = 20;
+
+/// Sends everything due now; returns how many messages it handled.
+pub async fn send_due(state: &AppState) -> usize {
+    let now = now_ts();
+    let rows = match store::claim(&state.db, now, BATCH).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox claim failed");
+            return 0;
+        }
+    };
+    for row in &rows {
+        // Log the kind and id, never the body (a code mail carries the code).
+        match state.mailer.send(&row.message()).await {
+            Ok(()) => {
+                if let Err(e) = store::mark_sent(&state.db, row.id, now_ts()).await {
+                    tracing::error!(error = %e, id = %row.id, "could not mark mail sent");
+                }
+            }
+            Err(err) => {
+                let gave_up = store::mark_failed(
+                    &state.db,
+                    row.id,
+                    row.attempts,
+                    err.permanent,
+                    &err.reason,
+                    now_ts(),
+                )
+                .await
+                .unwrap_or(false);
+                tracing::warn!(id = %row.id, kind = %row.kind, permanent = err.permanent, gave_up, reason = %err.reason, "mail not sent");
+            }
+        }
+    }
+    rows.len()
+}
+
+pub fn spawn(state: AppState, shutdown: Arc<tokio::sync::Notify>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last_prune = 0;
+        loop {
+            while send_due(&state).await as i64 == BATCH {}
+            let now = now_ts();
+            if now - last_prune >= 60 {
+                if let Err(e) = auth_store::prune(&state.db, now).await {
+                    tracing::error!(error = %e, "pruning sessions failed");
+                }
+                last_prune = now;
+            }
+            tokio::select! {
+                () = state.outbox_notify.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                () = shutdown.notified() => break,
+            }
+        }
+    })
+}

@@ -1,0 +1,234 @@
+//! The session and CSRF middleware (rules: `shared/security.md`, "Web sessions" and "CSRF").
+//!
+//! For every request it loads the session named by the `__Host-portal_session` cookie (if it
+//! is still valid), slides its idle expiry at most once a minute, and hands it to the app in
+//! the request's extensions. A visitor who opens the sign-in page without a session gets a
+//! pre-session, whose CSRF token covers the sign-in forms.
+//!
+//! Every non-GET request must (1) come from our own origin — `Sec-Fetch-Site: same-origin`,
+//! or, without that header, an `Origin` equal to `PORTAL_PUBLIC_URL`'s — and (2) carry the
+//! session's CSRF token in the `x-csrf-token` header or the `csrf_token` form field.
+//! Anything else is refused with 403 before it reaches a server function.
+
+use std::net::SocketAddr;
+
+use app::{
+    auth::{
+        crypto, service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE,
+    },
+    db::now_ts,
+    state::AppState,
+};
+use axum::{
+    body::{to_bytes, Body},
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+/// Form bodies read for their CSRF field are small; anything larger is refused.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
+}
+
+/// Rule 1: the request comes from the portal's own pages.
+pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin",
+        None => headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) == Some(public_url),
+    }
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded_pairs(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+    body.split(|&b| b == b'&').filter_map(|pair| {
+        let mut it = pair.splitn(2, |&b| b == b'=');
+        let k = decode(it.next()?)?;
+        let v = decode(it.next().unwrap_or_default())?;
+        Some((k, v))
+    })
+}
+
+fn decode(s: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(s.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn forbidden(why: &'static str) -> Response {
+    tracing::info!(why, "refused a cross-site or tokenless request");
+    (StatusCode::FORBIDDEN, why).into_response()
+}
+
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let now = now_ts();
+    let (mut parts, body) = req.into_parts();
+
+    let mut session = None;
+    if let Some(hash) = cookie(&parts.headers, SESSION_COOKIE).and_then(crypto::parse_token) {
+        match store::find_session(&state.db, &hash, now).await {
+            Ok(Some(row)) => {
+                if let Some(idle) = service::slide(&row, now) {
+                    let _ = store::touch_session(&state.db, &row.token_hash, now, idle).await;
+                }
+                session = Some(row);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "session lookup failed"),
+        }
+    }
+
+    // A visitor on the sign-in page gets a pre-session (and with it a CSRF token).
+    let mut new_cookie = None;
+    let path = parts.uri.path();
+    if session.is_none()
+        && parts.method == Method::GET
+        && (path == "/sign-in" || path.starts_with("/sign-in/"))
+    {
+        match service::start_pre_session(&state.db, now).await {
+            Ok((token, hash)) => {
+                new_cookie = Some(app::auth::session_cookie(&token));
+                session = store::find_session(&state.db, &hash, now)
+                    .await
+                    .ok()
+                    .flatten();
+            }
+            Err(_) => tracing::error!("could not start a pre-session"),
+        }
+    }
+
+    let body = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        body
+    } else {
+        if !same_origin(&parts.headers, &state.config.public_url) {
+            return forbidden("cross-site request refused");
+        }
+        let Some(row) = &session else {
+            return forbidden("no session: reload the page");
+        };
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let (submitted, body) = match parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+            Some(token) => (Some(token.to_owned()), body),
+            None if is_form => {
+                let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
+                };
+                (form_field(&bytes, CSRF_FIELD), Body::from(bytes))
+            }
+            None => (None, body),
+        };
+        if !submitted.is_some_and(|t| crypto::csrf_matches(&state.key, &row.token_hash, &t)) {
+            return forbidden("missing or wrong CSRF token: reload the page");
+        }
+        body
+    };
+
+    if let Some(row) = session.clone() {
+        let csrf = crypto::csrf_token(&state.key, &row.token_hash);
+        parts.extensions.insert(RequestSession { row, csrf });
+    }
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    parts.extensions.insert(ClientIp(ip));
+
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(c) = new_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    // Personal data and cookies must not be cached anywhere.
+    if session.is_some() || res.headers().contains_key(header::SET_COOKIE) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_field_is_found_in_a_form_body() {
+        let body = b"email=anna%40example.se&csrf_token=ab12&x=1+2";
+        assert_eq!(form_field(body, "csrf_token").as_deref(), Some("ab12"));
+        assert_eq!(
+            form_field(body, "email").as_deref(),
+            Some("anna@example.se")
+        );
+        assert_eq!(form_field(body, "x").as_deref(), Some("1 2"));
+        assert_eq!(form_field(body, "nope"), None);
+    }
+
+    #[test]
+    fn same_origin_prefers_fetch_metadata_then_origin() {
+        let mut h = HeaderMap::new();
+        assert!(
+            !same_origin(&h, "http://127.0.0.1:3000"),
+            "neither header: refused"
+        );
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
+        assert!(same_origin(&h, "http://127.0.0.1:3000"));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(
+            !same_origin(&h, "http://127.0.0.1:3000"),
+            "fetch metadata wins"
+        );
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&h, "http://127.0.0.1:3000"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert!(!same_origin(&h, "http://127.0.0.1:3000"));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("portal_lang=en; __Host-portal_session=abc; x=y"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "__Host-portal_sessio"), None);
+    }
+}
