@@ -2,6 +2,8 @@
 //! subcommands are the operator's tools: run migrations, generate demo data.
 //! Configuration comes from environment variables (see the README and `app::config`).
 
+#[cfg(test)]
+mod auth_tests;
 mod demo;
 mod http;
 mod outbox;

@@ -83,10 +83,24 @@ pub fn request_session() -> Option<RequestSession> {
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantCtx {
-    pub user_id: Uuid,
-    pub company_id: Uuid,
-    pub role: Role,
-    _private: (),
+    user_id: Uuid,
+    company_id: Uuid,
+    role: Role,
+}
+
+#[cfg(feature = "ssr")]
+impl TenantCtx {
+    pub fn user_id(&self) -> Uuid {
+        self.user_id
+    }
+
+    pub fn company_id(&self) -> Uuid {
+        self.company_id
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
 }
 
 /// The tenant of the current request: 401 without a signed-in session, 403 without a

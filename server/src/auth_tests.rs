@@ -1,0 +1,491 @@
+//! Sign-in, sessions and CSRF through the real router, with real cookies (security.md).
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::{
+    auth::{crypto::SecretKey, SessionView, SESSION_COOKIE},
+    config::Config,
+    db::{Backend, Db},
+    mail::Mailer,
+    testing::TestDb,
+    with_pool,
+};
+use axum::{
+    body::{to_bytes, Body},
+    http::{header, HeaderMap, Request, StatusCode},
+    Router,
+};
+use tower::ServiceExt;
+
+use crate::http::{app_state, router};
+
+const OWNER: &str = "anna.lindberg@nordstrombygg.example";
+const TWO_COMPANIES: &str = "samir.karlsson@nordstrombygg.example";
+
+async fn portal() -> (TestDb, Router) {
+    let t = TestDb::fresh(Backend::Sqlite).await;
+    crate::demo::generate(
+        &t.db,
+        &crate::demo::DemoArgs {
+            members: 8,
+            sessions: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
+    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+    let app = router(app_state(t.db.clone(), config, key, Mailer::dev()));
+    (t, app)
+}
+
+struct Res {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Res {
+    /// The session token this response sets, if any.
+    fn new_session(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let v = c.strip_prefix(SESSION_COOKIE)?.strip_prefix('=')?;
+                Some(v.split(';').next()?.to_owned())
+            })
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Res {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        String::from_utf8_lossy(&to_bytes(res.into_body(), usize::MAX).await.unwrap()).into_owned();
+    Res {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A GET as a browser navigation sends it.
+fn get(path: &str, session: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path).header(header::ACCEPT, "text/html,application/xhtml+xml");
+    if let Some(s) = session {
+        b = b.header(header::COOKIE, format!("{SESSION_COOKIE}={s}"));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+/// A same-origin form post as the browser sends it.
+fn post(path: &str, session: &str) -> axum::http::request::Builder {
+    Request::post(path)
+        .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+fn form(fields: &[(&str, &str)]) -> Body {
+    let s: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                app::url::encode_component(k),
+                app::url::encode_component(v)
+            )
+        })
+        .collect();
+    Body::from(s.join("&"))
+}
+
+async fn session_view(app: &Router, session: &str) -> SessionView {
+    // As the WASM client asks: no `Accept: text/html`.
+    let req =
+        Request::get("/api/session").header(header::COOKIE, format!("{SESSION_COOKIE}={session}"));
+    let res = send(app, req.body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    serde_json::from_str(&res.body).unwrap()
+}
+
+/// Opens the sign-in page: a pre-session and its CSRF token.
+async fn pre_session(app: &Router) -> (String, String) {
+    let res = send(app, get("/sign-in", None)).await;
+    let token = res
+        .new_session()
+        .expect("the sign-in page starts a pre-session");
+    let csrf = session_view(app, &token).await.csrf;
+    (token, csrf)
+}
+
+async fn wait_for_code(db: &Db, email: &str) -> String {
+    for _ in 0..100 {
+        let text: Option<String> = with_pool!(db, |pool| {
+            sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 AND text_body <> '' ORDER BY created_at DESC")
+                .bind(email)
+                .fetch_optional(pool)
+                .await
+                .unwrap()
+        });
+        if let Some(text) = text {
+            let line = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.len() == 7 && l.as_bytes()[3] == b' ')
+                .unwrap();
+            return line.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no code mail for {email}");
+}
+
+async fn request_code(app: &Router, session: &str, csrf: &str, email: &str) -> Res {
+    let req = post("/api/request_code", session)
+        .body(form(&[("email", email), ("csrf_token", csrf)]))
+        .unwrap();
+    send(app, req).await
+}
+
+/// Signs in through the HTTP API; returns the new session token.
+async fn sign_in(app: &Router, db: &Db, email: &str) -> String {
+    let (pre, csrf) = pre_session(app).await;
+    assert_eq!(
+        request_code(app, &pre, &csrf, email).await.status,
+        StatusCode::OK
+    );
+    let code = wait_for_code(db, email).await;
+    let req = post("/api/verify_code", &pre)
+        .body(form(&[("code", &code), ("csrf_token", &csrf)]))
+        .unwrap();
+    let res = send(app, req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let token = res.new_session().expect("a new session cookie");
+    assert_ne!(token, pre, "a new session id at sign-in");
+    token
+}
+
+#[tokio::test]
+async fn the_session_cookie_has_every_required_attribute_and_pages_are_not_cached() {
+    let (_t, app) = portal().await;
+    let res = send(&app, get("/sign-in", None)).await;
+    let cookie = res
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(cookie.starts_with("__Host-portal_session="), "{cookie}");
+    let token = res.new_session().unwrap();
+    assert_eq!(token.len(), 64, "32 random bytes");
+    for attr in [
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=None",
+        "Partitioned",
+    ] {
+        assert!(
+            cookie.split("; ").any(|a| a == attr),
+            "{attr} missing in {cookie}"
+        );
+    }
+    assert!(!cookie.contains("Domain"), "__Host- cookies have no Domain");
+    assert_eq!(res.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+}
+
+#[tokio::test]
+async fn every_mutating_server_function_refuses_cross_site_and_tokenless_posts() {
+    let (t, app) = portal().await;
+    let session = sign_in(&app, &t.db, OWNER).await;
+    let csrf = session_view(&app, &session).await.csrf;
+    let posts: Vec<String> = server_fn::axum::server_fn_paths()
+        .filter(|(_, m)| *m == axum::http::Method::POST)
+        .map(|(p, _)| p.to_string())
+        .collect();
+    for expected in [
+        "/api/request_code",
+        "/api/verify_code",
+        "/api/switch_company",
+        "/api/sign_out",
+    ] {
+        assert!(
+            posts.iter().any(|p| p == expected),
+            "{expected} is not registered"
+        );
+    }
+    for path in &posts {
+        let body = || form(&[("csrf_token", &csrf), ("email", OWNER), ("code", "123456")]);
+        let cross = Request::post(path.as_str())
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+            .header("sec-fetch-site", "cross-site")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body())
+            .unwrap();
+        assert_eq!(
+            send(&app, cross).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}: cross-site"
+        );
+        let foreign_origin = Request::post(path.as_str())
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+            .header(header::ORIGIN, "http://evil.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body())
+            .unwrap();
+        assert_eq!(
+            send(&app, foreign_origin).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}: foreign Origin"
+        );
+        let no_origin = Request::post(path.as_str())
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body())
+            .unwrap();
+        assert_eq!(
+            send(&app, no_origin).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}: no Origin"
+        );
+        let tokenless = post(path, &session)
+            .body(form(&[("email", OWNER)]))
+            .unwrap();
+        assert_eq!(
+            send(&app, tokenless).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}: no token"
+        );
+        let wrong = post(path, &session)
+            .header("x-csrf-token", "00".repeat(32))
+            .body(form(&[]))
+            .unwrap();
+        assert_eq!(
+            send(&app, wrong).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}: wrong token"
+        );
+    }
+    // The session survived all of that.
+    assert!(session_view(&app, &session).await.user.is_some());
+}
+
+#[tokio::test]
+async fn known_and_unknown_emails_get_identical_answers_and_only_known_ones_get_mail() {
+    let (t, app) = portal().await;
+    let (a, csrf_a) = pre_session(&app).await;
+    let (b, csrf_b) = pre_session(&app).await;
+    let known = request_code(&app, &a, &csrf_a, OWNER).await;
+    let unknown = request_code(&app, &b, &csrf_b, "nobody@nordstrombygg.example").await;
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.body, unknown.body);
+    wait_for_code(&t.db, OWNER).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mails: i64 = with_pool!(&t.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE to_email = 'nobody@nordstrombygg.example'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(mails, 0);
+}
+
+#[tokio::test]
+async fn a_second_request_within_the_cooldown_gets_429_with_retry_after() {
+    let (_t, app) = portal().await;
+    let (s, csrf) = pre_session(&app).await;
+    assert_eq!(
+        request_code(&app, &s, &csrf, OWNER).await.status,
+        StatusCode::OK
+    );
+    let res = request_code(&app, &s, &csrf, OWNER).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = res
+        .headers
+        .get(header::RETRY_AFTER)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}
+
+#[tokio::test]
+async fn signing_in_rotates_the_session_and_signing_out_ends_it_on_the_server() {
+    let (t, app) = portal().await;
+    let (pre, csrf) = pre_session(&app).await;
+    request_code(&app, &pre, &csrf, OWNER).await;
+    let code = wait_for_code(&t.db, OWNER).await;
+    let req = post("/api/verify_code", &pre)
+        .body(form(&[("code", &code), ("csrf_token", &csrf)]))
+        .unwrap();
+    let res = send(&app, req).await;
+    let session = res.new_session().unwrap();
+    assert_eq!(
+        session_view(&app, &pre).await,
+        SessionView::default(),
+        "the pre-session is gone"
+    );
+    let view = session_view(&app, &session).await;
+    let user = view.user.clone().unwrap();
+    assert_eq!(user.email, OWNER);
+    assert_eq!(
+        user.current.map(|c| c.name).as_deref(),
+        Some("Nordström Bygg AB")
+    );
+    let (_, page_headers, home) = {
+        let r = send(&app, get("/", Some(&session))).await;
+        (r.status, r.headers, r.body)
+    };
+    assert!(home.contains("Nordström Bygg AB"));
+    assert_eq!(page_headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+
+    let req = post("/api/sign_out", &session)
+        .body(form(&[("csrf_token", &view.csrf)]))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let cookie = res
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        cookie.contains("Max-Age=0") && cookie.contains("Secure") && cookie.contains("Partitioned")
+    );
+    assert_eq!(
+        session_view(&app, &session).await.user,
+        None,
+        "the old cookie no longer signs in"
+    );
+    let rows: i64 = with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions WHERE user_id IS NOT NULL")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    let (t, app) = portal().await;
+    let session = sign_in(&app, &t.db, OWNER).await;
+    assert!(session_view(&app, &session).await.user.is_some());
+    with_pool!(&t.db, |pool| {
+        sqlx::query("UPDATE web_sessions SET idle_expires_at = 1 WHERE user_id IS NOT NULL")
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected()
+    });
+    assert_eq!(session_view(&app, &session).await.user, None);
+    let res = send(&app, get("/", Some(&session))).await;
+    assert!(
+        res.status.is_redirection(),
+        "the landing page sends an expired session to sign-in: {} {:?}",
+        res.status,
+        res.headers
+    );
+    assert_eq!(res.headers.get(header::LOCATION).unwrap(), "/sign-in");
+}
+
+#[tokio::test]
+async fn a_wrong_code_in_a_plain_form_comes_back_as_one_message_on_the_page() {
+    let (t, app) = portal().await;
+    let (pre, csrf) = pre_session(&app).await;
+    request_code(&app, &pre, &csrf, OWNER).await;
+    wait_for_code(&t.db, OWNER).await;
+    let req = post("/api/verify_code", &pre)
+        .header(header::ACCEPT, "text/html")
+        .body(form(&[("code", "000 000"), ("csrf_token", &csrf)]))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::FOUND);
+    let location = res
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(location, "/sign-in?error=invalid_code");
+    let page = send(&app, get(&location, Some(&pre))).await;
+    assert!(page.body.contains("Ogiltig eller utgången kod."));
+}
+
+#[tokio::test]
+async fn a_person_in_two_companies_picks_one_and_switching_gives_a_new_session() {
+    let (t, app) = portal().await;
+    let session = sign_in(&app, &t.db, TWO_COMPANIES).await;
+    let view = session_view(&app, &session).await;
+    let user = view.user.unwrap();
+    assert_eq!(user.companies.len(), 2);
+    assert_eq!(user.current, None);
+    let res = send(&app, get("/", Some(&session))).await;
+    assert_eq!(res.status, StatusCode::FOUND);
+    assert_eq!(res.headers.get(header::LOCATION).unwrap(), "/companies");
+
+    let target = user
+        .companies
+        .iter()
+        .find(|c| c.name == "Lindqvist Konsult AB")
+        .unwrap();
+    let req = post("/api/switch_company", &session)
+        .body(form(&[
+            ("company_id", &target.id.to_string()),
+            ("csrf_token", &view.csrf),
+        ]))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let switched = res.new_session().unwrap();
+    assert_ne!(switched, session);
+    assert_eq!(
+        session_view(&app, &session).await.user,
+        None,
+        "the old id stops working"
+    );
+    let now_in = session_view(&app, &switched)
+        .await
+        .user
+        .unwrap()
+        .current
+        .unwrap();
+    assert_eq!(now_in.name, "Lindqvist Konsult AB");
+
+    // A company that is not theirs: 404, and the session stays as it was.
+    let csrf = session_view(&app, &switched).await.csrf;
+    let other: uuid::Uuid = with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM companies WHERE name = 'Ek & Söner Redovisning AB'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let req = post("/api/switch_company", &switched)
+        .body(form(&[
+            ("company_id", &other.to_string()),
+            ("csrf_token", &csrf),
+        ]))
+        .unwrap();
+    assert_eq!(send(&app, req).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        session_view(&app, &switched)
+            .await
+            .user
+            .unwrap()
+            .current
+            .unwrap()
+            .name,
+        "Lindqvist Konsult AB"
+    );
+}
