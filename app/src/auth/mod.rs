@@ -119,7 +119,6 @@ pub async fn tenant() -> Result<TenantCtx, AppError> {
         user_id,
         company_id,
         role,
-        _private: (),
     })
 }
 
