@@ -30,12 +30,22 @@ module.exports = defineConfig({
     { name: 'js', grep: /@both|@js/ },
     { name: 'no-js', grep: /@both/, use: { javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: 'bash end2end/serve.sh',
-    cwd: '..',
-    url: `http://127.0.0.1:${PORT}/readyz`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    env: { E2E_PORT: String(PORT) },
-  },
+  webServer: [
+    {
+      // A real SMTP server that keeps the mail for the tests to read (end2end/mail.js).
+      command: 'npx maildev --ip 127.0.0.1 --web-ip 127.0.0.1 -s 1025 -w 1080 --mail-directory target/e2e/mail',
+      cwd: '..',
+      url: 'http://127.0.0.1:1080/api/email',
+      timeout: 30_000,
+      reuseExistingServer: false,
+    },
+    {
+      command: 'bash end2end/serve.sh',
+      cwd: '..',
+      url: `http://127.0.0.1:${PORT}/readyz`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      env: { E2E_PORT: String(PORT), SMTP_URL: 'smtp://127.0.0.1:1025' },
+    },
+  ],
 });

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod companies;
+pub mod csrf_client;
 pub mod error;
 pub mod facilities;
 pub mod history;

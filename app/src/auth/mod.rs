@@ -228,7 +228,7 @@ pub async fn current_session() -> Result<SessionView, AppError> {
 
 /// Step 1: ask for a code. Answers the same for every address ("if this address can sign
 /// in, we have sent a code"); the code and the mail are made in the background.
-#[server(prefix = "/api", endpoint = "request_code")]
+#[server(prefix = "/api", endpoint = "request_code", client = crate::csrf_client::CsrfClient)]
 pub async fn request_code(email: String) -> Result<(), AppError> {
     use crate::companies::Email;
     const PAGE: &str = "/sign-in";
@@ -271,7 +271,7 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
 
 /// Step 2: the code from the mail. On success a new session replaces the pre-session.
 /// Returns where to go next.
-#[server(prefix = "/api", endpoint = "verify_code")]
+#[server(prefix = "/api", endpoint = "verify_code", client = crate::csrf_client::CsrfClient)]
 pub async fn verify_code(code: String) -> Result<String, AppError> {
     use crate::companies::Email;
     const PAGE: &str = "/sign-in";
@@ -296,7 +296,7 @@ pub async fn verify_code(code: String) -> Result<String, AppError> {
 }
 
 /// Acts in another of the person's companies, under a new session id.
-#[server(prefix = "/api", endpoint = "switch_company")]
+#[server(prefix = "/api", endpoint = "switch_company", client = crate::csrf_client::CsrfClient)]
 pub async fn switch_company(company_id: Uuid) -> Result<String, AppError> {
     const PAGE: &str = "/companies";
     let state = crate::state::use_app_state()?;
@@ -315,7 +315,7 @@ pub async fn switch_company(company_id: Uuid) -> Result<String, AppError> {
 }
 
 /// Ends the session on the server and expires the cookie.
-#[server(prefix = "/api", endpoint = "sign_out")]
+#[server(prefix = "/api", endpoint = "sign_out", client = crate::csrf_client::CsrfClient)]
 pub async fn sign_out() -> Result<String, AppError> {
     let state = crate::state::use_app_state()?;
     if let Some(session) = request_session() {

@@ -34,6 +34,12 @@ impl SessionContext {
     pub fn provide() -> Self {
         let version = RwSignal::new(0u32);
         let session = Resource::new(move || version.get(), |_| current_session());
+        // Mutating server functions send the token as a header (crate::csrf_client).
+        Effect::new(move |_| {
+            if let Some(Ok(view)) = session.get() {
+                crate::csrf_client::set_token(&view.csrf);
+            }
+        });
         let ctx = SessionContext { session, version };
         provide_context(ctx);
         ctx

@@ -1,0 +1,29 @@
+// Reads mail from the real SMTP catcher (maildev 3.x REST API) that the tests start.
+const MAILDEV = 'http://127.0.0.1:1080';
+
+async function messagesTo(address) {
+  const res = await fetch(`${MAILDEV}/api/email?to.address=${encodeURIComponent(address)}`);
+  if (!res.ok) throw new Error(`maildev answered ${res.status}`);
+  return res.json();
+}
+
+/** Waits for a mail to `address` that arrived after `sinceMs`; returns it. */
+async function waitForMail(address, sinceMs, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const mails = (await messagesTo(address)).filter((m) => new Date(m.time || m.date).getTime() >= sinceMs - 1000);
+    if (mails.length) return mails[mails.length - 1];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${address} within ${timeoutMs} ms`);
+}
+
+/** The sign-in code (`123 456`) of the newest code mail to `address` since `sinceMs`. */
+async function codeFor(address, sinceMs) {
+  const mail = await waitForMail(address, sinceMs);
+  const m = /(\d{3} \d{3})/.exec(mail.text);
+  if (!m) throw new Error(`no code in the mail: ${mail.subject}`);
+  return m[1];
+}
+
+module.exports = { messagesTo, waitForMail, codeFor };
