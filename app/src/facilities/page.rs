@@ -36,6 +36,29 @@ pub fn FacilitiesPage() -> impl IntoView {
     });
     let list = Resource::new(move || query.get(), list_facilities);
 
+    // The controls follow the URL when it changes under them (back/forward), but not at
+    // hydration: whatever the user typed or chose before the WASM arrived stays.
+    let search_ref = NodeRef::<leptos::html::Input>::new();
+    let city_ref = NodeRef::<leptos::html::Select>::new();
+    let kind_ref = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |prev: Option<FacilityQuery>| {
+        let q = query.get();
+        if prev.is_some() {
+            if let Some(el) = search_ref.get() {
+                if el.value() != q.q {
+                    el.set_value(&q.q);
+                }
+            }
+            if let Some(el) = city_ref.get() {
+                el.set_value(&q.city);
+            }
+            if let Some(el) = kind_ref.get() {
+                el.set_value(&q.kind);
+            }
+        }
+        q
+    });
+
     let navigate = use_navigate();
     let go = move |change: &dyn Fn(&mut FacilityQuery), replace: bool| {
         let mut next = query.get_untracked();
@@ -123,7 +146,7 @@ pub fn FacilitiesPage() -> impl IntoView {
                         placeholder=t.search_placeholder
                         autocomplete="off"
                         value=move || query.with_untracked(|q| q.q.clone())
-                        prop:value=move || query.with(|q| q.q.clone())
+                        node_ref=search_ref
                         on:input=on_search
                     />
                 </div>
@@ -133,7 +156,7 @@ pub fn FacilitiesPage() -> impl IntoView {
                         id=ids::FACILITY_CITY
                         name="city"
                         on:change=on_city
-                        prop:value=move || query.with(|q| q.city.clone())
+                        node_ref=city_ref
                     >
                         <option value="">{t.all_cities}</option>
                         <Transition fallback=|| ()>{city_options}</Transition>
@@ -145,7 +168,7 @@ pub fn FacilitiesPage() -> impl IntoView {
                         id=ids::FACILITY_KIND
                         name="kind"
                         on:change=on_kind
-                        prop:value=move || query.with(|q| q.kind.clone())
+                        node_ref=kind_ref
                     >
                         <option value="">{t.all_kinds}</option>
                         {FacilityKind::ALL
