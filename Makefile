@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test tools site server server-dev fmt lint bench-demo clean-data
+.PHONY: run test tools site server server-dev fmt lint bench-demo bench-auth clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -43,6 +43,10 @@ lint:
 # Times the demo generator at benchmark size on SQLite and PostgreSQL (docs/benchmarks.md).
 bench-demo: tools server
 	scripts/bench-demo.sh
+
+# p50/p95 of the sign-in endpoints through the real router, SQLite and PostgreSQL, release build.
+bench-auth:
+	cargo test --release -p server -- --ignored bench_sign_in_endpoints --nocapture
 
 # Forget the embedded database (the next `make run` regenerates the demo data).
 clean-data:

@@ -3,6 +3,8 @@
 //! Configuration comes from environment variables (see the README and `app::config`).
 
 #[cfg(test)]
+mod auth_bench;
+#[cfg(test)]
 mod auth_tests;
 mod demo;
 mod http;

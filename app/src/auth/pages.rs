@@ -252,7 +252,7 @@ fn CodeStep(
                     type="submit"
                     class="button secondary"
                     id=ids::SIGN_IN_RESEND
-                    disabled=move || remaining.get() > 0
+                    disabled=move || { remaining.get() > 0 }
                 >
                     {t.resend_button}
                 </button>
