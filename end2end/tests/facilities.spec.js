@@ -120,3 +120,18 @@ test('the page has no WCAG 2.1 A/AA violations @js', async ({ page }) => {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);
 });
+
+test('text typed before the WASM arrives survives the first change after hydration @js', async ({ page }) => {
+  // Hold the WASM back so the user is typing while the page is not yet hydrated.
+  await page.route('**/pkg/frontend_bg.wasm', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.goto('/facilities');
+  await byId(page, ids.FACILITY_SEARCH).fill('garage');
+  await hydrated(page);
+  await byId(page, ids.FACILITY_CITY).selectOption('Stockholm');
+  await expect(page).toHaveURL(/q=garage/);
+  await expect(page).toHaveURL(/city=Stockholm/);
+  await expect(byId(page, ids.FACILITY_SEARCH)).toHaveValue('garage');
+});

@@ -60,8 +60,15 @@ pub fn FacilitiesPage() -> impl IntoView {
     });
 
     let navigate = use_navigate();
+    // The next URL starts from what the form shows, not from the current URL: a user may
+    // have typed before hydration, and that text must not be lost by the next change.
     let go = move |change: &dyn Fn(&mut FacilityQuery), replace: bool| {
-        let mut next = query.get_untracked();
+        let url = query.get_untracked();
+        let mut next = FacilityQuery {
+            q: search_ref.get_untracked().map_or(url.q, |el| el.value()),
+            city: city_ref.get_untracked().map_or(url.city, |el| el.value()),
+            kind: kind_ref.get_untracked().map_or(url.kind, |el| el.value()),
+        };
         change(&mut next);
         navigate(
             &href_for(&next),
