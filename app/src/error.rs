@@ -149,9 +149,12 @@ mod tests {
                 AppError::RateLimited { retry_after } => Some(*retry_after),
                 _ => None,
             };
-            assert_eq!(AppError::from_query(err.kind(), None, retry), Some(err));
+            assert_eq!(
+                AppError::from_query(err.kind(), None, None, retry),
+                Some(err)
+            );
         }
-        assert_eq!(AppError::from_query("nonsense", None, None), None);
+        assert_eq!(AppError::from_query("nonsense", None, None, None), None);
     }
 
     #[test]

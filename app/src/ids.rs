@@ -24,12 +24,27 @@ pub const SIGN_IN_RESEND_FORM: &str = "sign-in-resend-form";
 pub const SIGN_IN_RESEND: &str = "sign-in-resend";
 pub const HOME_COMPANY: &str = "home-company";
 pub const HOME_ROLE: &str = "home-role";
+pub const HOME_MEMBERS_LINK: &str = "home-members-link";
 pub const COMPANY_CHOICES: &str = "company-choices";
 pub const COMPANY_SWITCH: &str = "company-switch";
 pub const COMPANY_SELECT: &str = "company-select";
 pub const HEADER_USER: &str = "header-user";
 pub const SIGN_OUT_FORM: &str = "sign-out-form";
 pub const SIGN_OUT: &str = "sign-out";
+pub const MEMBER_SEARCH: &str = "member-search";
+pub const MEMBER_COUNT: &str = "member-count";
+pub const MEMBER_LIST: &str = "member-list";
+pub const INVITE_FORM: &str = "invite-form";
+pub const INVITE_EMAIL: &str = "invite-email";
+pub const INVITE_ROLE: &str = "invite-role";
+pub const INVITE_SUBMIT: &str = "invite-submit";
+pub const CONFIRM_REMOVE: &str = "confirm-remove";
+pub const CONFIRM_REMOVE_YES: &str = "confirm-remove-yes";
+pub const INVITATION_LIST: &str = "invitation-list";
+pub const INVITE_HEADING: &str = "invite-heading";
+pub const INVITE_STATE: &str = "invite-state";
+pub const INVITE_SIGN_IN: &str = "invite-sign-in";
+pub const INVITE_ACCEPT: &str = "invite-accept";
 /// Set on `<html>` once the WASM has hydrated the page; tests wait for it.
 pub const HYDRATED_ATTR: &str = "data-hydrated";
 
@@ -56,12 +71,27 @@ pub const ALL: &[(&str, &str)] = &[
     ("SIGN_IN_RESEND", SIGN_IN_RESEND),
     ("HOME_COMPANY", HOME_COMPANY),
     ("HOME_ROLE", HOME_ROLE),
+    ("HOME_MEMBERS_LINK", HOME_MEMBERS_LINK),
     ("COMPANY_CHOICES", COMPANY_CHOICES),
     ("COMPANY_SWITCH", COMPANY_SWITCH),
     ("COMPANY_SELECT", COMPANY_SELECT),
     ("HEADER_USER", HEADER_USER),
     ("SIGN_OUT_FORM", SIGN_OUT_FORM),
     ("SIGN_OUT", SIGN_OUT),
+    ("MEMBER_SEARCH", MEMBER_SEARCH),
+    ("MEMBER_COUNT", MEMBER_COUNT),
+    ("MEMBER_LIST", MEMBER_LIST),
+    ("INVITE_FORM", INVITE_FORM),
+    ("INVITE_EMAIL", INVITE_EMAIL),
+    ("INVITE_ROLE", INVITE_ROLE),
+    ("INVITE_SUBMIT", INVITE_SUBMIT),
+    ("CONFIRM_REMOVE", CONFIRM_REMOVE),
+    ("CONFIRM_REMOVE_YES", CONFIRM_REMOVE_YES),
+    ("INVITATION_LIST", INVITATION_LIST),
+    ("INVITE_HEADING", INVITE_HEADING),
+    ("INVITE_STATE", INVITE_STATE),
+    ("INVITE_SIGN_IN", INVITE_SIGN_IN),
+    ("INVITE_ACCEPT", INVITE_ACCEPT),
     ("HYDRATED_ATTR", HYDRATED_ATTR),
 ];
 

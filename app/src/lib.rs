@@ -16,6 +16,7 @@ pub mod ids;
 pub mod invoices;
 #[cfg(feature = "ssr")]
 pub mod mail;
+pub mod members;
 mod shell;
 pub mod url;
 

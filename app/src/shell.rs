@@ -13,6 +13,7 @@ use crate::{
     facilities::FacilitiesPage,
     i18n::{use_lang, use_texts, Lang},
     ids,
+    members::{InvitePage, MembersPage},
 };
 
 /// Rendered by the server only: the `<html>` around the app. The language and embed mode
@@ -109,6 +110,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/companies") view=CompanyPicker ssr=SsrMode::Async />
+                    <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
                 </Routes>
             </main>

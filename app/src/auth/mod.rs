@@ -15,7 +15,10 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{CompanyPicker, HomePage, SessionContext, SignInPage, UserMenu};
+pub use pages::{
+    error_text, navigate_fresh, query_error, role_label, use_session, CompanyPicker, Csrf,
+    FormError, HomePage, SessionContext, SignInPage, UserMenu,
+};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -111,15 +114,28 @@ pub async fn tenant() -> Result<TenantCtx, AppError> {
     let session = request_session().ok_or(AppError::Unauthorized)?;
     let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
     let company_id = session.row.company_id.ok_or(AppError::Forbidden)?;
-    let role = store::role_in(&state.db, user_id, company_id)
-        .await?
-        .and_then(|r| Role::parse(&r))
-        .ok_or(AppError::Forbidden)?;
-    Ok(TenantCtx {
-        user_id,
-        company_id,
-        role,
-    })
+    TenantCtx::from_database(&state.db, user_id, company_id).await
+}
+
+#[cfg(feature = "ssr")]
+impl TenantCtx {
+    /// The context of `user_id` acting in `company_id`, with the role as the database has it
+    /// now; 403 without an active membership.
+    pub async fn from_database(
+        db: &crate::db::Db,
+        user_id: Uuid,
+        company_id: Uuid,
+    ) -> Result<TenantCtx, AppError> {
+        let role = store::role_in(db, user_id, company_id)
+            .await?
+            .and_then(|r| Role::parse(&r))
+            .ok_or(AppError::Forbidden)?;
+        Ok(TenantCtx {
+            user_id,
+            company_id,
+            role,
+        })
+    }
 }
 
 /// True for a plain browser form post (no JavaScript): it wants a page, not JSON.
@@ -146,7 +162,10 @@ pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
             AppError::RateLimited { retry_after } => {
                 pairs.push(("retry_after", retry_after.to_string()))
             }
-            AppError::Invalid { field, .. } => pairs.push(("field", field.clone())),
+            AppError::Invalid { field, reason } => {
+                pairs.push(("field", field.clone()));
+                pairs.push(("reason", reason.clone()));
+            }
             _ => {}
         }
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -161,7 +180,7 @@ pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
 /// JavaScript the page reloads itself at the returned path (a new session deserves a fresh
 /// page, with nothing left over from the old one).
 #[cfg(feature = "ssr")]
-fn go_to(path: &str) -> String {
+pub fn go_to(path: &str) -> String {
     if is_plain_form_post() {
         leptos_axum::redirect(path);
     }
@@ -176,6 +195,12 @@ pub fn session_cookie(token: &str) -> String {
 #[cfg(feature = "ssr")]
 pub fn expired_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Partitioned; Max-Age=0")
+}
+
+/// Sets the session cookie for a new session token on the current response.
+#[cfg(feature = "ssr")]
+pub fn set_session_cookie(token: &str) {
+    set_cookie(&session_cookie(token));
 }
 
 #[cfg(feature = "ssr")]
@@ -272,7 +297,7 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
 /// Step 2: the code from the mail. On success a new session replaces the pre-session.
 /// Returns where to go next.
 #[server(prefix = "/api", endpoint = "verify_code", client = crate::csrf_client::CsrfClient)]
-pub async fn verify_code(code: String) -> Result<String, AppError> {
+pub async fn verify_code(code: String, next: Option<String>) -> Result<String, AppError> {
     use crate::companies::Email;
     const PAGE: &str = "/sign-in";
     let state = crate::state::use_app_state()?;
@@ -292,7 +317,9 @@ pub async fn verify_code(code: String) -> Result<String, AppError> {
         .await
         .map_err(|_| AppError::Internal)?;
     set_cookie(&session_cookie(&token));
-    Ok(go_to("/"))
+    // Back to where the sign-in started (an invitation link), if that is a local path.
+    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"));
+    Ok(go_to(next.as_deref().unwrap_or("/")))
 }
 
 /// Acts in another of the person's companies, under a new session id.

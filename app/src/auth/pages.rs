@@ -50,7 +50,7 @@ impl SessionContext {
     }
 }
 
-fn use_session() -> SessionContext {
+pub fn use_session() -> SessionContext {
     use_context::<SessionContext>().expect("SessionContext is provided by App")
 }
 
@@ -64,9 +64,23 @@ pub fn role_label(role: Role, t: &Texts) -> &'static str {
 }
 
 /// The message for an error, in the user's language.
-fn error_text(err: &AppError, t: &Texts) -> String {
+pub fn error_text(err: &AppError, t: &Texts) -> String {
     match err {
         AppError::InvalidCode => t.invalid_code.to_owned(),
+        AppError::Invalid { reason, .. } if reason == "already_member" => {
+            t.err_already_member.to_owned()
+        }
+        AppError::Invalid { reason, .. } if reason == "already_invited" => {
+            t.err_already_invited.to_owned()
+        }
+        AppError::Invalid { reason, .. } if reason == "role_not_allowed" => {
+            t.err_role_not_allowed.to_owned()
+        }
+        AppError::Invalid { reason, .. } if reason == "unknown_cost_center" => {
+            t.err_unknown_cost_center.to_owned()
+        }
+        AppError::Invalid { reason, .. } if reason == "last_owner" => t.err_last_owner.to_owned(),
+        AppError::NotFound => t.err_not_found.to_owned(),
         AppError::Invalid { field, .. } if field == "email" => t.invalid_email.to_owned(),
         AppError::RateLimited { retry_after } => {
             format!("{} {retry_after} {}.", t.rate_limited, t.seconds)
@@ -77,7 +91,7 @@ fn error_text(err: &AppError, t: &Texts) -> String {
 }
 
 /// An error from a plain form post's redirect (`?error=…`).
-fn query_error() -> Memo<Option<AppError>> {
+pub fn query_error() -> Memo<Option<AppError>> {
     let q = use_query_map();
     Memo::new(move |_| {
         q.with(|q| {
@@ -92,7 +106,7 @@ fn query_error() -> Memo<Option<AppError>> {
 }
 
 #[component]
-fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let t = use_texts();
     move || {
         error.get().map(|e| {
@@ -102,7 +116,7 @@ fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
 }
 
 #[component]
-fn Csrf(token: String) -> impl IntoView {
+pub fn Csrf(token: String) -> impl IntoView {
     view! { <input type="hidden" name=CSRF_FIELD value=token /> }
 }
 
@@ -115,6 +129,9 @@ pub fn SignInPage() -> impl IntoView {
     let from_query = query_error();
     let q = use_query_map();
     let change_email = Memo::new(move |_| q.with(|q| q.get("change").is_some()));
+    // From an invitation link: the address to use and where to continue afterwards.
+    let suggested_email = Memo::new(move |_| q.with(|q| q.get("email")));
+    let next = Memo::new(move |_| q.with(|q| q.get("next")).unwrap_or_default());
 
     // A code was requested: fetch the session again, it now names the pending address.
     Effect::new(move |_| {
@@ -165,14 +182,14 @@ pub fn SignInPage() -> impl IntoView {
                                 inputmode="email"
                                 autocapitalize="none"
                                 spellcheck="false"
-                                value=session.pending_email.clone().unwrap_or_default()
+                                value=session.pending_email.clone().or_else(|| suggested_email.get_untracked()).unwrap_or_default()
                             />
                         </div>
                         <button type="submit" class="button" id=ids::SIGN_IN_SEND>{t.send_code_button}</button>
                     </ActionForm>
                 }),
                 Some(email) => Either::Right(
-                    view! { <CodeStep email csrf request verify request_error verify_error /> },
+                    view! { <CodeStep email csrf next=next.get_untracked() request verify request_error verify_error /> },
                 ),
             };
             Either::Right(step)
@@ -193,6 +210,7 @@ pub fn SignInPage() -> impl IntoView {
 fn CodeStep(
     email: String,
     csrf: String,
+    next: String,
     request: ServerAction<RequestCode>,
     verify: ServerAction<VerifyCode>,
     request_error: Signal<Option<AppError>>,
@@ -227,6 +245,7 @@ fn CodeStep(
             <p class="hint">{t.code_hint}</p>
             <ActionForm action=verify attr:id=ids::SIGN_IN_CODE_FORM attr:class="stack">
                 <Csrf token=csrf />
+                <input type="hidden" name="next" value=next />
                 <FormError error=error />
                 <div class="field">
                     <label for=ids::SIGN_IN_CODE>{t.code_label}</label>
@@ -272,7 +291,7 @@ fn CodeStep(
 pub const RESEND_COOLDOWN: i64 = 60;
 
 /// A full page load of `path` (the session changed under us).
-fn navigate_fresh(path: &str) {
+pub fn navigate_fresh(path: &str) {
     #[cfg(feature = "hydrate")]
     {
         let _ = window().location().assign(path);
@@ -317,7 +336,12 @@ pub fn HomePage() -> impl IntoView {
                     {t.your_role}": "<strong id=ids::HOME_ROLE>{role_label(current.role, t)}</strong>
                 </p>
                 <ul class="section-cards">
-                    <SectionCard title=t.nav_members blurb=t.members_blurb />
+                    {(current.role != Role::Member).then(|| view! {
+                        <li><a class="section-card" href="/members" id=ids::HOME_MEMBERS_LINK>
+                            <h2>{t.nav_members}</h2>
+                            <p>{t.members_blurb}</p>
+                        </a></li>
+                    })}
                     <SectionCard title=t.nav_history blurb=t.history_blurb />
                     <SectionCard title=t.nav_costs blurb=t.costs_blurb />
                 </ul>

@@ -50,9 +50,94 @@ pub fn sign_in_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
     }
 }
 
+/// The invitation mail: who invites, to which company, as what, the link, and — the FAQ's
+/// most common problem — which address to use in the parking app.
+pub fn invitation(
+    lang: Lang,
+    to: &str,
+    company: &str,
+    inviter: &str,
+    role: crate::companies::Role,
+    link: &str,
+) -> Message {
+    let t = lang.texts();
+    let role_label = crate::auth::role_label(role, t);
+    let (subject, intro, button, app_note, expiry) = match lang {
+        Lang::Sv => (
+            format!("Inbjudan till {company} i Aimo Parks företagsportal"),
+            format!("{inviter} har bjudit in dig till företagskontot för {company} som {}.", role_label.to_lowercase()),
+            "Öppna inbjudan",
+            format!(
+                "Viktigt: logga in i Aimo Park-appen med just den här adressen, {to}. Använder du en \
+                 annan adress (till exempel din privata) kopplas du inte till företagskontot."
+            ),
+            "Länken gäller i 7 dagar och kan användas en gång.",
+        ),
+        Lang::En => (
+            format!("Invitation to {company} in the Aimo Park business portal"),
+            format!("{inviter} has invited you to the business account of {company} as {}.", role_label.to_lowercase()),
+            "Open the invitation",
+            format!(
+                "Important: sign in to the Aimo Park app with exactly this address, {to}. If you use \
+                 another address (your private one, say), you will not be connected to the business account."
+            ),
+            "The link is valid for 7 days and can be used once.",
+        ),
+    };
+    let text = format!("{intro}\n\n{button}: {link}\n\n{app_note}\n\n{expiry}\n");
+    let html = html_page(
+        lang,
+        &subject,
+        &format!(
+            "<p>{}</p><p><a href=\"{}\" style=\"display:inline-block;padding:0.7rem 1.2rem;background:#00365c;\
+             color:#fff;border-radius:8px;text-decoration:none;font-weight:600\">{}</a></p><p><strong>{}</strong></p><p>{}</p>",
+            escape_html(&intro),
+            escape_html(link),
+            escape_html(button),
+            escape_html(&app_note),
+            escape_html(expiry)
+        ),
+    );
+    Message {
+        to: to.to_owned(),
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_invitation_says_which_address_to_use_in_the_app() {
+        let m = invitation(
+            Lang::Sv,
+            "bo@acme.se",
+            "Acme AB",
+            "Anna",
+            crate::companies::Role::Member,
+            "http://x/invite/t",
+        );
+        assert!(m.text.contains("http://x/invite/t"));
+        assert!(m
+            .text
+            .contains("Aimo Park-appen med just den här adressen, bo@acme.se"));
+        assert!(m.html.contains("href=\"http://x/invite/t\""));
+        let e = invitation(
+            Lang::En,
+            "bo@acme.se",
+            "Acme <AB>",
+            "Anna",
+            crate::companies::Role::Admin,
+            "http://x",
+        );
+        assert!(
+            e.html.contains("Acme &lt;AB&gt;"),
+            "names are escaped in HTML"
+        );
+    }
 
     #[test]
     fn the_code_mail_has_both_parts_in_the_chosen_language() {

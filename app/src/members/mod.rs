@@ -1,0 +1,411 @@
+//! Members, roles and invitations: the FAQ's biggest topic. Owners and admins invite and
+//! remove the people who park on the company's bill; finance viewers read the list. The role
+//! rules are `service::manageable_roles` (from the table in shared/security.md).
+
+mod page;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use page::{InvitePage, MembersPage};
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{companies::Role, error::AppError};
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// The roles `actor` may invite, change to or from, and remove (security.md's role table:
+/// owners manage admins, finance viewers and members; admins manage members).
+pub fn manageable_roles(actor: Role) -> &'static [Role] {
+    match actor {
+        Role::Owner => &[Role::Admin, Role::Finance, Role::Member],
+        Role::Admin => &[Role::Member],
+        Role::Finance | Role::Member => &[],
+    }
+}
+
+pub fn may_manage(actor: Role, target: Role) -> bool {
+    manageable_roles(actor).contains(&target)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberQuery {
+    /// Name, email or plate.
+    pub q: String,
+    /// `name` (default), `email`, `role`, `last_session`.
+    pub sort: String,
+    /// 1-based.
+    pub page: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: Uuid,
+    /// As the member set it in the app; empty until they have.
+    pub name: String,
+    /// The address the invitation went to (or the account's, for members from before).
+    pub email: String,
+    pub role: Role,
+    pub cost_center: Option<String>,
+    /// Whether this address has signed in to the parking app yet (the FAQ's "wrong email").
+    pub app_signed_in: bool,
+    /// Date of the last session, `YYYY-MM-DD` in the company's time zone.
+    pub last_session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostCenterChoice {
+    pub id: Uuid,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub members: Vec<MemberView>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    /// What the viewer may do here.
+    pub viewer_role: Role,
+    pub viewer_id: Uuid,
+    pub grantable_roles: Vec<Role>,
+    pub cost_centers: Vec<CostCenterChoice>,
+    /// The company has no owner (older accounts): admins see how to get one.
+    pub has_owner: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Expired,
+    Cancelled,
+    DeliveryFailed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub status: InvitationStatus,
+    /// The mail server's reason, when delivery failed.
+    pub delivery_error: Option<String>,
+    pub sent_on: String,
+}
+
+/// What an invitation link shows before it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationSummary {
+    pub company: String,
+    pub email: String,
+    pub role: Role,
+    pub valid: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn local_date(tz: &str, ts: i64) -> String {
+    use chrono::TimeZone;
+    let tz = crate::calendar::zone(tz).unwrap_or(chrono_tz::Europe::Stockholm);
+    tz.timestamp_opt(ts, 0)
+        .single()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+fn lang() -> crate::i18n::Lang {
+    use_context::<axum::http::request::Parts>()
+        .map(|p| crate::i18n::request_lang(&p.headers))
+        .unwrap_or_default()
+}
+
+#[server(prefix = "/api", endpoint = "members", input = server_fn::codec::GetUrl)]
+pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
+    use store::MemberSort;
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    if !service::may_view_members(ctx.role()) {
+        return Err(AppError::Forbidden.with_status());
+    }
+    let q = query.q.trim();
+    if q.chars().count() > 100 {
+        return Err(AppError::invalid("q", "at most 100 characters").with_status());
+    }
+    let sort = match query.sort.as_str() {
+        "" | "name" => MemberSort::Name,
+        "email" => MemberSort::Email,
+        "role" => MemberSort::Role,
+        "last_session" => MemberSort::LastSession,
+        _ => return Err(AppError::invalid("sort", "unknown sort").with_status()),
+    };
+    let page = query.page.max(1);
+    let company = crate::companies::store::company(&state.db, ctx.company_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (rows, total) = store::list(
+        &state.db,
+        ctx.company_id(),
+        (!q.is_empty()).then_some(q),
+        sort,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let members = rows
+        .into_iter()
+        .map(|r| MemberView {
+            user_id: r.user_id,
+            name: r.display_name,
+            email: r.invited_email.unwrap_or(r.email),
+            role: Role::parse(&r.role).unwrap_or(Role::Member),
+            cost_center: r.cost_center,
+            app_signed_in: r.app_signed_in_at.is_some(),
+            last_session: r.last_session_at.map(|t| local_date(&company.time_zone, t)),
+        })
+        .collect();
+    let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.company_id())
+        .await?
+        .into_iter()
+        .map(|c| CostCenterChoice {
+            id: c.id,
+            label: format!("{} {}", c.code, c.name),
+        })
+        .collect();
+    Ok(MemberPage {
+        members,
+        total,
+        page,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        viewer_role: ctx.role(),
+        viewer_id: ctx.user_id(),
+        grantable_roles: service::manageable_roles(ctx.role()).to_vec(),
+        cost_centers,
+        has_owner: store::owner_count(&state.db, ctx.company_id()).await? > 0,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "invitations", input = server_fn::codec::GetUrl)]
+pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    if service::manageable_roles(ctx.role()).is_empty() {
+        return Err(AppError::Forbidden.with_status());
+    }
+    let company = crate::companies::store::company(&state.db, ctx.company_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = crate::db::now_ts();
+    Ok(store::invitations(&state.db, ctx.company_id())
+        .await?
+        .into_iter()
+        .map(|i| {
+            let status = match (i.status.as_str(), i.mail_status.as_deref()) {
+                ("accepted", _) => InvitationStatus::Accepted,
+                ("cancelled", _) => InvitationStatus::Cancelled,
+                (_, Some("failed")) => InvitationStatus::DeliveryFailed,
+                _ if i.expires_at <= now => InvitationStatus::Expired,
+                _ => InvitationStatus::Pending,
+            };
+            InvitationView {
+                id: i.id,
+                email: i.email,
+                role: Role::parse(&i.role).unwrap_or(Role::Member),
+                status,
+                delivery_error: (status == InvitationStatus::DeliveryFailed)
+                    .then_some(i.mail_error)
+                    .flatten(),
+                sent_on: local_date(&company.time_zone, i.created_at),
+            }
+        })
+        .collect())
+}
+
+const MEMBERS_PAGE: &str = "/members";
+
+#[server(prefix = "/api", endpoint = "invite_member", client = crate::csrf_client::CsrfClient)]
+pub async fn invite_member(
+    email: String,
+    role: String,
+    cost_center: String,
+) -> Result<(), AppError> {
+    use crate::{auth::fail_form, companies::Email};
+    let state = crate::state::use_app_state()?;
+    let ctx = match crate::auth::tenant().await {
+        Ok(c) => c,
+        Err(e) => return fail_form(e, MEMBERS_PAGE),
+    };
+    let Some(email) = Email::parse(&email) else {
+        return fail_form(AppError::invalid("email", "not_email"), MEMBERS_PAGE);
+    };
+    let Some(role) = Role::parse(&role) else {
+        return fail_form(AppError::invalid("role", "role_not_allowed"), MEMBERS_PAGE);
+    };
+    let default_cost_center_id = match cost_center.trim() {
+        "" => None,
+        id => match id.parse::<Uuid>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return fail_form(
+                    AppError::invalid("cost_center", "unknown_cost_center"),
+                    MEMBERS_PAGE,
+                )
+            }
+        },
+    };
+    let inv = service::NewInvitation {
+        email,
+        role,
+        default_cost_center_id,
+    };
+    match service::invite(
+        &state.db,
+        &ctx,
+        &inv,
+        &state.config.public_url,
+        lang(),
+        crate::db::now_ts(),
+    )
+    .await
+    {
+        Ok(_) => {
+            state.outbox_notify.notify_one();
+            Ok(())
+        }
+        Err(e) => fail_form(e, MEMBERS_PAGE),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "resend_invitation", client = crate::csrf_client::CsrfClient)]
+pub async fn resend_invitation(id: Uuid) -> Result<(), AppError> {
+    let state = crate::state::use_app_state()?;
+    let result = match crate::auth::tenant().await {
+        Ok(ctx) => {
+            service::resend(
+                &state.db,
+                &ctx,
+                id,
+                &state.config.public_url,
+                lang(),
+                crate::db::now_ts(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            state.outbox_notify.notify_one();
+            Ok(())
+        }
+        Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "cancel_invitation", client = crate::csrf_client::CsrfClient)]
+pub async fn cancel_invitation(id: Uuid) -> Result<(), AppError> {
+    let state = crate::state::use_app_state()?;
+    let result = match crate::auth::tenant().await {
+        Ok(ctx) => service::cancel(&state.db, &ctx, id, crate::db::now_ts()).await,
+        Err(e) => Err(e),
+    };
+    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+}
+
+#[server(prefix = "/api", endpoint = "change_member_role", client = crate::csrf_client::CsrfClient)]
+pub async fn change_member_role(user_id: Uuid, role: String) -> Result<(), AppError> {
+    let state = crate::state::use_app_state()?;
+    let result = match (crate::auth::tenant().await, Role::parse(&role)) {
+        (Ok(ctx), Some(role)) => {
+            service::change_role(&state.db, &ctx, user_id, role, crate::db::now_ts()).await
+        }
+        (Err(e), _) => Err(e),
+        (_, None) => Err(AppError::invalid("role", "role_not_allowed")),
+    };
+    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+}
+
+/// Removes a member (the page asks for confirmation first). Leaving the company is removing
+/// yourself.
+#[server(prefix = "/api", endpoint = "remove_member", client = crate::csrf_client::CsrfClient)]
+pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
+    let state = crate::state::use_app_state()?;
+    let result = match crate::auth::tenant().await {
+        Ok(ctx) => service::remove(&state.db, &ctx, user_id, crate::db::now_ts()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            redirect_plain(MEMBERS_PAGE);
+            Ok(())
+        }
+        Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
+    }
+}
+
+/// A plain form post goes back to `path` (without the confirm step's query).
+#[cfg(feature = "ssr")]
+fn redirect_plain(path: &str) {
+    let plain = use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if plain {
+        leptos_axum::redirect(path);
+    }
+}
+
+#[server(prefix = "/api", endpoint = "invitation_info", input = server_fn::codec::GetUrl)]
+pub async fn invitation_info(token: String) -> Result<InvitationSummary, AppError> {
+    let state = crate::state::use_app_state()?;
+    let hash =
+        crate::auth::crypto::parse_token(&token).ok_or_else(|| AppError::NotFound.with_status())?;
+    let inv = store::invitation_by_token(&state.db, &hash)
+        .await?
+        .ok_or_else(|| AppError::NotFound.with_status())?;
+    Ok(InvitationSummary {
+        valid: inv.status == "pending" && inv.expires_at > crate::db::now_ts(),
+        company: inv.company_name,
+        email: inv.email,
+        role: Role::parse(&inv.role).unwrap_or(Role::Member),
+    })
+}
+
+/// Accepts the invitation as the signed-in person (who must have signed in as the invited
+/// address) and continues in that company under a new session id.
+#[server(prefix = "/api", endpoint = "accept_invitation", client = crate::csrf_client::CsrfClient)]
+pub async fn accept_invitation(token: String) -> Result<String, AppError> {
+    use service::AcceptError;
+    let page = format!("/invite/{token}");
+    let state = crate::state::use_app_state()?;
+    let Some(session) = crate::auth::request_session().filter(|s| s.row.user_id.is_some()) else {
+        return crate::auth::fail_form(AppError::Unauthorized, &page);
+    };
+    let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
+    let now = crate::db::now_ts();
+    let company_id = match service::accept(&state.db, &token, user_id, now).await {
+        Ok(c) => c,
+        Err(AcceptError::NotValid) => return crate::auth::fail_form(AppError::NotFound, &page),
+        Err(AcceptError::WrongAccount { .. }) => {
+            return crate::auth::fail_form(AppError::Forbidden, &page)
+        }
+        Err(AcceptError::Db) => return crate::auth::fail_form(AppError::Internal, &page),
+    };
+    let row = crate::auth::store::SessionRow {
+        company_id: Some(company_id),
+        ..session.row
+    };
+    match crate::auth::service::switch_company(&state.db, &row, company_id, now).await {
+        Ok(Some(token)) => crate::auth::set_session_cookie(&token),
+        _ => return crate::auth::fail_form(AppError::Internal, &page),
+    }
+    Ok(crate::auth::go_to("/"))
+}

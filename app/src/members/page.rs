@@ -1,0 +1,464 @@
+//! The members page (`/members`): the list, the invite form, the invitations, and the
+//! confirm step for removing someone (`/members?remove=<id>`); and the invitation link page
+//! (`/invite/<token>`). Every form works as a plain form post and hydrated.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::Form,
+    hooks::{use_params_map, use_query_map},
+};
+use uuid::Uuid;
+
+use super::{
+    invitation_info, list_invitations, list_members, AcceptInvitation, CancelInvitation,
+    ChangeMemberRole, InvitationStatus, InviteMember, MemberQuery, MemberView, RemoveMember,
+    ResendInvitation,
+};
+use crate::{
+    auth::{error_text, navigate_fresh, query_error, role_label, use_session, Csrf, FormError},
+    companies::Role,
+    error::AppError,
+    i18n::use_texts,
+    ids,
+};
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let t = use_texts();
+    let ctx = use_session();
+    let q = use_query_map();
+    let query = Memo::new(move |_| {
+        q.with(|m| MemberQuery {
+            q: m.get("q").unwrap_or_default(),
+            sort: m.get("sort").unwrap_or_default(),
+            page: m.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        })
+    });
+    let remove_id =
+        Memo::new(move |_| q.with(|m| m.get("remove").and_then(|id| id.parse::<Uuid>().ok())));
+
+    let invite = ServerAction::<InviteMember>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let cancel = ServerAction::<CancelInvitation>::new();
+    let change = ServerAction::<ChangeMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let changes = move || {
+        (
+            invite.version().get(),
+            resend.version().get(),
+            cancel.version().get(),
+            change.version().get(),
+            remove.version().get(),
+        )
+    };
+    let members = Resource::new(move || (query.get(), changes()), |(q, _)| list_members(q));
+    let invitations = Resource::new(changes, |_| list_invitations());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            if remove_id.get_untracked().is_some() {
+                navigate_fresh("/members");
+            }
+        }
+    });
+    let from_query = query_error();
+    let action_error = Signal::derive(move || {
+        [
+            invite.value().get(),
+            resend.value().get(),
+            cancel.value().get(),
+            change.value().get(),
+            remove.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.err())
+        .or_else(|| from_query.get())
+    });
+    let invite_ok = Signal::derive(move || matches!(invite.value().get(), Some(Ok(()))));
+
+    let body = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            let csrf = session.csrf;
+            let page = match members.await {
+                Ok(p) => p,
+                Err(AppError::Forbidden) | Err(AppError::Unauthorized) => {
+                    return view! { <p class="error" role="alert">{t.members_forbidden}</p> }
+                        .into_any()
+                }
+                Err(e) => {
+                    return view! { <p class="error" role="alert">{error_text(&e, t)}</p> }
+                        .into_any()
+                }
+            };
+            let viewer = page.viewer_role;
+            let viewer_id = page.viewer_id;
+            let grantable = page.grantable_roles.clone();
+            let confirm = remove_id
+                .get_untracked()
+                .and_then(|id| page.members.iter().find(|m| m.user_id == id).cloned());
+            let no_owner = (!page.has_owner)
+                .then(|| view! { <p class="notice warning" role="note">{t.no_owner_banner}</p> });
+            let invite_form = (!grantable.is_empty()).then(|| {
+                view! { <InviteForm csrf=csrf.clone() invite grantable=grantable.clone() cost_centers=page.cost_centers.clone() invite_ok /> }
+            });
+            let confirm_panel =
+                confirm.map(|m| view! { <ConfirmRemove m csrf=csrf.clone() remove /> });
+            let count = format!("{} {}", page.total, t.members_count);
+            let rows = page
+                .members
+                .into_iter()
+                .map(|m| view! { <MemberRow m viewer viewer_id csrf=csrf.clone() change /> })
+                .collect_view();
+            let invitation_list = (!grantable.is_empty()).then(|| {
+                let csrf = csrf.clone();
+                view! {
+                    <h2>{t.invitations_title}</h2>
+                    <Transition fallback=|| ()>
+                        {move || {
+                            let csrf = csrf.clone();
+                            Suspend::new(async move {
+                                let list = invitations.await.unwrap_or_default();
+                                view! { <InvitationList list csrf resend cancel /> }
+                            })
+                        }}
+                    </Transition>
+                }
+            });
+            let pager = (page.pages > 1).then(
+                || view! { <Pager page=page.page pages=page.pages query=query.get_untracked() /> },
+            );
+            view! {
+                {no_owner}
+                <FormError error=action_error />
+                {confirm_panel}
+                {invite_form}
+                <p class="result-count" id=ids::MEMBER_COUNT>{count}</p>
+                <ul class="member-list" id=ids::MEMBER_LIST>{rows}</ul>
+                {pager}
+                {invitation_list}
+            }
+            .into_any()
+        })
+    };
+
+    view! {
+        <Title text=t.members_title />
+        <section class="page">
+            <h1>{t.members_title}</h1>
+            <p class="intro">{t.members_intro}</p>
+            <Form method="GET" action="/members" attr:class="filters" attr:role="search">
+                <div class="field grow">
+                    <label for=ids::MEMBER_SEARCH>{t.search_members_label}</label>
+                    <input type="search" id=ids::MEMBER_SEARCH name="q" maxlength="100"
+                        value=move || query.with_untracked(|q| q.q.clone()) />
+                </div>
+                <div class="field">
+                    <label for="member-sort">{t.sort_label}</label>
+                    <select id="member-sort" name="sort">
+                        {[("name", t.sort_name), ("email", t.sort_email), ("role", t.sort_role), ("last_session", t.sort_last_session)]
+                            .into_iter()
+                            .map(|(v, label)| {
+                                let selected = query.with_untracked(|q| q.sort == v || (q.sort.is_empty() && v == "name"));
+                                view! { <option value=v selected=selected>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="button">{t.search_button}</button>
+                </div>
+            </Form>
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn InviteForm(
+    csrf: String,
+    invite: ServerAction<InviteMember>,
+    grantable: Vec<Role>,
+    cost_centers: Vec<super::CostCenterChoice>,
+    invite_ok: Signal<bool>,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <details class="panel" open=true>
+            <summary><h2>{t.invite_title}</h2></summary>
+            <p class="hint">{t.invite_intro}</p>
+            <ActionForm action=invite attr:id=ids::INVITE_FORM attr:class="filters">
+                <Csrf token=csrf />
+                <div class="field grow">
+                    <label for=ids::INVITE_EMAIL>{t.email_label}</label>
+                    <input type="email" id=ids::INVITE_EMAIL name="email" required autocomplete="off" />
+                </div>
+                <div class="field">
+                    <label for=ids::INVITE_ROLE>{t.sort_role}</label>
+                    <select id=ids::INVITE_ROLE name="role">
+                        {grantable
+                            .into_iter()
+                            .rev()
+                            .map(|r| view! { <option value=r.as_str()>{role_label(r, t)}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="invite-cost-center">{t.cost_center_label}</label>
+                    <select id="invite-cost-center" name="cost_center">
+                        <option value="">{t.no_cost_center}</option>
+                        {cost_centers
+                            .into_iter()
+                            .map(|c| view! { <option value=c.id.to_string()>{c.label}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="button" id=ids::INVITE_SUBMIT>{t.invite_button}</button>
+                    <span class="hint" role="status">{move || invite_ok.get().then_some(t.invite_sent)}</span>
+                </div>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn MemberRow(
+    m: MemberView,
+    viewer: Role,
+    viewer_id: Uuid,
+    csrf: String,
+    change: ServerAction<ChangeMemberRole>,
+) -> impl IntoView {
+    let t = use_texts();
+    let is_self = m.user_id == viewer_id;
+    let manageable = super::may_manage(viewer, m.role);
+    let role_control = if viewer == Role::Owner && manageable {
+        let options = [Role::Admin, Role::Finance, Role::Member]
+            .into_iter()
+            .map(|r| view! { <option value=r.as_str() selected=r == m.role>{role_label(r, t)}</option> })
+            .collect_view();
+        view! {
+            <ActionForm action=change attr:class="inline-form role-form">
+                <Csrf token=csrf />
+                <input type="hidden" name="user_id" value=m.user_id.to_string() />
+                <label class="visually-hidden" for=format!("role-{}", m.user_id)>{t.sort_role}</label>
+                <select name="role" id=format!("role-{}", m.user_id)>{options}</select>
+                <button type="submit" class="button secondary small">{t.change_role_button}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <span class="badge kind">{role_label(m.role, t)}</span> }.into_any()
+    };
+    let remove_label = if is_self { t.leave } else { t.remove };
+    let remove_link = (manageable || is_self).then(|| {
+        view! { <a class="button secondary small danger" href=format!("/members?remove={}", m.user_id)>{remove_label}</a> }
+    });
+    let name = if m.name.is_empty() {
+        t.no_name.to_owned()
+    } else {
+        m.name.clone()
+    };
+    let app = if m.app_signed_in {
+        ("app-yes", t.app_yes)
+    } else {
+        ("app-no", t.app_no)
+    };
+    view! {
+        <li class="member-card" data-email=m.email.clone()>
+            <div class="member-main">
+                <h3 class:muted=m.name.is_empty()>{name}</h3>
+                <p class="address">{m.email.clone()}</p>
+                <p class=format!("app-status {}", app.0)>{app.1}</p>
+            </div>
+            <dl class="member-facts">
+                <dt>{t.cost_center_label}</dt>
+                <dd>{m.cost_center.clone().unwrap_or_else(|| "–".into())}</dd>
+                <dt>{t.sort_last_session}</dt>
+                <dd>{m.last_session.clone().unwrap_or_else(|| "–".into())}</dd>
+            </dl>
+            <div class="member-actions">{role_control}{remove_link}</div>
+        </li>
+    }
+}
+
+#[component]
+fn ConfirmRemove(m: MemberView, csrf: String, remove: ServerAction<RemoveMember>) -> impl IntoView {
+    let t = use_texts();
+    let who = if m.name.is_empty() {
+        m.email.clone()
+    } else {
+        format!("{} ({})", m.name, m.email)
+    };
+    view! {
+        <div class="panel confirm" role="alertdialog" aria-labelledby="confirm-title" id=ids::CONFIRM_REMOVE>
+            <h2 id="confirm-title">{format!("{} {who}?", t.confirm_remove)}</h2>
+            <p>{t.confirm_remove_body}</p>
+            <ActionForm action=remove attr:class="inline-form">
+                <Csrf token=csrf />
+                <input type="hidden" name="user_id" value=m.user_id.to_string() />
+                <button type="submit" class="button danger" id=ids::CONFIRM_REMOVE_YES>{t.confirm_yes}</button>
+                <a class="button secondary" href="/members">{t.confirm_no}</a>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn InvitationList(
+    list: Vec<super::InvitationView>,
+    csrf: String,
+    resend: ServerAction<ResendInvitation>,
+    cancel: ServerAction<CancelInvitation>,
+) -> impl IntoView {
+    let t = use_texts();
+    let rows = list
+        .into_iter()
+        .map(|i| {
+            let csrf = csrf.clone();
+            let email = i.email.clone();
+            let (class, label) = match i.status {
+                InvitationStatus::Pending => ("inv-pending", t.inv_pending),
+                InvitationStatus::Accepted => ("inv-accepted", t.inv_accepted),
+                InvitationStatus::Expired => ("inv-expired", t.inv_expired),
+                InvitationStatus::Cancelled => ("inv-cancelled", t.inv_cancelled),
+                InvitationStatus::DeliveryFailed => ("inv-failed", t.inv_failed),
+            };
+            let open = matches!(i.status, InvitationStatus::Pending | InvitationStatus::DeliveryFailed | InvitationStatus::Expired);
+            let actions = open.then(|| {
+                let id = i.id.to_string();
+                let csrf2 = csrf.clone();
+                let id2 = id.clone();
+                view! {
+                    <ActionForm action=resend attr:class="inline-form">
+                        <Csrf token=csrf.clone() />
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="button secondary small">{t.resend}</button>
+                    </ActionForm>
+                    <ActionForm action=cancel attr:class="inline-form">
+                        <Csrf token=csrf2 />
+                        <input type="hidden" name="id" value=id2 />
+                        <button type="submit" class="button secondary small">{t.cancel_invite}</button>
+                    </ActionForm>
+                }
+            });
+            view! {
+                <li class="invitation" data-email=email data-status=class>
+                    <div>
+                        <strong>{i.email}</strong>
+                        " · "{role_label(i.role, t)}" · "{i.sent_on}
+                        <p class=format!("badge {class}")>{label}</p>
+                        {i.delivery_error.map(|e| view! { <p class="hint">{e}</p> })}
+                    </div>
+                    <div class="member-actions">{actions}</div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="invitation-list" id=ids::INVITATION_LIST>{rows}</ul> }
+}
+
+#[component]
+fn Pager(page: i64, pages: i64, query: MemberQuery) -> impl IntoView {
+    let t = use_texts();
+    let href = move |p: i64| {
+        crate::url::with_query(
+            "/members",
+            &[
+                ("q", &query.q),
+                ("sort", &query.sort),
+                ("page", &p.to_string()),
+            ],
+        )
+    };
+    view! {
+        <nav class="pager" aria-label=t.page_label>
+            {(page > 1).then(|| view! { <a class="button secondary" href=href(page - 1)>{t.prev_page}</a> })}
+            <span>{format!("{} {page} / {pages}", t.page_label)}</span>
+            {(page < pages).then(|| view! { <a class="button secondary" href=href(page + 1)>{t.next_page}</a> })}
+        </nav>
+    }
+}
+
+/// `/invite/<token>`: who invites whom to what; sign in as the invited address, then join.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let t = use_texts();
+    let ctx = use_session();
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
+    let info = Resource::new(move || token.get(), invitation_info);
+    let accept = ServerAction::<AcceptInvitation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = accept.value().get() {
+            navigate_fresh(&path);
+        }
+    });
+    let from_query = query_error();
+    let error = Signal::derive(move || match accept.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => from_query.get(),
+    });
+    let body = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            let Ok(info) = info.await else {
+                return view! { <p class="error" role="alert" id=ids::INVITE_STATE>{t.invite_invalid}</p> }.into_any();
+            };
+            if !info.valid {
+                return view! { <p class="error" role="alert" id=ids::INVITE_STATE>{t.invite_invalid}</p> }.into_any();
+            }
+            let heading = format!(
+                "{} {} {} {}",
+                t.invite_for,
+                info.company,
+                t.invite_as,
+                role_label(info.role, t).to_lowercase()
+            );
+            let token = token.get_untracked();
+            let action = match session.user {
+                None => {
+                    let href = crate::url::with_query(
+                        "/sign-in",
+                        &[("email", &info.email), ("next", &format!("/invite/{token}"))],
+                    );
+                    view! {
+                        <p><a class="button" href=href rel="external" id=ids::INVITE_SIGN_IN>
+                            {format!("{} {}", t.invite_sign_in_as, info.email)}
+                        </a></p>
+                    }
+                    .into_any()
+                }
+                Some(user) if user.email != info.email => view! {
+                    <p class="error" role="alert" id=ids::INVITE_STATE>
+                        {format!("{} {}.", t.invite_wrong_account, info.email)}
+                    </p>
+                }
+                .into_any(),
+                Some(_) => view! {
+                    <FormError error=error />
+                    <ActionForm action=accept attr:class="inline-form">
+                        <Csrf token=session.csrf.clone() />
+                        <input type="hidden" name="token" value=token />
+                        <button type="submit" class="button" id=ids::INVITE_ACCEPT>{t.invite_accept_button}</button>
+                    </ActionForm>
+                }
+                .into_any(),
+            };
+            view! {
+                <h1 id=ids::INVITE_HEADING>{heading}</h1>
+                <p class="notice">{format!("{}: {}", t.email_label, info.email)}</p>
+                {action}
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <Title text=t.invite_page_title />
+        <section class="page narrow">
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+        </section>
+    }
+}

@@ -1,0 +1,450 @@
+//! Who may do what to whom (the role table of shared/security.md), as plain functions on a
+//! [`TenantCtx`]. Each change and its audit entry (and its mail) commit together.
+
+use uuid::Uuid;
+
+use super::store;
+use crate::{
+    auth::{crypto, TenantCtx},
+    companies::{Email, Role},
+    db::Db,
+    enqueue_mail,
+    error::AppError,
+    i18n::Lang,
+    mail::templates,
+    with_pool,
+};
+
+pub const INVITATION_LIFETIME: i64 = 7 * 86_400;
+/// Invitations one company may send per 24 hours (a resend counts).
+pub const INVITATIONS_PER_COMPANY_PER_DAY: i64 = 500;
+
+pub use super::{manageable_roles, may_manage};
+
+/// Owners, admins and finance viewers see the member list; members do not.
+pub fn may_view_members(role: Role) -> bool {
+    role != Role::Member
+}
+
+fn audit_sql() -> &'static str {
+    "INSERT INTO audit_log (id, company_id, actor_user_id, action, subject_user_id, details, at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)"
+}
+
+fn details(pairs: &[(&str, &str)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+pub struct NewInvitation {
+    pub email: Email,
+    pub role: Role,
+    pub default_cost_center_id: Option<Uuid>,
+}
+
+/// Invites one person. Returns the invitation id. The link's token exists only in the mail.
+pub async fn invite(
+    db: &Db,
+    ctx: &TenantCtx,
+    inv: &NewInvitation,
+    public_url: &str,
+    lang: Lang,
+    now: i64,
+) -> Result<Uuid, AppError> {
+    if manageable_roles(ctx.role()).is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    if !may_manage(ctx.role(), inv.role) {
+        return Err(AppError::invalid("role", "role_not_allowed"));
+    }
+    let company = crate::companies::store::company(db, ctx.company_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(cc) = inv.default_cost_center_id {
+        let ok = crate::companies::store::cost_centers(db, ctx.company_id())
+            .await?
+            .iter()
+            .any(|c| c.id == cc);
+        if !ok {
+            return Err(AppError::invalid("cost_center", "unknown_cost_center"));
+        }
+    }
+    let email = inv.email.as_str();
+    let (already_member, already_invited): (bool, bool) = with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                            WHERE m.company_id = $1 AND u.email = $2 AND m.status = 'active'),
+                    EXISTS (SELECT 1 FROM invitations WHERE company_id = $1 AND email = $2
+                            AND status = 'pending' AND expires_at > $3)",
+        )
+        .bind(ctx.company_id())
+        .bind(email)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    })?;
+    if already_member {
+        return Err(AppError::invalid("email", "already_member"));
+    }
+    if already_invited {
+        return Err(AppError::invalid("email", "already_invited"));
+    }
+    check_invite_budget(db, ctx, now).await?;
+    let (inviter_email, inviter_name) = crate::auth::store::user_email(db, ctx.user_id())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let inviter = if inviter_name.is_empty() {
+        inviter_email
+    } else {
+        inviter_name
+    };
+    let id = Uuid::new_v4();
+    let (token, hash) = crypto::new_token();
+    let link = format!("{public_url}/invite/{token}");
+    let mail = templates::invitation(lang, email, &company.name, &inviter, inv.role, &link);
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO invitations (id, company_id, email, role, inviter_user_id, default_cost_center_id, token_hash,
+                                      status, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)",
+        )
+        .bind(id)
+        .bind(ctx.company_id())
+        .bind(email)
+        .bind(inv.role.as_str())
+        .bind(ctx.user_id())
+        .bind(inv.default_cost_center_id)
+        .bind(&hash)
+        .bind(now + INVITATION_LIFETIME)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(ctx.company_id())
+            .bind(ctx.user_id())
+            .bind("invitation.sent")
+            .bind(None::<Uuid>)
+            .bind(details(&[("email", email), ("role", inv.role.as_str())]))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })?;
+    Ok(id)
+}
+
+async fn check_invite_budget(db: &Db, ctx: &TenantCtx, now: i64) -> Result<(), AppError> {
+    let bucket = format!("invite:company:{}", ctx.company_id());
+    let (n, oldest, _) = crate::auth::store::count_events(db, &bucket, now - 86_400).await?;
+    if n >= INVITATIONS_PER_COMPANY_PER_DAY {
+        return Err(AppError::RateLimited {
+            retry_after: oldest.map_or(86_400, |t| (t + 86_400 - now).max(1)),
+        });
+    }
+    crate::auth::store::add_events(db, &[&bucket], now).await?;
+    Ok(())
+}
+
+/// The invitation of this company, if it is one the actor may manage.
+async fn manageable_invitation(
+    db: &Db,
+    ctx: &TenantCtx,
+    id: Uuid,
+) -> Result<(String, Role, String), AppError> {
+    let row: Option<(String, String, String)> = with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT email, role, status FROM invitations WHERE id = $1 AND company_id = $2",
+        )
+        .bind(id)
+        .bind(ctx.company_id())
+        .fetch_optional(pool)
+        .await
+    })?;
+    let (email, role, status) = row.ok_or(AppError::NotFound)?;
+    let role = Role::parse(&role).ok_or(AppError::Internal)?;
+    if !may_manage(ctx.role(), role) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((email, role, status))
+}
+
+/// Sends the invitation again with a new link (the old one stops working) and 7 more days.
+pub async fn resend(
+    db: &Db,
+    ctx: &TenantCtx,
+    id: Uuid,
+    public_url: &str,
+    lang: Lang,
+    now: i64,
+) -> Result<(), AppError> {
+    let (email, role, status) = manageable_invitation(db, ctx, id).await?;
+    if status != "pending" {
+        return Err(AppError::invalid("invitation", "not_pending"));
+    }
+    check_invite_budget(db, ctx, now).await?;
+    let company = crate::companies::store::company(db, ctx.company_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (inviter_email, inviter_name) = crate::auth::store::user_email(db, ctx.user_id())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let inviter = if inviter_name.is_empty() {
+        inviter_email
+    } else {
+        inviter_name
+    };
+    let (token, hash) = crypto::new_token();
+    let mail = templates::invitation(
+        lang,
+        &email,
+        &company.name,
+        &inviter,
+        role,
+        &format!("{public_url}/invite/{token}"),
+    );
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE invitations SET token_hash = $3, expires_at = $4 WHERE id = $1 AND company_id = $2")
+            .bind(id)
+            .bind(ctx.company_id())
+            .bind(&hash)
+            .bind(now + INVITATION_LIFETIME)
+            .execute(&mut *tx)
+            .await?;
+        enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(ctx.company_id())
+            .bind(ctx.user_id())
+            .bind("invitation.resent")
+            .bind(None::<Uuid>)
+            .bind(details(&[("email", &email)]))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+pub async fn cancel(db: &Db, ctx: &TenantCtx, id: Uuid, now: i64) -> Result<(), AppError> {
+    let (email, _, status) = manageable_invitation(db, ctx, id).await?;
+    if status != "pending" {
+        return Err(AppError::invalid("invitation", "not_pending"));
+    }
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE invitations SET status = 'cancelled' WHERE id = $1 AND company_id = $2 AND status = 'pending'")
+            .bind(id)
+            .bind(ctx.company_id())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(ctx.company_id())
+            .bind(ctx.user_id())
+            .bind("invitation.cancelled")
+            .bind(None::<Uuid>)
+            .bind(details(&[("email", &email)]))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+/// Why an invitation link cannot be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptError {
+    /// No such link, or it was resent (rotated), cancelled, used or has expired.
+    NotValid,
+    /// Signed in as someone else: the invitation is for this address.
+    WrongAccount {
+        invited: String,
+    },
+    Db,
+}
+
+impl From<sqlx::Error> for AcceptError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error accepting an invitation");
+        AcceptError::Db
+    }
+}
+
+/// Accepts an invitation as `user_id`, whose address must be the invited one. In one
+/// transaction the invitation is used up (exactly once, however many try) and the membership
+/// gets exactly the invited role in exactly the inviting company. Returns that company.
+pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uuid, AcceptError> {
+    let hash = crypto::parse_token(token).ok_or(AcceptError::NotValid)?;
+    let inv = store::invitation_by_token(db, &hash)
+        .await?
+        .ok_or(AcceptError::NotValid)?;
+    if inv.status != "pending" || inv.expires_at <= now {
+        return Err(AcceptError::NotValid);
+    }
+    let (email, _) = crate::auth::store::user_email(db, user_id)
+        .await?
+        .ok_or(AcceptError::NotValid)?;
+    if email != inv.email {
+        return Err(AcceptError::WrongAccount { invited: inv.email });
+    }
+    let accepted = with_pool!(db, |pool| {
+        async {
+        let mut tx = pool.begin().await?;
+        let used = sqlx::query(
+            "UPDATE invitations SET status = 'accepted', accepted_at = $2
+             WHERE id = $1 AND token_hash = $3 AND status = 'pending' AND expires_at > $2",
+        )
+        .bind(inv.id)
+        .bind(now)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used != 1 {
+            tx.rollback().await?;
+            return Ok::<bool, sqlx::Error>(false);
+        }
+        sqlx::query(
+            "INSERT INTO memberships (company_id, user_id, role, status, default_cost_center_id, invited_email, created_at)
+             VALUES ($1, $2, $3, 'active', $4, $5, $6)
+             ON CONFLICT (company_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
+                 default_cost_center_id = excluded.default_cost_center_id, invited_email = excluded.invited_email",
+        )
+        .bind(inv.company_id)
+        .bind(user_id)
+        .bind(&inv.role)
+        .bind(inv.default_cost_center_id)
+        .bind(&inv.email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(inv.company_id)
+            .bind(user_id)
+            .bind("invitation.accepted")
+            .bind(Some(user_id))
+            .bind(details(&[("email", &inv.email), ("role", &inv.role)]))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await
+    })?;
+    if accepted {
+        Ok(inv.company_id)
+    } else {
+        Err(AcceptError::NotValid)
+    }
+}
+
+/// The target's active role in the actor's company, or 404.
+async fn target_role(db: &Db, ctx: &TenantCtx, user_id: Uuid) -> Result<Role, AppError> {
+    crate::auth::store::role_in(db, user_id, ctx.company_id())
+        .await?
+        .and_then(|r| Role::parse(&r))
+        .ok_or(AppError::NotFound)
+}
+
+/// Changes a member's role (owner only; ownership itself moves by transfer, not here).
+pub async fn change_role(
+    db: &Db,
+    ctx: &TenantCtx,
+    user_id: Uuid,
+    role: Role,
+    now: i64,
+) -> Result<(), AppError> {
+    let current = target_role(db, ctx, user_id).await?;
+    if ctx.role() != Role::Owner {
+        return Err(AppError::Forbidden);
+    }
+    if !may_manage(ctx.role(), current) || !may_manage(ctx.role(), role) {
+        return Err(AppError::invalid("role", "role_not_allowed"));
+    }
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'")
+            .bind(ctx.company_id())
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(ctx.company_id())
+            .bind(ctx.user_id())
+            .bind("member.role_changed")
+            .bind(Some(user_id))
+            .bind(details(&[
+                ("from", current.as_str()),
+                ("to", role.as_str()),
+            ]))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+/// Removes someone from the company (or, when `user_id` is the actor, leaves it). The last
+/// owner can never go. Their sessions in this company stop at once: every request reads the
+/// role from the database.
+pub async fn remove(db: &Db, ctx: &TenantCtx, user_id: Uuid, now: i64) -> Result<(), AppError> {
+    let target = target_role(db, ctx, user_id).await?;
+    let leaving = user_id == ctx.user_id();
+    if !leaving && !may_manage(ctx.role(), target) {
+        return Err(AppError::Forbidden);
+    }
+    let removed = with_pool!(db, |pool| {
+        async {
+        let mut tx = pool.begin().await?;
+        // The owner check and the removal in one statement: two owners removing each other
+        // at the same moment cannot leave the company without one.
+        let n = sqlx::query(
+            "UPDATE memberships SET status = 'removed'
+             WHERE company_id = $1 AND user_id = $2 AND status = 'active'
+               AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships o
+                                        WHERE o.company_id = $1 AND o.role = 'owner' AND o.status = 'active') > 1)",
+        )
+        .bind(ctx.company_id())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            tx.rollback().await?;
+            return Ok::<bool, sqlx::Error>(false);
+        }
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(ctx.company_id())
+            .bind(ctx.user_id())
+            .bind(if leaving { "member.left" } else { "member.removed" })
+            .bind(Some(user_id))
+            .bind(details(&[("role", target.as_str())]))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await
+    })?;
+    if removed {
+        Ok(())
+    } else {
+        Err(AppError::invalid("member", "last_owner"))
+    }
+}
