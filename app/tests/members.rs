@@ -42,11 +42,19 @@ struct Co {
 }
 
 async fn user(db: &Db, email: &str, name: &str) -> Uuid {
-    companies::upsert_user(db, Uuid::new_v4(), &Email::parse(email).unwrap(), name, 0).await.unwrap()
+    companies::upsert_user(db, Uuid::new_v4(), &Email::parse(email).unwrap(), name, 0)
+        .await
+        .unwrap()
 }
 
 async fn join(db: &Db, company_id: Uuid, user_id: Uuid, role: Role) {
-    let m = NewMembership { company_id, user_id, role, default_cost_center_id: None, invited_email: None };
+    let m = NewMembership {
+        company_id,
+        user_id,
+        role,
+        default_cost_center_id: None,
+        invited_email: None,
+    };
     companies::insert_membership(db, &m, 0).await.unwrap();
 }
 
@@ -61,47 +69,80 @@ async fn company(db: &Db, tag: &str) -> Co {
     };
     companies::insert_company(db, &row, 0).await.unwrap();
     let mut ids = vec![];
-    for (role, who) in [(Role::Owner, "owner"), (Role::Admin, "admin"), (Role::Finance, "finance"), (Role::Member, "member")] {
+    for (role, who) in [
+        (Role::Owner, "owner"),
+        (Role::Admin, "admin"),
+        (Role::Finance, "finance"),
+        (Role::Member, "member"),
+    ] {
         let u = user(db, &format!("{who}@{tag}.se"), &format!("{who} {tag}")).await;
         join(db, id, u, role).await;
         ids.push(u);
     }
-    Co { id, owner: ids[0], admin: ids[1], finance: ids[2], member: ids[3] }
+    Co {
+        id,
+        owner: ids[0],
+        admin: ids[1],
+        finance: ids[2],
+        member: ids[3],
+    }
 }
 
 async fn ctx(db: &Db, user_id: Uuid, company_id: Uuid) -> TenantCtx {
-    TenantCtx::from_database(db, user_id, company_id).await.unwrap()
+    TenantCtx::from_database(db, user_id, company_id)
+        .await
+        .unwrap()
 }
 
 fn inv(email: &str, role: Role) -> NewInvitation {
-    NewInvitation { email: Email::parse(email).unwrap(), role, default_cost_center_id: None }
+    NewInvitation {
+        email: Email::parse(email).unwrap(),
+        role,
+        default_cost_center_id: None,
+    }
 }
 
 /// The link's token, as only the invitation mail holds it.
 async fn token_in_mail(db: &Db, invitation: Uuid) -> String {
     let text: String = with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT text_body FROM outbox WHERE ref_id = $1 ORDER BY created_at DESC LIMIT 1")
-            .bind(invitation)
-            .fetch_one(pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT text_body FROM outbox WHERE ref_id = $1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(invitation)
+        .fetch_one(pool)
+        .await
+        .unwrap()
     });
     let at = text.find("/invite/").unwrap() + "/invite/".len();
     text[at..at + 64].to_owned()
 }
 
 async fn role_of(db: &Db, user_id: Uuid, company_id: Uuid) -> Option<String> {
-    app::auth::store::role_in(db, user_id, company_id).await.unwrap()
+    app::auth::store::role_in(db, user_id, company_id)
+        .await
+        .unwrap()
 }
 
 async fn an_accepted_invitation_grants_exactly_the_invited_role_in_exactly_that_company(db: &Db) {
     let acme = company(db, "acme").await;
     let beta = company(db, "beta").await;
     let owner = ctx(db, acme.owner, acme.id).await;
-    let id = service::invite(db, &owner, &inv("new@x.se", Role::Finance), URL, Lang::Sv, NOW).await.unwrap();
+    let id = service::invite(
+        db,
+        &owner,
+        &inv("new@x.se", Role::Finance),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let token = token_in_mail(db, id).await;
     let new = user(db, "new@x.se", "").await;
-    assert_eq!(service::accept(db, &token, new, NOW + 10).await, Ok(acme.id));
+    assert_eq!(
+        service::accept(db, &token, new, NOW + 10).await,
+        Ok(acme.id)
+    );
     assert_eq!(role_of(db, new, acme.id).await.as_deref(), Some("finance"));
     assert_eq!(role_of(db, new, beta.id).await, None);
 }
@@ -109,7 +150,16 @@ async fn an_accepted_invitation_grants_exactly_the_invited_role_in_exactly_that_
 async fn an_invitation_is_used_once_even_by_simultaneous_accepts(db: &Db) {
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
-    let id = service::invite(db, &owner, &inv("new@x.se", Role::Member), URL, Lang::Sv, NOW).await.unwrap();
+    let id = service::invite(
+        db,
+        &owner,
+        &inv("new@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let token = token_in_mail(db, id).await;
     let new = user(db, "new@x.se", "").await;
     let tries: Vec<_> = (0..5)
@@ -123,48 +173,104 @@ async fn an_invitation_is_used_once_even_by_simultaneous_accepts(db: &Db) {
         ok += t.await.unwrap().is_ok() as usize;
     }
     assert_eq!(ok, 1);
-    assert_eq!(service::accept(db, &token, new, NOW + 6).await, Err(AcceptError::NotValid), "single use");
+    assert_eq!(
+        service::accept(db, &token, new, NOW + 6).await,
+        Err(AcceptError::NotValid),
+        "single use"
+    );
 }
 
 async fn an_expired_or_cancelled_invitation_cannot_be_accepted(db: &Db) {
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
-    let id = service::invite(db, &owner, &inv("late@x.se", Role::Member), URL, Lang::Sv, NOW).await.unwrap();
+    let id = service::invite(
+        db,
+        &owner,
+        &inv("late@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let token = token_in_mail(db, id).await;
     let late = user(db, "late@x.se", "").await;
     let expiry = NOW + service::INVITATION_LIFETIME;
-    assert_eq!(service::accept(db, &token, late, expiry).await, Err(AcceptError::NotValid));
+    assert_eq!(
+        service::accept(db, &token, late, expiry).await,
+        Err(AcceptError::NotValid)
+    );
 
-    let id = service::invite(db, &owner, &inv("gone@x.se", Role::Member), URL, Lang::Sv, NOW).await.unwrap();
+    let id = service::invite(
+        db,
+        &owner,
+        &inv("gone@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let token = token_in_mail(db, id).await;
     service::cancel(db, &owner, id, NOW + 1).await.unwrap();
     let gone = user(db, "gone@x.se", "").await;
-    assert_eq!(service::accept(db, &token, gone, NOW + 2).await, Err(AcceptError::NotValid));
+    assert_eq!(
+        service::accept(db, &token, gone, NOW + 2).await,
+        Err(AcceptError::NotValid)
+    );
     assert_eq!(role_of(db, gone, acme.id).await, None);
 }
 
 async fn a_resent_invitation_retires_the_old_link(db: &Db) {
     let acme = company(db, "acme").await;
     let admin = ctx(db, acme.admin, acme.id).await;
-    let id = service::invite(db, &admin, &inv("new@x.se", Role::Member), URL, Lang::En, NOW).await.unwrap();
+    let id = service::invite(
+        db,
+        &admin,
+        &inv("new@x.se", Role::Member),
+        URL,
+        Lang::En,
+        NOW,
+    )
+    .await
+    .unwrap();
     let old = token_in_mail(db, id).await;
-    service::resend(db, &admin, id, URL, Lang::En, NOW + 100).await.unwrap();
+    service::resend(db, &admin, id, URL, Lang::En, NOW + 100)
+        .await
+        .unwrap();
     let fresh = token_in_mail(db, id).await;
     assert_ne!(old, fresh);
     let new = user(db, "new@x.se", "").await;
-    assert_eq!(service::accept(db, &old, new, NOW + 200).await, Err(AcceptError::NotValid));
-    assert_eq!(service::accept(db, &fresh, new, NOW + 200).await, Ok(acme.id));
+    assert_eq!(
+        service::accept(db, &old, new, NOW + 200).await,
+        Err(AcceptError::NotValid)
+    );
+    assert_eq!(
+        service::accept(db, &fresh, new, NOW + 200).await,
+        Ok(acme.id)
+    );
 }
 
 async fn only_the_invited_address_can_accept(db: &Db) {
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
-    let id = service::invite(db, &owner, &inv("right@x.se", Role::Admin), URL, Lang::Sv, NOW).await.unwrap();
+    let id = service::invite(
+        db,
+        &owner,
+        &inv("right@x.se", Role::Admin),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let token = token_in_mail(db, id).await;
     let wrong = user(db, "wrong@x.se", "").await;
     assert_eq!(
         service::accept(db, &token, wrong, NOW + 1).await,
-        Err(AcceptError::WrongAccount { invited: "right@x.se".into() })
+        Err(AcceptError::WrongAccount {
+            invited: "right@x.se".into()
+        })
     );
     assert_eq!(role_of(db, wrong, acme.id).await, None);
 }
@@ -188,44 +294,103 @@ async fn each_role_invites_only_what_the_role_table_allows(db: &Db) {
     ] {
         let email = format!("{}-{}@x.se", who.role().as_str(), role.as_str());
         let r = service::invite(db, who, &inv(&email, role), URL, Lang::Sv, NOW).await;
-        assert_eq!(r.is_ok(), allowed, "{:?} inviting {:?}: {r:?}", who.role(), role);
+        assert_eq!(
+            r.is_ok(),
+            allowed,
+            "{:?} inviting {:?}: {r:?}",
+            who.role(),
+            role
+        );
     }
-    let dup = service::invite(db, &owner, &inv("member@acme.se", Role::Member), URL, Lang::Sv, NOW).await;
+    let dup = service::invite(
+        db,
+        &owner,
+        &inv("member@acme.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await;
     assert_eq!(dup, Err(AppError::invalid("email", "already_member")));
-    let twice = service::invite(db, &owner, &inv("owner-member@x.se", Role::Member), URL, Lang::Sv, NOW).await;
+    let twice = service::invite(
+        db,
+        &owner,
+        &inv("owner-member@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await;
     assert_eq!(twice, Err(AppError::invalid("email", "already_invited")));
     // Admins change no roles; owners change admins/finance/members but not owners.
-    assert_eq!(service::change_role(db, &admin, acme.member, Role::Admin, NOW).await, Err(AppError::Forbidden));
-    service::change_role(db, &owner, acme.member, Role::Finance, NOW).await.unwrap();
-    assert_eq!(role_of(db, acme.member, acme.id).await.as_deref(), Some("finance"));
-    assert!(service::change_role(db, &owner, acme.owner, Role::Admin, NOW).await.is_err());
+    assert_eq!(
+        service::change_role(db, &admin, acme.member, Role::Admin, NOW).await,
+        Err(AppError::Forbidden)
+    );
+    service::change_role(db, &owner, acme.member, Role::Finance, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        role_of(db, acme.member, acme.id).await.as_deref(),
+        Some("finance")
+    );
+    assert!(
+        service::change_role(db, &owner, acme.owner, Role::Admin, NOW)
+            .await
+            .is_err()
+    );
 }
 
 async fn the_last_owner_can_never_be_removed_or_leave(db: &Db) {
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
     let admin = ctx(db, acme.admin, acme.id).await;
-    assert_eq!(service::remove(db, &admin, acme.owner, NOW).await, Err(AppError::Forbidden));
-    assert_eq!(service::remove(db, &owner, acme.owner, NOW).await, Err(AppError::invalid("member", "last_owner")));
-    assert_eq!(role_of(db, acme.owner, acme.id).await.as_deref(), Some("owner"));
+    assert_eq!(
+        service::remove(db, &admin, acme.owner, NOW).await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        service::remove(db, &owner, acme.owner, NOW).await,
+        Err(AppError::invalid("member", "last_owner"))
+    );
+    assert_eq!(
+        role_of(db, acme.owner, acme.id).await.as_deref(),
+        Some("owner")
+    );
     // With a second owner, one of them may leave.
     let second = user(db, "second@acme.se", "").await;
     join(db, acme.id, second, Role::Owner).await;
     service::remove(db, &owner, acme.owner, NOW).await.unwrap();
     assert_eq!(role_of(db, acme.owner, acme.id).await, None);
     let second_ctx = ctx(db, second, acme.id).await;
-    assert!(service::remove(db, &second_ctx, second, NOW).await.is_err(), "now the last one");
+    assert!(
+        service::remove(db, &second_ctx, second, NOW).await.is_err(),
+        "now the last one"
+    );
 }
 
 async fn a_removed_member_loses_access_at_once(db: &Db) {
     let acme = company(db, "acme").await;
     let admin = ctx(db, acme.admin, acme.id).await;
-    assert!(TenantCtx::from_database(db, acme.member, acme.id).await.is_ok());
+    assert!(TenantCtx::from_database(db, acme.member, acme.id)
+        .await
+        .is_ok());
     service::remove(db, &admin, acme.member, NOW).await.unwrap();
-    assert_eq!(TenantCtx::from_database(db, acme.member, acme.id).await, Err(AppError::Forbidden));
-    assert_eq!(service::remove(db, &admin, acme.finance, NOW).await, Err(AppError::Forbidden), "admins remove members only");
+    assert_eq!(
+        TenantCtx::from_database(db, acme.member, acme.id).await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        service::remove(db, &admin, acme.finance, NOW).await,
+        Err(AppError::Forbidden),
+        "admins remove members only"
+    );
     let beta = company(db, "beta").await;
-    assert_eq!(service::remove(db, &admin, beta.member, NOW).await, Err(AppError::NotFound), "not yours: 404");
+    assert_eq!(
+        service::remove(db, &admin, beta.member, NOW).await,
+        Err(AppError::NotFound),
+        "not yours: 404"
+    );
 }
 
 async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
@@ -235,32 +400,69 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         let u = user(db, &format!("p{i:02}@acme.se"), &format!("Person {i:02}")).await;
         join(db, acme.id, u, Role::Member).await;
     }
-    let (all, total) = members::list(db, acme.id, None, MemberSort::Name, 10, 0).await.unwrap();
+    let (all, total) = members::list(db, acme.id, None, MemberSort::Name, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((all.len(), total), (10, 29));
-    let (page3, _) = members::list(db, acme.id, None, MemberSort::Name, 10, 20).await.unwrap();
+    let (page3, _) = members::list(db, acme.id, None, MemberSort::Name, 10, 20)
+        .await
+        .unwrap();
     assert_eq!(page3.len(), 9);
-    let (found, n) = members::list(db, acme.id, Some("PERSON 07"), MemberSort::Name, 10, 0).await.unwrap();
+    let (found, n) = members::list(db, acme.id, Some("PERSON 07"), MemberSort::Name, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((n, found[0].email.as_str()), (1, "p07@acme.se"));
-    let (found, n) = members::list(db, acme.id, Some("owner@"), MemberSort::Email, 10, 0).await.unwrap();
+    let (found, n) = members::list(db, acme.id, Some("owner@"), MemberSort::Email, 10, 0)
+        .await
+        .unwrap();
     assert_eq!((n, found[0].role.as_str()), (1, "owner"));
-    let (none, n) = members::list(db, beta.id, Some("p07"), MemberSort::Name, 10, 0).await.unwrap();
-    assert_eq!((none.len(), n), (0, 0), "another company's people never appear");
+    let (none, n) = members::list(db, beta.id, Some("p07"), MemberSort::Name, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (none.len(), n),
+        (0, 0),
+        "another company's people never appear"
+    );
 }
 
 async fn every_change_is_in_the_audit_log(db: &Db) {
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
-    let id = service::invite(db, &owner, &inv("new@x.se", Role::Member), URL, Lang::Sv, NOW).await.unwrap();
-    service::resend(db, &owner, id, URL, Lang::Sv, NOW + 1).await.unwrap();
+    let id = service::invite(
+        db,
+        &owner,
+        &inv("new@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
+    service::resend(db, &owner, id, URL, Lang::Sv, NOW + 1)
+        .await
+        .unwrap();
     let token = token_in_mail(db, id).await;
     let new = user(db, "new@x.se", "").await;
     service::accept(db, &token, new, NOW + 2).await.unwrap();
-    service::change_role(db, &owner, new, Role::Admin, NOW + 3).await.unwrap();
+    service::change_role(db, &owner, new, Role::Admin, NOW + 3)
+        .await
+        .unwrap();
     service::remove(db, &owner, new, NOW + 4).await.unwrap();
-    let actions: Vec<String> =
-        app::audit::store::list(db, acme.id).await.unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = app::audit::store::list(db, acme.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert_eq!(
         actions,
-        ["member.removed", "member.role_changed", "invitation.accepted", "invitation.resent", "invitation.sent"]
+        [
+            "member.removed",
+            "member.role_changed",
+            "invitation.accepted",
+            "invitation.resent",
+            "invitation.sent"
+        ]
     );
 }

@@ -40,10 +40,10 @@ async fn portal() -> (TestDb, Router) {
     (t, app)
 }
 
-struct Res {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl Res {
@@ -60,7 +60,7 @@ impl Res {
     }
 }
 
-async fn send(app: &Router, req: Request<Body>) -> Res {
+pub(crate) async fn send(app: &Router, req: Request<Body>) -> Res {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
@@ -90,7 +90,7 @@ fn post(path: &str, session: &str) -> axum::http::request::Builder {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
 }
 
-fn form(fields: &[(&str, &str)]) -> Body {
+pub(crate) fn form(fields: &[(&str, &str)]) -> Body {
     let s: Vec<String> = fields
         .iter()
         .map(|(k, v)| {

@@ -6,6 +6,8 @@
 mod auth_bench;
 #[cfg(test)]
 mod auth_tests;
+#[cfg(test)]
+mod authz_tests;
 mod demo;
 mod http;
 mod outbox;

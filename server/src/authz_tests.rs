@@ -1,0 +1,313 @@
+//! The authorisation matrix of shared/security.md: every server function × owner, admin,
+//! finance viewer, member, a signed-in person of another company, and an anonymous caller,
+//! through the real router with real cookies and CSRF tokens. Each row runs on a fresh
+//! database, asserts the status, and asserts that no other company's ids appear in the body.
+//! A server function without rows fails the suite.
+
+use std::{collections::HashMap, sync::Arc};
+
+use app::{
+    auth::{crypto, crypto::SecretKey, service as auth, CSRF_HEADER, SESSION_COOKIE},
+    companies::{
+        store::{self as companies, CompanyRow, NewMembership},
+        Email, Role,
+    },
+    config::Config,
+    db::{Backend, Db},
+    i18n::Lang,
+    mail::Mailer,
+    members::service as members,
+    testing::TestDb,
+};
+use axum::{
+    body::Body,
+    http::{header, Method, Request, StatusCode},
+    Router,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth_tests::{form, send},
+    http::{app_state, router},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    Owner,
+    Admin,
+    Finance,
+    Member,
+    /// The owner of another company.
+    Other,
+    Anonymous,
+}
+use Actor::*;
+
+const ALL: [Actor; 6] = [Owner, Admin, Finance, Member, Other, Anonymous];
+
+struct World {
+    _t: TestDb,
+    db: Db,
+    app: Router,
+    key: SecretKey,
+    acme: Uuid,
+    beta: Uuid,
+    people: HashMap<&'static str, Uuid>,
+    acme_invitation: Uuid,
+    acme_invitation_token: String,
+}
+
+async fn world() -> World {
+    let t = TestDb::fresh(Backend::Sqlite).await;
+    let db = t.db.clone();
+    let now = app::db::now_ts();
+    let mut people = HashMap::new();
+    let mut ids = vec![];
+    for (name, org) in [("Acme AB", "556000-0001"), ("Beta AB", "556000-0002")] {
+        let id = Uuid::new_v4();
+        let c = CompanyRow {
+            id,
+            name: name.into(),
+            org_number: org.into(),
+            time_zone: "Europe/Stockholm".into(),
+            currency: "SEK".into(),
+        };
+        companies::insert_company(&db, &c, now).await.unwrap();
+        ids.push(id);
+    }
+    let (acme, beta) = (ids[0], ids[1]);
+    for (key, email, company, role) in [
+        ("owner", "owner@acme.se", acme, Role::Owner),
+        ("admin", "admin@acme.se", acme, Role::Admin),
+        ("finance", "finance@acme.se", acme, Role::Finance),
+        ("member", "member@acme.se", acme, Role::Member),
+        ("other", "owner@beta.se", beta, Role::Owner),
+        ("beta_member", "member@beta.se", beta, Role::Member),
+    ] {
+        let u = companies::upsert_user(&db, Uuid::new_v4(), &Email::parse(email).unwrap(), "", now)
+            .await
+            .unwrap();
+        let m = NewMembership {
+            company_id: company,
+            user_id: u,
+            role,
+            default_cost_center_id: None,
+            invited_email: None,
+        };
+        companies::insert_membership(&db, &m, now).await.unwrap();
+        people.insert(key, u);
+    }
+    let owner_ctx = app::auth::TenantCtx::from_database(&db, people["owner"], acme)
+        .await
+        .unwrap();
+    let inv = members::NewInvitation {
+        email: Email::parse("invitee@acme.se").unwrap(),
+        role: Role::Member,
+        default_cost_center_id: None,
+    };
+    let acme_invitation = members::invite(&db, &owner_ctx, &inv, "http://x", Lang::Sv, now)
+        .await
+        .unwrap();
+    let text: String = app::with_pool!(&db, |pool| {
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE ref_id = $1")
+            .bind(acme_invitation)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let at = text.find("/invite/").unwrap() + 8;
+    let acme_invitation_token = text[at..at + 64].to_owned();
+
+    let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
+    let key = SecretKey::new(*b"matrix key, 32 bytes or more....").unwrap();
+    let app = router(app_state(db.clone(), config, key.clone(), Mailer::dev()));
+    World {
+        _t: t,
+        db,
+        app,
+        key,
+        acme,
+        beta,
+        people,
+        acme_invitation,
+        acme_invitation_token,
+    }
+}
+
+impl World {
+    /// A fresh signed-in session for the actor (in their company), or none.
+    async fn session(&self, actor: Actor) -> Option<(String, String)> {
+        let user = match actor {
+            Owner => self.people["owner"],
+            Admin => self.people["admin"],
+            Finance => self.people["finance"],
+            Member => self.people["member"],
+            Other => self.people["other"],
+            Anonymous => return None,
+        };
+        let token = auth::start_session(&self.db, None, user, app::db::now_ts())
+            .await
+            .unwrap();
+        let hash = crypto::parse_token(&token).unwrap();
+        Some((token, crypto::csrf_token(&self.key, &hash)))
+    }
+
+    /// Ids that must never appear in a body the actor sees.
+    fn foreign_ids(&self, actor: Actor) -> Vec<Uuid> {
+        let mut acme = vec![
+            self.acme,
+            self.people["owner"],
+            self.people["admin"],
+            self.people["finance"],
+            self.people["member"],
+        ];
+        acme.push(self.acme_invitation);
+        let beta = vec![self.beta, self.people["other"], self.people["beta_member"]];
+        match actor {
+            Other => acme,
+            Anonymous => acme.into_iter().chain(beta).collect(),
+            _ => beta,
+        }
+    }
+}
+
+/// How a row calls a server function.
+enum Call {
+    Get(String),
+    Post(Vec<(&'static str, String)>),
+}
+
+fn call_for(path: &str, w: &World) -> Call {
+    let acme_member = w.people["member"].to_string();
+    match path {
+        "/api/facilities" => Call::Get("query[q]=&query[city]=&query[kind]=".into()),
+        "/api/session" | "/api/invitations" => Call::Get(String::new()),
+        "/api/members" => Call::Get("query[q]=&query[sort]=&query[page]=1".into()),
+        "/api/invitation_info" => Call::Get(format!("token={}", w.acme_invitation_token)),
+        "/api/request_code" => Call::Post(vec![("email", "nobody@nowhere.example".into())]),
+        "/api/verify_code" => Call::Post(vec![("code", "000000".into())]),
+        "/api/switch_company" => Call::Post(vec![("company_id", w.acme.to_string())]),
+        "/api/sign_out" => Call::Post(vec![]),
+        "/api/invite_member" => Call::Post(vec![
+            ("email", "fresh@acme.se".into()),
+            ("role", "member".into()),
+            ("cost_center", String::new()),
+        ]),
+        "/api/resend_invitation" | "/api/cancel_invitation" => {
+            Call::Post(vec![("id", w.acme_invitation.to_string())])
+        }
+        "/api/change_member_role" => {
+            Call::Post(vec![("user_id", acme_member), ("role", "finance".into())])
+        }
+        "/api/remove_member" => Call::Post(vec![("user_id", acme_member)]),
+        "/api/accept_invitation" => Call::Post(vec![("token", w.acme_invitation_token.clone())]),
+        other => {
+            panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
+        }
+    }
+}
+
+/// (server function, expected status for Owner, Admin, Finance, Member, Other, Anonymous).
+/// Anonymous POSTs are refused by the CSRF layer (no session → 403) before any function runs.
+const MATRIX: &[(&str, [u16; 6])] = &[
+    ("/api/facilities", [200, 200, 200, 200, 200, 200]),
+    ("/api/session", [200, 200, 200, 200, 200, 200]),
+    ("/api/members", [200, 200, 200, 403, 200, 401]),
+    ("/api/invitations", [200, 200, 403, 403, 200, 401]),
+    ("/api/invitation_info", [200, 200, 200, 200, 200, 200]),
+    ("/api/request_code", [200, 200, 200, 200, 200, 403]),
+    ("/api/verify_code", [400, 400, 400, 400, 400, 403]),
+    // Switching to Acme: its people may, the other company's owner gets 404 (not yours).
+    ("/api/switch_company", [200, 200, 200, 200, 404, 403]),
+    ("/api/sign_out", [200, 200, 200, 200, 200, 403]),
+    // The other company's owner invites into their own company: allowed there.
+    ("/api/invite_member", [200, 200, 403, 403, 200, 403]),
+    ("/api/resend_invitation", [200, 200, 403, 403, 404, 403]),
+    ("/api/cancel_invitation", [200, 200, 403, 403, 404, 403]),
+    ("/api/change_member_role", [200, 403, 403, 403, 404, 403]),
+    // The member removing themselves is leaving, which everyone may.
+    ("/api/remove_member", [200, 200, 403, 200, 404, 403]),
+    // Nobody here is the invited address.
+    ("/api/accept_invitation", [403, 403, 403, 403, 403, 403]),
+];
+
+#[tokio::test]
+async fn every_server_function_has_a_row_in_the_matrix() {
+    let rows: Vec<&str> = MATRIX.iter().map(|(p, _)| *p).collect();
+    let mut missing = vec![];
+    for (path, _) in server_fn::axum::server_fn_paths() {
+        if !rows.contains(&path) {
+            missing.push(path.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "server functions without rows in the authorisation matrix: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_authorisation_matrix_holds_through_the_router() {
+    let registered: HashMap<String, Method> = server_fn::axum::server_fn_paths()
+        .map(|(p, m)| (p.to_string(), m))
+        .collect();
+    let mut failures = vec![];
+    let mut checked = 0;
+    for (path, expected) in MATRIX {
+        let method = registered
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} is not a registered server function"));
+        for (actor, want) in ALL.iter().zip(expected) {
+            let w = world().await;
+            let session = w.session(*actor).await;
+            let mut req = match call_for(path, &w) {
+                Call::Get(query) => {
+                    assert_eq!(*method, Method::GET, "{path}");
+                    Request::get(format!("{path}?{query}"))
+                        .body(Body::empty())
+                        .unwrap()
+                }
+                Call::Post(fields) => {
+                    assert_eq!(*method, Method::POST, "{path}");
+                    let fields: Vec<(&str, &str)> =
+                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let mut b = Request::post(*path)
+                        .header("sec-fetch-site", "same-origin")
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                    if let Some((_, csrf)) = &session {
+                        b = b.header(CSRF_HEADER, csrf.as_str());
+                    }
+                    b.body(form(&fields)).unwrap()
+                }
+            };
+            if let Some((token, _)) = &session {
+                req.headers_mut().insert(
+                    header::COOKIE,
+                    format!("{SESSION_COOKIE}={token}").parse().unwrap(),
+                );
+            }
+            let res = send(&w.app, req).await;
+            checked += 1;
+            if res.status != StatusCode::from_u16(*want).unwrap() {
+                failures.push(format!(
+                    "{path} as {actor:?}: expected {want}, got {} ({})",
+                    res.status, res.body
+                ));
+            }
+            for id in w.foreign_ids(*actor) {
+                if res.body.contains(&id.to_string()) {
+                    failures.push(format!(
+                        "{path} as {actor:?}: body contains another company's id {id}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(checked, MATRIX.len() * ALL.len());
+}
