@@ -969,3 +969,158 @@ mod db_tests {
         assert!(charging > 0);
     }
 }
+
+#[cfg(test)]
+mod operator_tests {
+    use app::{
+        companies::operator::{self, NewCompany, OperatorError},
+        db::Backend,
+        i18n::Lang,
+        testing::TestDb,
+    };
+
+    fn company<'a>(org: &'a str, email: &'a str) -> NewCompany<'a> {
+        NewCompany {
+            name: "Ny Firma AB",
+            org_number: org,
+            owner_email: email,
+            time_zone: "Europe/Stockholm",
+            currency: "sek",
+        }
+    }
+
+    #[tokio::test]
+    async fn customer_service_creates_a_company_with_its_owner_and_a_welcome_mail() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let t = TestDb::fresh(backend).await;
+            let id = operator::create_company(
+                &t.db,
+                &company("5599001122", "Boss@Ny.se"),
+                "http://p",
+                Lang::Sv,
+                1,
+            )
+            .await
+            .unwrap();
+            let list = operator::list_companies(&t.db).await.unwrap();
+            assert_eq!(
+                list,
+                [(
+                    "559900-1122".into(),
+                    "Ny Firma AB".into(),
+                    1,
+                    "boss@ny.se".into()
+                )]
+            );
+            let mails: i64 = app::with_pool!(&t.db, |pool| {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM outbox WHERE ref_id = $1 AND kind = 'welcome_owner'",
+                )
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+            });
+            assert_eq!(mails, 1);
+            // The same order twice: a clear error, nothing added.
+            let again = operator::create_company(
+                &t.db,
+                &company("559900-1122", "x@ny.se"),
+                "http://p",
+                Lang::Sv,
+                2,
+            )
+            .await;
+            assert!(
+                matches!(
+                    again,
+                    Err(OperatorError::Invalid {
+                        field: "org-number",
+                        ..
+                    })
+                ),
+                "{again:?}"
+            );
+            assert_eq!(operator::list_companies(&t.db).await.unwrap().len(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_input_names_the_flag_and_changes_nothing() {
+        let t = TestDb::fresh(Backend::Sqlite).await;
+        for (c, flag) in [
+            (
+                NewCompany {
+                    name: " ",
+                    ..company("5599001122", "a@b.se")
+                },
+                "name",
+            ),
+            (company("55990011", "a@b.se"), "org-number"),
+            (company("5599001122", "not-an-email"), "owner-email"),
+            (
+                NewCompany {
+                    time_zone: "Mars/Olympus",
+                    ..company("5599001122", "a@b.se")
+                },
+                "time-zone",
+            ),
+            (
+                NewCompany {
+                    currency: "kronor",
+                    ..company("5599001122", "a@b.se")
+                },
+                "currency",
+            ),
+        ] {
+            let e = operator::create_company(&t.db, &c, "http://p", Lang::Sv, 1)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(e, OperatorError::Invalid { field, .. } if field == flag),
+                "{e}"
+            );
+        }
+        assert!(operator::list_companies(&t.db).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_ownerless_company_gets_an_owner_once() {
+        let t = TestDb::fresh(Backend::Sqlite).await;
+        let c = app::companies::store::CompanyRow {
+            id: uuid::Uuid::new_v4(),
+            name: "Gammal AB".into(),
+            org_number: "556000-0009".into(),
+            time_zone: "Europe/Stockholm".into(),
+            currency: "SEK".into(),
+        };
+        app::companies::store::insert_company(&t.db, &c, 0)
+            .await
+            .unwrap();
+        let e = operator::set_owner(&t.db, "556000-0010", "a@b.se", "http://p", Lang::Sv, 1)
+            .await
+            .unwrap_err();
+        assert_eq!(e, OperatorError::NoSuchCompany("556000-0010".into()));
+        operator::set_owner(
+            &t.db,
+            "5560000009",
+            "Chef@Gammal.se",
+            "http://p",
+            Lang::En,
+            1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            operator::list_companies(&t.db).await.unwrap()[0].3,
+            "chef@gammal.se"
+        );
+        let twice =
+            operator::set_owner(&t.db, "556000-0009", "other@b.se", "http://p", Lang::Sv, 2).await;
+        assert!(matches!(twice, Err(OperatorError::Invalid { .. })));
+        assert_eq!(
+            operator::list_companies(&t.db).await.unwrap()[0].3,
+            "chef@gammal.se"
+        );
+    }
+}

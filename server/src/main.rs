@@ -35,6 +35,42 @@ enum Command {
     Migrate,
     /// Fill the database with deterministic demo data.
     Demo(demo::DemoArgs),
+    /// Customer service: companies and their owners.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+}
+
+#[derive(Subcommand)]
+enum CompanyCommand {
+    /// Create a company from an order; the order's contact email becomes the owner and gets a
+    /// welcome mail with sign-in instructions.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Organisation number, 556677-8899.
+        #[arg(long)]
+        org_number: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long, default_value = "Europe/Stockholm")]
+        time_zone: String,
+        #[arg(long, default_value = "SEK")]
+        currency: String,
+        /// Language of the welcome mail: sv or en.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+    },
+    /// Give a company without an owner (older accounts) its owner.
+    SetOwner {
+        #[arg(long)]
+        org_number: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "sv")]
+        lang: String,
+    },
+    /// List every company with its member count and owner.
+    List,
 }
 
 fn init_tracing(config: &Config) {
@@ -131,6 +167,61 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             let db = connect(&config).await?;
             let report = demo::generate(&db, &args).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Company(cmd) => {
+            use app::companies::operator;
+            let db = connect(&config).await?;
+            let now = app::db::now_ts();
+            let lang_of = |l: &str| {
+                app::i18n::Lang::from_code(l)
+                    .ok_or_else(|| format!("--lang: {l:?} must be sv or en"))
+            };
+            match cmd {
+                CompanyCommand::Create {
+                    name,
+                    org_number,
+                    owner_email,
+                    time_zone,
+                    currency,
+                    lang,
+                } => {
+                    let c = operator::NewCompany {
+                        name: &name,
+                        org_number: &org_number,
+                        owner_email: &owner_email,
+                        time_zone: &time_zone,
+                        currency: &currency,
+                    };
+                    let id =
+                        operator::create_company(&db, &c, &config.public_url, lang_of(&lang)?, now)
+                            .await?;
+                    println!(
+                        "created {name} ({id}); {owner_email} is its owner and gets a welcome mail"
+                    );
+                }
+                CompanyCommand::SetOwner {
+                    org_number,
+                    email,
+                    lang,
+                } => {
+                    operator::set_owner(
+                        &db,
+                        &org_number,
+                        &email,
+                        &config.public_url,
+                        lang_of(&lang)?,
+                        now,
+                    )
+                    .await?;
+                    println!("{email} is now the owner of {org_number} and gets a welcome mail");
+                }
+                CompanyCommand::List => {
+                    for (org, name, members, owner) in operator::list_companies(&db).await? {
+                        println!("{org}  {name:<32} {members:>6} members  owner: {owner}");
+                    }
+                }
+            }
             Ok(())
         }
         Command::Serve => {

@@ -3,6 +3,8 @@
 //! types every other domain refers to.
 
 #[cfg(feature = "ssr")]
+pub mod operator;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use serde::{Deserialize, Serialize};

@@ -106,6 +106,42 @@ pub fn invitation(
     }
 }
 
+/// To the owner of a company customer service has just set up (or given an owner).
+pub fn welcome_owner(lang: Lang, to: &str, company: &str, sign_in_url: &str) -> Message {
+    let (subject, body) = match lang {
+        Lang::Sv => (
+            format!("Du är ägare till företagskontot för {company}"),
+            format!(
+                "Du är nu ägare till Aimo Parks företagskonto för {company}.\n\nLogga in i företagsportalen på \
+                 {sign_in_url} med den här adressen, {to}. Du får en engångskod med e-post – inga lösenord.\n\n\
+                 Som ägare bjuder du in medarbetare och administratörer och ser vem som parkerat var och när."
+            ),
+        ),
+        Lang::En => (
+            format!("You are the owner of the business account of {company}"),
+            format!(
+                "You are now the owner of Aimo Park's business account for {company}.\n\nSign in to the business \
+                 portal at {sign_in_url} with this address, {to}. You get a one-time code by email – no passwords.\n\n\
+                 As the owner you invite employees and administrators and see who parked where and when."
+            ),
+        ),
+    };
+    let html = html_page(
+        lang,
+        &subject,
+        &body
+            .split("\n\n")
+            .map(|p| format!("<p>{}</p>", escape_html(p)))
+            .collect::<String>(),
+    );
+    Message {
+        to: to.to_owned(),
+        subject,
+        text: body,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
