@@ -40,6 +40,11 @@ test('a person signs in with the mailed code, sees company and role, and signs o
   await expect(byId(page, ids.HOME_ROLE)).toHaveText(role);
   await expect(byId(page, ids.HEADER_USER)).toHaveText(email);
 
+  // The member list: both read it; the admin may invite, the finance viewer may not.
+  await byId(page, ids.HOME_MEMBERS_LINK).click();
+  await expect(byId(page, ids.MEMBER_LIST).locator('li').first()).toBeVisible();
+  await expect(byId(page, ids.INVITE_FORM)).toHaveCount(isJs() ? 1 : 0);
+
   await hydratedIfJs(page);
   await byId(page, ids.SIGN_OUT).click();
   await expect(page).toHaveURL(/\/sign-in$/);

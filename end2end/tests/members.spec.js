@@ -1,0 +1,74 @@
+// Invite → the mail arrives → the invited person accepts as the invited address → they are
+// a member; then the owner removes them after a confirm step. The owner's pages run hydrated;
+// the invited person's browser has JavaScript off, so both modes are covered in one story.
+const { test, expect } = require('@playwright/test');
+const ids = require('../ids');
+const mail = require('../mail');
+
+const byId = (page, id) => page.locator(`#${id}`);
+
+async function signIn(page, email, { hydrated = true } = {}) {
+  await page.goto('/sign-in');
+  if (hydrated) await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+  await byId(page, ids.SIGN_IN_EMAIL).fill(email);
+  const since = Date.now();
+  await byId(page, ids.SIGN_IN_SEND).click();
+  await expect(byId(page, ids.SIGN_IN_SENT)).toContainText(email);
+  await byId(page, ids.SIGN_IN_CODE).fill(await mail.codeFor(email, since));
+  await byId(page, ids.SIGN_IN_VERIFY).click();
+}
+
+test('an owner invites, the invited person joins as a member, the owner removes them @js', async ({ page, browser, baseURL }) => {
+  const owner = 'anna.lindberg@nordstrombygg.example';
+  const invited = `ny.medarbetare.${Date.now()}@nordstrombygg.example`;
+
+  await signIn(page, owner);
+  await byId(page, ids.HOME_MEMBERS_LINK).click();
+  await expect(byId(page, ids.MEMBER_LIST)).toBeVisible();
+  await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+  await byId(page, ids.INVITE_EMAIL).fill(invited);
+  await byId(page, ids.INVITE_ROLE).selectOption('member');
+  const since = Date.now();
+  await byId(page, ids.INVITE_SUBMIT).click();
+  const row = byId(page, ids.INVITATION_LIST).locator(`li[data-email="${invited}"]`);
+  await expect(row).toContainText('Väntar');
+
+  const invitation = await mail.waitForMail(invited, since);
+  expect(invitation.text).toContain(`Aimo Park-appen med just den här adressen, ${invited}`);
+  const link = /(http:\/\/\S+\/invite\/[0-9a-f]{64})/.exec(invitation.text)[1];
+
+  // The invited person, in a browser without JavaScript.
+  const theirs = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const them = await theirs.newPage();
+  await them.goto(link);
+  await expect(byId(them, ids.INVITE_HEADING)).toContainText('Nordström Bygg AB');
+  await byId(them, ids.INVITE_SIGN_IN).click();
+  await expect(byId(them, ids.SIGN_IN_EMAIL)).toHaveValue(invited);
+  const codeSince = Date.now();
+  await byId(them, ids.SIGN_IN_SEND).click();
+  await byId(them, ids.SIGN_IN_CODE).fill(await mail.codeFor(invited, codeSince));
+  await byId(them, ids.SIGN_IN_VERIFY).click();
+  await expect(them).toHaveURL(/\/invite\//);
+  await byId(them, ids.INVITE_ACCEPT).click();
+  await expect(byId(them, ids.HOME_COMPANY)).toHaveText('Nordström Bygg AB');
+  await expect(byId(them, ids.HOME_ROLE)).toHaveText('Medlem');
+
+  // Back to the owner: accepted, listed, then removed after confirming.
+  await page.reload();
+  await expect(byId(page, ids.INVITATION_LIST).locator(`li[data-email="${invited}"]`)).toContainText('Accepterad');
+  await byId(page, ids.MEMBER_SEARCH).fill(invited);
+  await page.keyboard.press('Enter');
+  const member = byId(page, ids.MEMBER_LIST).locator(`li[data-email="${invited}"]`);
+  await expect(member).toHaveCount(1);
+  await member.getByText('Ta bort').click();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toContainText(invited);
+  await byId(page, ids.CONFIRM_REMOVE_YES).click();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toHaveCount(0);
+  await page.goto(`/members?q=${encodeURIComponent(invited)}`);
+  await expect(byId(page, ids.MEMBER_LIST).locator('li')).toHaveCount(0);
+
+  // Their session in the company stops at once.
+  await them.goto('/');
+  await expect(byId(them, ids.HOME_COMPANY)).toHaveCount(0);
+  await theirs.close();
+});
