@@ -58,11 +58,16 @@ impl AppError {
     /// Rebuilds an error from the `?error=…&field=…&retry_after=…` of a plain form post's
     /// redirect (see `auth::fail_form`), so pages show the same message with or without
     /// JavaScript.
-    pub fn from_query(kind: &str, field: Option<String>, retry_after: Option<i64>) -> Option<Self> {
+    pub fn from_query(
+        kind: &str,
+        field: Option<String>,
+        reason: Option<String>,
+        retry_after: Option<i64>,
+    ) -> Option<Self> {
         Some(match kind {
             "invalid" => Self::Invalid {
                 field: field.unwrap_or_default(),
-                reason: String::new(),
+                reason: reason.unwrap_or_default(),
             },
             "not_found" => Self::NotFound,
             "unauthorized" => Self::Unauthorized,

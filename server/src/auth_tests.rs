@@ -489,3 +489,37 @@ async fn a_person_in_two_companies_picks_one_and_switching_gives_a_new_session()
         "Lindqvist Konsult AB"
     );
 }
+
+#[tokio::test]
+async fn a_refused_invitation_in_a_plain_form_says_why_on_the_page() {
+    let (t, app) = portal().await;
+    let session = sign_in(&app, &t.db, OWNER).await;
+    let csrf = session_view(&app, &session).await.csrf;
+    let req = post("/api/invite_member", &session)
+        .header(header::ACCEPT, "text/html")
+        .body(form(&[
+            ("email", TWO_COMPANIES),
+            ("role", "member"),
+            ("cost_center", ""),
+            ("csrf_token", &csrf),
+        ]))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::FOUND);
+    let location = res
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        location,
+        "/members?error=invalid&field=email&reason=already_member"
+    );
+    let page = send(&app, get(&location, Some(&session))).await;
+    assert!(
+        page.body.contains("Personen är redan medlem."),
+        "the page names the reason"
+    );
+}

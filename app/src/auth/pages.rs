@@ -99,6 +99,7 @@ pub fn query_error() -> Memo<Option<AppError>> {
             AppError::from_query(
                 &kind,
                 q.get("field"),
+                q.get("reason"),
                 q.get("retry_after").and_then(|r| r.parse().ok()),
             )
         })
