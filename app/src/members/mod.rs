@@ -225,6 +225,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
         .collect())
 }
 
+#[cfg(feature = "ssr")]
 const MEMBERS_PAGE: &str = "/members";
 
 #[server(prefix = "/api", endpoint = "invite_member", client = crate::csrf_client::CsrfClient)]
