@@ -22,6 +22,8 @@ module.exports = {
   HOME_COMPANY: 'home-company',
   HOME_ROLE: 'home-role',
   HOME_MEMBERS_LINK: 'home-members-link',
+  HOME_AUDIT_LINK: 'home-audit-link',
+  AUDIT_LIST: 'audit-list',
   COMPANY_CHOICES: 'company-choices',
   COMPANY_SWITCH: 'company-switch',
   COMPANY_SELECT: 'company-select',

@@ -239,6 +239,16 @@ pub struct Texts {
     pub err_unknown_cost_center: &'static str,
     pub err_last_owner: &'static str,
     pub err_not_found: &'static str,
+    pub audit_title: &'static str,
+    pub audit_intro: &'static str,
+    pub audit_action: &'static str,
+    pub audit_all_actions: &'static str,
+    pub audit_person: &'static str,
+    pub audit_month: &'static str,
+    pub audit_empty: &'static str,
+    pub audit_by: &'static str,
+    pub audit_subject: &'static str,
+    pub audit_customer_service: &'static str,
 }
 
 pub static SV: Texts = Texts {
@@ -364,6 +374,16 @@ pub static SV: Texts = Texts {
     err_unknown_cost_center: "Okänt kostnadsställe.",
     err_last_owner: "Den sista ägaren kan inte tas bort eller lämna företaget.",
     err_not_found: "Hittades inte.",
+    audit_title: "Händelselogg",
+    audit_intro: "Vem gjorde vad med vem, och när: inbjudningar, roller, borttagningar, ägarbyten och exporter.",
+    audit_action: "Händelse",
+    audit_all_actions: "Alla händelser",
+    audit_person: "Person (e-post)",
+    audit_month: "Månad",
+    audit_empty: "Inga händelser för det här filtret.",
+    audit_by: "Av",
+    audit_subject: "Gäller",
+    audit_customer_service: "Kundservice",
 };
 
 pub static EN: Texts = Texts {
@@ -489,6 +509,16 @@ pub static EN: Texts = Texts {
     err_unknown_cost_center: "Unknown cost center.",
     err_last_owner: "The last owner cannot be removed or leave.",
     err_not_found: "Not found.",
+    audit_title: "Audit log",
+    audit_intro: "Who did what to whom, and when: invitations, roles, removals, ownership changes and exports.",
+    audit_action: "Action",
+    audit_all_actions: "All actions",
+    audit_person: "Person (email)",
+    audit_month: "Month",
+    audit_empty: "No entries for this filter.",
+    audit_by: "By",
+    audit_subject: "Concerning",
+    audit_customer_service: "Customer service",
 };
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub const SIGN_IN_RESEND: &str = "sign-in-resend";
 pub const HOME_COMPANY: &str = "home-company";
 pub const HOME_ROLE: &str = "home-role";
 pub const HOME_MEMBERS_LINK: &str = "home-members-link";
+pub const HOME_AUDIT_LINK: &str = "home-audit-link";
+pub const AUDIT_LIST: &str = "audit-list";
 pub const COMPANY_CHOICES: &str = "company-choices";
 pub const COMPANY_SWITCH: &str = "company-switch";
 pub const COMPANY_SELECT: &str = "company-select";
@@ -72,6 +74,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("HOME_COMPANY", HOME_COMPANY),
     ("HOME_ROLE", HOME_ROLE),
     ("HOME_MEMBERS_LINK", HOME_MEMBERS_LINK),
+    ("HOME_AUDIT_LINK", HOME_AUDIT_LINK),
+    ("AUDIT_LIST", AUDIT_LIST),
     ("COMPANY_CHOICES", COMPANY_CHOICES),
     ("COMPANY_SWITCH", COMPANY_SWITCH),
     ("COMPANY_SELECT", COMPANY_SELECT),

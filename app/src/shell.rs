@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 use crate::{
+    audit::AuditPage,
     auth::{CompanyPicker, HomePage, SessionContext, SignInPage, UserMenu},
     facilities::FacilitiesPage,
     i18n::{use_lang, use_texts, Lang},
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/companies") view=CompanyPicker ssr=SsrMode::Async />
                     <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
                 </Routes>

@@ -28,6 +28,7 @@ on_both_databases!(
     a_removed_member_loses_access_at_once,
     members_are_found_by_name_email_or_plate_and_paged,
     every_change_is_in_the_audit_log,
+    the_audit_log_filters_by_action_person_and_time,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -465,4 +466,81 @@ async fn every_change_is_in_the_audit_log(db: &Db) {
             "invitation.sent"
         ]
     );
+}
+
+async fn the_audit_log_filters_by_action_person_and_time(db: &Db) {
+    use app::audit::store::{search, AuditFilter};
+    let acme = company(db, "acme").await;
+    let beta = company(db, "beta").await;
+    let owner = ctx(db, acme.owner, acme.id).await;
+    service::invite(
+        db,
+        &owner,
+        &inv("anna@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
+    service::invite(
+        db,
+        &owner,
+        &inv("bo@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW + 100,
+    )
+    .await
+    .unwrap();
+    service::remove(db, &owner, acme.member, NOW + 200)
+        .await
+        .unwrap();
+    let beta_owner = ctx(db, beta.owner, beta.id).await;
+    service::invite(
+        db,
+        &beta_owner,
+        &inv("anna@x.se", Role::Member),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
+
+    let all = AuditFilter {
+        action: None,
+        person: None,
+        range: None,
+    };
+    assert_eq!(search(db, acme.id, &all, 100, 0).await.unwrap().len(), 3);
+    let sent = AuditFilter {
+        action: Some("invitation.sent"),
+        person: None,
+        range: None,
+    };
+    assert_eq!(search(db, acme.id, &sent, 100, 0).await.unwrap().len(), 2);
+    let anna = AuditFilter {
+        action: None,
+        person: Some("ANNA@"),
+        range: None,
+    };
+    assert_eq!(
+        search(db, acme.id, &anna, 100, 0).await.unwrap().len(),
+        1,
+        "details and addresses are searched"
+    );
+    let removed = AuditFilter {
+        action: None,
+        person: Some("member@acme"),
+        range: None,
+    };
+    let rows = search(db, acme.id, &removed, 100, 0).await.unwrap();
+    assert_eq!((rows.len(), rows[0].action.as_str()), (1, "member.removed"));
+    let window = AuditFilter {
+        action: None,
+        person: None,
+        range: Some((NOW + 50, NOW + 150)),
+    };
+    assert_eq!(search(db, acme.id, &window, 100, 0).await.unwrap().len(), 1);
 }

@@ -67,6 +67,10 @@ test('an owner invites, the invited person joins as a member, the owner removes 
   await page.goto(`/members?q=${encodeURIComponent(invited)}`);
   await expect(byId(page, ids.MEMBER_LIST).locator('li')).toHaveCount(0);
 
+  // The audit log tells the story.
+  await page.goto('/audit?action=member.removed');
+  await expect(byId(page, ids.AUDIT_LIST)).toContainText(invited);
+
   // Their session in the company stops at once.
   await them.goto('/');
   await expect(byId(them, ids.HOME_COMPANY)).toHaveCount(0);

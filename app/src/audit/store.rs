@@ -48,3 +48,58 @@ pub async fn list(db: &Db, company_id: Uuid) -> Result<Vec<AuditEntry>, sqlx::Er
         .await
     })
 }
+
+/// An entry with the people's addresses, for the audit log page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub action: String,
+    pub actor_email: Option<String>,
+    pub subject_email: Option<String>,
+    pub details: String,
+    pub at: i64,
+}
+
+pub struct AuditFilter<'a> {
+    pub action: Option<&'a str>,
+    /// Part of the actor's or the subject's address.
+    pub person: Option<&'a str>,
+    /// `[from, to)` in UTC seconds.
+    pub range: Option<(i64, i64)>,
+}
+
+/// A company's entries matching the filter, newest first, at most `limit`.
+pub async fn search(
+    db: &Db,
+    company_id: Uuid,
+    f: &AuditFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let person = f
+        .person
+        .map(|p| format!("%{}%", p.to_lowercase().replace(['%', '_', '\\'], "")));
+    let (from, to) = f.range.unzip();
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT a.id, a.action, ua.email AS actor_email, us.email AS subject_email, a.details, a.at
+             FROM audit_log a
+             LEFT JOIN users ua ON ua.id = a.actor_user_id
+             LEFT JOIN users us ON us.id = a.subject_user_id
+             WHERE a.company_id = $1
+               AND ($2 IS NULL OR a.action = $2)
+               AND ($3 IS NULL OR ua.email LIKE $3 OR us.email LIKE $3 OR a.details LIKE $3)
+               AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5)
+             ORDER BY a.at DESC, a.id LIMIT $6 OFFSET $7",
+        )
+        .bind(company_id)
+        .bind(f.action)
+        .bind(person.as_deref())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
+    })
+}

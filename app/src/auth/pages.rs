@@ -343,6 +343,12 @@ pub fn HomePage() -> impl IntoView {
                             <p>{t.members_blurb}</p>
                         </a></li>
                     })}
+                    {(current.role != Role::Member).then(|| view! {
+                        <li><a class="section-card" href="/audit" id=ids::HOME_AUDIT_LINK>
+                            <h2>{t.audit_title}</h2>
+                            <p>{t.audit_intro}</p>
+                        </a></li>
+                    })}
                     <SectionCard title=t.nav_history blurb=t.history_blurb />
                     <SectionCard title=t.nav_costs blurb=t.costs_blurb />
                 </ul>
