@@ -249,6 +249,13 @@ pub struct Texts {
     pub audit_by: &'static str,
     pub audit_subject: &'static str,
     pub audit_customer_service: &'static str,
+    pub transfer: &'static str,
+    pub transfer_title: &'static str,
+    pub transfer_body: &'static str,
+    pub transfer_send_code: &'static str,
+    pub transfer_code_sent: &'static str,
+    pub transfer_confirm: &'static str,
+    pub err_transfer_to_admin_only: &'static str,
 }
 
 pub static SV: Texts = Texts {
@@ -384,6 +391,13 @@ pub static SV: Texts = Texts {
     audit_by: "Av",
     audit_subject: "Gäller",
     audit_customer_service: "Kundservice",
+    transfer: "Överlåt ägarskapet",
+    transfer_title: "Överlåt ägarskapet till",
+    transfer_body: "Personen blir ägare och du blir administratör. Bekräfta med en kod som vi mejlar till dig.",
+    transfer_send_code: "Skicka kod till min e-post",
+    transfer_code_sent: "Koden är skickad.",
+    transfer_confirm: "Överlåt",
+    err_transfer_to_admin_only: "Ägarskapet kan bara överlåtas till en administratör.",
 };
 
 pub static EN: Texts = Texts {
@@ -519,6 +533,13 @@ pub static EN: Texts = Texts {
     audit_by: "By",
     audit_subject: "Concerning",
     audit_customer_service: "Customer service",
+    transfer: "Hand over ownership",
+    transfer_title: "Hand over ownership to",
+    transfer_body: "They become the owner and you become an administrator. Confirm with a code we email to you.",
+    transfer_send_code: "Email me a code",
+    transfer_code_sent: "The code is sent.",
+    transfer_confirm: "Hand over",
+    err_transfer_to_admin_only: "Ownership can only be handed to an administrator.",
 };
 
 #[cfg(test)]

@@ -27,6 +27,10 @@ pub const HOME_ROLE: &str = "home-role";
 pub const HOME_MEMBERS_LINK: &str = "home-members-link";
 pub const HOME_AUDIT_LINK: &str = "home-audit-link";
 pub const AUDIT_LIST: &str = "audit-list";
+pub const TRANSFER_PANEL: &str = "transfer-panel";
+pub const TRANSFER_SEND_CODE: &str = "transfer-send-code";
+pub const TRANSFER_CODE: &str = "transfer-code";
+pub const TRANSFER_CONFIRM: &str = "transfer-confirm";
 pub const COMPANY_CHOICES: &str = "company-choices";
 pub const COMPANY_SWITCH: &str = "company-switch";
 pub const COMPANY_SELECT: &str = "company-select";
@@ -76,6 +80,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("HOME_MEMBERS_LINK", HOME_MEMBERS_LINK),
     ("HOME_AUDIT_LINK", HOME_AUDIT_LINK),
     ("AUDIT_LIST", AUDIT_LIST),
+    ("TRANSFER_PANEL", TRANSFER_PANEL),
+    ("TRANSFER_SEND_CODE", TRANSFER_SEND_CODE),
+    ("TRANSFER_CODE", TRANSFER_CODE),
+    ("TRANSFER_CONFIRM", TRANSFER_CONFIRM),
     ("COMPANY_CHOICES", COMPANY_CHOICES),
     ("COMPANY_SWITCH", COMPANY_SWITCH),
     ("COMPANY_SELECT", COMPANY_SELECT),

@@ -29,6 +29,7 @@ on_both_databases!(
     members_are_found_by_name_email_or_plate_and_paged,
     every_change_is_in_the_audit_log,
     the_audit_log_filters_by_action_person_and_time,
+    ownership_moves_to_an_admin_only_with_a_fresh_code,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -543,4 +544,96 @@ async fn the_audit_log_filters_by_action_person_and_time(db: &Db) {
         range: Some((NOW + 50, NOW + 150)),
     };
     assert_eq!(search(db, acme.id, &window, 100, 0).await.unwrap().len(), 1);
+}
+
+async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
+    use app::auth::{
+        crypto::SecretKey,
+        service::{check_code, issue_code, AuthError},
+    };
+    let key = SecretKey::new(*b"members test key, long enough...").unwrap();
+    let acme = company(db, "acme").await;
+    let owner = ctx(db, acme.owner, acme.id).await;
+    let admin = ctx(db, acme.admin, acme.id).await;
+    let owner_email = Email::parse("owner@acme.se").unwrap();
+
+    // The code is mailed to the owner and checked by the sign-in rules, for its own purpose.
+    issue_code(
+        db,
+        &key,
+        &owner_email,
+        service::PURPOSE_TRANSFER,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let text: String = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = 'owner@acme.se' ORDER BY created_at DESC LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let code = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 7 && l.as_bytes()[3] == b' ')
+        .unwrap()
+        .to_owned();
+    let sign_in = app::auth::service::PURPOSE_SIGN_IN;
+    assert_eq!(
+        check_code(db, &key, &owner_email, sign_in, &code, NOW + 1).await,
+        Err(AuthError::InvalidCode),
+        "not a sign-in code"
+    );
+    assert_eq!(
+        check_code(
+            db,
+            &key,
+            &owner_email,
+            service::PURPOSE_TRANSFER,
+            &code,
+            NOW + 2
+        )
+        .await,
+        Ok(())
+    );
+    assert_eq!(
+        check_code(
+            db,
+            &key,
+            &owner_email,
+            service::PURPOSE_TRANSFER,
+            &code,
+            NOW + 3
+        )
+        .await,
+        Err(AuthError::InvalidCode),
+        "used once"
+    );
+
+    assert_eq!(
+        service::transfer_ownership(db, &admin, acme.admin, NOW).await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        service::transfer_ownership(db, &owner, acme.member, NOW).await,
+        Err(AppError::invalid("member", "transfer_to_admin_only"))
+    );
+    service::transfer_ownership(db, &owner, acme.admin, NOW + 4)
+        .await
+        .unwrap();
+    assert_eq!(
+        role_of(db, acme.admin, acme.id).await.as_deref(),
+        Some("owner")
+    );
+    assert_eq!(
+        role_of(db, acme.owner, acme.id).await.as_deref(),
+        Some("admin")
+    );
+    assert_eq!(
+        members::owner_count(db, acme.id).await.unwrap(),
+        1,
+        "exactly one owner after the handover"
+    );
 }

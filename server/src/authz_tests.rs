@@ -201,6 +201,11 @@ fn call_for(path: &str, w: &World) -> Call {
             Call::Post(vec![("user_id", acme_member), ("role", "finance".into())])
         }
         "/api/remove_member" => Call::Post(vec![("user_id", acme_member)]),
+        "/api/request_transfer_code" => Call::Post(vec![]),
+        "/api/transfer_ownership" => Call::Post(vec![
+            ("user_id", w.people["admin"].to_string()),
+            ("code", "000000".into()),
+        ]),
         "/api/accept_invitation" => Call::Post(vec![("token", w.acme_invitation_token.clone())]),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
@@ -229,6 +234,10 @@ const MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/change_member_role", [200, 403, 403, 403, 404, 403]),
     // The member removing themselves is leaving, which everyone may.
     ("/api/remove_member", [200, 200, 403, 200, 404, 403]),
+    // Only owners hand over ownership (the other company's owner asks for a code for their own).
+    ("/api/request_transfer_code", [200, 403, 403, 403, 200, 403]),
+    // With a wrong code: 400 for owners, 403 for everyone else.
+    ("/api/transfer_ownership", [400, 403, 403, 403, 400, 403]),
     // Nobody here is the invited address.
     ("/api/accept_invitation", [403, 403, 403, 403, 403, 403]),
 ];

@@ -22,6 +22,7 @@ pub const ACTIONS: &[&str] = &[
     "member.role_changed",
     "member.removed",
     "member.left",
+    "ownership.transferred",
     "company.created",
     "company.owner_set",
 ];

@@ -80,6 +80,9 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
             t.err_unknown_cost_center.to_owned()
         }
         AppError::Invalid { reason, .. } if reason == "last_owner" => t.err_last_owner.to_owned(),
+        AppError::Invalid { reason, .. } if reason == "transfer_to_admin_only" => {
+            t.err_transfer_to_admin_only.to_owned()
+        }
         AppError::NotFound => t.err_not_found.to_owned(),
         AppError::Invalid { field, .. } if field == "email" => t.invalid_email.to_owned(),
         AppError::RateLimited { retry_after } => {

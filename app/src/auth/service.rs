@@ -121,9 +121,27 @@ pub async fn issue_code_if_eligible(
     if !store::may_sign_in(db, email.as_str(), now).await? {
         return Ok(false);
     }
+    issue_code(db, key, email, PURPOSE_SIGN_IN, lang, now).await?;
+    Ok(true)
+}
+
+/// Stores a fresh code for (email, purpose), replacing any earlier one, and puts its mail in
+/// the outbox, in one transaction.
+pub async fn issue_code(
+    db: &Db,
+    key: &crypto::SecretKey,
+    email: &Email,
+    purpose: &str,
+    lang: Lang,
+    now: i64,
+) -> Result<(), AuthError> {
     let code = crypto::generate_code();
-    let mac = crypto::code_mac(key, PURPOSE_SIGN_IN, email.as_str(), &code);
-    let mail = templates::sign_in_code(lang, email.as_str(), &code, CODE_LIFETIME / 60);
+    let mac = crypto::code_mac(key, purpose, email.as_str(), &code);
+    let mail = if purpose == PURPOSE_SIGN_IN {
+        templates::sign_in_code(lang, email.as_str(), &code, CODE_LIFETIME / 60)
+    } else {
+        templates::confirm_code(lang, email.as_str(), &code, CODE_LIFETIME / 60)
+    };
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         sqlx::query(
@@ -134,16 +152,17 @@ pub async fn issue_code_if_eligible(
                 consumed_at = NULL, created_at = excluded.created_at",
         )
         .bind(email.as_str())
-        .bind(PURPOSE_SIGN_IN)
+        .bind(purpose)
         .bind(&mac)
         .bind(now + CODE_LIFETIME)
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Every code mail is a 'sign_in_code' to the outbox: its body is emptied once sent.
         enqueue_mail!(&mut *tx, mail, "sign_in_code", None::<Uuid>, now)?;
         tx.commit().await
     })?;
-    Ok(true)
+    Ok(())
 }
 
 /// Checks a code. The attempt is counted before the comparison; the 6th attempt fails even
@@ -157,31 +176,40 @@ pub async fn verify_code(
     input: &str,
     now: i64,
 ) -> Result<Uuid, AuthError> {
-    let fail = |db: &Db, email: &Email| {
-        let bucket = format!("fail:email:{email}");
-        let db = db.clone();
-        async move {
-            store::add_events(&db, &[&bucket], now).await?;
-            Err::<Uuid, AuthError>(AuthError::InvalidCode)
-        }
-    };
-    let Some(stored_mac) =
-        store::take_attempt(db, email.as_str(), PURPOSE_SIGN_IN, now, MAX_ATTEMPTS).await?
-    else {
-        return fail(db, email).await;
-    };
-    let matches = crypto::normalize_code(input).is_some_and(|code| {
-        crypto::code_matches(key, PURPOSE_SIGN_IN, email.as_str(), &code, &stored_mac)
-    });
-    if !matches || !store::consume_code(db, email.as_str(), PURPOSE_SIGN_IN, now).await? {
-        return fail(db, email).await;
-    }
+    check_code(db, key, email, PURPOSE_SIGN_IN, input, now).await?;
     store::forget_codes(db, email.as_str()).await?;
     let user_id = match store::user_by_email(db, email.as_str()).await? {
         Some((id, _)) => id,
         None => companies::upsert_user(db, Uuid::new_v4(), email, "", now).await?,
     };
     Ok(user_id)
+}
+
+/// Checks and uses up the code for (email, purpose), by the same rules for every purpose:
+/// counted before comparing, 5 attempts, 10 minutes, single use; failures count toward the
+/// address's 24-hour cap.
+pub async fn check_code(
+    db: &Db,
+    key: &crypto::SecretKey,
+    email: &Email,
+    purpose: &str,
+    input: &str,
+    now: i64,
+) -> Result<(), AuthError> {
+    let ok = match store::take_attempt(db, email.as_str(), purpose, now, MAX_ATTEMPTS).await? {
+        None => false,
+        Some(stored_mac) => {
+            crypto::normalize_code(input).is_some_and(|code| {
+                crypto::code_matches(key, purpose, email.as_str(), &code, &stored_mac)
+            }) && store::consume_code(db, email.as_str(), purpose, now).await?
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        store::add_events(db, &[&format!("fail:email:{email}")], now).await?;
+        Err(AuthError::InvalidCode)
+    }
 }
 
 /// A new signed-in session for `user_id`, replacing the pre-session `old_hash`. A person in

@@ -50,6 +50,40 @@ pub fn sign_in_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
     }
 }
 
+/// A code that confirms a sensitive action (handing over ownership) by a signed-in person.
+pub fn confirm_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
+    let shown = crate::auth::crypto::display_code(code);
+    let (subject, intro, validity) = match lang {
+        Lang::Sv => (
+            format!("Bekräftelsekod: {shown}"),
+            "Du har bett om en kod för att överlåta ägarskapet av företagskontot. Koden är:",
+            format!("Koden gäller i {minutes} minuter. Har du inte bett om den, kontakta kundservice."),
+        ),
+        Lang::En => (
+            format!("Confirmation code: {shown}"),
+            "You asked for a code to hand over ownership of the business account. The code is:",
+            format!("The code is valid for {minutes} minutes. If you did not ask for it, contact customer service."),
+        ),
+    };
+    let text = format!("{intro}\n\n    {shown}\n\n{validity}\n");
+    let html = html_page(
+        lang,
+        &subject,
+        &format!(
+            "<p>{}</p><p style=\"font-size:2rem;font-weight:700;letter-spacing:0.2em\">{}</p><p>{}</p>",
+            escape_html(intro),
+            escape_html(&shown),
+            escape_html(&validity)
+        ),
+    );
+    Message {
+        to: to.to_owned(),
+        subject,
+        text,
+        html,
+    }
+}
+
 /// The invitation mail: who invites, to which company, as what, the link, and — the FAQ's
 /// most common problem — which address to use in the parking app.
 pub fn invitation(

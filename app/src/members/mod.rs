@@ -410,3 +410,85 @@ pub async fn accept_invitation(token: String) -> Result<String, AppError> {
     }
     Ok(crate::auth::go_to("/"))
 }
+
+/// Step 1 of handing over ownership: a fresh code to the owner's own address.
+#[server(prefix = "/api", endpoint = "request_transfer_code", client = crate::csrf_client::CsrfClient)]
+pub async fn request_transfer_code() -> Result<(), AppError> {
+    use crate::auth::service::{self as auth, AuthError};
+    let state = crate::state::use_app_state()?;
+    let result = async {
+        let ctx = crate::auth::tenant().await?;
+        if ctx.role() != Role::Owner {
+            return Err(AppError::Forbidden);
+        }
+        let (email, _) = crate::auth::store::user_email(&state.db, ctx.user_id())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let email = crate::companies::Email::parse(&email).ok_or(AppError::Internal)?;
+        let now = crate::db::now_ts();
+        let ip = "transfer";
+        match auth::check_send_limits(&state.db, &email, ip, state.limits, now).await {
+            Ok(()) => {}
+            Err(AuthError::RateLimited { retry_after }) => {
+                return Err(AppError::RateLimited { retry_after })
+            }
+            Err(_) => return Err(AppError::Internal),
+        }
+        auth::issue_code(
+            &state.db,
+            &state.key,
+            &email,
+            service::PURPOSE_TRANSFER,
+            lang(),
+            now,
+        )
+        .await
+        .map_err(|_| AppError::Internal)?;
+        state.outbox_notify.notify_one();
+        Ok(())
+    }
+    .await;
+    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+}
+
+/// Step 2: with the code, `user_id` (an admin) becomes owner and the owner becomes admin. The
+/// session continues under a new id (a role change).
+#[server(prefix = "/api", endpoint = "transfer_ownership", client = crate::csrf_client::CsrfClient)]
+pub async fn transfer_ownership(user_id: Uuid, code: String) -> Result<String, AppError> {
+    let state = crate::state::use_app_state()?;
+    let result = async {
+        let ctx = crate::auth::tenant().await?;
+        if ctx.role() != Role::Owner {
+            return Err(AppError::Forbidden);
+        }
+        let (email, _) = crate::auth::store::user_email(&state.db, ctx.user_id())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let email = crate::companies::Email::parse(&email).ok_or(AppError::Internal)?;
+        let now = crate::db::now_ts();
+        crate::auth::service::check_code(
+            &state.db,
+            &state.key,
+            &email,
+            service::PURPOSE_TRANSFER,
+            &code,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::auth::service::AuthError::InvalidCode => AppError::InvalidCode,
+            _ => AppError::Internal,
+        })?;
+        service::transfer_ownership(&state.db, &ctx, user_id, now).await?;
+        let session = crate::auth::request_session().ok_or(AppError::Unauthorized)?;
+        match crate::auth::service::switch_company(&state.db, &session.row, ctx.company_id(), now)
+            .await
+        {
+            Ok(Some(token)) => crate::auth::set_session_cookie(&token),
+            _ => return Err(AppError::Internal),
+        }
+        Ok(crate::auth::go_to(MEMBERS_PAGE))
+    }
+    .await;
+    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     invitation_info, list_invitations, list_members, AcceptInvitation, CancelInvitation,
     ChangeMemberRole, InvitationStatus, InviteMember, MemberQuery, MemberView, RemoveMember,
-    ResendInvitation,
+    RequestTransferCode, ResendInvitation, TransferOwnership,
 };
 use crate::{
     auth::{error_text, navigate_fresh, query_error, role_label, use_session, Csrf, FormError},
@@ -43,6 +43,15 @@ pub fn MembersPage() -> impl IntoView {
     let cancel = ServerAction::<CancelInvitation>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    let transfer_id =
+        Memo::new(move |_| q.with(|m| m.get("transfer").and_then(|id| id.parse::<Uuid>().ok())));
+    let send_transfer_code = ServerAction::<RequestTransferCode>::new();
+    let transfer = ServerAction::<TransferOwnership>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = transfer.value().get() {
+            navigate_fresh(&path);
+        }
+    });
     let changes = move || {
         (
             invite.version().get(),
@@ -73,6 +82,8 @@ pub fn MembersPage() -> impl IntoView {
         .into_iter()
         .flatten()
         .find_map(|r| r.err())
+        .or_else(|| send_transfer_code.value().get().and_then(|r| r.err()))
+        .or_else(|| transfer.value().get().and_then(|r| r.err()))
         .or_else(|| from_query.get())
     });
     let invite_ok = Signal::derive(move || matches!(invite.value().get(), Some(Ok(()))));
@@ -105,6 +116,15 @@ pub fn MembersPage() -> impl IntoView {
             });
             let confirm_panel =
                 confirm.map(|m| view! { <ConfirmRemove m csrf=csrf.clone() remove /> });
+            let transfer_panel = transfer_id
+                .get_untracked()
+                .filter(|_| viewer == Role::Owner)
+                .and_then(|id| {
+                    page.members.iter().find(|m| m.user_id == id && m.role == Role::Admin).cloned()
+                })
+                .map(|m| {
+                    view! { <TransferPanel m csrf=csrf.clone() send_code=send_transfer_code transfer /> }
+                });
             let count = format!("{} {}", page.total, t.members_count);
             let rows = page
                 .members
@@ -133,6 +153,7 @@ pub fn MembersPage() -> impl IntoView {
                 {no_owner}
                 <FormError error=action_error />
                 {confirm_panel}
+                {transfer_panel}
                 {invite_form}
                 <p class="result-count" id=ids::MEMBER_COUNT>{count}</p>
                 <ul class="member-list" id=ids::MEMBER_LIST>{rows}</ul>
@@ -252,6 +273,9 @@ fn MemberRow(
     } else {
         view! { <span class="badge kind">{role_label(m.role, t)}</span> }.into_any()
     };
+    let transfer_link = (viewer == Role::Owner && m.role == Role::Admin).then(|| {
+        view! { <a class="button secondary small" href=format!("/members?transfer={}", m.user_id)>{t.transfer}</a> }
+    });
     let remove_label = if is_self { t.leave } else { t.remove };
     let remove_link = (manageable || is_self).then(|| {
         view! { <a class="button secondary small danger" href=format!("/members?remove={}", m.user_id)>{remove_label}</a> }
@@ -279,7 +303,7 @@ fn MemberRow(
                 <dt>{t.sort_last_session}</dt>
                 <dd>{m.last_session.clone().unwrap_or_else(|| "–".into())}</dd>
             </dl>
-            <div class="member-actions">{role_control}{remove_link}</div>
+            <div class="member-actions">{role_control}{transfer_link}{remove_link}</div>
         </li>
     }
 }
@@ -300,6 +324,44 @@ fn ConfirmRemove(m: MemberView, csrf: String, remove: ServerAction<RemoveMember>
                 <Csrf token=csrf />
                 <input type="hidden" name="user_id" value=m.user_id.to_string() />
                 <button type="submit" class="button danger" id=ids::CONFIRM_REMOVE_YES>{t.confirm_yes}</button>
+                <a class="button secondary" href="/members">{t.confirm_no}</a>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn TransferPanel(
+    m: MemberView,
+    csrf: String,
+    send_code: ServerAction<RequestTransferCode>,
+    transfer: ServerAction<TransferOwnership>,
+) -> impl IntoView {
+    let t = use_texts();
+    let who = if m.name.is_empty() {
+        m.email.clone()
+    } else {
+        format!("{} ({})", m.name, m.email)
+    };
+    let csrf2 = csrf.clone();
+    view! {
+        <div class="panel confirm" role="alertdialog" aria-labelledby="transfer-title" id=ids::TRANSFER_PANEL>
+            <h2 id="transfer-title">{format!("{} {who}?", t.transfer_title)}</h2>
+            <p>{t.transfer_body}</p>
+            <ActionForm action=send_code attr:class="inline-form">
+                <Csrf token=csrf />
+                <button type="submit" class="button secondary" id=ids::TRANSFER_SEND_CODE>{t.transfer_send_code}</button>
+                <span class="hint" role="status">
+                    {move || matches!(send_code.value().get(), Some(Ok(()))).then_some(t.transfer_code_sent)}
+                </span>
+            </ActionForm>
+            <ActionForm action=transfer attr:class="inline-form">
+                <Csrf token=csrf2 />
+                <input type="hidden" name="user_id" value=m.user_id.to_string() />
+                <label for=ids::TRANSFER_CODE>{t.code_label}</label>
+                <input type="text" id=ids::TRANSFER_CODE name="code" required class="code-input"
+                    inputmode="numeric" autocomplete="one-time-code" maxlength="7" placeholder="123 456" />
+                <button type="submit" class="button danger" id=ids::TRANSFER_CONFIRM>{t.transfer_confirm}</button>
                 <a class="button secondary" href="/members">{t.confirm_no}</a>
             </ActionForm>
         </div>

@@ -448,3 +448,45 @@ pub async fn remove(db: &Db, ctx: &TenantCtx, user_id: Uuid, now: i64) -> Result
         Err(AppError::invalid("member", "last_owner"))
     }
 }
+
+pub const PURPOSE_TRANSFER: &str = "transfer_ownership";
+
+/// Hands ownership to an admin: they become owner and the current owner becomes admin, in one
+/// transaction. The caller has checked a fresh code (`auth::service::check_code` with
+/// [`PURPOSE_TRANSFER`]) first.
+pub async fn transfer_ownership(
+    db: &Db,
+    ctx: &TenantCtx,
+    to: Uuid,
+    now: i64,
+) -> Result<(), AppError> {
+    if ctx.role() != Role::Owner {
+        return Err(AppError::Forbidden);
+    }
+    if target_role(db, ctx, to).await? != Role::Admin {
+        return Err(AppError::invalid("member", "transfer_to_admin_only"));
+    }
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for (user, role) in [(to, Role::Owner), (ctx.user_id(), Role::Admin)] {
+            sqlx::query("UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'")
+                .bind(ctx.company_id())
+                .bind(user)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(audit_sql())
+            .bind(Uuid::new_v4())
+            .bind(ctx.company_id())
+            .bind(ctx.user_id())
+            .bind("ownership.transferred")
+            .bind(Some(to))
+            .bind("{}")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    })?;
+    Ok(())
+}
