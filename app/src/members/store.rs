@@ -50,13 +50,18 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<MemberRecord>, i64), sqlx::Error> {
     let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace(['%', '_', '\\'], "")));
-    let plate = search.map(|s| s.to_uppercase().replace([' ', '-'], ""));
+    // A search that is a plate matches it exactly, in its stored form (`ABC 123`), so the
+    // (company, plate, started_at) index answers it even with millions of sessions. The
+    // plate's people are found once (an uncorrelated IN), not once per member: a correlated
+    // EXISTS took 30 s at 5,000 members and 2,000,000 sessions.
+    let plate = search
+        .and_then(crate::history::Plate::parse)
+        .map(|p| p.as_str().to_owned());
     const FILTER: &str = "FROM memberships m JOIN users u ON u.id = m.user_id
          LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
          WHERE m.company_id = $1 AND m.status = 'active'
            AND ($2 IS NULL OR lower(u.display_name) LIKE $2 OR u.email LIKE $2 OR lower(coalesce(m.invited_email, '')) LIKE $2
-                OR EXISTS (SELECT 1 FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id
-                           AND replace(s.plate, ' ', '') = $3))";
+                OR m.user_id IN (SELECT s.user_id FROM sessions s WHERE s.company_id = $1 AND s.plate = $3))";
     let sql = format!(
         "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, u.app_signed_in_at,
                 (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
