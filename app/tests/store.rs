@@ -398,7 +398,6 @@ async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db
         due_on: d(31),
         status: InvoiceStatus::Unpaid,
         paid_on: None,
-        lines: vec![],
     };
     // Sessions 1..=5 started in [1000, 6000).
     invoices::insert_invoice_for_period(db, &inv, 1_000, 6_000)

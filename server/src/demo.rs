@@ -834,7 +834,6 @@ async fn generate_invoices(
             due_on,
             status,
             paid_on,
-            lines: Vec::new(),
         };
         invoices::insert_invoice_for_period(db, &inv, from, to).await?;
         count += 1;

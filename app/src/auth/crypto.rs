@@ -78,13 +78,17 @@ pub fn display_code(code: &str) -> String {
 
 /// `HMAC-SHA256(key, purpose ‖ 0 ‖ email ‖ 0 ‖ code)` as hex: what is stored instead of the code.
 pub fn code_mac(key: &SecretKey, purpose: &str, email: &str, code: &str) -> String {
+    hex(&code_hmac(key, purpose, email, code).finalize().into_bytes())
+}
+
+fn code_hmac(key: &SecretKey, purpose: &str, email: &str, code: &str) -> HmacSha256 {
     let mut mac = key.mac();
     mac.update(purpose.as_bytes());
     mac.update(&[0]);
     mac.update(email.as_bytes());
     mac.update(&[0]);
     mac.update(code.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    mac
 }
 
 /// Whether `code` matches the stored MAC, compared in constant time.
@@ -98,13 +102,9 @@ pub fn code_matches(
     let Some(stored) = unhex(stored_hex) else {
         return false;
     };
-    let mut mac = key.mac();
-    mac.update(purpose.as_bytes());
-    mac.update(&[0]);
-    mac.update(email.as_bytes());
-    mac.update(&[0]);
-    mac.update(code.as_bytes());
-    mac.verify_slice(&stored).is_ok()
+    code_hmac(key, purpose, email, code)
+        .verify_slice(&stored)
+        .is_ok()
 }
 
 /// A new session (or invitation) token: 32 random bytes, as the hex the cookie or link

@@ -1,4 +1,5 @@
-//! Invoices with their lines, written in one transaction.
+//! Invoices with their lines, written in one transaction. An invoice's lines and totals are
+//! taken from the sessions of its period, so the two can never disagree.
 
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -17,68 +18,6 @@ pub struct NewInvoice {
     pub due_on: NaiveDate,
     pub status: InvoiceStatus,
     pub paid_on: Option<NaiveDate>,
-    pub lines: Vec<NewInvoiceLine>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewInvoiceLine {
-    pub id: Uuid,
-    pub session_id: Option<Uuid>,
-    pub description: String,
-    pub amount_ore: i64,
-    pub vat_ore: i64,
-    pub cost_center_id: Option<Uuid>,
-}
-
-impl NewInvoice {
-    /// The invoice total is the sum of its lines, so the two never disagree.
-    pub fn totals(&self) -> (i64, i64) {
-        self.lines
-            .iter()
-            .fold((0, 0), |(a, v), l| (a + l.amount_ore, v + l.vat_ore))
-    }
-}
-
-pub async fn insert_invoice(db: &Db, inv: &NewInvoice) -> Result<(), sqlx::Error> {
-    let (amount, vat) = inv.totals();
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO invoices (id, company_id, number, period_start, period_end, issued_on, due_on,
-                                   status, paid_on, amount_ore, vat_ore)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(inv.id)
-        .bind(inv.company_id)
-        .bind(&inv.number)
-        .bind(inv.period_start)
-        .bind(inv.period_end)
-        .bind(inv.issued_on)
-        .bind(inv.due_on)
-        .bind(inv.status.as_str())
-        .bind(inv.paid_on)
-        .bind(amount)
-        .bind(vat)
-        .execute(&mut *tx)
-        .await?;
-        for chunk in inv.lines.chunks(2_000) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO invoice_lines (id, company_id, invoice_id, session_id, description, amount_ore, vat_ore, cost_center_id) ",
-            );
-            qb.push_values(chunk, |mut b, l| {
-                b.push_bind(l.id)
-                    .push_bind(inv.company_id)
-                    .push_bind(inv.id)
-                    .push_bind(l.session_id)
-                    .push_bind(l.description.as_str())
-                    .push_bind(l.amount_ore)
-                    .push_bind(l.vat_ore)
-                    .push_bind(l.cost_center_id);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await
-    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -411,20 +411,29 @@ pub async fn accept_invitation(token: String) -> Result<String, AppError> {
     Ok(crate::auth::go_to("/"))
 }
 
+/// The signed-in owner's context and address (403 for anyone else).
+#[cfg(feature = "ssr")]
+async fn owner_and_email(
+    db: &crate::db::Db,
+) -> Result<(crate::auth::TenantCtx, crate::companies::Email), AppError> {
+    let ctx = crate::auth::tenant().await?;
+    if ctx.role() != Role::Owner {
+        return Err(AppError::Forbidden);
+    }
+    let (email, _) = crate::auth::store::user_email(db, ctx.user_id())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let email = crate::companies::Email::parse(&email).ok_or(AppError::Internal)?;
+    Ok((ctx, email))
+}
+
 /// Step 1 of handing over ownership: a fresh code to the owner's own address.
 #[server(prefix = "/api", endpoint = "request_transfer_code", client = crate::csrf_client::CsrfClient)]
 pub async fn request_transfer_code() -> Result<(), AppError> {
     use crate::auth::service::{self as auth, AuthError};
     let state = crate::state::use_app_state()?;
     let result = async {
-        let ctx = crate::auth::tenant().await?;
-        if ctx.role() != Role::Owner {
-            return Err(AppError::Forbidden);
-        }
-        let (email, _) = crate::auth::store::user_email(&state.db, ctx.user_id())
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        let email = crate::companies::Email::parse(&email).ok_or(AppError::Internal)?;
+        let (ctx, email) = owner_and_email(&state.db).await?;
         let now = crate::db::now_ts();
         let ip = "transfer";
         match auth::check_send_limits(&state.db, &email, ip, state.limits, now).await {
@@ -457,14 +466,7 @@ pub async fn request_transfer_code() -> Result<(), AppError> {
 pub async fn transfer_ownership(user_id: Uuid, code: String) -> Result<String, AppError> {
     let state = crate::state::use_app_state()?;
     let result = async {
-        let ctx = crate::auth::tenant().await?;
-        if ctx.role() != Role::Owner {
-            return Err(AppError::Forbidden);
-        }
-        let (email, _) = crate::auth::store::user_email(&state.db, ctx.user_id())
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        let email = crate::companies::Email::parse(&email).ok_or(AppError::Internal)?;
+        let (ctx, email) = owner_and_email(&state.db).await?;
         let now = crate::db::now_ts();
         crate::auth::service::check_code(
             &state.db,

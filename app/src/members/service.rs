@@ -26,9 +26,24 @@ pub fn may_view_members(role: Role) -> bool {
     role != Role::Member
 }
 
-fn audit_sql() -> &'static str {
-    "INSERT INTO audit_log (id, company_id, actor_user_id, action, subject_user_id, details, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)"
+/// Appends an audit entry inside the transaction `$tx` of either engine, so the entry
+/// commits (or not) with the change it describes.
+macro_rules! audit {
+    ($tx:expr, $company:expr, $actor:expr, $action:expr, $subject:expr, $details:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (id, company_id, actor_user_id, action, subject_user_id, details, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::new_v4())
+        .bind($company)
+        .bind($actor)
+        .bind($action)
+        .bind($subject)
+        .bind($details)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?
+    };
 }
 
 fn details(pairs: &[(&str, &str)]) -> String {
@@ -124,16 +139,15 @@ pub async fn invite(
         .execute(&mut *tx)
         .await?;
         enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(ctx.company_id())
-            .bind(ctx.user_id())
-            .bind("invitation.sent")
-            .bind(None::<Uuid>)
-            .bind(details(&[("email", email), ("role", inv.role.as_str())]))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        audit!(
+            tx,
+            ctx.company_id(),
+            ctx.user_id(),
+            "invitation.sent",
+            None::<Uuid>,
+            details(&[("email", email), ("role", inv.role.as_str())]),
+            now
+        );
         tx.commit().await
     })?;
     Ok(id)
@@ -218,16 +232,15 @@ pub async fn resend(
             .execute(&mut *tx)
             .await?;
         enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(ctx.company_id())
-            .bind(ctx.user_id())
-            .bind("invitation.resent")
-            .bind(None::<Uuid>)
-            .bind(details(&[("email", &email)]))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        audit!(
+            tx,
+            ctx.company_id(),
+            ctx.user_id(),
+            "invitation.resent",
+            None::<Uuid>,
+            details(&[("email", &email)]),
+            now
+        );
         tx.commit().await
     })?;
     Ok(())
@@ -245,16 +258,15 @@ pub async fn cancel(db: &Db, ctx: &TenantCtx, id: Uuid, now: i64) -> Result<(), 
             .bind(ctx.company_id())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(ctx.company_id())
-            .bind(ctx.user_id())
-            .bind("invitation.cancelled")
-            .bind(None::<Uuid>)
-            .bind(details(&[("email", &email)]))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        audit!(
+            tx,
+            ctx.company_id(),
+            ctx.user_id(),
+            "invitation.cancelled",
+            None::<Uuid>,
+            details(&[("email", &email)]),
+            now
+        );
         tx.commit().await
     })?;
     Ok(())
@@ -327,16 +339,7 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(inv.company_id)
-            .bind(user_id)
-            .bind("invitation.accepted")
-            .bind(Some(user_id))
-            .bind(details(&[("email", &inv.email), ("role", &inv.role)]))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        audit!(tx, inv.company_id, user_id, "invitation.accepted", Some(user_id), details(&[("email", &inv.email), ("role", &inv.role)]), now);
         tx.commit().await?;
         Ok(true)
     }
@@ -380,19 +383,16 @@ pub async fn change_role(
             .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(ctx.company_id())
-            .bind(ctx.user_id())
-            .bind("member.role_changed")
-            .bind(Some(user_id))
-            .bind(details(&[
-                ("from", current.as_str()),
-                ("to", role.as_str()),
-            ]))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let change = details(&[("from", current.as_str()), ("to", role.as_str())]);
+        audit!(
+            tx,
+            ctx.company_id(),
+            ctx.user_id(),
+            "member.role_changed",
+            Some(user_id),
+            change,
+            now
+        );
         tx.commit().await
     })?;
     Ok(())
@@ -427,16 +427,7 @@ pub async fn remove(db: &Db, ctx: &TenantCtx, user_id: Uuid, now: i64) -> Result
             tx.rollback().await?;
             return Ok::<bool, sqlx::Error>(false);
         }
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(ctx.company_id())
-            .bind(ctx.user_id())
-            .bind(if leaving { "member.left" } else { "member.removed" })
-            .bind(Some(user_id))
-            .bind(details(&[("role", target.as_str())]))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        audit!(tx, ctx.company_id(), ctx.user_id(), if leaving { "member.left" } else { "member.removed" }, Some(user_id), details(&[("role", target.as_str())]), now);
         tx.commit().await?;
         Ok(true)
     }
@@ -476,16 +467,15 @@ pub async fn transfer_ownership(
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(audit_sql())
-            .bind(Uuid::new_v4())
-            .bind(ctx.company_id())
-            .bind(ctx.user_id())
-            .bind("ownership.transferred")
-            .bind(Some(to))
-            .bind("{}")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        audit!(
+            tx,
+            ctx.company_id(),
+            ctx.user_id(),
+            "ownership.transferred",
+            Some(to),
+            "{}",
+            now
+        );
         tx.commit().await
     })?;
     Ok(())
