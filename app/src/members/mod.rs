@@ -433,7 +433,7 @@ pub async fn request_transfer_code() -> Result<(), AppError> {
     use crate::auth::service::{self as auth, AuthError};
     let state = crate::state::use_app_state()?;
     let result = async {
-        let (ctx, email) = owner_and_email(&state.db).await?;
+        let (_, email) = owner_and_email(&state.db).await?;
         let now = crate::db::now_ts();
         let ip = "transfer";
         match auth::check_send_limits(&state.db, &email, ip, state.limits, now).await {
