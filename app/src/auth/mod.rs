@@ -288,7 +288,7 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
         match service::issue_code_if_eligible(&db, &key, &email, lang, now).await {
             Ok(true) => notify.notify_one(),
             Ok(false) => {}
-            Err(_) => tracing::error!("could not issue a sign-in code"),
+            Err(_) => tracing::error!("issuing the sign-in mail failed"),
         }
     });
     Ok(())
