@@ -256,6 +256,20 @@ pub struct Texts {
     pub transfer_code_sent: &'static str,
     pub transfer_confirm: &'static str,
     pub err_transfer_to_admin_only: &'static str,
+    pub bulk_title: &'static str,
+    pub bulk_intro: &'static str,
+    pub bulk_template: &'static str,
+    pub bulk_csv_label: &'static str,
+    pub bulk_mode_preview: &'static str,
+    pub bulk_mode_import: &'static str,
+    pub bulk_submit: &'static str,
+    pub bulk_summary_good: &'static str,
+    pub bulk_summary_bad: &'static str,
+    pub bulk_imported: &'static str,
+    pub bulk_line: &'static str,
+    pub bulk_ok: &'static str,
+    pub err_duplicate: &'static str,
+    pub err_bad_csv: &'static str,
 }
 
 pub static SV: Texts = Texts {
@@ -398,6 +412,20 @@ pub static SV: Texts = Texts {
     transfer_code_sent: "Koden är skickad.",
     transfer_confirm: "Överlåt",
     err_transfer_to_admin_only: "Ägarskapet kan bara överlåtas till en administratör.",
+    bulk_title: "Bjud in flera (CSV)",
+    bulk_intro: "Klistra in en CSV med kolumnerna email, role och cost_center, avgränsade med ; eller ,. Rollen är member, admin eller finance; kostnadsstället anges med kod eller namn. Förhandsgranska först: rader med fel markeras och importeras aldrig.",
+    bulk_template: "Ladda ner mall (CSV)",
+    bulk_csv_label: "CSV",
+    bulk_mode_preview: "Förhandsgranska",
+    bulk_mode_import: "Skicka inbjudningar till de giltiga raderna",
+    bulk_submit: "Fortsätt",
+    bulk_summary_good: "giltiga",
+    bulk_summary_bad: "med fel – rätta i texten och förhandsgranska igen",
+    bulk_imported: "inbjudningar skickade",
+    bulk_line: "Rad",
+    bulk_ok: "OK",
+    err_duplicate: "Finns två gånger i filen.",
+    err_bad_csv: "Filen kunde inte läsas: kontrollera att första raden har kolumnen email och att citattecken är stängda.",
 };
 
 pub static EN: Texts = Texts {
@@ -540,6 +568,20 @@ pub static EN: Texts = Texts {
     transfer_code_sent: "The code is sent.",
     transfer_confirm: "Hand over",
     err_transfer_to_admin_only: "Ownership can only be handed to an administrator.",
+    bulk_title: "Invite several (CSV)",
+    bulk_intro: "Paste a CSV with the columns email, role and cost_center, separated by ; or ,. The role is member, admin or finance; the cost center by code or name. Preview first: rows with errors are marked and never imported.",
+    bulk_template: "Download a template (CSV)",
+    bulk_csv_label: "CSV",
+    bulk_mode_preview: "Preview",
+    bulk_mode_import: "Send invitations to the valid rows",
+    bulk_submit: "Continue",
+    bulk_summary_good: "valid",
+    bulk_summary_bad: "with errors – fix them in the text and preview again",
+    bulk_imported: "invitations sent",
+    bulk_line: "Line",
+    bulk_ok: "OK",
+    err_duplicate: "Appears twice in the file.",
+    err_bad_csv: "The file could not be read: check that the first line has an email column and that quotes are closed.",
 };
 
 #[cfg(test)]

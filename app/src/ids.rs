@@ -31,6 +31,12 @@ pub const TRANSFER_PANEL: &str = "transfer-panel";
 pub const TRANSFER_SEND_CODE: &str = "transfer-send-code";
 pub const TRANSFER_CODE: &str = "transfer-code";
 pub const TRANSFER_CONFIRM: &str = "transfer-confirm";
+pub const BULK_FORM: &str = "bulk-form";
+pub const BULK_CSV: &str = "bulk-csv";
+pub const BULK_IMPORT_GOOD: &str = "bulk-import-good";
+pub const BULK_SUBMIT: &str = "bulk-submit";
+pub const BULK_SUMMARY: &str = "bulk-summary";
+pub const BULK_TABLE: &str = "bulk-table";
 pub const COMPANY_CHOICES: &str = "company-choices";
 pub const COMPANY_SWITCH: &str = "company-switch";
 pub const COMPANY_SELECT: &str = "company-select";
@@ -84,6 +90,12 @@ pub const ALL: &[(&str, &str)] = &[
     ("TRANSFER_SEND_CODE", TRANSFER_SEND_CODE),
     ("TRANSFER_CODE", TRANSFER_CODE),
     ("TRANSFER_CONFIRM", TRANSFER_CONFIRM),
+    ("BULK_FORM", BULK_FORM),
+    ("BULK_CSV", BULK_CSV),
+    ("BULK_IMPORT_GOOD", BULK_IMPORT_GOOD),
+    ("BULK_SUBMIT", BULK_SUBMIT),
+    ("BULK_SUMMARY", BULK_SUMMARY),
+    ("BULK_TABLE", BULK_TABLE),
     ("COMPANY_CHOICES", COMPANY_CHOICES),
     ("COMPANY_SWITCH", COMPANY_SWITCH),
     ("COMPANY_SELECT", COMPANY_SELECT),

@@ -30,6 +30,7 @@ on_both_databases!(
     every_change_is_in_the_audit_log,
     the_audit_log_filters_by_action_person_and_time,
     ownership_moves_to_an_admin_only_with_a_fresh_code,
+    a_bulk_preview_marks_every_bad_row_and_changes_nothing,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -636,4 +637,71 @@ async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
         1,
         "exactly one owner after the handover"
     );
+}
+
+async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
+    use app::members::csv;
+    let acme = company(db, "acme").await;
+    let admin = ctx(db, acme.admin, acme.id).await;
+    let cc = app::companies::store::CostCenterRow {
+        id: Uuid::new_v4(),
+        company_id: acme.id,
+        code: "2010".into(),
+        name: "Projekt Norr".into(),
+    };
+    app::companies::store::insert_cost_center(db, &cc, 0)
+        .await
+        .unwrap();
+    let text = "\u{feff}email;role;cost_center\n\
+                ny1@x.se;member;2010\n\
+                ny2@x.se;;projekt norr\n\
+                inte-en-adress;member;\n\
+                ny3@x.se;admin;\n\
+                ny4@x.se;member;9999\n\
+                ny1@x.se;member;\n\
+                member@acme.se;member;\n";
+    let rows = csv::parse(text).unwrap();
+    let problems =
+        |r: &app::members::BulkResult| r.rows.iter().map(|r| r.problem.clone()).collect::<Vec<_>>();
+    let preview = service::bulk(db, &admin, &rows, false, URL, Lang::Sv, NOW)
+        .await
+        .unwrap();
+    let expected: Vec<Option<String>> = [
+        None,
+        None,
+        Some("not_email"),
+        Some("role_not_allowed"),
+        Some("unknown_cost_center"),
+        Some("duplicate"),
+        Some("already_member"),
+    ]
+    .into_iter()
+    .map(|p| p.map(str::to_owned))
+    .collect();
+    assert_eq!(problems(&preview), expected);
+    assert_eq!((preview.good, preview.bad, preview.imported), (2, 5, 0));
+    let pending = app::members::store::invitations(db, acme.id).await.unwrap();
+    assert!(pending.is_empty(), "a preview changes nothing");
+
+    let done = service::bulk(db, &admin, &rows, true, URL, Lang::Sv, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.good, done.bad, done.imported),
+        (2, 5, 2),
+        "only the good rows are sent"
+    );
+    let mut sent: Vec<String> = app::members::store::invitations(db, acme.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.email)
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["ny1@x.se", "ny2@x.se"]);
+    // Importing the same file again sends nothing new: those two are now "already invited".
+    let again = service::bulk(db, &admin, &rows, true, URL, Lang::Sv, NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(again.imported, 0);
 }

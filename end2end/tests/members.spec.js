@@ -67,6 +67,15 @@ test('an owner invites, the invited person joins as a member, the owner removes 
   await page.goto(`/members?q=${encodeURIComponent(invited)}`);
   await expect(byId(page, ids.MEMBER_LIST).locator('li')).toHaveCount(0);
 
+  // Bulk: a preview marks the bad row and sends nothing.
+  await page.goto('/members');
+  await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+  await page.locator('summary', { hasText: 'Bjud in flera (CSV)' }).click();
+  await byId(page, ids.BULK_CSV).fill(`email;role;cost_center\nbulk.${Date.now()}@nordstrombygg.example;member;\ninte-en-adress;member;\n`);
+  await byId(page, ids.BULK_SUBMIT).click();
+  await expect(byId(page, ids.BULK_SUMMARY)).toContainText('1 giltiga, 1 med fel');
+  await expect(byId(page, ids.BULK_TABLE).locator('tr.bad')).toContainText('inte-en-adress');
+
   // The audit log tells the story.
   await page.goto('/audit?action=member.removed');
   await expect(byId(page, ids.AUDIT_LIST)).toContainText(invited);

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The browser entry point. Trunk builds this crate to `/pkg/frontend.js` and
 //! `/pkg/frontend_bg.wasm`; the `<HydrationScripts/>` the server renders call `hydrate()`.
 

@@ -202,6 +202,7 @@ fn call_for(path: &str, w: &World) -> Call {
         }
         "/api/remove_member" => Call::Post(vec![("user_id", acme_member)]),
         "/api/request_transfer_code" => Call::Post(vec![]),
+        "/api/bulk_invite" => Call::Post(vec![("csv", "email;role\nbulk@acme.se;member\n".into())]),
         "/api/transfer_ownership" => Call::Post(vec![
             ("user_id", w.people["admin"].to_string()),
             ("code", "000000".into()),
@@ -234,6 +235,8 @@ const MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/change_member_role", [200, 403, 403, 403, 404, 403]),
     // The member removing themselves is leaving, which everyone may.
     ("/api/remove_member", [200, 200, 403, 200, 404, 403]),
+    // A preview: owners and admins (the other owner previews for their own company).
+    ("/api/bulk_invite", [200, 200, 403, 403, 200, 403]),
     // Only owners hand over ownership (the other company's owner asks for a code for their own).
     ("/api/request_transfer_code", [200, 403, 403, 403, 200, 403]),
     // With a wrong code: 400 for owners, 403 for everyone else.

@@ -61,6 +61,21 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/lang/{code}", get(switch_language))
+        .route(
+            "/members/template.csv",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"inbjudningar.csv\"",
+                        ),
+                    ],
+                    app::members::csv::TEMPLATE,
+                )
+            }),
+        )
         .leptos_routes_with_context(&state, routes, provide_state.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

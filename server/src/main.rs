@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The portal's server binary. `portal` (or `portal serve`) runs the web server; the other
 //! subcommands are the operator's tools: run migrations, generate demo data.
 //! Configuration comes from environment variables (see the README and `app::config`).

@@ -80,6 +80,9 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
             t.err_unknown_cost_center.to_owned()
         }
         AppError::Invalid { reason, .. } if reason == "last_owner" => t.err_last_owner.to_owned(),
+        AppError::Invalid { reason, .. } if reason == "duplicate" => t.err_duplicate.to_owned(),
+        AppError::Invalid { reason, .. } if reason == "not_email" => t.invalid_email.to_owned(),
+        AppError::Invalid { field, .. } if field == "csv" => t.err_bad_csv.to_owned(),
         AppError::Invalid { reason, .. } if reason == "transfer_to_admin_only" => {
             t.err_transfer_to_admin_only.to_owned()
         }

@@ -2,6 +2,7 @@
 //! remove the people who park on the company's bill; finance viewers read the list. The role
 //! rules are `service::manageable_roles` (from the table in shared/security.md).
 
+pub mod csv;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -492,5 +493,75 @@ pub async fn transfer_ownership(user_id: Uuid, code: String) -> Result<String, A
         Ok(crate::auth::go_to(MEMBERS_PAGE))
     }
     .await;
+    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+}
+
+/// One row of a bulk invitation, as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRowView {
+    pub line: i64,
+    pub email: String,
+    pub role: String,
+    pub cost_center: String,
+    /// Why this row cannot be imported (a reason code the page turns into words).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub rows: Vec<BulkRowView>,
+    pub good: i64,
+    pub bad: i64,
+    /// Invitations sent by this request (0 for a preview).
+    pub imported: i64,
+}
+
+pub const BULK_MAX_BYTES: usize = 1_000_000;
+pub const BULK_MAX_ROWS: usize = 5_000;
+
+/// Previews a CSV of invitations (`import` empty), or sends the rows that pass (`import` =
+/// `good`). Bad rows are never imported and are listed with their reason; a preview changes
+/// nothing.
+#[server(prefix = "/api", endpoint = "bulk_invite", client = crate::csrf_client::CsrfClient)]
+pub async fn bulk_invite(csv: String, import: Option<String>) -> Result<BulkResult, AppError> {
+    let state = crate::state::use_app_state()?;
+    let result = async {
+        let ctx = crate::auth::tenant().await?;
+        if manageable_roles(ctx.role()).is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        if csv.len() > BULK_MAX_BYTES {
+            return Err(AppError::invalid("csv", "too_large"));
+        }
+        let rows = csv::parse(&csv).map_err(|e| {
+            AppError::invalid(
+                "csv",
+                match e {
+                    csv::CsvError::Empty => "empty".to_owned(),
+                    csv::CsvError::NoEmailColumn => "no_email_column".to_owned(),
+                    csv::CsvError::UnclosedQuote(line) => format!("unclosed_quote:{line}"),
+                },
+            )
+        })?;
+        if rows.len() > BULK_MAX_ROWS {
+            return Err(AppError::invalid("csv", "too_many_rows"));
+        }
+        let now = crate::db::now_ts();
+        let import = import.as_deref() == Some("good");
+        service::bulk(
+            &state.db,
+            &ctx,
+            &rows,
+            import,
+            &state.config.public_url,
+            lang(),
+            now,
+        )
+        .await
+    }
+    .await;
+    if matches!(&result, Ok(r) if r.imported > 0) {
+        state.outbox_notify.notify_one();
+    }
     result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
 }

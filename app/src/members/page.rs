@@ -11,9 +11,9 @@ use leptos_router::{
 use uuid::Uuid;
 
 use super::{
-    invitation_info, list_invitations, list_members, AcceptInvitation, CancelInvitation,
-    ChangeMemberRole, InvitationStatus, InviteMember, MemberQuery, MemberView, RemoveMember,
-    RequestTransferCode, ResendInvitation, TransferOwnership,
+    invitation_info, list_invitations, list_members, AcceptInvitation, BulkInvite,
+    CancelInvitation, ChangeMemberRole, InvitationStatus, InviteMember, MemberQuery, MemberView,
+    RemoveMember, RequestTransferCode, ResendInvitation, TransferOwnership,
 };
 use crate::{
     auth::{error_text, navigate_fresh, query_error, role_label, use_session, Csrf, FormError},
@@ -39,6 +39,7 @@ pub fn MembersPage() -> impl IntoView {
         Memo::new(move |_| q.with(|m| m.get("remove").and_then(|id| id.parse::<Uuid>().ok())));
 
     let invite = ServerAction::<InviteMember>::new();
+    let bulk = ServerAction::<BulkInvite>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let cancel = ServerAction::<CancelInvitation>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
@@ -55,6 +56,7 @@ pub fn MembersPage() -> impl IntoView {
     let changes = move || {
         (
             invite.version().get(),
+            bulk.version().get(),
             resend.version().get(),
             cancel.version().get(),
             change.version().get(),
@@ -83,6 +85,7 @@ pub fn MembersPage() -> impl IntoView {
         .flatten()
         .find_map(|r| r.err())
         .or_else(|| send_transfer_code.value().get().and_then(|r| r.err()))
+        .or_else(|| bulk.value().get().and_then(|r| r.err()))
         .or_else(|| transfer.value().get().and_then(|r| r.err()))
         .or_else(|| from_query.get())
     });
@@ -155,6 +158,7 @@ pub fn MembersPage() -> impl IntoView {
                 {confirm_panel}
                 {transfer_panel}
                 {invite_form}
+                {(!grantable.is_empty()).then(|| view! { <BulkForm csrf=csrf.clone() bulk /> })}
                 <p class="result-count" id=ids::MEMBER_COUNT>{count}</p>
                 <ul class="member-list" id=ids::MEMBER_LIST>{rows}</ul>
                 {pager}
@@ -240,6 +244,66 @@ fn InviteForm(
                     <span class="hint" role="status">{move || invite_ok.get().then_some(t.invite_sent)}</span>
                 </div>
             </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>) -> impl IntoView {
+    let t = use_texts();
+    let result = move || {
+        bulk.value().get().and_then(|r| r.ok()).map(|r| {
+            let rows = r
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let problem = row.problem.clone().map(|reason| {
+                        error_text(&AppError::Invalid { field: "row".into(), reason }, t)
+                    });
+                    let class = if problem.is_some() { "bulk-row bad" } else { "bulk-row good" };
+                    view! {
+                        <tr class=class>
+                            <td>{row.line}</td>
+                            <td>{row.email}</td>
+                            <td>{row.role}</td>
+                            <td>{row.cost_center}</td>
+                            <td>{problem.unwrap_or_else(|| t.bulk_ok.to_owned())}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <p class="notice" role="status" id=ids::BULK_SUMMARY>
+                    {format!("{} {}, {} {}", r.good, t.bulk_summary_good, r.bad, t.bulk_summary_bad)}
+                    {(r.imported > 0).then(|| format!(" · {} {}", r.imported, t.bulk_imported))}
+                </p>
+                <div class="table-scroll">
+                    <table class="bulk-table" id=ids::BULK_TABLE>
+                        <thead><tr>
+                            <th>{t.bulk_line}</th><th>{t.email_label}</th><th>{t.sort_role}</th>
+                            <th>{t.cost_center_label}</th><th></th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+        })
+    };
+    view! {
+        <details class="panel">
+            <summary><h2>{t.bulk_title}</h2></summary>
+            <p class="hint">{t.bulk_intro}" "<a href="/members/template.csv" download="inbjudningar.csv">{t.bulk_template}</a></p>
+            <ActionForm action=bulk attr:id=ids::BULK_FORM attr:class="stack">
+                <Csrf token=csrf />
+                <label for=ids::BULK_CSV>{t.bulk_csv_label}</label>
+                <textarea id=ids::BULK_CSV name="csv" rows="6" required spellcheck="false"></textarea>
+                <fieldset class="choices">
+                    <label><input type="radio" name="import" value="" checked=true />" "{t.bulk_mode_preview}</label>
+                    <label><input type="radio" name="import" value="good" id=ids::BULK_IMPORT_GOOD />" "{t.bulk_mode_import}</label>
+                </fieldset>
+                <button type="submit" class="button" id=ids::BULK_SUBMIT>{t.bulk_submit}</button>
+            </ActionForm>
+            {result}
         </details>
     }
 }

@@ -480,3 +480,96 @@ pub async fn transfer_ownership(
     })?;
     Ok(())
 }
+
+/// Checks every CSV row against the role table and the company's data; with `import`, sends
+/// the rows that pass (each its own invitation, as one by one). Bad rows are never sent.
+pub async fn bulk(
+    db: &Db,
+    ctx: &TenantCtx,
+    rows: &[super::csv::CsvRow],
+    import: bool,
+    public_url: &str,
+    lang: Lang,
+    now: i64,
+) -> Result<super::BulkResult, AppError> {
+    use std::collections::HashSet;
+    let cost_centers = crate::companies::store::cost_centers(db, ctx.company_id()).await?;
+    let (members, invited): (Vec<String>, Vec<String>) = with_pool!(db, |pool| {
+        async {
+        let members = sqlx::query_scalar(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.company_id = $1 AND m.status = 'active'",
+        )
+        .bind(ctx.company_id())
+        .fetch_all(pool)
+        .await?;
+        let invited = sqlx::query_scalar(
+            "SELECT email FROM invitations WHERE company_id = $1 AND status = 'pending' AND expires_at > $2",
+        )
+        .bind(ctx.company_id())
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+        Ok::<_, sqlx::Error>((members, invited))
+    }
+    .await
+    })?;
+    let members: HashSet<String> = members.into_iter().collect();
+    let invited: HashSet<String> = invited.into_iter().collect();
+    let mut seen = HashSet::new();
+    let mut out = super::BulkResult::default();
+    for row in rows {
+        let email = Email::parse(&row.email);
+        let role = match row.role.trim().to_lowercase().as_str() {
+            "" | "medlem" => Some(Role::Member),
+            "administratör" | "administrator" => Some(Role::Admin),
+            "ekonomi" => Some(Role::Finance),
+            other => Role::parse(other),
+        };
+        let cc_text = row.cost_center.trim().to_lowercase();
+        let cost_center = (!cc_text.is_empty()).then(|| {
+            cost_centers
+                .iter()
+                .find(|c| c.code.to_lowercase() == cc_text || c.name.to_lowercase() == cc_text)
+        });
+        let problem = match (&email, role) {
+            (None, _) => Some("not_email"),
+            (_, None) => Some("role_not_allowed"),
+            (_, Some(r)) if !may_manage(ctx.role(), r) => Some("role_not_allowed"),
+            _ if matches!(cost_center, Some(None)) => Some("unknown_cost_center"),
+            (Some(e), _) if !seen.insert(e.as_str().to_owned()) => Some("duplicate"),
+            (Some(e), _) if members.contains(e.as_str()) => Some("already_member"),
+            (Some(e), _) if invited.contains(e.as_str()) => Some("already_invited"),
+            _ => None,
+        };
+        let mut problem = problem.map(str::to_owned);
+        if problem.is_none() && import {
+            if let (Some(email), Some(role)) = (email.clone(), role) {
+                let inv = NewInvitation {
+                    email,
+                    role,
+                    default_cost_center_id: cost_center.flatten().map(|c| c.id),
+                };
+                match invite(db, ctx, &inv, public_url, lang, now).await {
+                    Ok(_) => out.imported += 1,
+                    Err(AppError::Invalid { reason, .. }) => problem = Some(reason),
+                    Err(AppError::RateLimited { .. }) => problem = Some("rate_limited".into()),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if problem.is_some() {
+            out.bad += 1;
+        } else {
+            out.good += 1;
+        }
+        out.rows.push(super::BulkRowView {
+            line: row.line as i64,
+            email: row.email.clone(),
+            role: row.role.clone(),
+            cost_center: row.cost_center.clone(),
+            problem,
+        });
+    }
+    Ok(out)
+}
