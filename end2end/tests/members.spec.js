@@ -73,7 +73,7 @@ test('an owner invites, the invited person joins as a member, the owner removes 
   await page.locator('summary', { hasText: 'Bjud in flera (CSV)' }).click();
   await byId(page, ids.BULK_CSV).fill(`email;role;cost_center\nbulk.${Date.now()}@nordstrombygg.example;member;\ninte-en-adress;member;\n`);
   await byId(page, ids.BULK_SUBMIT).click();
-  await expect(byId(page, ids.BULK_SUMMARY)).toContainText('1 giltiga, 1 med fel');
+  await expect(byId(page, ids.BULK_SUMMARY)).toContainText('1 giltig, 1 med fel');
   await expect(byId(page, ids.BULK_TABLE).locator('tr.bad')).toContainText('inte-en-adress');
 
   // The audit log tells the story.

@@ -274,7 +274,7 @@ fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>) -> impl IntoView {
                 .collect_view();
             view! {
                 <p class="notice" role="status" id=ids::BULK_SUMMARY>
-                    {format!("{} {}, {} {}", r.good, t.bulk_summary_good, r.bad, t.bulk_summary_bad)}
+                    {format!("{} {}, {} {}", r.good, if r.good == 1 { t.bulk_summary_good_one } else { t.bulk_summary_good }, r.bad, t.bulk_summary_bad)}
                     {(r.imported > 0).then(|| format!(" · {} {}", r.imported, t.bulk_imported))}
                 </p>
                 <div class="table-scroll">
