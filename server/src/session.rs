@@ -89,7 +89,20 @@ fn forbidden(why: &'static str) -> Response {
     (StatusCode::FORBIDDEN, why).into_response()
 }
 
+/// Static files and health checks carry no personal data and need no session: they skip the
+/// session lookup (one database query per request otherwise, for every asset of every page).
+fn is_sessionless(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+        && (path.starts_with("/pkg/")
+            || path == "/favicon.ico"
+            || path == "/healthz"
+            || path == "/readyz")
+}
+
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if is_sessionless(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
     let now = now_ts();
     let (mut parts, body) = req.into_parts();
 
@@ -115,12 +128,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         && (path == "/sign-in" || path.starts_with("/sign-in/"))
     {
         match service::start_pre_session(&state.db, now).await {
-            Ok((token, hash)) => {
+            Ok((token, row)) => {
                 new_cookie = Some(app::auth::session_cookie(&token));
-                session = store::find_session(&state.db, &hash, now)
-                    .await
-                    .ok()
-                    .flatten();
+                session = Some(row);
             }
             Err(_) => tracing::error!("could not start a pre-session"),
         }
@@ -219,6 +229,18 @@ mod tests {
             HeaderValue::from_static("http://evil.example"),
         );
         assert!(!same_origin(&h, "http://127.0.0.1:3000"));
+    }
+
+    #[test]
+    fn only_safe_requests_for_static_files_skip_the_session() {
+        assert!(is_sessionless(&Method::GET, "/pkg/frontend_bg.wasm"));
+        assert!(is_sessionless(&Method::GET, "/readyz"));
+        assert!(
+            !is_sessionless(&Method::POST, "/pkg/x"),
+            "a POST is always checked"
+        );
+        assert!(!is_sessionless(&Method::GET, "/members"));
+        assert!(!is_sessionless(&Method::GET, "/api/session"));
     }
 
     #[test]

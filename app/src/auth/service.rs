@@ -144,20 +144,14 @@ pub async fn issue_code(
     };
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO login_codes (email, purpose, code_mac, attempts, expires_at, consumed_at, created_at)
-             VALUES ($1, $2, $3, 0, $4, NULL, $5)
-             ON CONFLICT (email, purpose) DO UPDATE SET
-                code_mac = excluded.code_mac, attempts = 0, expires_at = excluded.expires_at,
-                consumed_at = NULL, created_at = excluded.created_at",
-        )
-        .bind(email.as_str())
-        .bind(purpose)
-        .bind(&mac)
-        .bind(now + CODE_LIFETIME)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(store::PUT_CODE_SQL)
+            .bind(email.as_str())
+            .bind(purpose)
+            .bind(&mac)
+            .bind(now + CODE_LIFETIME)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         // Every code mail is a 'sign_in_code' to the outbox: its body is emptied once sent.
         enqueue_mail!(&mut *tx, mail, "sign_in_code", None::<Uuid>, now)?;
         tx.commit().await
@@ -287,23 +281,35 @@ pub async fn switch_company(
     .map(Some)
 }
 
-/// A pre-session for a visitor who is about to sign in; returns its cookie token.
-pub async fn start_pre_session(db: &Db, now: i64) -> Result<(String, Vec<u8>), AuthError> {
+/// A pre-session for a visitor who is about to sign in: its cookie token and its row.
+pub async fn start_pre_session(
+    db: &Db,
+    now: i64,
+) -> Result<(String, store::SessionRow), AuthError> {
     let (token, hash) = crypto::new_token();
+    let row = store::SessionRow {
+        token_hash: hash,
+        user_id: None,
+        company_id: None,
+        pending_email: None,
+        last_seen_at: now,
+        idle_expires_at: now + IDLE_TIMEOUT,
+        absolute_expires_at: now + ABSOLUTE_TIMEOUT,
+    };
     store::insert_session(
         db,
         &store::NewSession {
-            token_hash: &hash,
+            token_hash: &row.token_hash,
             user_id: None,
             company_id: None,
             pending_email: None,
             now,
-            idle_expires_at: now + IDLE_TIMEOUT,
-            absolute_expires_at: now + ABSOLUTE_TIMEOUT,
+            idle_expires_at: row.idle_expires_at,
+            absolute_expires_at: row.absolute_expires_at,
         },
     )
     .await?;
-    Ok((token, hash))
+    Ok((token, row))
 }
 
 /// The idle expiry a request at `now` gives the session, or `None` when the last slide was

@@ -8,6 +8,15 @@ use crate::{db::Db, with_pool};
 
 // --- one-time codes ------------------------------------------------------------------------
 
+/// Stores a code's MAC for (email, purpose), replacing any earlier one. Parameters: email,
+/// purpose, MAC, expiry, now. Shared with `service::issue_code`, which runs it in the same
+/// transaction as the code's mail.
+pub const PUT_CODE_SQL: &str = "INSERT INTO login_codes (email, purpose, code_mac, attempts, expires_at, consumed_at, created_at)
+             VALUES ($1, $2, $3, 0, $4, NULL, $5)
+             ON CONFLICT (email, purpose) DO UPDATE SET
+                code_mac = excluded.code_mac, attempts = 0, expires_at = excluded.expires_at,
+                consumed_at = NULL, created_at = excluded.created_at";
+
 /// Stores a new code for (email, purpose), replacing any earlier one: only one is live.
 pub async fn put_code(
     db: &Db,
@@ -18,21 +27,15 @@ pub async fn put_code(
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
-        sqlx::query(
-            "INSERT INTO login_codes (email, purpose, code_mac, attempts, expires_at, consumed_at, created_at)
-             VALUES ($1, $2, $3, 0, $4, NULL, $5)
-             ON CONFLICT (email, purpose) DO UPDATE SET
-                code_mac = excluded.code_mac, attempts = 0, expires_at = excluded.expires_at,
-                consumed_at = NULL, created_at = excluded.created_at",
-        )
-        .bind(email)
-        .bind(purpose)
-        .bind(mac)
-        .bind(expires_at)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
+        sqlx::query(PUT_CODE_SQL)
+            .bind(email)
+            .bind(purpose)
+            .bind(mac)
+            .bind(expires_at)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

@@ -342,26 +342,10 @@ pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
     };
     match result {
         Ok(()) => {
-            redirect_plain(MEMBERS_PAGE);
+            crate::auth::go_to(MEMBERS_PAGE);
             Ok(())
         }
         Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
-    }
-}
-
-/// A plain form post goes back to `path` (without the confirm step's query).
-#[cfg(feature = "ssr")]
-fn redirect_plain(path: &str) {
-    let plain = use_context::<axum::http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false);
-    if plain {
-        leptos_axum::redirect(path);
     }
 }
 

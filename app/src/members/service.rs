@@ -54,6 +54,24 @@ fn details(pairs: &[(&str, &str)]) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
+/// The actor's company (for the invitation mail).
+async fn own_company(
+    db: &Db,
+    ctx: &TenantCtx,
+) -> Result<crate::companies::store::CompanyRow, AppError> {
+    crate::companies::store::company(db, ctx.company_id())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// How the invitation mail names the inviter: their name as set in the app, else their address.
+async fn inviter_name(db: &Db, ctx: &TenantCtx) -> Result<String, AppError> {
+    let (email, name) = crate::auth::store::user_email(db, ctx.user_id())
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(if name.is_empty() { email } else { name })
+}
+
 pub struct NewInvitation {
     pub email: Email,
     pub role: Role,
@@ -75,9 +93,7 @@ pub async fn invite(
     if !may_manage(ctx.role(), inv.role) {
         return Err(AppError::invalid("role", "role_not_allowed"));
     }
-    let company = crate::companies::store::company(db, ctx.company_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let company = own_company(db, ctx).await?;
     if let Some(cc) = inv.default_cost_center_id {
         let ok = crate::companies::store::cost_centers(db, ctx.company_id())
             .await?
@@ -108,14 +124,7 @@ pub async fn invite(
         return Err(AppError::invalid("email", "already_invited"));
     }
     check_invite_budget(db, ctx, now).await?;
-    let (inviter_email, inviter_name) = crate::auth::store::user_email(db, ctx.user_id())
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let inviter = if inviter_name.is_empty() {
-        inviter_email
-    } else {
-        inviter_name
-    };
+    let inviter = inviter_name(db, ctx).await?;
     let id = Uuid::new_v4();
     let (token, hash) = crypto::new_token();
     let link = format!("{public_url}/invite/{token}");
@@ -202,17 +211,8 @@ pub async fn resend(
         return Err(AppError::invalid("invitation", "not_pending"));
     }
     check_invite_budget(db, ctx, now).await?;
-    let company = crate::companies::store::company(db, ctx.company_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (inviter_email, inviter_name) = crate::auth::store::user_email(db, ctx.user_id())
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let inviter = if inviter_name.is_empty() {
-        inviter_email
-    } else {
-        inviter_name
-    };
+    let company = own_company(db, ctx).await?;
+    let inviter = inviter_name(db, ctx).await?;
     let (token, hash) = crypto::new_token();
     let mail = templates::invitation(
         lang,
