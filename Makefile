@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test tools site server server-dev fmt lint bench-demo bench-auth clean-data
+.PHONY: run test tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -47,6 +47,15 @@ bench-demo: tools server
 # p50/p95 of the sign-in endpoints through the real router, SQLite and PostgreSQL, release build.
 bench-auth:
 	cargo test --release -p server -- --ignored bench_sign_in_endpoints --nocapture
+
+# Times the history server functions against the same SQL run directly, on the databases
+# `make bench-demo` made (docs/benchmarks.md).
+bench-history:
+	cargo test --release -p server -- --ignored bench_history --nocapture
+
+# CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
+bench-export: tools site server
+	scripts/bench-export.sh
 
 # Forget the embedded database (the next `make run` regenerates the demo data).
 clean-data:

@@ -10,4 +10,8 @@ export PORTAL_LISTEN="127.0.0.1:${E2E_PORT:-3100}"
 export PORTAL_DEMO_DATA=false
 export PORTAL_FRAME_ANCESTORS="http://127.0.0.2:${E2E_HOST_PORT:-3101}"
 ./target/debug/portal demo --seed 7 --members 40 --sessions 3000 --until 2026-11-20 >/dev/null
+# Accounts of the history tests (each address can ask for a code once a minute, so every test
+# signs in as its own person) and one member whose self-chosen name starts with "=", which the
+# CSV export must defuse. Written to fixtures.json for the tests to read.
+python3 end2end/fixtures.py "$dir/db/portal.db" "$dir/fixtures.json"
 exec ./target/debug/portal serve

@@ -37,6 +37,41 @@ pub const BULK_IMPORT_GOOD: &str = "bulk-import-good";
 pub const BULK_SUBMIT: &str = "bulk-submit";
 pub const BULK_SUMMARY: &str = "bulk-summary";
 pub const BULK_TABLE: &str = "bulk-table";
+pub const BULK_FILE: &str = "bulk-file";
+pub const BULK_PROGRESS: &str = "bulk-progress";
+pub const HISTORY_FORM: &str = "history-form";
+pub const HISTORY_YEAR: &str = "history-year";
+pub const HISTORY_MONTH: &str = "history-month";
+pub const HISTORY_FROM: &str = "history-from";
+pub const HISTORY_TO: &str = "history-to";
+pub const HISTORY_MEMBER: &str = "history-member";
+pub const HISTORY_PLATE: &str = "history-plate";
+pub const HISTORY_COST_CENTER: &str = "history-cost-center";
+pub const HISTORY_FACILITY: &str = "history-facility";
+pub const HISTORY_KIND: &str = "history-kind";
+pub const HISTORY_SORT: &str = "history-sort";
+pub const HISTORY_SIZE: &str = "history-size";
+pub const HISTORY_SUBMIT: &str = "history-submit";
+pub const HISTORY_TOTALS: &str = "history-totals";
+pub const HISTORY_TOTAL_SESSIONS: &str = "history-total-sessions";
+pub const HISTORY_TOTAL_HOURS: &str = "history-total-hours";
+pub const HISTORY_TOTAL_KWH: &str = "history-total-kwh";
+pub const HISTORY_TOTAL_COST: &str = "history-total-cost";
+pub const HISTORY_TOTAL_EXCL: &str = "history-total-excl";
+pub const HISTORY_TABLE: &str = "history-table";
+pub const HISTORY_COUNT: &str = "history-count";
+pub const HISTORY_NEXT: &str = "history-next";
+pub const HISTORY_FIRST: &str = "history-first";
+pub const HISTORY_EMPTY: &str = "history-empty";
+pub const HISTORY_ERROR: &str = "history-error";
+pub const EXPORT_PANEL: &str = "export-panel";
+pub const EXPORT_SEPARATOR: &str = "export-separator";
+pub const EXPORT_DECIMAL: &str = "export-decimal";
+pub const EXPORT_START: &str = "export-start";
+pub const EXPORT_PROGRESS: &str = "export-progress";
+pub const EXPORT_CANCEL: &str = "export-cancel";
+pub const EXPORT_DONE: &str = "export-done";
+pub const HOME_HISTORY_LINK: &str = "home-history-link";
 pub const COMPANY_CHOICES: &str = "company-choices";
 pub const COMPANY_SWITCH: &str = "company-switch";
 pub const COMPANY_SELECT: &str = "company-select";
@@ -96,6 +131,41 @@ pub const ALL: &[(&str, &str)] = &[
     ("BULK_SUBMIT", BULK_SUBMIT),
     ("BULK_SUMMARY", BULK_SUMMARY),
     ("BULK_TABLE", BULK_TABLE),
+    ("BULK_FILE", BULK_FILE),
+    ("BULK_PROGRESS", BULK_PROGRESS),
+    ("HISTORY_FORM", HISTORY_FORM),
+    ("HISTORY_YEAR", HISTORY_YEAR),
+    ("HISTORY_MONTH", HISTORY_MONTH),
+    ("HISTORY_FROM", HISTORY_FROM),
+    ("HISTORY_TO", HISTORY_TO),
+    ("HISTORY_MEMBER", HISTORY_MEMBER),
+    ("HISTORY_PLATE", HISTORY_PLATE),
+    ("HISTORY_COST_CENTER", HISTORY_COST_CENTER),
+    ("HISTORY_FACILITY", HISTORY_FACILITY),
+    ("HISTORY_KIND", HISTORY_KIND),
+    ("HISTORY_SORT", HISTORY_SORT),
+    ("HISTORY_SIZE", HISTORY_SIZE),
+    ("HISTORY_SUBMIT", HISTORY_SUBMIT),
+    ("HISTORY_TOTALS", HISTORY_TOTALS),
+    ("HISTORY_TOTAL_SESSIONS", HISTORY_TOTAL_SESSIONS),
+    ("HISTORY_TOTAL_HOURS", HISTORY_TOTAL_HOURS),
+    ("HISTORY_TOTAL_KWH", HISTORY_TOTAL_KWH),
+    ("HISTORY_TOTAL_COST", HISTORY_TOTAL_COST),
+    ("HISTORY_TOTAL_EXCL", HISTORY_TOTAL_EXCL),
+    ("HISTORY_TABLE", HISTORY_TABLE),
+    ("HISTORY_COUNT", HISTORY_COUNT),
+    ("HISTORY_NEXT", HISTORY_NEXT),
+    ("HISTORY_FIRST", HISTORY_FIRST),
+    ("HISTORY_EMPTY", HISTORY_EMPTY),
+    ("HISTORY_ERROR", HISTORY_ERROR),
+    ("EXPORT_PANEL", EXPORT_PANEL),
+    ("EXPORT_SEPARATOR", EXPORT_SEPARATOR),
+    ("EXPORT_DECIMAL", EXPORT_DECIMAL),
+    ("EXPORT_START", EXPORT_START),
+    ("EXPORT_PROGRESS", EXPORT_PROGRESS),
+    ("EXPORT_CANCEL", EXPORT_CANCEL),
+    ("EXPORT_DONE", EXPORT_DONE),
+    ("HOME_HISTORY_LINK", HOME_HISTORY_LINK),
     ("COMPANY_CHOICES", COMPANY_CHOICES),
     ("COMPANY_SWITCH", COMPANY_SWITCH),
     ("COMPANY_SELECT", COMPANY_SELECT),

@@ -12,6 +12,7 @@ use crate::{
     audit::AuditPage,
     auth::{CompanyPicker, HomePage, SessionContext, SignInPage, UserMenu},
     facilities::FacilitiesPage,
+    history::HistoryPage,
     i18n::{use_lang, use_texts, Lang},
     ids,
     members::{InvitePage, MembersPage},
@@ -115,6 +116,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
+                    <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -141,6 +143,7 @@ fn Header() -> impl IntoView {
                 <span class="brand-sub">{t.portal_name}</span>
             </a>
             <nav class="main-nav" aria-label=t.portal_name>
+                <A href="/history">{t.nav_history_short}</A>
                 <A href="/facilities">{t.nav_facilities}</A>
             </nav>
             <UserMenu />

@@ -31,6 +31,7 @@ on_both_databases!(
     the_audit_log_filters_by_action_person_and_time,
     ownership_moves_to_an_admin_only_with_a_fresh_code,
     a_bulk_preview_marks_every_bad_row_and_changes_nothing,
+    a_bulk_import_in_parts_sends_what_one_request_would,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -663,7 +664,7 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     let rows = csv::parse(text).unwrap();
     let problems =
         |r: &app::members::BulkResult| r.rows.iter().map(|r| r.problem.clone()).collect::<Vec<_>>();
-    let preview = service::bulk(db, &admin, &rows, false, URL, Lang::Sv, NOW)
+    let preview = service::bulk(db, &admin, &rows, false, None, URL, Lang::Sv, NOW)
         .await
         .unwrap();
     let expected: Vec<Option<String>> = [
@@ -683,7 +684,7 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     let pending = app::members::store::invitations(db, acme.id).await.unwrap();
     assert!(pending.is_empty(), "a preview changes nothing");
 
-    let done = service::bulk(db, &admin, &rows, true, URL, Lang::Sv, NOW)
+    let done = service::bulk(db, &admin, &rows, true, None, URL, Lang::Sv, NOW)
         .await
         .unwrap();
     assert_eq!(
@@ -700,8 +701,57 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     sent.sort();
     assert_eq!(sent, ["ny1@x.se", "ny2@x.se"]);
     // Importing the same file again sends nothing new: those two are now "already invited".
-    let again = service::bulk(db, &admin, &rows, true, URL, Lang::Sv, NOW + 1)
+    let again = service::bulk(db, &admin, &rows, true, None, URL, Lang::Sv, NOW + 1)
         .await
         .unwrap();
     assert_eq!(again.imported, 0);
+}
+
+/// The page sends a large file part by part for its progress bar: the parts together send
+/// exactly the rows one request would, and a duplicate of a row in an earlier part is still
+/// caught.
+async fn a_bulk_import_in_parts_sends_what_one_request_would(db: &Db) {
+    use app::members::csv;
+    let acme = company(db, "acme").await;
+    let admin = ctx(db, acme.admin, acme.id).await;
+    let text = "email;role\nny1@x.se;member\nny2@x.se;member\nny1@x.se;member\nny3@x.se;member\nfel;member\n";
+    let rows = csv::parse(text).unwrap();
+    let mut seen = Vec::new();
+    for part in [0..2, 2..4, 4..6] {
+        let r = service::bulk(
+            db,
+            &admin,
+            &rows,
+            true,
+            Some(part.clone()),
+            URL,
+            Lang::Sv,
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert!(
+            r.rows
+                .iter()
+                .all(|row| part.contains(&((row.line - 2) as usize))),
+            "a part reports only its rows"
+        );
+        seen.extend(r.rows.into_iter().map(|row| (row.line, row.problem)));
+    }
+    let expected: Vec<(i64, Option<String>)> = vec![
+        (2, None),
+        (3, None),
+        (4, Some("duplicate".into())),
+        (5, None),
+        (6, Some("not_email".into())),
+    ];
+    assert_eq!(seen, expected);
+    let mut sent: Vec<String> = app::members::store::invitations(db, acme.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.email)
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["ny1@x.se", "ny2@x.se", "ny3@x.se"]);
 }

@@ -4,19 +4,9 @@
 const { test, expect } = require('@playwright/test');
 const ids = require('../ids');
 const mail = require('../mail');
+const { signIn } = require('../auth');
 
 const byId = (page, id) => page.locator(`#${id}`);
-
-async function signIn(page, email, { hydrated = true } = {}) {
-  await page.goto('/sign-in');
-  if (hydrated) await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
-  await byId(page, ids.SIGN_IN_EMAIL).fill(email);
-  const since = Date.now();
-  await byId(page, ids.SIGN_IN_SEND).click();
-  await expect(byId(page, ids.SIGN_IN_SENT)).toContainText(email);
-  await byId(page, ids.SIGN_IN_CODE).fill(await mail.codeFor(email, since));
-  await byId(page, ids.SIGN_IN_VERIFY).click();
-}
 
 test('an owner invites, the invited person joins as a member, the owner removes them @js', async ({ page, browser, baseURL }) => {
   const owner = 'anna.lindberg@nordstrombygg.example';

@@ -208,11 +208,54 @@ fn call_for(path: &str, w: &World) -> Call {
             ("code", "000000".into()),
         ]),
         "/api/accept_invitation" => Call::Post(vec![("token", w.acme_invitation_token.clone())]),
+        "/api/history" | "/api/history_totals" => Call::Get(
+            HISTORY_FIELDS
+                .iter()
+                .map(|f| format!("query[{f}]="))
+                .collect::<Vec<_>>()
+                .join("&"),
+        ),
+        "/api/history_options" => Call::Get("member=".into()),
+        "/api/history_export" => Call::Post(
+            HISTORY_EXPORT_FIELDS
+                .iter()
+                .map(|f| (*f, String::new()))
+                .collect(),
+        ),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
     }
 }
+
+const HISTORY_FIELDS: [&str; 12] = [
+    "year",
+    "month",
+    "from",
+    "to",
+    "member",
+    "plate",
+    "cost_center",
+    "facility",
+    "kind",
+    "sort",
+    "size",
+    "after",
+];
+const HISTORY_EXPORT_FIELDS: [&str; 12] = [
+    "query[year]",
+    "query[month]",
+    "query[from]",
+    "query[to]",
+    "query[member]",
+    "query[plate]",
+    "query[cost_center]",
+    "query[facility]",
+    "query[kind]",
+    "query[sort]",
+    "query[size]",
+    "query[after]",
+];
 
 /// (server function, expected status for Owner, Admin, Finance, Member, Other, Anonymous).
 /// Anonymous POSTs are refused by the CSRF layer (no session → 403) before any function runs.
@@ -243,6 +286,12 @@ const MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/transfer_ownership", [400, 403, 403, 403, 400, 403]),
     // Nobody here is the invited address.
     ("/api/accept_invitation", [403, 403, 403, 403, 403, 403]),
+    // Everyone in a company reads the history (a member only their own rows: the filter pins
+    // it, tested in app/tests/history.rs); exporting is a POST and writes the audit log.
+    ("/api/history", [200, 200, 200, 200, 200, 401]),
+    ("/api/history_totals", [200, 200, 200, 200, 200, 401]),
+    ("/api/history_options", [200, 200, 200, 200, 200, 401]),
+    ("/api/history_export", [200, 200, 200, 200, 200, 403]),
 ];
 
 #[tokio::test]

@@ -10,6 +10,8 @@ mod auth_tests;
 #[cfg(test)]
 mod authz_tests;
 mod demo;
+#[cfg(test)]
+mod history_bench;
 mod http;
 mod outbox;
 mod security;

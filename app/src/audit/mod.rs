@@ -25,6 +25,7 @@ pub const ACTIONS: &[&str] = &[
     "ownership.transferred",
     "company.created",
     "company.owner_set",
+    "history.exported",
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

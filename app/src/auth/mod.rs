@@ -140,7 +140,7 @@ impl TenantCtx {
 
 /// True for a plain browser form post (no JavaScript): it wants a page, not JSON.
 #[cfg(feature = "ssr")]
-fn is_plain_form_post() -> bool {
+pub(crate) fn is_plain_form_post() -> bool {
     parts()
         .and_then(|p| {
             p.headers

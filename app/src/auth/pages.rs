@@ -355,7 +355,10 @@ pub fn HomePage() -> impl IntoView {
                             <p>{t.audit_intro}</p>
                         </a></li>
                     })}
-                    <SectionCard title=t.nav_history blurb=t.history_blurb />
+                    <li><a class="section-card" href="/history" id=ids::HOME_HISTORY_LINK>
+                        <h2>{t.nav_history}</h2>
+                        <p>{t.history_blurb}</p>
+                    </a></li>
                     <SectionCard title=t.nav_costs blurb=t.costs_blurb />
                 </ul>
             }

@@ -1,11 +1,261 @@
 //! Parking and charging sessions: who parked or charged where and when, and what it cost.
-//! The history page, its filters and the CSV export arrive with their issue; this folder
-//! holds the session types and the store the ingestion and the demo data write through.
+//! The history page (`/history`), its filters (all in the URL), the totals, keyset paging,
+//! and the CSV export that the browser builds from chunks (`csv.rs`).
+//!
+//! Every read goes through `filter::resolve`, so the table, the totals and the export are
+//! authorised and filtered by one piece of code: a member's filter is pinned to their own
+//! sessions there, whatever the URL says.
 
+pub mod csv;
+#[cfg(feature = "ssr")]
+pub mod filter;
+mod page;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+pub use page::HistoryPage;
+
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// The history filter as it stands in the URL (`/history?year=2026&month=3&plate=ABC123…`).
+/// Every field is the raw text, so a bad value is reported by name instead of being dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    pub year: String,
+    /// `1`–`12`; empty with a year = the whole year; empty without a year = this month.
+    pub month: String,
+    /// A custom range, `YYYY-MM-DD`, both days included; wins over year and month.
+    pub from: String,
+    pub to: String,
+    /// A member's id (links from the table), or part of a name or email.
+    pub member: String,
+    pub plate: String,
+    pub cost_center: String,
+    pub facility: String,
+    /// `parking`, `charging` or empty for both.
+    pub kind: String,
+    /// `start` (newest first, the default), `cost` or `duration` (largest first).
+    pub sort: String,
+    pub size: String,
+    /// The keyset cursor: where the previous page ended.
+    pub after: String,
+}
+
+impl HistoryQuery {
+    /// The query's URL parameters, in a fixed order, empty ones left out.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("year", &self.year),
+            ("month", &self.month),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("member", &self.member),
+            ("plate", &self.plate),
+            ("cost_center", &self.cost_center),
+            ("facility", &self.facility),
+            ("kind", &self.kind),
+            ("sort", &self.sort),
+            ("size", &self.size),
+            ("after", &self.after),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
+    /// The same filter without paging: what the totals and the export depend on.
+    pub fn without_paging(&self) -> Self {
+        Self {
+            sort: String::new(),
+            size: String::new(),
+            after: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
+pub const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+/// Rows per export request. Big enough that the request overhead vanishes, small enough
+/// that building one chunk's CSV stays far under a 50 ms main-thread task.
+pub const EXPORT_CHUNK: i64 = 20_000;
+
+/// One row of the table, formatted on the server for the viewer's language and the
+/// company's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: Uuid,
+    pub member_id: Option<Uuid>,
+    pub member: String,
+    pub plate: String,
+    pub facility: String,
+    pub city: String,
+    pub charging: bool,
+    pub start: String,
+    pub end: String,
+    pub duration: String,
+    pub kwh: String,
+    pub cost: String,
+    pub cost_excl_vat: String,
+    pub cost_center: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPageData {
+    pub rows: Vec<HistoryRow>,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<String>,
+    /// `mars 2026`, `2026`, `2026-03-01 – 2026-03-15`: for headings and the empty state.
+    pub period: String,
+    /// For the export's file name: `2026-03`, `2026`, `2026-03-01_2026-03-15`.
+    pub period_slug: String,
+    pub company_slug: String,
+    pub members_only_own: bool,
+}
+
+/// Totals of the whole filter, formatted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotalsView {
+    pub sessions: i64,
+    pub sessions_text: String,
+    pub parking_hours: String,
+    pub kwh: String,
+    pub cost: String,
+    pub cost_excl_vat: String,
+}
+
+/// What the filter form offers: the company's cost centers, the facilities, the years.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterChoices {
+    pub cost_centers: Vec<(Uuid, String)>,
+    pub facilities: Vec<(Uuid, String)>,
+    pub years: Vec<i32>,
+    /// The member the `member` filter names by id, shown instead of the id.
+    pub member_name: Option<String>,
+    pub role_member: bool,
+    /// Today's year and month in the company's calendar (the default period).
+    pub current_year: i32,
+    pub current_month: u32,
+}
+
+/// One chunk of an export, dictionary-encoded: names, plates, facilities and cost centers
+/// appear once per chunk and the rows refer to them by index, so the browser escapes each
+/// text once and a row is a handful of numbers on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportChunk {
+    pub members: Vec<String>,
+    pub plates: Vec<String>,
+    pub facilities: Vec<(String, String)>,
+    /// Index 0 is "no cost center".
+    pub cost_centers: Vec<String>,
+    pub rows: Vec<ExportRow>,
+    pub next: Option<String>,
+    /// Rows in the whole filter; sent with the first chunk only.
+    pub total: Option<i64>,
+}
+
+/// (member, plate, facility, charging, start, end, energy Wh, amount incl. VAT öre, VAT öre,
+/// cost center). Times are local wall-clock seconds (UTC seconds plus the company zone's
+/// offset at that instant), so the browser formats them without a time-zone database.
+pub type ExportRow = (
+    u32,
+    u32,
+    u32,
+    bool,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    u32,
+);
+
+#[cfg(feature = "ssr")]
+fn lang() -> crate::i18n::Lang {
+    use_context::<axum::http::request::Parts>()
+        .map(|p| crate::i18n::request_lang(&p.headers))
+        .unwrap_or_default()
+}
+
+/// One page of the history table.
+#[server(prefix = "/api", endpoint = "history", input = server_fn::codec::GetUrl)]
+pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppError> {
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    let f = filter::resolve(&state.db, &ctx, &query, crate::db::now_ts())
+        .await
+        .map_err(AppError::with_status)?;
+    let lang = lang();
+    let (rows, next) = store::page(&state.db, &f).await?;
+    Ok(HistoryPageData {
+        rows: rows
+            .into_iter()
+            .map(|r| filter::format_row(&f, r, lang))
+            .collect(),
+        next,
+        period: f.period_label(lang),
+        period_slug: f.period_slug(),
+        company_slug: f.company_slug.clone(),
+        members_only_own: f.own_only,
+    })
+}
+
+/// The totals of the whole filter (paging does not change them).
+#[server(prefix = "/api", endpoint = "history_totals", input = server_fn::codec::GetUrl)]
+pub async fn history_totals(query: HistoryQuery) -> Result<TotalsView, AppError> {
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    let f = filter::resolve(&state.db, &ctx, &query, crate::db::now_ts())
+        .await
+        .map_err(AppError::with_status)?;
+    let totals = store::filter_totals(&state.db, &f).await?;
+    Ok(filter::format_totals(&f, totals, lang()))
+}
+
+/// The choices of the filter form.
+#[server(prefix = "/api", endpoint = "history_options", input = server_fn::codec::GetUrl)]
+pub async fn history_options(member: String) -> Result<FilterChoices, AppError> {
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    filter::options(&state.db, &ctx, &member, crate::db::now_ts())
+        .await
+        .map_err(AppError::with_status)
+}
+
+/// One chunk of the CSV export: the same filter and authorisation as the table, ordered by
+/// start (newest first), `EXPORT_CHUNK` rows from the cursor `after`. The first chunk (no
+/// cursor) writes the export to the audit log with the filter and its row count. A POST, so
+/// that writing the audit entry needs the CSRF token.
+#[server(prefix = "/api", endpoint = "history_export", client = crate::csrf_client::CsrfClient)]
+pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError> {
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    let query = HistoryQuery {
+        sort: String::new(),
+        size: String::new(),
+        ..query
+    };
+    let now = crate::db::now_ts();
+    let mut f = filter::resolve(&state.db, &ctx, &query, now)
+        .await
+        .map_err(AppError::with_status)?;
+    f.limit = EXPORT_CHUNK;
+    let total = if query.after.is_empty() {
+        let rows = store::filter_totals(&state.db, &f).await?.sessions;
+        filter::audit_export(&state.db, &ctx, &query, rows, now).await?;
+        Some(rows)
+    } else {
+        None
+    };
+    let mut chunk = store::export_chunk(&state.db, &f).await?;
+    chunk.total = total;
+    Ok(chunk)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SessionKind {

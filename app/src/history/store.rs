@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::SessionKind;
+use super::{filter::Filter, SessionKind};
 use crate::{db::Db, with_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,4 +91,374 @@ pub async fn totals(db: &Db, company_id: Uuid, from: i64, to: i64) -> Result<Tot
         amount_ore: amount_ore.unwrap_or(0),
         vat_ore: vat_ore.unwrap_or(0),
     })
+}
+
+/// One session as the table shows it, with the names joined in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    /// The name the person set, else their email; empty for a guest.
+    pub member: String,
+    pub plate: String,
+    pub facility: String,
+    pub city: String,
+    pub kind: String,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub energy_wh: Option<i64>,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+    /// `code name`, or empty.
+    pub cost_center: String,
+}
+
+/// A value bound to a `$n` placeholder of a query built at run time.
+#[derive(Debug, Clone)]
+enum Arg {
+    I(i64),
+    U(Uuid),
+    T(String),
+}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::U(v) => q.bind(*v),
+                Arg::T(v) => q.bind(v.as_str()),
+            };
+        }
+        q
+    }};
+}
+
+/// `s.company_id = $1 AND s.started_at >= $2 …` for a filter (without the cursor), its
+/// arguments pushed onto `args`. Every read of the history starts from this text, so the
+/// table, the totals and the export cannot disagree about which rows a filter means.
+fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
+    let mut next = |a: Arg, args: &mut Vec<Arg>| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    let mut w = format!(
+        "s.company_id = {} AND s.started_at >= {} AND s.started_at < {}",
+        next(Arg::U(f.company_id), args),
+        next(Arg::I(f.from), args),
+        next(Arg::I(f.to), args)
+    );
+    match f.users.as_deref() {
+        None => {}
+        Some([]) => w.push_str(" AND 1 = 0"),
+        Some([one]) => w.push_str(&format!(" AND s.user_id = {}", next(Arg::U(*one), args))),
+        Some(many) => {
+            let list: Vec<String> = many.iter().map(|id| next(Arg::U(*id), args)).collect();
+            w.push_str(&format!(" AND s.user_id IN ({})", list.join(", ")));
+        }
+    }
+    if let Some(p) = &f.plate {
+        w.push_str(&format!(" AND s.plate = {}", next(Arg::T(p.clone()), args)));
+    }
+    if let Some(c) = f.cost_center {
+        w.push_str(&format!(
+            " AND s.cost_center_id = {}",
+            next(Arg::U(c), args)
+        ));
+    }
+    if let Some(fac) = f.facility {
+        w.push_str(&format!(" AND s.facility_id = {}", next(Arg::U(fac), args)));
+    }
+    if let Some(k) = f.kind {
+        w.push_str(&format!(
+            " AND s.kind = {}",
+            next(Arg::T(k.as_str().into()), args)
+        ));
+    }
+    w
+}
+
+/// `… AND (key, s.id) < ($k, $id)` for the keyset cursor, plus `ORDER BY … LIMIT`.
+fn keyset_sql(f: &Filter, args: &mut Vec<Arg>, limit: i64) -> String {
+    let key = f.sort.key_sql();
+    let mut sql = String::new();
+    if let Some((k, id)) = f.after {
+        args.push(Arg::I(k));
+        let kn = args.len();
+        args.push(Arg::U(id));
+        let idn = args.len();
+        sql.push_str(&format!(" AND ({key}, s.id) < (${kn}, ${idn})"));
+        if f.sort == super::filter::Sort::Start {
+            // Redundant, but it lets both engines narrow the index range instead of
+            // walking from the newest row down to the cursor.
+            sql.push_str(&format!(" AND s.started_at <= ${kn}"));
+        }
+    }
+    args.push(Arg::I(limit));
+    sql.push_str(&format!(
+        " ORDER BY {key} DESC, s.id DESC LIMIT ${}",
+        args.len()
+    ));
+    sql
+}
+
+fn page_query(f: &Filter) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let w = where_sql(f, &mut args);
+    let k = keyset_sql(f, &mut args, f.limit + 1);
+    let sql = format!(
+        "SELECT s.id, s.user_id, COALESCE(NULLIF(u.display_name, ''), u.email, ''), s.plate,
+                fa.name, fa.city, s.kind, s.started_at, s.ended_at, s.energy_wh, s.amount_ore,
+                s.vat_ore, COALESCE(c.code || ' ' || c.name, ''), {key}
+         FROM sessions s
+         JOIN facilities fa ON fa.id = s.facility_id
+         LEFT JOIN users u ON u.id = s.user_id
+         LEFT JOIN cost_centers c ON c.id = s.cost_center_id
+         WHERE {w}{k}",
+        key = f.sort.key_sql()
+    );
+    (sql, args)
+}
+
+type PageTuple = (
+    Uuid,
+    Option<Uuid>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    String,
+    i64,
+);
+
+/// The page query alone, rows fetched and nothing else done with them: what the benchmark
+/// compares the server function against ("the same SQL run directly").
+pub async fn page_raw(db: &Db, f: &Filter) -> Result<usize, sqlx::Error> {
+    let (sql, args) = page_query(f);
+    let rows: Vec<PageTuple> = with_pool!(db, |pool| {
+        bind_args!(sqlx::query_as(&sql), &args)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows.len())
+}
+
+/// One page of the filter in its sort order, and the cursor of the next page (if any).
+pub async fn page(
+    db: &Db,
+    f: &Filter,
+) -> Result<(Vec<SessionRecord>, Option<String>), sqlx::Error> {
+    let (sql, args) = page_query(f);
+    let mut rows: Vec<PageTuple> = with_pool!(db, |pool| {
+        bind_args!(sqlx::query_as(&sql), &args)
+            .fetch_all(pool)
+            .await
+    })?;
+    let more = rows.len() as i64 > f.limit;
+    rows.truncate(f.limit as usize);
+    let next = more
+        .then(|| rows.last().map(|r| super::filter::cursor_text(r.13, r.0)))
+        .flatten();
+    let records = rows
+        .into_iter()
+        .map(|r| SessionRecord {
+            id: r.0,
+            user_id: r.1,
+            member: r.2,
+            plate: r.3,
+            facility: r.4,
+            city: r.5,
+            kind: r.6,
+            started_at: r.7,
+            ended_at: r.8,
+            energy_wh: r.9,
+            amount_ore: r.10,
+            vat_ore: r.11,
+            cost_center: r.12,
+        })
+        .collect();
+    Ok((records, next))
+}
+
+/// Totals of a whole filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FilterTotals {
+    pub sessions: i64,
+    /// Parking sessions that have ended, summed.
+    pub parking_seconds: i64,
+    pub energy_wh: i64,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+}
+
+fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let w = where_sql(f, &mut args);
+    // CAST keeps PostgreSQL's SUM(bigint) = numeric out of the way.
+    let sql = format!(
+        "SELECT COUNT(*),
+                CAST(COALESCE(SUM(CASE WHEN s.kind = 'parking' AND s.ended_at IS NOT NULL
+                                       THEN s.ended_at - s.started_at ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(s.energy_wh), 0) AS BIGINT),
+                CAST(COALESCE(SUM(s.amount_ore), 0) AS BIGINT),
+                CAST(COALESCE(SUM(s.vat_ore), 0) AS BIGINT)
+         FROM sessions s WHERE {w}"
+    );
+    (sql, args)
+}
+
+pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
+    let (sql, args) = totals_query(f);
+    let (sessions, parking_seconds, energy_wh, amount_ore, vat_ore): (i64, i64, i64, i64, i64) =
+        with_pool!(db, |pool| {
+            bind_args!(sqlx::query_as(&sql), &args)
+                .fetch_one(pool)
+                .await
+        })?;
+    Ok(FilterTotals {
+        sessions,
+        parking_seconds,
+        energy_wh,
+        amount_ore,
+        vat_ore,
+    })
+}
+
+type ExportTuple = (
+    Uuid,
+    Option<Uuid>,
+    String,
+    Uuid,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    Option<Uuid>,
+);
+
+/// One chunk of the export (always newest first, from the filter's cursor, `f.limit` rows),
+/// dictionary-encoded. No joins in the row query: names are looked up once per chunk.
+pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sqlx::Error> {
+    use std::collections::HashMap;
+    let mut f = f.clone();
+    f.sort = super::filter::Sort::Start;
+    let mut args = Vec::new();
+    let w = where_sql(&f, &mut args);
+    let k = keyset_sql(&f, &mut args, f.limit + 1);
+    let sql = format!(
+        "SELECT s.id, s.user_id, s.plate, s.facility_id, s.kind, s.started_at, s.ended_at,
+                s.energy_wh, s.amount_ore, s.vat_ore, s.cost_center_id
+         FROM sessions s WHERE {w}{k}"
+    );
+    let mut rows: Vec<ExportTuple> = with_pool!(db, |pool| {
+        bind_args!(sqlx::query_as(&sql), &args)
+            .fetch_all(pool)
+            .await
+    })?;
+    let more = rows.len() as i64 > f.limit;
+    rows.truncate(f.limit as usize);
+    let next = more
+        .then(|| rows.last().map(|r| super::filter::cursor_text(r.5, r.0)))
+        .flatten();
+
+    // Dictionaries, in order of first appearance.
+    fn index<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: K) -> u32 {
+        let n = map.len() as u32;
+        *map.entry(key).or_insert(n)
+    }
+    let mut users: HashMap<Option<Uuid>, u32> = HashMap::new();
+    let mut plates: HashMap<String, u32> = HashMap::new();
+    let mut facilities: HashMap<Uuid, u32> = HashMap::new();
+    let mut centers: HashMap<Option<Uuid>, u32> = HashMap::new();
+    centers.insert(None, 0);
+    let mut out = super::ExportChunk::default();
+    for r in &rows {
+        let offset_start = f.offset_at(r.5);
+        out.rows.push((
+            index(&mut users, r.1),
+            index(&mut plates, r.2.clone()),
+            index(&mut facilities, r.3),
+            r.4 == "charging",
+            r.5 + offset_start,
+            r.6.map(|e| e + f.offset_at(e)),
+            r.7,
+            r.8,
+            r.9,
+            index(&mut centers, r.10),
+        ));
+    }
+    let user_ids: Vec<Uuid> = users.keys().flatten().copied().collect();
+    let facility_ids: Vec<Uuid> = facilities.keys().copied().collect();
+    let (user_names, facility_names, center_names) = with_pool!(db, |pool| {
+        async {
+            let mut user_names: Vec<(Uuid, String)> = Vec::new();
+            for ids in user_ids.chunks(1_000) {
+                let list = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT id, COALESCE(NULLIF(display_name, ''), email) FROM users WHERE id IN ({list})"
+                );
+                let mut q = sqlx::query_as(&sql);
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                user_names.extend(q.fetch_all(pool).await?);
+            }
+            let mut facility_names: Vec<(Uuid, String, String)> = Vec::new();
+            for ids in facility_ids.chunks(1_000) {
+                let list = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+                let sql = format!("SELECT id, name, city FROM facilities WHERE id IN ({list})");
+                let mut q = sqlx::query_as(&sql);
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                facility_names.extend(q.fetch_all(pool).await?);
+            }
+            let center_names: Vec<(Uuid, String)> = sqlx::query_as(
+                "SELECT id, code || ' ' || name FROM cost_centers WHERE company_id = $1",
+            )
+            .bind(f.company_id)
+            .fetch_all(pool)
+            .await?;
+            Ok::<_, sqlx::Error>((user_names, facility_names, center_names))
+        }
+        .await
+    })?;
+    let user_names: HashMap<Uuid, String> = user_names.into_iter().collect();
+    let facility_names: HashMap<Uuid, (String, String)> = facility_names
+        .into_iter()
+        .map(|(id, n, c)| (id, (n, c)))
+        .collect();
+    let center_names: HashMap<Uuid, String> = center_names.into_iter().collect();
+
+    out.members = vec![String::new(); users.len()];
+    for (id, i) in users {
+        out.members[i as usize] = id
+            .and_then(|id| user_names.get(&id).cloned())
+            .unwrap_or_default();
+    }
+    out.plates = vec![String::new(); plates.len()];
+    for (p, i) in plates {
+        out.plates[i as usize] = p;
+    }
+    out.facilities = vec![(String::new(), String::new()); facilities.len()];
+    for (id, i) in facilities {
+        out.facilities[i as usize] = facility_names.get(&id).cloned().unwrap_or_default();
+    }
+    out.cost_centers = vec![String::new(); centers.len()];
+    for (id, i) in centers {
+        out.cost_centers[i as usize] = id
+            .and_then(|id| center_names.get(&id).cloned())
+            .unwrap_or_default();
+    }
+    out.next = next;
+    Ok(out)
 }

@@ -502,12 +502,22 @@ pub struct BulkResult {
 
 pub const BULK_MAX_BYTES: usize = 1_000_000;
 pub const BULK_MAX_ROWS: usize = 5_000;
+/// Rows sent per request when the page imports a large file part by part (with a progress bar).
+pub const BULK_PART_ROWS: usize = 250;
+/// A plain form post shows at most this many bad rows (they travel in the redirect's URL).
+pub const BULK_PLAIN_MAX_LINES: usize = 50;
 
 /// Previews a CSV of invitations (`import` empty), or sends the rows that pass (`import` =
 /// `good`). Bad rows are never imported and are listed with their reason; a preview changes
-/// nothing.
+/// nothing. With `part` = p, the whole file is checked but only rows
+/// `p * BULK_PART_ROWS ..` of the next `BULK_PART_ROWS` are sent and reported, so the page can
+/// show progress on a large file while duplicates across parts are still caught.
 #[server(prefix = "/api", endpoint = "bulk_invite", client = crate::csrf_client::CsrfClient)]
-pub async fn bulk_invite(csv: String, import: Option<String>) -> Result<BulkResult, AppError> {
+pub async fn bulk_invite(
+    csv: String,
+    import: Option<String>,
+    part: Option<usize>,
+) -> Result<BulkResult, AppError> {
     let state = crate::state::use_app_state()?;
     let result = async {
         let ctx = crate::auth::tenant().await?;
@@ -532,11 +542,13 @@ pub async fn bulk_invite(csv: String, import: Option<String>) -> Result<BulkResu
         }
         let now = crate::db::now_ts();
         let import = import.as_deref() == Some("good");
+        let only = part.map(|p| p * BULK_PART_ROWS..(p + 1) * BULK_PART_ROWS);
         service::bulk(
             &state.db,
             &ctx,
             &rows,
             import,
+            only,
             &state.config.public_url,
             lang(),
             now,
@@ -547,5 +559,54 @@ pub async fn bulk_invite(csv: String, import: Option<String>) -> Result<BulkResu
     if matches!(&result, Ok(r) if r.imported > 0) {
         state.outbox_notify.notify_one();
     }
-    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+    match result {
+        Ok(r) => {
+            if crate::auth::is_plain_form_post() {
+                leptos_axum::redirect(&bulk_result_url(&r));
+            }
+            Ok(r)
+        }
+        Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
+    }
+}
+
+/// Where a plain (no JavaScript) bulk form post lands: the members page with the counts and
+/// the first bad rows' line numbers and reasons in the query — never the addresses, which
+/// do not belong in URLs and logs.
+#[cfg(feature = "ssr")]
+fn bulk_result_url(r: &BulkResult) -> String {
+    let counts = format!("{}.{}.{}", r.good, r.bad, r.imported);
+    let lines = r
+        .rows
+        .iter()
+        .filter_map(|row| row.problem.as_ref().map(|p| format!("{}:{p}", row.line)))
+        .take(BULK_PLAIN_MAX_LINES)
+        .collect::<Vec<_>>()
+        .join(",");
+    crate::url::with_query(MEMBERS_PAGE, &[("bulk", &counts), ("bulk_lines", &lines)])
+}
+
+/// The counterpart of `bulk_result_url`: the result a plain form post's redirect carries.
+pub fn bulk_result_from_query(counts: &str, lines: &str) -> Option<BulkResult> {
+    let mut n = counts.split('.').map(|v| v.parse::<i64>().ok());
+    let (good, bad, imported) = (n.next()??, n.next()??, n.next()??);
+    let rows = lines
+        .split(',')
+        .filter_map(|item| {
+            let (line, problem) = item.split_once(':')?;
+            Some(BulkRowView {
+                line: line.parse().ok()?,
+                email: String::new(),
+                role: String::new(),
+                cost_center: String::new(),
+                problem: Some(problem.to_owned()),
+            })
+        })
+        .collect();
+    Some(BulkResult {
+        rows,
+        good,
+        bad,
+        imported,
+    })
 }

@@ -40,6 +40,8 @@ pub fn MembersPage() -> impl IntoView {
 
     let invite = ServerAction::<InviteMember>::new();
     let bulk = ServerAction::<BulkInvite>::new();
+    // Bumped when a large file has been sent part by part (outside `bulk`'s own version).
+    let bulk_sent = RwSignal::new(0u32);
     let resend = ServerAction::<ResendInvitation>::new();
     let cancel = ServerAction::<CancelInvitation>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
@@ -57,6 +59,7 @@ pub fn MembersPage() -> impl IntoView {
         (
             invite.version().get(),
             bulk.version().get(),
+            bulk_sent.get(),
             resend.version().get(),
             cancel.version().get(),
             change.version().get(),
@@ -158,7 +161,7 @@ pub fn MembersPage() -> impl IntoView {
                 {confirm_panel}
                 {transfer_panel}
                 {invite_form}
-                {(!grantable.is_empty()).then(|| view! { <BulkForm csrf=csrf.clone() bulk /> })}
+                {(!grantable.is_empty()).then(|| view! { <BulkForm csrf=csrf.clone() bulk sent=bulk_sent /> })}
                 <p class="result-count" id=ids::MEMBER_COUNT>{count}</p>
                 <ul class="member-list" id=ids::MEMBER_LIST>{rows}</ul>
                 {pager}
@@ -249,10 +252,99 @@ fn InviteForm(
 }
 
 #[component]
-fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>) -> impl IntoView {
+fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>, sent: RwSignal<u32>) -> impl IntoView {
     let t = use_texts();
+    let q = use_query_map();
+    // A plain form post (no JavaScript) comes back with its result in the query.
+    let from_query = move || {
+        q.with(|m| {
+            m.get("bulk").and_then(|counts| {
+                super::bulk_result_from_query(&counts, &m.get("bulk_lines").unwrap_or_default())
+            })
+        })
+    };
+    let csv_ref = NodeRef::<leptos::html::Textarea>::new();
+    let import_ref = NodeRef::<leptos::html::Input>::new();
+    // The file picker and the part-by-part import need the WASM; without it the form posts
+    // the pasted text as a plain form.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let stopped = RwSignal::new(None::<AppError>);
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            if file.size() > super::BULK_MAX_BYTES as f64 {
+                stopped.set(Some(AppError::invalid("csv", "too_large")));
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                if let (Ok(text), Some(area)) = (text, csv_ref.get_untracked()) {
+                    area.set_value(&text.as_string().unwrap_or_default());
+                    stopped.set(None);
+                    // Show the preview at once: it is what the user wants to see next.
+                    bulk.dispatch(BulkInvite {
+                        csv: area.value(),
+                        import: None,
+                        part: None,
+                    });
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let csv = csv_ref
+            .get_untracked()
+            .map(|el| el.value())
+            .unwrap_or_default();
+        let import = import_ref.get_untracked().is_some_and(|el| el.checked());
+        stopped.set(None);
+        let rows = super::csv::parse(&csv).map(|r| r.len()).unwrap_or(0);
+        if !import || rows <= super::BULK_PART_ROWS {
+            let import = import.then(|| "good".to_owned());
+            bulk.dispatch(BulkInvite {
+                csv,
+                import,
+                part: None,
+            });
+            return;
+        }
+        // A large file goes part by part, so the bar shows how far it has come. The server
+        // checks the whole file each time, so what is sent is what one request would send.
+        leptos::task::spawn_local(async move {
+            let mut total = super::BulkResult::default();
+            progress.set(Some((0, rows)));
+            for part in 0..rows.div_ceil(super::BULK_PART_ROWS) {
+                match super::bulk_invite(csv.clone(), Some("good".into()), Some(part)).await {
+                    Ok(r) => {
+                        total.good += r.good;
+                        total.bad += r.bad;
+                        total.imported += r.imported;
+                        total.rows.extend(r.rows);
+                        progress.set(Some((total.rows.len(), rows)));
+                    }
+                    Err(e) => {
+                        stopped.set(Some(e));
+                        break;
+                    }
+                }
+            }
+            progress.set(None);
+            bulk.value().set(Some(Ok(total)));
+            sent.update(|n| *n += 1);
+        });
+    };
     let result = move || {
-        bulk.value().get().and_then(|r| r.ok()).map(|r| {
+        bulk.value().get().and_then(|r| r.ok()).or_else(from_query).map(|r| {
             let rows = r
                 .rows
                 .into_iter()
@@ -289,20 +381,43 @@ fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>) -> impl IntoView {
             }
         })
     };
+    let progress_bar = move || {
+        progress.get().map(|(done, total)| {
+            view! {
+                <div class="progress" role="status" id=ids::BULK_PROGRESS>
+                    <progress max=total value=done></progress>
+                    <span>{format!("{done} / {total} {}", t.bulk_rows_sent)}</span>
+                </div>
+            }
+        })
+    };
+    let stopped_note = move || {
+        stopped.get().map(|e| {
+            view! { <p class="error" role="alert">{format!("{} {}", error_text(&e, t), t.bulk_stopped)}</p> }
+        })
+    };
+    let open = move || from_query().is_some() || bulk.value().with(Option::is_some);
+    let bulk_path = <BulkInvite as server_fn::ServerFn>::PATH;
     view! {
-        <details class="panel">
+        <details class="panel" open=open>
             <summary><h2>{t.bulk_title}</h2></summary>
             <p class="hint">{t.bulk_intro}" "<a href="/members/template.csv" download="inbjudningar.csv">{t.bulk_template}</a></p>
-            <ActionForm action=bulk attr:id=ids::BULK_FORM attr:class="stack">
+            <form method="post" action=bulk_path id=ids::BULK_FORM class="stack" on:submit=on_submit>
                 <Csrf token=csrf />
+                <div class="field" hidden=move || !hydrated.get()>
+                    <label for=ids::BULK_FILE>{t.bulk_file_label}</label>
+                    <input type="file" id=ids::BULK_FILE accept=".csv,text/csv,text/plain" on:change=on_file />
+                </div>
                 <label for=ids::BULK_CSV>{t.bulk_csv_label}</label>
-                <textarea id=ids::BULK_CSV name="csv" rows="6" required spellcheck="false"></textarea>
+                <textarea id=ids::BULK_CSV name="csv" rows="6" required spellcheck="false" node_ref=csv_ref></textarea>
                 <fieldset class="choices">
                     <label><input type="radio" name="import" value="" checked=true />" "{t.bulk_mode_preview}</label>
-                    <label><input type="radio" name="import" value="good" id=ids::BULK_IMPORT_GOOD />" "{t.bulk_mode_import}</label>
+                    <label><input type="radio" name="import" value="good" id=ids::BULK_IMPORT_GOOD node_ref=import_ref />" "{t.bulk_mode_import}</label>
                 </fieldset>
-                <button type="submit" class="button" id=ids::BULK_SUBMIT>{t.bulk_submit}</button>
-            </ActionForm>
+                <button type="submit" class="button" id=ids::BULK_SUBMIT disabled=move || progress.with(Option::is_some)>{t.bulk_submit}</button>
+            </form>
+            {progress_bar}
+            {stopped_note}
             {result}
         </details>
     }

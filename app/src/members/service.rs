@@ -488,6 +488,7 @@ pub async fn bulk(
     ctx: &TenantCtx,
     rows: &[super::csv::CsvRow],
     import: bool,
+    only: Option<std::ops::Range<usize>>,
     public_url: &str,
     lang: Lang,
     now: i64,
@@ -518,7 +519,7 @@ pub async fn bulk(
     let invited: HashSet<String> = invited.into_iter().collect();
     let mut seen = HashSet::new();
     let mut out = super::BulkResult::default();
-    for row in rows {
+    for (index, row) in rows.iter().enumerate() {
         let email = Email::parse(&row.email);
         let role = match row.role.trim().to_lowercase().as_str() {
             "" | "medlem" => Some(Role::Member),
@@ -542,6 +543,11 @@ pub async fn bulk(
             (Some(e), _) if invited.contains(e.as_str()) => Some("already_invited"),
             _ => None,
         };
+        // Rows outside the part are still checked above (so a duplicate of an earlier part
+        // is caught) but neither sent nor reported.
+        if only.as_ref().is_some_and(|part| !part.contains(&index)) {
+            continue;
+        }
         let mut problem = problem.map(str::to_owned);
         if problem.is_none() && import {
             if let (Some(email), Some(role)) = (email.clone(), role) {

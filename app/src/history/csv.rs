@@ -1,0 +1,385 @@
+//! The history CSV, built in the browser from export chunks (and testable natively).
+//!
+//! Rules from security.md: RFC 4180 (quotes doubled, CRLF line ends), UTF-8 with a BOM so
+//! Excel reads å, ä, ö; every user-influenced text cell (names, plates, facilities, cost
+//! centers) is quoted and, when it could start a formula, prefixed with `'` (OWASP's CSV
+//! injection advice). Numbers are ours and are written bare, with the chosen decimal sign.
+
+use super::ExportChunk;
+use crate::i18n::Texts;
+
+pub const BOM: &str = "\u{feff}";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// `;` or `,`.
+    pub separator: char,
+    /// `12,50` instead of `12.50`.
+    pub decimal_comma: bool,
+}
+
+impl CsvOptions {
+    /// What a spreadsheet in that language expects: `;` and `,` in Swedish, `,` and `.` in
+    /// English.
+    pub fn for_lang(lang: crate::i18n::Lang) -> Self {
+        match lang {
+            crate::i18n::Lang::Sv => Self {
+                separator: ';',
+                decimal_comma: true,
+            },
+            crate::i18n::Lang::En => Self {
+                separator: ',',
+                decimal_comma: false,
+            },
+        }
+    }
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (OWASP, plus the full-width
+/// forms some spreadsheet versions normalise).
+fn starts_formula(cell: &str) -> bool {
+    const TRIGGERS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    let mut chars = cell.chars();
+    match chars.next() {
+        Some(c) if TRIGGERS.contains(&c) => true,
+        // " =1+1": some spreadsheets trim before parsing.
+        Some(c) if c.is_whitespace() => cell
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(|c| TRIGGERS.contains(&c)),
+        _ => false,
+    }
+}
+
+/// Appends a text cell: always quoted, inner quotes doubled, `'` in front of a formula.
+pub fn push_text(out: &mut String, cell: &str) {
+    out.push('"');
+    if starts_formula(cell) {
+        out.push('\'');
+    }
+    for c in cell.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    out.push('"');
+}
+
+/// A text cell as its own string (for dictionary entries, escaped once per chunk).
+pub fn text_cell(cell: &str) -> String {
+    let mut s = String::with_capacity(cell.len() + 3);
+    push_text(&mut s, cell);
+    s
+}
+
+/// `YYYY-MM-DD HH:MM` of local wall-clock seconds (no time-zone database needed: the
+/// server has already added the zone's offset).
+pub fn local_datetime(local: i64) -> String {
+    let mut s = String::with_capacity(16);
+    push_datetime(&mut s, local);
+    s
+}
+
+fn push_datetime(out: &mut String, local: i64) {
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    push_padded(out, y, 4);
+    out.push('-');
+    push_padded(out, m as i64, 2);
+    out.push('-');
+    push_padded(out, d as i64, 2);
+    out.push(' ');
+    push_padded(out, secs / 3600, 2);
+    out.push(':');
+    push_padded(out, secs % 3600 / 60, 2);
+}
+
+fn push_padded(out: &mut String, n: i64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for _ in (buf.len() - i)..width {
+        out.push('0');
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Howard Hinnant's days-from-civil inverse: days since 1970-01-01 → (year, month, day).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `n` hundredths (öre) as `1234.50` / `1234,50`; `n` thousandths (Wh → kWh) as `12.345`.
+fn push_fixed(out: &mut String, n: i64, decimals: u32, comma: bool) {
+    let scale = 10_i64.pow(decimals);
+    if n < 0 {
+        out.push('-');
+    }
+    let abs = n.unsigned_abs() as i64;
+    push_padded(out, abs / scale, 1);
+    out.push(if comma { ',' } else { '.' });
+    push_padded(out, abs % scale, decimals as usize);
+}
+
+/// The header row, in the page's language.
+pub fn push_header(out: &mut String, t: &Texts, opt: CsvOptions) {
+    for (i, h) in t.csv_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(opt.separator);
+        }
+        push_text(out, h);
+    }
+    out.push_str("\r\n");
+}
+
+/// Appends every row of a chunk. Dictionary entries are escaped once here, not per row.
+pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOptions) {
+    let members: Vec<String> = chunk.members.iter().map(|m| text_cell(m)).collect();
+    let plates: Vec<String> = chunk.plates.iter().map(|p| text_cell(p)).collect();
+    let facilities: Vec<(String, String)> = chunk
+        .facilities
+        .iter()
+        .map(|(n, c)| (text_cell(n), text_cell(c)))
+        .collect();
+    let centers: Vec<String> = chunk.cost_centers.iter().map(|c| text_cell(c)).collect();
+    let parking = text_cell(t.kind_parking);
+    let charging = text_cell(t.kind_charging);
+    let empty = String::new();
+    let sep = opt.separator;
+    out.reserve(chunk.rows.len() * 160);
+    for &(member, plate, facility, is_charging, start, end, wh, amount, vat, center) in &chunk.rows
+    {
+        fn get<'a>(v: &'a [String], i: u32, empty: &'a String) -> &'a str {
+            v.get(i as usize).unwrap_or(empty).as_str()
+        }
+        out.push_str(get(&members, member, &empty));
+        out.push(sep);
+        out.push_str(get(&plates, plate, &empty));
+        out.push(sep);
+        let (fname, city) = facilities
+            .get(facility as usize)
+            .map(|(n, c)| (n.as_str(), c.as_str()))
+            .unwrap_or(("", ""));
+        out.push_str(fname);
+        out.push(sep);
+        out.push_str(city);
+        out.push(sep);
+        out.push_str(if is_charging { &charging } else { &parking });
+        out.push(sep);
+        push_datetime(out, start);
+        out.push(sep);
+        if let Some(end) = end {
+            push_datetime(out, end);
+        }
+        out.push(sep);
+        if let Some(end) = end {
+            push_padded(out, (end - start).max(0) / 60, 1);
+        }
+        out.push(sep);
+        if let Some(wh) = wh {
+            push_fixed(out, wh, 3, opt.decimal_comma);
+        }
+        out.push(sep);
+        push_fixed(out, amount, 2, opt.decimal_comma);
+        out.push(sep);
+        push_fixed(out, amount - vat, 2, opt.decimal_comma);
+        out.push(sep);
+        push_fixed(out, vat, 2, opt.decimal_comma);
+        out.push(sep);
+        out.push_str(get(&centers, center, &empty));
+        out.push_str("\r\n");
+    }
+}
+
+/// `sessions-nordstrom-bygg-ab-2026-03.csv`
+pub fn file_name(company_slug: &str, period_slug: &str) -> String {
+    format!("sessions-{company_slug}-{period_slug}.csv")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn cell(s: &str) -> String {
+        text_cell(s)
+    }
+
+    #[test]
+    fn every_formula_trigger_is_defused() {
+        // OWASP's examples and the trigger characters one by one.
+        for (raw, want) in [
+            ("=1+1", "\"'=1+1\""),
+            ("+1+1", "\"'+1+1\""),
+            ("-1+1", "\"'-1+1\""),
+            ("@SUM(A1:A2)", "\"'@SUM(A1:A2)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("\r=1", "\"'\r=1\""),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\""),
+            ("＝1+1", "\"'＝1+1\""),
+            ("  =1+1", "\"'  =1+1\""),
+        ] {
+            assert_eq!(cell(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_quoted_but_untouched() {
+        assert_eq!(cell("Anna Lindberg"), "\"Anna Lindberg\"");
+        assert_eq!(cell("ABC 123"), "\"ABC 123\"");
+        assert_eq!(cell("a;b,c"), "\"a;b,c\"");
+        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("Åsa Öberg-Ek"), "\"Åsa Öberg-Ek\"");
+        assert_eq!(cell(""), "\"\"");
+    }
+
+    #[test]
+    fn local_datetimes_format_without_a_zone_database() {
+        assert_eq!(local_datetime(0), "1970-01-01 00:00");
+        // 2026-03-01 00:30 local, as the server sends it (UTC + offset).
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+            .unwrap()
+            .and_hms_opt(0, 30, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        assert_eq!(local_datetime(t), "2026-03-01 00:30");
+        assert_eq!(local_datetime(t - 86_400 * 366), "2025-02-28 00:30");
+        for days in [-1_000_i64, 0, 59, 60, 365, 10_000, 20_000, 30_000] {
+            let d = chrono::DateTime::from_timestamp(days * 86_400 + 3_600 * 13, 0).unwrap();
+            assert_eq!(
+                local_datetime(days * 86_400 + 3_600 * 13),
+                d.format("%Y-%m-%d %H:%M").to_string()
+            );
+        }
+    }
+
+    fn chunk() -> ExportChunk {
+        ExportChunk {
+            members: vec!["=Evil".into(), "Anna \"A\" Lindberg".into()],
+            plates: vec!["ABC 123".into()],
+            facilities: vec![("Garage Ö".into(), "Malmö".into())],
+            cost_centers: vec!["".into(), "2010 Projekt; Norr".into()],
+            rows: vec![
+                (
+                    0,
+                    0,
+                    0,
+                    false,
+                    1_772_325_000,
+                    Some(1_772_332_500),
+                    None,
+                    12_345,
+                    2_469,
+                    0,
+                ),
+                (
+                    1,
+                    0,
+                    0,
+                    true,
+                    1_772_325_000,
+                    None,
+                    Some(12_345),
+                    -500,
+                    -100,
+                    1,
+                ),
+            ],
+            next: None,
+            total: Some(2),
+        }
+    }
+
+    #[test]
+    fn rows_use_the_chosen_separator_and_decimal_sign_with_crlf() {
+        let t = Lang::Sv.texts();
+        let mut out = String::new();
+        push_chunk(
+            &mut out,
+            &chunk(),
+            t,
+            CsvOptions {
+                separator: ';',
+                decimal_comma: true,
+            },
+        );
+        assert_eq!(
+            out,
+            "\"'=Evil\";\"ABC 123\";\"Garage Ö\";\"Malmö\";\"Parkering\";2026-03-01 00:30;2026-03-01 02:35;125;;123,45;98,76;24,69;\"\"\r\n\
+             \"Anna \"\"A\"\" Lindberg\";\"ABC 123\";\"Garage Ö\";\"Malmö\";\"Laddning\";2026-03-01 00:30;;;12,345;-5,00;-4,00;-1,00;\"2010 Projekt; Norr\"\r\n"
+        );
+        let mut en = String::new();
+        push_chunk(
+            &mut en,
+            &chunk(),
+            Lang::En.texts(),
+            CsvOptions {
+                separator: ',',
+                decimal_comma: false,
+            },
+        );
+        assert!(en.starts_with("\"'=Evil\",\"ABC 123\",\"Garage Ö\",\"Malmö\",\"Parking\",2026-03-01 00:30,2026-03-01 02:35,125,,123.45,98.76,24.69,\"\"\r\n"), "{en}");
+        assert!(
+            en.contains(",12.345,-5.00,-4.00,-1.00,\"2010 Projekt; Norr\"\r\n"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn the_header_is_in_the_language_and_every_line_has_the_same_cell_count() {
+        for lang in [Lang::Sv, Lang::En] {
+            let opt = CsvOptions::for_lang(lang);
+            let mut out = String::from(BOM);
+            push_header(&mut out, lang.texts(), opt);
+            push_chunk(&mut out, &chunk(), lang.texts(), opt);
+            assert!(out.starts_with("\u{feff}\""));
+            let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();
+            assert_eq!(lines.len(), 3);
+            for line in lines {
+                // Count separators outside quotes.
+                let mut quoted = false;
+                let cells = 1 + line
+                    .chars()
+                    .filter(|c| {
+                        if *c == '"' {
+                            quoted = !quoted;
+                        }
+                        !quoted && *c == opt.separator
+                    })
+                    .count();
+                assert_eq!(cells, lang.texts().csv_headers.len(), "{line}");
+            }
+        }
+        assert!(Lang::Sv.texts().csv_headers[0].starts_with("Medlem"));
+        assert_eq!(file_name("acme", "2026-03"), "sessions-acme-2026-03.csv");
+    }
+}

@@ -1,0 +1,575 @@
+//! From the URL's text to a checked filter, and from database rows to what the page shows.
+//! The one place that decides which sessions a caller may see: a member is pinned to their
+//! own sessions here, whatever the URL asks for.
+
+use chrono::{Datelike, NaiveDate, Offset, TimeZone};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use super::{store::SessionRecord, FilterChoices, HistoryQuery, Plate, SessionKind, TotalsView};
+use crate::{auth::TenantCtx, companies::Role, db::Db, error::AppError, i18n::Lang, with_pool};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month(i32, u32),
+    Year(i32),
+    /// Both days included.
+    Range(NaiveDate, NaiveDate),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    Start,
+    /// Most expensive first.
+    Cost,
+    /// Longest first.
+    Duration,
+}
+
+impl Sort {
+    /// The SQL expression the keyset orders by (with `s.id` as the tie-breaker).
+    pub fn key_sql(self) -> &'static str {
+        match self {
+            Sort::Start => "s.started_at",
+            Sort::Cost => "s.amount_ore",
+            Sort::Duration => "(COALESCE(s.ended_at, s.started_at) - s.started_at)",
+        }
+    }
+}
+
+/// A checked filter: the company, a `[from, to)` range of UTC seconds from the company's
+/// calendar, and the optional columns.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub company_id: Uuid,
+    pub company_slug: String,
+    pub currency: String,
+    pub tz: Tz,
+    pub period: Period,
+    pub from: i64,
+    pub to: i64,
+    /// True for a member: only their own sessions, whatever the URL says.
+    pub own_only: bool,
+    /// `None`: everyone. `Some(ids)`: only these people (empty: nobody matched).
+    pub users: Option<Vec<Uuid>>,
+    pub plate: Option<String>,
+    pub cost_center: Option<Uuid>,
+    pub facility: Option<Uuid>,
+    pub kind: Option<SessionKind>,
+    pub sort: Sort,
+    pub limit: i64,
+    /// Keyset cursor: (sort key, id) of the last row of the previous page.
+    pub after: Option<(i64, Uuid)>,
+}
+
+/// People a free-text member filter may match at most.
+const MEMBER_MATCHES: i64 = 1_000;
+
+pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppError> {
+    let date = |field: &str, v: &str| {
+        NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+    };
+    match (q.from.trim(), q.to.trim()) {
+        ("", "") => {}
+        (from, to) => {
+            let from = if from.is_empty() {
+                today.with_day(1).unwrap_or(today)
+            } else {
+                date("from", from)?
+            };
+            let to = if to.is_empty() {
+                today
+            } else {
+                date("to", to)?
+            };
+            if to < from {
+                return Err(AppError::invalid("to", "is before the first day"));
+            }
+            return Ok(Period::Range(from, to));
+        }
+    }
+    let year = match q.year.trim() {
+        "" => None,
+        y => Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
+                .ok_or_else(|| AppError::invalid("year", "must be a year such as 2026"))?,
+        ),
+    };
+    let month = match q.month.trim() {
+        "" | "all" => None,
+        m => Some(
+            m.parse::<u32>()
+                .ok()
+                .filter(|m| (1..=12).contains(m))
+                .ok_or_else(|| AppError::invalid("month", "must be 1–12"))?,
+        ),
+    };
+    Ok(match (year, month) {
+        (None, None) => Period::Month(today.year(), today.month()),
+        (Some(y), None) => Period::Year(y),
+        (y, Some(m)) => Period::Month(y.unwrap_or(today.year()), m),
+    })
+}
+
+/// `[from, to)` in UTC seconds for a period of the company's calendar.
+pub fn period_bounds(tz: Tz, period: Period) -> (i64, i64) {
+    use crate::calendar::{local_midnight, month_bounds};
+    match period {
+        Period::Month(y, m) => month_bounds(tz, y, m).unwrap_or((0, 0)),
+        Period::Year(y) => {
+            let first = NaiveDate::from_ymd_opt(y, 1, 1).expect("checked year");
+            let next = NaiveDate::from_ymd_opt(y + 1, 1, 1).expect("checked year");
+            (local_midnight(tz, first), local_midnight(tz, next))
+        }
+        Period::Range(a, b) => (
+            local_midnight(tz, a),
+            local_midnight(tz, b.succ_opt().unwrap_or(b)),
+        ),
+    }
+}
+
+fn parse_cursor(raw: &str) -> Result<Option<(i64, Uuid)>, AppError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.split_once('.')
+        .and_then(|(k, id)| Some((k.parse().ok()?, Uuid::parse_str(id).ok()?)))
+        .map(Some)
+        .ok_or_else(|| AppError::invalid("after", "not a page position"))
+}
+
+pub fn cursor_text(key: i64, id: Uuid) -> String {
+    format!("{key}.{id}")
+}
+
+/// A file-name-friendly company name: `Nordström Bygg AB` → `nordstrom-bygg-ab`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'å' | 'ä' | 'á' | 'à' => 'a',
+            'ö' | 'ø' | 'ó' => 'o',
+            'é' | 'è' => 'e',
+            'ü' => 'u',
+            'æ' => 'a',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// Checks every field of the query (a bad one is an `Invalid` naming it) and pins a member
+/// to their own sessions.
+pub async fn resolve(
+    db: &Db,
+    ctx: &TenantCtx,
+    q: &HistoryQuery,
+    now: i64,
+) -> Result<Filter, AppError> {
+    let company = crate::companies::store::company(db, ctx.company_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
+    let today = tz
+        .timestamp_opt(now, 0)
+        .single()
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let period = parse_period(q, today)?;
+    let (from, to) = period_bounds(tz, period);
+    let own_only = ctx.role() == Role::Member;
+    let users = if own_only {
+        Some(vec![ctx.user_id()])
+    } else {
+        match q.member.trim() {
+            "" => None,
+            m => match Uuid::parse_str(m) {
+                Ok(id) => Some(vec![id]),
+                Err(_) if m.chars().count() > 100 => {
+                    return Err(AppError::invalid("member", "at most 100 characters"))
+                }
+                Err(_) => Some(matching_people(db, ctx.company_id(), m).await?),
+            },
+        }
+    };
+    let plate = match q.plate.trim() {
+        "" => None,
+        p => Some(
+            Plate::parse(p)
+                .ok_or_else(|| AppError::invalid("plate", "not a plate such as ABC 123"))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let id = |field: &str, v: &str| match v.trim() {
+        "" => Ok(None),
+        v => Uuid::parse_str(v)
+            .map(Some)
+            .map_err(|_| AppError::invalid(field, "unknown")),
+    };
+    let kind = match q.kind.trim() {
+        "" => None,
+        k => Some(SessionKind::parse(k).ok_or_else(|| AppError::invalid("kind", "unknown"))?),
+    };
+    let sort = match q.sort.trim() {
+        "" | "start" => Sort::Start,
+        "cost" => Sort::Cost,
+        "duration" => Sort::Duration,
+        _ => return Err(AppError::invalid("sort", "unknown")),
+    };
+    let limit = match q.size.trim() {
+        "" => super::DEFAULT_PAGE_SIZE,
+        s => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| super::PAGE_SIZES.contains(n))
+            .ok_or_else(|| AppError::invalid("size", "unknown page size"))?,
+    };
+    Ok(Filter {
+        company_id: ctx.company_id(),
+        company_slug: slug(&company.name),
+        currency: company.currency,
+        tz,
+        period,
+        from,
+        to,
+        own_only,
+        users,
+        plate,
+        cost_center: id("cost_center", &q.cost_center)?,
+        facility: id("facility", &q.facility)?,
+        kind,
+        sort,
+        limit,
+        after: parse_cursor(q.after.trim())?,
+    })
+}
+
+/// The company's people whose name or email contains `text` (case-insensitive).
+async fn matching_people(db: &Db, company_id: Uuid, text: &str) -> Result<Vec<Uuid>, AppError> {
+    let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
+    let ids = with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.company_id = $1 AND (lower(u.display_name) LIKE $2 OR u.email LIKE $2)
+             LIMIT $3",
+        )
+        .bind(company_id)
+        .bind(&pattern)
+        .bind(MEMBER_MATCHES)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(ids)
+}
+
+impl Filter {
+    pub fn period_label(&self, lang: Lang) -> String {
+        let t = lang.texts();
+        match self.period {
+            Period::Month(y, m) => format!("{} {y}", t.months[(m - 1) as usize]),
+            Period::Year(y) => y.to_string(),
+            Period::Range(a, b) => format!("{a} – {b}"),
+        }
+    }
+
+    pub fn period_slug(&self) -> String {
+        match self.period {
+            Period::Month(y, m) => format!("{y}-{m:02}"),
+            Period::Year(y) => y.to_string(),
+            Period::Range(a, b) => format!("{a}_{b}"),
+        }
+    }
+
+    /// Seconds to add to a UTC instant to get the company's wall-clock time then.
+    pub fn offset_at(&self, utc: i64) -> i64 {
+        self.tz
+            .offset_from_utc_datetime(
+                &chrono::DateTime::from_timestamp(utc, 0)
+                    .unwrap_or_default()
+                    .naive_utc(),
+            )
+            .fix()
+            .local_minus_utc() as i64
+    }
+
+    fn local(&self, utc: i64) -> String {
+        super::csv::local_datetime(utc + self.offset_at(utc))
+    }
+}
+
+/// `2 h 05 min`, `45 min`.
+pub fn duration_text(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// Watt-hours as kWh with one decimal in the language's style: `12,3 kWh` / `12.3 kWh`.
+pub fn kwh_text(wh: i64, lang: Lang) -> String {
+    let tenths = (wh + 50) / 100;
+    let sep = match lang {
+        Lang::Sv => ',',
+        Lang::En => '.',
+    };
+    format!("{}{sep}{}\u{a0}kWh", lang.int(tenths / 10), tenths % 10)
+}
+
+pub fn format_row(f: &Filter, r: SessionRecord, lang: Lang) -> super::HistoryRow {
+    let t = lang.texts();
+    super::HistoryRow {
+        id: r.id,
+        member_id: r.user_id,
+        member: if r.member.is_empty() {
+            t.history_guest.to_owned()
+        } else {
+            r.member
+        },
+        plate: r.plate,
+        facility: r.facility,
+        city: r.city,
+        charging: r.kind == "charging",
+        start: f.local(r.started_at),
+        end: r
+            .ended_at
+            .map(|e| f.local(e))
+            .unwrap_or_else(|| t.history_ongoing.to_owned()),
+        duration: r
+            .ended_at
+            .map(|e| duration_text(e - r.started_at))
+            .unwrap_or_default(),
+        kwh: r.energy_wh.map(|wh| kwh_text(wh, lang)).unwrap_or_default(),
+        cost: lang.money(r.amount_ore, &f.currency),
+        cost_excl_vat: lang.money(r.amount_ore - r.vat_ore, &f.currency),
+        cost_center: r.cost_center,
+    }
+}
+
+pub fn format_totals(f: &Filter, t: super::store::FilterTotals, lang: Lang) -> TotalsView {
+    let tenths_of_hours = (t.parking_seconds + 180) / 360;
+    let sep = match lang {
+        Lang::Sv => ',',
+        Lang::En => '.',
+    };
+    TotalsView {
+        sessions: t.sessions,
+        sessions_text: lang.int(t.sessions),
+        parking_hours: format!(
+            "{}{sep}{}\u{a0}h",
+            lang.int(tenths_of_hours / 10),
+            tenths_of_hours % 10
+        ),
+        kwh: kwh_text(t.energy_wh, lang),
+        cost: lang.money(t.amount_ore, &f.currency),
+        cost_excl_vat: lang.money(t.amount_ore - t.vat_ore, &f.currency),
+    }
+}
+
+/// What the filter form offers.
+pub async fn options(
+    db: &Db,
+    ctx: &TenantCtx,
+    member: &str,
+    now: i64,
+) -> Result<FilterChoices, AppError> {
+    let company_id = ctx.company_id();
+    let cost_centers = crate::companies::store::cost_centers(db, company_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, format!("{} {}", c.code, c.name)))
+        .collect();
+    let (facilities, first, member_name): (
+        Vec<(Uuid, String, String)>,
+        Option<i64>,
+        Option<String>,
+    ) = with_pool!(db, |pool| {
+        async {
+            let facilities =
+                sqlx::query_as("SELECT id, name, city FROM facilities ORDER BY city, name")
+                    .fetch_all(pool)
+                    .await?;
+            let first =
+                sqlx::query_scalar("SELECT MIN(started_at) FROM sessions WHERE company_id = $1")
+                    .bind(company_id)
+                    .fetch_one(pool)
+                    .await?;
+            let member_name = match Uuid::parse_str(member.trim()) {
+                Ok(id) if ctx.role() != Role::Member => {
+                    sqlx::query_scalar(
+                        "SELECT COALESCE(NULLIF(u.display_name, ''), u.email) FROM users u
+                         JOIN memberships m ON m.user_id = u.id AND m.company_id = $1
+                         WHERE u.id = $2",
+                    )
+                    .bind(company_id)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+                }
+                _ => None,
+            };
+            Ok::<_, sqlx::Error>((facilities, first, member_name))
+        }
+        .await
+    })?;
+    let tz = match crate::companies::store::company(db, company_id).await? {
+        Some(c) => crate::calendar::zone(&c.time_zone).unwrap_or(chrono_tz::Europe::Stockholm),
+        None => chrono_tz::Europe::Stockholm,
+    };
+    let local = |ts: i64| {
+        tz.timestamp_opt(ts, 0)
+            .single()
+            .map(|d| d.date_naive())
+            .unwrap_or_default()
+    };
+    let year = |ts: i64| local(ts).year();
+    let this_year = year(now);
+    let first_year = first.map(year).unwrap_or(this_year).min(this_year);
+    Ok(FilterChoices {
+        cost_centers,
+        facilities: facilities
+            .into_iter()
+            .map(|(id, name, city)| (id, format!("{name}, {city}")))
+            .collect(),
+        years: (first_year..=this_year).rev().collect(),
+        member_name,
+        role_member: ctx.role() == Role::Member,
+        current_year: this_year,
+        current_month: local(now).month(),
+    })
+}
+
+/// Writes an export to the audit log: who (the actor), when, the filter and the row count.
+pub async fn audit_export(
+    db: &Db,
+    ctx: &TenantCtx,
+    q: &HistoryQuery,
+    rows: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut map = serde_json::Map::new();
+    for (k, v) in q.without_paging().pairs() {
+        map.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+    }
+    map.insert("rows".into(), serde_json::Value::from(rows));
+    crate::audit::store::append(
+        db,
+        &crate::audit::store::AuditEntry {
+            id: Uuid::new_v4(),
+            company_id: Some(ctx.company_id()),
+            actor_user_id: Some(ctx.user_id()),
+            action: "history.exported".into(),
+            subject_user_id: None,
+            details: serde_json::Value::Object(map).to_string(),
+            at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HistoryQuery {
+        let mut q = HistoryQuery::default();
+        for (k, v) in pairs {
+            let v = v.to_string();
+            match *k {
+                "year" => q.year = v,
+                "month" => q.month = v,
+                "from" => q.from = v,
+                "to" => q.to = v,
+                _ => unreachable!(),
+            }
+        }
+        q
+    }
+
+    #[test]
+    fn the_default_period_is_this_month_and_a_year_alone_is_the_whole_year() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(
+            parse_period(&q(&[]), today).unwrap(),
+            Period::Month(2026, 11)
+        );
+        assert_eq!(
+            parse_period(&q(&[("year", "2025")]), today).unwrap(),
+            Period::Year(2025)
+        );
+        assert_eq!(
+            parse_period(&q(&[("year", "2025"), ("month", "all")]), today).unwrap(),
+            Period::Year(2025)
+        );
+        assert_eq!(
+            parse_period(&q(&[("month", "3")]), today).unwrap(),
+            Period::Month(2026, 3)
+        );
+        let range = parse_period(&q(&[("from", "2026-03-01"), ("to", "2026-03-15")]), today);
+        assert_eq!(
+            range.unwrap(),
+            Period::Range(
+                NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn bad_period_values_name_their_field() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        for (pairs, field) in [
+            (vec![("year", "20x6")], "year"),
+            (vec![("year", "1999")], "year"),
+            (vec![("month", "13")], "month"),
+            (vec![("from", "2026-02-30")], "from"),
+            (vec![("from", "2026-03-10"), ("to", "2026-03-01")], "to"),
+        ] {
+            let err = parse_period(&q(&pairs), today).unwrap_err();
+            assert!(
+                matches!(&err, AppError::Invalid { field: f, .. } if f == field),
+                "{pairs:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_range_includes_its_last_day_in_local_time() {
+        let tz = chrono_tz::Europe::Stockholm;
+        let a = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let b = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let (from, to) = period_bounds(tz, Period::Range(a, b));
+        assert_eq!(
+            (from, to),
+            crate::calendar::month_bounds(tz, 2026, 3).unwrap()
+        );
+        // 2026 in Stockholm: 365 days, minus nothing, because both DST changes cancel out.
+        let (y0, y1) = period_bounds(tz, Period::Year(2026));
+        assert_eq!(y1 - y0, 365 * 86_400);
+    }
+
+    #[test]
+    fn slugs_are_file_name_friendly() {
+        assert_eq!(slug("Nordström Bygg AB"), "nordstrom-bygg-ab");
+        assert_eq!(slug("  Åre & Co. "), "are-co");
+    }
+
+    #[test]
+    fn durations_and_energy_read_naturally() {
+        assert_eq!(duration_text(45 * 60 + 59), "45 min");
+        assert_eq!(duration_text(2 * 3600 + 5 * 60), "2 h 05 min");
+        assert_eq!(kwh_text(12_345, Lang::Sv), "12,3\u{a0}kWh");
+        assert_eq!(kwh_text(1_234_567, Lang::En), "1,234.6\u{a0}kWh");
+    }
+}

@@ -1,0 +1,662 @@
+//! `/history?year=…&month=…&plate=…`: the sessions table with its filters (a plain GET form,
+//! so it works without JavaScript and every view is a URL), the totals of the whole filter,
+//! keyset paging, and the CSV export the browser builds.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use super::{
+    history_options, history_totals, list_history, FilterChoices, HistoryPageData, HistoryQuery,
+    HistoryRow, TotalsView, PAGE_SIZES,
+};
+use crate::{
+    auth::error_text,
+    error::AppError,
+    i18n::{use_lang, use_texts, Texts},
+    ids,
+    url::with_query,
+};
+
+pub const PATH: &str = "/history";
+
+fn query_from(m: &leptos_router::params::ParamsMap) -> HistoryQuery {
+    let get = |k: &str| m.get(k).unwrap_or_default();
+    HistoryQuery {
+        year: get("year"),
+        month: get("month"),
+        from: get("from"),
+        to: get("to"),
+        member: get("member"),
+        plate: get("plate"),
+        cost_center: get("cost_center"),
+        facility: get("facility"),
+        kind: get("kind"),
+        sort: get("sort"),
+        size: get("size"),
+        after: get("after"),
+    }
+}
+
+/// The label of a field an `Invalid` error names, for "check the field X".
+fn field_label(field: &str, t: &Texts) -> String {
+    match field {
+        "year" => t.history_year,
+        "month" => t.history_month,
+        "from" => t.history_from,
+        "to" => t.history_to,
+        "member" => t.history_member,
+        "plate" => t.history_plate,
+        "cost_center" => t.cost_center_label,
+        "facility" => t.history_facility,
+        "kind" => t.history_kind,
+        "sort" => t.history_sort,
+        "size" => t.history_size,
+        "after" => t.history_page,
+        other => other,
+    }
+    .to_owned()
+}
+
+fn problem_text(e: &AppError, t: &Texts) -> String {
+    match e {
+        AppError::Invalid { field, .. } => {
+            format!("{} ”{}”.", t.error_invalid, field_label(field, t))
+        }
+        AppError::Forbidden | AppError::Unauthorized => t.members_forbidden.to_owned(),
+        e => error_text(e, t),
+    }
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let t = use_texts();
+    let q = use_query_map();
+    let query = Memo::new(move |_| q.with(query_from));
+    // Where the page starts in the whole filter (for "51–100 of 1 234"); only for display.
+    let pos = Memo::new(move |_| {
+        q.with(|m| {
+            m.get("pos")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(0)
+        })
+    });
+    let filter_only = Memo::new(move |_| query.get().without_paging());
+    let page = Resource::new(move || query.get(), list_history);
+    let totals = Resource::new(move || filter_only.get(), history_totals);
+    let options = Resource::new(move || query.with(|q| q.member.clone()), history_options);
+    let (pending, set_pending) = signal(false);
+
+    let form = move || {
+        Suspend::new(async move {
+            let opts = options.await.unwrap_or_default();
+            view! { <FilterForm opts query=query.get_untracked() /> }
+        })
+    };
+    let summary = move || {
+        Suspend::new(async move {
+            match totals.await {
+                Ok(tot) => view! { <Totals tot /> }.into_any(),
+                Err(_) => ().into_any(),
+            }
+        })
+    };
+    let table = move || {
+        Suspend::new(async move {
+            let data = match page.await {
+                Ok(d) => d,
+                Err(AppError::Unauthorized) => {
+                    return view! { <leptos_router::components::Redirect path="/sign-in?next=/history" /> }
+                        .into_any()
+                }
+                Err(e) => {
+                    return view! { <p class="error" role="alert" id=ids::HISTORY_ERROR>{problem_text(&e, t)}</p> }
+                        .into_any()
+                }
+            };
+            let total = totals.await.map(|t| t.sessions).unwrap_or(0);
+            view! { <Table data total pos=pos.get_untracked() query=query.get_untracked() /> }
+                .into_any()
+        })
+    };
+    let export = move || {
+        Suspend::new(async move {
+            let Ok(data) = page.await else {
+                return ().into_any();
+            };
+            let total = totals.await.map(|t| t.sessions).unwrap_or(0);
+            view! { <ExportPanel query=filter_only total data /> }.into_any()
+        })
+    };
+    view! {
+        <Title text=t.history_title />
+        <section class="page wide">
+            <h1>{t.history_title}</h1>
+            <p class="intro">{t.history_intro}</p>
+            <Transition fallback=move || view! { <div class="filters placeholder"></div> }>{form}</Transition>
+            <div class="totals-slot">
+                <Transition fallback=move || view! { <Totals tot=TotalsView::default() /> }>{summary}</Transition>
+            </div>
+            <Transition fallback=|| ()>{export}</Transition>
+            <div class="history-results" class:busy=pending aria-busy=move || pending.get().to_string()>
+                <Transition fallback=move || view! { <p class="loading">{t.loading}</p> } set_pending>
+                    {table}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn FilterForm(opts: FilterChoices, query: HistoryQuery) -> impl IntoView {
+    let t = use_texts();
+    // Selects apply at once after hydration; without JavaScript the button does it.
+    let on_change = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(form) = document()
+                .get_element_by_id(ids::HISTORY_FORM)
+                .and_then(|el| el.dyn_into::<web_sys::HtmlFormElement>().ok())
+            {
+                let _ = form.request_submit();
+            }
+        }
+    };
+    let range = !query.from.is_empty() || !query.to.is_empty();
+    let default_month = query.year.is_empty() && query.month.is_empty() && !range;
+    let year_now = opts.years.first().copied().unwrap_or(opts.current_year);
+    let sel_year = if default_month {
+        year_now.to_string()
+    } else {
+        query.year.clone()
+    };
+    let sel_month = if default_month {
+        opts.current_month.to_string()
+    } else {
+        query.month.clone()
+    };
+    let years = opts
+        .years
+        .iter()
+        .map(|y| {
+            let y = y.to_string();
+            view! { <option value=y.clone() selected=sel_year == y>{y.clone()}</option> }
+        })
+        .collect_view();
+    let months = (1..=12u32)
+        .map(|m| {
+            let v = m.to_string();
+            view! { <option value=v.clone() selected=sel_month == v>{t.months[(m - 1) as usize]}</option> }
+        })
+        .collect_view();
+    let select = move |name: &'static str,
+                       id: &'static str,
+                       label: &'static str,
+                       all: &'static str,
+                       items: Vec<(String, String)>,
+                       current: String| {
+        let items = items
+            .into_iter()
+            .map(|(v, text)| {
+                let selected = v == current;
+                view! { <option value=v selected=selected>{text}</option> }
+            })
+            .collect_view();
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <select id=id name=name on:change=on_change>
+                    <option value="">{all}</option>
+                    {items}
+                </select>
+            </div>
+        }
+    };
+    let centers = opts
+        .cost_centers
+        .iter()
+        .map(|(id, n)| (id.to_string(), n.clone()))
+        .collect();
+    let facilities = opts
+        .facilities
+        .iter()
+        .map(|(id, n)| (id.to_string(), n.clone()))
+        .collect();
+    let kinds = vec![
+        ("parking".to_owned(), t.kind_parking.to_owned()),
+        ("charging".to_owned(), t.kind_charging.to_owned()),
+    ];
+    let sorts = vec![
+        ("cost".to_owned(), t.history_sort_cost.to_owned()),
+        ("duration".to_owned(), t.history_sort_duration.to_owned()),
+    ];
+    let sizes: Vec<(String, String)> = PAGE_SIZES
+        .iter()
+        .filter(|n| **n != super::DEFAULT_PAGE_SIZE)
+        .map(|n| (n.to_string(), format!("{n} {}", t.history_per_page)))
+        .collect();
+    // The member filter shows the person's name when it holds an id from a table link.
+    let member_field = (!opts.role_member).then(|| match &opts.member_name {
+        Some(name) => view! {
+            <div class="field">
+                <span class="label">{t.history_member}</span>
+                <input type="hidden" name="member" value=query.member.clone() />
+                <span class="chip">{name.clone()}" "
+                    <a href=with_query(PATH, &HistoryQuery { member: String::new(), after: String::new(), ..query.clone() }.pairs()) aria-label=t.history_clear_member>"×"</a>
+                </span>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <div class="field">
+                <label for=ids::HISTORY_MEMBER>{t.history_member}</label>
+                <input type="search" id=ids::HISTORY_MEMBER name="member" value=query.member.clone() autocomplete="off" placeholder=t.history_member_hint />
+            </div>
+        }
+        .into_any(),
+    });
+    view! {
+        <Form method="GET" action=PATH attr:class="filters history-filters" attr:role="search" attr:id=ids::HISTORY_FORM>
+            <div class="field">
+                <label for=ids::HISTORY_YEAR>{t.history_year}</label>
+                <select id=ids::HISTORY_YEAR name="year" on:change=on_change>{years}</select>
+            </div>
+            <div class="field">
+                <label for=ids::HISTORY_MONTH>{t.history_month}</label>
+                <select id=ids::HISTORY_MONTH name="month" on:change=on_change>
+                    <option value="all" selected=!default_month && query.month.is_empty()>{t.history_whole_year}</option>
+                    {months}
+                </select>
+            </div>
+            <details class="field range" open=range>
+                <summary>{t.history_range}</summary>
+                <div class="range-fields">
+                    <label>{t.history_from}" "<input type="date" name="from" id=ids::HISTORY_FROM value=query.from.clone() /></label>
+                    <label>{t.history_to}" "<input type="date" name="to" id=ids::HISTORY_TO value=query.to.clone() /></label>
+                </div>
+            </details>
+            {member_field}
+            <div class="field">
+                <label for=ids::HISTORY_PLATE>{t.history_plate}</label>
+                <input type="search" id=ids::HISTORY_PLATE name="plate" value=query.plate.clone() autocomplete="off" placeholder="ABC 123" autocapitalize="characters" />
+            </div>
+            {select("cost_center", ids::HISTORY_COST_CENTER, t.cost_center_label, t.history_all, centers, query.cost_center.clone())}
+            {select("facility", ids::HISTORY_FACILITY, t.history_facility, t.history_all, facilities, query.facility.clone())}
+            {select("kind", ids::HISTORY_KIND, t.history_kind, t.history_both_kinds, kinds, query.kind.clone())}
+            {select("sort", ids::HISTORY_SORT, t.history_sort, t.history_sort_start, sorts, query.sort.clone())}
+            {select("size", ids::HISTORY_SIZE, t.history_size, t.history_size_default, sizes, query.size.clone())}
+            <div class="actions">
+                <button type="submit" class="button" id=ids::HISTORY_SUBMIT>{t.history_apply}</button>
+                <a class="button secondary" href=PATH>{t.clear_filters}</a>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn Totals(tot: TotalsView) -> impl IntoView {
+    let t = use_texts();
+    let item = |label: &'static str, value: String, id: &'static str| {
+        view! { <div class="total"><dt>{label}</dt><dd id=id>{value}</dd></div> }
+    };
+    view! {
+        <dl class="totals" id=ids::HISTORY_TOTALS>
+            {item(t.history_total_sessions, tot.sessions_text, ids::HISTORY_TOTAL_SESSIONS)}
+            {item(t.history_total_hours, tot.parking_hours, ids::HISTORY_TOTAL_HOURS)}
+            {item(t.history_total_kwh, tot.kwh, ids::HISTORY_TOTAL_KWH)}
+            {item(t.history_total_cost, tot.cost, ids::HISTORY_TOTAL_COST)}
+            {item(t.history_total_excl, tot.cost_excl_vat, ids::HISTORY_TOTAL_EXCL)}
+        </dl>
+    }
+}
+
+#[component]
+fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    if data.rows.is_empty() {
+        let text = if pos > 0 {
+            t.history_no_more.to_owned()
+        } else {
+            format!("{} {}.", t.history_empty, data.period)
+        };
+        return view! { <p class="empty" id=ids::HISTORY_EMPTY>{text}</p> }.into_any();
+    }
+    let shown = data.rows.len() as i64;
+    let range = format!(
+        "{}–{} {} {} · {}",
+        lang.int(pos + 1),
+        lang.int(pos + shown),
+        t.history_of,
+        lang.int(total.max(pos + shown)),
+        data.period
+    );
+    let own = data.members_only_own;
+    let rows = data
+        .rows
+        .into_iter()
+        .map(|r| view! { <Row r own query=query.clone() /> })
+        .collect_view();
+    let next = data.next.map(|after| {
+        let next_query = HistoryQuery {
+            after,
+            ..query.clone()
+        };
+        let mut pairs = next_query.pairs();
+        let p = (pos + shown).to_string();
+        pairs.push(("pos", &p));
+        let href = with_query(PATH, &pairs);
+        view! { <a class="button" href=href id=ids::HISTORY_NEXT rel="next">{t.history_next}</a> }
+    });
+    let first = (pos > 0).then(|| {
+        let href = with_query(
+            PATH,
+            &HistoryQuery {
+                after: String::new(),
+                ..query.clone()
+            }
+            .pairs(),
+        );
+        view! { <a class="button secondary" href=href id=ids::HISTORY_FIRST>{t.history_first}</a> }
+    });
+    view! {
+        <p class="result-count" id=ids::HISTORY_COUNT>{range}</p>
+        <div class="table-scroll">
+            <table class="history-table" id=ids::HISTORY_TABLE>
+                <thead>
+                    <tr>
+                        <th scope="col">{t.history_member}</th>
+                        <th scope="col">{t.history_plate}</th>
+                        <th scope="col">{t.history_facility}</th>
+                        <th scope="col">{t.history_kind}</th>
+                        <th scope="col">{t.history_start}</th>
+                        <th scope="col">{t.history_end}</th>
+                        <th scope="col">{t.history_duration}</th>
+                        <th scope="col" class="num">"kWh"</th>
+                        <th scope="col" class="num">{t.history_cost}</th>
+                        <th scope="col" class="num">{t.history_cost_excl}</th>
+                        <th scope="col">{t.cost_center_label}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label=t.history_pages>{first}{next}</nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
+    let t = use_texts();
+    let member = match (own, r.member_id) {
+        (false, Some(id)) => {
+            let href = with_query(
+                PATH,
+                &HistoryQuery {
+                    member: id.to_string(),
+                    after: String::new(),
+                    ..query
+                }
+                .pairs(),
+            );
+            view! { <a href=href>{r.member.clone()}</a> }.into_any()
+        }
+        _ => view! { <span>{r.member.clone()}</span> }.into_any(),
+    };
+    let facility_href = with_query("/facilities", &[("q", r.facility.as_str())]);
+    let kind = if r.charging {
+        t.kind_charging
+    } else {
+        t.kind_parking
+    };
+    view! {
+        <tr data-id=r.id.to_string()>
+            <td data-label=t.history_member class="member">{member}</td>
+            <td data-label=t.history_plate class="plate">{r.plate}</td>
+            <td data-label=t.history_facility><a href=facility_href>{r.facility}</a>", "{r.city}</td>
+            <td data-label=t.history_kind><span class="badge kind" data-kind=if r.charging { "charging" } else { "parking" }>{kind}</span></td>
+            <td data-label=t.history_start class="time">{r.start}</td>
+            <td data-label=t.history_end class="time">{r.end}</td>
+            <td data-label=t.history_duration>{r.duration}</td>
+            <td data-label="kWh" class="num">{r.kwh}</td>
+            <td data-label=t.history_cost class="num cost">{r.cost}</td>
+            <td data-label=t.history_cost_excl class="num">{r.cost_excl_vat}</td>
+            <td data-label=t.cost_center_label>{r.cost_center}</td>
+        </tr>
+    }
+}
+
+/// Export state shown by the panel.
+#[derive(Debug, Clone, PartialEq)]
+enum ExportState {
+    Idle,
+    Running { done: i64, total: i64 },
+    Done { rows: i64, file: String },
+    Cancelled,
+    Failed(AppError),
+}
+
+#[component]
+fn ExportPanel(query: Memo<HistoryQuery>, total: i64, data: HistoryPageData) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let defaults = super::csv::CsvOptions::for_lang(lang);
+    let state = RwSignal::new(ExportState::Idle);
+    let cancel = RwSignal::new(false);
+    let separator = RwSignal::new(defaults.separator);
+    let decimal_comma = RwSignal::new(defaults.decimal_comma);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let file = super::csv::file_name(&data.company_slug, &data.period_slug);
+    let start = move |_| {
+        cancel.set(false);
+        let opt = super::csv::CsvOptions {
+            separator: separator.get_untracked(),
+            decimal_comma: decimal_comma.get_untracked(),
+        };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(export::run(
+            query.get_untracked(),
+            opt,
+            t,
+            file.clone(),
+            state,
+            cancel,
+        ));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (opt, &file);
+    };
+    let running = move || matches!(state.get(), ExportState::Running { .. });
+    let status = move || {
+        match state.get() {
+        ExportState::Idle => ().into_any(),
+        ExportState::Running { done, total } => view! {
+            <div class="progress" role="status" id=ids::EXPORT_PROGRESS>
+                <progress max=total.max(1) value=done></progress>
+                <span>{format!("{} / {} {}", lang.int(done), lang.int(total), t.history_rows)}</span>
+                <button type="button" class="button secondary small" id=ids::EXPORT_CANCEL on:click=move |_| cancel.set(true)>{t.cancel}</button>
+            </div>
+        }
+        .into_any(),
+        ExportState::Done { rows, file } => view! {
+            <p class="notice" role="status" id=ids::EXPORT_DONE>{format!("{} {} {} ({file}).", t.history_exported, lang.int(rows), t.history_rows)}</p>
+        }
+        .into_any(),
+        ExportState::Cancelled => view! { <p class="notice" role="status">{t.history_export_cancelled}</p> }.into_any(),
+        ExportState::Failed(e) => view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+    }
+    };
+    view! {
+        <details class="panel export" id=ids::EXPORT_PANEL>
+            <summary><h2>{t.history_export_title}</h2></summary>
+            <p class="hint">{t.history_export_intro}</p>
+            <div class="export-options">
+                <div class="field">
+                    <label for=ids::EXPORT_SEPARATOR>{t.history_separator}</label>
+                    <select id=ids::EXPORT_SEPARATOR on:change=move |ev| separator.set(if event_target_value(&ev) == "," { ',' } else { ';' })>
+                        <option value=";" selected=defaults.separator == ';'>"; "{t.history_semicolon}</option>
+                        <option value="," selected=defaults.separator == ','>", "{t.history_comma}</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for=ids::EXPORT_DECIMAL>{t.history_decimal}</label>
+                    <select id=ids::EXPORT_DECIMAL on:change=move |ev| decimal_comma.set(event_target_value(&ev) == "comma")>
+                        <option value="comma" selected=defaults.decimal_comma>"12,50"</option>
+                        <option value="point" selected=!defaults.decimal_comma>"12.50"</option>
+                    </select>
+                </div>
+                <button type="button" class="button" id=ids::EXPORT_START disabled=move || !hydrated.get() || running() || total == 0 on:click=start>
+                    {format!("{} ({} {})", t.history_export_button, lang.int(total), t.history_rows)}
+                </button>
+            </div>
+            <noscript><p class="hint">{t.history_export_needs_js}</p></noscript>
+            {status}
+        </details>
+    }
+}
+
+/// The export loop, in the browser: fetch chunk n+1 while building chunk n's CSV, collect the
+/// text parts, and hand one Blob to the browser's download.
+#[cfg(feature = "hydrate")]
+mod export {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+
+    use super::{super::csv, ExportState};
+    use crate::{error::AppError, history::HistoryQuery, i18n::Texts};
+
+    fn now_ms() -> f64 {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+            .unwrap_or(0.0)
+    }
+
+    fn fetch(
+        query: HistoryQuery,
+    ) -> futures::channel::oneshot::Receiver<Result<crate::history::ExportChunk, AppError>> {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        leptos::task::spawn_local(async move {
+            let _ = tx.send(crate::history::export_history(query).await);
+        });
+        rx
+    }
+
+    pub async fn run(
+        query: HistoryQuery,
+        opt: csv::CsvOptions,
+        t: &'static Texts,
+        file: String,
+        state: RwSignal<ExportState>,
+        cancel: RwSignal<bool>,
+    ) {
+        let started = now_ms();
+        let mut build_ms = 0.0;
+        let mut longest_build_ms: f64 = 0.0;
+        // Each chunk's text becomes a Blob at once: its bytes leave the JS heap for the
+        // browser's blob store, so a million rows do not sit in memory as strings.
+        let parts = js_sys::Array::new();
+        let piece = |text: &str| {
+            web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(text)))
+        };
+        let mut text = String::from(csv::BOM);
+        csv::push_header(&mut text, t, opt);
+        match piece(&text) {
+            Ok(b) => parts.push(&b),
+            Err(_) => return state.set(ExportState::Failed(AppError::Internal)),
+        };
+        let mut total = 0;
+        let mut done = 0i64;
+        state.set(ExportState::Running { done: 0, total: 0 });
+        let mut pending = Some(fetch(HistoryQuery {
+            after: String::new(),
+            ..query.clone()
+        }));
+        while let Some(rx) = pending.take() {
+            let chunk = match rx.await {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => return state.set(ExportState::Failed(e)),
+                Err(_) => return state.set(ExportState::Failed(AppError::Internal)),
+            };
+            if cancel.get_untracked() {
+                return state.set(ExportState::Cancelled);
+            }
+            if let Some(n) = chunk.total {
+                total = n;
+            }
+            // Ask for the next chunk before building this one: the network and the
+            // database work while the CSV is being built.
+            pending = chunk.next.clone().map(|after| {
+                fetch(HistoryQuery {
+                    after,
+                    ..query.clone()
+                })
+            });
+            let t0 = now_ms();
+            text.clear();
+            csv::push_chunk(&mut text, &chunk, t, opt);
+            match piece(&text) {
+                Ok(b) => parts.push(&b),
+                Err(_) => return state.set(ExportState::Failed(AppError::Internal)),
+            };
+            let spent = now_ms() - t0;
+            build_ms += spent;
+            longest_build_ms = longest_build_ms.max(spent);
+            done += chunk.rows.len() as i64;
+            state.set(ExportState::Running {
+                done,
+                total: total.max(done),
+            });
+        }
+        if cancel.get_untracked() {
+            return state.set(ExportState::Cancelled);
+        }
+        let bag = web_sys::BlobPropertyBag::new();
+        bag.set_type("text/csv;charset=utf-8");
+        let Ok(blob) = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &bag) else {
+            return state.set(ExportState::Failed(AppError::Internal));
+        };
+        let blob_ms = now_ms() - started;
+        // Figures for the benchmark (end2end/bench-export.js) and for anyone curious.
+        if let Some(w) = web_sys::window() {
+            let stats = js_sys::Object::new();
+            for (k, v) in [
+                ("rows", done as f64),
+                ("totalMs", blob_ms),
+                ("buildMs", build_ms),
+                ("longestBuildMs", longest_build_ms),
+                ("bytes", blob.size()),
+            ] {
+                let _ = js_sys::Reflect::set(&stats, &JsValue::from_str(k), &JsValue::from_f64(v));
+            }
+            let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExport"), &stats);
+            let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExportBlob"), &blob);
+        }
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+            return state.set(ExportState::Failed(AppError::Internal));
+        };
+        let link = document()
+            .create_element("a")
+            .ok()
+            .and_then(|el| el.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+        if let Some(a) = link {
+            a.set_href(&url);
+            a.set_download(&file);
+            a.set_hidden(true);
+            if let Some(body) = document().body() {
+                let _ = body.append_child(&a);
+                a.click();
+                a.remove();
+            }
+        }
+        set_timeout(
+            move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            },
+            std::time::Duration::from_secs(60),
+        );
+        state.set(ExportState::Done { rows: done, file });
+    }
+}

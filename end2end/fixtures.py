@@ -1,0 +1,47 @@
+"""Picks the history tests' accounts from the e2e demo database and gives one member a name
+that starts with '=' (a CSV formula). Usage: fixtures.py <sqlite file> <fixtures.json>."""
+import json
+import sqlite3
+import sys
+
+db = sqlite3.connect(sys.argv[1])
+NAMED = ("anna.lindberg", "erik.holm", "fatima.ekonomi", "maja.svensson", "samir.karlsson")
+company = db.execute(
+    "SELECT c.id FROM companies c JOIN memberships m ON m.company_id = c.id "
+    "JOIN users u ON u.id = m.user_id WHERE u.email LIKE 'anna.lindberg@%'"
+).fetchone()[0]
+
+
+def people(role):
+    rows = db.execute(
+        "SELECT u.id, u.email FROM users u JOIN memberships m ON m.user_id = u.id "
+        "WHERE m.company_id = ? AND m.role = ? AND m.status = 'active' "
+        "ORDER BY (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) DESC, u.email",
+        (company, role),
+    ).fetchall()
+    return [(i, e) for i, e in rows if not e.startswith(NAMED)]
+
+
+members = people("member")
+member_id, member_email = members[0]
+member_name = db.execute("SELECT display_name FROM users WHERE id = ?", (member_id,)).fetchone()[0]
+formula_id, formula_email = members[1]
+formula_name = '=HYPERLINK("http://evil.example","Klicka")'
+db.execute("UPDATE users SET display_name = ? WHERE id = ?", (formula_name, formula_id))
+# Four more people become admins, one per test that needs to see everyone's sessions.
+admins = [email for _, email in members[2:6]]
+for uid, _ in members[2:6]:
+    db.execute(
+        "UPDATE memberships SET role = 'admin' WHERE user_id = ? AND company_id = ?", (uid, company)
+    )
+db.commit()
+fixtures = {
+    "adminJs": admins[0],
+    "adminNoJs": admins[1],
+    "exporter": admins[2],
+    "embedded": admins[3],
+    "member": member_email,
+    "memberName": member_name,
+    "formulaName": formula_name,
+}
+json.dump(fixtures, open(sys.argv[2], "w"), indent=2)

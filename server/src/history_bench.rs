@@ -1,0 +1,205 @@
+//! Timing of the history server functions on the benchmark databases (not a test:
+//! `make bench-history`, after `make bench-demo`). For a month of the large demo company
+//! (5,000 members, 2,000,000 sessions): the first page with its totals, and a page deep into
+//! the month through the keyset, each through the real router with a real session cookie,
+//! and the same SQL run directly against the database in the same run. Prints p50/p95 and
+//! the ratio; the figures go to docs/benchmarks.md.
+
+use std::{collections::HashMap, sync::Arc, time::Instant};
+
+use app::{
+    auth::{crypto::SecretKey, TenantCtx, SESSION_COOKIE},
+    config::Config,
+    db::Db,
+    history::{filter, store, HistoryQuery},
+    mail::Mailer,
+    with_pool,
+};
+use axum::{
+    body::{to_bytes, Body},
+    http::{header, Request},
+    Router,
+};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+use crate::http::{app_state, router};
+
+const RUNS: usize = 60;
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn p50_p95(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (pct(&ms, 0.5), pct(&ms, 0.95))
+}
+
+async fn get(app: &Router, path: &str, token: &str) -> f64 {
+    let req = Request::get(path)
+        .header(header::COOKIE, format!("{SESSION_COOKIE}={token}"))
+        .body(Body::empty())
+        .unwrap();
+    let t = Instant::now();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    let _ = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn url(endpoint: &str, q: &HistoryQuery) -> String {
+    let fields = [
+        ("year", &q.year),
+        ("month", &q.month),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("member", &q.member),
+        ("plate", &q.plate),
+        ("cost_center", &q.cost_center),
+        ("facility", &q.facility),
+        ("kind", &q.kind),
+        ("sort", &q.sort),
+        ("size", &q.size),
+        ("after", &q.after),
+    ];
+    let query: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("query%5B{k}%5D={}", app::url::encode_component(v)))
+        .collect();
+    format!("/api/{endpoint}?{}", query.join("&"))
+}
+
+async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
+    let db_url = std::env::var(url_env).unwrap_or_else(|_| default.to_owned());
+    let db = match Db::connect(&db_url).await {
+        Ok(db) => db,
+        Err(e) => return vec![format!("| {name} | not run: {e} |")],
+    };
+    db.migrate().await.unwrap();
+    if let Db::Postgres(pool) = &db {
+        // What autovacuum does soon after a bulk load; index-only scans need it.
+        sqlx::query("VACUUM ANALYZE sessions")
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let (owner, company): (Uuid, Uuid) = with_pool!(&db, |pool| {
+        sqlx::query_as(
+            "SELECT u.id, m.company_id FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE u.email = 'anna.lindberg@nordstrombygg.example'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    let now = app::db::now_ts();
+    let token = app::auth::service::start_session(&db, None, owner, now)
+        .await
+        .unwrap();
+    let mut vars = HashMap::new();
+    vars.insert("DATABASE_URL".to_string(), db_url.clone());
+    vars.insert(
+        "PORTAL_SECRET_KEY".to_string(),
+        "bench key, 32 bytes or more.....".to_string(),
+    );
+    let config = Arc::new(Config::from_vars(&vars).unwrap());
+    let key = SecretKey::new(*b"bench key, 32 bytes or more.....").unwrap();
+    let app = router(app_state(db.clone(), config, key, Mailer::dev()));
+
+    let ctx = TenantCtx::from_database(&db, owner, company).await.unwrap();
+    let month = HistoryQuery {
+        year: "2026".into(),
+        month: "10".into(),
+        ..Default::default()
+    };
+    let f = filter::resolve(&db, &ctx, &month, now).await.unwrap();
+    let totals = store::filter_totals(&db, &f).await.unwrap();
+    // A cursor in the middle of the month (found once, with OFFSET, for the benchmark only).
+    let (key_at, id_at): (i64, Uuid) = with_pool!(&db, |pool| {
+        sqlx::query_as(
+            "SELECT started_at, id FROM sessions WHERE company_id = $1 AND started_at >= $2
+             AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET $4",
+        )
+        .bind(company)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(totals.sessions / 2)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    let deep = HistoryQuery {
+        after: filter::cursor_text(key_at, id_at),
+        ..month.clone()
+    };
+    let f_deep = filter::resolve(&db, &ctx, &deep, now).await.unwrap();
+
+    // Warm both paths once.
+    get(&app, &url("history", &month), &token).await;
+    get(&app, &url("history_totals", &month), &token).await;
+    store::page_raw(&db, &f).await.unwrap();
+
+    let (mut first, mut first_raw, mut deep_fn, mut deep_raw) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..RUNS {
+        first.push(
+            get(&app, &url("history", &month), &token).await
+                + get(&app, &url("history_totals", &month), &token).await,
+        );
+        let t = Instant::now();
+        store::page_raw(&db, &f).await.unwrap();
+        store::filter_totals(&db, &f).await.unwrap();
+        first_raw.push(t.elapsed().as_secs_f64() * 1000.0);
+        deep_fn.push(get(&app, &url("history", &deep), &token).await);
+        let t = Instant::now();
+        store::page_raw(&db, &f_deep).await.unwrap();
+        deep_raw.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let row = |case: &str, fun: Vec<f64>, raw: Vec<f64>| {
+        let (a50, a95) = p50_p95(fun);
+        let (r50, r95) = p50_p95(raw);
+        format!(
+            "| {case} | {name} | {RUNS} | {a50:.2} | {a95:.2} | {r50:.2} | {r95:.2} | {:.2}× | {:.2}× |",
+            a50 / r50,
+            a95 / r95
+        )
+    };
+    vec![
+        format!(
+            "<!-- {name}: October 2026 holds {} sessions -->",
+            totals.sessions
+        ),
+        row("month, first page + totals", first, first_raw),
+        row(
+            "month, deep page (keyset, middle of the month)",
+            deep_fn,
+            deep_raw,
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench-history"]
+async fn bench_history() {
+    let mut lines = vec![
+        "| History request | engine | n | p50 ms | p95 ms | raw SQL p50 | raw SQL p95 | ratio p50 | ratio p95 |".to_string(),
+        "|---|---|---|---|---|---|---|---|---|".to_string(),
+    ];
+    lines.extend(
+        run(
+            "SQLite",
+            "BENCH_SQLITE_URL",
+            "sqlite:../target/bench/demo.db",
+        )
+        .await,
+    );
+    lines.extend(
+        run(
+            "PostgreSQL",
+            "BENCH_PG_URL",
+            "postgres://postgres@127.0.0.1:5432/portal_bench_demo",
+        )
+        .await,
+    );
+    println!("\n{}\n", lines.join("\n"));
+}
