@@ -311,7 +311,7 @@ async fn every_filter_returns_exactly_its_rows_and_totals(db: &Db) {
         let got = walk(db, &f).await;
         // Newest first; ties broken by id, also newest (largest) first.
         let mut sorted = want.clone();
-        sorted.sort_by(|a, b| (b.started_at, b.id).cmp(&(a.started_at, a.id)));
+        sorted.sort_by_key(|s| std::cmp::Reverse((s.started_at, s.id)));
         assert_eq!(
             got,
             sorted.iter().map(|s| s.id).collect::<Vec<_>>(),
@@ -538,7 +538,7 @@ async fn sorting_by_cost_and_duration_pages_through_everything(db: &Db) {
             "cost" => s.amount_ore,
             _ => s.ended_at.unwrap_or(s.started_at) - s.started_at,
         };
-        want.sort_by(|a, b| (key(b), b.id).cmp(&(key(a), a.id)));
+        want.sort_by_key(|s| std::cmp::Reverse((key(s), s.id)));
         assert_eq!(got, want.iter().map(|s| s.id).collect::<Vec<_>>(), "{sort}");
     }
 }
@@ -566,7 +566,7 @@ async fn export_chunks_hold_every_row_with_the_right_names(db: &Db) {
         }
     }
     let mut want = expected(&w, &f);
-    want.sort_by(|a, b| (b.started_at, b.id).cmp(&(a.started_at, a.id)));
+    want.sort_by_key(|s| std::cmp::Reverse((s.started_at, s.id)));
     assert_eq!(rows.len(), want.len());
     let names = ["Olle Ägare", "Maja Svensson", "=HYPERLINK(\"x\")"];
     let fnames = ["P-hus Klara", "Garage Öst", "Ytan"];

@@ -664,9 +664,17 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     let rows = csv::parse(text).unwrap();
     let problems =
         |r: &app::members::BulkResult| r.rows.iter().map(|r| r.problem.clone()).collect::<Vec<_>>();
-    let preview = service::bulk(db, &admin, &rows, false, None, URL, Lang::Sv, NOW)
-        .await
-        .unwrap();
+    let preview = service::bulk(
+        db,
+        &admin,
+        &rows,
+        service::BulkMode::Preview,
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let expected: Vec<Option<String>> = [
         None,
         None,
@@ -684,9 +692,17 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     let pending = app::members::store::invitations(db, acme.id).await.unwrap();
     assert!(pending.is_empty(), "a preview changes nothing");
 
-    let done = service::bulk(db, &admin, &rows, true, None, URL, Lang::Sv, NOW)
-        .await
-        .unwrap();
+    let done = service::bulk(
+        db,
+        &admin,
+        &rows,
+        service::BulkMode::import_all(),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (done.good, done.bad, done.imported),
         (2, 5, 2),
@@ -701,9 +717,17 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     sent.sort();
     assert_eq!(sent, ["ny1@x.se", "ny2@x.se"]);
     // Importing the same file again sends nothing new: those two are now "already invited".
-    let again = service::bulk(db, &admin, &rows, true, None, URL, Lang::Sv, NOW + 1)
-        .await
-        .unwrap();
+    let again = service::bulk(
+        db,
+        &admin,
+        &rows,
+        service::BulkMode::import_all(),
+        URL,
+        Lang::Sv,
+        NOW + 1,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.imported, 0);
 }
 
@@ -722,8 +746,7 @@ async fn a_bulk_import_in_parts_sends_what_one_request_would(db: &Db) {
             db,
             &admin,
             &rows,
-            true,
-            Some(part.clone()),
+            service::BulkMode::Import { rows: part.clone() },
             URL,
             Lang::Sv,
             NOW,

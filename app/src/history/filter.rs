@@ -376,6 +376,9 @@ pub fn format_totals(f: &Filter, t: super::store::FilterTotals, lang: Lang) -> T
     }
 }
 
+/// (id, name, city)
+type FacilityName = (Uuid, String, String);
+
 /// What the filter form offers.
 pub async fn options(
     db: &Db,
@@ -389,39 +392,37 @@ pub async fn options(
         .into_iter()
         .map(|c| (c.id, format!("{} {}", c.code, c.name)))
         .collect();
-    let (facilities, first, member_name): (
-        Vec<(Uuid, String, String)>,
-        Option<i64>,
-        Option<String>,
-    ) = with_pool!(db, |pool| {
-        async {
-            let facilities =
-                sqlx::query_as("SELECT id, name, city FROM facilities ORDER BY city, name")
-                    .fetch_all(pool)
-                    .await?;
-            let first =
-                sqlx::query_scalar("SELECT MIN(started_at) FROM sessions WHERE company_id = $1")
-                    .bind(company_id)
-                    .fetch_one(pool)
-                    .await?;
-            let member_name = match Uuid::parse_str(member.trim()) {
-                Ok(id) if ctx.role() != Role::Member => {
-                    sqlx::query_scalar(
-                        "SELECT COALESCE(NULLIF(u.display_name, ''), u.email) FROM users u
+    let (facilities, first, member_name): (Vec<FacilityName>, Option<i64>, Option<String>) =
+        with_pool!(db, |pool| {
+            async {
+                let facilities =
+                    sqlx::query_as("SELECT id, name, city FROM facilities ORDER BY city, name")
+                        .fetch_all(pool)
+                        .await?;
+                let first = sqlx::query_scalar(
+                    "SELECT MIN(started_at) FROM sessions WHERE company_id = $1",
+                )
+                .bind(company_id)
+                .fetch_one(pool)
+                .await?;
+                let member_name = match Uuid::parse_str(member.trim()) {
+                    Ok(id) if ctx.role() != Role::Member => {
+                        sqlx::query_scalar(
+                            "SELECT COALESCE(NULLIF(u.display_name, ''), u.email) FROM users u
                          JOIN memberships m ON m.user_id = u.id AND m.company_id = $1
                          WHERE u.id = $2",
-                    )
-                    .bind(company_id)
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?
-                }
-                _ => None,
-            };
-            Ok::<_, sqlx::Error>((facilities, first, member_name))
-        }
-        .await
-    })?;
+                        )
+                        .bind(company_id)
+                        .bind(id)
+                        .fetch_optional(pool)
+                        .await?
+                    }
+                    _ => None,
+                };
+                Ok::<_, sqlx::Error>((facilities, first, member_name))
+            }
+            .await
+        })?;
     let tz = match crate::companies::store::company(db, company_id).await? {
         Some(c) => crate::calendar::zone(&c.time_zone).unwrap_or(chrono_tz::Europe::Stockholm),
         None => chrono_tz::Europe::Stockholm,

@@ -428,8 +428,9 @@ fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
     }
 }
 
-/// Export state shown by the panel.
+/// Export state shown by the panel (changed only by the browser's export loop).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum ExportState {
     Idle,
     Running { done: i64, total: i64 },
@@ -466,7 +467,7 @@ fn ExportPanel(query: Memo<HistoryQuery>, total: i64, data: HistoryPageData) -> 
             cancel,
         ));
         #[cfg(not(feature = "hydrate"))]
-        let _ = (opt, &file);
+        let _ = (opt, &file, query);
     };
     let running = move || matches!(state.get(), ExportState::Running { .. });
     let status = move || {

@@ -135,11 +135,14 @@ macro_rules! bind_args {
     }};
 }
 
+/// Every dynamic SQL text here is assembled from fixed fragments and `$n` placeholders only
+/// (values always travel as bound arguments), which is why it is passed as `AssertSqlSafe`.
+///
 /// `s.company_id = $1 AND s.started_at >= $2 …` for a filter (without the cursor), its
 /// arguments pushed onto `args`. Every read of the history starts from this text, so the
 /// table, the totals and the export cannot disagree about which rows a filter means.
 fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
-    let mut next = |a: Arg, args: &mut Vec<Arg>| {
+    let next = |a: Arg, args: &mut Vec<Arg>| {
         args.push(a);
         format!("${}", args.len())
     };
@@ -243,7 +246,7 @@ type PageTuple = (
 pub async fn page_raw(db: &Db, f: &Filter) -> Result<usize, sqlx::Error> {
     let (sql, args) = page_query(f);
     let rows: Vec<PageTuple> = with_pool!(db, |pool| {
-        bind_args!(sqlx::query_as(&sql), &args)
+        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
     })?;
@@ -257,7 +260,7 @@ pub async fn page(
 ) -> Result<(Vec<SessionRecord>, Option<String>), sqlx::Error> {
     let (sql, args) = page_query(f);
     let mut rows: Vec<PageTuple> = with_pool!(db, |pool| {
-        bind_args!(sqlx::query_as(&sql), &args)
+        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
     })?;
@@ -318,7 +321,7 @@ pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Er
     let (sql, args) = totals_query(f);
     let (sessions, parking_seconds, energy_wh, amount_ore, vat_ore): (i64, i64, i64, i64, i64) =
         with_pool!(db, |pool| {
-            bind_args!(sqlx::query_as(&sql), &args)
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_one(pool)
                 .await
         })?;
@@ -360,7 +363,7 @@ pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sql
          FROM sessions s WHERE {w}{k}"
     );
     let mut rows: Vec<ExportTuple> = with_pool!(db, |pool| {
-        bind_args!(sqlx::query_as(&sql), &args)
+        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
     })?;
@@ -406,7 +409,7 @@ pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sql
                 let sql = format!(
                     "SELECT id, COALESCE(NULLIF(display_name, ''), email) FROM users WHERE id IN ({list})"
                 );
-                let mut q = sqlx::query_as(&sql);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
                 for id in ids {
                     q = q.bind(*id);
                 }
@@ -416,7 +419,7 @@ pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sql
             for ids in facility_ids.chunks(1_000) {
                 let list = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
                 let sql = format!("SELECT id, name, city FROM facilities WHERE id IN ({list})");
-                let mut q = sqlx::query_as(&sql);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
                 for id in ids {
                     q = q.bind(*id);
                 }

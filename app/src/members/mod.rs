@@ -541,14 +541,18 @@ pub async fn bulk_invite(
             return Err(AppError::invalid("csv", "too_many_rows"));
         }
         let now = crate::db::now_ts();
-        let import = import.as_deref() == Some("good");
-        let only = part.map(|p| p * BULK_PART_ROWS..(p + 1) * BULK_PART_ROWS);
+        let mode = match (import.as_deref(), part) {
+            (Some("good"), Some(p)) => service::BulkMode::Import {
+                rows: p * BULK_PART_ROWS..(p + 1) * BULK_PART_ROWS,
+            },
+            (Some("good"), None) => service::BulkMode::import_all(),
+            _ => service::BulkMode::Preview,
+        };
         service::bulk(
             &state.db,
             &ctx,
             &rows,
-            import,
-            only,
+            mode,
             &state.config.public_url,
             lang(),
             now,

@@ -483,12 +483,29 @@ pub async fn transfer_ownership(
 
 /// Checks every CSV row against the role table and the company's data; with `import`, sends
 /// the rows that pass (each its own invitation, as one by one). Bad rows are never sent.
+/// What `bulk` does with the rows once they are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkMode {
+    /// Check and report every row; change nothing.
+    Preview,
+    /// Send the good rows among these row indexes (0-based) and report only them; the rows
+    /// outside are still checked, so a duplicate of an earlier part is caught.
+    Import { rows: std::ops::Range<usize> },
+}
+
+impl BulkMode {
+    pub fn import_all() -> Self {
+        BulkMode::Import {
+            rows: 0..usize::MAX,
+        }
+    }
+}
+
 pub async fn bulk(
     db: &Db,
     ctx: &TenantCtx,
     rows: &[super::csv::CsvRow],
-    import: bool,
-    only: Option<std::ops::Range<usize>>,
+    mode: BulkMode,
     public_url: &str,
     lang: Lang,
     now: i64,
@@ -545,9 +562,11 @@ pub async fn bulk(
         };
         // Rows outside the part are still checked above (so a duplicate of an earlier part
         // is caught) but neither sent nor reported.
-        if only.as_ref().is_some_and(|part| !part.contains(&index)) {
-            continue;
-        }
+        let import = match &mode {
+            BulkMode::Preview => false,
+            BulkMode::Import { rows } if rows.contains(&index) => true,
+            BulkMode::Import { .. } => continue,
+        };
         let mut problem = problem.map(str::to_owned);
         if problem.is_none() && import {
             if let (Some(email), Some(role)) = (email.clone(), role) {
