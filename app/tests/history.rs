@@ -47,8 +47,9 @@ struct World {
 }
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    // `earliest`: in October's repeated hour the first of the two instants is meant.
     TZ.with_ymd_and_hms(y, m, d, h, min, 0)
-        .single()
+        .earliest()
         .unwrap()
         .timestamp()
 }
