@@ -22,6 +22,9 @@ module.exports = defineConfig({
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2, EXCLUDE localhost',
+        // The embedding test's host page (127.0.0.2, served by page.route) would otherwise
+        // count as a public site framing a loopback one; in production both are public.
+        '--disable-features=LocalNetworkAccessChecks',
       ],
     },
     trace: 'retain-on-failure',

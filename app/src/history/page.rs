@@ -90,7 +90,7 @@ pub fn HistoryPage() -> impl IntoView {
     let form = move || {
         Suspend::new(async move {
             let opts = options.await.unwrap_or_default();
-            view! { <FilterForm opts query=query.get_untracked() /> }
+            view! { <FilterForm opts query /> }
         })
     };
     let summary = move || {
@@ -147,9 +147,68 @@ pub fn HistoryPage() -> impl IntoView {
     }
 }
 
+/// What each control shows for a query: (element id, value). A query without a period means
+/// this month, so year and month show it.
+fn control_values(q: &HistoryQuery, opts: &FilterChoices) -> Vec<(&'static str, String)> {
+    let range = !q.from.is_empty() || !q.to.is_empty();
+    let default_month = q.year.is_empty() && q.month.is_empty() && !range;
+    let (year, month) = if default_month {
+        (
+            opts.current_year.to_string(),
+            opts.current_month.to_string(),
+        )
+    } else {
+        (
+            q.year.clone(),
+            if q.month.is_empty() {
+                "all".into()
+            } else {
+                q.month.clone()
+            },
+        )
+    };
+    let mut v = vec![
+        (ids::HISTORY_YEAR, year),
+        (ids::HISTORY_MONTH, month),
+        (ids::HISTORY_FROM, q.from.clone()),
+        (ids::HISTORY_TO, q.to.clone()),
+        (ids::HISTORY_PLATE, q.plate.clone()),
+        (ids::HISTORY_COST_CENTER, q.cost_center.clone()),
+        (ids::HISTORY_FACILITY, q.facility.clone()),
+        (ids::HISTORY_KIND, q.kind.clone()),
+        (ids::HISTORY_SORT, q.sort.clone()),
+        (ids::HISTORY_SIZE, q.size.clone()),
+    ];
+    if opts.member_name.is_none() {
+        v.push((ids::HISTORY_MEMBER, q.member.clone()));
+    }
+    v
+}
+
 #[component]
-fn FilterForm(opts: FilterChoices, query: HistoryQuery) -> impl IntoView {
+fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
     let t = use_texts();
+    // The form is rendered once; when the URL changes under it (back, forward, a link), the
+    // controls are set to the URL's values here. Not on the first run: that would overwrite
+    // what someone typed before the WASM arrived.
+    {
+        let opts = opts.clone();
+        Effect::new(move |first: Option<()>| {
+            let q = query.get();
+            if first.is_none() {
+                return;
+            }
+            #[cfg(feature = "hydrate")]
+            for (id, value) in control_values(&q, &opts) {
+                if let Some(el) = document().get_element_by_id(id) {
+                    let _ = js_sys::Reflect::set(&el, &"value".into(), &value.into());
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = control_values(&q, &opts);
+        });
+    }
+    let query = query.get_untracked();
     // Selects apply at once after hydration; without JavaScript the button does it.
     let on_change = move |_| {
         #[cfg(feature = "hydrate")]
