@@ -1,6 +1,7 @@
 // Screenshots of a page at phone, tablet and desktop widths, for looking at before calling a
 // page done. Usage: node end2end/screenshots.js [base-url] [path] [out-dir]
-// Signed-in pages: PORTAL_SESSION=<the __Host-portal_session cookie's value> node end2end/screenshots.js …
+// Signed-in pages: PORTAL_EMAIL=<a demo account> (the server must use the dev mailer, which
+// `make run` does); the code is read from /dev/mailbox. FULL_PAGE=1 for whole pages.
 const { chromium } = require('@playwright/test');
 const config = require('./playwright.config.js');
 
@@ -9,18 +10,28 @@ const config = require('./playwright.config.js');
   const path = process.argv[3] || '/facilities';
   const out = process.argv[4] || 'target/screenshots';
   const browser = await chromium.launch(config.use.launchOptions);
-  for (const [name, width, height] of [['phone', 375, 812], ['tablet', 768, 1024], ['desktop', 1280, 900]]) {
-    const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
-    if (process.env.PORTAL_SESSION) {
-      await context.addCookies([{ name: '__Host-portal_session', value: process.env.PORTAL_SESSION, url: base, secure: true, httpOnly: true, sameSite: 'None' }]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  if (process.env.PORTAL_EMAIL) {
+    await page.goto(`${base}/sign-in`);
+    await page.waitForSelector('html[data-hydrated="true"]');
+    await page.fill('#sign-in-email', process.env.PORTAL_EMAIL);
+    await page.click('#sign-in-send');
+    let code = null;
+    for (let i = 0; i < 50 && !code; i++) {
+      await page.waitForTimeout(200);
+      code = (/(\d{3} \d{3})/.exec(await (await fetch(`${base}/dev/mailbox`)).text()) || [])[1];
     }
-    const page = await context.newPage();
+    await page.fill('#sign-in-code', code);
+    await page.click('#sign-in-verify');
+    await page.waitForURL(/\/$/);
+  }
+  for (const [name, width, height] of [['phone', 375, 812], ['tablet', 768, 1024], ['desktop', 1280, 900]]) {
+    await page.setViewportSize({ width, height });
     await page.goto(base + path);
     await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15000 }).catch(() => {});
     const file = `${out}/${path.replace(/[^a-z0-9]+/gi, '_')}-${name}.png`;
     await page.screenshot({ path: file, fullPage: process.env.FULL_PAGE === '1' });
     console.log(file);
-    await context.close();
   }
   await browser.close();
 })();

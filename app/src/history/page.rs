@@ -426,7 +426,7 @@ fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> im
                 <thead>
                     <tr>
                         <th scope="col">{t.history_member}</th>
-                        <th scope="col">{t.history_plate}</th>
+                        <th scope="col">{t.history_plate_short}</th>
                         <th scope="col">{t.history_facility}</th>
                         <th scope="col">{t.history_kind}</th>
                         <th scope="col">{t.history_start}</th>
@@ -474,11 +474,11 @@ fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
         <tr data-id=r.id.to_string()>
             <td data-label=t.history_member class="member">{member}</td>
             <td data-label=t.history_plate class="plate">{r.plate}</td>
-            <td data-label=t.history_facility><a href=facility_href>{r.facility}</a>", "{r.city}</td>
+            <td data-label=t.history_facility><a href=facility_href>{r.facility}</a><span class="city">{r.city}</span></td>
             <td data-label=t.history_kind><span class="badge kind" data-kind=if r.charging { "charging" } else { "parking" }>{kind}</span></td>
             <td data-label=t.history_start class="time">{r.start}</td>
             <td data-label=t.history_end class="time">{r.end}</td>
-            <td data-label=t.history_duration>{r.duration}</td>
+            <td data-label=t.history_duration class="nowrap">{r.duration}</td>
             <td data-label="kWh" class="num">{r.kwh}</td>
             <td data-label=t.history_cost class="num cost">{r.cost}</td>
             <td data-label=t.history_cost_excl class="num">{r.cost_excl_vat}</td>
