@@ -3,6 +3,8 @@ that starts with '=' (a CSV formula). Usage: fixtures.py <sqlite file> <fixtures
 import json
 import sqlite3
 import sys
+import time
+import uuid
 
 db = sqlite3.connect(sys.argv[1])
 NAMED = ("anna.lindberg", "erik.holm", "fatima.ekonomi", "maja.svensson", "samir.karlsson")
@@ -34,8 +36,35 @@ for uid, _ in members[2:6]:
     db.execute(
         "UPDATE memberships SET role = 'admin' WHERE user_id = ? AND company_id = ?", (uid, company)
     )
+# A company of its own for the ownership handover test, so no other test sees its owner change.
+now = int(time.time())
+handover = uuid.uuid4()
+db.execute(
+    "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at) "
+    "VALUES (?, 'Överlåtelse AB', '559999-0001', 'Europe/Stockholm', 'SEK', ?)",
+    (handover.bytes, now),
+)
+handover_people = {}
+for role, email, name in [
+    ("owner", "agare@overlatelse.example", "Olga Ägare"),
+    ("admin", "admin@overlatelse.example", "Adam Admin"),
+]:
+    uid = uuid.uuid4()
+    db.execute(
+        "INSERT INTO users (id, email, display_name, created_at) VALUES (?, ?, ?, ?)",
+        (uid.bytes, email, name, now),
+    )
+    db.execute(
+        "INSERT INTO memberships (company_id, user_id, role, invited_email, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (handover.bytes, uid.bytes, role, email, now),
+    )
+    handover_people[role] = (str(uid), email)
 db.commit()
 fixtures = {
+    "handoverOwner": handover_people["owner"][1],
+    "handoverAdmin": handover_people["admin"][1],
+    "handoverAdminId": handover_people["admin"][0],
     "adminJs": admins[0],
     "adminNoJs": admins[1],
     "exporter": admins[2],

@@ -1,6 +1,7 @@
 // Browser tests: Playwright driving Debian's Chromium (never a downloaded browser).
 // Every test tagged @both runs twice, with JavaScript on and off, which proves the
 // server-rendered pages and plain form submissions work before (and without) hydration.
+// @js runs with JavaScript only, @nojs without only (for accounts that may sign in once a minute).
 const { defineConfig } = require('@playwright/test');
 
 const PORT = 3100;
@@ -31,7 +32,7 @@ module.exports = defineConfig({
   },
   projects: [
     { name: 'js', grep: /@both|@js/ },
-    { name: 'no-js', grep: /@both/, use: { javaScriptEnabled: false } },
+    { name: 'no-js', grep: /@both|@nojs/, use: { javaScriptEnabled: false } },
   ],
   webServer: [
     {

@@ -14,6 +14,8 @@ admin=${PG_TEST_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 pg_base=${admin%/*}
 args=(demo --seed 2026 --members "$members" --sessions "$sessions" --until 2026-11-20)
 export PORTAL_DEMO_DATA=false
+# PostgreSQL requires a shared key; this one only ever signs the benchmark's own sessions.
+export PORTAL_SECRET_KEY=${PORTAL_SECRET_KEY:-benchmark-only key, not a secret, 32+ chars}
 
 echo "== SQLite"
 rm -f "$dir"/demo.db*

@@ -32,6 +32,7 @@ on_both_databases!(
     a_session_expires_when_idle_and_at_its_absolute_limit,
     one_company_goes_straight_in_and_switching_rotates_the_session,
     the_outbox_leases_retries_and_records_failures,
+    a_code_mail_goes_before_a_queue_of_invitations,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -512,4 +513,27 @@ async fn the_outbox_leases_retries_and_records_failures(db: &Db) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn a_code_mail_goes_before_a_queue_of_invitations(db: &Db) {
+    let acme = company(db, "Acme AB", "556000-0001").await;
+    member(db, acme, "anna@acme.se", Role::Owner).await;
+    let msg = app::mail::Message {
+        to: "someone@acme.se".into(),
+        subject: "Inbjudan".into(),
+        text: "text".into(),
+        html: "<p>html</p>".into(),
+    };
+    with_pool!(db, |pool| {
+        for n in 0..20 {
+            app::enqueue_mail!(pool, msg, "invitation", None::<Uuid>, NOW - 100 + n).unwrap();
+        }
+    });
+    service::issue_code_if_eligible(db, &key(), &email("anna@acme.se"), Lang::Sv, NOW)
+        .await
+        .unwrap();
+    let first = outbox::claim(db, NOW, 5).await.unwrap();
+    assert_eq!(first.len(), 5);
+    assert_eq!(first[0].kind, "sign_in_code", "the code is claimed first");
+    assert_eq!(first[0].to_email, "anna@acme.se");
 }

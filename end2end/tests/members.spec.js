@@ -75,3 +75,68 @@ test('an owner invites, the invited person joins as a member, the owner removes 
   await expect(byId(them, ids.HOME_COMPANY)).toHaveCount(0);
   await theirs.close();
 });
+
+const fixtures = () =>
+  JSON.parse(require('fs').readFileSync(require('path').join(__dirname, '../../target/e2e/fixtures.json'), 'utf8'));
+
+test('a CSV file of 300 people is previewed, then sent part by part under a progress bar; then ownership is handed over @js', async ({ page }) => {
+  test.setTimeout(150_000);
+  const f = fixtures();
+  const signedInAt = Date.now();
+  await signIn(page, f.handoverOwner);
+  await expect(byId(page, ids.HOME_ROLE)).toHaveText('Ägare');
+
+  // The file picker fills the text area and shows the preview at once.
+  await page.goto('/members');
+  await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+  await page.locator('summary', { hasText: 'Bjud in flera (CSV)' }).click();
+  const stamp = Date.now();
+  const lines = ['email;role;cost_center'];
+  for (let i = 0; i < 300; i++) lines.push(`person${i}.${stamp}@overlatelse.example;member;`);
+  lines.push('inte-en-adress;member;');
+  await byId(page, ids.BULK_FILE).setInputFiles({ name: 'personal.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + lines.join('\r\n')) });
+  await expect(byId(page, ids.BULK_SUMMARY)).toContainText('300 giltiga, 1 med fel');
+  await expect(byId(page, ids.BULK_CSV)).toHaveValue(/person299/);
+  // Sending: more than one part, so the bar shows; bad rows are never sent.
+  await byId(page, ids.BULK_IMPORT_GOOD).check();
+  await byId(page, ids.BULK_SUBMIT).click();
+  await expect(byId(page, ids.BULK_PROGRESS)).toBeVisible();
+  await expect(byId(page, ids.BULK_SUMMARY)).toContainText('300 inbjudningar skickade', { timeout: 30_000 });
+  await expect(byId(page, ids.BULK_TABLE).locator('tr.bad')).toContainText('inte-en-adress');
+
+  // Ownership handover to the admin.
+  await page.goto(`/members?transfer=${f.handoverAdminId}`);
+  await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+  await expect(byId(page, ids.TRANSFER_PANEL)).toContainText('Adam Admin');
+  // The sign-in code went to this address moments ago: one code a minute per address
+  // (security.md), and the page says when to try again.
+  await byId(page, ids.TRANSFER_SEND_CODE).click();
+  await expect(byId(page, ids.FORM_ERROR)).toContainText('Försök igen om');
+  await page.waitForTimeout(Math.max(0, 62_000 - (Date.now() - signedInAt)));
+  // A wrong code changes nothing.
+  const since = Date.now();
+  await byId(page, ids.TRANSFER_SEND_CODE).click();
+  const code = await mail.codeFor(f.handoverOwner, since);
+  await byId(page, ids.TRANSFER_CODE).fill(code === '000 000' ? '111 111' : '000 000');
+  await byId(page, ids.TRANSFER_CONFIRM).click();
+  await expect(byId(page, ids.FORM_ERROR)).toBeVisible();
+  await byId(page, ids.TRANSFER_CODE).fill(code);
+  await byId(page, ids.TRANSFER_CONFIRM).click();
+  await expect(page).not.toHaveURL(/transfer=/);
+  await page.goto('/');
+  await expect(byId(page, ids.HOME_ROLE)).toHaveText('Administratör');
+  await page.goto('/audit?action=ownership.transferred');
+  await expect(page.locator('[data-action="ownership.transferred"]')).toHaveCount(1);
+});
+
+test('without JavaScript a bulk preview comes back with its counts and the bad lines @nojs', async ({ page }) => {
+  const f = fixtures();
+  await signIn(page, f.handoverAdmin, { hydrated: false });
+  await page.goto('/members');
+  await page.locator('summary', { hasText: 'Bjud in flera (CSV)' }).click();
+  await byId(page, ids.BULK_CSV).fill('email;role\nett.namn@overlatelse.example;member\nfel-adress;member\n');
+  await byId(page, ids.BULK_SUBMIT).click();
+  await expect(page).toHaveURL(/bulk=1\.1\.0/);
+  await expect(byId(page, ids.BULK_SUMMARY)).toContainText('1 giltig, 1 med fel');
+  await expect(byId(page, ids.BULK_TABLE).locator('tr.bad')).toContainText('3');
+});
