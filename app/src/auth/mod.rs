@@ -89,6 +89,17 @@ pub struct TenantCtx {
     user_id: Uuid,
     company_id: Uuid,
     role: Role,
+    company: CompanyFacts,
+}
+
+/// What tenant-scoped pages need to know of the company, read with the role.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyFacts {
+    pub name: String,
+    /// IANA zone, e.g. `Europe/Stockholm`.
+    pub time_zone: String,
+    pub currency: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -103,6 +114,10 @@ impl TenantCtx {
 
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    pub fn company(&self) -> &CompanyFacts {
+        &self.company
     }
 }
 
@@ -126,14 +141,19 @@ impl TenantCtx {
         user_id: Uuid,
         company_id: Uuid,
     ) -> Result<TenantCtx, AppError> {
-        let role = store::role_in(db, user_id, company_id)
+        let (role, name, time_zone, currency) = store::role_in(db, user_id, company_id)
             .await?
-            .and_then(|r| Role::parse(&r))
             .ok_or(AppError::Forbidden)?;
+        let role = Role::parse(&role).ok_or(AppError::Forbidden)?;
         Ok(TenantCtx {
             user_id,
             company_id,
             role,
+            company: CompanyFacts {
+                name,
+                time_zone,
+                currency,
+            },
         })
     }
 }

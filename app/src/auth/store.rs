@@ -332,17 +332,23 @@ pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<(Uuid, String)
 }
 
 /// The role of a user in a company, if the membership is active.
+/// The active role of `user_id` in `company_id`, with the company's name, time zone and
+/// currency (one query: every tenant-scoped request needs both).
 pub async fn role_in(
     db: &Db,
     user_id: Uuid,
     company_id: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<(String, String, String, String)>, sqlx::Error> {
     with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2 AND status = 'active'")
-            .bind(user_id)
-            .bind(company_id)
-            .fetch_optional(pool)
-            .await
+        sqlx::query_as(
+            "SELECT m.role, c.name, c.time_zone, c.currency
+             FROM memberships m JOIN companies c ON c.id = m.company_id
+             WHERE m.user_id = $1 AND m.company_id = $2 AND m.status = 'active'",
+        )
+        .bind(user_id)
+        .bind(company_id)
+        .fetch_optional(pool)
+        .await
     })
 }
 

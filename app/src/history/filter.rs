@@ -175,9 +175,7 @@ pub async fn resolve(
     q: &HistoryQuery,
     now: i64,
 ) -> Result<Filter, AppError> {
-    let company = crate::companies::store::company(db, ctx.company_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let company = ctx.company();
     let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
     let today = tz
         .timestamp_opt(now, 0)
@@ -237,7 +235,7 @@ pub async fn resolve(
     Ok(Filter {
         company_id: ctx.company_id(),
         company_slug: slug(&company.name),
-        currency: company.currency,
+        currency: company.currency.clone(),
         tz,
         period,
         from,
@@ -423,10 +421,8 @@ pub async fn options(
             }
             .await
         })?;
-    let tz = match crate::companies::store::company(db, company_id).await? {
-        Some(c) => crate::calendar::zone(&c.time_zone).unwrap_or(chrono_tz::Europe::Stockholm),
-        None => chrono_tz::Europe::Stockholm,
-    };
+    let tz =
+        crate::calendar::zone(&ctx.company().time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
     let local = |ts: i64| {
         tz.timestamp_opt(ts, 0)
             .single()

@@ -478,11 +478,11 @@ fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
             <td data-label=t.history_kind><span class="badge kind" data-kind=if r.charging { "charging" } else { "parking" }>{kind}</span></td>
             <td data-label=t.history_start class="time">{r.start}</td>
             <td data-label=t.history_end class="time">{r.end}</td>
-            <td data-label=t.history_duration class="nowrap">{r.duration}</td>
-            <td data-label="kWh" class="num">{r.kwh}</td>
+            <td data-label=t.history_duration class="nowrap" class:blank=r.duration.is_empty()>{r.duration.clone()}</td>
+            <td data-label="kWh" class="num" class:blank=r.kwh.is_empty()>{r.kwh.clone()}</td>
             <td data-label=t.history_cost class="num cost">{r.cost}</td>
             <td data-label=t.history_cost_excl class="num">{r.cost_excl_vat}</td>
-            <td data-label=t.cost_center_label>{r.cost_center}</td>
+            <td data-label=t.cost_center_label class:blank=r.cost_center.is_empty()>{r.cost_center.clone()}</td>
         </tr>
     }
 }
