@@ -52,6 +52,11 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.
 fi
 
 if [ "$what" = test ]; then
+  # The Rust tests run under cargo-nextest (one process per test, timeouts: .config/nextest.toml).
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    say "cargo install cargo-nextest (takes a few minutes once)"
+    cargo install cargo-nextest --locked
+  fi
   apt_install chromium fonts-dejavu-core
   # PostgreSQL binaries are only needed when no server answers on 127.0.0.1:5432 and
   # PG_TEST_URL is unset: scripts/test.sh then starts a throwaway cluster under target/.

@@ -106,6 +106,14 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// The language of the request being served (server functions, mails).
+#[cfg(feature = "ssr")]
+pub fn lang_of_request() -> Lang {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .map(|p| request_lang(&p.headers))
+        .unwrap_or_default()
+}
+
 /// The language of the current request (server) or page (browser).
 pub fn use_lang() -> Lang {
     use_context::<Lang>().unwrap_or_default()

@@ -22,7 +22,7 @@ use crate::{
 /// are decided here from the request, so the first paint is already right.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let lang = request_lang();
+    let lang = crate::i18n::lang_of_request();
     provide_context(lang);
     if let Some(nonce) = use_context::<axum::http::request::Parts>()
         .and_then(|p| p.extensions.get::<crate::state::CspNonce>().cloned())
@@ -56,14 +56,6 @@ fn request_header(name: &str) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
-}
-
-/// The language cookie if set, else Swedish.
-#[cfg(feature = "ssr")]
-fn request_lang() -> Lang {
-    use_context::<axum::http::request::Parts>()
-        .map(|p| crate::i18n::request_lang(&p.headers))
-        .unwrap_or_default()
 }
 
 /// The browser takes the language the server rendered into `<html lang>`, so hydration

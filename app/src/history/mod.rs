@@ -175,13 +175,6 @@ pub type ExportRow = (
     u32,
 );
 
-#[cfg(feature = "ssr")]
-fn lang() -> crate::i18n::Lang {
-    use_context::<axum::http::request::Parts>()
-        .map(|p| crate::i18n::request_lang(&p.headers))
-        .unwrap_or_default()
-}
-
 /// One page of the history table.
 #[server(prefix = "/api", endpoint = "history", input = server_fn::codec::GetUrl)]
 pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppError> {
@@ -190,7 +183,7 @@ pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppErr
     let f = filter::resolve(&state.db, &ctx, &query, crate::db::now_ts())
         .await
         .map_err(AppError::with_status)?;
-    let lang = lang();
+    let lang = crate::i18n::lang_of_request();
     let (rows, next) = store::page(&state.db, &f).await?;
     Ok(HistoryPageData {
         rows: rows
@@ -214,7 +207,11 @@ pub async fn history_totals(query: HistoryQuery) -> Result<TotalsView, AppError>
         .await
         .map_err(AppError::with_status)?;
     let totals = store::filter_totals(&state.db, &f).await?;
-    Ok(filter::format_totals(&f, totals, lang()))
+    Ok(filter::format_totals(
+        &f,
+        totals,
+        crate::i18n::lang_of_request(),
+    ))
 }
 
 /// The choices of the filter form.

@@ -253,22 +253,38 @@ pub async fn page_raw(db: &Db, f: &Filter) -> Result<usize, sqlx::Error> {
     Ok(rows.len())
 }
 
+/// Rows fetched with `LIMIT limit + 1`: the page, and the cursor of the next page when the
+/// extra row came back. `key` gives a row's (sort key, id).
+fn split_page<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (i64, Uuid),
+) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|r| {
+            let (k, id) = key(r);
+            super::filter::cursor_text(k, id)
+        })
+    } else {
+        None
+    };
+    (rows, next)
+}
+
 /// One page of the filter in its sort order, and the cursor of the next page (if any).
 pub async fn page(
     db: &Db,
     f: &Filter,
 ) -> Result<(Vec<SessionRecord>, Option<String>), sqlx::Error> {
     let (sql, args) = page_query(f);
-    let mut rows: Vec<PageTuple> = with_pool!(db, |pool| {
+    let rows: Vec<PageTuple> = with_pool!(db, |pool| {
         bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
     })?;
-    let more = rows.len() as i64 > f.limit;
-    rows.truncate(f.limit as usize);
-    let next = more
-        .then(|| rows.last().map(|r| super::filter::cursor_text(r.13, r.0)))
-        .flatten();
+    let (rows, next) = split_page(rows, f.limit, |r| (r.13, r.0));
     let records = rows
         .into_iter()
         .map(|r| SessionRecord {
@@ -362,16 +378,12 @@ pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sql
                 s.energy_wh, s.amount_ore, s.vat_ore, s.cost_center_id
          FROM sessions s WHERE {w}{k}"
     );
-    let mut rows: Vec<ExportTuple> = with_pool!(db, |pool| {
+    let rows: Vec<ExportTuple> = with_pool!(db, |pool| {
         bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
     })?;
-    let more = rows.len() as i64 > f.limit;
-    rows.truncate(f.limit as usize);
-    let next = more
-        .then(|| rows.last().map(|r| super::filter::cursor_text(r.5, r.0)))
-        .flatten();
+    let (rows, next) = split_page(rows, f.limit, |r| (r.5, r.0));
 
     // Dictionaries, in order of first appearance.
     fn index<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: K) -> u32 {

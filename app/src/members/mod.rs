@@ -118,13 +118,6 @@ fn local_date(tz: &str, ts: i64) -> String {
         .unwrap_or_default()
 }
 
-#[cfg(feature = "ssr")]
-fn lang() -> crate::i18n::Lang {
-    use_context::<axum::http::request::Parts>()
-        .map(|p| crate::i18n::request_lang(&p.headers))
-        .unwrap_or_default()
-}
-
 #[server(prefix = "/api", endpoint = "members", input = server_fn::codec::GetUrl)]
 pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
     use store::MemberSort;
@@ -269,7 +262,7 @@ pub async fn invite_member(
         &ctx,
         &inv,
         &state.config.public_url,
-        lang(),
+        crate::i18n::lang_of_request(),
         crate::db::now_ts(),
     )
     .await
@@ -292,7 +285,7 @@ pub async fn resend_invitation(id: Uuid) -> Result<(), AppError> {
                 &ctx,
                 id,
                 &state.config.public_url,
-                lang(),
+                crate::i18n::lang_of_request(),
                 crate::db::now_ts(),
             )
             .await
@@ -433,7 +426,7 @@ pub async fn request_transfer_code() -> Result<(), AppError> {
             &state.key,
             &email,
             service::PURPOSE_TRANSFER,
-            lang(),
+            crate::i18n::lang_of_request(),
             now,
         )
         .await
@@ -554,7 +547,7 @@ pub async fn bulk_invite(
             &rows,
             mode,
             &state.config.public_url,
-            lang(),
+            crate::i18n::lang_of_request(),
             now,
         )
         .await
