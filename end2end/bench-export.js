@@ -14,6 +14,7 @@ const OWNER = 'anna.lindberg@nordstrombygg.example';
   const context = await browser.newContext({ baseURL: base, bypassCSP: true, acceptDownloads: true });
   const page = await context.newPage();
   await page.addInitScript(() => {
+    window.__portalBenchmark = true;
     window.__longTasks = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });

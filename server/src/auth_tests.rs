@@ -523,3 +523,108 @@ async fn a_refused_invitation_in_a_plain_form_says_why_on_the_page() {
         "the page names the reason"
     );
 }
+
+/// The CSV export's chunks through the real router: every row arrives once over several
+/// chunks, each next cursor is signed for this session and filter, and a cursor the client
+/// made up (which would skip the first chunk and with it the audit entry) is refused.
+#[tokio::test]
+async fn an_export_walks_signed_cursors_and_refuses_made_up_ones() {
+    use server_fn::{codec::PostcardEncoding, Decodes};
+    let t = TestDb::fresh(Backend::Sqlite).await;
+    crate::demo::generate(
+        &t.db,
+        &crate::demo::DemoArgs {
+            members: 8,
+            sessions: 45_000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
+    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+    let app = router(app_state(t.db.clone(), config, key, Mailer::dev()));
+    let owner = "anna.lindberg@nordstrombygg.example";
+    let session = sign_in(&app, &t.db, owner).await;
+    let csrf = session_view(&app, &session).await.csrf;
+    let export = |after: String, kind: &'static str| {
+        let fields = [
+            ("query[year]", String::new()),
+            ("query[month]", String::new()),
+            ("query[from]", "2000-01-01".to_owned()),
+            ("query[to]", "2100-12-31".to_owned()),
+            ("query[member]", String::new()),
+            ("query[plate]", String::new()),
+            ("query[cost_center]", String::new()),
+            ("query[facility]", String::new()),
+            ("query[kind]", kind.to_owned()),
+            ("query[sort]", String::new()),
+            ("query[size]", String::new()),
+            ("query[after]", after),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        post("/api/history_export", &session)
+            .header("x-csrf-token", &csrf)
+            .body(form(&fields))
+            .unwrap()
+    };
+    let fetch = |req: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+            (status, bytes)
+        }
+    };
+
+    let (status, bytes) = fetch(export(String::new(), "")).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: app::history::ExportChunk = PostcardEncoding::decode(bytes).unwrap();
+    let total = first.total.expect("the first chunk says how many rows");
+    assert!(
+        total > 2 * app::history::EXPORT_CHUNK,
+        "{total} rows: several chunks"
+    );
+    let mut rows = first.rows.len() as i64;
+    let mut next = first.next.clone();
+    let mut chunks = 1;
+    while let Some(after) = next {
+        let (status, bytes) = fetch(export(after, "")).await;
+        assert_eq!(status, StatusCode::OK);
+        let chunk: app::history::ExportChunk = PostcardEncoding::decode(bytes).unwrap();
+        assert_eq!(
+            chunk.total, None,
+            "only the first chunk counts (and audits)"
+        );
+        rows += chunk.rows.len() as i64;
+        next = chunk.next;
+        chunks += 1;
+    }
+    assert_eq!(rows, total, "every row once");
+    assert!(chunks >= 3);
+
+    // Made up, tampered with, or taken to another filter: refused.
+    let signed = first.next.clone().unwrap();
+    let (cursor, mac) = signed.split_once('~').unwrap();
+    let forged = [
+        (
+            "9223372036854775807.ffffffff-ffff-ffff-ffff-ffffffffffff".to_owned(),
+            "",
+        ),
+        (cursor.to_owned(), ""),
+        (format!("{cursor}~{}", "0".repeat(mac.len())), ""),
+        (signed.clone(), "parking"),
+    ];
+    for (after, kind) in forged {
+        let (status, _) = fetch(export(after.clone(), kind)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{after} / {kind}");
+    }
+    let audited: i64 = with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'history.exported'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(audited, 1, "one export, one audit entry");
+}

@@ -113,7 +113,7 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
         month: "10".into(),
         ..Default::default()
     };
-    let f = filter::resolve(&db, &ctx, &month, now).await.unwrap();
+    let f = filter::resolve(&ctx, &month, now).await.unwrap();
     let totals = store::filter_totals(&db, &f).await.unwrap();
     // A cursor in the middle of the month (found once, with OFFSET, for the benchmark only).
     let (key_at, id_at): (i64, Uuid) = with_pool!(&db, |pool| {
@@ -133,7 +133,7 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
         after: filter::cursor_text(key_at, id_at),
         ..month.clone()
     };
-    let f_deep = filter::resolve(&db, &ctx, &deep, now).await.unwrap();
+    let f_deep = filter::resolve(&ctx, &deep, now).await.unwrap();
 
     // Warm both paths once.
     get(&app, &url("history", &month), &token).await;

@@ -65,9 +65,7 @@ pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntryView>, AppErr
     if person.chars().count() > 100 {
         return Err(AppError::invalid("person", "at most 100 characters").with_status());
     }
-    let company = crate::companies::store::company(&state.db, ctx.company_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let company = ctx.company();
     let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
     let range = match query.month.trim() {
         "" => None,

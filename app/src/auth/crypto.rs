@@ -145,9 +145,94 @@ pub fn csrf_matches(key: &SecretKey, session_hash: &[u8], submitted: &str) -> bo
     mac.verify_slice(&submitted).is_ok()
 }
 
+/// Binds an export's keyset cursor to the session and the filter:
+/// `HMAC(key, "export" ‖ 0 ‖ session hash ‖ 0 ‖ filter ‖ 0 ‖ cursor)`, hex. Only the first
+/// chunk of an export (no cursor) is served without one, and that chunk writes the audit
+/// entry, so an export cannot skip the audit log by starting from a made-up cursor.
+pub fn export_cursor_mac(
+    key: &SecretKey,
+    session_hash: &[u8],
+    filter: &str,
+    cursor: &str,
+) -> String {
+    hex(&export_mac(key, session_hash, filter, cursor)
+        .finalize()
+        .into_bytes())
+}
+
+pub fn export_cursor_matches(
+    key: &SecretKey,
+    session_hash: &[u8],
+    filter: &str,
+    cursor: &str,
+    submitted: &str,
+) -> bool {
+    let Some(submitted) = unhex(submitted) else {
+        return false;
+    };
+    export_mac(key, session_hash, filter, cursor)
+        .verify_slice(&submitted)
+        .is_ok()
+}
+
+fn export_mac(key: &SecretKey, session_hash: &[u8], filter: &str, cursor: &str) -> HmacSha256 {
+    let mut mac = key.mac();
+    for part in [
+        b"export".as_slice(),
+        session_hash,
+        filter.as_bytes(),
+        cursor.as_bytes(),
+    ] {
+        mac.update(part);
+        mac.update(b"\0");
+    }
+    mac
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_cursors_are_bound_to_session_filter_and_position() {
+        let key = SecretKey::new(*b"0123456789abcdef0123456789abcdef").unwrap();
+        let mac = export_cursor_mac(&key, b"s1", "year=2026", "100.abc");
+        assert!(export_cursor_matches(
+            &key,
+            b"s1",
+            "year=2026",
+            "100.abc",
+            &mac
+        ));
+        assert!(!export_cursor_matches(
+            &key,
+            b"s2",
+            "year=2026",
+            "100.abc",
+            &mac
+        ));
+        assert!(!export_cursor_matches(
+            &key,
+            b"s1",
+            "year=2025",
+            "100.abc",
+            &mac
+        ));
+        assert!(!export_cursor_matches(
+            &key,
+            b"s1",
+            "year=2026",
+            "101.abc",
+            &mac
+        ));
+        assert!(!export_cursor_matches(
+            &key,
+            b"s1",
+            "year=2026",
+            "100.abc",
+            "zz"
+        ));
+    }
 
     fn key() -> SecretKey {
         SecretKey::new(*b"0123456789abcdef0123456789abcdef").unwrap()

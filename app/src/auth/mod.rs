@@ -296,9 +296,7 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
         Err(_) => return fail_form(AppError::Internal, PAGE),
     }
     store::set_pending_email(&state.db, &session.row.token_hash, email.as_str()).await?;
-    let lang = parts()
-        .map(|p| crate::i18n::request_lang(&p.headers))
-        .unwrap_or_default();
+    let lang = crate::i18n::lang_of_request();
     let (db, key, notify) = (
         state.db.clone(),
         state.key.clone(),

@@ -76,7 +76,7 @@ pub async fn upsert(db: &Db, new: &NewFacility) -> Result<(), sqlx::Error> {
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE … ESCAPE '\'`.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for ch in text.chars() {

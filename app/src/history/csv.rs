@@ -38,7 +38,9 @@ impl CsvOptions {
 /// Characters that make a spreadsheet read a cell as a formula (OWASP, plus the full-width
 /// forms some spreadsheet versions normalise).
 fn starts_formula(cell: &str) -> bool {
-    const TRIGGERS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    const TRIGGERS: [char; 12] = [
+        '=', '+', '-', '@', '\t', '\r', '\n', '\0', '＝', '＋', '－', '＠',
+    ];
     let mut chars = cell.chars();
     match chars.next() {
         Some(c) if TRIGGERS.contains(&c) => true,
@@ -133,7 +135,19 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// `n` hundredths (öre) as `1234.50` / `1234,50`; `n` thousandths (Wh → kWh) as `12.345`.
-fn push_fixed(out: &mut String, n: i64, decimals: u32, comma: bool) {
+/// With `,` as both separator and decimal sign the number is quoted, or it would split.
+fn push_fixed(out: &mut String, n: i64, decimals: u32, opt: CsvOptions) {
+    let quote = opt.decimal_comma && opt.separator == ',';
+    if quote {
+        out.push('"');
+    }
+    push_fixed_bare(out, n, decimals, opt.decimal_comma);
+    if quote {
+        out.push('"');
+    }
+}
+
+fn push_fixed_bare(out: &mut String, n: i64, decimals: u32, comma: bool) {
     let scale = 10_i64.pow(decimals);
     if n < 0 {
         out.push('-');
@@ -200,14 +214,14 @@ pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOpti
         }
         out.push(sep);
         if let Some(wh) = wh {
-            push_fixed(out, wh, 3, opt.decimal_comma);
+            push_fixed(out, wh, 3, opt);
         }
         out.push(sep);
-        push_fixed(out, amount, 2, opt.decimal_comma);
+        push_fixed(out, amount, 2, opt);
         out.push(sep);
-        push_fixed(out, amount - vat, 2, opt.decimal_comma);
+        push_fixed(out, amount - vat, 2, opt);
         out.push(sep);
-        push_fixed(out, vat, 2, opt.decimal_comma);
+        push_fixed(out, vat, 2, opt);
         out.push(sep);
         out.push_str(get(&centers, center, &empty));
         out.push_str("\r\n");
@@ -238,6 +252,8 @@ mod tests {
             ("@SUM(A1:A2)", "\"'@SUM(A1:A2)\""),
             ("\t=1", "\"'\t=1\""),
             ("\r=1", "\"'\r=1\""),
+            ("\n=1", "\"'\n=1\""),
+            ("\0=1", "\"'\0=1\""),
             (
                 "=HYPERLINK(\"http://x\",\"y\")",
                 "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
@@ -352,6 +368,18 @@ mod tests {
             en.contains(",12.345,-5.00,-4.00,-1.00,\"2010 Projekt; Norr\"\r\n"),
             "{en}"
         );
+    }
+
+    #[test]
+    fn a_comma_separator_with_decimal_comma_quotes_the_numbers() {
+        let mut out = String::new();
+        let opt = CsvOptions {
+            separator: ',',
+            decimal_comma: true,
+        };
+        push_chunk(&mut out, &chunk(), Lang::Sv.texts(), opt);
+        assert!(out.contains(",\"123,45\",\"98,76\",\"24,69\","), "{out}");
+        assert!(out.contains(",\"12,345\",\"-5,00\","), "{out}");
     }
 
     #[test]

@@ -51,8 +51,10 @@ pub struct Filter {
     pub to: i64,
     /// True for a member: only their own sessions, whatever the URL says.
     pub own_only: bool,
-    /// `None`: everyone. `Some(ids)`: only these people (empty: nobody matched).
+    /// `None`: everyone. `Some(ids)`: only these people.
     pub users: Option<Vec<Uuid>>,
+    /// A `LIKE` pattern (escaped): only the company's people whose name or email matches.
+    pub member_like: Option<String>,
     pub plate: Option<String>,
     pub cost_center: Option<Uuid>,
     pub facility: Option<Uuid>,
@@ -62,9 +64,6 @@ pub struct Filter {
     /// Keyset cursor: (sort key, id) of the last row of the previous page.
     pub after: Option<(i64, Uuid)>,
 }
-
-/// People a free-text member filter may match at most.
-const MEMBER_MATCHES: i64 = 1_000;
 
 pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppError> {
     let date = |field: &str, v: &str| {
@@ -169,12 +168,7 @@ pub fn slug(name: &str) -> String {
 
 /// Checks every field of the query (a bad one is an `Invalid` naming it) and pins a member
 /// to their own sessions.
-pub async fn resolve(
-    db: &Db,
-    ctx: &TenantCtx,
-    q: &HistoryQuery,
-    now: i64,
-) -> Result<Filter, AppError> {
+pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filter, AppError> {
     let company = ctx.company();
     let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
     let today = tz
@@ -185,17 +179,20 @@ pub async fn resolve(
     let period = parse_period(q, today)?;
     let (from, to) = period_bounds(tz, period);
     let own_only = ctx.role() == Role::Member;
-    let users = if own_only {
-        Some(vec![ctx.user_id()])
+    let (users, member_like) = if own_only {
+        (Some(vec![ctx.user_id()]), None)
     } else {
         match q.member.trim() {
-            "" => None,
+            "" => (None, None),
             m => match Uuid::parse_str(m) {
-                Ok(id) => Some(vec![id]),
+                Ok(id) => (Some(vec![id]), None),
                 Err(_) if m.chars().count() > 100 => {
                     return Err(AppError::invalid("member", "at most 100 characters"))
                 }
-                Err(_) => Some(matching_people(db, ctx.company_id(), m).await?),
+                Err(_) => (
+                    None,
+                    Some(crate::facilities::store::like_pattern(&m.to_lowercase())),
+                ),
             },
         }
     };
@@ -242,6 +239,7 @@ pub async fn resolve(
         to,
         own_only,
         users,
+        member_like,
         plate,
         cost_center: id("cost_center", &q.cost_center)?,
         facility: id("facility", &q.facility)?,
@@ -250,24 +248,6 @@ pub async fn resolve(
         limit,
         after: parse_cursor(q.after.trim())?,
     })
-}
-
-/// The company's people whose name or email contains `text` (case-insensitive).
-async fn matching_people(db: &Db, company_id: Uuid, text: &str) -> Result<Vec<Uuid>, AppError> {
-    let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
-    let ids = with_pool!(db, |pool| {
-        sqlx::query_scalar(
-            "SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id
-             WHERE m.company_id = $1 AND (lower(u.display_name) LIKE $2 OR u.email LIKE $2)
-             LIMIT $3",
-        )
-        .bind(company_id)
-        .bind(&pattern)
-        .bind(MEMBER_MATCHES)
-        .fetch_all(pool)
-        .await
-    })?;
-    Ok(ids)
 }
 
 impl Filter {

@@ -180,7 +180,7 @@ pub type ExportRow = (
 pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppError> {
     let state = crate::state::use_app_state()?;
     let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    let f = filter::resolve(&state.db, &ctx, &query, crate::db::now_ts())
+    let f = filter::resolve(&ctx, &query, crate::db::now_ts())
         .await
         .map_err(AppError::with_status)?;
     let lang = crate::i18n::lang_of_request();
@@ -203,7 +203,7 @@ pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppErr
 pub async fn history_totals(query: HistoryQuery) -> Result<TotalsView, AppError> {
     let state = crate::state::use_app_state()?;
     let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    let f = filter::resolve(&state.db, &ctx, &query, crate::db::now_ts())
+    let f = filter::resolve(&ctx, &query, crate::db::now_ts())
         .await
         .map_err(AppError::with_status)?;
     let totals = store::filter_totals(&state.db, &f).await?;
@@ -237,15 +237,38 @@ pub async fn history_options(member: String) -> Result<FilterChoices, AppError> 
     output = server_fn::codec::Postcard
 )]
 pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError> {
+    use crate::auth::crypto::{export_cursor_mac, export_cursor_matches};
     let state = crate::state::use_app_state()?;
     let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    let session =
+        crate::auth::request_session().ok_or_else(|| AppError::Unauthorized.with_status())?;
+    let filter_text = crate::url::with_query("", &query.without_paging().pairs());
+    // Later chunks carry the cursor the previous chunk handed out, signed for this session
+    // and filter (`<cursor>~<mac>`); a cursor made up by the client is refused, so no export
+    // gets past the first chunk, which writes the audit entry.
+    let after = match query.after.split_once('~') {
+        None if query.after.is_empty() => String::new(),
+        Some((cursor, mac))
+            if export_cursor_matches(
+                &state.key,
+                &session.row.token_hash,
+                &filter_text,
+                cursor,
+                mac,
+            ) =>
+        {
+            cursor.to_owned()
+        }
+        _ => return Err(AppError::invalid("after", "not a position of this export").with_status()),
+    };
     let query = HistoryQuery {
         sort: String::new(),
         size: String::new(),
+        after,
         ..query
     };
     let now = crate::db::now_ts();
-    let mut f = filter::resolve(&state.db, &ctx, &query, now)
+    let mut f = filter::resolve(&ctx, &query, now)
         .await
         .map_err(AppError::with_status)?;
     f.limit = EXPORT_CHUNK;
@@ -258,6 +281,10 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
     };
     let mut chunk = store::export_chunk(&state.db, &f).await?;
     chunk.total = total;
+    chunk.next = chunk.next.map(|cursor| {
+        let mac = export_cursor_mac(&state.key, &session.row.token_hash, &filter_text, &cursor);
+        format!("{cursor}~{mac}")
+    });
     Ok(chunk)
 }
 

@@ -692,7 +692,14 @@ mod export {
                 let _ = js_sys::Reflect::set(&stats, &JsValue::from_str(k), &JsValue::from_f64(v));
             }
             let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExport"), &stats);
-            let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExportBlob"), &blob);
+            // The file itself stays reachable only when the benchmark asked for it (it
+            // compares papaparse on the same rows): personal data is not left lying around.
+            let bench = js_sys::Reflect::get(&w, &JsValue::from_str("__portalBenchmark"))
+                .map(|v| v.is_truthy())
+                .unwrap_or(false);
+            if bench {
+                let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExportBlob"), &blob);
+            }
         }
         let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
             return state.set(ExportState::Failed(AppError::Internal));

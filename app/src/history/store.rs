@@ -161,6 +161,16 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
             w.push_str(&format!(" AND s.user_id IN ({})", list.join(", ")));
         }
     }
+    if let Some(pattern) = &f.member_like {
+        // A subquery, not a list of ids: a broad search ("se") matches everyone it should.
+        let c = next(Arg::U(f.company_id), args);
+        let p = next(Arg::T(pattern.clone()), args);
+        w.push_str(&format!(
+            " AND s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
+               WHERE m.company_id = {c}
+                 AND (lower(u.display_name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))"
+        ));
+    }
     if let Some(p) = &f.plate {
         w.push_str(&format!(" AND s.plate = {}", next(Arg::T(p.clone()), args)));
     }

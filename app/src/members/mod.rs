@@ -138,9 +138,7 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
         _ => return Err(AppError::invalid("sort", "unknown sort").with_status()),
     };
     let page = query.page.max(1);
-    let company = crate::companies::store::company(&state.db, ctx.company_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let company = ctx.company();
     let (rows, total) = store::list(
         &state.db,
         ctx.company_id(),
@@ -190,9 +188,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
     if service::manageable_roles(ctx.role()).is_empty() {
         return Err(AppError::Forbidden.with_status());
     }
-    let company = crate::companies::store::company(&state.db, ctx.company_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let company = ctx.company();
     let now = crate::db::now_ts();
     Ok(store::invitations(&state.db, ctx.company_id())
         .await?
@@ -534,6 +530,9 @@ pub async fn bulk_invite(
             return Err(AppError::invalid("csv", "too_many_rows"));
         }
         let now = crate::db::now_ts();
+        if part.is_some_and(|p| p >= BULK_MAX_ROWS.div_ceil(BULK_PART_ROWS)) {
+            return Err(AppError::invalid("part", "beyond the last part"));
+        }
         let mode = match (import.as_deref(), part) {
             (Some("good"), Some(p)) => service::BulkMode::Import {
                 rows: p * BULK_PART_ROWS..(p + 1) * BULK_PART_ROWS,
