@@ -99,12 +99,12 @@ pub fn code_matches(
     code: &str,
     stored_hex: &str,
 ) -> bool {
-    let Some(stored) = unhex(stored_hex) else {
-        return false;
-    };
-    code_hmac(key, purpose, email, code)
-        .verify_slice(&stored)
-        .is_ok()
+    verify_hex(code_hmac(key, purpose, email, code), stored_hex)
+}
+
+/// Whether `expected_hex` is this MAC's value, compared in constant time.
+fn verify_hex(mac: HmacSha256, expected_hex: &str) -> bool {
+    unhex(expected_hex).is_some_and(|bytes| mac.verify_slice(&bytes).is_ok())
 }
 
 /// A new session (or invitation) token: 32 random bytes, as the hex the cookie or link
@@ -136,13 +136,10 @@ pub fn csrf_token(key: &SecretKey, session_hash: &[u8]) -> String {
 
 /// Whether a submitted CSRF token is the session's, in constant time.
 pub fn csrf_matches(key: &SecretKey, session_hash: &[u8], submitted: &str) -> bool {
-    let Some(submitted) = unhex(submitted) else {
-        return false;
-    };
     let mut mac = key.mac();
     mac.update(b"csrf\0");
     mac.update(session_hash);
-    mac.verify_slice(&submitted).is_ok()
+    verify_hex(mac, submitted)
 }
 
 /// Binds an export's keyset cursor to the session and the filter:
@@ -167,12 +164,7 @@ pub fn export_cursor_matches(
     cursor: &str,
     submitted: &str,
 ) -> bool {
-    let Some(submitted) = unhex(submitted) else {
-        return false;
-    };
-    export_mac(key, session_hash, filter, cursor)
-        .verify_slice(&submitted)
-        .is_ok()
+    verify_hex(export_mac(key, session_hash, filter, cursor), submitted)
 }
 
 fn export_mac(key: &SecretKey, session_hash: &[u8], filter: &str, cursor: &str) -> HmacSha256 {
