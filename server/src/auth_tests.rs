@@ -23,12 +23,16 @@ const OWNER: &str = "anna.lindberg@nordstrombygg.example";
 const TWO_COMPANIES: &str = "samir.karlsson@nordstrombygg.example";
 
 async fn portal() -> (TestDb, Router) {
+    portal_with_sessions(100).await
+}
+
+async fn portal_with_sessions(sessions: usize) -> (TestDb, Router) {
     let t = TestDb::fresh(Backend::Sqlite).await;
     crate::demo::generate(
         &t.db,
         &crate::demo::DemoArgs {
             members: 8,
-            sessions: 100,
+            sessions,
             ..Default::default()
         },
     )
@@ -530,42 +534,20 @@ async fn a_refused_invitation_in_a_plain_form_says_why_on_the_page() {
 #[tokio::test]
 async fn an_export_walks_signed_cursors_and_refuses_made_up_ones() {
     use server_fn::{codec::PostcardEncoding, Decodes};
-    let t = TestDb::fresh(Backend::Sqlite).await;
-    crate::demo::generate(
-        &t.db,
-        &crate::demo::DemoArgs {
-            members: 8,
-            sessions: 45_000,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
-    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
-    let app = router(app_state(t.db.clone(), config, key, Mailer::dev()));
-    let owner = "anna.lindberg@nordstrombygg.example";
-    let session = sign_in(&app, &t.db, owner).await;
+    let (t, app) = portal_with_sessions(45_000).await;
+    let session = sign_in(&app, &t.db, OWNER).await;
     let csrf = session_view(&app, &session).await.csrf;
     let export = |after: String, kind: &'static str| {
-        let fields = [
-            ("query[year]", String::new()),
-            ("query[month]", String::new()),
-            ("query[from]", "2000-01-01".to_owned()),
-            ("query[to]", "2100-12-31".to_owned()),
-            ("query[member]", String::new()),
-            ("query[plate]", String::new()),
-            ("query[cost_center]", String::new()),
-            ("query[facility]", String::new()),
-            ("query[kind]", kind.to_owned()),
-            ("query[sort]", String::new()),
-            ("query[size]", String::new()),
-            ("query[after]", after),
-        ];
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let q = app::history::HistoryQuery {
+            from: "2000-01-01".into(),
+            to: "2100-12-31".into(),
+            kind: kind.into(),
+            after,
+            ..Default::default()
+        };
         post("/api/history_export", &session)
             .header("x-csrf-token", &csrf)
-            .body(form(&fields))
+            .body(Body::from(q.encoded()))
             .unwrap()
     };
     let fetch = |req: Request<Body>| {

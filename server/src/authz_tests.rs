@@ -175,6 +175,8 @@ impl World {
 enum Call {
     Get(String),
     Post(Vec<(&'static str, String)>),
+    /// A form body already encoded.
+    PostBody(String),
 }
 
 fn call_for(path: &str, w: &World) -> Call {
@@ -208,54 +210,16 @@ fn call_for(path: &str, w: &World) -> Call {
             ("code", "000000".into()),
         ]),
         "/api/accept_invitation" => Call::Post(vec![("token", w.acme_invitation_token.clone())]),
-        "/api/history" | "/api/history_totals" => Call::Get(
-            HISTORY_FIELDS
-                .iter()
-                .map(|f| format!("query[{f}]="))
-                .collect::<Vec<_>>()
-                .join("&"),
-        ),
+        "/api/history" | "/api/history_totals" => {
+            Call::Get(app::history::HistoryQuery::default().encoded())
+        }
         "/api/history_options" => Call::Get("member=".into()),
-        "/api/history_export" => Call::Post(
-            HISTORY_EXPORT_FIELDS
-                .iter()
-                .map(|f| (*f, String::new()))
-                .collect(),
-        ),
+        "/api/history_export" => Call::PostBody(app::history::HistoryQuery::default().encoded()),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
     }
 }
-
-const HISTORY_FIELDS: [&str; 12] = [
-    "year",
-    "month",
-    "from",
-    "to",
-    "member",
-    "plate",
-    "cost_center",
-    "facility",
-    "kind",
-    "sort",
-    "size",
-    "after",
-];
-const HISTORY_EXPORT_FIELDS: [&str; 12] = [
-    "query[year]",
-    "query[month]",
-    "query[from]",
-    "query[to]",
-    "query[member]",
-    "query[plate]",
-    "query[cost_center]",
-    "query[facility]",
-    "query[kind]",
-    "query[sort]",
-    "query[size]",
-    "query[after]",
-];
 
 /// (server function, expected status for Owner, Admin, Finance, Member, Other, Anonymous).
 /// Anonymous POSTs are refused by the CSRF layer (no session → 403) before any function runs.
@@ -330,17 +294,24 @@ async fn the_authorisation_matrix_holds_through_the_router() {
                         .body(Body::empty())
                         .unwrap()
                 }
-                Call::Post(fields) => {
+                call @ (Call::Post(_) | Call::PostBody(_)) => {
                     assert_eq!(*method, Method::POST, "{path}");
-                    let fields: Vec<(&str, &str)> =
-                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let body = match call {
+                        Call::Post(fields) => {
+                            let fields: Vec<(&str, &str)> =
+                                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                            form(&fields)
+                        }
+                        Call::PostBody(body) => Body::from(body),
+                        Call::Get(_) => unreachable!(),
+                    };
                     let mut b = Request::post(*path)
                         .header("sec-fetch-site", "same-origin")
                         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
                     if let Some((_, csrf)) = &session {
                         b = b.header(CSRF_HEADER, csrf.as_str());
                     }
-                    b.body(form(&fields)).unwrap()
+                    b.body(body).unwrap()
                 }
             };
             if let Some((token, _)) = &session {

@@ -49,25 +49,7 @@ async fn get(app: &Router, path: &str, token: &str) -> f64 {
 }
 
 fn url(endpoint: &str, q: &HistoryQuery) -> String {
-    let fields = [
-        ("year", &q.year),
-        ("month", &q.month),
-        ("from", &q.from),
-        ("to", &q.to),
-        ("member", &q.member),
-        ("plate", &q.plate),
-        ("cost_center", &q.cost_center),
-        ("facility", &q.facility),
-        ("kind", &q.kind),
-        ("sort", &q.sort),
-        ("size", &q.size),
-        ("after", &q.after),
-    ];
-    let query: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("query%5B{k}%5D={}", app::url::encode_component(v)))
-        .collect();
-    format!("/api/{endpoint}?{}", query.join("&"))
+    format!("/api/{endpoint}?{}", q.encoded())
 }
 
 async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {

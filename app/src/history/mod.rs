@@ -46,8 +46,8 @@ pub struct HistoryQuery {
 }
 
 impl HistoryQuery {
-    /// The query's URL parameters, in a fixed order, empty ones left out.
-    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+    /// Every field with its URL name, in a fixed order.
+    pub fn fields(&self) -> [(&'static str, &str); 12] {
         [
             ("year", &self.year),
             ("month", &self.month),
@@ -62,10 +62,25 @@ impl HistoryQuery {
             ("size", &self.size),
             ("after", &self.after),
         ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| (k, v.as_str()))
-        .collect()
+    }
+
+    /// The page's URL parameters, empty ones left out.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        self.fields()
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
+
+    /// The query as the history server functions receive it (`query[year]=…&…`, every
+    /// field, URL-encoded): for tests and benchmarks that call them directly.
+    pub fn encoded(&self) -> String {
+        self.fields()
+            .iter()
+            .map(|(k, v)| format!("query%5B{k}%5D={}", crate::url::encode_component(v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// The same filter without paging: what the totals and the export depend on.
