@@ -59,7 +59,17 @@ fi
 # --- browser tests ----------------------------------------------------------------------------
 step "build the site (release wasm) and the server for the browser tests"
 e2e_passed=0; e2e_failed=0
-if trunk build --release >"$logs/trunk.log" 2>&1 && cp -r public/. target/site/ && cargo build -q -p server; then
+# Each step logs to its own file and a failure prints that file's tail with its name, so the
+# CI output says which step broke and why.
+build_step() {  # build_step <log name> <command...>
+  local log="$logs/$1.log"; shift
+  if "$@" >"$log" 2>&1; then return 0; fi
+  echo "FAILED: $* (last lines of $log):" >&2; tail -40 "$log" >&2
+  build_failure="$*: $(tail -12 "$log")"; return 1
+}
+if build_step trunk trunk build --release &&
+  build_step public cp -r public/. target/site/ &&
+  build_step server-build cargo build -p server; then
   step "browser tests (Playwright + Chromium), JavaScript on and off"
   rm -f target/e2e-results.json
   PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/target/e2e-results.json" \
@@ -72,8 +82,10 @@ if trunk build --release >"$logs/trunk.log" 2>&1 && cp -r public/. target/site/ 
     e2e_failed=1
   fi
 else
-  tail -30 "$logs/trunk.log"; echo "site or server build failed" >&2; e2e_failed=1
+  echo "site or server build failed (see above)" >&2; e2e_failed=1
 fi
+# CI shows only the end of the output: repeat why the build failed right above the summary.
+[ -n "${build_failure:-}" ] && printf 'the browser tests did not run, a build failed: %s\n' "$build_failure"
 echo "Browser: $e2e_passed passed, $e2e_failed failed"
 
 passed=$((rust_passed + e2e_passed)); failed=$((rust_failed + e2e_failed))
