@@ -17,6 +17,8 @@ pub struct AppState {
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
     /// Wakes the outbox sender when a mail is queued (it also polls, for other instances' mail).
     pub outbox_notify: std::sync::Arc<tokio::sync::Notify>,
+    /// Export chunks built ahead of their request (`history::ahead`).
+    pub export_ahead: crate::history::ahead::ReadAhead,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -377,7 +377,7 @@ async fn a_session_expires_when_idle_and_at_its_absolute_limit(db: &Db) {
     let mut t = NOW;
     while t + 20 * 60 < NOW + service::ABSOLUTE_TIMEOUT {
         t += 20 * 60;
-        let row = store::find_session(db, &hash, t)
+        let (row, _) = store::find_session(db, &hash, t)
             .await
             .unwrap()
             .expect("still valid while in use");
@@ -400,11 +400,16 @@ async fn one_company_goes_straight_in_and_switching_rotates_the_session(db: &Db)
     let other = company(db, "Other AB", "556000-0003").await;
     let anna = member(db, acme, "anna@acme.se", Role::Owner).await;
     let token = service::start_session(db, None, anna, NOW).await.unwrap();
-    let row = store::find_session(db, &crypto::parse_token(&token).unwrap(), NOW)
+    let (row, membership) = store::find_session(db, &crypto::parse_token(&token).unwrap(), NOW)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.company_id, Some(acme));
+    let membership = membership.expect("the session's membership is read with it");
+    assert_eq!(
+        (membership.role.as_str(), membership.name.as_str()),
+        ("owner", "Acme AB")
+    );
 
     let sam = member(db, acme, "sam@acme.se", Role::Member).await;
     companies::insert_membership(
@@ -422,11 +427,12 @@ async fn one_company_goes_straight_in_and_switching_rotates_the_session(db: &Db)
     .unwrap();
     let token = service::start_session(db, None, sam, NOW).await.unwrap();
     let old_hash = crypto::parse_token(&token).unwrap();
-    let row = store::find_session(db, &old_hash, NOW)
+    let (row, membership) = store::find_session(db, &old_hash, NOW)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.company_id, None, "two companies: the person picks one");
+    assert_eq!(membership, None, "no company chosen, no membership");
 
     assert_eq!(
         service::switch_company(db, &row, other, NOW).await.unwrap(),
@@ -444,11 +450,17 @@ async fn one_company_goes_straight_in_and_switching_rotates_the_session(db: &Db)
             .is_none(),
         "the old id stops working"
     );
-    let new_row = store::find_session(db, &crypto::parse_token(&new_token).unwrap(), NOW + 5)
-        .await
-        .unwrap()
-        .unwrap();
+    let (new_row, membership) =
+        store::find_session(db, &crypto::parse_token(&new_token).unwrap(), NOW + 5)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(new_row.company_id, Some(beta));
+    assert_eq!(
+        membership.map(|m| m.role),
+        Some("admin".to_owned()),
+        "the role in the company switched to"
+    );
     assert_eq!(
         new_row.absolute_expires_at, row.absolute_expires_at,
         "switching does not extend the 8 hours"

@@ -31,6 +31,7 @@ on_both_databases!(
     months_follow_the_local_calendar_across_daylight_saving,
     sorting_by_cost_and_duration_pages_through_everything,
     export_chunks_hold_every_row_with_the_right_names,
+    a_chunk_built_ahead_is_the_chunk_built_on_request,
 );
 
 const TZ: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
@@ -641,4 +642,34 @@ async fn export_chunks_hold_every_row_with_the_right_names(db: &Db) {
             )
         );
     }
+}
+
+async fn a_chunk_built_ahead_is_the_chunk_built_on_request(db: &Db) {
+    use app::history::ahead::{ReadAhead, MAX_AHEAD};
+    let w = world(db).await;
+    let owner = ctx(db, w.owner, w.acme).await;
+    let mut f = resolve(&owner, &q(&[("year", "2026".into())])).await;
+    f.limit = 64;
+    let first = history::export_chunk(db, &f).await.unwrap();
+    let next = Filter {
+        after: Some(parse_cursor(first.next.as_deref().unwrap())),
+        ..f
+    };
+    let ahead = ReadAhead::default();
+    ahead.start("k".into(), db.clone(), next.clone());
+    assert_eq!(ahead.take("another key").await, None);
+    let built = ahead.take("k").await.expect("built ahead");
+    assert_eq!(built, history::export_chunk(db, &next).await.unwrap());
+    assert!(!built.rows.is_empty());
+    assert_eq!(ahead.take("k").await, None, "taken once");
+
+    for i in 0..MAX_AHEAD + 3 {
+        ahead.start(format!("k{i}"), db.clone(), next.clone());
+    }
+    assert_eq!(ahead.len(), MAX_AHEAD, "bounded");
+    assert_eq!(ahead.take("k0").await, None, "the oldest made room");
+    assert_eq!(
+        ahead.take(&format!("k{}", MAX_AHEAD + 2)).await,
+        Some(built)
+    );
 }

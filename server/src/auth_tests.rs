@@ -494,6 +494,47 @@ async fn a_person_in_two_companies_picks_one_and_switching_gives_a_new_session()
     );
 }
 
+/// Ends every membership of `email` in the store (as a removal does), bypassing the rules.
+async fn end_memberships(db: &Db, email: &str) {
+    let ended = with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE memberships SET status = 'removed'
+             WHERE user_id = (SELECT id FROM users WHERE email = $1)",
+        )
+        .bind(email)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    });
+    assert!(ended.unwrap() > 0);
+}
+
+/// The membership is read with the session on every request (one statement in the
+/// middleware): a membership that ends stops the very next request of a live session.
+#[tokio::test]
+async fn a_session_loses_the_company_the_moment_its_membership_ends() {
+    let (t, app) = portal().await;
+    let session = sign_in(&app, &t.db, OWNER).await;
+    let query = app::history::HistoryQuery {
+        year: "2026".into(),
+        ..Default::default()
+    };
+    let history = || {
+        Request::get(format!("/api/history?{}", query.encoded()))
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&app, history()).await.status, StatusCode::OK);
+    end_memberships(&t.db, OWNER).await;
+    let res = send(&app, history()).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    assert_eq!(
+        session_view(&app, &session).await.user.unwrap().current,
+        None
+    );
+}
+
 #[tokio::test]
 async fn a_refused_invitation_in_a_plain_form_says_why_on_the_page() {
     let (t, app) = portal().await;
@@ -609,4 +650,13 @@ async fn an_export_walks_signed_cursors_and_refuses_made_up_ones() {
             .unwrap()
     });
     assert_eq!(audited, 1, "one export, one audit entry");
+
+    // The next chunk is built ahead as soon as a chunk goes out (history/ahead.rs); a session
+    // whose membership ends meanwhile still gets nothing more.
+    let (status, bytes) = fetch(export(String::new(), "")).await;
+    assert_eq!(status, StatusCode::OK);
+    let again: app::history::ExportChunk = PostcardEncoding::decode(bytes).unwrap();
+    end_memberships(&t.db, OWNER).await;
+    let (status, _) = fetch(export(again.next.unwrap(), "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

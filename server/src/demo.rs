@@ -720,8 +720,10 @@ async fn generate_sessions(
     let first_day = period_start(until);
     let days = (until - first_day).num_days().max(1) as u64;
     let now = Utc::now().timestamp();
-    let mut inserted = 0;
-    let mut batch = Vec::with_capacity(CHUNK.min(count));
+    // All of the company's sessions are made first and stored in the order they ended, as the
+    // operator's feed delivers them: the tables then lie on disk the way a real portal's do
+    // (a month's rows near each other), which is what reads of a period depend on.
+    let mut batch = Vec::with_capacity(count);
     for n in 0..count {
         // A few members park a lot, most now and then.
         let m =
@@ -786,12 +788,12 @@ async fn generate_sessions(
             source: "demo".into(),
             external_ref: format!("{}-{n}", company.org_number),
         });
-        if batch.len() == CHUNK {
-            inserted += history::insert_sessions(db, &batch).await?;
-            batch.clear();
-        }
     }
-    inserted += history::insert_sessions(db, &batch).await?;
+    batch.sort_by_key(|s| s.ended_at);
+    let mut inserted = 0;
+    for part in batch.chunks(CHUNK) {
+        inserted += history::insert_sessions(db, part).await?;
+    }
     Ok(inserted)
 }
 

@@ -160,6 +160,152 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
     ]
 }
 
+/// The server's side of the CSV export alone, for the export benchmark's period: every chunk
+/// of the filter walked three ways, one after the other — the row query only
+/// (`store::export_rows_raw`), whole chunks as the server function builds them
+/// (`store::export_chunk`: rows + names), and through the router (session, CSRF, cursor
+/// signing, postcard, gzip as the browser asks for it). Rows per second of each: the ceiling
+/// the browser's end-to-end figure lives under.
+async fn export_server(name: &str, url_env: &str, default: &str) -> Vec<String> {
+    let db_url = std::env::var(url_env).unwrap_or_else(|_| default.to_owned());
+    let db = match Db::connect(&db_url).await {
+        Ok(db) => db,
+        Err(e) => return vec![format!("| {name} | not run: {e} |")],
+    };
+    db.migrate().await.unwrap();
+    let (owner, company): (Uuid, Uuid) = with_pool!(&db, |pool| {
+        sqlx::query_as(
+            "SELECT u.id, m.company_id FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE u.email = 'anna.lindberg@nordstrombygg.example'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    let now = app::db::now_ts();
+    let token = app::auth::service::start_session(&db, None, owner, now)
+        .await
+        .unwrap();
+    let key = || SecretKey::new(*b"bench key, 32 bytes or more.....").unwrap();
+    let csrf =
+        app::auth::crypto::csrf_token(&key(), &app::auth::crypto::parse_token(&token).unwrap());
+    let mut vars = HashMap::new();
+    vars.insert("DATABASE_URL".to_string(), db_url.clone());
+    vars.insert(
+        "PORTAL_SECRET_KEY".to_string(),
+        "bench key, 32 bytes or more.....".to_string(),
+    );
+    let config = Arc::new(Config::from_vars(&vars).unwrap());
+    let app = router(app_state(db.clone(), config, key(), Mailer::dev()));
+    let ctx = TenantCtx::from_database(&db, owner, company).await.unwrap();
+    let query = HistoryQuery {
+        from: std::env::var("BENCH_FROM").unwrap_or_else(|_| "2026-05-01".into()),
+        to: std::env::var("BENCH_TO").unwrap_or_else(|_| "2026-11-20".into()),
+        ..Default::default()
+    };
+    let mut f = filter::resolve(&ctx, &query, now).await.unwrap();
+    f.limit = app::history::EXPORT_CHUNK;
+
+    let t = Instant::now();
+    let (mut raw_rows, mut g) = (0, f.clone());
+    loop {
+        let (n, next) = store::export_rows_raw(&db, &g).await.unwrap();
+        raw_rows += n;
+        match next {
+            Some(after) => g.after = Some(after),
+            None => break,
+        }
+    }
+    let raw_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let (mut chunk_rows, mut g) = (0, f.clone());
+    loop {
+        let chunk = store::export_chunk(&db, &g).await.unwrap();
+        chunk_rows += chunk.rows.len();
+        match chunk
+            .next
+            .as_deref()
+            .and_then(|c| filter::parse_cursor(c).ok().flatten())
+        {
+            Some(after) => g.after = Some(after),
+            None => break,
+        }
+    }
+    let chunk_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let (mut http_rows, mut bytes, mut after) = (0, 0, String::new());
+    loop {
+        use server_fn::{codec::PostcardEncoding, Decodes};
+        let body = HistoryQuery {
+            after: after.clone(),
+            ..query.clone()
+        }
+        .encoded();
+        let req = Request::post("/api/history_export")
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={token}"))
+            .header("sec-fetch-site", "same-origin")
+            .header("x-csrf-token", &csrf)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let gz = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        bytes += gz.len();
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
+        let chunk: app::history::ExportChunk = PostcardEncoding::decode(plain.into()).unwrap();
+        http_rows += chunk.rows.len();
+        match chunk.next {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    let http_s = t.elapsed().as_secs_f64();
+    assert_eq!(
+        (raw_rows, chunk_rows),
+        (http_rows, http_rows),
+        "every walk sees every row"
+    );
+    let rate = |s: f64| format!("{:.0}k", http_rows as f64 / s / 1000.0);
+    vec![format!(
+        "| {name} | {http_rows} | {raw_s:.2} s ({}) | {chunk_s:.2} s ({}) | {http_s:.2} s ({}) | {:.1} MB |",
+        rate(raw_s),
+        rate(chunk_s),
+        rate(http_s),
+        bytes as f64 / 1e6
+    )]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench-export (its server-side half)"]
+async fn bench_export_server() {
+    let mut lines = vec![
+        "| Export, server side | rows | row query only | whole chunks | through the router (gzip) | bytes sent |".to_string(),
+        "|---|---|---|---|---|---|".to_string(),
+    ];
+    lines.extend(
+        export_server(
+            "SQLite",
+            "BENCH_SQLITE_URL",
+            "sqlite:../target/bench/demo.db",
+        )
+        .await,
+    );
+    lines.extend(
+        export_server(
+            "PostgreSQL",
+            "BENCH_PG_URL",
+            "postgres://postgres@127.0.0.1:5432/portal_bench_demo",
+        )
+        .await,
+    );
+    println!("\n{}\n", lines.join("\n"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: make bench-history"]
 async fn bench_history() {

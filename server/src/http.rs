@@ -46,6 +46,7 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
         limits,
         mailer: Arc::new(mailer),
         outbox_notify: Arc::new(tokio::sync::Notify::new()),
+        export_ahead: Default::default(),
     }
 }
 

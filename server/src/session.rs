@@ -107,13 +107,15 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let (mut parts, body) = req.into_parts();
 
     let mut session = None;
+    let mut membership = None;
     if let Some(hash) = cookie(&parts.headers, SESSION_COOKIE).and_then(crypto::parse_token) {
         match store::find_session(&state.db, &hash, now).await {
-            Ok(Some(row)) => {
+            Ok(Some((row, m))) => {
                 if let Some(idle) = service::slide(&row, now) {
                     let _ = store::touch_session(&state.db, &row.token_hash, now, idle).await;
                 }
                 session = Some(row);
+                membership = m;
             }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "session lookup failed"),
@@ -168,7 +170,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
     if let Some(row) = session.clone() {
         let csrf = crypto::csrf_token(&state.key, &row.token_hash);
-        parts.extensions.insert(RequestSession { row, csrf });
+        parts.extensions.insert(RequestSession {
+            row,
+            membership,
+            csrf,
+        });
     }
     let ip = parts
         .extensions

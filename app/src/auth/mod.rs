@@ -63,6 +63,8 @@ pub struct SessionView {
 #[derive(Debug, Clone)]
 pub struct RequestSession {
     pub row: store::SessionRow,
+    /// The user's active membership in the session's company, read with the session.
+    pub membership: Option<store::Membership>,
     pub csrf: String,
 }
 
@@ -82,7 +84,7 @@ pub fn request_session() -> Option<RequestSession> {
 }
 
 /// Who is acting, in which company, with which role — read from the database on every
-/// request, never from anything the client sends. Only [`tenant`] builds one.
+/// request (with the session, by the middleware), never from anything the client sends.
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantCtx {
@@ -123,13 +125,18 @@ impl TenantCtx {
 
 /// The tenant of the current request: 401 without a signed-in session, 403 without a
 /// company (or when the membership is gone: a removed member's session stops at once).
+/// The membership was read with the session at the start of this request, in the same
+/// statement (`store::find_session`), so this costs no further query.
 #[cfg(feature = "ssr")]
 pub async fn tenant() -> Result<TenantCtx, AppError> {
-    let state = crate::state::use_app_state()?;
     let session = request_session().ok_or(AppError::Unauthorized)?;
     let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
     let company_id = session.row.company_id.ok_or(AppError::Forbidden)?;
-    TenantCtx::from_database(&state.db, user_id, company_id).await
+    TenantCtx::new(
+        user_id,
+        company_id,
+        session.membership.ok_or(AppError::Forbidden)?,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -141,18 +148,21 @@ impl TenantCtx {
         user_id: Uuid,
         company_id: Uuid,
     ) -> Result<TenantCtx, AppError> {
-        let (role, name, time_zone, currency) = store::role_in(db, user_id, company_id)
+        let membership = store::role_in(db, user_id, company_id)
             .await?
             .ok_or(AppError::Forbidden)?;
-        let role = Role::parse(&role).ok_or(AppError::Forbidden)?;
+        Self::new(user_id, company_id, membership)
+    }
+
+    fn new(user_id: Uuid, company_id: Uuid, m: store::Membership) -> Result<TenantCtx, AppError> {
         Ok(TenantCtx {
             user_id,
             company_id,
-            role,
+            role: Role::parse(&m.role).ok_or(AppError::Forbidden)?,
             company: CompanyFacts {
-                name,
-                time_zone,
-                currency,
+                name: m.name,
+                time_zone: m.time_zone,
+                currency: m.currency,
             },
         })
     }

@@ -131,7 +131,8 @@ pub fn period_bounds(tz: Tz, period: Period) -> (i64, i64) {
     }
 }
 
-fn parse_cursor(raw: &str) -> Result<Option<(i64, Uuid)>, AppError> {
+/// A keyset position as `cursor_text` writes it (`<sort key>.<id>`); empty is the start.
+pub fn parse_cursor(raw: &str) -> Result<Option<(i64, Uuid)>, AppError> {
     if raw.is_empty() {
         return Ok(None);
     }

@@ -6,6 +6,8 @@
 //! authorised and filtered by one piece of code: a member's filter is pinned to their own
 //! sessions there, whatever the URL says.
 
+#[cfg(feature = "ssr")]
+pub mod ahead;
 pub mod csv;
 #[cfg(feature = "ssr")]
 pub mod filter;
@@ -261,6 +263,7 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
     // Later chunks carry the cursor the previous chunk handed out, signed for this session
     // and filter (`<cursor>~<mac>`); a cursor made up by the client is refused, so no export
     // gets past the first chunk, which writes the audit entry.
+    let original_after = query.after.clone();
     let after = match query.after.split_once('~') {
         None if query.after.is_empty() => String::new(),
         Some((cursor, mac))
@@ -294,12 +297,29 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
     } else {
         None
     };
-    let mut chunk = store::export_chunk(&state.db, &f).await?;
+    // Built ahead while the browser fetched the previous chunk (ahead.rs), or now.
+    let ahead_key = |signed: &str| ahead::ReadAhead::key(&session.row.token_hash, signed);
+    let built = if original_after.is_empty() {
+        None
+    } else {
+        state.export_ahead.take(&ahead_key(&original_after)).await
+    };
+    let mut chunk = match built {
+        Some(chunk) => chunk,
+        None => store::export_chunk(&state.db, &f).await?,
+    };
     chunk.total = total;
-    chunk.next = chunk.next.map(|cursor| {
+    if let Some(cursor) = chunk.next.take() {
         let mac = export_cursor_mac(&state.key, &session.row.token_hash, &filter_text, &cursor);
-        format!("{cursor}~{mac}")
-    });
+        let signed = format!("{cursor}~{mac}");
+        if let Ok(after) = filter::parse_cursor(&cursor) {
+            let next = filter::Filter { after, ..f };
+            state
+                .export_ahead
+                .start(ahead_key(&signed), state.db.clone(), next);
+        }
+        chunk.next = Some(signed);
+    }
     Ok(chunk)
 }
 

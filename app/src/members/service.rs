@@ -356,7 +356,7 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
 async fn target_role(db: &Db, ctx: &TenantCtx, user_id: Uuid) -> Result<Role, AppError> {
     crate::auth::store::role_in(db, user_id, ctx.company_id())
         .await?
-        .and_then(|(r, ..)| Role::parse(&r))
+        .and_then(|m| Role::parse(&m.role))
         .ok_or(AppError::NotFound)
 }
 
