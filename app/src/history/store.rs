@@ -202,11 +202,6 @@ fn keyset_sql(f: &Filter, args: &mut Vec<Arg>, limit: i64) -> String {
         args.push(Arg::U(id));
         let idn = args.len();
         sql.push_str(&format!(" AND ({key}, s.id) < (${kn}, ${idn})"));
-        if f.sort == super::filter::Sort::Start {
-            // Redundant, but it lets both engines narrow the index range instead of
-            // walking from the newest row down to the cursor.
-            sql.push_str(&format!(" AND s.started_at <= ${kn}"));
-        }
     }
     args.push(Arg::I(limit));
     sql.push_str(&format!(
@@ -216,7 +211,22 @@ fn keyset_sql(f: &Filter, args: &mut Vec<Arg>, limit: i64) -> String {
     sql
 }
 
+/// The filter a row query starts from. In start order the cursor is also where the index
+/// range ends: `started_at < key + 1` takes the place of the period's end, so the engine
+/// starts reading at the cursor. (A redundant `started_at <= key` beside `started_at < to` is
+/// not enough: SQLite uses one upper bound of a range and took the period's end, so every
+/// page walked down from the newest row to its cursor — export chunks got slower the deeper
+/// they were.)
+fn narrowed(f: &Filter) -> Filter {
+    let mut g = f.clone();
+    if let (super::filter::Sort::Start, Some((key, _))) = (g.sort, g.after) {
+        g.to = g.to.min(key.saturating_add(1));
+    }
+    g
+}
+
 fn page_query(f: &Filter) -> (String, Vec<Arg>) {
+    let f = &narrowed(f);
     let mut args = Vec::new();
     let w = where_sql(f, &mut args);
     let k = keyset_sql(f, &mut args, f.limit + 1);
@@ -379,6 +389,7 @@ pub type ExportTuple = (
 fn export_rows(f: &Filter) -> (String, Vec<Arg>) {
     let mut f = f.clone();
     f.sort = super::filter::Sort::Start;
+    let f = narrowed(&f);
     let mut args = Vec::new();
     let w = where_sql(&f, &mut args);
     let k = keyset_sql(&f, &mut args, f.limit + 1);
