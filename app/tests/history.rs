@@ -595,8 +595,14 @@ async fn export_chunks_hold_every_row_with_the_right_names(db: &Db) {
     let mut f = resolve(&owner, &q(&[("year", "2026".into())])).await;
     f.limit = 64;
     let mut rows = vec![];
+    // One export reuses the names its earlier chunks looked up (`ExportNames`): every chunk
+    // must equal the chunk built with nothing known.
+    let mut names = history::ExportNames::default();
     loop {
-        let chunk = history::export_chunk(db, &f).await.unwrap();
+        let chunk = history::export_chunk_with(db, &f, &mut names)
+            .await
+            .unwrap();
+        assert_eq!(chunk, history::export_chunk(db, &f).await.unwrap());
         for r in &chunk.rows {
             rows.push((
                 chunk.members[r.0 as usize].clone(),
@@ -654,25 +660,36 @@ async fn a_chunk_built_ahead_is_the_chunk_built_on_request(db: &Db) {
     let first = history::export_chunk(db, &f).await.unwrap();
     let next = Filter {
         after: Some(parse_cursor(first.next.as_deref().unwrap())),
-        ..f
+        ..f.clone()
     };
     let ahead = ReadAhead::default();
-    ahead.start("k".into(), db.clone(), next.clone());
-    assert_eq!(ahead.take("another key").await, None);
-    let built = ahead.take("k").await.expect("built ahead");
+    let take = |key: String| {
+        let ahead = ahead.clone();
+        async move { ahead.take(&key).await.map(|(chunk, _)| chunk) }
+    };
+    // Names known from the first chunk are reused, the rest looked up: the same chunk.
+    let mut names = history::ExportNames::default();
+    history::export_chunk_with(db, &f, &mut names)
+        .await
+        .unwrap();
+    ahead.start("k".into(), db.clone(), next.clone(), names);
+    assert_eq!(take("another key".into()).await, None);
+    let built = take("k".into()).await.expect("built ahead");
     assert_eq!(built, history::export_chunk(db, &next).await.unwrap());
     assert!(!built.rows.is_empty());
-    assert_eq!(ahead.take("k").await, None, "taken once");
+    assert_eq!(take("k".into()).await, None, "taken once");
 
     for i in 0..MAX_AHEAD + 3 {
-        ahead.start(format!("k{i}"), db.clone(), next.clone());
+        ahead.start(
+            format!("k{i}"),
+            db.clone(),
+            next.clone(),
+            Default::default(),
+        );
     }
     assert_eq!(ahead.len(), MAX_AHEAD, "bounded");
-    assert_eq!(ahead.take("k0").await, None, "the oldest made room");
-    assert_eq!(
-        ahead.take(&format!("k{}", MAX_AHEAD + 2)).await,
-        Some(built)
-    );
+    assert_eq!(take("k0".into()).await, None, "the oldest made room");
+    assert_eq!(take(format!("k{}", MAX_AHEAD + 2)).await, Some(built));
 }
 
 /// SQLite's export rows come as one JSON text (store.rs); they must be exactly the rows sqlx

@@ -220,8 +220,9 @@ async fn export_server(name: &str, url_env: &str, default: &str) -> Vec<String> 
 
     let t = Instant::now();
     let (mut chunk_rows, mut g) = (0, f.clone());
+    let mut names = store::ExportNames::default();
     loop {
-        let chunk = store::export_chunk(&db, &g).await.unwrap();
+        let chunk = store::export_chunk_with(&db, &g, &mut names).await.unwrap();
         chunk_rows += chunk.rows.len();
         match chunk
             .next

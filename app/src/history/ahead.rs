@@ -20,7 +20,11 @@ use std::{
 
 use tokio::task::JoinHandle;
 
-use super::{filter::Filter, store, ExportChunk};
+use super::{
+    filter::Filter,
+    store::{self, ExportNames},
+    ExportChunk,
+};
 use crate::db::Db;
 
 /// Chunks built ahead, in the whole process (each holds up to `EXPORT_CHUNK` rows, ~1 MB).
@@ -28,7 +32,7 @@ pub const MAX_AHEAD: usize = 16;
 /// How long a chunk built ahead waits for its request.
 pub const KEEP: Duration = Duration::from_secs(120);
 
-type Built = Result<ExportChunk, sqlx::Error>;
+type Built = Result<(ExportChunk, ExportNames), sqlx::Error>;
 
 #[derive(Clone, Debug, Default)]
 pub struct ReadAhead(Arc<Mutex<Waiting>>);
@@ -56,9 +60,13 @@ impl ReadAhead {
         key
     }
 
-    /// Starts building the chunk `f` describes (its `after` is the cursor) under `key`.
-    pub fn start(&self, key: String, db: Db, f: Filter) {
-        let task = tokio::spawn(async move { store::export_chunk(&db, &f).await });
+    /// Starts building the chunk `f` describes (its `after` is the cursor) under `key`, with
+    /// the names the export has looked up so far.
+    pub fn start(&self, key: String, db: Db, f: Filter, mut names: ExportNames) {
+        let task = tokio::spawn(async move {
+            let chunk = store::export_chunk_with(&db, &f, &mut names).await?;
+            Ok((chunk, names))
+        });
         let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
         w.chunks.retain(|_, e| {
             let keep = e.at.elapsed() < KEEP;
@@ -88,9 +96,10 @@ impl ReadAhead {
         }
     }
 
-    /// The chunk built ahead under `key`, once it is finished; `None` when there is none (or
-    /// building it failed: the caller then builds it itself and reports its own error).
-    pub async fn take(&self, key: &str) -> Option<ExportChunk> {
+    /// The chunk built ahead under `key` (and the names known after it), once it is
+    /// finished; `None` when there is none (or building it failed: the caller then builds it
+    /// itself and reports its own error).
+    pub async fn take(&self, key: &str) -> Option<(ExportChunk, ExportNames)> {
         let task = self
             .0
             .lock()
@@ -99,7 +108,7 @@ impl ReadAhead {
             .remove(key)?
             .task;
         match task.await {
-            Ok(Ok(chunk)) => Some(chunk),
+            Ok(Ok(built)) => Some(built),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "an export chunk built ahead failed; building it again");
                 None

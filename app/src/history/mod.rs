@@ -304,9 +304,13 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
     } else {
         state.export_ahead.take(&ahead_key(&original_after)).await
     };
-    let mut chunk = match built {
-        Some(chunk) => chunk,
-        None => store::export_chunk(&state.db, &f).await?,
+    let (mut chunk, names) = match built {
+        Some(built) => built,
+        None => {
+            let mut names = store::ExportNames::default();
+            let chunk = store::export_chunk_with(&state.db, &f, &mut names).await?;
+            (chunk, names)
+        }
     };
     chunk.total = total;
     if let Some(cursor) = chunk.next.take() {
@@ -316,7 +320,7 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
             let next = filter::Filter { after, ..f };
             state
                 .export_ahead
-                .start(ahead_key(&signed), state.db.clone(), next);
+                .start(ahead_key(&signed), state.db.clone(), next, names);
         }
         chunk.next = Some(signed);
     }

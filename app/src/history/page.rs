@@ -594,6 +594,12 @@ mod export {
             .unwrap_or(0.0)
     }
 
+    /// Lets the tasks queued so far run up to their next await.
+    async fn yield_to_microtasks() {
+        let resolved = js_sys::Promise::resolve(&JsValue::UNDEFINED);
+        let _ = wasm_bindgen_futures::JsFuture::from(resolved).await;
+    }
+
     fn fetch(
         query: HistoryQuery,
     ) -> futures::channel::oneshot::Receiver<Result<crate::history::ExportChunk, AppError>> {
@@ -654,6 +660,10 @@ mod export {
                     ..query.clone()
                 })
             });
+            // `spawn_local` only queues the fetch: let it run up to its first await, which
+            // sends the request, before the synchronous build below holds the main thread —
+            // otherwise the request leaves only after the build and the two never overlap.
+            yield_to_microtasks().await;
             let t0 = now_ms();
             text.clear();
             csv::push_chunk(&mut text, &chunk, t, opt);

@@ -509,6 +509,26 @@ pub async fn export_rows_raw(
 /// One chunk of the export (always newest first, from the filter's cursor, `f.limit` rows),
 /// dictionary-encoded.
 pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sqlx::Error> {
+    export_chunk_with(db, f, &mut ExportNames::default()).await
+}
+
+/// The names an export has looked up so far. A company's chunks mostly name the same people,
+/// facilities and cost centers, so each chunk of one export looks up only the ones the
+/// chunks before it did not (a 20,000-row chunk of the large demo company names ~4,800 of its
+/// 5,000 members: ~25 ms of lookups a chunk without this).
+#[derive(Debug, Clone, Default)]
+pub struct ExportNames {
+    users: std::collections::HashMap<Uuid, String>,
+    facilities: std::collections::HashMap<Uuid, (String, String)>,
+    centers: Option<std::collections::HashMap<Uuid, String>>,
+}
+
+/// [`export_chunk`], reusing and adding to `names`.
+pub async fn export_chunk_with(
+    db: &Db,
+    f: &Filter,
+    names: &mut ExportNames,
+) -> Result<super::ExportChunk, sqlx::Error> {
     use std::collections::HashMap;
     let rows = fetch_export_rows(db, f).await?;
     let (rows, next) = split_page(rows, f.limit, |r| (r.5, r.0));
@@ -539,8 +559,18 @@ pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sql
             index(&mut centers, r.10),
         ));
     }
-    let user_ids: Vec<Uuid> = users.keys().flatten().copied().collect();
-    let facility_ids: Vec<Uuid> = facilities.keys().copied().collect();
+    let user_ids: Vec<Uuid> = users
+        .keys()
+        .flatten()
+        .filter(|id| !names.users.contains_key(id))
+        .copied()
+        .collect();
+    let facility_ids: Vec<Uuid> = facilities
+        .keys()
+        .filter(|id| !names.facilities.contains_key(id))
+        .copied()
+        .collect();
+    let want_centers = names.centers.is_none();
     let (user_names, facility_names, center_names) = with_pool!(db, |pool| {
         async {
             let mut user_names: Vec<(Uuid, String)> = Vec::new();
@@ -565,22 +595,31 @@ pub async fn export_chunk(db: &Db, f: &Filter) -> Result<super::ExportChunk, sql
                 }
                 facility_names.extend(q.fetch_all(pool).await?);
             }
-            let center_names: Vec<(Uuid, String)> = sqlx::query_as(
-                "SELECT id, code || ' ' || name FROM cost_centers WHERE company_id = $1",
-            )
-            .bind(f.company_id)
-            .fetch_all(pool)
-            .await?;
+            let center_names: Vec<(Uuid, String)> = if want_centers {
+                sqlx::query_as(
+                    "SELECT id, code || ' ' || name FROM cost_centers WHERE company_id = $1",
+                )
+                .bind(f.company_id)
+                .fetch_all(pool)
+                .await?
+            } else {
+                Vec::new()
+            };
             Ok::<_, sqlx::Error>((user_names, facility_names, center_names))
         }
         .await
     })?;
-    let user_names: HashMap<Uuid, String> = user_names.into_iter().collect();
-    let facility_names: HashMap<Uuid, (String, String)> = facility_names
-        .into_iter()
-        .map(|(id, n, c)| (id, (n, c)))
-        .collect();
-    let center_names: HashMap<Uuid, String> = center_names.into_iter().collect();
+    names.users.extend(user_names);
+    names
+        .facilities
+        .extend(facility_names.into_iter().map(|(id, n, c)| (id, (n, c))));
+    if want_centers {
+        names.centers = Some(center_names.into_iter().collect());
+    }
+    let user_names = &names.users;
+    let facility_names = &names.facilities;
+    let empty = HashMap::new();
+    let center_names = names.centers.as_ref().unwrap_or(&empty);
 
     out.members = vec![String::new(); users.len()];
     for (id, i) in users {
