@@ -52,12 +52,21 @@ fn url(endpoint: &str, q: &HistoryQuery) -> String {
     format!("/api/{endpoint}?{}", q.encoded())
 }
 
-async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
+/// The benchmark database, the demo owner's session on it and the real router.
+struct Bench {
+    db: Db,
+    ctx: TenantCtx,
+    token: String,
+    csrf: String,
+    app: Router,
+    now: i64,
+}
+
+const BENCH_KEY: &[u8; 32] = b"bench key, 32 bytes or more.....";
+
+async fn bench(url_env: &str, default: &str) -> Result<Bench, String> {
     let db_url = std::env::var(url_env).unwrap_or_else(|_| default.to_owned());
-    let db = match Db::connect(&db_url).await {
-        Ok(db) => db,
-        Err(e) => return vec![format!("| {name} | not run: {e} |")],
-    };
+    let db = Db::connect(&db_url).await.map_err(|e| e.to_string())?;
     db.migrate().await.unwrap();
     if let Db::Postgres(pool) = &db {
         // What autovacuum does soon after a bulk load; index-only scans need it.
@@ -79,17 +88,40 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
     let token = app::auth::service::start_session(&db, None, owner, now)
         .await
         .unwrap();
+    let key = || SecretKey::new(*BENCH_KEY).unwrap();
+    let csrf =
+        app::auth::crypto::csrf_token(&key(), &app::auth::crypto::parse_token(&token).unwrap());
     let mut vars = HashMap::new();
     vars.insert("DATABASE_URL".to_string(), db_url.clone());
     vars.insert(
         "PORTAL_SECRET_KEY".to_string(),
-        "bench key, 32 bytes or more.....".to_string(),
+        String::from_utf8_lossy(BENCH_KEY).into_owned(),
     );
     let config = Arc::new(Config::from_vars(&vars).unwrap());
-    let key = SecretKey::new(*b"bench key, 32 bytes or more.....").unwrap();
-    let app = router(app_state(db.clone(), config, key, Mailer::dev()));
-
+    let app = router(app_state(db.clone(), config, key(), Mailer::dev()));
     let ctx = TenantCtx::from_database(&db, owner, company).await.unwrap();
+    Ok(Bench {
+        db,
+        ctx,
+        token,
+        csrf,
+        app,
+        now,
+    })
+}
+
+async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
+    let Bench {
+        db,
+        ctx,
+        token,
+        app,
+        now,
+        ..
+    } = match bench(url_env, default).await {
+        Ok(b) => b,
+        Err(e) => return vec![format!("| {name} | not run: {e} |")],
+    };
     let month = HistoryQuery {
         year: "2026".into(),
         month: "10".into(),
@@ -103,7 +135,7 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
             "SELECT started_at, id FROM sessions WHERE company_id = $1 AND started_at >= $2
              AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET $4",
         )
-        .bind(company)
+        .bind(ctx.company_id())
         .bind(f.from)
         .bind(f.to)
         .bind(totals.sessions / 2)
@@ -167,37 +199,17 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
 /// signing, postcard, gzip as the browser asks for it). Rows per second of each: the ceiling
 /// the browser's end-to-end figure lives under.
 async fn export_server(name: &str, url_env: &str, default: &str) -> Vec<String> {
-    let db_url = std::env::var(url_env).unwrap_or_else(|_| default.to_owned());
-    let db = match Db::connect(&db_url).await {
-        Ok(db) => db,
+    let Bench {
+        db,
+        ctx,
+        token,
+        csrf,
+        app,
+        now,
+    } = match bench(url_env, default).await {
+        Ok(b) => b,
         Err(e) => return vec![format!("| {name} | not run: {e} |")],
     };
-    db.migrate().await.unwrap();
-    let (owner, company): (Uuid, Uuid) = with_pool!(&db, |pool| {
-        sqlx::query_as(
-            "SELECT u.id, m.company_id FROM users u JOIN memberships m ON m.user_id = u.id
-             WHERE u.email = 'anna.lindberg@nordstrombygg.example'",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap()
-    });
-    let now = app::db::now_ts();
-    let token = app::auth::service::start_session(&db, None, owner, now)
-        .await
-        .unwrap();
-    let key = || SecretKey::new(*b"bench key, 32 bytes or more.....").unwrap();
-    let csrf =
-        app::auth::crypto::csrf_token(&key(), &app::auth::crypto::parse_token(&token).unwrap());
-    let mut vars = HashMap::new();
-    vars.insert("DATABASE_URL".to_string(), db_url.clone());
-    vars.insert(
-        "PORTAL_SECRET_KEY".to_string(),
-        "bench key, 32 bytes or more.....".to_string(),
-    );
-    let config = Arc::new(Config::from_vars(&vars).unwrap());
-    let app = router(app_state(db.clone(), config, key(), Mailer::dev()));
-    let ctx = TenantCtx::from_database(&db, owner, company).await.unwrap();
     let query = HistoryQuery {
         from: std::env::var("BENCH_FROM").unwrap_or_else(|_| "2026-05-01".into()),
         to: std::env::var("BENCH_TO").unwrap_or_else(|_| "2026-11-20".into()),
