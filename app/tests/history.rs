@@ -664,8 +664,8 @@ async fn a_chunk_built_ahead_is_the_chunk_built_on_request(db: &Db) {
     };
     let ahead = ReadAhead::default();
     let take = |key: String| {
-        let ahead = ahead.clone();
-        async move { ahead.take(&key).await.map(|(chunk, _)| chunk) }
+        let (ahead, next) = (ahead.clone(), next.clone());
+        async move { ahead.take(&key, &next).await.map(|(chunk, _)| chunk) }
     };
     // Names known from the first chunk are reused, the rest looked up: the same chunk.
     let mut names = history::ExportNames::default();
@@ -678,6 +678,13 @@ async fn a_chunk_built_ahead_is_the_chunk_built_on_request(db: &Db) {
     assert_eq!(built, history::export_chunk(db, &next).await.unwrap());
     assert!(!built.rows.is_empty());
     assert_eq!(take("k".into()).await, None, "taken once");
+    // Built for another filter (the caller's role changed, say): not handed out.
+    ahead.start("k".into(), db.clone(), next.clone(), Default::default());
+    let member = ctx(db, w.member, w.acme).await;
+    let mut pinned = resolve(&member, &q(&[("year", "2026".into())])).await;
+    (pinned.limit, pinned.after) = (next.limit, next.after);
+    assert!(ahead.take("k", &pinned).await.is_none(), "another filter");
+    assert_eq!(take("k".into()).await, None, "and gone");
 
     for i in 0..MAX_AHEAD + 3 {
         ahead.start(

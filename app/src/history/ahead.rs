@@ -8,7 +8,8 @@
 //! [`KEEP`] (an export that was cancelled leaves one chunk behind until then). An entry is
 //! found only under its key — the session's token hash and the signed cursor, whose MAC
 //! already binds session and filter — and the request that takes it has passed the session,
-//! CSRF and membership checks like any other. Another server instance simply finds nothing
+//! CSRF and membership checks like any other, and must have resolved exactly the filter the
+//! chunk was built for (a role that changed in between changes it: the chunk is dropped). Another server instance simply finds nothing
 //! and builds the chunk itself: the read-ahead changes when a chunk is built, never what is in
 //! it.
 
@@ -48,6 +49,8 @@ struct Waiting {
 struct Entry {
     n: u64,
     at: Instant,
+    /// The filter the chunk is built for: taken only by a request that resolves the same.
+    filter: Filter,
     task: JoinHandle<Built>,
 }
 
@@ -63,6 +66,7 @@ impl ReadAhead {
     /// Starts building the chunk `f` describes (its `after` is the cursor) under `key`, with
     /// the names the export has looked up so far.
     pub fn start(&self, key: String, db: Db, f: Filter, mut names: ExportNames) {
+        let filter = f.clone();
         let task = tokio::spawn(async move {
             let chunk = store::export_chunk_with(&db, &f, &mut names).await?;
             Ok((chunk, names))
@@ -91,22 +95,36 @@ impl ReadAhead {
         w.started += 1;
         let n = w.started;
         let at = Instant::now();
-        if let Some(old) = w.chunks.insert(key, Entry { n, at, task }) {
+        if let Some(old) = w.chunks.insert(
+            key,
+            Entry {
+                n,
+                at,
+                filter,
+                task,
+            },
+        ) {
             old.task.abort();
         }
     }
 
     /// The chunk built ahead under `key` (and the names known after it), once it is
-    /// finished; `None` when there is none (or building it failed: the caller then builds it
-    /// itself and reports its own error).
-    pub async fn take(&self, key: &str) -> Option<(ExportChunk, ExportNames)> {
-        let task = self
+    /// finished — only if it was built for exactly the filter `f` this request resolved
+    /// (a role changed since the chunk was started, say from admin to member, changes the
+    /// filter, and the chunk is thrown away). `None` when there is none (or building it
+    /// failed: the caller then builds it itself and reports its own error).
+    pub async fn take(&self, key: &str, f: &Filter) -> Option<(ExportChunk, ExportNames)> {
+        let entry = self
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .chunks
-            .remove(key)?
-            .task;
+            .remove(key)?;
+        if entry.filter != *f {
+            entry.task.abort();
+            return None;
+        }
+        let task = entry.task;
         match task.await {
             Ok(Ok(built)) => Some(built),
             Ok(Err(e)) => {

@@ -40,7 +40,7 @@ impl Sort {
 
 /// A checked filter: the company, a `[from, to)` range of UTC seconds from the company's
 /// calendar, and the optional columns.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     pub company_id: Uuid,
     pub company_slug: String,

@@ -302,7 +302,10 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
     let built = if original_after.is_empty() {
         None
     } else {
-        state.export_ahead.take(&ahead_key(&original_after)).await
+        state
+            .export_ahead
+            .take(&ahead_key(&original_after), &f)
+            .await
     };
     let (mut chunk, names) = match built {
         Some(built) => built,
