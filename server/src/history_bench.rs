@@ -223,7 +223,7 @@ async fn export_server(name: &str, url_env: &str, default: &str) -> Vec<String> 
     loop {
         let (n, next) = store::export_rows_raw(&db, &g).await.unwrap();
         raw_rows += n;
-        match next {
+        match next.and_then(|c| filter::parse_cursor(&c).ok().flatten()) {
             Some(after) => g.after = Some(after),
             None => break,
         }

@@ -262,7 +262,7 @@ pub async fn find_session(
 }
 
 /// A user's active membership in a company as [`find_session`] and [`role_in`] read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Membership {
     pub role: String,
     pub name: String,
@@ -377,7 +377,7 @@ pub async fn role_in(
     user_id: Uuid,
     company_id: Uuid,
 ) -> Result<Option<Membership>, sqlx::Error> {
-    let found: Option<(String, String, String, String)> = with_pool!(db, |pool| {
+    with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT m.role, c.name, c.time_zone, c.currency
              FROM memberships m JOIN companies c ON c.id = m.company_id
@@ -387,13 +387,7 @@ pub async fn role_in(
         .bind(company_id)
         .fetch_optional(pool)
         .await
-    })?;
-    Ok(found.map(|(role, name, time_zone, currency)| Membership {
-        role,
-        name,
-        time_zone,
-        currency,
-    }))
+    })
 }
 
 pub async fn user_email(db: &Db, user_id: Uuid) -> Result<Option<(String, String)>, sqlx::Error> {

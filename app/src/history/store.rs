@@ -408,9 +408,9 @@ fn export_rows(f: &Filter) -> (String, Vec<Arg>) {
 /// paths return the same rows in the same order (store test
 /// `the_sqlite_json_chunk_equals_the_rows_read_one_by_one`).
 pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportTuple>, sqlx::Error> {
-    let (sql, args) = export_rows(f);
     match db {
         Db::Sqlite(pool) => {
+            let (sql, args) = export_rows(f);
             let sql = format!(
                 "SELECT json_group_array(json_array(hex(id), hex(user_id), plate, hex(facility_id),
                           kind, started_at, ended_at, energy_wh, amount_ore, vat_ore,
@@ -422,11 +422,7 @@ pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportTuple>, 
                 .await?;
             parse_json_rows(&text).map_err(|e| sqlx::Error::Decode(e.into()))
         }
-        Db::Postgres(pool) => {
-            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args)
-                .fetch_all(pool)
-                .await
-        }
+        Db::Postgres(_) => export_rows_one_by_one(db, f).await,
     }
 }
 
@@ -491,19 +487,10 @@ fn parse_json_rows(text: &str) -> Result<Vec<ExportTuple>, String> {
 
 /// The export's row query alone, rows fetched and decoded and nothing else done: what the
 /// export benchmark sets a whole chunk against. Returns the rows and the next cursor.
-pub async fn export_rows_raw(
-    db: &Db,
-    f: &Filter,
-) -> Result<(usize, Option<(i64, Uuid)>), sqlx::Error> {
+pub async fn export_rows_raw(db: &Db, f: &Filter) -> Result<(usize, Option<String>), sqlx::Error> {
     let rows = fetch_export_rows(db, f).await?;
-    let more = rows.len() as i64 > f.limit;
-    let n = rows.len().min(f.limit as usize);
-    let next = if more {
-        rows.get(n - 1).map(|r| (r.5, r.0))
-    } else {
-        None
-    };
-    Ok((n, next))
+    let (rows, next) = split_page(rows, f.limit, |r| (r.5, r.0));
+    Ok((rows.len(), next))
 }
 
 /// One chunk of the export (always newest first, from the filter's cursor, `f.limit` rows),
