@@ -60,8 +60,34 @@ for role, email, name in [
         (handover.bytes, uid.bytes, role, email, now),
     )
     handover_people[role] = (str(uid), email)
+# A company with more than one page of members (50 a page) for the removal tests: a member
+# on page 2 and one found by search, with JavaScript on and off, each mode by its own owner.
+paging = uuid.uuid4()
+db.execute(
+    "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at) "
+    "VALUES (?, 'Sidbyte AB', '559999-0002', 'Europe/Stockholm', 'SEK', ?)",
+    (paging.bytes, now),
+)
+paging_people = [("owner", "agare.js@sidbyte.example", "Åsa Ägare"),
+                 ("owner", "agare.nojs@sidbyte.example", "Örjan Ägare")]
+paging_people += [("member", f"person{i:03}@sidbyte.example", f"Sid Person {i:03}") for i in range(70)]
+for role, email, name in paging_people:
+    uid = uuid.uuid4()
+    db.execute(
+        "INSERT INTO users (id, email, display_name, created_at) VALUES (?, ?, ?, ?)",
+        (uid.bytes, email, name, now),
+    )
+    db.execute(
+        "INSERT INTO memberships (company_id, user_id, role, invited_email, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (paging.bytes, uid.bytes, role, email, now),
+    )
 db.commit()
 fixtures = {
+    "pagingOwnerJs": "agare.js@sidbyte.example",
+    "pagingOwnerNoJs": "agare.nojs@sidbyte.example",
+    "pagingSearchJs": "Sid Person 066",
+    "pagingSearchNoJs": "Sid Person 067",
     "handoverOwner": handover_people["owner"][1],
     "handoverAdmin": handover_people["admin"][1],
     "handoverAdminId": handover_people["admin"][0],

@@ -2,7 +2,11 @@
 //! variable and says what is wrong with it. The defaults serve the embedded case: SQLite
 //! under `data/`, the dev mailer, demo data, 127.0.0.1:3000.
 
-use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogFormat {
@@ -14,8 +18,19 @@ pub enum LogFormat {
 pub struct Config {
     /// `sqlite:…` or `postgres://…`.
     pub database_url: String,
-    /// `smtp://…` / `smtps://…`; `None` means the dev mailer (console + dev mailbox page).
+    /// `smtp://…` / `smtps://…`; `None` means the dev mailer (the dev mailbox page), which
+    /// [`Config::from_vars`] allows only for a local run or with `PORTAL_DEV_MAILER=true`.
     pub smtp_url: Option<String>,
+    /// The configuration proves a run on the developer's own machine: listening on loopback,
+    /// a public URL of `http://127.0.0.1…` or `http://localhost…`, and SQLite. Only then may
+    /// the conveniences of the embedded default (dev mailer, generated key) switch themselves
+    /// on (shared/security.md, "Local conveniences").
+    pub local_run: bool,
+    /// `PORTAL_DEV_MAILER`: whether the dev mailer may stand in for SMTP (default: on a local
+    /// run only). See [`Config::check_for_serving`].
+    pub dev_mailer: bool,
+    /// `PORTAL_TRUSTED_PROXIES`: the load balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<Cidr>,
     /// Origin links in mails are built from (never from the `Host` header), and the origin
     /// a cross-site POST must come from.
     pub public_url: String,
@@ -36,6 +51,76 @@ pub struct Config {
     /// `PORTAL_SEND_BUDGET`: sign-in codes the whole deployment sends per hour at most (a
     /// circuit breaker against abuse).
     pub send_budget_per_hour: i64,
+}
+
+/// An address block such as `10.0.0.0/8` or `fd00::/8` (a bare address is a /32 or /128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { net: addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 peer may arrive as an IPv4-mapped IPv6 address on a dual-stack socket.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client address for limits: the TCP peer, unless the peer is a trusted proxy; then the
+/// right-most `X-Forwarded-For` entry that is not a trusted proxy (the left part of the
+/// header is whatever the client wrote and proves nothing). Rule: shared/security.md, "Web
+/// sessions".
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut last = peer;
+    for entry in forwarded_for
+        .iter()
+        .rev()
+        .flat_map(|h| h.rsplit(','))
+        .map(str::trim)
+    {
+        // A malformed entry ends the walk: what is left of it came from the client.
+        let Ok(ip) = entry.parse::<IpAddr>() else {
+            return last;
+        };
+        if !is_trusted(ip) {
+            return ip;
+        }
+        last = ip;
+    }
+    last
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -73,7 +158,31 @@ fn validate_origin(var: &'static str, value: &str) -> Result<String, ConfigError
     Ok(value.to_owned())
 }
 
+const WHY_LOCAL: &str = "a local run listens on loopback, has a public URL of http://127.0.0.1 or http://localhost and uses SQLite";
+
 impl Config {
+    /// The settings a web server needs beyond those every command needs: a server that is
+    /// not a local run must have real mail (`SMTP_URL`; the dev mailer's page would show every
+    /// sign-in code to anyone) and its own key (`PORTAL_SECRET_KEY`; a generated one is for a
+    /// newcomer's laptop). `portal serve` refuses to start without them, naming the variable.
+    pub fn check_for_serving(&self) -> Result<(), ConfigError> {
+        if self.smtp_url.is_none() && !self.dev_mailer {
+            return Err(err(
+                "SMTP_URL",
+                format!("is required: without it the dev mailer would show sign-in codes to anyone, and it runs only on a local run ({WHY_LOCAL}) or with PORTAL_DEV_MAILER=true"),
+            ));
+        }
+        if self.secret_key.is_none() && !self.local_run {
+            return Err(err(
+                "PORTAL_SECRET_KEY",
+                format!(
+                    "is required outside a local run ({WHY_LOCAL}); e.g. `openssl rand -hex 32`"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(&std::env::vars().collect())
     }
@@ -153,6 +262,19 @@ impl Config {
             }
         };
 
+        let local_host = |origin: &str| {
+            let host = origin
+                .strip_prefix("http://")
+                .unwrap_or("")
+                .split(':')
+                .next()
+                .unwrap_or("");
+            host == "127.0.0.1" || host == "localhost"
+        };
+        let local_run = listen.ip().is_loopback()
+            && local_host(&public_url)
+            && database_url.starts_with("sqlite:");
+
         let secret_key = get("PORTAL_SECRET_KEY");
         if let Some(k) = &secret_key {
             if k.len() < 32 {
@@ -167,6 +289,35 @@ impl Config {
                 "is required with PostgreSQL: every server instance must share one key (e.g. `openssl rand -hex 32`)",
             ));
         }
+
+        let dev_mailer = match get("PORTAL_DEV_MAILER").as_deref() {
+            None => local_run,
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => {
+                return Err(err(
+                    "PORTAL_DEV_MAILER",
+                    format!("{other:?} must be true or false"),
+                ))
+            }
+        };
+
+        let trusted_proxies = get("PORTAL_TRUSTED_PROXIES")
+            .map(|v| {
+                v.split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(|c| {
+                        Cidr::parse(c).ok_or_else(|| {
+                            err(
+                                "PORTAL_TRUSTED_PROXIES",
+                                format!("{c:?} is not an address block like 10.0.0.0/8"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let mail_from = get("PORTAL_MAIL_FROM")
             .unwrap_or_else(|| "Aimo Park Företagsportal <noreply@portal.invalid>".into());
         if !mail_from.contains('@') {
@@ -186,6 +337,9 @@ impl Config {
         };
 
         Ok(Config {
+            local_run,
+            dev_mailer,
+            trusted_proxies,
             secret_key,
             mail_from,
             send_budget_per_hour,
@@ -219,6 +373,10 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(c.smtp_url.is_none());
+        assert!(
+            c.local_run,
+            "the defaults are a local run: the dev mailer may run"
+        );
         assert!(c.demo_data);
         assert!(c.frame_ancestors.is_empty());
     }
@@ -237,6 +395,9 @@ mod tests {
             ("PORTAL_SECRET_KEY", "too short"),
             ("PORTAL_MAIL_FROM", "nobody"),
             ("PORTAL_SEND_BUDGET", "-1"),
+            ("PORTAL_DEV_MAILER", "perhaps"),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("PORTAL_TRUSTED_PROXIES", "load-balancer"),
         ] {
             let e = Config::from_vars(&vars(&[(var, value)])).unwrap_err();
             assert_eq!(e.var, var, "{value:?}");
@@ -252,9 +413,115 @@ mod tests {
         let c = Config::from_vars(&vars(&[
             ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
             ("PORTAL_SECRET_KEY", &key),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
         ]))
         .unwrap();
         assert!(!c.demo_data);
+        assert!(!c.local_run);
+    }
+
+    /// Issue 10, item 1: the dev mailer (and its page, which lists every code) runs only when
+    /// the configuration proves a local run, or when PORTAL_DEV_MAILER=true says so.
+    #[test]
+    fn without_smtp_only_a_local_run_may_start() {
+        let key = "k".repeat(32);
+        for production in [
+            vec![
+                ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+                ("PORTAL_SECRET_KEY", key.as_str()),
+            ],
+            vec![
+                ("PORTAL_LISTEN", "0.0.0.0:3000"),
+                ("PORTAL_SECRET_KEY", &key),
+            ],
+            vec![
+                ("PORTAL_PUBLIC_URL", "https://portal.aimopark.se"),
+                ("PORTAL_SECRET_KEY", &key),
+            ],
+            vec![
+                ("PORTAL_PUBLIC_URL", "http://127.0.0.1.evil.example"),
+                ("PORTAL_SECRET_KEY", &key),
+            ],
+            vec![("PORTAL_DEV_MAILER", "false")],
+        ] {
+            let e = Config::from_vars(&vars(&production))
+                .and_then(|c| c.check_for_serving())
+                .unwrap_err();
+            assert_eq!(e.var, "SMTP_URL", "{production:?}");
+        }
+        let c = Config::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+            ("PORTAL_SECRET_KEY", &key),
+            ("PORTAL_DEV_MAILER", "true"),
+        ]))
+        .unwrap();
+        assert!(c.smtp_url.is_none() && !c.local_run);
+        assert_eq!(c.check_for_serving(), Ok(()));
+        let c =
+            Config::from_vars(&vars(&[("PORTAL_PUBLIC_URL", "http://localhost:3000")])).unwrap();
+        assert!(c.local_run);
+    }
+
+    #[test]
+    fn a_generated_key_is_only_for_a_local_run() {
+        let e = Config::from_vars(&vars(&[
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ]))
+        .and_then(|c| c.check_for_serving())
+        .unwrap_err();
+        assert_eq!(e.var, "PORTAL_SECRET_KEY");
+        let defaults = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(
+            defaults.check_for_serving(),
+            Ok(()),
+            "the embedded default serves"
+        );
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let trusted = [
+            Cidr::parse("10.0.0.0/8").unwrap(),
+            Cidr::parse("fd00::/8").unwrap(),
+        ];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Straight from the internet: the header is the client's own words.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &["198.51.100.1"], &trusted),
+            ip("203.0.113.9")
+        );
+        // Through the load balancer: the right-most entry it did not add.
+        assert_eq!(
+            client_ip(
+                ip("10.1.2.3"),
+                &["1.2.3.4, 198.51.100.7, 10.9.9.9"],
+                &trusted
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &["1.2.3.4", "198.51.100.7"], &trusted),
+            ip("198.51.100.7"),
+            "several headers read as one list"
+        );
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &[], &trusted),
+            ip("10.1.2.3"),
+            "no header: the proxy itself"
+        );
+        assert_eq!(
+            client_ip(ip("10.1.2.3"), &["garbage, 10.0.0.5"], &trusted),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_ip(ip("::ffff:10.1.2.3"), &["198.51.100.7"], &trusted),
+            ip("198.51.100.7"),
+            "an IPv4-mapped peer"
+        );
+        assert!(Cidr::parse("fd00::1").unwrap().contains(ip("fd00::1")));
+        assert!(!Cidr::parse("10.0.0.0/8").unwrap().contains(ip("11.0.0.1")));
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(ip("11.0.0.1")));
     }
 
     #[test]

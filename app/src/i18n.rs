@@ -344,6 +344,11 @@ pub struct Texts {
     /// January … December.
     pub months: [&'static str; 12],
     /// The export's header row.
+    pub body_too_large_title: &'static str,
+    pub body_too_large: &'static str,
+    pub go_back: &'static str,
+    pub err_not_sent: &'static str,
+    pub err_invite_budget: &'static str,
     pub csv_headers: [&'static str; 13],
 }
 
@@ -565,6 +570,11 @@ pub static SV: Texts = Texts {
     history_export_cancelled: "Exporten avbröts. Ingen fil skapades.",
     cancel: "Avbryt",
     months: ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"],
+    body_too_large_title: "För mycket på en gång",
+    body_too_large: "Det du skickade är större än 4 MB, och ingenting har sparats. Skicka en mindre fil eller dela upp den.",
+    go_back: "Tillbaka",
+    err_not_sent: "Inte skickad: ett fel stoppade utskicket här. Raderna före fick sin inbjudan; skicka filen igen för resten.",
+    err_invite_budget: "Inte skickad: företagets gräns för inbjudningar per dygn är nådd.",
     csv_headers: ["Medlem", "Registreringsnummer", "Anläggning", "Ort", "Typ", "Start", "Slut", "Minuter", "kWh", "Kostnad inkl. moms", "Kostnad exkl. moms", "Moms", "Kostnadsställe"],
 };
 
@@ -786,6 +796,11 @@ pub static EN: Texts = Texts {
     history_export_cancelled: "The export was cancelled. No file was made.",
     cancel: "Cancel",
     months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    body_too_large_title: "Too much at once",
+    body_too_large: "What you sent is larger than 4 MB, and nothing was saved. Send a smaller file or split it.",
+    go_back: "Back",
+    err_not_sent: "Not sent: an error stopped the sending here. The rows before it got their invitation; send the file again for the rest.",
+    err_invite_budget: "Not sent: the company’s daily limit of invitations is reached.",
     csv_headers: ["Member", "Plate", "Facility", "City", "Type", "Start", "End", "Minutes", "kWh", "Cost incl. VAT", "Cost excl. VAT", "VAT", "Cost center"],
 };
 

@@ -107,16 +107,26 @@ fn code_in(text: &str) -> String {
 async fn a_code_is_issued_only_to_people_who_may_sign_in(db: &Db) {
     let acme = company(db, "Acme AB", "556000-0001").await;
     member(db, acme, "anna@acme.se", Role::Owner).await;
-    assert!(
-        service::issue_code_if_eligible(db, &key(), &email("anna@acme.se"), Lang::Sv, NOW)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !service::issue_code_if_eligible(db, &key(), &email("nobody@acme.se"), Lang::Sv, NOW)
-            .await
-            .unwrap()
-    );
+    assert!(service::issue_code_if_eligible(
+        db,
+        &key(),
+        &email("anna@acme.se"),
+        Limits::default(),
+        Lang::Sv,
+        NOW
+    )
+    .await
+    .unwrap());
+    assert!(!service::issue_code_if_eligible(
+        db,
+        &key(),
+        &email("nobody@acme.se"),
+        Limits::default(),
+        Lang::Sv,
+        NOW
+    )
+    .await
+    .unwrap());
     assert_eq!(outbox_for(db, "anna@acme.se").await.len(), 1);
     assert!(
         outbox_for(db, "nobody@acme.se").await.is_empty(),
@@ -141,9 +151,16 @@ async fn a_code_is_issued_only_to_people_who_may_sign_in(db: &Db) {
 async fn the_mailed_code_signs_in_and_only_once(db: &Db) {
     let acme = company(db, "Acme AB", "556000-0001").await;
     let anna = member(db, acme, "anna@acme.se", Role::Owner).await;
-    service::issue_code_if_eligible(db, &key(), &email("Anna@Acme.se "), Lang::En, NOW)
-        .await
-        .unwrap();
+    service::issue_code_if_eligible(
+        db,
+        &key(),
+        &email("Anna@Acme.se "),
+        Limits::default(),
+        Lang::En,
+        NOW,
+    )
+    .await
+    .unwrap();
     let (mail_id, text) = outbox_for(db, "anna@acme.se").await.remove(0);
     let code = code_in(&text);
     let spaced = format!("{} {}", &code[..3], &code[3..]);
@@ -322,13 +339,34 @@ async fn the_per_ip_limit_counts_across_addresses(db: &Db) {
         Ok(()),
         "another client is not limited"
     );
+    // The 21 requests above were for addresses that may not sign in: they spent nothing of
+    // the global budget (anyone could otherwise stop sign-in for everybody).
     let tight = Limits {
-        global_sends_per_hour: 21,
+        global_sends_per_hour: 2,
     };
     let e = email("p21@acme.se");
+    assert_eq!(
+        service::check_send_limits(db, &e, "192.0.2.3", tight, NOW + 31).await,
+        Ok(())
+    );
+    // Codes really issued spend it; once it is spent, everyone waits (a circuit breaker).
+    let acme = company(db, "Acme AB", "556000-0001").await;
+    for who in ["a@acme.se", "b@acme.se", "c@acme.se"] {
+        member(db, acme, who, Role::Member).await;
+    }
+    let issued = [
+        service::issue_code_if_eligible(db, &key(), &email("a@acme.se"), tight, Lang::Sv, NOW + 32)
+            .await,
+        service::issue_code_if_eligible(db, &key(), &email("b@acme.se"), tight, Lang::Sv, NOW + 33)
+            .await,
+        service::issue_code_if_eligible(db, &key(), &email("c@acme.se"), tight, Lang::Sv, NOW + 34)
+            .await,
+    ];
+    assert_eq!(issued, [Ok(true), Ok(true), Ok(false)]);
     assert!(
         matches!(
-            service::check_send_limits(db, &e, "192.0.2.3", tight, NOW + 31).await,
+            service::check_send_limits(db, &email("p22@acme.se"), "192.0.2.4", tight, NOW + 35)
+                .await,
             Err(AuthError::RateLimited { .. })
         ),
         "the global budget is a circuit breaker"
@@ -337,7 +375,28 @@ async fn the_per_ip_limit_counts_across_addresses(db: &Db) {
 
 async fn twenty_failures_in_a_day_stop_new_codes(db: &Db) {
     let e = email("anna@acme.se");
+    // Failures without a live code count for nothing (nobody can lock out an address they
+    // cannot receive mail for)…
+    for i in 0..25 {
+        assert_eq!(
+            service::verify_code(db, &key(), &e, "000000", NOW + i).await,
+            Err(AuthError::InvalidCode)
+        );
+    }
+    assert_eq!(
+        service::check_send_limits(db, &e, "10.1.1.1", Limits::default(), NOW + 50).await,
+        Ok(())
+    );
+    with_pool!(db, |pool| sqlx::query("DELETE FROM rate_events")
+        .execute(pool)
+        .await
+        .unwrap()
+        .rows_affected());
+    // …failures against live codes do: four codes, five wrong tries each.
     for i in 0..20 {
+        if i % 5 == 0 {
+            put(db, "anna@acme.se", "123456", NOW + i).await;
+        }
         assert_eq!(
             service::verify_code(db, &key(), &e, "000000", NOW + i).await,
             Err(AuthError::InvalidCode)
@@ -471,12 +530,26 @@ async fn the_outbox_leases_retries_and_records_failures(db: &Db) {
     let acme = company(db, "Acme AB", "556000-0001").await;
     member(db, acme, "anna@acme.se", Role::Owner).await;
     member(db, acme, "bo@acme.se", Role::Member).await;
-    service::issue_code_if_eligible(db, &key(), &email("anna@acme.se"), Lang::Sv, NOW)
-        .await
-        .unwrap();
-    service::issue_code_if_eligible(db, &key(), &email("bo@acme.se"), Lang::Sv, NOW)
-        .await
-        .unwrap();
+    service::issue_code_if_eligible(
+        db,
+        &key(),
+        &email("anna@acme.se"),
+        Limits::default(),
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
+    service::issue_code_if_eligible(
+        db,
+        &key(),
+        &email("bo@acme.se"),
+        Limits::default(),
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
 
     let claimed = outbox::claim(db, NOW, 10).await.unwrap();
     assert_eq!(claimed.len(), 2);
@@ -541,9 +614,16 @@ async fn a_code_mail_goes_before_a_queue_of_invitations(db: &Db) {
             app::enqueue_mail!(pool, msg, "invitation", None::<Uuid>, NOW - 100 + n).unwrap();
         }
     });
-    service::issue_code_if_eligible(db, &key(), &email("anna@acme.se"), Lang::Sv, NOW)
-        .await
-        .unwrap();
+    service::issue_code_if_eligible(
+        db,
+        &key(),
+        &email("anna@acme.se"),
+        Limits::default(),
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
     let first = outbox::claim(db, NOW, 5).await.unwrap();
     assert_eq!(first.len(), 5);
     assert_eq!(first[0].kind, "sign_in_code", "the code is claimed first");

@@ -140,3 +140,63 @@ test('without JavaScript a bulk preview comes back with its counts and the bad l
   await expect(byId(page, ids.BULK_SUMMARY)).toContainText('1 giltig, 1 med fel');
   await expect(byId(page, ids.BULK_TABLE).locator('tr.bad')).toContainText('3');
 });
+
+// Issue 10, item 11: removing worked only for people on page 1 of the unfiltered list (the
+// remove link dropped the search and the page, the confirm step looked the person up on page
+// 1, and with JavaScript the link showed nothing until a reload). A person clicks the fifth
+// row of page 2, then someone found by a search, confirms, lands back on the same list, and
+// presses Back. With JavaScript on and off, each mode as its own owner of Sidbyte AB (72
+// people, two pages).
+test('an owner removes a member on page 2 and one found by search @both', async ({ page }, testInfo) => {
+  const f = fixtures();
+  const js = testInfo.project.name === 'js';
+  const owner = js ? f.pagingOwnerJs : f.pagingOwnerNoJs;
+  const hydrated = page.locator(`html[${ids.HYDRATED_ATTR}="true"]`);
+  const list = byId(page, ids.MEMBER_LIST);
+  await signIn(page, owner, { hydrated: js });
+  await expect(byId(page, ids.HOME_COMPANY)).toHaveText('Sidbyte AB');
+
+  // Page 2, fifth row.
+  await page.goto('/members');
+  await page.getByRole('link', { name: 'Nästa' }).click();
+  await expect(page).toHaveURL(/[?&]page=2/);
+  if (js) await expect(hydrated).toHaveCount(1);
+  const fifth = list.locator('li').nth(4);
+  const email = await fifth.getAttribute('data-email');
+  expect(email).toMatch(/^person\d{3}@sidbyte\.example$/);
+  await fifth.getByText('Ta bort').click();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toContainText(email);
+  await expect(page).toHaveURL(/[?&]page=2/);
+  await byId(page, ids.CONFIRM_REMOVE_YES).click();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toHaveCount(0);
+  await expect(page).toHaveURL(/\/members\?page=2$/);
+  await expect(list.locator(`li[data-email="${email}"]`)).toHaveCount(0);
+  await expect(list.locator('li').first()).toBeVisible();
+  // Back leads to the confirm step's URL: the person is gone, so no confirm step shows.
+  await page.goBack();
+  await expect(list.locator('li').first()).toBeVisible();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toHaveCount(0);
+
+  // Found by a search.
+  const name = js ? f.pagingSearchJs : f.pagingSearchNoJs;
+  await page.goto('/members');
+  if (js) await expect(hydrated).toHaveCount(1);
+  await byId(page, ids.MEMBER_SEARCH).fill(name);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/[?&]q=Sid/);
+  await expect(list.locator('li')).toHaveCount(1);
+  const found = list.locator('li').first();
+  await expect(found).toContainText(name);
+  const foundEmail = await found.getAttribute('data-email');
+  await found.getByText('Ta bort').click();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toContainText(foundEmail);
+  await byId(page, ids.CONFIRM_REMOVE_YES).click();
+  await expect(byId(page, ids.CONFIRM_REMOVE)).toHaveCount(0);
+  await expect(page).toHaveURL(/[?&]q=Sid/);
+  await expect(list.locator('li')).toHaveCount(0);
+  // From a bookmarked URL: both are gone for good.
+  for (const gone of [email, foundEmail]) {
+    await page.goto(`/members?q=${encodeURIComponent(gone)}`);
+    await expect(byId(page, ids.MEMBER_COUNT)).toHaveText(/^0 /);
+  }
+});

@@ -203,6 +203,7 @@ fn call_for(path: &str, w: &World) -> Call {
             Call::Post(vec![("user_id", acme_member), ("role", "finance".into())])
         }
         "/api/remove_member" => Call::Post(vec![("user_id", acme_member)]),
+        "/api/member" => Call::Get(format!("user_id={acme_member}")),
         "/api/request_transfer_code" => Call::Post(vec![]),
         "/api/bulk_invite" => Call::Post(vec![("csv", "email;role\nbulk@acme.se;member\n".into())]),
         "/api/transfer_ownership" => Call::Post(vec![
@@ -228,6 +229,8 @@ const MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/session", [200, 200, 200, 200, 200, 200]),
     ("/api/members", [200, 200, 200, 403, 200, 401]),
     ("/api/invitations", [200, 200, 403, 403, 200, 401]),
+    // One member by id (the remove and transfer confirm steps): not yours → 404.
+    ("/api/member", [200, 200, 200, 403, 404, 401]),
     ("/api/audit", [200, 200, 200, 403, 200, 401]),
     ("/api/invitation_info", [200, 200, 200, 200, 200, 200]),
     ("/api/request_code", [200, 200, 200, 200, 200, 403]),

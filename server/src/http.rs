@@ -112,8 +112,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The dev mailer's mailbox: the last messages it "sent", newest first. Only routed when no
-/// SMTP server is configured, so it never shows real mail.
+/// The dev mailer's mailbox: the last messages it "sent", newest first. Only routed when the
+/// dev mailer runs, which the configuration allows only for a local run or with
+/// `PORTAL_DEV_MAILER=true` (`config::Config::local_run`), so it never shows real mail.
 async fn dev_mailbox(State(state): State<AppState>) -> Response {
     let Mailer::Dev(mailbox) = state.mailer.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
@@ -139,7 +140,7 @@ async fn dev_mailbox(State(state): State<AppState>) -> Response {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>Dev mailbox</title><link rel=\"stylesheet\" \
          href=\"/pkg/main.css\"></head><body><main><h1>Dev mailbox</h1><p class=\"intro\">Mail the portal \
-         would have sent. Shown because SMTP_URL is not set.</p>{empty}<ul class=\"facility-list\" \
+         would have sent. Shown only on a local run (or with PORTAL_DEV_MAILER=true), never in a deployment.</p>{empty}<ul class=\"facility-list\" \
          id=\"dev-mailbox\">{items}</ul></main></body></html>"
     );
     (
@@ -162,8 +163,9 @@ async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) -> Res
     };
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
-        .unwrap_or_else(|| "/".into());
+        .as_deref()
+        .and_then(app::url::local_path)
+        .unwrap_or("/");
     // SameSite=None + Partitioned: the portal is embedded cross-site, and the choice must
     // stick inside the host page's iframe too.
     let cookie = format!(
@@ -171,7 +173,7 @@ async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) -> Res
         app::i18n::LANG_COOKIE,
         lang.code()
     );
-    let mut res = Redirect::to(&app::url::encode_unsafe(&next)).into_response();
+    let mut res = Redirect::to(&app::url::encode_unsafe(next)).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -188,7 +190,7 @@ pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!("portal listening on http://{listen}");
     println!("\n  Portal: http://{listen}/\n");
     if state.mailer.is_dev() {
-        println!("  Dev mailer: sign-in codes are printed here and shown at http://{listen}/dev/mailbox\n");
+        println!("  Dev mailer: read sign-in codes at http://{listen}/dev/mailbox (never printed here)\n");
     }
     let db = state.db.clone();
     axum::serve(

@@ -4,6 +4,8 @@
 //! Configuration comes from environment variables (see the README and `app::config`).
 
 #[cfg(test)]
+mod abuse_tests;
+#[cfg(test)]
 mod auth_bench;
 #[cfg(test)]
 mod auth_tests;
@@ -228,6 +230,9 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             Ok(())
         }
         Command::Serve => {
+            if let Err(e) = config.check_for_serving() {
+                return Err(format!("configuration error: {e}").into());
+            }
             let db = connect(&config).await?;
             if config.demo_data && app::companies::store::count_companies(&db).await? == 0 {
                 tracing::info!("empty database: generating demo data (once)");
@@ -237,6 +242,7 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             let key = load_key(&config)?;
             let mailer = match &config.smtp_url {
                 Some(url) => app::mail::Mailer::smtp(url, &config.mail_from)?,
+                // `check_for_serving` allowed it: a local run or PORTAL_DEV_MAILER=true.
                 None => app::mail::Mailer::dev(),
             };
             http::serve(http::app_state(db, Arc::new(config), key, mailer)).await

@@ -1,6 +1,7 @@
 //! The outbox sender: a background task that claims due mail, sends it through the mailer and
 //! records the outcome. Safe with several server instances (claims are leases in the
-//! database). Also prunes expired sessions, codes and rate events once a minute.
+//! database). Also prunes expired sessions, codes and rate events, and old sent mail (the
+//! outbox retention job), once a minute.
 
 use std::{sync::Arc, time::Duration};
 
@@ -53,6 +54,9 @@ pub fn spawn(state: AppState, shutdown: Arc<tokio::sync::Notify>) -> tokio::task
             if now - last_prune >= 60 {
                 if let Err(e) = auth_store::prune(&state.db, now).await {
                     tracing::error!(error = %e, "pruning sessions failed");
+                }
+                if let Err(e) = store::prune(&state.db, now).await {
+                    tracing::error!(error = %e, "pruning the outbox failed");
                 }
                 last_prune = now;
             }

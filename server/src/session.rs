@@ -3,7 +3,9 @@
 //! For every request it loads the session named by the `__Host-portal_session` cookie (if it
 //! is still valid), slides its idle expiry at most once a minute, and hands it to the app in
 //! the request's extensions. A visitor who opens the sign-in page without a session gets a
-//! pre-session, whose CSRF token covers the sign-in forms.
+//! pre-session, whose CSRF token covers the sign-in forms. A pre-session is a signed cookie
+//! and nothing else until the visitor asks for a code (`crypto::new_pre_session_token`): a
+//! plain GET of the sign-in page writes nothing, however many arrive.
 //!
 //! Every non-GET request must (1) come from our own origin — `Sec-Fetch-Site: same-origin`,
 //! or, without that header, an `Origin` equal to `PORTAL_PUBLIC_URL`'s — and (2) carry the
@@ -27,8 +29,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// Form bodies read for their CSRF field are small; anything larger is refused.
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The largest request body any endpoint takes (a bulk invitation CSV of at most 1 MB, as a
+/// form or JSON, fits). A larger one is refused with 413 before it is read, or as soon as
+/// the limit is passed when no `Content-Length` says so in advance.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A pre-session cookie is accepted this long after it was issued (the visitor may take a
+/// while to open the mail); once a code is asked for, the row's own expiries apply.
+const PRE_SESSION_LIFETIME: i64 = service::ABSOLUTE_TIMEOUT;
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -84,6 +92,46 @@ fn decode(s: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// 413 with a message in the visitor's language: a plain form post gets a small page with a
+/// way back, a script gets the text.
+fn too_large(headers: &HeaderMap) -> Response {
+    let lang = app::i18n::request_lang(headers);
+    let t = lang.texts();
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    tracing::info!("refused a request body over {MAX_BODY_BYTES} bytes");
+    // Back to the page the form was on, when the browser says which (and it is ours).
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .and_then(app::url::local_path)
+        .map_or_else(|| "/".to_owned(), app::url::encode_unsafe);
+    let mut res = if wants_html {
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+             content=\"width=device-width, initial-scale=1\"><title>{}</title><link rel=\"stylesheet\" \
+             href=\"/pkg/main.css\"></head><body><main class=\"page narrow\"><h1>{}</h1><p role=\"alert\">{}</p>\
+             <p><a class=\"button\" href=\"{}\">{}</a> <a href=\"/\">{}</a></p></main></body></html>",
+            lang.code(),
+            t.body_too_large_title,
+            t.body_too_large_title,
+            t.body_too_large,
+            app::mail::escape_html(&back),
+            t.go_back,
+            t.back_to_start,
+        );
+        axum::response::Html(html).into_response()
+    } else {
+        t.body_too_large.into_response()
+    };
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res
+}
+
 fn forbidden(why: &'static str) -> Response {
     tracing::info!(why, "refused a cross-site or tokenless request");
     (StatusCode::FORBIDDEN, why).into_response()
@@ -108,6 +156,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
     let mut session = None;
     let mut membership = None;
+    let token_of = |parts: &axum::http::request::Parts| {
+        cookie(&parts.headers, SESSION_COOKIE)
+            .unwrap_or_default()
+            .to_owned()
+    };
     if let Some(hash) = cookie(&parts.headers, SESSION_COOKIE).and_then(crypto::parse_token) {
         match store::find_session(&state.db, &hash, now).await {
             Ok(Some((row, m))) => {
@@ -117,25 +170,38 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 session = Some(row);
                 membership = m;
             }
-            Ok(None) => {}
+            Ok(None) => {
+                // Not in the database: a pre-session cookie the server signed (no row until
+                // a code is asked for), or nothing.
+                if let Some(issued) = crypto::pre_session_issued_at(&state.key, &token_of(&parts))
+                    .filter(|&t| t <= now && now < t + PRE_SESSION_LIFETIME)
+                {
+                    session = Some(service::pre_session_row(
+                        hash,
+                        issued + PRE_SESSION_LIFETIME,
+                        now,
+                    ));
+                }
+            }
             Err(e) => tracing::error!(error = %e, "session lookup failed"),
         }
     }
 
-    // A visitor on the sign-in page gets a pre-session (and with it a CSRF token).
+    // A visitor on the sign-in page gets a pre-session (and with it a CSRF token): a signed
+    // cookie, no database write.
     let mut new_cookie = None;
     let path = parts.uri.path();
     if session.is_none()
         && parts.method == Method::GET
         && (path == "/sign-in" || path.starts_with("/sign-in/"))
     {
-        match service::start_pre_session(&state.db, now).await {
-            Ok((token, row)) => {
-                new_cookie = Some(app::auth::session_cookie(&token));
-                session = Some(row);
-            }
-            Err(_) => tracing::error!("could not start a pre-session"),
-        }
+        let (token, hash) = crypto::new_pre_session_token(&state.key, now);
+        new_cookie = Some(app::auth::session_cookie(&token));
+        session = Some(service::pre_session_row(
+            hash,
+            now + PRE_SESSION_LIFETIME,
+            now,
+        ));
     }
 
     let body = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -147,21 +213,30 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         let Some(row) = &session else {
             return forbidden("no session: reload the page");
         };
+        // Every body is read here, within the limit, so an oversized one is a prompt 413
+        // with a message rather than an error from deep inside a server function.
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return too_large(&parts.headers);
+        }
+        let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+            return too_large(&parts.headers);
+        };
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        let (submitted, body) = match parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-            Some(token) => (Some(token.to_owned()), body),
-            None if is_form => {
-                let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-                    return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
-                };
-                (form_field(&bytes, CSRF_FIELD), Body::from(bytes))
-            }
-            None => (None, body),
+        let submitted = match parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+            Some(token) => Some(token.to_owned()),
+            None if is_form => form_field(&bytes, CSRF_FIELD),
+            None => None,
         };
+        let body = Body::from(bytes);
         if !submitted.is_some_and(|t| crypto::csrf_matches(&state.key, &row.token_hash, &t)) {
             return forbidden("missing or wrong CSRF token: reload the page");
         }
@@ -179,7 +254,19 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        .map_or_else(
+            || "unknown".to_owned(),
+            |c| {
+                let forwarded: Vec<&str> = parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                app::config::client_ip(c.0.ip(), &forwarded, &state.config.trusted_proxies)
+                    .to_string()
+            },
+        );
     parts.extensions.insert(ClientIp(ip));
 
     let mut res = next.run(Request::from_parts(parts, body)).await;

@@ -117,6 +117,42 @@ pub fn new_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
+/// A pre-session token for a visitor on the sign-in page, made without a database write: 12
+/// random bytes, the issue time (4 bytes, seconds) and the first 16 bytes of
+/// `HMAC(key, "pre" ‖ 0 ‖ random ‖ time)`, as 64 hex digits like every other token. The server
+/// recognises it by its MAC ([`pre_session_issued_at`]); a row is written only when the
+/// visitor asks for a code (shared/security.md, "Web sessions": anonymous traffic cannot
+/// grow a table).
+pub fn new_pre_session_token(key: &SecretKey, now: i64) -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes[..12]);
+    bytes[12..16].copy_from_slice(&(now.clamp(0, i64::from(u32::MAX)) as u32).to_be_bytes());
+    let tag = pre_session_mac(key, &bytes[..16]);
+    bytes[16..].copy_from_slice(&tag[..16]);
+    let token = hex(&bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// When this pre-session token was issued, if the server made it (its MAC holds).
+pub fn pre_session_issued_at(key: &SecretKey, token: &str) -> Option<i64> {
+    let bytes = unhex(token).filter(|b| b.len() == 32)?;
+    let mut mac = key.mac();
+    mac.update(b"pre\0");
+    mac.update(&bytes[..16]);
+    mac.verify_truncated_left(&bytes[16..]).ok()?;
+    Some(i64::from(u32::from_be_bytes(
+        bytes[12..16].try_into().ok()?,
+    )))
+}
+
+fn pre_session_mac(key: &SecretKey, body: &[u8]) -> Vec<u8> {
+    let mut mac = key.mac();
+    mac.update(b"pre\0");
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// SHA-256 of a token as received (the hex string), or `None` if it is not a well-formed token.
 pub fn parse_token(token: &str) -> Option<Vec<u8>> {
     (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then(|| token_hash(token))
@@ -330,6 +366,29 @@ mod tests {
         assert_ne!(hex(&ha), a);
         assert_eq!(parse_token("short"), None);
         assert_eq!(parse_token(&"z".repeat(64)), None);
+    }
+
+    #[test]
+    fn pre_session_tokens_are_recognised_by_their_mac_only() {
+        let (token, hash) = new_pre_session_token(&key(), 1_700_000_000);
+        assert_eq!(
+            parse_token(&token),
+            Some(hash),
+            "a well-formed token like any other"
+        );
+        assert_eq!(pre_session_issued_at(&key(), &token), Some(1_700_000_000));
+        let other = SecretKey::new(*b"another key, also 32 bytes long.").unwrap();
+        assert_eq!(pre_session_issued_at(&other, &token), None, "another key");
+        let mut forged = token.clone().into_bytes();
+        forged[30] = if forged[30] == b'0' { b'1' } else { b'0' };
+        let forged = String::from_utf8(forged).unwrap();
+        assert_eq!(
+            pre_session_issued_at(&key(), &forged),
+            None,
+            "a changed time"
+        );
+        let (random, _) = new_token();
+        assert_eq!(pre_session_issued_at(&key(), &random), None);
     }
 
     #[test]

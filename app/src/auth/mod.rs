@@ -78,6 +78,14 @@ fn parts() -> Option<axum::http::request::Parts> {
     use_context::<axum::http::request::Parts>()
 }
 
+/// The client's address as the session middleware decided it (`config::client_ip`).
+#[cfg(feature = "ssr")]
+pub fn client_ip() -> String {
+    parts()
+        .and_then(|p| p.extensions.get::<ClientIp>().cloned())
+        .map_or_else(|| "unknown".to_owned(), |c| c.0)
+}
+
 #[cfg(feature = "ssr")]
 pub fn request_session() -> Option<RequestSession> {
     parts().and_then(|p| p.extensions.get::<RequestSession>().cloned())
@@ -199,7 +207,7 @@ pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
             _ => {}
         }
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        leptos_axum::redirect(&crate::url::with_query(page, &pairs));
+        redirect_locally(&crate::url::with_query(page, &pairs));
         Err(err)
     } else {
         Err(err.with_status())
@@ -211,10 +219,20 @@ pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
 /// page, with nothing left over from the old one).
 #[cfg(feature = "ssr")]
 pub fn go_to(path: &str) -> String {
+    let path = crate::url::local_path(path).unwrap_or("/");
     if is_plain_form_post() {
-        leptos_axum::redirect(path);
+        redirect_locally(path);
     }
     path.to_owned()
+}
+
+/// A redirect of a plain form post, only ever to a local path (`url::local_path`), and
+/// percent-encoded so that nothing in it can break the `Location` header (a raw line feed
+/// there made leptos_axum panic after the session had already been replaced).
+#[cfg(feature = "ssr")]
+pub fn redirect_locally(path: &str) {
+    let path = crate::url::local_path(path).unwrap_or("/");
+    leptos_axum::redirect(&crate::url::encode_unsafe(path));
 }
 
 #[cfg(feature = "ssr")]
@@ -295,9 +313,7 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
         return fail_form(AppError::invalid("email", "not an email address"), PAGE);
     };
     let now = crate::db::now_ts();
-    let ip = parts()
-        .and_then(|p| p.extensions.get::<ClientIp>().cloned())
-        .map_or_else(|| "unknown".to_owned(), |c| c.0);
+    let ip = client_ip();
     match service::check_send_limits(&state.db, &email, &ip, state.limits, now).await {
         Ok(()) => {}
         Err(service::AuthError::RateLimited { retry_after }) => {
@@ -305,15 +321,16 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
         }
         Err(_) => return fail_form(AppError::Internal, PAGE),
     }
-    store::set_pending_email(&state.db, &session.row.token_hash, email.as_str()).await?;
+    store::set_pending_email(&state.db, &session.row, email.as_str(), now).await?;
     let lang = crate::i18n::lang_of_request();
-    let (db, key, notify) = (
+    let (db, key, notify, limits) = (
         state.db.clone(),
         state.key.clone(),
         state.outbox_notify.clone(),
+        state.limits,
     );
     tokio::spawn(async move {
-        match service::issue_code_if_eligible(&db, &key, &email, lang, now).await {
+        match service::issue_code_if_eligible(&db, &key, &email, limits, lang, now).await {
             Ok(true) => notify.notify_one(),
             Ok(false) => {}
             Err(_) => tracing::error!("issuing the sign-in mail failed"),
@@ -336,6 +353,13 @@ pub async fn verify_code(code: String, next: Option<String>) -> Result<String, A
         return fail_form(AppError::InvalidCode, PAGE);
     };
     let now = crate::db::now_ts();
+    match service::check_verify_limits(&state.db, &session.row.token_hash, &email, now).await {
+        Ok(()) => {}
+        Err(service::AuthError::RateLimited { retry_after }) => {
+            return fail_form(AppError::RateLimited { retry_after }, PAGE)
+        }
+        Err(_) => return fail_form(AppError::Internal, PAGE),
+    }
     let user_id = match service::verify_code(&state.db, &state.key, &email, &code, now).await {
         Ok(id) => id,
         Err(service::AuthError::InvalidCode) => return fail_form(AppError::InvalidCode, PAGE),
@@ -346,8 +370,11 @@ pub async fn verify_code(code: String, next: Option<String>) -> Result<String, A
         .map_err(|_| AppError::Internal)?;
     set_cookie(&session_cookie(&token));
     // Back to where the sign-in started (an invitation link), if that is a local path.
-    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"));
-    Ok(go_to(next.as_deref().unwrap_or("/")))
+    let next = next
+        .as_deref()
+        .and_then(crate::url::local_path)
+        .unwrap_or("/");
+    Ok(go_to(next))
 }
 
 /// Acts in another of the person's companies, under a new session id.

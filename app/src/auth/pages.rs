@@ -81,6 +81,10 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
         }
         AppError::Invalid { reason, .. } if reason == "last_owner" => t.err_last_owner.to_owned(),
         AppError::Invalid { reason, .. } if reason == "duplicate" => t.err_duplicate.to_owned(),
+        AppError::Invalid { reason, .. } if reason == "not_sent" => t.err_not_sent.to_owned(),
+        AppError::Invalid { reason, .. } if reason == "rate_limited" => {
+            t.err_invite_budget.to_owned()
+        }
         AppError::Invalid { reason, .. } if reason == "not_email" => t.invalid_email.to_owned(),
         AppError::Invalid { field, .. } if field == "csv" => t.err_bad_csv.to_owned(),
         AppError::Invalid { reason, .. } if reason == "transfer_to_admin_only" => {
@@ -301,6 +305,8 @@ pub const RESEND_COOLDOWN: i64 = 60;
 pub fn navigate_fresh(path: &str) {
     #[cfg(feature = "hydrate")]
     {
+        // The server already checked it; a second check costs nothing here.
+        let path = crate::url::local_path(path).unwrap_or("/");
         let _ = window().location().assign(path);
     }
     #[cfg(not(feature = "hydrate"))]

@@ -58,12 +58,13 @@ impl From<sqlx::Error> for AuthError {
     }
 }
 
-fn window_retry(oldest: Option<i64>, window: i64, now: i64) -> i64 {
-    oldest.map_or(window, |t| (t + window - now).max(1))
-}
-
-/// Checks and counts the send limits for a code request. Applies the same to every address,
-/// known or not, so a 429 tells nothing about who may sign in.
+/// Reserves a code request against the send limits: the per-client and per-address hourly
+/// limits, the address's cooldown and its 24-hour failure cap, and a read of the global
+/// budget. Applies the same to every address, known or not, so a 429 tells nothing about who
+/// may sign in; the global budget is only *spent* when a code is really issued
+/// ([`issue_code_if_eligible`]), so requests for unknown addresses cannot trip it and stop
+/// sign-in for everybody. Atomic (`store::reserve`): 15 parallel requests for one address
+/// pass once.
 pub async fn check_send_limits(
     db: &Db,
     email: &Email,
@@ -74,38 +75,73 @@ pub async fn check_send_limits(
     let ip_bucket = format!("send:ip:{client_ip}");
     let email_bucket = format!("send:email:{email}");
     let fail_bucket = format!("fail:email:{email}");
+    let checks = [
+        store::Check::AtMost {
+            bucket: &ip_bucket,
+            window: 3600,
+            max: SENDS_PER_IP_PER_HOUR,
+        },
+        store::Check::AtMost {
+            bucket: GLOBAL_BUCKET,
+            window: 3600,
+            max: limits.global_sends_per_hour,
+        },
+        store::Check::Quiet {
+            bucket: &email_bucket,
+            secs: SEND_COOLDOWN,
+        },
+        store::Check::AtMost {
+            bucket: &email_bucket,
+            window: 3600,
+            max: SENDS_PER_EMAIL_PER_HOUR,
+        },
+        store::Check::AtMost {
+            bucket: &fail_bucket,
+            window: 86_400,
+            max: FAILURES_PER_EMAIL_PER_DAY,
+        },
+    ];
+    match store::reserve(db, &checks, &[&ip_bucket, &email_bucket], now).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
+    }
+}
 
-    let (n, oldest, _) = store::count_events(db, &ip_bucket, now - 3600).await?;
-    if n >= SENDS_PER_IP_PER_HOUR {
-        return Err(AuthError::RateLimited {
-            retry_after: window_retry(oldest, 3600, now),
-        });
+/// The bucket of the deployment-wide hourly send budget (a circuit breaker).
+const GLOBAL_BUCKET: &str = "send:global";
+
+/// Verification attempts one pre-session may make per [`VERIFY_WINDOW`]: a few typos are
+/// fine, a guessing run is stopped (429) long before a code could be found.
+pub const VERIFY_PER_SESSION: i64 = 10;
+pub const VERIFY_WINDOW: i64 = 15 * 60;
+
+/// Throttles a verification before it is checked: per pre-session (every attempt counts),
+/// and per address (its 24-hour failure cap, which only failures against a *live* code
+/// fill: nobody can lock out an address they cannot receive mail for).
+pub async fn check_verify_limits(
+    db: &Db,
+    session_hash: &[u8],
+    email: &Email,
+    now: i64,
+) -> Result<(), AuthError> {
+    let session_bucket = format!("verify:session:{}", crypto::hex(session_hash));
+    let fail_bucket = format!("fail:email:{email}");
+    let checks = [
+        store::Check::AtMost {
+            bucket: &session_bucket,
+            window: VERIFY_WINDOW,
+            max: VERIFY_PER_SESSION,
+        },
+        store::Check::AtMost {
+            bucket: &fail_bucket,
+            window: 86_400,
+            max: FAILURES_PER_EMAIL_PER_DAY,
+        },
+    ];
+    match store::reserve(db, &checks, &[&session_bucket], now).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
     }
-    let (n, oldest, _) = store::count_events(db, "send:global", now - 3600).await?;
-    if n >= limits.global_sends_per_hour {
-        return Err(AuthError::RateLimited {
-            retry_after: window_retry(oldest, 3600, now),
-        });
-    }
-    let (n, oldest, newest) = store::count_events(db, &email_bucket, now - 3600).await?;
-    if let Some(last) = newest.filter(|&t| t > now - SEND_COOLDOWN) {
-        return Err(AuthError::RateLimited {
-            retry_after: (last + SEND_COOLDOWN - now).max(1),
-        });
-    }
-    if n >= SENDS_PER_EMAIL_PER_HOUR {
-        return Err(AuthError::RateLimited {
-            retry_after: window_retry(oldest, 3600, now),
-        });
-    }
-    let (n, oldest, _) = store::count_events(db, &fail_bucket, now - 86_400).await?;
-    if n >= FAILURES_PER_EMAIL_PER_DAY {
-        return Err(AuthError::RateLimited {
-            retry_after: window_retry(oldest, 86_400, now),
-        });
-    }
-    store::add_events(db, &[&ip_bucket, "send:global", &email_bucket], now).await?;
-    Ok(())
 }
 
 /// If the address may sign in, stores a fresh code (replacing any earlier one) and puts the
@@ -115,10 +151,24 @@ pub async fn issue_code_if_eligible(
     db: &Db,
     key: &crypto::SecretKey,
     email: &Email,
+    limits: Limits,
     lang: Lang,
     now: i64,
 ) -> Result<bool, AuthError> {
     if !store::may_sign_in(db, email.as_str(), now).await? {
+        return Ok(false);
+    }
+    // Only a code that is really sent spends the global budget.
+    let budget = [store::Check::AtMost {
+        bucket: GLOBAL_BUCKET,
+        window: 3600,
+        max: limits.global_sends_per_hour,
+    }];
+    if store::reserve(db, &budget, &[GLOBAL_BUCKET], now)
+        .await?
+        .is_some()
+    {
+        tracing::warn!("the hourly send budget is spent: a sign-in code was not sent");
         return Ok(false);
     }
     issue_code(db, key, email, PURPOSE_SIGN_IN, lang, now).await?;
@@ -180,8 +230,9 @@ pub async fn verify_code(
 }
 
 /// Checks and uses up the code for (email, purpose), by the same rules for every purpose:
-/// counted before comparing, 5 attempts, 10 minutes, single use; failures count toward the
-/// address's 24-hour cap.
+/// counted before comparing, 5 attempts, 10 minutes, single use; a failure against a live
+/// code counts toward the address's 24-hour cap (one without a live code does not: anyone
+/// could otherwise lock out any address).
 pub async fn check_code(
     db: &Db,
     key: &crypto::SecretKey,
@@ -190,14 +241,14 @@ pub async fn check_code(
     input: &str,
     now: i64,
 ) -> Result<(), AuthError> {
-    let ok = match store::take_attempt(db, email.as_str(), purpose, now, MAX_ATTEMPTS).await? {
-        None => false,
-        Some(stored_mac) => {
-            crypto::normalize_code(input).is_some_and(|code| {
-                crypto::code_matches(key, purpose, email.as_str(), &code, &stored_mac)
-            }) && store::consume_code(db, email.as_str(), purpose, now).await?
-        }
+    let Some(stored_mac) =
+        store::take_attempt(db, email.as_str(), purpose, now, MAX_ATTEMPTS).await?
+    else {
+        return Err(AuthError::InvalidCode);
     };
+    let ok = crypto::normalize_code(input)
+        .is_some_and(|code| crypto::code_matches(key, purpose, email.as_str(), &code, &stored_mac))
+        && store::consume_code(db, email.as_str(), purpose, now).await?;
     if ok {
         Ok(())
     } else {
@@ -281,35 +332,18 @@ pub async fn switch_company(
     .map(Some)
 }
 
-/// A pre-session for a visitor who is about to sign in: its cookie token and its row.
-pub async fn start_pre_session(
-    db: &Db,
-    now: i64,
-) -> Result<(String, store::SessionRow), AuthError> {
-    let (token, hash) = crypto::new_token();
-    let row = store::SessionRow {
-        token_hash: hash,
+/// The row of a pre-session that lives only in its signed cookie (`crypto::
+/// new_pre_session_token`): no user, no address yet, valid until `expires_at`.
+pub fn pre_session_row(token_hash: Vec<u8>, expires_at: i64, now: i64) -> store::SessionRow {
+    store::SessionRow {
+        token_hash,
         user_id: None,
         company_id: None,
         pending_email: None,
         last_seen_at: now,
-        idle_expires_at: now + IDLE_TIMEOUT,
-        absolute_expires_at: now + ABSOLUTE_TIMEOUT,
-    };
-    store::insert_session(
-        db,
-        &store::NewSession {
-            token_hash: &row.token_hash,
-            user_id: None,
-            company_id: None,
-            pending_email: None,
-            now,
-            idle_expires_at: row.idle_expires_at,
-            absolute_expires_at: row.absolute_expires_at,
-        },
-    )
-    .await?;
-    Ok((token, row))
+        idle_expires_at: expires_at,
+        absolute_expires_at: expires_at,
+    }
 }
 
 /// The idle expiry a request at `now` gives the session, or `None` when the last slide was
@@ -346,12 +380,5 @@ mod tests {
     fn the_idle_expiry_never_passes_the_absolute_one() {
         let s = row(1_000, 1_000 + 600);
         assert_eq!(slide(&s, 1_500), Some(1_600));
-    }
-
-    #[test]
-    fn a_window_retry_counts_from_the_oldest_event() {
-        assert_eq!(window_retry(Some(100), 3600, 200), 3500);
-        assert_eq!(window_retry(None, 3600, 200), 3600);
-        assert_eq!(window_retry(Some(0), 10, 100), 1);
     }
 }

@@ -123,6 +123,138 @@ pub async fn count_events(
     })
 }
 
+/// One condition of a [`reserve`].
+#[derive(Debug, Clone, Copy)]
+pub enum Check<'a> {
+    /// Fewer than `max` events in `bucket` during the last `window` seconds.
+    AtMost {
+        bucket: &'a str,
+        window: i64,
+        max: i64,
+    },
+    /// No event in `bucket` during the last `secs` seconds (a cooldown).
+    Quiet { bucket: &'a str, secs: i64 },
+}
+
+impl Check<'_> {
+    /// Seconds until this check would pass again, or `None` if it passes now.
+    async fn retry_after(&self, db: &Db, now: i64) -> Result<Option<i64>, sqlx::Error> {
+        Ok(match *self {
+            Check::AtMost {
+                bucket,
+                window,
+                max,
+            } => {
+                let (n, oldest, _) = count_events(db, bucket, now - window).await?;
+                (n >= max).then(|| oldest.map_or(window, |t| (t + window - now).max(1)))
+            }
+            Check::Quiet { bucket, secs } => {
+                let (_, _, newest) = count_events(db, bucket, now - secs).await?;
+                newest.map(|t| (t + secs - now).max(1))
+            }
+        })
+    }
+}
+
+/// Checks every limit and, only if all pass, records one event in each of `add`, as one
+/// atomic step: N parallel requests can never all pass a limit of one (shared/security.md,
+/// "Limits are atomic"). One `INSERT … SELECT … WHERE <every check>` statement: on SQLite a
+/// writing statement holds the database's one write lock from its first step, so no other
+/// writer runs between its checks and its insert; on PostgreSQL, where two statements could
+/// both read the old counts, the statement runs under a transaction-scoped advisory lock that
+/// every reservation takes. Returns `None` when reserved, or the seconds to wait when not.
+pub async fn reserve(
+    db: &Db,
+    checks: &[Check<'_>],
+    add: &[&str],
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    /// Any constant; only reservations take it.
+    const RESERVE_LOCK: i64 = 0x5261_7465; // "Rate"
+    assert!(!add.is_empty(), "a reservation records at least one event");
+    // $1 = now; then the buckets to add; then each check's parameters.
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let values: Vec<String> = add.iter().map(|_| format!("({})", next())).collect();
+    let conditions: Vec<String> = checks
+        .iter()
+        .map(|c| match c {
+            Check::AtMost { .. } => format!(
+                "(SELECT COUNT(*) FROM rate_events WHERE bucket = {} AND at > $1 - {}) < {}",
+                next(),
+                next(),
+                next()
+            ),
+            Check::Quiet { .. } => format!(
+                "NOT EXISTS (SELECT 1 FROM rate_events WHERE bucket = {} AND at > $1 - {})",
+                next(),
+                next()
+            ),
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO rate_events (bucket, at) SELECT b.column1, $1 FROM (VALUES {}) AS b WHERE {}",
+        values.join(", "),
+        if conditions.is_empty() {
+            "TRUE".to_owned()
+        } else {
+            conditions.join(" AND ")
+        }
+    );
+    macro_rules! bind_all {
+        ($q:expr) => {{
+            let mut q = $q.bind(now);
+            for b in add {
+                q = q.bind(*b);
+            }
+            for c in checks {
+                q = match *c {
+                    Check::AtMost {
+                        bucket,
+                        window,
+                        max,
+                    } => q.bind(bucket).bind(window).bind(max),
+                    Check::Quiet { bucket, secs } => q.bind(bucket).bind(secs),
+                };
+            }
+            q
+        }};
+    }
+    let inserted = match db {
+        Db::Sqlite(pool) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(RESERVE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            let n = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        }
+    };
+    if inserted == add.len() as u64 {
+        return Ok(None);
+    }
+    // Refused: say for how long, from the first check that fails (read after the fact; the
+    // decision above is what counts).
+    for c in checks {
+        if let Some(wait) = c.retry_after(db, now).await? {
+            return Ok(Some(wait));
+        }
+    }
+    Ok(Some(1))
+}
+
 pub async fn add_events(db: &Db, buckets: &[&str], at: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -293,13 +425,28 @@ pub async fn touch_session(
     Ok(())
 }
 
-pub async fn set_pending_email(db: &Db, token_hash: &[u8], email: &str) -> Result<(), sqlx::Error> {
+/// The address a pre-session asked a code for. Writes the pre-session's row if it lived only
+/// in its cookie until now (the first database write of a sign-in), and never touches a
+/// signed-in session.
+pub async fn set_pending_email(
+    db: &Db,
+    pre: &SessionRow,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
-            "UPDATE web_sessions SET pending_email = $2 WHERE token_hash = $1 AND user_id IS NULL",
+            "INSERT INTO web_sessions (token_hash, user_id, company_id, pending_email, created_at, last_seen_at,
+                                       idle_expires_at, absolute_expires_at)
+             VALUES ($1, NULL, NULL, $2, $3, $3, $4, $5)
+             ON CONFLICT (token_hash) DO UPDATE SET pending_email = excluded.pending_email
+             WHERE web_sessions.user_id IS NULL",
         )
-        .bind(token_hash)
+        .bind(&pre.token_hash)
         .bind(email)
+        .bind(now)
+        .bind(pre.idle_expires_at.min(now + crate::auth::service::IDLE_TIMEOUT))
+        .bind(pre.absolute_expires_at)
         .execute(pool)
         .await
         .map(|r| r.rows_affected())

@@ -1,7 +1,10 @@
 //! Mail: the messages the portal sends (Swedish and English, text and HTML), the outbox they
 //! wait in, and the two real mailers: SMTP (lettre) and the dev mailer of the embedded
-//! default, which prints each message to the console and keeps the last ones for the dev
-//! mailbox page (`/dev/mailbox`), so a newcomer can sign in without a mail server.
+//! default, which keeps the last messages in memory for the dev mailbox page
+//! (`/dev/mailbox`), so a newcomer can sign in without a mail server. The dev mailer runs
+//! only when the configuration proves a local run (`config::Config::local_run`) or
+//! `PORTAL_DEV_MAILER=true` says so, and never prints a message's body: codes and links
+//! are on its page only, never on stdout or in logs.
 
 pub mod store;
 pub mod templates;
@@ -103,12 +106,9 @@ impl Mailer {
                     })
             }
             Mailer::Dev(mailbox) => {
-                // The dev mailer's whole point is to show the mail, code included, on the
-                // console of the person running `make run`. It is never used with SMTP_URL set.
-                println!(
-                    "\n----- dev mail to {} -----\nSubject: {}\n\n{}\n-----\n",
-                    m.to, m.subject, m.text
-                );
+                // Only that a mail exists: its body (a code, an invitation link) is shown on
+                // the dev mailbox page and nowhere else.
+                tracing::info!(subject = %m.subject, "dev mailer: a mail is waiting at /dev/mailbox");
                 mailbox.push(m.clone());
                 Ok(())
             }

@@ -95,13 +95,13 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx
     Ok(rows)
 }
 
-/// A sent message. Code mails lose their body: the code must not outlive its use.
+/// A sent message loses its body: a code or an invitation link must not outlive the
+/// sending (shared/security.md, "Codes at rest"). The subject never holds one.
 pub async fn mark_sent(db: &Db, id: Uuid, now: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, attempts = attempts + 1,
-                    text_body = CASE WHEN kind = 'sign_in_code' THEN '' ELSE text_body END,
-                    html_body = CASE WHEN kind = 'sign_in_code' THEN '' ELSE html_body END
+                    text_body = '', html_body = ''
              WHERE id = $1",
         )
         .bind(id)
@@ -129,8 +129,8 @@ pub async fn mark_failed(
     with_pool!(db, |pool| {
         sqlx::query(
             "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5,
-                    text_body = CASE WHEN $2 = 'failed' AND kind = 'sign_in_code' THEN '' ELSE text_body END,
-                    html_body = CASE WHEN $2 = 'failed' AND kind = 'sign_in_code' THEN '' ELSE html_body END
+                    text_body = CASE WHEN $2 = 'failed' THEN '' ELSE text_body END,
+                    html_body = CASE WHEN $2 = 'failed' THEN '' ELSE html_body END
              WHERE id = $1",
         )
         .bind(id)
@@ -143,6 +143,37 @@ pub async fn mark_failed(
         .map(|r| r.rows_affected())
     })?;
     Ok(give_up)
+}
+
+/// How long sent and failed mail stays in the outbox (bodies already emptied): long enough
+/// for an invitation's "delivery failed, because …" to be read, then gone.
+pub const RETENTION_SECONDS: i64 = 30 * 86_400;
+
+/// The outbox retention job: deletes sent and failed mail older than [`RETENTION_SECONDS`],
+/// and empties the body of any finished mail that still has one (mail finished before bodies
+/// were purged on sending). Returns how many rows were deleted.
+pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    with_pool!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query(
+                "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < $1",
+            )
+            .bind(now - RETENTION_SECONDS)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query(
+                "UPDATE outbox SET text_body = '', html_body = ''
+                 WHERE status IN ('sent', 'failed') AND (text_body <> '' OR html_body <> '')",
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(deleted)
+        }
+        .await
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -118,6 +118,35 @@ fn local_date(tz: &str, ts: i64) -> String {
         .unwrap_or_default()
 }
 
+#[cfg(feature = "ssr")]
+fn member_view(r: store::MemberRecord, time_zone: &str) -> MemberView {
+    MemberView {
+        user_id: r.user_id,
+        name: r.display_name,
+        email: r.invited_email.unwrap_or(r.email),
+        role: Role::parse(&r.role).unwrap_or(Role::Member),
+        cost_center: r.cost_center,
+        app_signed_in: r.app_signed_in_at.is_some(),
+        last_session: r.last_session_at.map(|t| local_date(time_zone, t)),
+    }
+}
+
+/// One member of the company by id, for the confirm steps (remove, hand over ownership):
+/// they find the person wherever the list was paged, sorted or searched. 404 for anyone who
+/// is not an active member of the caller's company.
+#[server(prefix = "/api", endpoint = "member", input = server_fn::codec::GetUrl)]
+pub async fn member_info(user_id: Uuid) -> Result<MemberView, AppError> {
+    let state = crate::state::use_app_state()?;
+    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    if !service::may_view_members(ctx.role()) {
+        return Err(AppError::Forbidden.with_status());
+    }
+    let record = store::member(&state.db, ctx.company_id(), user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound.with_status())?;
+    Ok(member_view(record, &ctx.company().time_zone))
+}
+
 #[server(prefix = "/api", endpoint = "members", input = server_fn::codec::GetUrl)]
 pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
     use store::MemberSort;
@@ -137,7 +166,8 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
         "last_session" => MemberSort::LastSession,
         _ => return Err(AppError::invalid("sort", "unknown sort").with_status()),
     };
-    let page = query.page.max(1);
+    // Clamped: `(page - 1) * PAGE_SIZE` must not overflow on a made-up `page`.
+    let page = query.page.clamp(1, i64::MAX / PAGE_SIZE);
     let company = ctx.company();
     let (rows, total) = store::list(
         &state.db,
@@ -150,15 +180,7 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
     .await?;
     let members = rows
         .into_iter()
-        .map(|r| MemberView {
-            user_id: r.user_id,
-            name: r.display_name,
-            email: r.invited_email.unwrap_or(r.email),
-            role: Role::parse(&r.role).unwrap_or(Role::Member),
-            cost_center: r.cost_center,
-            app_signed_in: r.app_signed_in_at.is_some(),
-            last_session: r.last_session_at.map(|t| local_date(&company.time_zone, t)),
-        })
+        .map(|r| member_view(r, &company.time_zone))
         .collect();
     let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.company_id())
         .await?
@@ -197,6 +219,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
             let status = match (i.status.as_str(), i.mail_status.as_deref()) {
                 ("accepted", _) => InvitationStatus::Accepted,
                 ("cancelled", _) => InvitationStatus::Cancelled,
+                ("replaced", _) => InvitationStatus::Expired,
                 (_, Some("failed")) => InvitationStatus::DeliveryFailed,
                 _ if i.expires_at <= now => InvitationStatus::Expired,
                 _ => InvitationStatus::Pending,
@@ -323,18 +346,27 @@ pub async fn change_member_role(user_id: Uuid, role: String) -> Result<(), AppEr
 /// Removes a member (the page asks for confirmation first). Leaving the company is removing
 /// yourself.
 #[server(prefix = "/api", endpoint = "remove_member", client = crate::csrf_client::CsrfClient)]
-pub async fn remove_member(user_id: Uuid) -> Result<(), AppError> {
+///
+/// `back` is the list the person was on (its search, sort and page), where a plain form post
+/// returns to; anything but a members list path is ignored.
+pub async fn remove_member(user_id: Uuid, back: Option<String>) -> Result<(), AppError> {
     let state = crate::state::use_app_state()?;
+    let back = back
+        .as_deref()
+        .and_then(crate::url::local_path)
+        .filter(|b| *b == MEMBERS_PAGE || b.starts_with("/members?"))
+        .unwrap_or(MEMBERS_PAGE)
+        .to_owned();
     let result = match crate::auth::tenant().await {
         Ok(ctx) => service::remove(&state.db, &ctx, user_id, crate::db::now_ts()).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => {
-            crate::auth::go_to(MEMBERS_PAGE);
+            crate::auth::go_to(&back);
             Ok(())
         }
-        Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
+        Err(e) => crate::auth::fail_form(e, &back),
     }
 }
 
@@ -371,6 +403,9 @@ pub async fn accept_invitation(token: String) -> Result<String, AppError> {
         Err(AcceptError::NotValid) => return crate::auth::fail_form(AppError::NotFound, &page),
         Err(AcceptError::WrongAccount { .. }) => {
             return crate::auth::fail_form(AppError::Forbidden, &page)
+        }
+        Err(AcceptError::AlreadyMember { .. }) => {
+            return crate::auth::fail_form(AppError::invalid("invitation", "already_member"), &page)
         }
         Err(AcceptError::Db) => return crate::auth::fail_form(AppError::Internal, &page),
     };
@@ -409,8 +444,10 @@ pub async fn request_transfer_code() -> Result<(), AppError> {
     let result = async {
         let (_, email) = owner_and_email(&state.db).await?;
         let now = crate::db::now_ts();
-        let ip = "transfer";
-        match auth::check_send_limits(&state.db, &email, ip, state.limits, now).await {
+        // The same limits as a sign-in code, against the caller's own address (a constant
+        // here put every company's owners into one bucket).
+        let ip = crate::auth::client_ip();
+        match auth::check_send_limits(&state.db, &email, &ip, state.limits, now).await {
             Ok(()) => {}
             Err(AuthError::RateLimited { retry_after }) => {
                 return Err(AppError::RateLimited { retry_after })
@@ -558,7 +595,7 @@ pub async fn bulk_invite(
     match result {
         Ok(r) => {
             if crate::auth::is_plain_form_post() {
-                leptos_axum::redirect(&bulk_result_url(&r));
+                crate::auth::redirect_locally(&bulk_result_url(&r));
             }
             Ok(r)
         }

@@ -11,7 +11,7 @@ use leptos_router::{
 use uuid::Uuid;
 
 use super::{
-    invitation_info, list_invitations, list_members, AcceptInvitation, BulkInvite,
+    invitation_info, list_invitations, list_members, member_info, AcceptInvitation, BulkInvite,
     CancelInvitation, ChangeMemberRole, InvitationStatus, InviteMember, MemberQuery, MemberView,
     RemoveMember, RequestTransferCode, ResendInvitation, TransferOwnership,
 };
@@ -68,10 +68,21 @@ pub fn MembersPage() -> impl IntoView {
     };
     let members = Resource::new(move || (query.get(), changes()), |(q, _)| list_members(q));
     let invitations = Resource::new(changes, |_| list_invitations());
+    // The person a confirm step is about, looked up by id: they may be on any page of the
+    // list, or found by a search (the list's own page holds only 50).
+    let confirm_target = Resource::new(
+        move || remove_id.get().or_else(|| transfer_id.get()),
+        |id| async move {
+            match id {
+                Some(id) => member_info(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     Effect::new(move |_| {
         if let Some(Ok(())) = remove.value().get() {
             if remove_id.get_untracked().is_some() {
-                navigate_fresh("/members");
+                navigate_fresh(&members_url(&query.get_untracked(), &[]));
             }
         }
     });
@@ -94,6 +105,32 @@ pub fn MembersPage() -> impl IntoView {
     });
     let invite_ok = Signal::derive(move || matches!(invite.value().get(), Some(Ok(()))));
 
+    // The confirm step of a removal or an ownership handover, above the list. Reactive: with
+    // JavaScript, following a row's link shows it at once, without a reload.
+    let confirm_panel = move || {
+        Suspend::new(async move {
+            let session = ctx.session.await.unwrap_or_default();
+            let viewer = session
+                .user
+                .as_ref()
+                .and_then(|u| u.current.as_ref())
+                .map(|c| c.role);
+            let m = confirm_target.await?;
+            let back = members_url(&query.get_untracked(), &[]);
+            let csrf = session.csrf;
+            if remove_id.get_untracked() == Some(m.user_id) {
+                Some(view! { <ConfirmRemove m csrf remove back /> }.into_any())
+            } else if viewer == Some(Role::Owner) && m.role == Role::Admin {
+                Some(
+                    view! { <TransferPanel m csrf send_code=send_transfer_code transfer back /> }
+                        .into_any(),
+                )
+            } else {
+                None
+            }
+        })
+    };
+
     let body = move || {
         Suspend::new(async move {
             let session = ctx.session.await.unwrap_or_default();
@@ -112,30 +149,17 @@ pub fn MembersPage() -> impl IntoView {
             let viewer = page.viewer_role;
             let viewer_id = page.viewer_id;
             let grantable = page.grantable_roles.clone();
-            let confirm = remove_id
-                .get_untracked()
-                .and_then(|id| page.members.iter().find(|m| m.user_id == id).cloned());
             let no_owner = (!page.has_owner)
                 .then(|| view! { <p class="notice warning" role="note">{t.no_owner_banner}</p> });
             let invite_form = (!grantable.is_empty()).then(|| {
                 view! { <InviteForm csrf=csrf.clone() invite grantable=grantable.clone() cost_centers=page.cost_centers.clone() invite_ok /> }
             });
-            let confirm_panel =
-                confirm.map(|m| view! { <ConfirmRemove m csrf=csrf.clone() remove /> });
-            let transfer_panel = transfer_id
-                .get_untracked()
-                .filter(|_| viewer == Role::Owner)
-                .and_then(|id| {
-                    page.members.iter().find(|m| m.user_id == id && m.role == Role::Admin).cloned()
-                })
-                .map(|m| {
-                    view! { <TransferPanel m csrf=csrf.clone() send_code=send_transfer_code transfer /> }
-                });
             let count = format!("{} {}", page.total, t.members_count);
+            let list_query = query.get_untracked();
             let rows = page
                 .members
                 .into_iter()
-                .map(|m| view! { <MemberRow m viewer viewer_id csrf=csrf.clone() change /> })
+                .map(|m| view! { <MemberRow m viewer viewer_id csrf=csrf.clone() change query=list_query.clone() /> })
                 .collect_view();
             let invitation_list = (!grantable.is_empty()).then(|| {
                 let csrf = csrf.clone();
@@ -158,8 +182,6 @@ pub fn MembersPage() -> impl IntoView {
             view! {
                 {no_owner}
                 <FormError error=action_error />
-                {confirm_panel}
-                {transfer_panel}
                 {invite_form}
                 {(!grantable.is_empty()).then(|| view! { <BulkForm csrf=csrf.clone() bulk sent=bulk_sent /> })}
                 <p class="result-count" id=ids::MEMBER_COUNT>{count}</p>
@@ -198,9 +220,27 @@ pub fn MembersPage() -> impl IntoView {
                     <button type="submit" class="button">{t.search_button}</button>
                 </div>
             </Form>
+            <Transition fallback=|| ()>{confirm_panel}</Transition>
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
         </section>
     }
+}
+
+/// `/members` with the list's search, sort and page, plus `extra` pairs (`remove=<id>`):
+/// every link and return path of the page keeps the person where they were in the list.
+fn members_url(q: &MemberQuery, extra: &[(&str, &str)]) -> String {
+    let page = if q.page > 1 {
+        q.page.to_string()
+    } else {
+        String::new()
+    };
+    let mut pairs = vec![
+        ("q", q.q.as_str()),
+        ("sort", q.sort.as_str()),
+        ("page", page.as_str()),
+    ];
+    pairs.extend_from_slice(extra);
+    crate::url::with_query("/members", &pairs)
 }
 
 #[component]
@@ -430,9 +470,12 @@ fn MemberRow(
     viewer_id: Uuid,
     csrf: String,
     change: ServerAction<ChangeMemberRole>,
+    /// The list this row is shown in: its links keep the search, sort and page.
+    query: MemberQuery,
 ) -> impl IntoView {
     let t = use_texts();
     let is_self = m.user_id == viewer_id;
+    let id = m.user_id.to_string();
     let manageable = super::may_manage(viewer, m.role);
     let role_control = if viewer == Role::Owner && manageable {
         let options = [Role::Admin, Role::Finance, Role::Member]
@@ -453,11 +496,11 @@ fn MemberRow(
         view! { <span class="badge kind">{role_label(m.role, t)}</span> }.into_any()
     };
     let transfer_link = (viewer == Role::Owner && m.role == Role::Admin).then(|| {
-        view! { <a class="button secondary small" href=format!("/members?transfer={}", m.user_id)>{t.transfer}</a> }
+        view! { <a class="button secondary small" href=members_url(&query, &[("transfer", &id)])>{t.transfer}</a> }
     });
     let remove_label = if is_self { t.leave } else { t.remove };
     let remove_link = (manageable || is_self).then(|| {
-        view! { <a class="button secondary small danger" href=format!("/members?remove={}", m.user_id)>{remove_label}</a> }
+        view! { <a class="button secondary small danger" href=members_url(&query, &[("remove", &id)])>{remove_label}</a> }
     });
     let name = if m.name.is_empty() {
         t.no_name.to_owned()
@@ -488,7 +531,13 @@ fn MemberRow(
 }
 
 #[component]
-fn ConfirmRemove(m: MemberView, csrf: String, remove: ServerAction<RemoveMember>) -> impl IntoView {
+fn ConfirmRemove(
+    m: MemberView,
+    csrf: String,
+    remove: ServerAction<RemoveMember>,
+    /// The list to return to (its search, sort and page).
+    back: String,
+) -> impl IntoView {
     let t = use_texts();
     let who = if m.name.is_empty() {
         m.email.clone()
@@ -502,8 +551,9 @@ fn ConfirmRemove(m: MemberView, csrf: String, remove: ServerAction<RemoveMember>
             <ActionForm action=remove attr:class="inline-form">
                 <Csrf token=csrf />
                 <input type="hidden" name="user_id" value=m.user_id.to_string() />
+                <input type="hidden" name="back" value=back.clone() />
                 <button type="submit" class="button danger" id=ids::CONFIRM_REMOVE_YES>{t.confirm_yes}</button>
-                <a class="button secondary" href="/members">{t.confirm_no}</a>
+                <a class="button secondary" href=back>{t.confirm_no}</a>
             </ActionForm>
         </div>
     }
@@ -515,6 +565,7 @@ fn TransferPanel(
     csrf: String,
     send_code: ServerAction<RequestTransferCode>,
     transfer: ServerAction<TransferOwnership>,
+    back: String,
 ) -> impl IntoView {
     let t = use_texts();
     let who = if m.name.is_empty() {
@@ -541,7 +592,7 @@ fn TransferPanel(
                 <input type="text" id=ids::TRANSFER_CODE name="code" required class="code-input"
                     inputmode="numeric" autocomplete="one-time-code" maxlength="7" placeholder="123 456" />
                 <button type="submit" class="button danger" id=ids::TRANSFER_CONFIRM>{t.transfer_confirm}</button>
-                <a class="button secondary" href="/members">{t.confirm_no}</a>
+                <a class="button secondary" href=back>{t.confirm_no}</a>
             </ActionForm>
         </div>
     }

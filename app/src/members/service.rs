@@ -91,7 +91,8 @@ pub async fn invite(
         return Err(AppError::Forbidden);
     }
     if !may_manage(ctx.role(), inv.role) {
-        return Err(AppError::invalid("role", "role_not_allowed"));
+        // Yours, but not allowed: 403 (shared/security.md, "Tenants and roles").
+        return Err(AppError::Forbidden);
     }
     let company = own_company(db, ctx).await?;
     if let Some(cc) = inv.default_cost_center_id {
@@ -129,9 +130,22 @@ pub async fn invite(
     let (token, hash) = crypto::new_token();
     let link = format!("{public_url}/invite/{token}");
     let mail = templates::invitation(lang, email, &company.name, &inviter, inv.role, &link);
-    with_pool!(db, |pool| {
+    let inserted = with_pool!(db, |pool| {
+        async {
         let mut tx = pool.begin().await?;
+        // An expired invitation of this address gives way to the new one; a live one stays,
+        // and the unique index (one pending invitation per company and address) refuses the
+        // insert of whoever comes second in a race.
         sqlx::query(
+            "UPDATE invitations SET status = 'replaced'
+             WHERE company_id = $1 AND email = $2 AND status = 'pending' AND expires_at <= $3",
+        )
+        .bind(ctx.company_id())
+        .bind(email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let insert = sqlx::query(
             "INSERT INTO invitations (id, company_id, email, role, inviter_user_id, default_cost_center_id, token_hash,
                                       status, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)",
@@ -146,7 +160,15 @@ pub async fn invite(
         .bind(now + INVITATION_LIFETIME)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        match insert {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                tx.rollback().await?;
+                return Ok::<bool, sqlx::Error>(false);
+            }
+            Err(e) => return Err(e),
+        }
         enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
         audit!(
             tx,
@@ -157,21 +179,31 @@ pub async fn invite(
             details(&[("email", email), ("role", inv.role.as_str())]),
             now
         );
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await
     })?;
+    if !inserted {
+        return Err(AppError::invalid("email", "already_invited"));
+    }
     Ok(id)
 }
 
+/// Reserves one invitation of the company's daily budget, atomically (`auth::store::reserve`):
+/// parallel requests cannot overdraw it.
 async fn check_invite_budget(db: &Db, ctx: &TenantCtx, now: i64) -> Result<(), AppError> {
+    use crate::auth::store::{reserve, Check};
     let bucket = format!("invite:company:{}", ctx.company_id());
-    let (n, oldest, _) = crate::auth::store::count_events(db, &bucket, now - 86_400).await?;
-    if n >= INVITATIONS_PER_COMPANY_PER_DAY {
-        return Err(AppError::RateLimited {
-            retry_after: oldest.map_or(86_400, |t| (t + 86_400 - now).max(1)),
-        });
+    let budget = [Check::AtMost {
+        bucket: &bucket,
+        window: 86_400,
+        max: INVITATIONS_PER_COMPANY_PER_DAY,
+    }];
+    match reserve(db, &budget, &[&bucket], now).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(AppError::RateLimited { retry_after }),
     }
-    crate::auth::store::add_events(db, &[&bucket], now).await?;
-    Ok(())
 }
 
 /// The invitation of this company, if it is one the actor may manage.
@@ -281,6 +313,11 @@ pub enum AcceptError {
     WrongAccount {
         invited: String,
     },
+    /// Already an active member of the company: accepting would replace (perhaps lower) the
+    /// membership, so nothing changes (shared/security.md, "Invariants").
+    AlreadyMember {
+        company_id: Uuid,
+    },
     Db,
 }
 
@@ -294,6 +331,10 @@ impl From<sqlx::Error> for AcceptError {
 /// Accepts an invitation as `user_id`, whose address must be the invited one. In one
 /// transaction the invitation is used up (exactly once, however many try) and the membership
 /// gets exactly the invited role in exactly the inviting company. Returns that company.
+/// Never lowers or replaces an active membership (an owner clicking an old "join as member"
+/// link stays owner, and the company never loses its last owner this way), and re-checks
+/// that the inviter is still an active member who may grant the role: a removed or demoted
+/// admin's invitations stop working.
 pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uuid, AcceptError> {
     let hash = crypto::parse_token(token).ok_or(AcceptError::NotValid)?;
     let inv = store::invitation_by_token(db, &hash)
@@ -323,13 +364,33 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
         .rows_affected();
         if used != 1 {
             tx.rollback().await?;
-            return Ok::<bool, sqlx::Error>(false);
+            return Ok::<Accepted, sqlx::Error>(Accepted::NotValid);
         }
-        sqlx::query(
+        if let Some(inviter) = inv.inviter_user_id {
+            let inviter_role: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
+            )
+            .bind(inv.company_id)
+            .bind(inviter)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let may_grant = matches!(
+                (inviter_role.as_deref().and_then(Role::parse), Role::parse(&inv.role)),
+                (Some(by), Some(role)) if may_manage(by, role)
+            );
+            if !may_grant {
+                tx.rollback().await?;
+                return Ok(Accepted::NotValid);
+            }
+        }
+        // Insert, or reactivate a removed membership; an active one is left as it is (the
+        // WHERE makes the upsert a no-op, seen as 0 rows).
+        let joined = sqlx::query(
             "INSERT INTO memberships (company_id, user_id, role, status, default_cost_center_id, invited_email, created_at)
              VALUES ($1, $2, $3, 'active', $4, $5, $6)
              ON CONFLICT (company_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
-                 default_cost_center_id = excluded.default_cost_center_id, invited_email = excluded.invited_email",
+                 default_cost_center_id = excluded.default_cost_center_id, invited_email = excluded.invited_email
+             WHERE memberships.status <> 'active'",
         )
         .bind(inv.company_id)
         .bind(user_id)
@@ -338,18 +399,31 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
         .bind(&inv.email)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if joined != 1 {
+            tx.rollback().await?;
+            return Ok(Accepted::AlreadyMember);
+        }
         audit!(tx, inv.company_id, user_id, "invitation.accepted", Some(user_id), details(&[("email", &inv.email), ("role", &inv.role)]), now);
         tx.commit().await?;
-        Ok(true)
+        Ok(Accepted::Joined)
     }
     .await
     })?;
-    if accepted {
-        Ok(inv.company_id)
-    } else {
-        Err(AcceptError::NotValid)
+    match accepted {
+        Accepted::Joined => Ok(inv.company_id),
+        Accepted::AlreadyMember => Err(AcceptError::AlreadyMember {
+            company_id: inv.company_id,
+        }),
+        Accepted::NotValid => Err(AcceptError::NotValid),
     }
+}
+
+enum Accepted {
+    Joined,
+    AlreadyMember,
+    NotValid,
 }
 
 /// The target's active role in the actor's company, or 404.
@@ -359,6 +433,10 @@ async fn target_role(db: &Db, ctx: &TenantCtx, user_id: Uuid) -> Result<Role, Ap
         .and_then(|m| Role::parse(&m.role))
         .ok_or(AppError::NotFound)
 }
+
+/// Ends a person's sessions acting in one company. Parameters: company, user.
+const END_SESSIONS_IN_COMPANY: &str =
+    "DELETE FROM web_sessions WHERE company_id = $1 AND user_id = $2";
 
 /// Changes a member's role (owner only; ownership itself moves by transfer, not here).
 pub async fn change_role(
@@ -373,7 +451,7 @@ pub async fn change_role(
         return Err(AppError::Forbidden);
     }
     if !may_manage(ctx.role(), current) || !may_manage(ctx.role(), role) {
-        return Err(AppError::invalid("role", "role_not_allowed"));
+        return Err(AppError::Forbidden);
     }
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -381,6 +459,14 @@ pub async fn change_role(
             .bind(ctx.company_id())
             .bind(user_id)
             .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        // A role change ends the member's sessions in this company: the next request signs in
+        // afresh under a new session id (security.md: a new id on every role change; their
+        // cookie cannot be rotated from someone else's request).
+        sqlx::query(END_SESSIONS_IN_COMPANY)
+            .bind(ctx.company_id())
+            .bind(user_id)
             .execute(&mut *tx)
             .await?;
         let change = details(&[("from", current.as_str()), ("to", role.as_str())]);
@@ -459,6 +545,13 @@ pub async fn transfer_ownership(
     }
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
+        // The new owner continues under a new session id (they sign in again); the old
+        // owner's session is rotated by the server function, which holds its cookie.
+        sqlx::query(END_SESSIONS_IN_COMPANY)
+            .bind(ctx.company_id())
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
         for (user, role) in [(to, Role::Owner), (ctx.user_id(), Role::Admin)] {
             sqlx::query("UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'")
                 .bind(ctx.company_id())
@@ -536,6 +629,7 @@ pub async fn bulk(
     let invited: HashSet<String> = invited.into_iter().collect();
     let mut seen = HashSet::new();
     let mut out = super::BulkResult::default();
+    let mut stopped = false;
     for (index, row) in rows.iter().enumerate() {
         let email = Email::parse(&row.email);
         let role = match row.role.trim().to_lowercase().as_str() {
@@ -568,7 +662,7 @@ pub async fn bulk(
             BulkMode::Import { .. } => continue,
         };
         let mut problem = problem.map(str::to_owned);
-        if problem.is_none() && import {
+        if problem.is_none() && import && !stopped {
             if let (Some(email), Some(role)) = (email.clone(), role) {
                 let inv = NewInvitation {
                     email,
@@ -579,9 +673,19 @@ pub async fn bulk(
                     Ok(_) => out.imported += 1,
                     Err(AppError::Invalid { reason, .. }) => problem = Some(reason),
                     Err(AppError::RateLimited { .. }) => problem = Some("rate_limited".into()),
-                    Err(e) => return Err(e),
+                    Err(AppError::Forbidden) => problem = Some("role_not_allowed".into()),
+                    // Some rows may already have gone out: never answer with a bare error
+                    // then. This row and every later one are reported as not sent, so the
+                    // person sees exactly which got an invitation.
+                    Err(e) => {
+                        tracing::error!(error = ?e, "bulk invitation stopped");
+                        stopped = true;
+                        problem = Some("not_sent".into());
+                    }
                 }
             }
+        } else if problem.is_none() && stopped {
+            problem = Some("not_sent".into());
         }
         if problem.is_some() {
             out.bad += 1;

@@ -89,6 +89,29 @@ pub async fn list(
     })
 }
 
+/// One active member of the company, by id (the confirm steps look people up this way,
+/// wherever the list was paged, sorted or searched).
+pub async fn member(
+    db: &Db,
+    company_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<MemberRecord>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, u.app_signed_in_at,
+                    (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
+                        AS last_session_at
+             FROM memberships m JOIN users u ON u.id = m.user_id
+             LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
+             WHERE m.company_id = $1 AND m.user_id = $2 AND m.status = 'active'",
+        )
+        .bind(company_id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
 pub async fn owner_count(db: &Db, company_id: Uuid) -> Result<i64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND status = 'active'")
@@ -136,6 +159,7 @@ pub struct InvitationByToken {
     pub status: String,
     pub expires_at: i64,
     pub default_cost_center_id: Option<Uuid>,
+    pub inviter_user_id: Option<Uuid>,
 }
 
 pub async fn invitation_by_token(
@@ -144,7 +168,8 @@ pub async fn invitation_by_token(
 ) -> Result<Option<InvitationByToken>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT i.id, i.company_id, c.name AS company_name, i.email, i.role, i.status, i.expires_at, i.default_cost_center_id
+            "SELECT i.id, i.company_id, c.name AS company_name, i.email, i.role, i.status, i.expires_at, i.default_cost_center_id,
+                    i.inviter_user_id
              FROM invitations i JOIN companies c ON c.id = i.company_id WHERE i.token_hash = $1",
         )
         .bind(token_hash)
