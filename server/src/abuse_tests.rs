@@ -790,6 +790,16 @@ async fn the_smaller_holes_are_closed(db: &Db) {
     let problems: Vec<Option<&str>> = result.rows.iter().map(|r| r.problem.as_deref()).collect();
     assert_eq!(problems, [None, Some("not_sent"), Some("not_sent")]);
     assert_eq!(count(db, "SELECT COUNT(*) FROM invitations").await, 1);
+
+    // The new owner of a handover continues under a new session id (they sign in again).
+    assert!(session_view(&w.app, &admin).await.user.is_some());
+    let owner_ctx = app::auth::TenantCtx::from_database(db, w.people[OWNER], w.company)
+        .await
+        .unwrap();
+    members::transfer_ownership(db, &owner_ctx, w.people[ADMIN], app::db::now_ts())
+        .await
+        .unwrap();
+    assert_eq!(session_view(&w.app, &admin).await.user, None);
 }
 
 /// Item 1, at the router: the dev mailbox exists only with the dev mailer, and the

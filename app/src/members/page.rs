@@ -198,6 +198,9 @@ pub fn MembersPage() -> impl IntoView {
         <section class="page">
             <h1>{t.members_title}</h1>
             <p class="intro">{t.members_intro}</p>
+            // First on the page: after following a row's link (from far down the list, on a
+            // phone) the question is the first thing in view.
+            <Transition fallback=|| ()>{confirm_panel}</Transition>
             <Form method="GET" action="/members" attr:class="filters" attr:role="search">
                 <div class="field grow">
                     <label for=ids::MEMBER_SEARCH>{t.search_members_label}</label>
@@ -220,7 +223,6 @@ pub fn MembersPage() -> impl IntoView {
                     <button type="submit" class="button">{t.search_button}</button>
                 </div>
             </Form>
-            <Transition fallback=|| ()>{confirm_panel}</Transition>
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
         </section>
     }
