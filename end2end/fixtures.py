@@ -44,11 +44,10 @@ db.execute(
     "VALUES (?, 'Överlåtelse AB', '559999-0001', 'Europe/Stockholm', 'SEK', ?)",
     (handover.bytes, now),
 )
-handover_people = {}
-for role, email, name in [
-    ("owner", "agare@overlatelse.example", "Olga Ägare"),
-    ("admin", "admin@overlatelse.example", "Adam Admin"),
-]:
+
+
+def add_person(company_id, role, email, name):
+    """A user and their active membership; returns the user id."""
     uid = uuid.uuid4()
     db.execute(
         "INSERT INTO users (id, email, display_name, created_at) VALUES (?, ?, ?, ?)",
@@ -57,9 +56,17 @@ for role, email, name in [
     db.execute(
         "INSERT INTO memberships (company_id, user_id, role, invited_email, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        (handover.bytes, uid.bytes, role, email, now),
+        (company_id.bytes, uid.bytes, role, email, now),
     )
-    handover_people[role] = (str(uid), email)
+    return uid
+
+
+handover_people = {}
+for role, email, name in [
+    ("owner", "agare@overlatelse.example", "Olga Ägare"),
+    ("admin", "admin@overlatelse.example", "Adam Admin"),
+]:
+    handover_people[role] = (str(add_person(handover, role, email, name)), email)
 # A company with more than one page of members (50 a page) for the removal tests: a member
 # on page 2 and one found by search, with JavaScript on and off, each mode by its own owner.
 paging = uuid.uuid4()
@@ -72,16 +79,7 @@ paging_people = [("owner", "agare.js@sidbyte.example", "Åsa Ägare"),
                  ("owner", "agare.nojs@sidbyte.example", "Örjan Ägare")]
 paging_people += [("member", f"person{i:03}@sidbyte.example", f"Sid Person {i:03}") for i in range(70)]
 for role, email, name in paging_people:
-    uid = uuid.uuid4()
-    db.execute(
-        "INSERT INTO users (id, email, display_name, created_at) VALUES (?, ?, ?, ?)",
-        (uid.bytes, email, name, now),
-    )
-    db.execute(
-        "INSERT INTO memberships (company_id, user_id, role, invited_email, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (paging.bytes, uid.bytes, role, email, now),
-    )
+    add_person(paging, role, email, name)
 db.commit()
 fixtures = {
     "pagingOwnerJs": "agare.js@sidbyte.example",

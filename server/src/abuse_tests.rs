@@ -93,6 +93,21 @@ async fn world(db: &Db, members: usize, vars: &[(&str, &str)]) -> World {
     }
 }
 
+/// An invitation by `by`, now, as the members page sends it.
+async fn invite(
+    db: &Db,
+    by: &app::auth::TenantCtx,
+    email: &str,
+    role: Role,
+) -> Result<Uuid, app::error::AppError> {
+    let inv = members::NewInvitation {
+        email: Email::parse(email).unwrap(),
+        role,
+        default_cost_center_id: None,
+    };
+    members::invite(db, by, &inv, "http://x", Lang::Sv, app::db::now_ts()).await
+}
+
 async fn count(db: &Db, sql: &'static str) -> i64 {
     with_pool!(db, |pool| sqlx::query_scalar(sql)
         .fetch_one(pool)
@@ -210,21 +225,7 @@ async fn no_code_or_link_stays_at_rest_in_the_outbox(db: &Db) {
     let ctx = app::auth::TenantCtx::from_database(db, w.people[OWNER], w.company)
         .await
         .unwrap();
-    let inv = members::NewInvitation {
-        email: Email::parse("new@acme.se").unwrap(),
-        role: Role::Member,
-        default_cost_center_id: None,
-    };
-    members::invite(
-        db,
-        &ctx,
-        &inv,
-        "http://127.0.0.1:3000",
-        Lang::Sv,
-        app::db::now_ts(),
-    )
-    .await
-    .unwrap();
+    invite(db, &ctx, "new@acme.se", Role::Member).await.unwrap();
     let state = app_state(
         db.clone(),
         Arc::new(Config::from_vars(&HashMap::new()).unwrap()),
@@ -263,11 +264,6 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     let admin = app::auth::TenantCtx::from_database(db, w.people[ADMIN], w.company)
         .await
         .unwrap();
-    let invite = |email: &str, role| members::NewInvitation {
-        email: Email::parse(email).unwrap(),
-        role,
-        default_cost_center_id: None,
-    };
     let token_of = |id: Uuid| async move {
         let text: String = with_pool!(db, |pool| sqlx::query_scalar(
             "SELECT text_body FROM outbox WHERE ref_id = $1 ORDER BY created_at DESC"
@@ -281,15 +277,7 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     };
 
     // An old "join as member" link to the owner's own address: accepting changes nothing.
-    let id = members::invite(
-        db,
-        &admin,
-        &invite(OWNER, Role::Member),
-        "http://x",
-        Lang::Sv,
-        now,
-    )
-    .await;
+    let id = invite(db, &admin, OWNER, Role::Member).await;
     assert_eq!(
         id.unwrap_err(),
         app::error::AppError::invalid("email", "already_member"),
@@ -329,25 +317,8 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     assert_eq!(role, "owner", "the owner is still the owner");
 
     // At most one pending invitation per (company, address), enforced by the database.
-    members::invite(
-        db,
-        &owner,
-        &invite("x@acme.se", Role::Member),
-        "http://x",
-        Lang::Sv,
-        now,
-    )
-    .await
-    .unwrap();
-    let again = members::invite(
-        db,
-        &owner,
-        &invite("x@acme.se", Role::Admin),
-        "http://x",
-        Lang::Sv,
-        now,
-    )
-    .await;
+    invite(db, &owner, "x@acme.se", Role::Member).await.unwrap();
+    let again = invite(db, &owner, "x@acme.se", Role::Admin).await;
     assert_eq!(
         again.unwrap_err(),
         app::error::AppError::invalid("email", "already_invited")
@@ -370,8 +341,7 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
         "the unique index refuses a second pending invitation"
     );
     // Parallel invitations of one address: exactly one is made.
-    let y = invite("y@acme.se", Role::Member);
-    let tries = (0..6).map(|_| members::invite(db, &owner, &y, "http://x", Lang::Sv, now));
+    let tries = (0..6).map(|_| invite(db, &owner, "y@acme.se", Role::Member));
     let made = futures::future::join_all(tries)
         .await
         .into_iter()
@@ -395,28 +365,10 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     .await
     .unwrap()
     .rows_affected());
-    members::invite(
-        db,
-        &owner,
-        &invite("x@acme.se", Role::Admin),
-        "http://x",
-        Lang::Sv,
-        now,
-    )
-    .await
-    .unwrap();
+    invite(db, &owner, "x@acme.se", Role::Admin).await.unwrap();
 
     // A removed admin's invitation stops working.
-    let by_admin = members::invite(
-        db,
-        &admin,
-        &invite("z@acme.se", Role::Member),
-        "http://x",
-        Lang::Sv,
-        now,
-    )
-    .await
-    .unwrap();
+    let by_admin = invite(db, &admin, "z@acme.se", Role::Member).await.unwrap();
     let token = token_of(by_admin).await;
     members::remove(db, &owner, w.people[ADMIN], now)
         .await
@@ -533,16 +485,10 @@ async fn parallel_code_requests_for_one_address_send_one_mail(db: &Db) {
     let owner = app::auth::TenantCtx::from_database(db, w.people[OWNER], w.company)
         .await
         .unwrap();
-    let invitations: Vec<members::NewInvitation> = (0..6)
-        .map(|i| members::NewInvitation {
-            email: Email::parse(&format!("p{i}@acme.se")).unwrap(),
-            role: Role::Member,
-            default_cost_center_id: None,
-        })
-        .collect();
-    let tries = invitations
+    let addresses: Vec<String> = (0..6).map(|i| format!("p{i}@acme.se")).collect();
+    let tries = addresses
         .iter()
-        .map(|inv| members::invite(db, &owner, inv, "http://x", Lang::Sv, now));
+        .map(|a| invite(db, &owner, a, Role::Member));
     let results = futures::future::join_all(tries).await;
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),

@@ -39,6 +39,12 @@ impl MemberSort {
     }
 }
 
+/// The columns of a [`MemberRecord`]; the `FROM` that follows joins `memberships m`,
+/// `users u` and `cost_centers cc`.
+const MEMBER_COLUMNS: &str = "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, u.app_signed_in_at,
+        (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
+            AS last_session_at";
+
 /// One page of a company's active members matching `search` (name, email or a plate they
 /// parked with), and the number of all matches.
 pub async fn list(
@@ -63,10 +69,7 @@ pub async fn list(
            AND ($2 IS NULL OR lower(u.display_name) LIKE $2 OR u.email LIKE $2 OR lower(coalesce(m.invited_email, '')) LIKE $2
                 OR m.user_id IN (SELECT s.user_id FROM sessions s WHERE s.company_id = $1 AND s.plate = $3))";
     let sql = format!(
-        "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, u.app_signed_in_at,
-                (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
-                    AS last_session_at
-         {FILTER} ORDER BY {} LIMIT $4 OFFSET $5",
+        "{MEMBER_COLUMNS} {FILTER} ORDER BY {} LIMIT $4 OFFSET $5",
         sort.order_by()
     );
     let count_sql = format!("SELECT COUNT(*) {FILTER}");
@@ -96,19 +99,17 @@ pub async fn member(
     company_id: Uuid,
     user_id: Uuid,
 ) -> Result<Option<MemberRecord>, sqlx::Error> {
+    let sql = format!(
+        "{MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
+         LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
+         WHERE m.company_id = $1 AND m.user_id = $2 AND m.status = 'active'"
+    );
     with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, u.app_signed_in_at,
-                    (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
-                        AS last_session_at
-             FROM memberships m JOIN users u ON u.id = m.user_id
-             LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
-             WHERE m.company_id = $1 AND m.user_id = $2 AND m.status = 'active'",
-        )
-        .bind(company_id)
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(company_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
     })
 }
 
