@@ -321,7 +321,8 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
         }
         Err(_) => return fail_form(AppError::Internal, PAGE),
     }
-    store::set_pending_email(&state.db, &session.row, email.as_str(), now).await?;
+    let idle = now + service::IDLE_TIMEOUT;
+    store::set_pending_email(&state.db, &session.row, email.as_str(), now, idle).await?;
     let lang = crate::i18n::lang_of_request();
     let (db, key, notify, limits) = (
         state.db.clone(),

@@ -433,6 +433,7 @@ pub async fn set_pending_email(
     pre: &SessionRow,
     email: &str,
     now: i64,
+    idle_expires_at: i64,
 ) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
@@ -445,7 +446,7 @@ pub async fn set_pending_email(
         .bind(&pre.token_hash)
         .bind(email)
         .bind(now)
-        .bind(pre.idle_expires_at.min(now + crate::auth::service::IDLE_TIMEOUT))
+        .bind(idle_expires_at.min(pre.absolute_expires_at))
         .bind(pre.absolute_expires_at)
         .execute(pool)
         .await
