@@ -123,6 +123,21 @@ pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> IpAd
     last
 }
 
+/// Limits that are not in security.md as numbers: the global hourly send budget is a circuit
+/// breaker sized per deployment.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub global_sends_per_hour: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            global_sends_per_hour: 1_000,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{var}: {reason}")]
 pub struct ConfigError {

@@ -13,7 +13,9 @@ use server_fn::{
     response::browser::BrowserResponse,
 };
 
-use crate::auth::CSRF_HEADER;
+/// The form field (and header, [`CSRF_HEADER`]) that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 static TOKEN: Mutex<String> = Mutex::new(String::new());
 

@@ -13,12 +13,10 @@ pub struct AppState {
     pub config: std::sync::Arc<Config>,
     /// The HMAC key for codes and CSRF tokens.
     pub key: crate::auth::crypto::SecretKey,
-    pub limits: crate::auth::service::Limits,
+    pub limits: crate::config::Limits,
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
     /// Wakes the outbox sender when a mail is queued (it also polls, for other instances' mail).
     pub outbox_notify: std::sync::Arc<tokio::sync::Notify>,
-    /// Export chunks built ahead of their request (`history::ahead`).
-    pub export_ahead: crate::history::ahead::ReadAhead,
 }
 
 impl FromRef<AppState> for LeptosOptions {

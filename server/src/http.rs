@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use app::{
-    auth::{crypto::SecretKey, service::Limits},
-    config::Config,
+    auth::crypto::SecretKey,
+    config::{Config, Limits},
     db::Db,
     i18n::Lang,
     mail::{escape_html, Mailer},
@@ -46,14 +46,19 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
         limits,
         mailer: Arc::new(mailer),
         outbox_notify: Arc::new(tokio::sync::Notify::new()),
-        export_ahead: Default::default(),
     }
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
-    let provide_state = move || provide_context(ctx_state.clone());
+    // Export chunks built ahead of their request (`history::ahead`): one store per router,
+    // its own context so that `AppState` names no domain type.
+    let read_ahead = app::history::ahead::ReadAhead::default();
+    let provide_state = move || {
+        provide_context(ctx_state.clone());
+        provide_context(read_ahead.clone());
+    };
     let mut router = Router::new();
     if state.mailer.is_dev() {
         router = router.route("/dev/mailbox", get(dev_mailbox));

@@ -68,14 +68,6 @@ pub fn normalize_code(input: &str) -> Option<String> {
     (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
-/// How a code is shown in a mail: `123 456`.
-pub fn display_code(code: &str) -> String {
-    match code.get(..3).zip(code.get(3..)) {
-        Some((a, b)) => format!("{a} {b}"),
-        None => code.to_owned(),
-    }
-}
-
 /// `HMAC-SHA256(key, purpose ‖ 0 ‖ email ‖ 0 ‖ code)` as hex: what is stored instead of the code.
 pub fn code_mac(key: &SecretKey, purpose: &str, email: &str, code: &str) -> String {
     hex(&code_hmac(key, purpose, email, code).finalize().into_bytes())
@@ -297,7 +289,6 @@ mod tests {
         for bad in ["12345", "1234567", "12a456", "", "１２３４５６"] {
             assert_eq!(normalize_code(bad), None, "{bad:?}");
         }
-        assert_eq!(display_code("042917"), "042 917");
     }
 
     #[test]

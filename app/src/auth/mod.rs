@@ -28,9 +28,8 @@ use crate::{companies::Role, error::AppError};
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "__Host-portal_session";
-/// The form field (and header, `x-csrf-token`) that carries the CSRF token.
-pub const CSRF_FIELD: &str = "csrf_token";
-pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Where the CSRF token travels; defined with the client that sends it (no arrow back up).
+pub use crate::csrf_client::{CSRF_FIELD, CSRF_HEADER};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyChoice {

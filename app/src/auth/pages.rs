@@ -55,12 +55,7 @@ pub fn use_session() -> SessionContext {
 }
 
 pub fn role_label(role: Role, t: &Texts) -> &'static str {
-    match role {
-        Role::Owner => t.role_owner,
-        Role::Admin => t.role_admin,
-        Role::Finance => t.role_finance,
-        Role::Member => t.role_member,
-    }
+    role.label(t)
 }
 
 /// The message for an error, in the user's language.

@@ -25,20 +25,8 @@ pub const ABSOLUTE_TIMEOUT: i64 = 8 * 3600;
 pub const SLIDE_EVERY: i64 = 60;
 pub const PURPOSE_SIGN_IN: &str = "sign_in";
 
-/// Limits that are not in security.md as numbers: the global hourly send budget is a circuit
-/// breaker sized per deployment.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub global_sends_per_hour: i64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            global_sends_per_hour: 1_000,
-        }
-    }
-}
+/// The deployment-sized limits (`PORTAL_SEND_BUDGET`); configuration, so it lives there.
+pub use crate::config::Limits;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthError {

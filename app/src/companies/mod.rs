@@ -21,6 +21,16 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Finance, Role::Member];
 
+    /// The role's name in the user's language.
+    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            Role::Owner => t.role_owner,
+            Role::Admin => t.role_admin,
+            Role::Finance => t.role_finance,
+            Role::Member => t.role_member,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",

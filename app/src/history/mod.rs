@@ -11,6 +11,8 @@ pub mod ahead;
 pub mod csv;
 #[cfg(feature = "ssr")]
 pub mod filter;
+#[cfg(feature = "ssr")]
+pub mod format;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -205,7 +207,7 @@ pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppErr
     Ok(HistoryPageData {
         rows: rows
             .into_iter()
-            .map(|r| filter::format_row(&f, r, lang))
+            .map(|r| format::format_row(&f, r, lang))
             .collect(),
         next,
         period: f.period_label(lang),
@@ -224,7 +226,7 @@ pub async fn history_totals(query: HistoryQuery) -> Result<TotalsView, AppError>
         .await
         .map_err(AppError::with_status)?;
     let totals = store::filter_totals(&state.db, &f).await?;
-    Ok(filter::format_totals(
+    Ok(format::format_totals(
         &f,
         totals,
         crate::i18n::lang_of_request(),
@@ -298,14 +300,14 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
         None
     };
     // Built ahead while the browser fetched the previous chunk (ahead.rs), or now.
+    // Provided by the server as its own context (not a field of `AppState`, which sits below
+    // every domain and so may not name a history type).
+    let read_ahead = use_context::<ahead::ReadAhead>().unwrap_or_default();
     let ahead_key = |signed: &str| ahead::ReadAhead::key(&session.row.token_hash, signed);
     let built = if original_after.is_empty() {
         None
     } else {
-        state
-            .export_ahead
-            .take(&ahead_key(&original_after), &f)
-            .await
+        read_ahead.take(&ahead_key(&original_after), &f).await
     };
     let (mut chunk, names) = match built {
         Some(built) => built,
@@ -321,9 +323,7 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
         let signed = format!("{cursor}~{mac}");
         if let Ok(after) = filter::parse_cursor(&cursor) {
             let next = filter::Filter { after, ..f };
-            state
-                .export_ahead
-                .start(ahead_key(&signed), state.db.clone(), next, names);
+            read_ahead.start(ahead_key(&signed), state.db.clone(), next, names);
         }
         chunk.next = Some(signed);
     }

@@ -13,11 +13,19 @@ fn html_page(lang: Lang, title: &str, body: &str) -> String {
     )
 }
 
+/// How a code is shown in a mail: `123 456` (`auth::crypto::normalize_code` reads it back).
+pub fn display_code(code: &str) -> String {
+    match code.get(..3).zip(code.get(3..)) {
+        Some((a, b)) => format!("{a} {b}"),
+        None => code.to_owned(),
+    }
+}
+
 /// The sign-in code mail. `code` is shown as `123 456`, in the body only: a subject is kept
 /// by every mail server and client, lists, notifications and the outbox (shared/security.md,
 /// "Codes at rest").
 pub fn sign_in_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
-    let shown = crate::auth::crypto::display_code(code);
+    let shown = display_code(code);
     let (subject, intro, validity, ignore) = match lang {
         Lang::Sv => (
             "Din inloggningskod till Aimo Park".to_owned(),
@@ -54,7 +62,7 @@ pub fn sign_in_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
 
 /// A code that confirms a sensitive action (handing over ownership) by a signed-in person.
 pub fn confirm_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
-    let shown = crate::auth::crypto::display_code(code);
+    let shown = display_code(code);
     let (subject, intro, validity) = match lang {
         Lang::Sv => (
             "Bekräftelsekod för att överlåta ägarskapet".to_owned(),
@@ -97,7 +105,7 @@ pub fn invitation(
     link: &str,
 ) -> Message {
     let t = lang.texts();
-    let role_label = crate::auth::role_label(role, t);
+    let role_label = role.label(t);
     let (subject, intro, button, app_note, expiry) = match lang {
         Lang::Sv => (
             format!("Inbjudan till {company} i Aimo Parks företagsportal"),
@@ -216,6 +224,7 @@ mod tests {
         let m = sign_in_code(Lang::Sv, "anna@example.se", "042917", 10);
         assert_eq!(m.subject, "Din inloggningskod till Aimo Park");
         assert!(!m.subject.contains("042"), "never a code in the subject");
+        assert_eq!(display_code("042917"), "042 917");
         assert!(m.text.contains("042 917") && m.text.contains("10 minuter"));
         assert!(m.html.contains("042 917") && m.html.contains("lang=\"sv\""));
         let e = sign_in_code(Lang::En, "anna@example.se", "042917", 10);
