@@ -112,7 +112,8 @@ pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> IpAd
         .map(str::trim)
     {
         // A malformed entry ends the walk: what is left of it came from the client.
-        let Ok(ip) = entry.parse::<IpAddr>() else {
+        let Some(ip) = parse_forwarded_ip(entry) else {
+            tracing::warn!("an X-Forwarded-For entry from a trusted proxy is not an address");
             return last;
         };
         if !is_trusted(ip) {
@@ -136,6 +137,24 @@ impl Default for Limits {
             global_sends_per_hour: 1_000,
         }
     }
+}
+
+/// One `X-Forwarded-For` entry: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or
+/// `[2001:db8::1]:443` (some proxies add the port).
+fn parse_forwarded_ip(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    entry
+        .parse::<SocketAddr>()
+        .ok()
+        .map(|a| a.ip())
+        .or_else(|| {
+            entry
+                .strip_prefix('[')
+                .and_then(|e| e.strip_suffix(']'))
+                .and_then(|e| e.parse().ok())
+        })
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -534,6 +553,13 @@ mod tests {
             ip("198.51.100.7"),
             "an IPv4-mapped peer"
         );
+        for with_port in ["198.51.100.7:5678", "[2001:db8::7]:443", "[2001:db8::7]"] {
+            assert_ne!(
+                client_ip(ip("10.1.2.3"), &[with_port], &trusted),
+                ip("10.1.2.3"),
+                "{with_port}: a port does not put everyone into the proxy's bucket"
+            );
+        }
         assert!(Cidr::parse("fd00::1").unwrap().contains(ip("fd00::1")));
         assert!(!Cidr::parse("10.0.0.0/8").unwrap().contains(ip("11.0.0.1")));
         assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(ip("11.0.0.1")));

@@ -54,11 +54,16 @@ pub fn local_path(target: &str) -> Option<&str> {
     {
         return None;
     }
-    // %2F, %5C and encoded control characters (%00-%1F, %7F), in any case.
+    // Encoded control characters (%00-%1F, %7F) anywhere; %2F and %5C in the path (in the
+    // query they are a search for "/" and harmless), in any case.
     let lower = target.to_ascii_lowercase();
+    let path_end = lower.find(['?', '#']).unwrap_or(lower.len());
     let encoded_bad = lower.match_indices('%').any(|(i, _)| {
         let hex = lower.get(i + 1..i + 3).unwrap_or("");
-        matches!(hex, "2f" | "5c" | "7f") || hex.starts_with('0') || hex.starts_with('1')
+        hex == "7f"
+            || hex.starts_with('0')
+            || hex.starts_with('1')
+            || (i < path_end && matches!(hex, "2f" | "5c"))
     });
     (!encoded_bad).then_some(target)
 }
@@ -109,6 +114,8 @@ mod tests {
             "/facilities?city=Malmö&q=a",
             "/history?month=2026-11#top",
             "/a/b%20c",
+            "/members?q=a%2Fb",
+            "/members?q=%5C",
         ] {
             assert_eq!(local_path(ok), Some(ok), "{ok:?}");
         }
@@ -137,6 +144,7 @@ mod tests {
             "/%0a/evil.example",
             "/%0D%0ASet-Cookie:x=1",
             "/%00",
+            "/members?q=%0A",
             "/%7f",
             "https://evil.example",
             "http:/evil.example",

@@ -390,6 +390,26 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
         .await
         .unwrap()
         .is_none());
+    // The owner sends it again and so vouches for it: now it can be accepted.
+    members::resend(db, &owner, by_admin, "http://x", Lang::Sv, now)
+        .await
+        .unwrap();
+    let texts: Vec<String> = with_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT text_body FROM outbox WHERE ref_id = $1"
+    )
+    .bind(by_admin)
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let new_token = texts
+        .iter()
+        .map(|t| {
+            let at = t.find("/invite/").unwrap() + 8;
+            t[at..at + 64].to_owned()
+        })
+        .find(|t| *t != token)
+        .expect("the resent mail's new link");
+    assert_eq!(members::accept(db, &new_token, z, now).await, Ok(w.company));
 }
 
 /// Item 5: `verify_code` was not throttled, and failures counted even without a live code, so
@@ -594,6 +614,33 @@ async fn oversized_bodies_get_a_prompt_413_with_a_message(db: &Db) {
     let w = world(db, 0, &[]).await;
     let session = sign_in(&w.app, db, OWNER).await;
     let csrf = session_view(&w.app, &session).await.csrf;
+    // Before sign-in nothing is large: a pre-session (free to get) may send 16 KB at most.
+    let (pre, pre_csrf) = pre_session(&w.app).await;
+    let req = post("/api/request_code", &pre)
+        .header("x-csrf-token", &pre_csrf)
+        .header(header::CONTENT_LENGTH, "20000")
+        .body(Body::from(format!("email={}", "a".repeat(20_000 - 6))))
+        .unwrap();
+    assert_eq!(
+        send(&w.app, req).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // A declared length over the limit is refused before anything is read.
+    let req = post("/api/bulk_invite", &session)
+        .header("x-csrf-token", &csrf)
+        .header(header::CONTENT_LENGTH, (20 * 1024 * 1024).to_string())
+        .body(Body::from("csv=x"))
+        .unwrap();
+    assert_eq!(
+        send(&w.app, req).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // A wrong token in the header is refused before the body is read.
+    let req = post("/api/bulk_invite", &session)
+        .header("x-csrf-token", "00".repeat(32))
+        .body(Body::from("csv=x"))
+        .unwrap();
+    assert_eq!(send(&w.app, req).await.status, StatusCode::FORBIDDEN);
     let huge = "a".repeat(20 * 1024 * 1024);
     let req = post("/api/bulk_invite", &session)
         .header("x-csrf-token", &csrf)
@@ -768,6 +815,17 @@ async fn the_dev_mailbox_is_only_there_for_a_local_run(db: &Db) {
         send(&app, get("/dev/mailbox", None)).await.status,
         StatusCode::NOT_FOUND
     );
+    // A "local run" behind a proxy on the same host: forwarded or remote requests never see
+    // the page.
+    let mut proxied = get("/dev/mailbox", None);
+    proxied
+        .headers_mut()
+        .insert("x-forwarded-for", "203.0.113.5".parse().unwrap());
+    assert_eq!(send(&w.app, proxied).await.status, StatusCode::NOT_FOUND);
+    let remote = with_peer(get("/dev/mailbox", None), "203.0.113.5:4000");
+    assert_eq!(send(&w.app, remote).await.status, StatusCode::NOT_FOUND);
+    let local = with_peer(get("/dev/mailbox", None), "127.0.0.1:4000");
+    assert_eq!(send(&w.app, local).await.status, StatusCode::OK);
     let key = "k".repeat(32);
     let production: HashMap<String, String> = [
         ("DATABASE_URL", "postgres://portal@127.0.0.1/portal"),

@@ -120,10 +120,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// The dev mailer's mailbox: the last messages it "sent", newest first. Only routed when the
 /// dev mailer runs, which the configuration allows only for a local run or with
 /// `PORTAL_DEV_MAILER=true` (`config::Config::local_run`), so it never shows real mail.
-async fn dev_mailbox(State(state): State<AppState>) -> Response {
+async fn dev_mailbox(State(state): State<AppState>, req: axum::extract::Request) -> Response {
     let Mailer::Dev(mailbox) = state.mailer.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    // Belt and braces for a "local run" that is really a proxy on the same host in front of
+    // the portal: the page is for a browser on this machine, never for a forwarded request.
+    let forwarded = req.headers().contains_key("x-forwarded-for")
+        || req.headers().contains_key(header::FORWARDED);
+    let remote = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|c| !c.0.ip().is_loopback());
+    if forwarded || remote {
+        tracing::warn!("refused a forwarded or remote request for the dev mailbox");
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let items: String = mailbox
         .messages()
         .iter()

@@ -33,6 +33,8 @@ use axum::{
 /// form or JSON, fits). A larger one is refused with 413 before it is read, or as soon as
 /// the limit is passed when no `Content-Length` says so in advance.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Before sign-in (an address, a code) nothing is large; a pre-session is free to get.
+pub const MAX_PRE_SESSION_BODY_BYTES: usize = 16 * 1024;
 
 /// A pre-session cookie is accepted this long after it was issued (the visitor may take a
 /// while to open the mail); once a code is asked for, the row's own expiries apply.
@@ -173,8 +175,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             Ok(None) => {
                 // Not in the database: a pre-session cookie the server signed (no row until
                 // a code is asked for), or nothing.
+                // A minute's grace for another instance whose clock runs ahead.
                 if let Some(issued) = crypto::pre_session_issued_at(&state.key, &token_of(&parts))
-                    .filter(|&t| t <= now && now < t + PRE_SESSION_LIFETIME)
+                    .filter(|&t| t <= now + 60 && now < t + PRE_SESSION_LIFETIME)
                 {
                     session = Some(service::pre_session_row(
                         hash,
@@ -213,17 +216,29 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         let Some(row) = &session else {
             return forbidden("no session: reload the page");
         };
+        // A token in the header is checked before the body is read: a request without a
+        // valid one costs no memory.
+        let header_token = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if header_token.is_some_and(|t| !crypto::csrf_matches(&state.key, &row.token_hash, t)) {
+            return forbidden("missing or wrong CSRF token: reload the page");
+        }
         // Every body is read here, within the limit, so an oversized one is a prompt 413
-        // with a message rather than an error from deep inside a server function.
+        // with a message rather than an error from deep inside a server function. Anyone can
+        // have a pre-session, so before sign-in the limit is small.
+        let limit = if row.user_id.is_some() {
+            MAX_BODY_BYTES
+        } else {
+            MAX_PRE_SESSION_BODY_BYTES
+        };
         let declared = parts
             .headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        if declared.is_some_and(|n| n > limit as u64) {
             return too_large(&parts.headers);
         }
-        let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        let Ok(bytes) = to_bytes(body, limit).await else {
             return too_large(&parts.headers);
         };
         let is_form = parts

@@ -440,7 +440,8 @@ pub async fn set_pending_email(
             "INSERT INTO web_sessions (token_hash, user_id, company_id, pending_email, created_at, last_seen_at,
                                        idle_expires_at, absolute_expires_at)
              VALUES ($1, NULL, NULL, $2, $3, $3, $4, $5)
-             ON CONFLICT (token_hash) DO UPDATE SET pending_email = excluded.pending_email
+             ON CONFLICT (token_hash) DO UPDATE SET pending_email = excluded.pending_email,
+                 last_seen_at = excluded.last_seen_at, idle_expires_at = excluded.idle_expires_at
              WHERE web_sessions.user_id IS NULL",
         )
         .bind(&pre.token_hash)

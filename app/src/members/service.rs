@@ -256,11 +256,13 @@ pub async fn resend(
     );
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE invitations SET token_hash = $3, expires_at = $4 WHERE id = $1 AND company_id = $2")
+        // Whoever sends it again vouches for it now: accepting re-checks this inviter.
+        sqlx::query("UPDATE invitations SET token_hash = $3, expires_at = $4, inviter_user_id = $5 WHERE id = $1 AND company_id = $2")
             .bind(id)
             .bind(ctx.company_id())
             .bind(&hash)
             .bind(now + INVITATION_LIFETIME)
+            .bind(ctx.user_id())
             .execute(&mut *tx)
             .await?;
         enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
@@ -366,22 +368,21 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
             tx.rollback().await?;
             return Ok::<Accepted, sqlx::Error>(Accepted::NotValid);
         }
-        if let Some(inviter) = inv.inviter_user_id {
-            let inviter_role: Option<String> = sqlx::query_scalar(
-                "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
-            )
-            .bind(inv.company_id)
-            .bind(inviter)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let may_grant = matches!(
-                (inviter_role.as_deref().and_then(Role::parse), Role::parse(&inv.role)),
-                (Some(by), Some(role)) if may_manage(by, role)
-            );
-            if !may_grant {
-                tx.rollback().await?;
-                return Ok(Accepted::NotValid);
-            }
+        // No inviter on record (older rows): nobody vouches for it, so it is not valid.
+        let inviter_role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
+        )
+        .bind(inv.company_id)
+        .bind(inv.inviter_user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let may_grant = matches!(
+            (inviter_role.as_deref().and_then(Role::parse), Role::parse(&inv.role)),
+            (Some(by), Some(role)) if may_manage(by, role)
+        );
+        if !may_grant {
+            tx.rollback().await?;
+            return Ok(Accepted::NotValid);
         }
         // Insert, or reactivate a removed membership; an active one is left as it is (the
         // WHERE makes the upsert a no-op, seen as 0 rows).
