@@ -26,51 +26,63 @@ pub enum CsvError {
 pub const TEMPLATE: &str =
     "\u{feff}email;role;cost_center\r\nanna.andersson@example.se;member;2010\r\n";
 
-/// Splits one line into fields (RFC 4180: `"…"` quotes, `""` inside them is a quote).
-fn fields(line: &str, sep: char, line_no: usize) -> Result<Vec<String>, CsvError> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.trim().is_empty() => {
-                cur.clear();
-                quoted = true;
-            }
-            (c, false) if c == sep => out.push(std::mem::take(&mut cur).trim().to_owned()),
-            (c, _) => cur.push(c),
-        }
-    }
-    if quoted {
-        return Err(CsvError::UnclosedQuote(line_no));
-    }
-    out.push(cur.trim().to_owned());
-    Ok(out)
+/// The 1-based line of byte `at` in `text`.
+fn line_at(text: &str, at: usize) -> usize {
+    1 + text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }
 
+/// Reads the file with the `csv` crate (RFC 4180 in full: quoted separators, quotes and line
+/// breaks, as Excel and LibreOffice write them). The separator is whichever of `;` and `,` the
+/// header line uses more; a BOM is dropped; blank lines are skipped; fields are trimmed.
 pub fn parse(text: &str) -> Result<Vec<CsvRow>, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text
+    let header_line = text
         .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (header_no, header) = lines.next().ok_or(CsvError::Empty)?;
-    let sep = if header.matches(';').count() >= header.matches(',').count() {
-        ';'
+        .find(|l| !l.trim().is_empty())
+        .ok_or(CsvError::Empty)?;
+    let sep = if header_line.matches(';').count() >= header_line.matches(',').count() {
+        b';'
     } else {
-        ','
+        b','
     };
-    let names: Vec<String> = fields(header, sep, header_no)?
-        .into_iter()
-        .map(|h| h.to_lowercase())
-        .collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for record in reader.records() {
+        // Invalid UTF-8 cannot happen in a `&str`; any other error is the reader's own.
+        let record = record.map_err(|e| {
+            CsvError::UnclosedQuote(line_at(text, e.position().map_or(0, |p| p.byte() as usize)))
+        })?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        // The line the record starts on, for messages (the reader's own count skips the line
+        // breaks inside quoted fields).
+        // (It may point at the `\n` of the previous record's CRLF: skip line ends first.)
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let rest = &text[start.min(text.len())..];
+        let start = start + rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+        let line = line_at(text, start);
+        records.push((line, start, record));
+    }
+    // The reader is lenient about a quote that is never closed: the field takes the rest of
+    // the file. That can only be the last record, and its text then holds an odd number of
+    // quote characters (every closed field has an even number, `""` included).
+    if let Some((line, start, _)) = records.last() {
+        if text[*start..].matches('"').count() % 2 == 1 {
+            return Err(CsvError::UnclosedQuote(*line));
+        }
+    }
+    let mut records = records.into_iter();
+    let (_, _, header) = records.next().ok_or(CsvError::Empty)?;
+    let names: Vec<String> = header.iter().map(str::to_lowercase).collect();
     let find = |alts: &[&str]| names.iter().position(|n| alts.contains(&n.as_str()));
     let email_col = find(&["email", "e-post", "epost", "e-mail"]).ok_or(CsvError::NoEmailColumn)?;
     let role_col = find(&["role", "roll"]);
@@ -80,18 +92,17 @@ pub fn parse(text: &str) -> Result<Vec<CsvRow>, CsvError> {
         "kostnadsställe",
         "kostnadsstalle",
     ]);
-    let mut rows = Vec::new();
-    for (line, text) in lines {
-        let f = fields(text, sep, line)?;
-        let get = |col: Option<usize>| col.and_then(|c| f.get(c)).cloned().unwrap_or_default();
-        rows.push(CsvRow {
-            line,
-            email: get(Some(email_col)),
-            role: get(role_col),
-            cost_center: get(cc_col),
-        });
-    }
-    Ok(rows)
+    Ok(records
+        .map(|(line, _, f)| {
+            let get = |col: Option<usize>| col.and_then(|c| f.get(c)).unwrap_or("").to_owned();
+            CsvRow {
+                line,
+                email: get(Some(email_col)),
+                role: get(role_col),
+                cost_center: get(cc_col),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -144,6 +155,55 @@ mod tests {
             parse("email\n\"anna@x.se\n"),
             Err(CsvError::UnclosedQuote(2))
         );
+    }
+
+    /// Excel and LibreOffice quote a cell with a line break or a quote in it and keep the
+    /// break inside the quotes (RFC 4180); the line-by-line reader before this one failed here.
+    #[test]
+    fn quoted_line_breaks_and_quotes_stay_in_their_field() {
+        let rows = parse(
+            "\u{feff}email;role;cost_center\r\n\"anna@x.se\";member;\"Ekonomi\r\nHR\"\r\nbo@x.se;\"admin\";\"Bygg \"\"Nord\"\"\"\r\n",
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].cost_center, "Ekonomi\r\nHR");
+        assert_eq!((rows[1].line, rows[1].email.as_str()), (4, "bo@x.se"));
+        assert_eq!(rows[1].cost_center, "Bygg \"Nord\"");
+    }
+
+    /// Files written by real spreadsheet programs, kept in `app/tests/fixtures/`.
+    #[test]
+    fn files_from_spreadsheet_programs_parse() {
+        for (name, text) in [
+            (
+                "excel-style.csv",
+                include_str!("../../tests/fixtures/excel-style.csv"),
+            ),
+            (
+                "libreoffice.csv",
+                include_str!("../../tests/fixtures/libreoffice.csv"),
+            ),
+        ] {
+            let rows = parse(text).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+            assert_eq!(
+                emails,
+                [
+                    "anna.andersson@example.se",
+                    "bo.berg@example.se",
+                    "cecilia@example.se"
+                ],
+                "{name}"
+            );
+            // Line breaks inside a cell are LF or CRLF, as the program wrote them.
+            assert_eq!(
+                rows[0].cost_center.replace("\r\n", "\n"),
+                "Ekonomi\nHR",
+                "{name}"
+            );
+            assert_eq!(rows[1].cost_center, "Bygg \"Nord\"; Väst", "{name}");
+            assert_eq!(rows[2].role, "admin", "{name}");
+        }
     }
 
     #[test]
