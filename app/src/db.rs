@@ -124,6 +124,21 @@ impl Db {
     }
 }
 
+/// The one LIKE pattern builder: `%text%` with `%`, `_` and `\` escaped, so user text matches
+/// literally inside `LIKE … ESCAPE '\'` (every LIKE on user text says `ESCAPE '\'`).
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
 /// Seconds since the Unix epoch, the unit of every `*_at` column.
 pub fn now_ts() -> i64 {
     chrono::Utc::now().timestamp()

@@ -421,6 +421,18 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         .await
         .unwrap();
     assert_eq!((n, found[0].role.as_str()), (1, "owner"));
+    // `_` and `%` in a search are literal (they were stripped before issue 11, so a search for
+    // first_last@… found nothing; as wildcards, `p_7` would match p07, p17, …).
+    let u = user(db, "first_last@acme.se", "").await;
+    join(db, acme.id, u, Role::Member).await;
+    let (found, n) = members::list(db, acme.id, Some("first_last@"), MemberSort::Email, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((n, found[0].email.as_str()), (1, "first_last@acme.se"));
+    let (_, n) = members::list(db, acme.id, Some("p_7"), MemberSort::Name, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "an underscore is not a wildcard");
     let (none, n) = members::list(db, beta.id, Some("p07"), MemberSort::Name, 10, 0)
         .await
         .unwrap();

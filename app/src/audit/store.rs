@@ -76,9 +76,7 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let person = f
-        .person
-        .map(|p| format!("%{}%", p.to_lowercase().replace(['%', '_', '\\'], "")));
+    let person = f.person.map(|p| crate::db::like_pattern(&p.to_lowercase()));
     let (from, to) = f.range.unzip();
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -88,7 +86,7 @@ pub async fn search(
              LEFT JOIN users us ON us.id = a.subject_user_id
              WHERE a.company_id = $1
                AND ($2 IS NULL OR a.action = $2)
-               AND ($3 IS NULL OR ua.email LIKE $3 OR us.email LIKE $3 OR a.details LIKE $3)
+               AND ($3 IS NULL OR ua.email LIKE $3 ESCAPE '\\' OR us.email LIKE $3 ESCAPE '\\' OR a.details LIKE $3 ESCAPE '\\')
                AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5)
              ORDER BY a.at DESC, a.id LIMIT $6 OFFSET $7",
         )

@@ -75,24 +75,10 @@ pub async fn upsert(db: &Db, new: &NewFacility) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE … ESCAPE '\'`.
-pub(crate) fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
-}
-
 /// The facilities matching the filter, by city then name.
 pub async fn list(db: &Db, filter: &FacilityFilter) -> Result<Vec<Facility>, sqlx::Error> {
     // NULL parameters mean "no condition", so one statement serves every combination.
-    let pattern = filter.text.as_deref().map(like_pattern);
+    let pattern = filter.text.as_deref().map(crate::db::like_pattern);
     let kind = filter.kind.map(FacilityKind::as_str);
     let rows: Vec<FacilityRow> = with_pool!(db, |pool| {
         sqlx::query_as(
@@ -123,7 +109,7 @@ pub async fn cities(db: &Db) -> Result<Vec<String>, sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use crate::db::like_pattern;
 
     #[test]
     fn like_wildcards_in_user_text_match_literally() {

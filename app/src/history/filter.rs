@@ -190,10 +190,7 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
                 Err(_) if m.chars().count() > 100 => {
                     return Err(AppError::invalid("member", "at most 100 characters"))
                 }
-                Err(_) => (
-                    None,
-                    Some(crate::facilities::store::like_pattern(&m.to_lowercase())),
-                ),
+                Err(_) => (None, Some(crate::db::like_pattern(&m.to_lowercase()))),
             },
         }
     };

@@ -55,7 +55,8 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<MemberRecord>, i64), sqlx::Error> {
-    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace(['%', '_', '\\'], "")));
+    // Escaped, not stripped: a search for first_last@… must find that address.
+    let pattern = search.map(|s| crate::db::like_pattern(&s.to_lowercase()));
     // A search that is a plate matches it exactly, in its stored form (`ABC 123`), so the
     // (company, plate, started_at) index answers it even with millions of sessions. The
     // plate's people are found once (an uncorrelated IN), not once per member: a correlated
@@ -66,7 +67,8 @@ pub async fn list(
     const FILTER: &str = "FROM memberships m JOIN users u ON u.id = m.user_id
          LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
          WHERE m.company_id = $1 AND m.status = 'active'
-           AND ($2 IS NULL OR lower(u.display_name) LIKE $2 OR u.email LIKE $2 OR lower(coalesce(m.invited_email, '')) LIKE $2
+           AND ($2 IS NULL OR lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\'
+                OR lower(coalesce(m.invited_email, '')) LIKE $2 ESCAPE '\\'
                 OR m.user_id IN (SELECT s.user_id FROM sessions s WHERE s.company_id = $1 AND s.plate = $3))";
     let sql = format!(
         "{MEMBER_COLUMNS} {FILTER} ORDER BY {} LIMIT $4 OFFSET $5",
