@@ -118,17 +118,27 @@ fn local_date(tz: &str, ts: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A role as the database stores it. The columns' CHECK allows only the four roles, so an
+/// unknown one is a broken database: an error, never a silent downgrade to member.
 #[cfg(feature = "ssr")]
-fn member_view(r: store::MemberRecord, time_zone: &str) -> MemberView {
-    MemberView {
+fn stored_role(role: &str) -> Result<Role, AppError> {
+    Role::parse(role).ok_or_else(|| {
+        tracing::error!(role, "a role the code does not know in the database");
+        AppError::Internal
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn member_view(r: store::MemberRecord, time_zone: &str) -> Result<MemberView, AppError> {
+    Ok(MemberView {
         user_id: r.user_id,
         name: r.display_name,
         email: r.invited_email.unwrap_or(r.email),
-        role: Role::parse(&r.role).unwrap_or(Role::Member),
+        role: stored_role(&r.role)?,
         cost_center: r.cost_center,
         app_signed_in: r.app_signed_in_at.is_some(),
         last_session: r.last_session_at.map(|t| local_date(time_zone, t)),
-    }
+    })
 }
 
 /// One member of the company by id, for the confirm steps (remove, hand over ownership):
@@ -144,7 +154,7 @@ pub async fn member_info(user_id: Uuid) -> Result<MemberView, AppError> {
     let record = store::member(&state.db, ctx.company_id(), user_id)
         .await?
         .ok_or_else(|| AppError::NotFound.with_status())?;
-    Ok(member_view(record, &ctx.company().time_zone))
+    member_view(record, &ctx.company().time_zone)
 }
 
 #[server(prefix = "/api", endpoint = "members", input = server_fn::codec::GetUrl)]
@@ -181,7 +191,7 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
     let members = rows
         .into_iter()
         .map(|r| member_view(r, &company.time_zone))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.company_id())
         .await?
         .into_iter()
@@ -212,7 +222,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
     }
     let company = ctx.company();
     let now = crate::db::now_ts();
-    Ok(store::invitations(&state.db, ctx.company_id())
+    store::invitations(&state.db, ctx.company_id())
         .await?
         .into_iter()
         .map(|i| {
@@ -224,18 +234,18 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
                 _ if i.expires_at <= now => InvitationStatus::Expired,
                 _ => InvitationStatus::Pending,
             };
-            InvitationView {
+            Ok(InvitationView {
                 id: i.id,
                 email: i.email,
-                role: Role::parse(&i.role).unwrap_or(Role::Member),
+                role: stored_role(&i.role)?,
                 status,
                 delivery_error: (status == InvitationStatus::DeliveryFailed)
                     .then_some(i.mail_error)
                     .flatten(),
                 sent_on: local_date(&company.time_zone, i.created_at),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(feature = "ssr")]
@@ -382,7 +392,7 @@ pub async fn invitation_info(token: String) -> Result<InvitationSummary, AppErro
         valid: inv.status == "pending" && inv.expires_at > crate::db::now_ts(),
         company: inv.company_name,
         email: inv.email,
-        role: Role::parse(&inv.role).unwrap_or(Role::Member),
+        role: stored_role(&inv.role)?,
     })
 }
 
