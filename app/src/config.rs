@@ -40,7 +40,7 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where the built site (`pkg/` from Trunk) is served from.
     pub site_root: PathBuf,
-    /// Fill an empty database with demo data at start.
+    /// Fill an empty database with demo data at start (default: on a local run only).
     pub demo_data: bool,
     /// `PORTAL_SECRET_KEY`: the HMAC key (at least 32 characters). When unset with SQLite,
     /// the server generates one into `data/secret.key`; PostgreSQL deployments must set it,
@@ -284,18 +284,6 @@ impl Config {
         let site_root =
             PathBuf::from(get("PORTAL_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
 
-        let demo_data = match get("PORTAL_DEMO_DATA").as_deref() {
-            None => database_url.starts_with("sqlite:"),
-            Some("1" | "true" | "yes") => true,
-            Some("0" | "false" | "no") => false,
-            Some(other) => {
-                return Err(err(
-                    "PORTAL_DEMO_DATA",
-                    format!("{other:?} must be true or false"),
-                ))
-            }
-        };
-
         let local_host = |origin: &str| {
             let host = origin
                 .strip_prefix("http://")
@@ -308,6 +296,20 @@ impl Config {
         let local_run = listen.ip().is_loopback()
             && local_host(&public_url)
             && database_url.starts_with("sqlite:");
+
+        let demo_data = match get("PORTAL_DEMO_DATA").as_deref() {
+            // Demo accounts in a deployment would be a convenience leaking out: by default
+            // only a local run (which is always SQLite) fills an empty database.
+            None => local_run,
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => {
+                return Err(err(
+                    "PORTAL_DEMO_DATA",
+                    format!("{other:?} must be true or false"),
+                ))
+            }
+        };
 
         let secret_key = get("PORTAL_SECRET_KEY");
         if let Some(k) = &secret_key {
@@ -494,6 +496,27 @@ mod tests {
         let c =
             Config::from_vars(&vars(&[("PORTAL_PUBLIC_URL", "http://localhost:3000")])).unwrap();
         assert!(c.local_run);
+    }
+
+    #[test]
+    fn demo_data_is_only_for_a_local_run_unless_asked_for() {
+        let key = "k".repeat(32);
+        let deployed = Config::from_vars(&vars(&[
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("PORTAL_SECRET_KEY", &key),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ]))
+        .unwrap();
+        assert!(
+            !deployed.demo_data,
+            "a SQLite deployment gets no demo accounts"
+        );
+        let asked = Config::from_vars(&vars(&[
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("PORTAL_DEMO_DATA", "true"),
+        ]))
+        .unwrap();
+        assert!(asked.demo_data);
     }
 
     #[test]

@@ -305,9 +305,7 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     });
     assert_eq!(
         members::accept(db, &token, w.people[OWNER], now).await,
-        Err(members::AcceptError::AlreadyMember {
-            company_id: w.company
-        })
+        Err(members::AcceptError::AlreadyMember)
     );
     let role = auth_store::role_in(db, w.people[OWNER], w.company)
         .await
@@ -784,8 +782,14 @@ async fn the_smaller_holes_are_closed(db: &Db) {
     assert_eq!(problems, [None, Some("not_sent"), Some("not_sent")]);
     assert_eq!(count(db, "SELECT COUNT(*) FROM invitations").await, 1);
 
-    // The new owner of a handover continues under a new session id (they sign in again).
+    // The new owner of a handover continues under a new session id (they sign in again), and
+    // so does the old owner on another device.
     assert!(session_view(&w.app, &admin).await.user.is_some());
+    let other_device =
+        app::auth::service::start_session(db, None, w.people[OWNER], app::db::now_ts())
+            .await
+            .unwrap();
+    assert!(session_view(&w.app, &other_device).await.user.is_some());
     let owner_ctx = app::auth::TenantCtx::from_database(db, w.people[OWNER], w.company)
         .await
         .unwrap();
@@ -793,6 +797,7 @@ async fn the_smaller_holes_are_closed(db: &Db) {
         .await
         .unwrap();
     assert_eq!(session_view(&w.app, &admin).await.user, None);
+    assert_eq!(session_view(&w.app, &other_device).await.user, None);
 }
 
 /// Item 1, at the router: the dev mailbox exists only with the dev mailer, and the

@@ -96,14 +96,14 @@ fn decode(s: &[u8]) -> Option<String> {
 
 /// 413 with a message in the visitor's language: a plain form post gets a small page with a
 /// way back, a script gets the text.
-fn too_large(headers: &HeaderMap) -> Response {
+fn too_large(headers: &HeaderMap, limit: usize) -> Response {
     let lang = app::i18n::request_lang(headers);
     let t = lang.texts();
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    tracing::info!("refused a request body over {MAX_BODY_BYTES} bytes");
+    tracing::info!(limit, "refused a request body over the limit");
     // Back to the page the form was on, when the browser says which (and it is ours).
     let back = headers
         .get(header::REFERER)
@@ -158,12 +158,8 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
     let mut session = None;
     let mut membership = None;
-    let token_of = |parts: &axum::http::request::Parts| {
-        cookie(&parts.headers, SESSION_COOKIE)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    if let Some(hash) = cookie(&parts.headers, SESSION_COOKIE).and_then(crypto::parse_token) {
+    let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+    if let Some(hash) = crypto::parse_token(token) {
         match store::find_session(&state.db, &hash, now).await {
             Ok(Some((row, m))) => {
                 if let Some(idle) = service::slide(&row, now) {
@@ -176,7 +172,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 // Not in the database: a pre-session cookie the server signed (no row until
                 // a code is asked for), or nothing.
                 // A minute's grace for another instance whose clock runs ahead.
-                if let Some(issued) = crypto::pre_session_issued_at(&state.key, &token_of(&parts))
+                if let Some(issued) = crypto::pre_session_issued_at(&state.key, token)
                     .filter(|&t| t <= now + 60 && now < t + PRE_SESSION_LIFETIME)
                 {
                     session = Some(service::pre_session_row(
@@ -236,10 +232,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
-            return too_large(&parts.headers);
+            return too_large(&parts.headers, limit);
         }
         let Ok(bytes) = to_bytes(body, limit).await else {
-            return too_large(&parts.headers);
+            return too_large(&parts.headers, limit);
         };
         let is_form = parts
             .headers

@@ -119,7 +119,7 @@ pub fn new_pre_session_token(key: &SecretKey, now: i64) -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes[..12]);
     bytes[12..16].copy_from_slice(&(now.clamp(0, i64::from(u32::MAX)) as u32).to_be_bytes());
-    let tag = pre_session_mac(key, &bytes[..16]);
+    let tag = pre_session_mac(key, &bytes[..16]).finalize().into_bytes();
     bytes[16..].copy_from_slice(&tag[..16]);
     let token = hex(&bytes);
     let hash = token_hash(&token);
@@ -129,20 +129,19 @@ pub fn new_pre_session_token(key: &SecretKey, now: i64) -> (String, Vec<u8>) {
 /// When this pre-session token was issued, if the server made it (its MAC holds).
 pub fn pre_session_issued_at(key: &SecretKey, token: &str) -> Option<i64> {
     let bytes = unhex(token).filter(|b| b.len() == 32)?;
-    let mut mac = key.mac();
-    mac.update(b"pre\0");
-    mac.update(&bytes[..16]);
-    mac.verify_truncated_left(&bytes[16..]).ok()?;
+    pre_session_mac(key, &bytes[..16])
+        .verify_truncated_left(&bytes[16..])
+        .ok()?;
     Some(i64::from(u32::from_be_bytes(
         bytes[12..16].try_into().ok()?,
     )))
 }
 
-fn pre_session_mac(key: &SecretKey, body: &[u8]) -> Vec<u8> {
+fn pre_session_mac(key: &SecretKey, body: &[u8]) -> HmacSha256 {
     let mut mac = key.mac();
     mac.update(b"pre\0");
     mac.update(body);
-    mac.finalize().into_bytes().to_vec()
+    mac
 }
 
 /// SHA-256 of a token as received (the hex string), or `None` if it is not a well-formed token.

@@ -369,12 +369,8 @@ pub async fn verify_code(code: String, next: Option<String>) -> Result<String, A
         .await
         .map_err(|_| AppError::Internal)?;
     set_cookie(&session_cookie(&token));
-    // Back to where the sign-in started (an invitation link), if that is a local path.
-    let next = next
-        .as_deref()
-        .and_then(crate::url::local_path)
-        .unwrap_or("/");
-    Ok(go_to(next))
+    // Back to where the sign-in started (an invitation link); `go_to` keeps it local.
+    Ok(go_to(next.as_deref().unwrap_or("/")))
 }
 
 /// Acts in another of the person's companies, under a new session id.

@@ -414,7 +414,7 @@ pub async fn accept_invitation(token: String) -> Result<String, AppError> {
         Err(AcceptError::WrongAccount { .. }) => {
             return crate::auth::fail_form(AppError::Forbidden, &page)
         }
-        Err(AcceptError::AlreadyMember { .. }) => {
+        Err(AcceptError::AlreadyMember) => {
             return crate::auth::fail_form(AppError::invalid("invitation", "already_member"), &page)
         }
         Err(AcceptError::Db) => return crate::auth::fail_form(AppError::Internal, &page),

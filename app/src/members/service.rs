@@ -317,9 +317,7 @@ pub enum AcceptError {
     },
     /// Already an active member of the company: accepting would replace (perhaps lower) the
     /// membership, so nothing changes (shared/security.md, "Invariants").
-    AlreadyMember {
-        company_id: Uuid,
-    },
+    AlreadyMember,
     Db,
 }
 
@@ -414,9 +412,7 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
     })?;
     match accepted {
         Accepted::Joined => Ok(inv.company_id),
-        Accepted::AlreadyMember => Err(AcceptError::AlreadyMember {
-            company_id: inv.company_id,
-        }),
+        Accepted::AlreadyMember => Err(AcceptError::AlreadyMember),
         Accepted::NotValid => Err(AcceptError::NotValid),
     }
 }
@@ -546,14 +542,15 @@ pub async fn transfer_ownership(
     }
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
-        // The new owner continues under a new session id (they sign in again); the old
-        // owner's session is rotated by the server function, which holds its cookie.
-        sqlx::query(END_SESSIONS_IN_COMPANY)
-            .bind(ctx.company_id())
-            .bind(to)
-            .execute(&mut *tx)
-            .await?;
+        // Both roles change, so both people's sessions in the company end (the new owner signs
+        // in again; the old owner's session on this device is then rotated by the server
+        // function, which holds its cookie, and any other device signs in again).
         for (user, role) in [(to, Role::Owner), (ctx.user_id(), Role::Admin)] {
+            sqlx::query(END_SESSIONS_IN_COMPANY)
+                .bind(ctx.company_id())
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'")
                 .bind(ctx.company_id())
                 .bind(user)
