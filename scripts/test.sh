@@ -52,6 +52,15 @@ on_sqlite=$(grep -Ec 'PASS \[.*\] .* sqlite::[a-z0-9_]+$' "$logs/cargo-test.log"
 on_pg=$(grep -Ec 'PASS \[.*\] .* postgres::[a-z0-9_]+$' "$logs/cargo-test.log")
 echo "Rust: $rust_passed passed, $rust_failed failed (${rust_flaky:-0} passed only on a retry); store tests passed on SQLite: $on_sqlite, on PostgreSQL: $on_pg"
 if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi
+# Doc tests (nextest skips them): among them the compile_fail tests of the tenant boundary
+# (app/src/scope.rs: no store call without a CompanyScope, no scope from outside auth).
+step "cargo test --doc (the tenant boundary's compile_fail tests)"
+if cargo test --doc -p app --features ssr 2>&1 | tee "$logs/doc-test.log" | tail -3; then
+  doc_passed=$(grep -Eo '[0-9]+ passed' "$logs/doc-test.log" | tail -1 | awk '{print $1+0}')
+  rust_passed=$((rust_passed + ${doc_passed:-0}))
+else
+  echo "doc tests failed (see $logs/doc-test.log)" >&2; rust_failed=$((rust_failed + 1))
+fi
 if [ "$on_sqlite" -eq 0 ] || [ "$on_sqlite" -ne "$on_pg" ]; then
   echo "the store conformance suite must pass on both databases alike" >&2; rust_failed=$((rust_failed + 1))
 fi

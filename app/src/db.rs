@@ -52,6 +52,41 @@ macro_rules! with_pool {
     };
 }
 
+/// A transaction on either engine. Services open one when several writes must commit
+/// together (a change, its audit entry, its mail) and hand it to the store functions, which
+/// hold the SQL; dropping it without [`Tx::commit`] rolls everything back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same body with `$conn` bound to the connection of whichever engine `$tx`
+/// (a `&mut Tx`) is on, like [`with_pool!`] for a pool. Use `&mut *$conn` as the executor.
+#[macro_export]
+macro_rules! with_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
 impl Db {
     /// Connects to `sqlite:…` or `postgres://…`. A SQLite file (and its folder) is created if
     /// missing, in WAL mode with foreign keys on.
@@ -84,6 +119,14 @@ impl Db {
                 "DATABASE_URL must start with sqlite: or postgres://".into(),
             ))
         }
+    }
+
+    /// Starts a transaction (see [`Tx`]).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -9,10 +9,10 @@ use server_fn::{
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    /// A request field failed validation: which field, and why (in the user's language
-    /// when it reaches the page; here an English developer message).
+    /// A request field failed validation: which field, and why ([`Reason`], which the pages
+    /// put into the user's language).
     #[error("invalid {field}: {reason}")]
-    Invalid { field: String, reason: String },
+    Invalid { field: String, reason: Reason },
     /// Not there, or not yours (we never reveal which).
     #[error("not found")]
     NotFound,
@@ -34,11 +34,129 @@ pub enum AppError {
     ServerFn(ServerFnErrorErr),
 }
 
+/// Why a field was refused: a code, never prose. The pages translate it
+/// (`ui::error_text`); it travels as its snake_case name, in JSON and in the `?reason=` of a
+/// plain form post's redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Not an email address.
+    NotEmail,
+    AlreadyMember,
+    AlreadyInvited,
+    /// A role the actor may not grant, or no role at all.
+    RoleNotAllowed,
+    UnknownCostCenter,
+    /// The company would be left without an owner.
+    LastOwner,
+    TransferToAdminOnly,
+    /// The invitation is no longer pending.
+    NotPending,
+    /// The same address twice in one file.
+    Duplicate,
+    /// A bulk import stopped before this row.
+    NotSent,
+    /// The company's daily invitation budget is spent.
+    RateLimited,
+    /// Longer than the field allows.
+    TooLong,
+    /// A file larger than allowed.
+    TooLarge,
+    TooManyRows,
+    /// A file with no rows.
+    Empty,
+    NoEmailColumn,
+    /// A quote opened and never closed (the file's line is in the row's report).
+    UnclosedQuote,
+    /// A bulk import part beyond the file's last.
+    BeyondLastPart,
+    NotADate,
+    /// An end before its start.
+    EndBeforeStart,
+    NotAYear,
+    NotAMonth,
+    NotAPlate,
+    /// A cursor that is not a position of this list or export.
+    NotAPosition,
+    /// Not one of the choices offered (sort, kind, page size, action, city, …).
+    Unknown,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 25] = [
+        Reason::NotEmail,
+        Reason::AlreadyMember,
+        Reason::AlreadyInvited,
+        Reason::RoleNotAllowed,
+        Reason::UnknownCostCenter,
+        Reason::LastOwner,
+        Reason::TransferToAdminOnly,
+        Reason::NotPending,
+        Reason::Duplicate,
+        Reason::NotSent,
+        Reason::RateLimited,
+        Reason::TooLong,
+        Reason::TooLarge,
+        Reason::TooManyRows,
+        Reason::Empty,
+        Reason::NoEmailColumn,
+        Reason::UnclosedQuote,
+        Reason::BeyondLastPart,
+        Reason::NotADate,
+        Reason::EndBeforeStart,
+        Reason::NotAYear,
+        Reason::NotAMonth,
+        Reason::NotAPlate,
+        Reason::NotAPosition,
+        Reason::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NotEmail => "not_email",
+            Reason::AlreadyMember => "already_member",
+            Reason::AlreadyInvited => "already_invited",
+            Reason::RoleNotAllowed => "role_not_allowed",
+            Reason::UnknownCostCenter => "unknown_cost_center",
+            Reason::LastOwner => "last_owner",
+            Reason::TransferToAdminOnly => "transfer_to_admin_only",
+            Reason::NotPending => "not_pending",
+            Reason::Duplicate => "duplicate",
+            Reason::NotSent => "not_sent",
+            Reason::RateLimited => "rate_limited",
+            Reason::TooLong => "too_long",
+            Reason::TooLarge => "too_large",
+            Reason::TooManyRows => "too_many_rows",
+            Reason::Empty => "empty",
+            Reason::NoEmailColumn => "no_email_column",
+            Reason::UnclosedQuote => "unclosed_quote",
+            Reason::BeyondLastPart => "beyond_last_part",
+            Reason::NotADate => "not_a_date",
+            Reason::EndBeforeStart => "end_before_start",
+            Reason::NotAYear => "not_a_year",
+            Reason::NotAMonth => "not_a_month",
+            Reason::NotAPlate => "not_a_plate",
+            Reason::NotAPosition => "not_a_position",
+            Reason::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl AppError {
-    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, reason: Reason) -> Self {
         Self::Invalid {
             field: field.to_owned(),
-            reason: reason.into(),
+            reason,
         }
     }
 
@@ -67,7 +185,10 @@ impl AppError {
         Some(match kind {
             "invalid" => Self::Invalid {
                 field: field.unwrap_or_default(),
-                reason: reason.unwrap_or_default(),
+                reason: reason
+                    .as_deref()
+                    .and_then(Reason::parse)
+                    .unwrap_or(Reason::Unknown),
             },
             "not_found" => Self::NotFound,
             "unauthorized" => Self::Unauthorized,
@@ -134,7 +255,7 @@ mod tests {
 
     #[test]
     fn every_error_maps_to_its_http_status() {
-        assert_eq!(AppError::invalid("q", "too long").status(), 400);
+        assert_eq!(AppError::invalid("q", Reason::TooLong).status(), 400);
         assert_eq!(AppError::Unauthorized.status(), 401);
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::NotFound.status(), 404);
@@ -146,6 +267,7 @@ mod tests {
     #[test]
     fn errors_survive_the_no_javascript_round_trip() {
         for err in [
+            AppError::invalid("email", Reason::AlreadyInvited),
             AppError::InvalidCode,
             AppError::RateLimited { retry_after: 42 },
             AppError::Forbidden,
@@ -154,8 +276,14 @@ mod tests {
                 AppError::RateLimited { retry_after } => Some(*retry_after),
                 _ => None,
             };
+            let (field, reason) = match &err {
+                AppError::Invalid { field, reason } => {
+                    (Some(field.clone()), Some(reason.to_string()))
+                }
+                _ => (None, None),
+            };
             assert_eq!(
-                AppError::from_query(err.kind(), None, None, retry),
+                AppError::from_query(err.kind(), field, reason, retry),
                 Some(err)
             );
         }
@@ -163,8 +291,19 @@ mod tests {
     }
 
     #[test]
+    fn every_reason_has_its_own_name() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::parse(r.as_str()), Some(r));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
+        }
+    }
+
+    #[test]
     fn errors_survive_the_json_round_trip() {
-        let err = AppError::invalid("city", "unknown city");
+        let err = AppError::invalid("city", Reason::Unknown);
         let bytes = err.ser();
         assert_eq!(AppError::de(bytes), err);
     }

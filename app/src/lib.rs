@@ -4,6 +4,8 @@
 
 #![recursion_limit = "256"]
 
+#[cfg(feature = "ssr")]
+pub mod answer;
 pub mod audit;
 pub mod auth;
 pub mod companies;
@@ -11,13 +13,17 @@ pub mod csrf_client;
 pub mod error;
 pub mod facilities;
 pub mod history;
+mod home;
 pub mod i18n;
 pub mod ids;
 pub mod invoices;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod members;
+#[cfg(feature = "ssr")]
+pub mod operator;
 mod shell;
+pub mod ui;
 pub mod url;
 
 #[cfg(feature = "ssr")]
@@ -27,8 +33,10 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
-pub mod state;
+pub mod scope;
 #[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[cfg(feature = "ssr")]

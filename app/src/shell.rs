@@ -10,9 +10,10 @@ use leptos_router::{
 
 use crate::{
     audit::AuditPage,
-    auth::{CompanyPicker, HomePage, SessionContext, SignInPage, UserMenu},
+    auth::{CompanyPicker, SessionContext, SignInPage, UserMenu},
     facilities::FacilitiesPage,
     history::HistoryPage,
+    home::HomePage,
     i18n::{use_lang, use_texts, Lang},
     ids,
     members::{InvitePage, MembersPage},

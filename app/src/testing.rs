@@ -142,6 +142,20 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Inserts sessions of several companies (a test's world), each company's in one call of
+/// `history::store::insert_sessions`, in the order given.
+pub async fn insert_sessions(
+    db: &Db,
+    sessions: &[crate::history::store::NewSession],
+) -> Result<u64, sqlx::Error> {
+    let mut inserted = 0;
+    for group in sessions.chunk_by(|a, b| a.company_id == b.company_id) {
+        let scope = crate::scope::CompanyScope::for_tests(group[0].company_id);
+        inserted += crate::history::store::insert_sessions(db, scope, group).await?;
+    }
+    Ok(inserted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -1,6 +1,7 @@
 //! Sign-in rules (shared/security.md) on SQLite and on PostgreSQL: every test runs as
 //! `sqlite::NAME` and `postgres::NAME` on a fresh database.
 
+use app::scope::CompanyScope;
 use app::{
     auth::{
         crypto::{self, SecretKey},
@@ -61,10 +62,10 @@ async fn member(db: &Db, company_id: Uuid, address: &str, role: Role) -> Uuid {
     let user_id = companies::upsert_user(db, Uuid::new_v4(), &email(address), "", 0)
         .await
         .unwrap();
-    companies::insert_membership(
+    companies::add_membership(
         db,
+        CompanyScope::for_tests(company_id),
         &NewMembership {
-            company_id,
             user_id,
             role,
             default_cost_center_id: None,
@@ -80,9 +81,18 @@ async fn member(db: &Db, company_id: Uuid, address: &str, role: Role) -> Uuid {
 /// Stores a known code, as `issue_code_if_eligible` would with a random one.
 async fn put(db: &Db, address: &str, code: &str, now: i64) {
     let mac = crypto::code_mac(&key(), PURPOSE_SIGN_IN, address, code);
-    store::put_code(db, address, PURPOSE_SIGN_IN, &mac, now, now + CODE_LIFETIME)
-        .await
-        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    store::put_code(
+        &mut tx,
+        address,
+        PURPOSE_SIGN_IN,
+        &mac,
+        now,
+        now + CODE_LIFETIME,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn outbox_for(db: &Db, to: &str) -> Vec<(Uuid, String)> {
@@ -471,10 +481,10 @@ async fn one_company_goes_straight_in_and_switching_rotates_the_session(db: &Db)
     );
 
     let sam = member(db, acme, "sam@acme.se", Role::Member).await;
-    companies::insert_membership(
+    companies::add_membership(
         db,
+        CompanyScope::for_tests(beta),
         &NewMembership {
-            company_id: beta,
             user_id: sam,
             role: Role::Admin,
             default_cost_center_id: None,
@@ -609,11 +619,13 @@ async fn a_code_mail_goes_before_a_queue_of_invitations(db: &Db) {
         text: "text".into(),
         html: "<p>html</p>".into(),
     };
-    with_pool!(db, |pool| {
-        for n in 0..20 {
-            app::enqueue_mail!(pool, msg, "invitation", None::<Uuid>, NOW - 100 + n).unwrap();
-        }
-    });
+    for n in 0..20 {
+        let mut tx = db.begin().await.unwrap();
+        app::mail::store::enqueue(&mut tx, &msg, "invitation", None, NOW - 100 + n)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
     service::issue_code_if_eligible(
         db,
         &key(),

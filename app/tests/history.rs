@@ -1,6 +1,7 @@
 //! The history filters, totals, keyset paging and export chunks on SQLite and PostgreSQL.
 //! Every filter is checked against a plain Rust filter over the same generated sessions.
 
+use app::scope::CompanyScope;
 use std::collections::HashSet;
 
 use app::{
@@ -60,10 +61,10 @@ async fn person(db: &Db, company: Uuid, email: &str, name: &str, role: Role) -> 
     let id = companies::upsert_user(db, Uuid::new_v4(), &Email::parse(email).unwrap(), name, 0)
         .await
         .unwrap();
-    companies::insert_membership(
+    companies::add_membership(
         db,
+        CompanyScope::for_tests(company),
         &NewMembership {
-            company_id: company,
             user_id: id,
             role,
             default_cost_center_id: None,
@@ -144,7 +145,9 @@ async fn world(db: &Db) -> World {
             code: code.into(),
             name: format!("CC {code}"),
         };
-        companies::insert_cost_center(db, &cc, 0).await.unwrap();
+        companies::insert_cost_center(db, CompanyScope::for_tests(cc.company_id), &cc, 0)
+            .await
+            .unwrap();
         centers.push(cc.id);
     }
     let plates = ["ABC 123", "XYZ 98A", "MLB 456"];
@@ -186,7 +189,7 @@ async fn world(db: &Db) -> World {
             external_ref: format!("s{n}"),
         });
     }
-    history::insert_sessions(db, &sessions).await.unwrap();
+    app::testing::insert_sessions(db, &sessions).await.unwrap();
     World {
         acme,
         beta,
@@ -253,7 +256,7 @@ fn expected<'a>(w: &'a World, f: &Filter, member_text: Option<&str>) -> Vec<&'a 
     });
     w.sessions
         .iter()
-        .filter(|s| s.company_id == f.company_id)
+        .filter(|s| s.company_id == f.scope.company_id())
         .filter(|s| s.started_at >= f.from && s.started_at < f.to)
         .filter(|s| {
             by_text
@@ -457,7 +460,7 @@ async fn keyset_pages_neither_skip_nor_repeat_when_sessions_arrive(db: &Db) {
             s.external_ref = format!("late-{n}-{i}");
             fresh.push(s);
         }
-        history::insert_sessions(db, &fresh).await.unwrap();
+        app::testing::insert_sessions(db, &fresh).await.unwrap();
         w.sessions.extend(fresh);
         n += 1;
         match next {
@@ -537,7 +540,7 @@ async fn months_follow_the_local_calendar_across_daylight_saving(db: &Db) {
             external_ref: format!("dst{i}"),
         })
         .collect();
-    history::insert_sessions(db, &sessions).await.unwrap();
+    app::testing::insert_sessions(db, &sessions).await.unwrap();
     for (month, want) in [
         ("2", vec!["feb"]),
         ("3", vec!["mar-first", "mar-dst", "mar-last"]),
@@ -718,14 +721,14 @@ async fn the_sqlite_json_chunk_equals_the_rows_read_one_by_one(db: &Db) {
             let fast = history::fetch_export_rows(db, &f).await.unwrap();
             let plain = history::export_rows_one_by_one(db, &f).await.unwrap();
             assert_eq!(fast, plain, "{query:?}, page {pages}");
-            guests += fast.iter().filter(|r| r.1.is_none()).count();
-            no_center += fast.iter().filter(|r| r.10.is_none()).count();
+            guests += fast.iter().filter(|r| r.user_id.is_none()).count();
+            no_center += fast.iter().filter(|r| r.cost_center_id.is_none()).count();
             pages += 1;
             if fast.len() as i64 <= f.limit {
                 break;
             }
             let last = &fast[f.limit as usize - 1];
-            f.after = Some((last.5, last.0));
+            f.after = Some((last.started_at, last.id));
         }
         assert!(pages > 1, "{query:?}: several pages");
         if query.kind.is_empty() {

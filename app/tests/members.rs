@@ -1,5 +1,7 @@
 //! Member and invitation invariants (shared/security.md) on SQLite and PostgreSQL.
 
+use app::error::Reason;
+use app::scope::CompanyScope;
 use app::{
     auth::TenantCtx,
     companies::{
@@ -52,14 +54,14 @@ async fn user(db: &Db, email: &str, name: &str) -> Uuid {
 }
 
 async fn join(db: &Db, company_id: Uuid, user_id: Uuid, role: Role) {
+    let m_scope = CompanyScope::for_tests(company_id);
     let m = NewMembership {
-        company_id,
         user_id,
         role,
         default_cost_center_id: None,
         invited_email: None,
     };
-    companies::insert_membership(db, &m, 0).await.unwrap();
+    companies::add_membership(db, m_scope, &m, 0).await.unwrap();
 }
 
 async fn company(db: &Db, tag: &str) -> Co {
@@ -316,7 +318,7 @@ async fn each_role_invites_only_what_the_role_table_allows(db: &Db) {
         NOW,
     )
     .await;
-    assert_eq!(dup, Err(AppError::invalid("email", "already_member")));
+    assert_eq!(dup, Err(AppError::invalid("email", Reason::AlreadyMember)));
     let twice = service::invite(
         db,
         &owner,
@@ -326,7 +328,10 @@ async fn each_role_invites_only_what_the_role_table_allows(db: &Db) {
         NOW,
     )
     .await;
-    assert_eq!(twice, Err(AppError::invalid("email", "already_invited")));
+    assert_eq!(
+        twice,
+        Err(AppError::invalid("email", Reason::AlreadyInvited))
+    );
     // Admins change no roles; owners change admins/finance/members but not owners.
     assert_eq!(
         service::change_role(db, &admin, acme.member, Role::Admin, NOW).await,
@@ -356,7 +361,7 @@ async fn the_last_owner_can_never_be_removed_or_leave(db: &Db) {
     );
     assert_eq!(
         service::remove(db, &owner, acme.owner, NOW).await,
-        Err(AppError::invalid("member", "last_owner"))
+        Err(AppError::invalid("member", Reason::LastOwner))
     );
     assert_eq!(
         role_of(db, acme.owner, acme.id).await.as_deref(),
@@ -405,37 +410,86 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         let u = user(db, &format!("p{i:02}@acme.se"), &format!("Person {i:02}")).await;
         join(db, acme.id, u, Role::Member).await;
     }
-    let (all, total) = members::list(db, acme.id, None, MemberSort::Name, 10, 0)
-        .await
-        .unwrap();
+    let (all, total) = members::list(
+        db,
+        CompanyScope::for_tests(acme.id),
+        None,
+        MemberSort::Name,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!((all.len(), total), (10, 29));
-    let (page3, _) = members::list(db, acme.id, None, MemberSort::Name, 10, 20)
-        .await
-        .unwrap();
+    let (page3, _) = members::list(
+        db,
+        CompanyScope::for_tests(acme.id),
+        None,
+        MemberSort::Name,
+        10,
+        20,
+    )
+    .await
+    .unwrap();
     assert_eq!(page3.len(), 9);
-    let (found, n) = members::list(db, acme.id, Some("PERSON 07"), MemberSort::Name, 10, 0)
-        .await
-        .unwrap();
+    let (found, n) = members::list(
+        db,
+        CompanyScope::for_tests(acme.id),
+        Some("PERSON 07"),
+        MemberSort::Name,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!((n, found[0].email.as_str()), (1, "p07@acme.se"));
-    let (found, n) = members::list(db, acme.id, Some("owner@"), MemberSort::Email, 10, 0)
-        .await
-        .unwrap();
+    let (found, n) = members::list(
+        db,
+        CompanyScope::for_tests(acme.id),
+        Some("owner@"),
+        MemberSort::Email,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!((n, found[0].role.as_str()), (1, "owner"));
     // `_` and `%` in a search are literal (they were stripped before issue 11, so a search for
     // first_last@… found nothing; as wildcards, `p_7` would match p07, p17, …).
     let u = user(db, "first_last@acme.se", "").await;
     join(db, acme.id, u, Role::Member).await;
-    let (found, n) = members::list(db, acme.id, Some("first_last@"), MemberSort::Email, 10, 0)
-        .await
-        .unwrap();
+    let (found, n) = members::list(
+        db,
+        CompanyScope::for_tests(acme.id),
+        Some("first_last@"),
+        MemberSort::Email,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!((n, found[0].email.as_str()), (1, "first_last@acme.se"));
-    let (_, n) = members::list(db, acme.id, Some("p_7"), MemberSort::Name, 10, 0)
-        .await
-        .unwrap();
+    let (_, n) = members::list(
+        db,
+        CompanyScope::for_tests(acme.id),
+        Some("p_7"),
+        MemberSort::Name,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 0, "an underscore is not a wildcard");
-    let (none, n) = members::list(db, beta.id, Some("p07"), MemberSort::Name, 10, 0)
-        .await
-        .unwrap();
+    let (none, n) = members::list(
+        db,
+        CompanyScope::for_tests(beta.id),
+        Some("p07"),
+        MemberSort::Name,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (none.len(), n),
         (0, 0),
@@ -466,7 +520,7 @@ async fn every_change_is_in_the_audit_log(db: &Db) {
         .await
         .unwrap();
     service::remove(db, &owner, new, NOW + 4).await.unwrap();
-    let actions: Vec<String> = app::audit::store::list(db, acme.id)
+    let actions: Vec<String> = app::audit::store::list(db, CompanyScope::for_tests(acme.id))
         .await
         .unwrap()
         .into_iter()
@@ -529,20 +583,35 @@ async fn the_audit_log_filters_by_action_person_and_time(db: &Db) {
         person: None,
         range: None,
     };
-    assert_eq!(search(db, acme.id, &all, 100, 0).await.unwrap().len(), 3);
+    assert_eq!(
+        search(db, CompanyScope::for_tests(acme.id), &all, 100, 0)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     let sent = AuditFilter {
-        action: Some("invitation.sent"),
+        action: Some(app::audit::AuditAction::InvitationSent),
         person: None,
         range: None,
     };
-    assert_eq!(search(db, acme.id, &sent, 100, 0).await.unwrap().len(), 2);
+    assert_eq!(
+        search(db, CompanyScope::for_tests(acme.id), &sent, 100, 0)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     let anna = AuditFilter {
         action: None,
         person: Some("ANNA@"),
         range: None,
     };
     assert_eq!(
-        search(db, acme.id, &anna, 100, 0).await.unwrap().len(),
+        search(db, CompanyScope::for_tests(acme.id), &anna, 100, 0)
+            .await
+            .unwrap()
+            .len(),
         1,
         "details and addresses are searched"
     );
@@ -551,14 +620,22 @@ async fn the_audit_log_filters_by_action_person_and_time(db: &Db) {
         person: Some("member@acme"),
         range: None,
     };
-    let rows = search(db, acme.id, &removed, 100, 0).await.unwrap();
+    let rows = search(db, CompanyScope::for_tests(acme.id), &removed, 100, 0)
+        .await
+        .unwrap();
     assert_eq!((rows.len(), rows[0].action.as_str()), (1, "member.removed"));
     let window = AuditFilter {
         action: None,
         person: None,
         range: Some((NOW + 50, NOW + 150)),
     };
-    assert_eq!(search(db, acme.id, &window, 100, 0).await.unwrap().len(), 1);
+    assert_eq!(
+        search(db, CompanyScope::for_tests(acme.id), &window, 100, 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
@@ -633,7 +710,7 @@ async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
     );
     assert_eq!(
         service::transfer_ownership(db, &owner, acme.member, NOW).await,
-        Err(AppError::invalid("member", "transfer_to_admin_only"))
+        Err(AppError::invalid("member", Reason::TransferToAdminOnly))
     );
     service::transfer_ownership(db, &owner, acme.admin, NOW + 4)
         .await
@@ -647,7 +724,9 @@ async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
         Some("admin")
     );
     assert_eq!(
-        members::owner_count(db, acme.id).await.unwrap(),
+        members::owner_count(db, CompanyScope::for_tests(acme.id))
+            .await
+            .unwrap(),
         1,
         "exactly one owner after the handover"
     );
@@ -663,7 +742,7 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
         code: "2010".into(),
         name: "Projekt Norr".into(),
     };
-    app::companies::store::insert_cost_center(db, &cc, 0)
+    app::companies::store::insert_cost_center(db, CompanyScope::for_tests(cc.company_id), &cc, 0)
         .await
         .unwrap();
     let text = "\u{feff}email;role;cost_center\n\
@@ -676,7 +755,7 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
                 member@acme.se;member;\n";
     let rows = csv::parse(text).unwrap();
     let problems =
-        |r: &app::members::BulkResult| r.rows.iter().map(|r| r.problem.clone()).collect::<Vec<_>>();
+        |r: &app::members::BulkResult| r.rows.iter().map(|r| r.problem).collect::<Vec<_>>();
     let preview = service::bulk(
         db,
         &admin,
@@ -688,21 +767,20 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
     )
     .await
     .unwrap();
-    let expected: Vec<Option<String>> = [
+    let expected: Vec<Option<Reason>> = vec![
         None,
         None,
-        Some("not_email"),
-        Some("role_not_allowed"),
-        Some("unknown_cost_center"),
-        Some("duplicate"),
-        Some("already_member"),
-    ]
-    .into_iter()
-    .map(|p| p.map(str::to_owned))
-    .collect();
+        Some(Reason::NotEmail),
+        Some(Reason::RoleNotAllowed),
+        Some(Reason::UnknownCostCenter),
+        Some(Reason::Duplicate),
+        Some(Reason::AlreadyMember),
+    ];
     assert_eq!(problems(&preview), expected);
     assert_eq!((preview.good, preview.bad, preview.imported), (2, 5, 0));
-    let pending = app::members::store::invitations(db, acme.id).await.unwrap();
+    let pending = app::members::store::invitations(db, CompanyScope::for_tests(acme.id))
+        .await
+        .unwrap();
     assert!(pending.is_empty(), "a preview changes nothing");
 
     let done = service::bulk(
@@ -721,12 +799,13 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
         (2, 5, 2),
         "only the good rows are sent"
     );
-    let mut sent: Vec<String> = app::members::store::invitations(db, acme.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.email)
-        .collect();
+    let mut sent: Vec<String> =
+        app::members::store::invitations(db, CompanyScope::for_tests(acme.id))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.email)
+            .collect();
     sent.sort();
     assert_eq!(sent, ["ny1@x.se", "ny2@x.se"]);
     // Importing the same file again sends nothing new: those two are now "already invited".
@@ -774,20 +853,21 @@ async fn a_bulk_import_in_parts_sends_what_one_request_would(db: &Db) {
         );
         seen.extend(r.rows.into_iter().map(|row| (row.line, row.problem)));
     }
-    let expected: Vec<(i64, Option<String>)> = vec![
+    let expected: Vec<(i64, Option<Reason>)> = vec![
         (2, None),
         (3, None),
-        (4, Some("duplicate".into())),
+        (4, Some(Reason::Duplicate)),
         (5, None),
-        (6, Some("not_email".into())),
+        (6, Some(Reason::NotEmail)),
     ];
     assert_eq!(seen, expected);
-    let mut sent: Vec<String> = app::members::store::invitations(db, acme.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.email)
-        .collect();
+    let mut sent: Vec<String> =
+        app::members::store::invitations(db, CompanyScope::for_tests(acme.id))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.email)
+            .collect();
     sent.sort();
     assert_eq!(sent, ["ny1@x.se", "ny2@x.se", "ny3@x.se"]);
 }

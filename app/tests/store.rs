@@ -1,8 +1,12 @@
 //! The store conformance suite: every test here runs on SQLite and on PostgreSQL
 //! (`sqlite::NAME` and `postgres::NAME`), each on a fresh, migrated database.
 
+use app::scope::CompanyScope;
 use app::{
-    audit::store::{self as audit, AuditEntry},
+    audit::{
+        store::{self as audit, AuditEntry, NewAuditEntry},
+        AuditAction,
+    },
     companies::{
         store::{self as companies, CompanyRow, CostCenterRow, NewMembership},
         Email, Role,
@@ -212,7 +216,9 @@ async fn cost_center(db: &Db, company_id: Uuid, code: &str) -> Uuid {
         code: code.into(),
         name: format!("CC {code}"),
     };
-    companies::insert_cost_center(db, &cc, 0).await.unwrap();
+    companies::insert_cost_center(db, CompanyScope::for_tests(cc.company_id), &cc, 0)
+        .await
+        .unwrap();
     cc.id
 }
 
@@ -227,10 +233,10 @@ async fn memberships_list_companies_with_roles(db: &Db) {
     let beta = company(db, "Beta AB", "556000-0002").await;
     let sam = user(db, "sam@example.se").await;
     for (c, role) in [(&beta, Role::Member), (&acme, Role::Admin)] {
-        companies::insert_membership(
+        companies::add_membership(
             db,
+            CompanyScope::for_tests(c.id),
             &NewMembership {
-                company_id: c.id,
                 user_id: sam,
                 role,
                 default_cost_center_id: None,
@@ -249,7 +255,12 @@ async fn memberships_list_companies_with_roles(db: &Db) {
             (beta.id, "Beta AB".to_string(), Role::Member)
         ]
     );
-    assert_eq!(companies::company(db, acme.id).await.unwrap(), Some(acme));
+    assert_eq!(
+        companies::company(db, CompanyScope::for_tests(acme.id))
+            .await
+            .unwrap(),
+        Some(acme)
+    );
 }
 
 async fn a_default_cost_center_must_belong_to_the_same_company(db: &Db) {
@@ -257,14 +268,16 @@ async fn a_default_cost_center_must_belong_to_the_same_company(db: &Db) {
     let beta = company(db, "Beta AB", "556000-0002").await;
     let betas_cc = cost_center(db, beta.id, "100").await;
     let anna = user(db, "anna@example.se").await;
+    let wrong_scope = CompanyScope::for_tests(acme.id);
     let wrong = NewMembership {
-        company_id: acme.id,
         user_id: anna,
         role: Role::Member,
         default_cost_center_id: Some(betas_cc),
         invited_email: None,
     };
-    assert!(companies::insert_membership(db, &wrong, 0).await.is_err());
+    assert!(companies::add_membership(db, wrong_scope, &wrong, 0)
+        .await
+        .is_err());
     assert!(companies::memberships_of(db, anna)
         .await
         .unwrap()
@@ -323,16 +336,25 @@ async fn a_session_sent_twice_is_stored_once(db: &Db) {
     let w = world(db).await;
     let s = session(&w, w.acme.id, 1, 1_000, 5_000);
     assert_eq!(
-        history::insert_sessions(db, std::slice::from_ref(&s))
-            .await
-            .unwrap(),
+        history::insert_sessions(
+            db,
+            CompanyScope::for_tests(s.company_id),
+            std::slice::from_ref(&s)
+        )
+        .await
+        .unwrap(),
         1
     );
     let mut again = s.clone();
     again.id = Uuid::new_v4();
-    assert_eq!(history::insert_sessions(db, &[again]).await.unwrap(), 0);
     assert_eq!(
-        history::totals(db, w.acme.id, 0, i64::MAX)
+        history::insert_sessions(db, CompanyScope::for_tests(again.company_id), &[again])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        history::totals(db, CompanyScope::for_tests(w.acme.id), 0, i64::MAX)
             .await
             .unwrap()
             .sessions,
@@ -346,8 +368,13 @@ async fn totals_count_only_the_company_and_the_range(db: &Db) {
         .map(|n| session(&w, w.acme.id, n, 1_000 + n as i64, 1_000))
         .collect();
     batch.push(session(&w, w.beta.id, 9, 1_500, 99_900));
-    assert_eq!(history::insert_sessions(db, &batch).await.unwrap(), 2_501);
-    let t = history::totals(db, w.acme.id, 1_000, 1_100).await.unwrap();
+    assert_eq!(
+        app::testing::insert_sessions(db, &batch).await.unwrap(),
+        2_501
+    );
+    let t = history::totals(db, CompanyScope::for_tests(w.acme.id), 1_000, 1_100)
+        .await
+        .unwrap();
     assert_eq!(
         t,
         history::Totals {
@@ -356,7 +383,7 @@ async fn totals_count_only_the_company_and_the_range(db: &Db) {
             vat_ore: 20_000
         }
     );
-    let empty = history::totals(db, w.acme.id, 10_000, 20_000)
+    let empty = history::totals(db, CompanyScope::for_tests(w.acme.id), 10_000, 20_000)
         .await
         .unwrap();
     assert_eq!(empty, history::Totals::default());
@@ -368,9 +395,13 @@ async fn vat_above_the_amount_is_refused(db: &Db) {
     bad.vat_ore = 101;
     let good = session(&w, w.acme.id, 2, 1_000, 100);
     // One bad row refuses the whole batch: nothing is half-applied.
-    assert!(history::insert_sessions(db, &[good, bad]).await.is_err());
+    assert!(
+        history::insert_sessions(db, CompanyScope::for_tests(w.acme.id), &[good, bad])
+            .await
+            .is_err()
+    );
     assert_eq!(
-        history::totals(db, w.acme.id, 0, i64::MAX)
+        history::totals(db, CompanyScope::for_tests(w.acme.id), 0, i64::MAX)
             .await
             .unwrap()
             .sessions,
@@ -383,10 +414,16 @@ async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db
     let batch: Vec<_> = (0..10)
         .map(|n| session(&w, w.acme.id, n, 1_000 * (n as i64 + 1), 1_250))
         .collect();
-    history::insert_sessions(db, &batch).await.unwrap();
-    history::insert_sessions(db, &[session(&w, w.beta.id, 1, 2_000, 7_000)])
+    history::insert_sessions(db, CompanyScope::for_tests(batch[0].company_id), &batch)
         .await
         .unwrap();
+    history::insert_sessions(
+        db,
+        CompanyScope::for_tests(w.beta.id),
+        &[session(&w, w.beta.id, 1, 2_000, 7_000)],
+    )
+    .await
+    .unwrap();
     let d = |day| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
     let inv = NewInvoice {
         id: Uuid::new_v4(),
@@ -400,10 +437,18 @@ async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db
         paid_on: None,
     };
     // Sessions 1..=5 started in [1000, 6000).
-    invoices::insert_invoice_for_period(db, &inv, 1_000, 6_000)
+    invoices::insert_invoice_for_period(
+        db,
+        CompanyScope::for_tests(inv.company_id),
+        &inv,
+        1_000,
+        6_000,
+    )
+    .await
+    .unwrap();
+    let list = invoices::list(db, CompanyScope::for_tests(w.acme.id))
         .await
         .unwrap();
-    let list = invoices::list(db, w.acme.id).await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!((list[0].amount_ore, list[0].vat_ore), (5 * 1_250, 5 * 250));
     assert_eq!(list[0].period_start, d(1));
@@ -419,26 +464,43 @@ async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db
             .unwrap()
     });
     assert_eq!(lines, 5);
-    assert!(invoices::list(db, w.beta.id).await.unwrap().is_empty());
+    assert!(invoices::list(db, CompanyScope::for_tests(w.beta.id))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn the_audit_log_is_append_only(db: &Db) {
     let w = world(db).await;
+    let new = NewAuditEntry {
+        actor: Some(w.anna),
+        action: AuditAction::InvitationSent,
+        subject: None,
+        details: r#"{"email":"bo@example.se"}"#.into(),
+        at: 100,
+    };
+    let mut tx = db.begin().await.unwrap();
+    audit::append(&mut tx, CompanyScope::for_tests(w.acme.id), &new)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let listed = audit::list(db, CompanyScope::for_tests(w.acme.id))
+        .await
+        .unwrap();
     let entry = AuditEntry {
-        id: Uuid::new_v4(),
+        id: listed[0].id,
         company_id: Some(w.acme.id),
         actor_user_id: Some(w.anna),
-        action: "member.invited".into(),
+        action: "invitation.sent".into(),
         subject_user_id: None,
         details: r#"{"email":"bo@example.se"}"#.into(),
         at: 100,
     };
-    audit::append(db, &entry).await.unwrap();
-    assert_eq!(
-        audit::list(db, w.acme.id).await.unwrap(),
-        std::slice::from_ref(&entry)
-    );
-    assert!(audit::list(db, w.beta.id).await.unwrap().is_empty());
+    assert_eq!(listed, std::slice::from_ref(&entry));
+    assert!(audit::list(db, CompanyScope::for_tests(w.beta.id))
+        .await
+        .unwrap()
+        .is_empty());
     let update = with_pool!(db, |pool| {
         sqlx::query("UPDATE audit_log SET action = 'x'")
             .execute(pool)
@@ -459,5 +521,10 @@ async fn the_audit_log_is_append_only(db: &Db) {
         delete.is_err(),
         "a DELETE from the audit log must be refused"
     );
-    assert_eq!(audit::list(db, w.acme.id).await.unwrap(), [entry]);
+    assert_eq!(
+        audit::list(db, CompanyScope::for_tests(w.acme.id))
+            .await
+            .unwrap(),
+        [entry]
+    );
 }

@@ -2,6 +2,7 @@
 //! through the real router with real cookies, on SQLite and on PostgreSQL. Each test failed on
 //! the code before the fix; the rules they hold are listed in docs/security.md.
 
+use app::scope::CompanyScope;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
@@ -69,14 +70,16 @@ async fn world(db: &Db, members: usize, vars: &[(&str, &str)]) -> World {
         let u = companies::upsert_user(db, Uuid::new_v4(), &Email::parse(&email).unwrap(), "", now)
             .await
             .unwrap();
+        let m_scope = CompanyScope::for_tests(company);
         let m = NewMembership {
-            company_id: company,
             user_id: u,
             role,
             default_cost_center_id: None,
             invited_email: None,
         };
-        companies::insert_membership(db, &m, now).await.unwrap();
+        companies::add_membership(db, m_scope, &m, now)
+            .await
+            .unwrap();
         people.insert(email, u);
     }
     let vars: HashMap<String, String> = vars
@@ -280,7 +283,7 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     let id = invite(db, &admin, OWNER, Role::Member).await;
     assert_eq!(
         id.unwrap_err(),
-        app::error::AppError::invalid("email", "already_member"),
+        app::error::AppError::invalid("email", app::error::Reason::AlreadyMember),
         "inviting an active member is refused up front"
     );
     // The invitation may predate the membership: make one by hand, as if it had.
@@ -319,7 +322,7 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
     let again = invite(db, &owner, "x@acme.se", Role::Admin).await;
     assert_eq!(
         again.unwrap_err(),
-        app::error::AppError::invalid("email", "already_invited")
+        app::error::AppError::invalid("email", app::error::Reason::AlreadyInvited)
     );
     let raw = with_pool!(db, |pool| {
         sqlx::query(
@@ -778,8 +781,9 @@ async fn the_smaller_holes_are_closed(db: &Db) {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let result: app::members::BulkResult = serde_json::from_str(&res.body).unwrap();
     assert_eq!(result.imported, 1);
-    let problems: Vec<Option<&str>> = result.rows.iter().map(|r| r.problem.as_deref()).collect();
-    assert_eq!(problems, [None, Some("not_sent"), Some("not_sent")]);
+    let problems: Vec<Option<app::error::Reason>> = result.rows.iter().map(|r| r.problem).collect();
+    let not_sent = Some(app::error::Reason::NotSent);
+    assert_eq!(problems, [None, not_sent, not_sent]);
     assert_eq!(count(db, "SELECT COUNT(*) FROM invitations").await, 1);
 
     // The new owner of a handover continues under a new session id (they sign in again), and

@@ -4,6 +4,7 @@
 //! database, asserts the status, and asserts that no other company's ids appear in the body.
 //! A server function without rows fails the suite.
 
+use app::scope::CompanyScope;
 use std::{collections::HashMap, sync::Arc};
 
 use app::{
@@ -87,14 +88,16 @@ async fn world() -> World {
         let u = companies::upsert_user(&db, Uuid::new_v4(), &Email::parse(email).unwrap(), "", now)
             .await
             .unwrap();
+        let m_scope = CompanyScope::for_tests(company);
         let m = NewMembership {
-            company_id: company,
             user_id: u,
             role,
             default_cost_center_id: None,
             invited_email: None,
         };
-        companies::insert_membership(&db, &m, now).await.unwrap();
+        companies::add_membership(&db, m_scope, &m, now)
+            .await
+            .unwrap();
         people.insert(key, u);
     }
     let owner_ctx = app::auth::TenantCtx::from_database(&db, people["owner"], acme)

@@ -546,6 +546,8 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             format!("cannot create demo company {} (does this database already hold demo data?): {e}", spec.name)
         })?;
         report.companies += 1;
+        // The demo generator is one of the operator's tools (`auth::OperatorAccess`).
+        let scope = app::auth::OperatorAccess::command_line().scope(company.id);
 
         let mut cost_centers = Vec::new();
         for (code, name) in spec.cost_centers {
@@ -555,7 +557,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
                 code: (*code).into(),
                 name: (*name).into(),
             };
-            companies::insert_cost_center(db, &cc, now).await?;
+            companies::insert_cost_center(db, scope, &cc, now).await?;
             cost_centers.push(cc.id);
         }
 
@@ -611,10 +613,10 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
                 .await?;
             }
             let cost_center = cost_centers[rng.gen_range(0..cost_centers.len())];
-            companies::insert_membership(
+            companies::add_membership(
                 db,
+                scope,
                 &NewMembership {
-                    company_id: company.id,
                     user_id,
                     role,
                     default_cost_center_id: Some(cost_center),
@@ -639,10 +641,10 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         if index == 1 {
             if let Some((user_id, plates)) = &shared_user {
                 let cost_center = cost_centers[0];
-                companies::insert_membership(
+                companies::add_membership(
                     db,
+                    scope,
                     &NewMembership {
-                        company_id: company.id,
                         user_id: *user_id,
                         role: Role::Member,
                         default_cost_center_id: Some(cost_center),
@@ -717,6 +719,7 @@ async fn generate_sessions(
     tz: Tz,
 ) -> Result<u64, Box<dyn std::error::Error>> {
     const CHUNK: usize = 20_000;
+    let scope = app::auth::OperatorAccess::command_line().scope(company.id);
     let first_day = period_start(until);
     let days = (until - first_day).num_days().max(1) as u64;
     let now = Utc::now().timestamp();
@@ -792,7 +795,7 @@ async fn generate_sessions(
     batch.sort_by_key(|s| s.ended_at);
     let mut inserted = 0;
     for part in batch.chunks(CHUNK) {
-        inserted += history::insert_sessions(db, part).await?;
+        inserted += history::insert_sessions(db, scope, part).await?;
     }
     Ok(inserted)
 }
@@ -807,6 +810,7 @@ async fn generate_invoices(
     tz: Tz,
     company_index: usize,
 ) -> Result<usize, Box<dyn std::error::Error>> {
+    let scope = app::auth::OperatorAccess::command_line().scope(company.id);
     let mut month = period_start(until);
     let this_month = until.with_day(1).unwrap_or(until);
     let mut count = 0;
@@ -837,7 +841,7 @@ async fn generate_invoices(
             status,
             paid_on,
         };
-        invoices::insert_invoice_for_period(db, &inv, from, to).await?;
+        invoices::insert_invoice_for_period(db, scope, &inv, from, to).await?;
         count += 1;
         seq += 1;
         month = month
@@ -974,9 +978,10 @@ mod db_tests {
 #[cfg(test)]
 mod operator_tests {
     use app::{
-        companies::operator::{self, NewCompany, OperatorError},
+        auth::OperatorAccess,
         db::Backend,
         i18n::Lang,
+        operator::{self, NewCompany, OperatorError},
         testing::TestDb,
     };
 
@@ -996,6 +1001,7 @@ mod operator_tests {
             let t = TestDb::fresh(backend).await;
             let id = operator::create_company(
                 &t.db,
+                &OperatorAccess::command_line(),
                 &company("5599001122", "Boss@Ny.se"),
                 "http://p",
                 Lang::Sv,
@@ -1006,12 +1012,12 @@ mod operator_tests {
             let list = operator::list_companies(&t.db).await.unwrap();
             assert_eq!(
                 list,
-                [(
-                    "559900-1122".into(),
-                    "Ny Firma AB".into(),
-                    1,
-                    "boss@ny.se".into()
-                )]
+                [app::companies::store::CompanyOverview {
+                    org_number: "559900-1122".into(),
+                    name: "Ny Firma AB".into(),
+                    active_members: 1,
+                    owner_email: Some("boss@ny.se".into()),
+                }]
             );
             let mails: i64 = app::with_pool!(&t.db, |pool| {
                 sqlx::query_scalar(
@@ -1026,6 +1032,7 @@ mod operator_tests {
             // The same order twice: a clear error, nothing added.
             let again = operator::create_company(
                 &t.db,
+                &OperatorAccess::command_line(),
                 &company("559900-1122", "x@ny.se"),
                 "http://p",
                 Lang::Sv,
@@ -1074,9 +1081,16 @@ mod operator_tests {
                 "currency",
             ),
         ] {
-            let e = operator::create_company(&t.db, &c, "http://p", Lang::Sv, 1)
-                .await
-                .unwrap_err();
+            let e = operator::create_company(
+                &t.db,
+                &OperatorAccess::command_line(),
+                &c,
+                "http://p",
+                Lang::Sv,
+                1,
+            )
+            .await
+            .unwrap_err();
             assert!(
                 matches!(e, OperatorError::Invalid { field, .. } if field == flag),
                 "{e}"
@@ -1098,12 +1112,21 @@ mod operator_tests {
         app::companies::store::insert_company(&t.db, &c, 0)
             .await
             .unwrap();
-        let e = operator::set_owner(&t.db, "556000-0010", "a@b.se", "http://p", Lang::Sv, 1)
-            .await
-            .unwrap_err();
+        let e = operator::set_owner(
+            &t.db,
+            &OperatorAccess::command_line(),
+            "556000-0010",
+            "a@b.se",
+            "http://p",
+            Lang::Sv,
+            1,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e, OperatorError::NoSuchCompany("556000-0010".into()));
         operator::set_owner(
             &t.db,
+            &OperatorAccess::command_line(),
             "5560000009",
             "Chef@Gammal.se",
             "http://p",
@@ -1113,15 +1136,27 @@ mod operator_tests {
         .await
         .unwrap();
         assert_eq!(
-            operator::list_companies(&t.db).await.unwrap()[0].3,
-            "chef@gammal.se"
+            operator::list_companies(&t.db).await.unwrap()[0]
+                .owner_email
+                .as_deref(),
+            Some("chef@gammal.se")
         );
-        let twice =
-            operator::set_owner(&t.db, "556000-0009", "other@b.se", "http://p", Lang::Sv, 2).await;
+        let twice = operator::set_owner(
+            &t.db,
+            &OperatorAccess::command_line(),
+            "556000-0009",
+            "other@b.se",
+            "http://p",
+            Lang::Sv,
+            2,
+        )
+        .await;
         assert!(matches!(twice, Err(OperatorError::Invalid { .. })));
         assert_eq!(
-            operator::list_companies(&t.db).await.unwrap()[0].3,
-            "chef@gammal.se"
+            operator::list_companies(&t.db).await.unwrap()[0]
+                .owner_email
+                .as_deref(),
+            Some("chef@gammal.se")
         );
     }
 }

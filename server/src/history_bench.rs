@@ -135,7 +135,7 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
             "SELECT started_at, id FROM sessions WHERE company_id = $1 AND started_at >= $2
              AND started_at < $3 ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET $4",
         )
-        .bind(ctx.company_id())
+        .bind(ctx.scope().company_id())
         .bind(f.from)
         .bind(f.to)
         .bind(totals.sessions / 2)

@@ -175,7 +175,7 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             Ok(())
         }
         Command::Company(cmd) => {
-            use app::companies::operator;
+            use app::operator;
             let db = connect(&config).await?;
             let now = app::db::now_ts();
             let lang_of = |l: &str| {
@@ -198,8 +198,10 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                         time_zone: &time_zone,
                         currency: &currency,
                     };
+                    let access = app::auth::OperatorAccess::command_line();
+                    let lang = lang_of(&lang)?;
                     let id =
-                        operator::create_company(&db, &c, &config.public_url, lang_of(&lang)?, now)
+                        operator::create_company(&db, &access, &c, &config.public_url, lang, now)
                             .await?;
                     println!(
                         "created {name} ({id}); {owner_email} is its owner and gets a welcome mail"
@@ -212,6 +214,7 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                 } => {
                     operator::set_owner(
                         &db,
+                        &app::auth::OperatorAccess::command_line(),
                         &org_number,
                         &email,
                         &config.public_url,
@@ -222,8 +225,12 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
                     println!("{email} is now the owner of {org_number} and gets a welcome mail");
                 }
                 CompanyCommand::List => {
-                    for (org, name, members, owner) in operator::list_companies(&db).await? {
-                        println!("{org}  {name:<32} {members:>6} members  owner: {owner}");
+                    for c in operator::list_companies(&db).await? {
+                        let owner = c.owner_email.as_deref().unwrap_or("(no owner)");
+                        println!(
+                            "{}  {:<32} {:>6} members  owner: {owner}",
+                            c.org_number, c.name, c.active_members
+                        );
                     }
                 }
             }

@@ -12,21 +12,61 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Reason;
 
-/// The actions the log records (also the filter's choices).
-pub const ACTIONS: &[&str] = &[
-    "invitation.sent",
-    "invitation.resent",
-    "invitation.cancelled",
-    "invitation.accepted",
-    "member.role_changed",
-    "member.removed",
-    "member.left",
-    "ownership.transferred",
-    "company.created",
-    "company.owner_set",
-    "history.exported",
-];
+/// What the log records. Stored as [`AuditAction::as_str`]; the filter offers [`AuditAction::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    InvitationSent,
+    InvitationResent,
+    InvitationCancelled,
+    InvitationAccepted,
+    MemberRoleChanged,
+    MemberRemoved,
+    MemberLeft,
+    OwnershipTransferred,
+    CompanyCreated,
+    CompanyOwnerSet,
+    HistoryExported,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::InvitationSent,
+        AuditAction::InvitationResent,
+        AuditAction::InvitationCancelled,
+        AuditAction::InvitationAccepted,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MemberRemoved,
+        AuditAction::MemberLeft,
+        AuditAction::OwnershipTransferred,
+        AuditAction::CompanyCreated,
+        AuditAction::CompanyOwnerSet,
+        AuditAction::HistoryExported,
+    ];
+
+    /// The stored name (also the filter's value in the URL).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::InvitationSent => "invitation.sent",
+            AuditAction::InvitationResent => "invitation.resent",
+            AuditAction::InvitationCancelled => "invitation.cancelled",
+            AuditAction::InvitationAccepted => "invitation.accepted",
+            AuditAction::MemberRoleChanged => "member.role_changed",
+            AuditAction::MemberRemoved => "member.removed",
+            AuditAction::MemberLeft => "member.left",
+            AuditAction::OwnershipTransferred => "ownership.transferred",
+            AuditAction::CompanyCreated => "company.created",
+            AuditAction::CompanyOwnerSet => "company.owner_set",
+            AuditAction::HistoryExported => "history.exported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditQuery {
@@ -51,53 +91,52 @@ pub const AUDIT_LIMIT: i64 = 200;
 #[server(prefix = "/api", endpoint = "audit", input = server_fn::codec::GetUrl)]
 pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntryView>, AppError> {
     use chrono::TimeZone;
-    let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    if ctx.role() == crate::companies::Role::Member {
-        return Err(AppError::Forbidden.with_status());
-    }
-    let action = match query.action.trim() {
-        "" => None,
-        a if ACTIONS.contains(&a) => Some(a),
-        _ => return Err(AppError::invalid("action", "unknown action").with_status()),
-    };
-    let person = query.person.trim();
-    if person.chars().count() > 100 {
-        return Err(AppError::invalid("person", "at most 100 characters").with_status());
-    }
-    let company = ctx.company();
-    let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
-    let range = match query.month.trim() {
-        "" => None,
-        m => {
-            let parsed = m
-                .split_once('-')
-                .and_then(|(y, mo)| Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?)))
-                .and_then(|(y, mo)| crate::calendar::month_bounds(tz, y, mo));
-            Some(
-                parsed
-                    .ok_or_else(|| AppError::invalid("month", "must be YYYY-MM").with_status())?,
-            )
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        if ctx.role() == crate::companies::Role::Member {
+            return Err(AppError::Forbidden);
         }
-    };
-    let filter = store::AuditFilter {
-        action,
-        person: (!person.is_empty()).then_some(person),
-        range,
-    };
-    let rows = store::search(&state.db, ctx.company_id(), &filter, AUDIT_LIMIT, 0).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEntryView {
-            action: r.action,
-            actor: r.actor_email,
-            subject: r.subject_email,
-            details: r.details,
-            at: tz
-                .timestamp_opt(r.at, 0)
-                .single()
-                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default(),
-        })
-        .collect())
+        let action = match query.action.trim() {
+            "" => None,
+            a => Some(AuditAction::parse(a).ok_or(AppError::invalid("action", Reason::Unknown))?),
+        };
+        let person = query.person.trim();
+        if person.chars().count() > 100 {
+            return Err(AppError::invalid("person", Reason::TooLong));
+        }
+        let company = ctx.company();
+        let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
+        let range = match query.month.trim() {
+            "" => None,
+            m => {
+                let parsed = m
+                    .split_once('-')
+                    .and_then(|(y, mo)| Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?)))
+                    .and_then(|(y, mo)| crate::calendar::month_bounds(tz, y, mo));
+                Some(parsed.ok_or(AppError::invalid("month", Reason::NotAMonth))?)
+            }
+        };
+        let filter = store::AuditFilter {
+            action,
+            person: (!person.is_empty()).then_some(person),
+            range,
+        };
+        let rows = store::search(&state.db, ctx.scope(), &filter, AUDIT_LIMIT, 0).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntryView {
+                action: r.action,
+                actor: r.actor_email,
+                subject: r.subject_email,
+                details: r.details,
+                at: tz
+                    .timestamp_opt(r.at, 0)
+                    .single()
+                    .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+            })
+            .collect())
+    })
+    .await
 }

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::{list_audit, AuditQuery, ACTIONS};
-use crate::{auth::error_text, error::AppError, i18n::use_texts, ids};
+use super::{list_audit, AuditAction, AuditQuery};
+use crate::{error::AppError, i18n::use_texts, ids, ui::error_text};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -62,11 +62,12 @@ pub fn AuditPage() -> impl IntoView {
                     <label for="audit-action">{t.audit_action}</label>
                     <select id="audit-action" name="action">
                         <option value="">{t.audit_all_actions}</option>
-                        {ACTIONS
-                            .iter()
+                        {AuditAction::ALL
+                            .into_iter()
                             .map(|a| {
-                                let selected = query.with_untracked(|q| q.action == *a);
-                                view! { <option value=*a selected=selected>{*a}</option> }
+                                let a = a.as_str();
+                                let selected = query.with_untracked(|q| q.action == a);
+                                view! { <option value=a selected=selected>{a}</option> }
                             })
                             .collect_view()}
                     </select>

@@ -2,7 +2,12 @@
 
 use uuid::Uuid;
 
-use crate::{db::Db, with_pool};
+use super::AuditAction;
+use crate::{
+    db::{Db, Tx},
+    scope::CompanyScope,
+    with_pool, with_tx,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
@@ -16,20 +21,47 @@ pub struct AuditEntry {
     pub at: i64,
 }
 
-pub async fn append(db: &Db, e: &AuditEntry) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
+/// A new entry of the log (its id and company are the store's business).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// `None` for the operator (customer service, the command line).
+    pub actor: Option<Uuid>,
+    pub action: AuditAction,
+    pub subject: Option<Uuid>,
+    /// The action's particulars as a JSON object (see [`details`]).
+    pub details: String,
+    pub at: i64,
+}
+
+/// A JSON object of string pairs, for [`NewAuditEntry::details`].
+pub fn details(pairs: &[(&str, &str)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// The one way into the log: inside the transaction of the change it describes, so the two
+/// commit (or not) together.
+pub async fn append(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    e: &NewAuditEntry,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO audit_log (id, company_id, actor_user_id, action, subject_user_id, details, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(e.id)
-        .bind(e.company_id)
-        .bind(e.actor_user_id)
-        .bind(&e.action)
-        .bind(e.subject_user_id)
+        .bind(Uuid::new_v4())
+        .bind(scope.company_id())
+        .bind(e.actor)
+        .bind(e.action.as_str())
+        .bind(e.subject)
         .bind(&e.details)
         .bind(e.at)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected())
     })?;
@@ -37,13 +69,13 @@ pub async fn append(db: &Db, e: &AuditEntry) -> Result<(), sqlx::Error> {
 }
 
 /// A company's entries, newest first.
-pub async fn list(db: &Db, company_id: Uuid) -> Result<Vec<AuditEntry>, sqlx::Error> {
+pub async fn list(db: &Db, scope: CompanyScope) -> Result<Vec<AuditEntry>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT id, company_id, actor_user_id, action, subject_user_id, details, at FROM audit_log
              WHERE company_id = $1 ORDER BY at DESC, id",
         )
-        .bind(company_id)
+        .bind(scope.company_id())
         .fetch_all(pool)
         .await
     })
@@ -61,7 +93,7 @@ pub struct AuditRow {
 }
 
 pub struct AuditFilter<'a> {
-    pub action: Option<&'a str>,
+    pub action: Option<AuditAction>,
     /// Part of the actor's or the subject's address.
     pub person: Option<&'a str>,
     /// `[from, to)` in UTC seconds.
@@ -71,7 +103,7 @@ pub struct AuditFilter<'a> {
 /// A company's entries matching the filter, newest first, at most `limit`.
 pub async fn search(
     db: &Db,
-    company_id: Uuid,
+    scope: CompanyScope,
     f: &AuditFilter<'_>,
     limit: i64,
     offset: i64,
@@ -90,8 +122,8 @@ pub async fn search(
                AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5)
              ORDER BY a.at DESC, a.id LIMIT $6 OFFSET $7",
         )
-        .bind(company_id)
-        .bind(f.action)
+        .bind(scope.company_id())
+        .bind(f.action.map(AuditAction::as_str))
         .bind(person.as_deref())
         .bind(from)
         .bind(to)

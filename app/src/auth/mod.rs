@@ -15,10 +15,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use pages::{
-    error_text, navigate_fresh, query_error, role_label, use_session, CompanyPicker, Csrf,
-    FormError, HomePage, SessionContext, SignInPage, UserMenu,
-};
+pub use pages::{use_session, CompanyPicker, SessionContext, SignInPage, UserMenu};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -117,16 +114,76 @@ impl TenantCtx {
         self.user_id
     }
 
-    pub fn company_id(&self) -> Uuid {
-        self.company_id
-    }
-
     pub fn role(&self) -> Role {
         self.role
     }
 
     pub fn company(&self) -> &CompanyFacts {
         &self.company
+    }
+
+    /// The company this request may act in, for the stores (`scope.rs`). Whatever the
+    /// role: which rows a role may see or change is the services' rule, on top of this.
+    pub fn scope(&self) -> crate::scope::CompanyScope {
+        crate::scope::CompanyScope::granted(self.company_id)
+    }
+}
+
+/// An invitation link whose token belongs to a pending, unexpired invitation: holding the
+/// link is the authorisation to join its company (with exactly the invited role; the
+/// invitation is used up, by id and token, in the same transaction as the membership).
+#[cfg(feature = "ssr")]
+#[derive(Debug)]
+pub struct InvitationLink {
+    token_hash: Vec<u8>,
+    scope: crate::scope::CompanyScope,
+}
+
+#[cfg(feature = "ssr")]
+impl InvitationLink {
+    /// `None` for a malformed token or one that no pending invitation has now.
+    pub async fn open(
+        db: &crate::db::Db,
+        token: &str,
+        now: i64,
+    ) -> Result<Option<InvitationLink>, sqlx::Error> {
+        let Some(token_hash) = crypto::parse_token(token) else {
+            return Ok(None);
+        };
+        Ok(store::pending_invitation_company(db, &token_hash, now)
+            .await?
+            .map(|company_id| InvitationLink {
+                token_hash,
+                scope: crate::scope::CompanyScope::granted(company_id),
+            }))
+    }
+
+    pub fn token_hash(&self) -> &[u8] {
+        &self.token_hash
+    }
+
+    pub fn scope(&self) -> crate::scope::CompanyScope {
+        self.scope
+    }
+}
+
+/// The operator's own door: its tools act for any company they name. Held by the server's
+/// command line (`portal company …`, the demo generator) — code that runs with the
+/// database's credentials and so is the operator already — never by a request from a
+/// browser. The signed ingestion API of the back office will hold one too.
+#[cfg(feature = "ssr")]
+#[derive(Debug)]
+pub struct OperatorAccess(());
+
+#[cfg(feature = "ssr")]
+impl OperatorAccess {
+    /// For the server's command line and its demo generator.
+    pub fn command_line() -> Self {
+        OperatorAccess(())
+    }
+
+    pub fn scope(&self, company_id: Uuid) -> crate::scope::CompanyScope {
+        crate::scope::CompanyScope::granted(company_id)
     }
 }
 
@@ -173,65 +230,6 @@ impl TenantCtx {
             },
         })
     }
-}
-
-/// True for a plain browser form post (no JavaScript): it wants a page, not JSON.
-#[cfg(feature = "ssr")]
-pub(crate) fn is_plain_form_post() -> bool {
-    parts()
-        .and_then(|p| {
-            p.headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
-}
-
-/// Ends a server function with an error the page can show: with JavaScript the error goes
-/// back as JSON with its status (and `Retry-After`); a plain form post is redirected to
-/// `page?error=…` so the server-rendered page shows the same message.
-#[cfg(feature = "ssr")]
-pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
-    if is_plain_form_post() {
-        let mut pairs = vec![("error", err.kind().to_string())];
-        match &err {
-            AppError::RateLimited { retry_after } => {
-                pairs.push(("retry_after", retry_after.to_string()))
-            }
-            AppError::Invalid { field, reason } => {
-                pairs.push(("field", field.clone()));
-                pairs.push(("reason", reason.clone()));
-            }
-            _ => {}
-        }
-        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        redirect_locally(&crate::url::with_query(page, &pairs));
-        Err(err)
-    } else {
-        Err(err.with_status())
-    }
-}
-
-/// Where a successful form sends the browser: a plain form post gets a redirect; with
-/// JavaScript the page reloads itself at the returned path (a new session deserves a fresh
-/// page, with nothing left over from the old one).
-#[cfg(feature = "ssr")]
-pub fn go_to(path: &str) -> String {
-    let path = crate::url::local_path(path).unwrap_or("/");
-    if is_plain_form_post() {
-        redirect_locally(path);
-    }
-    path.to_owned()
-}
-
-/// A redirect of a plain form post, only ever to a local path (`url::local_path`), and
-/// percent-encoded so that nothing in it can break the `Location` header (a raw line feed
-/// there made leptos_axum panic after the session had already been replaced).
-#[cfg(feature = "ssr")]
-pub fn redirect_locally(path: &str) {
-    let path = crate::url::local_path(path).unwrap_or("/");
-    leptos_axum::redirect(&crate::url::encode_unsafe(path));
 }
 
 #[cfg(feature = "ssr")]
@@ -302,41 +300,33 @@ pub async fn current_session() -> Result<SessionView, AppError> {
 /// in, we have sent a code"); the code and the mail are made in the background.
 #[server(prefix = "/api", endpoint = "request_code", client = crate::csrf_client::CsrfClient)]
 pub async fn request_code(email: String) -> Result<(), AppError> {
-    use crate::companies::Email;
-    const PAGE: &str = "/sign-in";
-    let state = crate::state::use_app_state()?;
-    let Some(session) = request_session() else {
-        return fail_form(AppError::Forbidden, PAGE);
-    };
-    let Some(email) = Email::parse(&email) else {
-        return fail_form(AppError::invalid("email", "not an email address"), PAGE);
-    };
-    let now = crate::db::now_ts();
-    let ip = client_ip();
-    match service::check_send_limits(&state.db, &email, &ip, state.limits, now).await {
-        Ok(()) => {}
-        Err(service::AuthError::RateLimited { retry_after }) => {
-            return fail_form(AppError::RateLimited { retry_after }, PAGE)
-        }
-        Err(_) => return fail_form(AppError::Internal, PAGE),
-    }
-    let idle = now + service::IDLE_TIMEOUT;
-    store::set_pending_email(&state.db, &session.row, email.as_str(), now, idle).await?;
-    let lang = crate::i18n::lang_of_request();
-    let (db, key, notify, limits) = (
-        state.db.clone(),
-        state.key.clone(),
-        state.outbox_notify.clone(),
-        state.limits,
-    );
-    tokio::spawn(async move {
-        match service::issue_code_if_eligible(&db, &key, &email, limits, lang, now).await {
-            Ok(true) => notify.notify_one(),
-            Ok(false) => {}
-            Err(_) => tracing::error!("issuing the sign-in mail failed"),
-        }
-    });
-    Ok(())
+    use crate::{companies::Email, error::Reason};
+    crate::answer::form("/sign-in", async move {
+        let state = crate::state::use_app_state()?;
+        let session = request_session().ok_or(AppError::Forbidden)?;
+        let email = Email::parse(&email).ok_or(AppError::invalid("email", Reason::NotEmail))?;
+        let now = crate::db::now_ts();
+        let ip = client_ip();
+        service::check_send_limits(&state.db, &email, &ip, state.limits, now).await?;
+        let idle = now + service::IDLE_TIMEOUT;
+        store::set_pending_email(&state.db, &session.row, email.as_str(), now, idle).await?;
+        let lang = crate::i18n::lang_of_request();
+        let (db, key, notify, limits) = (
+            state.db.clone(),
+            state.key.clone(),
+            state.outbox_notify.clone(),
+            state.limits,
+        );
+        tokio::spawn(async move {
+            match service::issue_code_if_eligible(&db, &key, &email, limits, lang, now).await {
+                Ok(true) => notify.notify_one(),
+                Ok(false) => {}
+                Err(_) => tracing::error!("issuing the sign-in mail failed"),
+            }
+        });
+        Ok(())
+    })
+    .await
 }
 
 /// Step 2: the code from the mail. On success a new session replaces the pre-session.
@@ -344,52 +334,48 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "verify_code", client = crate::csrf_client::CsrfClient)]
 pub async fn verify_code(code: String, next: Option<String>) -> Result<String, AppError> {
     use crate::companies::Email;
-    const PAGE: &str = "/sign-in";
-    let state = crate::state::use_app_state()?;
-    let Some(session) = request_session() else {
-        return fail_form(AppError::Forbidden, PAGE);
-    };
-    let Some(email) = session.row.pending_email.as_deref().and_then(Email::parse) else {
-        return fail_form(AppError::InvalidCode, PAGE);
-    };
-    let now = crate::db::now_ts();
-    match service::check_verify_limits(&state.db, &session.row.token_hash, &email, now).await {
-        Ok(()) => {}
-        Err(service::AuthError::RateLimited { retry_after }) => {
-            return fail_form(AppError::RateLimited { retry_after }, PAGE)
-        }
-        Err(_) => return fail_form(AppError::Internal, PAGE),
-    }
-    let user_id = match service::verify_code(&state.db, &state.key, &email, &code, now).await {
-        Ok(id) => id,
-        Err(service::AuthError::InvalidCode) => return fail_form(AppError::InvalidCode, PAGE),
-        Err(_) => return fail_form(AppError::Internal, PAGE),
-    };
-    let token = service::start_session(&state.db, Some(&session.row.token_hash), user_id, now)
-        .await
-        .map_err(|_| AppError::Internal)?;
-    set_cookie(&session_cookie(&token));
-    // Back to where the sign-in started (an invitation link); `go_to` keeps it local.
-    Ok(go_to(next.as_deref().unwrap_or("/")))
+    crate::answer::form("/sign-in", async move {
+        let state = crate::state::use_app_state()?;
+        let session = request_session().ok_or(AppError::Forbidden)?;
+        let email = session
+            .row
+            .pending_email
+            .as_deref()
+            .and_then(Email::parse)
+            .ok_or(AppError::InvalidCode)?;
+        let now = crate::db::now_ts();
+        service::check_verify_limits(&state.db, &session.row.token_hash, &email, now).await?;
+        let user_id = service::verify_code(&state.db, &state.key, &email, &code, now).await?;
+        let token =
+            service::start_session(&state.db, Some(&session.row.token_hash), user_id, now).await?;
+        set_cookie(&session_cookie(&token));
+        // Back to where the sign-in started (an invitation link); `go_to` keeps it local.
+        Ok(crate::answer::go_to(next.as_deref().unwrap_or("/")))
+    })
+    .await
 }
 
 /// Acts in another of the person's companies, under a new session id.
 #[server(prefix = "/api", endpoint = "switch_company", client = crate::csrf_client::CsrfClient)]
 pub async fn switch_company(company_id: Uuid) -> Result<String, AppError> {
-    const PAGE: &str = "/companies";
-    let state = crate::state::use_app_state()?;
-    let Some(session) = request_session().filter(|s| s.row.user_id.is_some()) else {
-        return fail_form(AppError::Unauthorized, "/sign-in");
+    let page = match request_session().and_then(|s| s.row.user_id) {
+        Some(_) => "/companies",
+        None => "/sign-in",
     };
-    match service::switch_company(&state.db, &session.row, company_id, crate::db::now_ts()).await {
-        Ok(Some(token)) => {
-            set_cookie(&session_cookie(&token));
-            Ok(go_to("/"))
-        }
+    crate::answer::form(page, async move {
+        let state = crate::state::use_app_state()?;
+        let session = request_session()
+            .filter(|s| s.row.user_id.is_some())
+            .ok_or(AppError::Unauthorized)?;
+        let now = crate::db::now_ts();
         // Not a company of yours: the same answer as one that does not exist.
-        Ok(None) => fail_form(AppError::NotFound, PAGE),
-        Err(_) => fail_form(AppError::Internal, PAGE),
-    }
+        let token = service::switch_company(&state.db, &session.row, company_id, now)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        set_cookie(&session_cookie(&token));
+        Ok(crate::answer::go_to("/"))
+    })
+    .await
 }
 
 /// Ends the session on the server and expires the cookie.
@@ -400,5 +386,5 @@ pub async fn sign_out() -> Result<String, AppError> {
         store::delete_session(&state.db, &session.row.token_hash).await?;
     }
     set_cookie(&expired_session_cookie());
-    Ok(go_to("/sign-in"))
+    Ok(crate::answer::go_to("/sign-in"))
 }

@@ -1,4 +1,5 @@
-//! Sign-in, the landing page, the company picker and the header's user menu.
+//! Sign-in, the company picker and the header's user menu. (The home page is `home.rs`; the
+//! form pieces every page shares are in `ui.rs`.)
 //!
 //! Every form is an `ActionForm` with the session's CSRF token as a hidden field, so it
 //! works as a plain form post before (or without) hydration. Errors come back either as the
@@ -13,13 +14,12 @@ use leptos_router::{
 
 use super::{
     current_session, CompanyChoice, RequestCode, SessionView, SignOut, SwitchCompany, VerifyCode,
-    CSRF_FIELD,
 };
 use crate::{
-    companies::Role,
     error::AppError,
-    i18n::{use_lang, use_texts, Texts},
+    i18n::use_texts,
     ids,
+    ui::{navigate_fresh, query_error, Csrf, FormError},
 };
 
 /// The visitor's session, shared by the header and the pages. `refresh` refetches it
@@ -52,78 +52,6 @@ impl SessionContext {
 
 pub fn use_session() -> SessionContext {
     use_context::<SessionContext>().expect("SessionContext is provided by App")
-}
-
-pub fn role_label(role: Role, t: &Texts) -> &'static str {
-    role.label(t)
-}
-
-/// The message for an error, in the user's language.
-pub fn error_text(err: &AppError, t: &Texts) -> String {
-    match err {
-        AppError::InvalidCode => t.invalid_code.to_owned(),
-        AppError::Invalid { reason, .. } if reason == "already_member" => {
-            t.err_already_member.to_owned()
-        }
-        AppError::Invalid { reason, .. } if reason == "already_invited" => {
-            t.err_already_invited.to_owned()
-        }
-        AppError::Invalid { reason, .. } if reason == "role_not_allowed" => {
-            t.err_role_not_allowed.to_owned()
-        }
-        AppError::Invalid { reason, .. } if reason == "unknown_cost_center" => {
-            t.err_unknown_cost_center.to_owned()
-        }
-        AppError::Invalid { reason, .. } if reason == "last_owner" => t.err_last_owner.to_owned(),
-        AppError::Invalid { reason, .. } if reason == "duplicate" => t.err_duplicate.to_owned(),
-        AppError::Invalid { reason, .. } if reason == "not_sent" => t.err_not_sent.to_owned(),
-        AppError::Invalid { reason, .. } if reason == "rate_limited" => {
-            t.err_invite_budget.to_owned()
-        }
-        AppError::Invalid { reason, .. } if reason == "not_email" => t.invalid_email.to_owned(),
-        AppError::Invalid { field, .. } if field == "csv" => t.err_bad_csv.to_owned(),
-        AppError::Invalid { reason, .. } if reason == "transfer_to_admin_only" => {
-            t.err_transfer_to_admin_only.to_owned()
-        }
-        AppError::NotFound => t.err_not_found.to_owned(),
-        AppError::Invalid { field, .. } if field == "email" => t.invalid_email.to_owned(),
-        AppError::RateLimited { retry_after } => {
-            format!("{} {retry_after} {}.", t.rate_limited, t.seconds)
-        }
-        AppError::Forbidden => t.forbidden.to_owned(),
-        _ => t.error_generic.to_owned(),
-    }
-}
-
-/// An error from a plain form post's redirect (`?error=…`).
-pub fn query_error() -> Memo<Option<AppError>> {
-    let q = use_query_map();
-    Memo::new(move |_| {
-        q.with(|q| {
-            let kind = q.get("error")?;
-            AppError::from_query(
-                &kind,
-                q.get("field"),
-                q.get("reason"),
-                q.get("retry_after").and_then(|r| r.parse().ok()),
-            )
-        })
-    })
-}
-
-#[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let t = use_texts();
-    move || {
-        error.get().map(|e| {
-            view! { <p class="error" role="alert" id=ids::FORM_ERROR>{error_text(&e, t)}</p> }
-        })
-    }
-}
-
-#[component]
-pub fn Csrf(token: String) -> impl IntoView {
-    view! { <input type="hidden" name=CSRF_FIELD value=token /> }
 }
 
 #[component]
@@ -296,95 +224,6 @@ fn CodeStep(
 /// Seconds between two code mails to one address (`service::SEND_COOLDOWN` on the server).
 pub const RESEND_COOLDOWN: i64 = 60;
 
-/// A full page load of `path` (the session changed under us).
-pub fn navigate_fresh(path: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        // The server already checked it; a second check costs nothing here.
-        let path = crate::url::local_path(path).unwrap_or("/");
-        let _ = window().location().assign(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
-}
-
-#[component]
-pub fn HomePage() -> impl IntoView {
-    let t = use_texts();
-    let lang = use_lang();
-    let ctx = use_session();
-    let body = move || {
-        Suspend::new(async move {
-            let session = ctx.session.await.unwrap_or_default();
-            let Some(user) = session.user else {
-                return view! { <Redirect path="/sign-in" /> }.into_any();
-            };
-            let Some(current) = user.current.clone() else {
-                if user.companies.is_empty() {
-                    return view! {
-                        <Title text=t.no_company_title />
-                        <h1>{t.no_company_title}</h1>
-                        <p class="intro">{t.no_company_body}</p>
-                    }
-                    .into_any();
-                }
-                return view! { <Redirect path="/companies" /> }.into_any();
-            };
-            let greeting = if user.name.is_empty() {
-                user.email.clone()
-            } else {
-                user.name.clone()
-            };
-            let _ = lang;
-            view! {
-                <Title text=current.name.clone() />
-                <p class="eyebrow">{format!("{}, {greeting}", t.welcome)}</p>
-                <h1 id=ids::HOME_COMPANY>{current.name.clone()}</h1>
-                <p class="intro">
-                    {t.your_role}": "<strong id=ids::HOME_ROLE>{role_label(current.role, t)}</strong>
-                </p>
-                <ul class="section-cards">
-                    {(current.role != Role::Member).then(|| view! {
-                        <li><a class="section-card" href="/members" id=ids::HOME_MEMBERS_LINK>
-                            <h2>{t.nav_members}</h2>
-                            <p>{t.members_blurb}</p>
-                        </a></li>
-                    })}
-                    {(current.role != Role::Member).then(|| view! {
-                        <li><a class="section-card" href="/audit" id=ids::HOME_AUDIT_LINK>
-                            <h2>{t.audit_title}</h2>
-                            <p>{t.audit_intro}</p>
-                        </a></li>
-                    })}
-                    <li><a class="section-card" href="/history" id=ids::HOME_HISTORY_LINK>
-                        <h2>{t.nav_history}</h2>
-                        <p>{t.history_blurb}</p>
-                    </a></li>
-                    <SectionCard title=t.nav_costs blurb=t.costs_blurb />
-                </ul>
-            }
-            .into_any()
-        })
-    };
-    view! {
-        <section class="page">
-            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
-        </section>
-    }
-}
-
-#[component]
-fn SectionCard(title: &'static str, blurb: &'static str) -> impl IntoView {
-    let t = use_texts();
-    view! {
-        <li class="section-card" aria-disabled="true">
-            <h2>{title}</h2>
-            <p>{blurb}</p>
-            <span class="badge kind">{t.coming_soon}</span>
-        </li>
-    }
-}
-
 #[component]
 pub fn CompanyPicker() -> impl IntoView {
     let t = use_texts();
@@ -444,7 +283,7 @@ fn CompanyChoiceForm(
                 <input type="hidden" name="company_id" value=c.id.to_string() />
                 <button type="submit" class="choice-button">
                     <span class="choice-name">{c.name}</span>
-                    <span class="choice-role">{role_label(c.role, t)}</span>
+                    <span class="choice-role">{c.role.label(t)}</span>
                 </button>
             </ActionForm>
         </li>

@@ -7,10 +7,8 @@ use super::{crypto, store};
 use crate::{
     companies::{store as companies, Email},
     db::Db,
-    enqueue_mail,
     i18n::Lang,
     mail::templates,
-    with_pool,
 };
 
 pub const CODE_LIFETIME: i64 = 10 * 60;
@@ -37,6 +35,16 @@ pub enum AuthError {
     /// "Invalid or expired code": one answer for every verification failure.
     InvalidCode,
     Db,
+}
+
+impl From<AuthError> for crate::error::AppError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::RateLimited { retry_after } => Self::RateLimited { retry_after },
+            AuthError::InvalidCode => Self::InvalidCode,
+            AuthError::Db => Self::Internal,
+        }
+    }
 }
 
 impl From<sqlx::Error> for AuthError {
@@ -180,20 +188,19 @@ pub async fn issue_code(
     } else {
         templates::confirm_code(lang, email.as_str(), &code, CODE_LIFETIME / 60)
     };
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        sqlx::query(store::PUT_CODE_SQL)
-            .bind(email.as_str())
-            .bind(purpose)
-            .bind(&mac)
-            .bind(now + CODE_LIFETIME)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        // Every code mail is a 'sign_in_code' to the outbox: its body is emptied once sent.
-        enqueue_mail!(&mut *tx, mail, "sign_in_code", None::<Uuid>, now)?;
-        tx.commit().await
-    })?;
+    let mut tx = db.begin().await?;
+    store::put_code(
+        &mut tx,
+        email.as_str(),
+        purpose,
+        &mac,
+        now,
+        now + CODE_LIFETIME,
+    )
+    .await?;
+    // Every code mail is a 'sign_in_code' to the outbox: its body is emptied once sent.
+    crate::mail::store::enqueue(&mut tx, &mail, "sign_in_code", None, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 

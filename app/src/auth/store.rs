@@ -4,38 +4,40 @@
 
 use uuid::Uuid;
 
-use crate::{db::Db, with_pool};
+use crate::{
+    db::{Db, Tx},
+    scope::CompanyScope,
+    with_pool, with_tx,
+};
 
 // --- one-time codes ------------------------------------------------------------------------
 
-/// Stores a code's MAC for (email, purpose), replacing any earlier one. Parameters: email,
-/// purpose, MAC, expiry, now. Shared with `service::issue_code`, which runs it in the same
-/// transaction as the code's mail.
-pub const PUT_CODE_SQL: &str = "INSERT INTO login_codes (email, purpose, code_mac, attempts, expires_at, consumed_at, created_at)
-             VALUES ($1, $2, $3, 0, $4, NULL, $5)
-             ON CONFLICT (email, purpose) DO UPDATE SET
-                code_mac = excluded.code_mac, attempts = 0, expires_at = excluded.expires_at,
-                consumed_at = NULL, created_at = excluded.created_at";
-
-/// Stores a new code for (email, purpose), replacing any earlier one: only one is live.
+/// Stores a new code's MAC for (email, purpose), replacing any earlier one: only one is
+/// live. Runs in the transaction that also queues the code's mail (`service::issue_code`).
 pub async fn put_code(
-    db: &Db,
+    tx: &mut Tx,
     email: &str,
     purpose: &str,
     mac: &str,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query(PUT_CODE_SQL)
-            .bind(email)
-            .bind(purpose)
-            .bind(mac)
-            .bind(expires_at)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO login_codes (email, purpose, code_mac, attempts, expires_at, consumed_at, created_at)
+             VALUES ($1, $2, $3, 0, $4, NULL, $5)
+             ON CONFLICT (email, purpose) DO UPDATE SET
+                code_mac = excluded.code_mac, attempts = 0, expires_at = excluded.expires_at,
+                consumed_at = NULL, created_at = excluded.created_at",
+        )
+        .bind(email)
+        .bind(purpose)
+        .bind(mac)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -546,4 +548,41 @@ pub async fn user_email(db: &Db, user_id: Uuid) -> Result<Option<(String, String
             .fetch_optional(pool)
             .await
     })
+}
+
+/// The company of the pending, unexpired invitation with this token (see
+/// `auth::InvitationLink`).
+pub async fn pending_invitation_company(
+    db: &Db,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT company_id FROM invitations
+             WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// Ends a person's sessions acting in one company (their role there changed, or they left):
+/// their next request signs in afresh under a new session id.
+pub async fn end_sessions_in(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("DELETE FROM web_sessions WHERE company_id = $1 AND user_id = $2")
+            .bind(scope.company_id())
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }

@@ -3,8 +3,6 @@
 //! types every other domain refers to.
 
 #[cfg(feature = "ssr")]
-pub mod operator;
-#[cfg(feature = "ssr")]
 pub mod store;
 
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,11 @@
 use uuid::Uuid;
 
 use super::{Email, Role};
-use crate::{db::Db, with_pool};
+use crate::{
+    db::{Db, Tx},
+    scope::CompanyScope,
+    with_pool, with_tx,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CompanyRow {
@@ -15,7 +19,14 @@ pub struct CompanyRow {
 }
 
 pub async fn insert_company(db: &Db, c: &CompanyRow, now: i64) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
+    let mut tx = db.begin().await?;
+    insert_company_in(&mut tx, c, now).await?;
+    tx.commit().await
+}
+
+/// [`insert_company`] inside a transaction.
+pub async fn insert_company_in(tx: &mut Tx, c: &CompanyRow, now: i64) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -26,19 +37,60 @@ pub async fn insert_company(db: &Db, c: &CompanyRow, now: i64) -> Result<(), sql
         .bind(&c.time_zone)
         .bind(&c.currency)
         .bind(now)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
 
-pub async fn company(db: &Db, id: Uuid) -> Result<Option<CompanyRow>, sqlx::Error> {
+/// The company with this organisation number (the operator's key for a company).
+pub async fn company_by_org_number(
+    db: &Db,
+    org_number: &str,
+) -> Result<Option<CompanyRow>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, name, org_number, time_zone, currency FROM companies WHERE org_number = $1",
+        )
+        .bind(org_number)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// One line of the operator's company list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CompanyOverview {
+    pub org_number: String,
+    pub name: String,
+    pub active_members: i64,
+    /// The first owner's address, if the company has one.
+    pub owner_email: Option<String>,
+}
+
+/// Every company with its member count and owner, by name (the operator's list).
+pub async fn overview(db: &Db) -> Result<Vec<CompanyOverview>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT c.org_number, c.name,
+                    (SELECT COUNT(*) FROM memberships m WHERE m.company_id = c.id AND m.status = 'active')
+                        AS active_members,
+                    (SELECT MIN(u.email) FROM memberships m JOIN users u ON u.id = m.user_id
+                     WHERE m.company_id = c.id AND m.role = 'owner' AND m.status = 'active') AS owner_email
+             FROM companies c ORDER BY c.name",
+        )
+        .fetch_all(pool)
+        .await
+    })
+}
+
+pub async fn company(db: &Db, scope: CompanyScope) -> Result<Option<CompanyRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT id, name, org_number, time_zone, currency FROM companies WHERE id = $1",
         )
-        .bind(id)
+        .bind(scope.company_id())
         .fetch_optional(pool)
         .await
     })
@@ -52,7 +104,8 @@ pub async fn count_companies(db: &Db) -> Result<i64, sqlx::Error> {
     .await)
 }
 
-/// Finds the user with this email, or creates one; returns the user's id.
+/// Finds the user with this email, or creates one (with `id` and `display_name`); returns
+/// the user's id. An existing user keeps their id and name.
 pub async fn upsert_user(
     db: &Db,
     id: Uuid,
@@ -60,7 +113,21 @@ pub async fn upsert_user(
     display_name: &str,
     now: i64,
 ) -> Result<Uuid, sqlx::Error> {
-    with_pool!(db, |pool| {
+    let mut tx = db.begin().await?;
+    let id = upsert_user_in(&mut tx, id, email, display_name, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`upsert_user`] inside a transaction.
+pub async fn upsert_user_in(
+    tx: &mut Tx,
+    id: Uuid,
+    email: &Email,
+    display_name: &str,
+    now: i64,
+) -> Result<Uuid, sqlx::Error> {
+    with_tx!(tx, |conn| {
         sqlx::query_scalar(
             "INSERT INTO users (id, email, display_name, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (email) DO UPDATE SET display_name = users.display_name
@@ -70,7 +137,7 @@ pub async fn upsert_user(
         .bind(email.as_str())
         .bind(display_name)
         .bind(now)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
     })
 }
@@ -89,32 +156,77 @@ pub async fn set_app_signed_in(db: &Db, user_id: Uuid, at: i64) -> Result<(), sq
     Ok(())
 }
 
+/// A membership to add to a company (the company is the scope's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMembership {
-    pub company_id: Uuid,
     pub user_id: Uuid,
     pub role: Role,
     pub default_cost_center_id: Option<Uuid>,
     pub invited_email: Option<Email>,
 }
 
-pub async fn insert_membership(db: &Db, m: &NewMembership, now: i64) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query(
-            "INSERT INTO memberships (company_id, user_id, role, default_cost_center_id, invited_email, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(m.company_id)
-        .bind(m.user_id)
-        .bind(m.role.as_str())
-        .bind(m.default_cost_center_id)
-        .bind(m.invited_email.as_ref().map(Email::as_str))
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
+/// What [`upsert_membership`] does when the person is already an active member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfActive {
+    /// Leave it exactly as it is (an invitation never lowers or replaces a membership,
+    /// shared/security.md "Invariants"): the call reports `false`.
+    Keep,
+    /// Give them this role (customer service making someone owner); their cost center and
+    /// invited address stay.
+    SetRole,
+}
+
+/// The one way a membership is made: inserts it, or reactivates a removed one with the new
+/// role, cost center and invited address; an active one is handled as `if_active` says.
+/// Returns whether the membership changed.
+pub async fn upsert_membership(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    m: &NewMembership,
+    if_active: IfActive,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = match if_active {
+        IfActive::Keep => {
+            "INSERT INTO memberships (company_id, user_id, role, status, default_cost_center_id, invited_email, created_at)
+             VALUES ($1, $2, $3, 'active', $4, $5, $6)
+             ON CONFLICT (company_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
+                 default_cost_center_id = excluded.default_cost_center_id, invited_email = excluded.invited_email
+             WHERE memberships.status <> 'active'"
+        }
+        IfActive::SetRole => {
+            "INSERT INTO memberships (company_id, user_id, role, status, default_cost_center_id, invited_email, created_at)
+             VALUES ($1, $2, $3, 'active', $4, $5, $6)
+             ON CONFLICT (company_id, user_id) DO UPDATE SET role = excluded.role, status = 'active'"
+        }
+    };
+    let changed = with_tx!(tx, |conn| {
+        sqlx::query(sql)
+            .bind(scope.company_id())
+            .bind(m.user_id)
+            .bind(m.role.as_str())
+            .bind(m.default_cost_center_id)
+            .bind(m.invited_email.as_ref().map(Email::as_str))
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
     })?;
-    Ok(())
+    Ok(changed == 1)
+}
+
+/// [`upsert_membership`] (keeping an active one) in a transaction of its own: one membership
+/// that is not part of a larger change (the demo generator, tests).
+pub async fn add_membership(
+    db: &Db,
+    scope: CompanyScope,
+    m: &NewMembership,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let added = upsert_membership(&mut tx, scope, m, IfActive::Keep, now).await?;
+    tx.commit().await?;
+    Ok(added)
 }
 
 /// A person's active memberships: (company id, company name, role), by company name.
@@ -148,11 +260,18 @@ pub struct CostCenterRow {
     pub name: String,
 }
 
-pub async fn insert_cost_center(db: &Db, cc: &CostCenterRow, now: i64) -> Result<(), sqlx::Error> {
+/// Adds a cost center to the scope's company (`cc.company_id` must be the scope's).
+pub async fn insert_cost_center(
+    db: &Db,
+    scope: CompanyScope,
+    cc: &CostCenterRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    scope.check(cc.company_id)?;
     with_pool!(db, |pool| {
         sqlx::query("INSERT INTO cost_centers (id, company_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(cc.id)
-            .bind(cc.company_id)
+            .bind(scope.company_id())
             .bind(&cc.code)
             .bind(&cc.name)
             .bind(now)
@@ -163,13 +282,13 @@ pub async fn insert_cost_center(db: &Db, cc: &CostCenterRow, now: i64) -> Result
     Ok(())
 }
 
-pub async fn cost_centers(db: &Db, company_id: Uuid) -> Result<Vec<CostCenterRow>, sqlx::Error> {
+pub async fn cost_centers(db: &Db, scope: CompanyScope) -> Result<Vec<CostCenterRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT id, company_id, code, name FROM cost_centers
              WHERE company_id = $1 AND archived_at IS NULL ORDER BY code",
         )
-        .bind(company_id)
+        .bind(scope.company_id())
         .fetch_all(pool)
         .await
     })

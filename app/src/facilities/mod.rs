@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::error::Reason;
 use crate::{error::AppError, i18n::Texts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,23 +123,16 @@ impl FacilityQuery {
     pub fn validate(&self) -> Result<FacilityFilter, AppError> {
         let q = self.q.trim();
         if q.chars().count() > MAX_SEARCH_LEN {
-            return Err(AppError::invalid(
-                "q",
-                format!("at most {MAX_SEARCH_LEN} characters"),
-            ));
+            return Err(AppError::invalid("q", Reason::TooLong));
         }
         let city = self.city.trim();
         if city.chars().count() > MAX_SEARCH_LEN {
-            return Err(AppError::invalid(
-                "city",
-                format!("at most {MAX_SEARCH_LEN} characters"),
-            ));
+            return Err(AppError::invalid("city", Reason::TooLong));
         }
         let kind = match self.kind.trim() {
             "" => None,
             k => Some(
-                FacilityKind::parse(k)
-                    .ok_or_else(|| AppError::invalid("kind", "unknown facility kind"))?,
+                FacilityKind::parse(k).ok_or_else(|| AppError::invalid("kind", Reason::Unknown))?,
             ),
         };
         Ok(FacilityFilter {
@@ -160,12 +154,15 @@ pub struct FacilityList {
 /// so a cacheable GET (`/api/facilities?query[q]=…&query[city]=…&query[kind]=…`).
 #[server(prefix = "/api", endpoint = "facilities", input = server_fn::codec::GetUrl)]
 pub async fn list_facilities(query: FacilityQuery) -> Result<FacilityList, AppError> {
-    let filter = query.validate().map_err(AppError::with_status)?;
-    let state = crate::state::use_app_state()?;
-    let (facilities, cities) =
-        tokio::try_join!(store::list(&state.db, &filter), store::cities(&state.db),)
-            .map_err(|e| AppError::from(e).with_status())?;
-    Ok(FacilityList { facilities, cities })
+    crate::answer::json(async move {
+        let filter = query.validate()?;
+        let state = crate::state::use_app_state()?;
+        let (facilities, cities) =
+            tokio::try_join!(store::list(&state.db, &filter), store::cities(&state.db),)
+                .map_err(AppError::from)?;
+        Ok(FacilityList { facilities, cities })
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -116,3 +116,20 @@ mod tests {
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }
+
+/// A facility's name and city, for a filter's choices.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FacilityName {
+    pub id: Uuid,
+    pub name: String,
+    pub city: String,
+}
+
+/// Every facility's name, by city and name.
+pub async fn names(db: &Db) -> Result<Vec<FacilityName>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as("SELECT id, name, city FROM facilities ORDER BY city, name")
+            .fetch_all(pool)
+            .await
+    })
+}

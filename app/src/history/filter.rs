@@ -7,7 +7,16 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::{FilterChoices, HistoryQuery, Plate, SessionKind};
-use crate::{auth::TenantCtx, companies::Role, db::Db, error::AppError, i18n::Lang, with_pool};
+use crate::error::Reason;
+use crate::{
+    audit::{store as audit, AuditAction},
+    auth::TenantCtx,
+    companies::Role,
+    db::Db,
+    error::AppError,
+    i18n::Lang,
+    scope::CompanyScope,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -42,7 +51,8 @@ impl Sort {
 /// calendar, and the optional columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
-    pub company_id: Uuid,
+    /// The company whose sessions these are (from the caller's [`TenantCtx`]).
+    pub scope: CompanyScope,
     pub company_slug: String,
     pub currency: String,
     pub tz: Tz,
@@ -68,7 +78,7 @@ pub struct Filter {
 pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppError> {
     let date = |field: &str, v: &str| {
         NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+            .map_err(|_| AppError::invalid(field, Reason::NotADate))
     };
     match (q.from.trim(), q.to.trim()) {
         ("", "") => {}
@@ -84,7 +94,7 @@ pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppErr
                 date("to", to)?
             };
             if to < from {
-                return Err(AppError::invalid("to", "is before the first day"));
+                return Err(AppError::invalid("to", Reason::EndBeforeStart));
             }
             return Ok(Period::Range(from, to));
         }
@@ -95,7 +105,7 @@ pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppErr
             y.parse::<i32>()
                 .ok()
                 .filter(|y| (2000..=2100).contains(y))
-                .ok_or_else(|| AppError::invalid("year", "must be a year such as 2026"))?,
+                .ok_or_else(|| AppError::invalid("year", Reason::NotAYear))?,
         ),
     };
     let month = match q.month.trim() {
@@ -104,7 +114,7 @@ pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppErr
             m.parse::<u32>()
                 .ok()
                 .filter(|m| (1..=12).contains(m))
-                .ok_or_else(|| AppError::invalid("month", "must be 1–12"))?,
+                .ok_or_else(|| AppError::invalid("month", Reason::NotAMonth))?,
         ),
     };
     Ok(match (year, month) {
@@ -139,7 +149,7 @@ pub fn parse_cursor(raw: &str) -> Result<Option<(i64, Uuid)>, AppError> {
     raw.split_once('.')
         .and_then(|(k, id)| Some((k.parse().ok()?, Uuid::parse_str(id).ok()?)))
         .map(Some)
-        .ok_or_else(|| AppError::invalid("after", "not a page position"))
+        .ok_or_else(|| AppError::invalid("after", Reason::NotAPosition))
 }
 
 pub fn cursor_text(key: i64, id: Uuid) -> String {
@@ -188,7 +198,7 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
             m => match Uuid::parse_str(m) {
                 Ok(id) => (Some(vec![id]), None),
                 Err(_) if m.chars().count() > 100 => {
-                    return Err(AppError::invalid("member", "at most 100 characters"))
+                    return Err(AppError::invalid("member", Reason::TooLong))
                 }
                 Err(_) => (None, Some(crate::db::like_pattern(&m.to_lowercase()))),
             },
@@ -198,7 +208,7 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         "" => None,
         p => Some(
             Plate::parse(p)
-                .ok_or_else(|| AppError::invalid("plate", "not a plate such as ABC 123"))?
+                .ok_or_else(|| AppError::invalid("plate", Reason::NotAPlate))?
                 .as_str()
                 .to_owned(),
         ),
@@ -207,17 +217,17 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         "" => Ok(None),
         v => Uuid::parse_str(v)
             .map(Some)
-            .map_err(|_| AppError::invalid(field, "unknown")),
+            .map_err(|_| AppError::invalid(field, Reason::Unknown)),
     };
     let kind = match q.kind.trim() {
         "" => None,
-        k => Some(SessionKind::parse(k).ok_or_else(|| AppError::invalid("kind", "unknown"))?),
+        k => Some(SessionKind::parse(k).ok_or_else(|| AppError::invalid("kind", Reason::Unknown))?),
     };
     let sort = match q.sort.trim() {
         "" | "start" => Sort::Start,
         "cost" => Sort::Cost,
         "duration" => Sort::Duration,
-        _ => return Err(AppError::invalid("sort", "unknown")),
+        _ => return Err(AppError::invalid("sort", Reason::Unknown)),
     };
     let limit = match q.size.trim() {
         "" => super::DEFAULT_PAGE_SIZE,
@@ -225,10 +235,10 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
             .parse::<i64>()
             .ok()
             .filter(|n| super::PAGE_SIZES.contains(n))
-            .ok_or_else(|| AppError::invalid("size", "unknown page size"))?,
+            .ok_or_else(|| AppError::invalid("size", Reason::Unknown))?,
     };
     Ok(Filter {
-        company_id: ctx.company_id(),
+        scope: ctx.scope(),
         company_slug: slug(&company.name),
         currency: company.currency.clone(),
         tz,
@@ -283,9 +293,6 @@ impl Filter {
     }
 }
 
-/// (id, name, city)
-type FacilityName = (Uuid, String, String);
-
 /// What the filter form offers.
 pub async fn options(
     db: &Db,
@@ -293,43 +300,19 @@ pub async fn options(
     member: &str,
     now: i64,
 ) -> Result<FilterChoices, AppError> {
-    let company_id = ctx.company_id();
-    let cost_centers = crate::companies::store::cost_centers(db, company_id)
+    let cost_centers = crate::companies::store::cost_centers(db, ctx.scope())
         .await?
         .into_iter()
         .map(|c| (c.id, format!("{} {}", c.code, c.name)))
         .collect();
-    let (facilities, first, member_name): (Vec<FacilityName>, Option<i64>, Option<String>) =
-        with_pool!(db, |pool| {
-            async {
-                let facilities =
-                    sqlx::query_as("SELECT id, name, city FROM facilities ORDER BY city, name")
-                        .fetch_all(pool)
-                        .await?;
-                let first = sqlx::query_scalar(
-                    "SELECT MIN(started_at) FROM sessions WHERE company_id = $1",
-                )
-                .bind(company_id)
-                .fetch_one(pool)
-                .await?;
-                let member_name = match Uuid::parse_str(member.trim()) {
-                    Ok(id) if ctx.role() != Role::Member => {
-                        sqlx::query_scalar(
-                            "SELECT COALESCE(NULLIF(u.display_name, ''), u.email) FROM users u
-                         JOIN memberships m ON m.user_id = u.id AND m.company_id = $1
-                         WHERE u.id = $2",
-                        )
-                        .bind(company_id)
-                        .bind(id)
-                        .fetch_optional(pool)
-                        .await?
-                    }
-                    _ => None,
-                };
-                Ok::<_, sqlx::Error>((facilities, first, member_name))
-            }
-            .await
-        })?;
+    let facilities = crate::facilities::store::names(db).await?;
+    let first = super::store::first_session_at(db, ctx.scope()).await?;
+    let member_name = match Uuid::parse_str(member.trim()) {
+        Ok(id) if ctx.role() != Role::Member => {
+            super::store::person_name(db, ctx.scope(), id).await?
+        }
+        _ => None,
+    };
     let tz =
         crate::calendar::zone(&ctx.company().time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
     let local = |ts: i64| {
@@ -345,7 +328,7 @@ pub async fn options(
         cost_centers,
         facilities: facilities
             .into_iter()
-            .map(|(id, name, city)| (id, format!("{name}, {city}")))
+            .map(|f| (f.id, format!("{}, {}", f.name, f.city)))
             .collect(),
         years: (first_year..=this_year).rev().collect(),
         member_name,
@@ -368,19 +351,16 @@ pub async fn audit_export(
         map.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
     }
     map.insert("rows".into(), serde_json::Value::from(rows));
-    crate::audit::store::append(
-        db,
-        &crate::audit::store::AuditEntry {
-            id: Uuid::new_v4(),
-            company_id: Some(ctx.company_id()),
-            actor_user_id: Some(ctx.user_id()),
-            action: "history.exported".into(),
-            subject_user_id: None,
-            details: serde_json::Value::Object(map).to_string(),
-            at: now,
-        },
-    )
-    .await?;
+    let entry = audit::NewAuditEntry {
+        actor: Some(ctx.user_id()),
+        action: AuditAction::HistoryExported,
+        subject: None,
+        details: serde_json::Value::Object(map).to_string(),
+        at: now,
+    };
+    let mut tx = db.begin().await?;
+    audit::append(&mut tx, ctx.scope(), &entry).await?;
+    tx.commit().await?;
     Ok(())
 }
 

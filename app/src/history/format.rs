@@ -41,7 +41,7 @@ pub fn format_row(f: &Filter, r: SessionRecord, lang: Lang) -> super::HistoryRow
         plate: r.plate,
         facility: r.facility,
         city: r.city,
-        charging: r.kind == "charging",
+        charging: r.kind == super::SessionKind::Charging,
         start: f.local(r.started_at),
         end: r
             .ended_at

@@ -9,6 +9,7 @@
 #[cfg(feature = "ssr")]
 pub mod ahead;
 pub mod csv;
+mod export;
 #[cfg(feature = "ssr")]
 pub mod filter;
 #[cfg(feature = "ssr")]
@@ -24,6 +25,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Reason;
 
 /// The history filter as it stands in the URL (`/history?year=2026&month=3&plate=ABC123…`).
 /// Every field is the raw text, so a bad value is reported by name instead of being dropped.
@@ -197,50 +200,53 @@ pub type ExportRow = (
 /// One page of the history table.
 #[server(prefix = "/api", endpoint = "history", input = server_fn::codec::GetUrl)]
 pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppError> {
-    let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    let f = filter::resolve(&ctx, &query, crate::db::now_ts())
-        .await
-        .map_err(AppError::with_status)?;
-    let lang = crate::i18n::lang_of_request();
-    let (rows, next) = store::page(&state.db, &f).await?;
-    Ok(HistoryPageData {
-        rows: rows
-            .into_iter()
-            .map(|r| format::format_row(&f, r, lang))
-            .collect(),
-        next,
-        period: f.period_label(lang),
-        period_slug: f.period_slug(),
-        company_slug: f.company_slug.clone(),
-        members_only_own: f.own_only,
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        let f = filter::resolve(&ctx, &query, crate::db::now_ts()).await?;
+        let lang = crate::i18n::lang_of_request();
+        let (rows, next) = store::page(&state.db, &f).await?;
+        Ok(HistoryPageData {
+            rows: rows
+                .into_iter()
+                .map(|r| format::format_row(&f, r, lang))
+                .collect(),
+            next,
+            period: f.period_label(lang),
+            period_slug: f.period_slug(),
+            company_slug: f.company_slug.clone(),
+            members_only_own: f.own_only,
+        })
     })
+    .await
 }
 
 /// The totals of the whole filter (paging does not change them).
 #[server(prefix = "/api", endpoint = "history_totals", input = server_fn::codec::GetUrl)]
 pub async fn history_totals(query: HistoryQuery) -> Result<TotalsView, AppError> {
-    let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    let f = filter::resolve(&ctx, &query, crate::db::now_ts())
-        .await
-        .map_err(AppError::with_status)?;
-    let totals = store::filter_totals(&state.db, &f).await?;
-    Ok(format::format_totals(
-        &f,
-        totals,
-        crate::i18n::lang_of_request(),
-    ))
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        let f = filter::resolve(&ctx, &query, crate::db::now_ts()).await?;
+        let totals = store::filter_totals(&state.db, &f).await?;
+        Ok(format::format_totals(
+            &f,
+            totals,
+            crate::i18n::lang_of_request(),
+        ))
+    })
+    .await
 }
 
 /// The choices of the filter form.
 #[server(prefix = "/api", endpoint = "history_options", input = server_fn::codec::GetUrl)]
 pub async fn history_options(member: String) -> Result<FilterChoices, AppError> {
-    let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    filter::options(&state.db, &ctx, &member, crate::db::now_ts())
-        .await
-        .map_err(AppError::with_status)
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        filter::options(&state.db, &ctx, &member, crate::db::now_ts()).await
+    })
+    .await
 }
 
 /// One chunk of the CSV export: the same filter and authorisation as the table, ordered by
@@ -257,83 +263,92 @@ pub async fn history_options(member: String) -> Result<FilterChoices, AppError> 
 )]
 pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError> {
     use crate::auth::crypto::{export_cursor_mac, export_cursor_matches};
-    let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    let session =
-        crate::auth::request_session().ok_or_else(|| AppError::Unauthorized.with_status())?;
-    let filter_text = crate::url::with_query("", &query.without_paging().pairs());
-    // Later chunks carry the cursor the previous chunk handed out, signed for this session
-    // and filter (`<cursor>~<mac>`); a cursor made up by the client is refused, so no export
-    // gets past the first chunk, which writes the audit entry.
-    let original_after = query.after.clone();
-    let after = match query.after.split_once('~') {
-        None if query.after.is_empty() => String::new(),
-        Some((cursor, mac))
-            if export_cursor_matches(
-                &state.key,
-                &session.row.token_hash,
-                &filter_text,
-                cursor,
-                mac,
-            ) =>
-        {
-            cursor.to_owned()
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        let session = crate::auth::request_session().ok_or(AppError::Unauthorized)?;
+        let filter_text = crate::url::with_query("", &query.without_paging().pairs());
+        // Later chunks carry the cursor the previous chunk handed out, signed for this session
+        // and filter (`<cursor>~<mac>`); a cursor made up by the client is refused, so no export
+        // gets past the first chunk, which writes the audit entry.
+        let original_after = query.after.clone();
+        let after = match query.after.split_once('~') {
+            None if query.after.is_empty() => String::new(),
+            Some((cursor, mac))
+                if export_cursor_matches(
+                    &state.key,
+                    &session.row.token_hash,
+                    &filter_text,
+                    cursor,
+                    mac,
+                ) =>
+            {
+                cursor.to_owned()
+            }
+            _ => return Err(AppError::invalid("after", Reason::NotAPosition)),
+        };
+        let query = HistoryQuery {
+            sort: String::new(),
+            size: String::new(),
+            after,
+            ..query
+        };
+        let now = crate::db::now_ts();
+        let mut f = filter::resolve(&ctx, &query, now).await?;
+        f.limit = EXPORT_CHUNK;
+        let total = if query.after.is_empty() {
+            let rows = store::filter_totals(&state.db, &f).await?.sessions;
+            filter::audit_export(&state.db, &ctx, &query, rows, now).await?;
+            Some(rows)
+        } else {
+            None
+        };
+        // Built ahead while the browser fetched the previous chunk (ahead.rs), or now.
+        // Provided by the server as its own context (not a field of `AppState`, which sits below
+        // every domain and so may not name a history type).
+        let read_ahead = use_context::<ahead::ReadAhead>().unwrap_or_default();
+        let ahead_key = |signed: &str| ahead::ReadAhead::key(&session.row.token_hash, signed);
+        let built = if original_after.is_empty() {
+            None
+        } else {
+            read_ahead.take(&ahead_key(&original_after), &f).await
+        };
+        let (mut chunk, names) = match built {
+            Some(built) => built,
+            None => {
+                let mut names = store::ExportNames::default();
+                let chunk = store::export_chunk_with(&state.db, &f, &mut names).await?;
+                (chunk, names)
+            }
+        };
+        chunk.total = total;
+        if let Some(cursor) = chunk.next.take() {
+            let mac = export_cursor_mac(&state.key, &session.row.token_hash, &filter_text, &cursor);
+            let signed = format!("{cursor}~{mac}");
+            if let Ok(after) = filter::parse_cursor(&cursor) {
+                let next = filter::Filter { after, ..f };
+                read_ahead.start(ahead_key(&signed), state.db.clone(), next, names);
+            }
+            chunk.next = Some(signed);
         }
-        _ => return Err(AppError::invalid("after", "not a position of this export").with_status()),
-    };
-    let query = HistoryQuery {
-        sort: String::new(),
-        size: String::new(),
-        after,
-        ..query
-    };
-    let now = crate::db::now_ts();
-    let mut f = filter::resolve(&ctx, &query, now)
-        .await
-        .map_err(AppError::with_status)?;
-    f.limit = EXPORT_CHUNK;
-    let total = if query.after.is_empty() {
-        let rows = store::filter_totals(&state.db, &f).await?.sessions;
-        filter::audit_export(&state.db, &ctx, &query, rows, now).await?;
-        Some(rows)
-    } else {
-        None
-    };
-    // Built ahead while the browser fetched the previous chunk (ahead.rs), or now.
-    // Provided by the server as its own context (not a field of `AppState`, which sits below
-    // every domain and so may not name a history type).
-    let read_ahead = use_context::<ahead::ReadAhead>().unwrap_or_default();
-    let ahead_key = |signed: &str| ahead::ReadAhead::key(&session.row.token_hash, signed);
-    let built = if original_after.is_empty() {
-        None
-    } else {
-        read_ahead.take(&ahead_key(&original_after), &f).await
-    };
-    let (mut chunk, names) = match built {
-        Some(built) => built,
-        None => {
-            let mut names = store::ExportNames::default();
-            let chunk = store::export_chunk_with(&state.db, &f, &mut names).await?;
-            (chunk, names)
-        }
-    };
-    chunk.total = total;
-    if let Some(cursor) = chunk.next.take() {
-        let mac = export_cursor_mac(&state.key, &session.row.token_hash, &filter_text, &cursor);
-        let signed = format!("{cursor}~{mac}");
-        if let Ok(after) = filter::parse_cursor(&cursor) {
-            let next = filter::Filter { after, ..f };
-            read_ahead.start(ahead_key(&signed), state.db.clone(), next, names);
-        }
-        chunk.next = Some(signed);
-    }
-    Ok(chunk)
+        Ok(chunk)
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SessionKind {
     Parking,
     Charging,
+}
+
+/// For reading the stored text (`sqlx(try_from)`): an unknown kind is an error, never a guess.
+impl TryFrom<String> for SessionKind {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        SessionKind::parse(&s).ok_or_else(|| format!("unknown session kind {s:?}"))
+    }
 }
 
 impl SessionKind {

@@ -4,8 +4,9 @@
 use uuid::Uuid;
 
 use super::{filter::Filter, SessionKind};
-use crate::{db::Db, with_pool};
+use crate::{db::Db, scope::CompanyScope, with_pool};
 
+/// A session to store (its company must be the scope's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub id: Uuid,
@@ -28,8 +29,16 @@ pub struct NewSession {
 /// (SQLite 32,766, PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 2_000;
 
-/// Inserts the sessions in one transaction; returns how many were new.
-pub async fn insert_sessions(db: &Db, sessions: &[NewSession]) -> Result<u64, sqlx::Error> {
+/// Inserts the company's sessions in one transaction; returns how many were new. A batch
+/// with another company's session is refused whole.
+pub async fn insert_sessions(
+    db: &Db,
+    scope: CompanyScope,
+    sessions: &[NewSession],
+) -> Result<u64, sqlx::Error> {
+    for s in sessions {
+        scope.check(s.company_id)?;
+    }
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let mut inserted = 0;
@@ -40,7 +49,7 @@ pub async fn insert_sessions(db: &Db, sessions: &[NewSession]) -> Result<u64, sq
             );
             qb.push_values(chunk, |mut b, s| {
                 b.push_bind(s.id)
-                    .push_bind(s.company_id)
+                    .push_bind(scope.company_id())
                     .push_bind(s.user_id)
                     .push_bind(s.plate.as_str())
                     .push_bind(s.facility_id)
@@ -70,7 +79,12 @@ pub struct Totals {
     pub vat_ore: i64,
 }
 
-pub async fn totals(db: &Db, company_id: Uuid, from: i64, to: i64) -> Result<Totals, sqlx::Error> {
+pub async fn totals(
+    db: &Db,
+    scope: CompanyScope,
+    from: i64,
+    to: i64,
+) -> Result<Totals, sqlx::Error> {
     let (sessions, amount_ore, vat_ore): (i64, Option<i64>, Option<i64>) = with_pool!(
         db,
         |pool| {
@@ -79,7 +93,7 @@ pub async fn totals(db: &Db, company_id: Uuid, from: i64, to: i64) -> Result<Tot
             "SELECT COUNT(*), CAST(SUM(amount_ore) AS BIGINT), CAST(SUM(vat_ore) AS BIGINT) FROM sessions
              WHERE company_id = $1 AND started_at >= $2 AND started_at < $3",
         )
-        .bind(company_id)
+        .bind(scope.company_id())
         .bind(from)
         .bind(to)
         .fetch_one(pool)
@@ -94,7 +108,7 @@ pub async fn totals(db: &Db, company_id: Uuid, from: i64, to: i64) -> Result<Tot
 }
 
 /// One session as the table shows it, with the names joined in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRecord {
     pub id: Uuid,
     pub user_id: Option<Uuid>,
@@ -103,7 +117,8 @@ pub struct SessionRecord {
     pub plate: String,
     pub facility: String,
     pub city: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: SessionKind,
     pub started_at: i64,
     pub ended_at: Option<i64>,
     pub energy_wh: Option<i64>,
@@ -111,6 +126,14 @@ pub struct SessionRecord {
     pub vat_ore: i64,
     /// `code name`, or empty.
     pub cost_center: String,
+}
+
+/// A row of the page query: the record and its sort key (for the next page's cursor).
+#[derive(Debug, sqlx::FromRow)]
+struct PageRow {
+    #[sqlx(flatten)]
+    record: SessionRecord,
+    sort_key: i64,
 }
 
 /// A value bound to a `$n` placeholder of a query built at run time.
@@ -148,7 +171,7 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
     };
     let mut w = format!(
         "s.company_id = {} AND s.started_at >= {} AND s.started_at < {}",
-        next(Arg::U(f.company_id), args),
+        next(Arg::U(f.scope.company_id()), args),
         next(Arg::I(f.from), args),
         next(Arg::I(f.to), args)
     );
@@ -163,7 +186,7 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
     }
     if let Some(pattern) = &f.member_like {
         // A subquery, not a list of ids: a broad search ("se") matches everyone it should.
-        let c = next(Arg::U(f.company_id), args);
+        let c = next(Arg::U(f.scope.company_id()), args);
         let p = next(Arg::T(pattern.clone()), args);
         w.push_str(&format!(
             " AND s.user_id IN (SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
@@ -231,9 +254,10 @@ fn page_query(f: &Filter) -> (String, Vec<Arg>) {
     let w = where_sql(f, &mut args);
     let k = keyset_sql(f, &mut args, f.limit + 1);
     let sql = format!(
-        "SELECT s.id, s.user_id, COALESCE(NULLIF(u.display_name, ''), u.email, ''), s.plate,
-                fa.name, fa.city, s.kind, s.started_at, s.ended_at, s.energy_wh, s.amount_ore,
-                s.vat_ore, COALESCE(c.code || ' ' || c.name, ''), {key}
+        "SELECT s.id, s.user_id, COALESCE(NULLIF(u.display_name, ''), u.email, '') AS member,
+                s.plate, fa.name AS facility, fa.city, s.kind, s.started_at, s.ended_at, s.energy_wh,
+                s.amount_ore, s.vat_ore, COALESCE(c.code || ' ' || c.name, '') AS cost_center,
+                {key} AS sort_key
          FROM sessions s
          JOIN facilities fa ON fa.id = s.facility_id
          LEFT JOIN users u ON u.id = s.user_id
@@ -244,28 +268,12 @@ fn page_query(f: &Filter) -> (String, Vec<Arg>) {
     (sql, args)
 }
 
-type PageTuple = (
-    Uuid,
-    Option<Uuid>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-    String,
-    i64,
-);
-
 /// The page query alone, rows fetched and nothing else done with them: what the benchmark
 /// compares the server function against ("the same SQL run directly").
+#[cfg(feature = "testing")]
 pub async fn page_raw(db: &Db, f: &Filter) -> Result<usize, sqlx::Error> {
     let (sql, args) = page_query(f);
-    let rows: Vec<PageTuple> = with_pool!(db, |pool| {
+    let rows: Vec<PageRow> = with_pool!(db, |pool| {
         bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
@@ -299,35 +307,17 @@ pub async fn page(
     f: &Filter,
 ) -> Result<(Vec<SessionRecord>, Option<String>), sqlx::Error> {
     let (sql, args) = page_query(f);
-    let rows: Vec<PageTuple> = with_pool!(db, |pool| {
+    let rows: Vec<PageRow> = with_pool!(db, |pool| {
         bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(pool)
             .await
     })?;
-    let (rows, next) = split_page(rows, f.limit, |r| (r.13, r.0));
-    let records = rows
-        .into_iter()
-        .map(|r| SessionRecord {
-            id: r.0,
-            user_id: r.1,
-            member: r.2,
-            plate: r.3,
-            facility: r.4,
-            city: r.5,
-            kind: r.6,
-            started_at: r.7,
-            ended_at: r.8,
-            energy_wh: r.9,
-            amount_ore: r.10,
-            vat_ore: r.11,
-            cost_center: r.12,
-        })
-        .collect();
-    Ok((records, next))
+    let (rows, next) = split_page(rows, f.limit, |r| (r.sort_key, r.record.id));
+    Ok((rows.into_iter().map(|r| r.record).collect(), next))
 }
 
 /// Totals of a whole filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct FilterTotals {
     pub sessions: i64,
     /// Parking sessions that have ended, summed.
@@ -342,12 +332,13 @@ fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
     let w = where_sql(f, &mut args);
     // CAST keeps PostgreSQL's SUM(bigint) = numeric out of the way.
     let sql = format!(
-        "SELECT COUNT(*),
+        "SELECT COUNT(*) AS sessions,
                 CAST(COALESCE(SUM(CASE WHEN s.kind = 'parking' AND s.ended_at IS NOT NULL
-                                       THEN s.ended_at - s.started_at ELSE 0 END), 0) AS BIGINT),
-                CAST(COALESCE(SUM(s.energy_wh), 0) AS BIGINT),
-                CAST(COALESCE(SUM(s.amount_ore), 0) AS BIGINT),
-                CAST(COALESCE(SUM(s.vat_ore), 0) AS BIGINT)
+                                       THEN s.ended_at - s.started_at ELSE 0 END), 0) AS BIGINT)
+                    AS parking_seconds,
+                CAST(COALESCE(SUM(s.energy_wh), 0) AS BIGINT) AS energy_wh,
+                CAST(COALESCE(SUM(s.amount_ore), 0) AS BIGINT) AS amount_ore,
+                CAST(COALESCE(SUM(s.vat_ore), 0) AS BIGINT) AS vat_ore
          FROM sessions s WHERE {w}"
     );
     (sql, args)
@@ -355,34 +346,29 @@ fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
 
 pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
     let (sql, args) = totals_query(f);
-    let (sessions, parking_seconds, energy_wh, amount_ore, vat_ore): (i64, i64, i64, i64, i64) =
-        with_pool!(db, |pool| {
-            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
-                .fetch_one(pool)
-                .await
-        })?;
-    Ok(FilterTotals {
-        sessions,
-        parking_seconds,
-        energy_wh,
-        amount_ore,
-        vat_ore,
+    with_pool!(db, |pool| {
+        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+            .fetch_one(pool)
+            .await
     })
 }
 
-pub type ExportTuple = (
-    Uuid,
-    Option<Uuid>,
-    String,
-    Uuid,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-    Option<Uuid>,
-);
+/// One session as the export reads it: ids only, the names are looked up once per chunk.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub plate: String,
+    pub facility_id: Uuid,
+    #[sqlx(try_from = "String")]
+    pub kind: SessionKind,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub energy_wh: Option<i64>,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+    pub cost_center_id: Option<Uuid>,
+}
 
 /// The export's row query: newest first from the filter's cursor, `f.limit + 1` rows, no
 /// joins (names are looked up once per chunk).
@@ -407,7 +393,7 @@ fn export_rows(f: &Filter) -> (String, Vec<Arg>) {
 /// made this query 3× slower than SQLite itself (docs/benchmarks.md, "CSV export"). Both
 /// paths return the same rows in the same order (store test
 /// `the_sqlite_json_chunk_equals_the_rows_read_one_by_one`).
-pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportTuple>, sqlx::Error> {
+pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportRow>, sqlx::Error> {
     match db {
         Db::Sqlite(pool) => {
             let (sql, args) = export_rows(f);
@@ -428,7 +414,7 @@ pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportTuple>, 
 
 /// The rows read one by one through sqlx, on either engine (what the JSON path is checked
 /// against).
-pub async fn export_rows_one_by_one(db: &Db, f: &Filter) -> Result<Vec<ExportTuple>, sqlx::Error> {
+pub async fn export_rows_one_by_one(db: &Db, f: &Filter) -> Result<Vec<ExportRow>, sqlx::Error> {
     let (sql, args) = export_rows(f);
     with_pool!(db, |pool| {
         bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
@@ -438,7 +424,7 @@ pub async fn export_rows_one_by_one(db: &Db, f: &Filter) -> Result<Vec<ExportTup
 }
 
 /// The SQLite chunk's JSON: one array per row, ids as 32 hex digits (`""` for NULL).
-fn parse_json_rows(text: &str) -> Result<Vec<ExportTuple>, String> {
+fn parse_json_rows(text: &str) -> Result<Vec<ExportRow>, String> {
     type JsonRow = (
         String,
         String,
@@ -464,32 +450,33 @@ fn parse_json_rows(text: &str) -> Result<Vec<ExportTuple>, String> {
     let mut rows = raw
         .into_iter()
         .map(|r| {
-            Ok((
-                id(&r.0)?,
-                maybe(&r.1)?,
-                r.2,
-                id(&r.3)?,
-                r.4,
-                r.5,
-                r.6,
-                r.7,
-                r.8,
-                r.9,
-                maybe(&r.10)?,
-            ))
+            Ok(ExportRow {
+                id: id(&r.0)?,
+                user_id: maybe(&r.1)?,
+                plate: r.2,
+                facility_id: id(&r.3)?,
+                kind: SessionKind::try_from(r.4)?,
+                started_at: r.5,
+                ended_at: r.6,
+                energy_wh: r.7,
+                amount_ore: r.8,
+                vat_ore: r.9,
+                cost_center_id: maybe(&r.10)?,
+            })
         })
-        .collect::<Result<Vec<ExportTuple>, String>>()?;
+        .collect::<Result<Vec<ExportRow>, String>>()?;
     // SQLite aggregates in the subquery's order in practice, but does not promise it; a sort of
     // sorted rows costs one pass.
-    rows.sort_by_key(|r| std::cmp::Reverse((r.5, r.0)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.started_at, r.id)));
     Ok(rows)
 }
 
 /// The export's row query alone, rows fetched and decoded and nothing else done: what the
 /// export benchmark sets a whole chunk against. Returns the rows and the next cursor.
+#[cfg(feature = "testing")]
 pub async fn export_rows_raw(db: &Db, f: &Filter) -> Result<(usize, Option<String>), sqlx::Error> {
     let rows = fetch_export_rows(db, f).await?;
-    let (rows, next) = split_page(rows, f.limit, |r| (r.5, r.0));
+    let (rows, next) = split_page(rows, f.limit, |r| (r.started_at, r.id));
     Ok((rows.len(), next))
 }
 
@@ -518,7 +505,7 @@ pub async fn export_chunk_with(
 ) -> Result<super::ExportChunk, sqlx::Error> {
     use std::collections::HashMap;
     let rows = fetch_export_rows(db, f).await?;
-    let (rows, next) = split_page(rows, f.limit, |r| (r.5, r.0));
+    let (rows, next) = split_page(rows, f.limit, |r| (r.started_at, r.id));
 
     // Dictionaries, in order of first appearance.
     fn index<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: K) -> u32 {
@@ -532,18 +519,18 @@ pub async fn export_chunk_with(
     centers.insert(None, 0);
     let mut out = super::ExportChunk::default();
     for r in &rows {
-        let offset_start = f.offset_at(r.5);
+        let offset_start = f.offset_at(r.started_at);
         out.rows.push((
-            index(&mut users, r.1),
-            index(&mut plates, r.2.clone()),
-            index(&mut facilities, r.3),
-            r.4 == "charging",
-            r.5 + offset_start,
-            r.6.map(|e| e + f.offset_at(e)),
-            r.7,
-            r.8,
-            r.9,
-            index(&mut centers, r.10),
+            index(&mut users, r.user_id),
+            index(&mut plates, r.plate.clone()),
+            index(&mut facilities, r.facility_id),
+            r.kind == SessionKind::Charging,
+            r.started_at + offset_start,
+            r.ended_at.map(|e| e + f.offset_at(e)),
+            r.energy_wh,
+            r.amount_ore,
+            r.vat_ore,
+            index(&mut centers, r.cost_center_id),
         ));
     }
     let user_ids: Vec<Uuid> = users
@@ -586,7 +573,7 @@ pub async fn export_chunk_with(
                 sqlx::query_as(
                     "SELECT id, code || ' ' || name FROM cost_centers WHERE company_id = $1",
                 )
-                .bind(f.company_id)
+                .bind(f.scope.company_id())
                 .fetch_all(pool)
                 .await?
             } else {
@@ -630,4 +617,33 @@ pub async fn export_chunk_with(
     }
     out.next = next;
     Ok(out)
+}
+
+/// When the company's first session started, if it has any (the filter's first year).
+pub async fn first_session_at(db: &Db, scope: CompanyScope) -> Result<Option<i64>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT MIN(started_at) FROM sessions WHERE company_id = $1")
+            .bind(scope.company_id())
+            .fetch_one(pool)
+            .await
+    })
+}
+
+/// How the filter names one of the company's people: the name they set, else their address.
+pub async fn person_name(
+    db: &Db,
+    scope: CompanyScope,
+    user_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COALESCE(NULLIF(u.display_name, ''), u.email) FROM users u
+             JOIN memberships m ON m.user_id = u.id AND m.company_id = $1
+             WHERE u.id = $2",
+        )
+        .bind(scope.company_id())
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })
 }

@@ -5,11 +5,12 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::InvoiceStatus;
-use crate::{db::Db, with_pool};
+use crate::{db::Db, scope::CompanyScope, with_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvoice {
     pub id: Uuid,
+    /// Must be the scope's company.
     pub company_id: Uuid,
     pub number: String,
     pub period_start: NaiveDate,
@@ -31,13 +32,13 @@ pub struct InvoiceSummary {
 }
 
 /// A company's invoices, newest period first.
-pub async fn list(db: &Db, company_id: Uuid) -> Result<Vec<InvoiceSummary>, sqlx::Error> {
+pub async fn list(db: &Db, scope: CompanyScope) -> Result<Vec<InvoiceSummary>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT id, number, period_start, status, amount_ore, vat_ore FROM invoices
              WHERE company_id = $1 ORDER BY period_start DESC",
         )
-        .bind(company_id)
+        .bind(scope.company_id())
         .fetch_all(pool)
         .await
     })
@@ -48,17 +49,19 @@ pub async fn list(db: &Db, company_id: Uuid) -> Result<Vec<InvoiceSummary>, sqlx
 /// session is invoiced once). Header, lines and totals are written in one transaction.
 pub async fn insert_invoice_for_period(
     db: &Db,
+    scope: CompanyScope,
     inv: &NewInvoice,
     from: i64,
     to: i64,
 ) -> Result<(), sqlx::Error> {
+    scope.check(inv.company_id)?;
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let (amount, vat): (Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT CAST(SUM(amount_ore) AS BIGINT), CAST(SUM(vat_ore) AS BIGINT) FROM sessions
              WHERE company_id = $1 AND started_at >= $2 AND started_at < $3",
         )
-        .bind(inv.company_id)
+        .bind(scope.company_id())
         .bind(from)
         .bind(to)
         .fetch_one(&mut *tx)
@@ -69,7 +72,7 @@ pub async fn insert_invoice_for_period(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(inv.id)
-        .bind(inv.company_id)
+        .bind(scope.company_id())
         .bind(&inv.number)
         .bind(inv.period_start)
         .bind(inv.period_end)
@@ -88,7 +91,7 @@ pub async fn insert_invoice_for_period(
                     amount_ore, vat_ore, cost_center_id
              FROM sessions WHERE company_id = $1 AND started_at >= $3 AND started_at < $4",
         )
-        .bind(inv.company_id)
+        .bind(scope.company_id())
         .bind(inv.id)
         .bind(from)
         .bind(to)

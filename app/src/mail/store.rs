@@ -4,31 +4,40 @@
 use uuid::Uuid;
 
 use super::Message;
-use crate::{db::Db, with_pool};
+use crate::{
+    db::{Db, Tx},
+    with_pool, with_tx,
+};
 
-/// The SQL that puts a message into the outbox; run it inside the transaction of the change
-/// that causes the mail. Parameters: id, to, subject, text, html, kind, ref_id, now.
-pub const ENQUEUE_SQL: &str =
-    "INSERT INTO outbox (id, to_email, subject, text_body, html_body, kind, ref_id, status,
-                                        attempts, next_attempt_at, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)";
-
-/// Runs [`ENQUEUE_SQL`] on an executor (a pool or a transaction of either engine).
-#[macro_export]
-macro_rules! enqueue_mail {
-    ($exec:expr, $msg:expr, $kind:expr, $ref_id:expr, $now:expr) => {
-        sqlx::query($crate::mail::store::ENQUEUE_SQL)
-            .bind(uuid::Uuid::new_v4())
-            .bind($msg.to.as_str())
-            .bind($msg.subject.as_str())
-            .bind($msg.text.as_str())
-            .bind($msg.html.as_str())
-            .bind($kind)
-            .bind($ref_id)
-            .bind($now)
-            .execute($exec)
-            .await
-    };
+/// Puts a message into the outbox, inside the transaction of the change that causes the
+/// mail (they commit together). `kind` names the template; `ref_id` ties it to what it is
+/// about (an invitation's state shows its newest mail).
+pub async fn enqueue(
+    tx: &mut Tx,
+    m: &Message,
+    kind: &str,
+    ref_id: Option<Uuid>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO outbox (id, to_email, subject, text_body, html_body, kind, ref_id, status,
+                                 attempts, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(m.to.as_str())
+        .bind(m.subject.as_str())
+        .bind(m.text.as_str())
+        .bind(m.html.as_str())
+        .bind(kind)
+        .bind(ref_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -15,7 +15,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{companies::Role, error::AppError};
+use crate::{
+    companies::Role,
+    error::{AppError, Reason},
+};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -146,42 +149,50 @@ fn member_view(r: store::MemberRecord, time_zone: &str) -> Result<MemberView, Ap
 /// is not an active member of the caller's company.
 #[server(prefix = "/api", endpoint = "member", input = server_fn::codec::GetUrl)]
 pub async fn member_info(user_id: Uuid) -> Result<MemberView, AppError> {
-    let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
-    if !service::may_view_members(ctx.role()) {
-        return Err(AppError::Forbidden.with_status());
-    }
-    let record = store::member(&state.db, ctx.company_id(), user_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound.with_status())?;
-    member_view(record, &ctx.company().time_zone)
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        if !service::may_view_members(ctx.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let record = store::member(&state.db, ctx.scope(), user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        member_view(record, &ctx.company().time_zone)
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "members", input = server_fn::codec::GetUrl)]
 pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
+    crate::answer::json(members_page(query)).await
+}
+
+#[cfg(feature = "ssr")]
+async fn members_page(query: MemberQuery) -> Result<MemberPage, AppError> {
     use store::MemberSort;
     let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    let ctx = crate::auth::tenant().await?;
     if !service::may_view_members(ctx.role()) {
-        return Err(AppError::Forbidden.with_status());
+        return Err(AppError::Forbidden);
     }
     let q = query.q.trim();
     if q.chars().count() > 100 {
-        return Err(AppError::invalid("q", "at most 100 characters").with_status());
+        return Err(AppError::invalid("q", Reason::TooLong));
     }
     let sort = match query.sort.as_str() {
         "" | "name" => MemberSort::Name,
         "email" => MemberSort::Email,
         "role" => MemberSort::Role,
         "last_session" => MemberSort::LastSession,
-        _ => return Err(AppError::invalid("sort", "unknown sort").with_status()),
+        _ => return Err(AppError::invalid("sort", Reason::Unknown)),
     };
     // Clamped: `(page - 1) * PAGE_SIZE` must not overflow on a made-up `page`.
     let page = query.page.clamp(1, i64::MAX / PAGE_SIZE);
     let company = ctx.company();
     let (rows, total) = store::list(
         &state.db,
-        ctx.company_id(),
+        ctx.scope(),
         (!q.is_empty()).then_some(q),
         sort,
         PAGE_SIZE,
@@ -192,7 +203,7 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
         .into_iter()
         .map(|r| member_view(r, &company.time_zone))
         .collect::<Result<_, _>>()?;
-    let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.company_id())
+    let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.scope())
         .await?
         .into_iter()
         .map(|c| CostCenterChoice {
@@ -209,20 +220,25 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
         viewer_id: ctx.user_id(),
         grantable_roles: service::manageable_roles(ctx.role()).to_vec(),
         cost_centers,
-        has_owner: store::owner_count(&state.db, ctx.company_id()).await? > 0,
+        has_owner: store::owner_count(&state.db, ctx.scope()).await? > 0,
     })
 }
 
 #[server(prefix = "/api", endpoint = "invitations", input = server_fn::codec::GetUrl)]
 pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
+    crate::answer::json(invitations_view()).await
+}
+
+#[cfg(feature = "ssr")]
+async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
     let state = crate::state::use_app_state()?;
-    let ctx = crate::auth::tenant().await.map_err(AppError::with_status)?;
+    let ctx = crate::auth::tenant().await?;
     if service::manageable_roles(ctx.role()).is_empty() {
-        return Err(AppError::Forbidden.with_status());
+        return Err(AppError::Forbidden);
     }
     let company = ctx.company();
     let now = crate::db::now_ts();
-    store::invitations(&state.db, ctx.company_id())
+    store::invitations(&state.db, ctx.scope())
         .await?
         .into_iter()
         .map(|i| {
@@ -257,100 +273,66 @@ pub async fn invite_member(
     role: String,
     cost_center: String,
 ) -> Result<(), AppError> {
-    use crate::{auth::fail_form, companies::Email};
-    let state = crate::state::use_app_state()?;
-    let ctx = match crate::auth::tenant().await {
-        Ok(c) => c,
-        Err(e) => return fail_form(e, MEMBERS_PAGE),
-    };
-    let Some(email) = Email::parse(&email) else {
-        return fail_form(AppError::invalid("email", "not_email"), MEMBERS_PAGE);
-    };
-    let Some(role) = Role::parse(&role) else {
-        return fail_form(AppError::invalid("role", "role_not_allowed"), MEMBERS_PAGE);
-    };
-    let default_cost_center_id = match cost_center.trim() {
-        "" => None,
-        id => match id.parse::<Uuid>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                return fail_form(
-                    AppError::invalid("cost_center", "unknown_cost_center"),
-                    MEMBERS_PAGE,
-                )
-            }
-        },
-    };
-    let inv = service::NewInvitation {
-        email,
-        role,
-        default_cost_center_id,
-    };
-    match service::invite(
-        &state.db,
-        &ctx,
-        &inv,
-        &state.config.public_url,
-        crate::i18n::lang_of_request(),
-        crate::db::now_ts(),
-    )
+    use crate::companies::Email;
+    crate::answer::form(MEMBERS_PAGE, async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        let email = Email::parse(&email).ok_or(AppError::invalid("email", Reason::NotEmail))?;
+        let role = Role::parse(&role).ok_or(AppError::invalid("role", Reason::RoleNotAllowed))?;
+        let default_cost_center_id = match cost_center.trim() {
+            "" => None,
+            id => Some(
+                id.parse::<Uuid>()
+                    .map_err(|_| AppError::invalid("cost_center", Reason::UnknownCostCenter))?,
+            ),
+        };
+        let inv = service::NewInvitation {
+            email,
+            role,
+            default_cost_center_id,
+        };
+        let lang = crate::i18n::lang_of_request();
+        let now = crate::db::now_ts();
+        service::invite(&state.db, &ctx, &inv, &state.config.public_url, lang, now).await?;
+        state.outbox_notify.notify_one();
+        Ok(())
+    })
     .await
-    {
-        Ok(_) => {
-            state.outbox_notify.notify_one();
-            Ok(())
-        }
-        Err(e) => fail_form(e, MEMBERS_PAGE),
-    }
 }
 
 #[server(prefix = "/api", endpoint = "resend_invitation", client = crate::csrf_client::CsrfClient)]
 pub async fn resend_invitation(id: Uuid) -> Result<(), AppError> {
-    let state = crate::state::use_app_state()?;
-    let result = match crate::auth::tenant().await {
-        Ok(ctx) => {
-            service::resend(
-                &state.db,
-                &ctx,
-                id,
-                &state.config.public_url,
-                crate::i18n::lang_of_request(),
-                crate::db::now_ts(),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => {
-            state.outbox_notify.notify_one();
-            Ok(())
-        }
-        Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
-    }
+    crate::answer::form(MEMBERS_PAGE, async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        let lang = crate::i18n::lang_of_request();
+        let now = crate::db::now_ts();
+        service::resend(&state.db, &ctx, id, &state.config.public_url, lang, now).await?;
+        state.outbox_notify.notify_one();
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "cancel_invitation", client = crate::csrf_client::CsrfClient)]
 pub async fn cancel_invitation(id: Uuid) -> Result<(), AppError> {
-    let state = crate::state::use_app_state()?;
-    let result = match crate::auth::tenant().await {
-        Ok(ctx) => service::cancel(&state.db, &ctx, id, crate::db::now_ts()).await,
-        Err(e) => Err(e),
-    };
-    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+    crate::answer::form(MEMBERS_PAGE, async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        service::cancel(&state.db, &ctx, id, crate::db::now_ts()).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "change_member_role", client = crate::csrf_client::CsrfClient)]
 pub async fn change_member_role(user_id: Uuid, role: String) -> Result<(), AppError> {
-    let state = crate::state::use_app_state()?;
-    let result = match (crate::auth::tenant().await, Role::parse(&role)) {
-        (Ok(ctx), Some(role)) => {
-            service::change_role(&state.db, &ctx, user_id, role, crate::db::now_ts()).await
-        }
-        (Err(e), _) => Err(e),
-        (_, None) => Err(AppError::invalid("role", "role_not_allowed")),
-    };
-    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+    crate::answer::form(MEMBERS_PAGE, async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        let role = Role::parse(&role).ok_or(AppError::invalid("role", Reason::RoleNotAllowed))?;
+        service::change_role(&state.db, &ctx, user_id, role, crate::db::now_ts()).await
+    })
+    .await
 }
 
 /// Removes a member (the page asks for confirmation first). Leaving the company is removing
@@ -367,67 +349,55 @@ pub async fn remove_member(user_id: Uuid, back: Option<String>) -> Result<(), Ap
         .filter(|b| *b == MEMBERS_PAGE || b.starts_with("/members?"))
         .unwrap_or(MEMBERS_PAGE)
         .to_owned();
-    let result = match crate::auth::tenant().await {
-        Ok(ctx) => service::remove(&state.db, &ctx, user_id, crate::db::now_ts()).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => {
-            crate::auth::go_to(&back);
-            Ok(())
-        }
-        Err(e) => crate::auth::fail_form(e, &back),
-    }
+    crate::answer::form(&back, async {
+        let ctx = crate::auth::tenant().await?;
+        service::remove(&state.db, &ctx, user_id, crate::db::now_ts()).await?;
+        crate::answer::go_to(&back);
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "invitation_info", input = server_fn::codec::GetUrl)]
 pub async fn invitation_info(token: String) -> Result<InvitationSummary, AppError> {
-    let state = crate::state::use_app_state()?;
-    let hash =
-        crate::auth::crypto::parse_token(&token).ok_or_else(|| AppError::NotFound.with_status())?;
-    let inv = store::invitation_by_token(&state.db, &hash)
-        .await?
-        .ok_or_else(|| AppError::NotFound.with_status())?;
-    Ok(InvitationSummary {
-        valid: inv.status == "pending" && inv.expires_at > crate::db::now_ts(),
-        company: inv.company_name,
-        email: inv.email,
-        role: stored_role(&inv.role)?,
+    crate::answer::json(async move {
+        let state = crate::state::use_app_state()?;
+        let hash = crate::auth::crypto::parse_token(&token).ok_or(AppError::NotFound)?;
+        let inv = store::invitation_by_token(&state.db, &hash)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(InvitationSummary {
+            valid: inv.status == "pending" && inv.expires_at > crate::db::now_ts(),
+            company: inv.company_name,
+            email: inv.email,
+            role: stored_role(&inv.role)?,
+        })
     })
+    .await
 }
 
 /// Accepts the invitation as the signed-in person (who must have signed in as the invited
 /// address) and continues in that company under a new session id.
 #[server(prefix = "/api", endpoint = "accept_invitation", client = crate::csrf_client::CsrfClient)]
 pub async fn accept_invitation(token: String) -> Result<String, AppError> {
-    use service::AcceptError;
     let page = format!("/invite/{token}");
-    let state = crate::state::use_app_state()?;
-    let Some(session) = crate::auth::request_session().filter(|s| s.row.user_id.is_some()) else {
-        return crate::auth::fail_form(AppError::Unauthorized, &page);
-    };
-    let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
-    let now = crate::db::now_ts();
-    let company_id = match service::accept(&state.db, &token, user_id, now).await {
-        Ok(c) => c,
-        Err(AcceptError::NotValid) => return crate::auth::fail_form(AppError::NotFound, &page),
-        Err(AcceptError::WrongAccount { .. }) => {
-            return crate::auth::fail_form(AppError::Forbidden, &page)
-        }
-        Err(AcceptError::AlreadyMember) => {
-            return crate::auth::fail_form(AppError::invalid("invitation", "already_member"), &page)
-        }
-        Err(AcceptError::Db) => return crate::auth::fail_form(AppError::Internal, &page),
-    };
-    let row = crate::auth::store::SessionRow {
-        company_id: Some(company_id),
-        ..session.row
-    };
-    match crate::auth::service::switch_company(&state.db, &row, company_id, now).await {
-        Ok(Some(token)) => crate::auth::set_session_cookie(&token),
-        _ => return crate::auth::fail_form(AppError::Internal, &page),
-    }
-    Ok(crate::auth::go_to("/"))
+    crate::answer::form(&page, async {
+        let state = crate::state::use_app_state()?;
+        let session = crate::auth::request_session().ok_or(AppError::Unauthorized)?;
+        let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
+        let now = crate::db::now_ts();
+        let company_id = service::accept(&state.db, &token, user_id, now).await?;
+        let row = crate::auth::store::SessionRow {
+            company_id: Some(company_id),
+            ..session.row
+        };
+        let token = crate::auth::service::switch_company(&state.db, &row, company_id, now)
+            .await?
+            .ok_or(AppError::Internal)?;
+        crate::auth::set_session_cookie(&token);
+        Ok(crate::answer::go_to("/"))
+    })
+    .await
 }
 
 /// The signed-in owner's context and address (403 for anyone else).
@@ -449,21 +419,15 @@ async fn owner_and_email(
 /// Step 1 of handing over ownership: a fresh code to the owner's own address.
 #[server(prefix = "/api", endpoint = "request_transfer_code", client = crate::csrf_client::CsrfClient)]
 pub async fn request_transfer_code() -> Result<(), AppError> {
-    use crate::auth::service::{self as auth, AuthError};
-    let state = crate::state::use_app_state()?;
-    let result = async {
+    use crate::auth::service as auth;
+    crate::answer::form(MEMBERS_PAGE, async {
+        let state = crate::state::use_app_state()?;
         let (_, email) = owner_and_email(&state.db).await?;
         let now = crate::db::now_ts();
         // The same limits as a sign-in code, against the caller's own address (a constant
         // here put every company's owners into one bucket).
         let ip = crate::auth::client_ip();
-        match auth::check_send_limits(&state.db, &email, &ip, state.limits, now).await {
-            Ok(()) => {}
-            Err(AuthError::RateLimited { retry_after }) => {
-                return Err(AppError::RateLimited { retry_after })
-            }
-            Err(_) => return Err(AppError::Internal),
-        }
+        auth::check_send_limits(&state.db, &email, &ip, state.limits, now).await?;
         auth::issue_code(
             &state.db,
             &state.key,
@@ -472,21 +436,19 @@ pub async fn request_transfer_code() -> Result<(), AppError> {
             crate::i18n::lang_of_request(),
             now,
         )
-        .await
-        .map_err(|_| AppError::Internal)?;
+        .await?;
         state.outbox_notify.notify_one();
         Ok(())
-    }
-    .await;
-    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+    })
+    .await
 }
 
 /// Step 2: with the code, `user_id` (an admin) becomes owner and the owner becomes admin. The
 /// session continues under a new id (a role change).
 #[server(prefix = "/api", endpoint = "transfer_ownership", client = crate::csrf_client::CsrfClient)]
 pub async fn transfer_ownership(user_id: Uuid, code: String) -> Result<String, AppError> {
-    let state = crate::state::use_app_state()?;
-    let result = async {
+    crate::answer::form(MEMBERS_PAGE, async {
+        let state = crate::state::use_app_state()?;
         let (ctx, email) = owner_and_email(&state.db).await?;
         let now = crate::db::now_ts();
         crate::auth::service::check_code(
@@ -497,23 +459,17 @@ pub async fn transfer_ownership(user_id: Uuid, code: String) -> Result<String, A
             &code,
             now,
         )
-        .await
-        .map_err(|e| match e {
-            crate::auth::service::AuthError::InvalidCode => AppError::InvalidCode,
-            _ => AppError::Internal,
-        })?;
+        .await?;
         service::transfer_ownership(&state.db, &ctx, user_id, now).await?;
         let session = crate::auth::request_session().ok_or(AppError::Unauthorized)?;
-        match crate::auth::service::switch_company(&state.db, &session.row, ctx.company_id(), now)
-            .await
-        {
-            Ok(Some(token)) => crate::auth::set_session_cookie(&token),
-            _ => return Err(AppError::Internal),
-        }
-        Ok(crate::auth::go_to(MEMBERS_PAGE))
-    }
-    .await;
-    result.or_else(|e| crate::auth::fail_form(e, MEMBERS_PAGE))
+        let company_id = ctx.scope().company_id();
+        let token = crate::auth::service::switch_company(&state.db, &session.row, company_id, now)
+            .await?
+            .ok_or(AppError::Internal)?;
+        crate::auth::set_session_cookie(&token);
+        Ok(crate::answer::go_to(MEMBERS_PAGE))
+    })
+    .await
 }
 
 /// One row of a bulk invitation, as the preview shows it.
@@ -524,7 +480,7 @@ pub struct BulkRowView {
     pub role: String,
     pub cost_center: String,
     /// Why this row cannot be imported (a reason code the page turns into words).
-    pub problem: Option<String>,
+    pub problem: Option<Reason>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -561,24 +517,24 @@ pub async fn bulk_invite(
             return Err(AppError::Forbidden);
         }
         if csv.len() > BULK_MAX_BYTES {
-            return Err(AppError::invalid("csv", "too_large"));
+            return Err(AppError::invalid("csv", Reason::TooLarge));
         }
         let rows = csv::parse(&csv).map_err(|e| {
             AppError::invalid(
                 "csv",
                 match e {
-                    csv::CsvError::Empty => "empty".to_owned(),
-                    csv::CsvError::NoEmailColumn => "no_email_column".to_owned(),
-                    csv::CsvError::UnclosedQuote(line) => format!("unclosed_quote:{line}"),
+                    csv::CsvError::Empty => Reason::Empty,
+                    csv::CsvError::NoEmailColumn => Reason::NoEmailColumn,
+                    csv::CsvError::UnclosedQuote(_) => Reason::UnclosedQuote,
                 },
             )
         })?;
         if rows.len() > BULK_MAX_ROWS {
-            return Err(AppError::invalid("csv", "too_many_rows"));
+            return Err(AppError::invalid("csv", Reason::TooManyRows));
         }
         let now = crate::db::now_ts();
         if part.is_some_and(|p| p >= BULK_MAX_ROWS.div_ceil(BULK_PART_ROWS)) {
-            return Err(AppError::invalid("part", "beyond the last part"));
+            return Err(AppError::invalid("part", Reason::BeyondLastPart));
         }
         let mode = match (import.as_deref(), part) {
             (Some("good"), Some(p)) => service::BulkMode::Import {
@@ -604,12 +560,12 @@ pub async fn bulk_invite(
     }
     match result {
         Ok(r) => {
-            if crate::auth::is_plain_form_post() {
-                crate::auth::redirect_locally(&bulk_result_url(&r));
+            if crate::answer::is_plain_form_post() {
+                crate::answer::redirect_locally(&bulk_result_url(&r));
             }
             Ok(r)
         }
-        Err(e) => crate::auth::fail_form(e, MEMBERS_PAGE),
+        Err(e) => crate::answer::fail_form(e, MEMBERS_PAGE),
     }
 }
 
@@ -642,7 +598,7 @@ pub fn bulk_result_from_query(counts: &str, lines: &str) -> Option<BulkResult> {
                 email: String::new(),
                 role: String::new(),
                 cost_center: String::new(),
-                problem: Some(problem.to_owned()),
+                problem: Some(Reason::parse(problem)?),
             })
         })
         .collect();

@@ -16,11 +16,12 @@ use super::{
     RemoveMember, RequestTransferCode, ResendInvitation, TransferOwnership,
 };
 use crate::{
-    auth::{error_text, navigate_fresh, query_error, role_label, use_session, Csrf, FormError},
+    auth::use_session,
     companies::Role,
     error::AppError,
     i18n::use_texts,
     ids,
+    ui::{error_text, navigate_fresh, query_error, Csrf, FormError},
 };
 
 #[component]
@@ -270,7 +271,7 @@ fn InviteForm(
                         {grantable
                             .into_iter()
                             .rev()
-                            .map(|r| view! { <option value=r.as_str()>{role_label(r, t)}</option> })
+                            .map(|r| view! { <option value=r.as_str()>{r.label(t)}</option> })
                             .collect_view()}
                     </select>
                 </div>
@@ -322,7 +323,10 @@ fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>, sent: RwSignal<u32>) -
                 return;
             };
             if file.size() > super::BULK_MAX_BYTES as f64 {
-                stopped.set(Some(AppError::invalid("csv", "too_large")));
+                stopped.set(Some(AppError::invalid(
+                    "csv",
+                    crate::error::Reason::TooLarge,
+                )));
                 return;
             }
             leptos::task::spawn_local(async move {
@@ -391,7 +395,7 @@ fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>, sent: RwSignal<u32>) -
                 .rows
                 .into_iter()
                 .map(|row| {
-                    let problem = row.problem.clone().map(|reason| {
+                    let problem = row.problem.map(|reason| {
                         error_text(&AppError::Invalid { field: "row".into(), reason }, t)
                     });
                     let class = if problem.is_some() { "bulk-row bad" } else { "bulk-row good" };
@@ -482,7 +486,7 @@ fn MemberRow(
     let role_control = if viewer == Role::Owner && manageable {
         let options = [Role::Admin, Role::Finance, Role::Member]
             .into_iter()
-            .map(|r| view! { <option value=r.as_str() selected=r == m.role>{role_label(r, t)}</option> })
+            .map(|r| view! { <option value=r.as_str() selected=r == m.role>{r.label(t)}</option> })
             .collect_view();
         view! {
             <ActionForm action=change attr:class="inline-form role-form">
@@ -495,7 +499,7 @@ fn MemberRow(
         }
         .into_any()
     } else {
-        view! { <span class="badge kind">{role_label(m.role, t)}</span> }.into_any()
+        view! { <span class="badge kind">{m.role.label(t)}</span> }.into_any()
     };
     let transfer_link = (viewer == Role::Owner && m.role == Role::Admin).then(|| {
         view! { <a class="button secondary small" href=members_url(&query, &[("transfer", &id)])>{t.transfer}</a> }
@@ -642,7 +646,7 @@ fn InvitationList(
                 <li class="invitation" data-email=email data-status=class>
                     <div>
                         <strong>{i.email}</strong>
-                        " · "{role_label(i.role, t)}" · "{i.sent_on}
+                        " · "{i.role.label(t)}" · "{i.sent_on}
                         <p class=format!("badge {class}")>{label}</p>
                         {i.delivery_error.map(|e| view! { <p class="hint">{e}</p> })}
                     </div>
@@ -709,7 +713,7 @@ pub fn InvitePage() -> impl IntoView {
                 t.invite_for,
                 info.company,
                 t.invite_as,
-                role_label(info.role, t).to_lowercase()
+                info.role.label(t).to_lowercase()
             );
             let token = token.get_untracked();
             let action = match session.user {

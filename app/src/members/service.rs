@@ -1,18 +1,24 @@
 //! Who may do what to whom (the role table of shared/security.md), as plain functions on a
-//! [`TenantCtx`]. Each change and its audit entry (and its mail) commit together.
+//! [`TenantCtx`]. No SQL here: the stores hold it. Each change, its audit entry and its mail
+//! go into one transaction ([`crate::db::Tx`]) that commits them together.
 
 use uuid::Uuid;
 
 use super::store;
 use crate::{
+    audit::{
+        store::{self as audit, details, NewAuditEntry},
+        AuditAction,
+    },
     auth::{crypto, TenantCtx},
-    companies::{Email, Role},
-    db::Db,
-    enqueue_mail,
-    error::AppError,
+    companies::{
+        store::{self as companies, IfActive, NewMembership},
+        Email, Role,
+    },
+    db::{Db, Tx},
+    error::{AppError, Reason},
     i18n::Lang,
-    mail::templates,
-    with_pool,
+    mail::{store as outbox, templates},
 };
 
 pub const INVITATION_LIFETIME: i64 = 7 * 86_400;
@@ -26,32 +32,23 @@ pub fn may_view_members(role: Role) -> bool {
     role != Role::Member
 }
 
-/// Appends an audit entry inside the transaction `$tx` of either engine, so the entry
-/// commits (or not) with the change it describes.
-macro_rules! audit {
-    ($tx:expr, $company:expr, $actor:expr, $action:expr, $subject:expr, $details:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (id, company_id, actor_user_id, action, subject_user_id, details, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(Uuid::new_v4())
-        .bind($company)
-        .bind($actor)
-        .bind($action)
-        .bind($subject)
-        .bind($details)
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?
+/// Appends the actor's audit entry to the change's transaction.
+async fn audit(
+    tx: &mut Tx,
+    ctx: &TenantCtx,
+    action: AuditAction,
+    subject: Option<Uuid>,
+    details: String,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let entry = NewAuditEntry {
+        actor: Some(ctx.user_id()),
+        action,
+        subject,
+        details,
+        at: now,
     };
-}
-
-fn details(pairs: &[(&str, &str)]) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
-        .collect();
-    serde_json::Value::Object(map).to_string()
+    audit::append(tx, ctx.scope(), &entry).await
 }
 
 /// The actor's company (for the invitation mail).
@@ -59,7 +56,7 @@ async fn own_company(
     db: &Db,
     ctx: &TenantCtx,
 ) -> Result<crate::companies::store::CompanyRow, AppError> {
-    crate::companies::store::company(db, ctx.company_id())
+    companies::company(db, ctx.scope())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -94,99 +91,85 @@ pub async fn invite(
         // Yours, but not allowed: 403 (shared/security.md, "Tenants and roles").
         return Err(AppError::Forbidden);
     }
-    let company = own_company(db, ctx).await?;
     if let Some(cc) = inv.default_cost_center_id {
-        let ok = crate::companies::store::cost_centers(db, ctx.company_id())
+        let ok = companies::cost_centers(db, ctx.scope())
             .await?
             .iter()
             .any(|c| c.id == cc);
         if !ok {
-            return Err(AppError::invalid("cost_center", "unknown_cost_center"));
+            return Err(AppError::invalid("cost_center", Reason::UnknownCostCenter));
         }
     }
-    let email = inv.email.as_str();
-    let (already_member, already_invited): (bool, bool) = with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-                            WHERE m.company_id = $1 AND u.email = $2 AND m.status = 'active'),
-                    EXISTS (SELECT 1 FROM invitations WHERE company_id = $1 AND email = $2
-                            AND status = 'pending' AND expires_at > $3)",
-        )
-        .bind(ctx.company_id())
-        .bind(email)
-        .bind(now)
-        .fetch_one(pool)
-        .await
-    })?;
+    let (already_member, already_invited) =
+        store::member_or_invited(db, ctx.scope(), inv.email.as_str(), now).await?;
     if already_member {
-        return Err(AppError::invalid("email", "already_member"));
+        return Err(AppError::invalid("email", Reason::AlreadyMember));
     }
     if already_invited {
-        return Err(AppError::invalid("email", "already_invited"));
+        return Err(AppError::invalid("email", Reason::AlreadyInvited));
     }
+    let facts = InviteFacts::load(db, ctx).await?;
+    send_invitation(db, ctx, &facts, inv, public_url, lang, now).await
+}
+
+/// What every invitation mail of one actor needs, loaded once per call (a bulk import of
+/// 5,000 rows loads it once, not 5,000 times).
+struct InviteFacts {
+    company_name: String,
+    inviter: String,
+}
+
+impl InviteFacts {
+    async fn load(db: &Db, ctx: &TenantCtx) -> Result<InviteFacts, AppError> {
+        Ok(InviteFacts {
+            company_name: own_company(db, ctx).await?.name,
+            inviter: inviter_name(db, ctx).await?,
+        })
+    }
+}
+
+/// Writes one checked invitation with its mail and audit entry, within the daily budget.
+async fn send_invitation(
+    db: &Db,
+    ctx: &TenantCtx,
+    facts: &InviteFacts,
+    inv: &NewInvitation,
+    public_url: &str,
+    lang: Lang,
+    now: i64,
+) -> Result<Uuid, AppError> {
     check_invite_budget(db, ctx, now).await?;
-    let inviter = inviter_name(db, ctx).await?;
+    let email = inv.email.as_str();
     let id = Uuid::new_v4();
     let (token, hash) = crypto::new_token();
     let link = format!("{public_url}/invite/{token}");
-    let mail = templates::invitation(lang, email, &company.name, &inviter, inv.role, &link);
-    let inserted = with_pool!(db, |pool| {
-        async {
-        let mut tx = pool.begin().await?;
-        // An expired invitation of this address gives way to the new one; a live one stays,
-        // and the unique index (one pending invitation per company and address) refuses the
-        // insert of whoever comes second in a race.
-        sqlx::query(
-            "UPDATE invitations SET status = 'replaced'
-             WHERE company_id = $1 AND email = $2 AND status = 'pending' AND expires_at <= $3",
-        )
-        .bind(ctx.company_id())
-        .bind(email)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let insert = sqlx::query(
-            "INSERT INTO invitations (id, company_id, email, role, inviter_user_id, default_cost_center_id, token_hash,
-                                      status, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)",
-        )
-        .bind(id)
-        .bind(ctx.company_id())
-        .bind(email)
-        .bind(inv.role.as_str())
-        .bind(ctx.user_id())
-        .bind(inv.default_cost_center_id)
-        .bind(&hash)
-        .bind(now + INVITATION_LIFETIME)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match insert {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                tx.rollback().await?;
-                return Ok::<bool, sqlx::Error>(false);
-            }
-            Err(e) => return Err(e),
-        }
-        enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
-        audit!(
-            tx,
-            ctx.company_id(),
-            ctx.user_id(),
-            "invitation.sent",
-            None::<Uuid>,
-            details(&[("email", email), ("role", inv.role.as_str())]),
-            now
-        );
-        tx.commit().await?;
-        Ok(true)
+    let mail = templates::invitation(
+        lang,
+        email,
+        &facts.company_name,
+        &facts.inviter,
+        inv.role,
+        &link,
+    );
+    let row = store::NewInvitationRow {
+        id,
+        email,
+        role: inv.role,
+        inviter: ctx.user_id(),
+        default_cost_center_id: inv.default_cost_center_id,
+        token_hash: &hash,
+        expires_at: now + INVITATION_LIFETIME,
+    };
+    let mut tx = db.begin().await?;
+    // A live invitation of this address stays, and the unique index refuses whoever comes
+    // second in a race (the transaction is dropped, so nothing of it remains).
+    if !store::insert_invitation(&mut tx, ctx.scope(), &row, now).await? {
+        return Err(AppError::invalid("email", Reason::AlreadyInvited));
     }
-    .await
-    })?;
-    if !inserted {
-        return Err(AppError::invalid("email", "already_invited"));
-    }
+    outbox::enqueue(&mut tx, &mail, "invitation", Some(id), now).await?;
+    let what = details(&[("email", email), ("role", inv.role.as_str())]);
+    audit(&mut tx, ctx, AuditAction::InvitationSent, None, what, now).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -194,7 +177,7 @@ pub async fn invite(
 /// parallel requests cannot overdraw it.
 async fn check_invite_budget(db: &Db, ctx: &TenantCtx, now: i64) -> Result<(), AppError> {
     use crate::auth::store::{reserve, Check};
-    let bucket = format!("invite:company:{}", ctx.company_id());
+    let bucket = format!("invite:company:{}", ctx.scope().company_id());
     let budget = [Check::AtMost {
         bucket: &bucket,
         window: 86_400,
@@ -212,21 +195,14 @@ async fn manageable_invitation(
     ctx: &TenantCtx,
     id: Uuid,
 ) -> Result<(String, Role, String), AppError> {
-    let row: Option<(String, String, String)> = with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT email, role, status FROM invitations WHERE id = $1 AND company_id = $2",
-        )
-        .bind(id)
-        .bind(ctx.company_id())
-        .fetch_optional(pool)
-        .await
-    })?;
-    let (email, role, status) = row.ok_or(AppError::NotFound)?;
-    let role = Role::parse(&role).ok_or(AppError::Internal)?;
+    let inv = store::invitation(db, ctx.scope(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = Role::parse(&inv.role).ok_or(AppError::Internal)?;
     if !may_manage(ctx.role(), role) {
         return Err(AppError::Forbidden);
     }
-    Ok((email, role, status))
+    Ok((inv.email, role, inv.status))
 }
 
 /// Sends the invitation again with a new link (the old one stops working) and 7 more days.
@@ -240,7 +216,7 @@ pub async fn resend(
 ) -> Result<(), AppError> {
     let (email, role, status) = manageable_invitation(db, ctx, id).await?;
     if status != "pending" {
-        return Err(AppError::invalid("invitation", "not_pending"));
+        return Err(AppError::invalid("invitation", Reason::NotPending));
     }
     check_invite_budget(db, ctx, now).await?;
     let company = own_company(db, ctx).await?;
@@ -254,55 +230,35 @@ pub async fn resend(
         role,
         &format!("{public_url}/invite/{token}"),
     );
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        // Whoever sends it again vouches for it now: accepting re-checks this inviter.
-        sqlx::query("UPDATE invitations SET token_hash = $3, expires_at = $4, inviter_user_id = $5 WHERE id = $1 AND company_id = $2")
-            .bind(id)
-            .bind(ctx.company_id())
-            .bind(&hash)
-            .bind(now + INVITATION_LIFETIME)
-            .bind(ctx.user_id())
-            .execute(&mut *tx)
-            .await?;
-        enqueue_mail!(&mut *tx, mail, "invitation", Some(id), now)?;
-        audit!(
-            tx,
-            ctx.company_id(),
-            ctx.user_id(),
-            "invitation.resent",
-            None::<Uuid>,
-            details(&[("email", &email)]),
-            now
-        );
-        tx.commit().await
-    })?;
+    let expires_at = now + INVITATION_LIFETIME;
+    let mut tx = db.begin().await?;
+    // Whoever sends it again vouches for it now: accepting re-checks this inviter.
+    store::renew_invitation(&mut tx, ctx.scope(), id, &hash, expires_at, ctx.user_id()).await?;
+    outbox::enqueue(&mut tx, &mail, "invitation", Some(id), now).await?;
+    let what = details(&[("email", &email)]);
+    audit(&mut tx, ctx, AuditAction::InvitationResent, None, what, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 pub async fn cancel(db: &Db, ctx: &TenantCtx, id: Uuid, now: i64) -> Result<(), AppError> {
     let (email, _, status) = manageable_invitation(db, ctx, id).await?;
     if status != "pending" {
-        return Err(AppError::invalid("invitation", "not_pending"));
+        return Err(AppError::invalid("invitation", Reason::NotPending));
     }
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE invitations SET status = 'cancelled' WHERE id = $1 AND company_id = $2 AND status = 'pending'")
-            .bind(id)
-            .bind(ctx.company_id())
-            .execute(&mut *tx)
-            .await?;
-        audit!(
-            tx,
-            ctx.company_id(),
-            ctx.user_id(),
-            "invitation.cancelled",
-            None::<Uuid>,
-            details(&[("email", &email)]),
-            now
-        );
-        tx.commit().await
-    })?;
+    let mut tx = db.begin().await?;
+    store::cancel_invitation(&mut tx, ctx.scope(), id).await?;
+    let what = details(&[("email", &email)]);
+    audit(
+        &mut tx,
+        ctx,
+        AuditAction::InvitationCancelled,
+        None,
+        what,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -321,6 +277,19 @@ pub enum AcceptError {
     Db,
 }
 
+/// How the pages hear of it: a link that is not (or no longer) valid is "not found"; the
+/// invited address, not yours, is "not allowed"; nothing else is said.
+impl From<AcceptError> for AppError {
+    fn from(e: AcceptError) -> Self {
+        match e {
+            AcceptError::NotValid => AppError::NotFound,
+            AcceptError::WrongAccount { .. } => AppError::Forbidden,
+            AcceptError::AlreadyMember => AppError::invalid("invitation", Reason::AlreadyMember),
+            AcceptError::Db => AppError::Internal,
+        }
+    }
+}
+
 impl From<sqlx::Error> for AcceptError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "database error accepting an invitation");
@@ -336,104 +305,66 @@ impl From<sqlx::Error> for AcceptError {
 /// that the inviter is still an active member who may grant the role: a removed or demoted
 /// admin's invitations stop working.
 pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uuid, AcceptError> {
-    let hash = crypto::parse_token(token).ok_or(AcceptError::NotValid)?;
-    let inv = store::invitation_by_token(db, &hash)
+    let link = crate::auth::InvitationLink::open(db, token, now)
         .await?
         .ok_or(AcceptError::NotValid)?;
-    if inv.status != "pending" || inv.expires_at <= now {
-        return Err(AcceptError::NotValid);
-    }
+    let inv = store::invitation_by_token(db, link.token_hash())
+        .await?
+        .ok_or(AcceptError::NotValid)?;
     let (email, _) = crate::auth::store::user_email(db, user_id)
         .await?
         .ok_or(AcceptError::NotValid)?;
     if email != inv.email {
         return Err(AcceptError::WrongAccount { invited: inv.email });
     }
-    let accepted = with_pool!(db, |pool| {
-        async {
-        let mut tx = pool.begin().await?;
-        let used = sqlx::query(
-            "UPDATE invitations SET status = 'accepted', accepted_at = $2
-             WHERE id = $1 AND token_hash = $3 AND status = 'pending' AND expires_at > $2",
-        )
-        .bind(inv.id)
-        .bind(now)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if used != 1 {
-            tx.rollback().await?;
-            return Ok::<Accepted, sqlx::Error>(Accepted::NotValid);
-        }
-        // No inviter on record (older rows): nobody vouches for it, so it is not valid.
-        let inviter_role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
-        )
-        .bind(inv.company_id)
-        .bind(inv.inviter_user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let may_grant = matches!(
-            (inviter_role.as_deref().and_then(Role::parse), Role::parse(&inv.role)),
-            (Some(by), Some(role)) if may_manage(by, role)
-        );
-        if !may_grant {
-            tx.rollback().await?;
-            return Ok(Accepted::NotValid);
-        }
-        // Insert, or reactivate a removed membership; an active one is left as it is (the
-        // WHERE makes the upsert a no-op, seen as 0 rows).
-        let joined = sqlx::query(
-            "INSERT INTO memberships (company_id, user_id, role, status, default_cost_center_id, invited_email, created_at)
-             VALUES ($1, $2, $3, 'active', $4, $5, $6)
-             ON CONFLICT (company_id, user_id) DO UPDATE SET role = excluded.role, status = 'active',
-                 default_cost_center_id = excluded.default_cost_center_id, invited_email = excluded.invited_email
-             WHERE memberships.status <> 'active'",
-        )
-        .bind(inv.company_id)
-        .bind(user_id)
-        .bind(&inv.role)
-        .bind(inv.default_cost_center_id)
-        .bind(&inv.email)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if joined != 1 {
-            tx.rollback().await?;
-            return Ok(Accepted::AlreadyMember);
-        }
-        audit!(tx, inv.company_id, user_id, "invitation.accepted", Some(user_id), details(&[("email", &inv.email), ("role", &inv.role)]), now);
-        tx.commit().await?;
-        Ok(Accepted::Joined)
+    let scope = link.scope();
+    let mut tx = db.begin().await?;
+    if !store::use_invitation(&mut tx, scope, inv.id, link.token_hash(), now).await? {
+        return Err(AcceptError::NotValid);
     }
-    .await
-    })?;
-    match accepted {
-        Accepted::Joined => Ok(inv.company_id),
-        Accepted::AlreadyMember => Err(AcceptError::AlreadyMember),
-        Accepted::NotValid => Err(AcceptError::NotValid),
+    // No inviter on record (older rows): nobody vouches for it, so it is not valid.
+    let inviter_role = match inv.inviter_user_id {
+        Some(inviter) => store::active_role_in(&mut tx, scope, inviter).await?,
+        None => None,
+    };
+    let role = Role::parse(&inv.role);
+    let may_grant = matches!(
+        (inviter_role.as_deref().and_then(Role::parse), role),
+        (Some(by), Some(role)) if may_manage(by, role)
+    );
+    let Some(role) = role.filter(|_| may_grant) else {
+        return Err(AcceptError::NotValid);
+    };
+    let membership = NewMembership {
+        user_id,
+        role,
+        default_cost_center_id: inv.default_cost_center_id,
+        invited_email: Email::parse(&inv.email),
+    };
+    // An active membership is left exactly as it is (and the invitation stays unused: the
+    // transaction is dropped).
+    if !companies::upsert_membership(&mut tx, scope, &membership, IfActive::Keep, now).await? {
+        return Err(AcceptError::AlreadyMember);
     }
-}
-
-enum Accepted {
-    Joined,
-    AlreadyMember,
-    NotValid,
+    let entry = NewAuditEntry {
+        actor: Some(user_id),
+        action: AuditAction::InvitationAccepted,
+        subject: Some(user_id),
+        details: details(&[("email", &inv.email), ("role", &inv.role)]),
+        at: now,
+    };
+    audit::append(&mut tx, scope, &entry).await?;
+    tx.commit().await?;
+    Ok(scope.company_id())
 }
 
 /// The target's active role in the actor's company, or 404.
 async fn target_role(db: &Db, ctx: &TenantCtx, user_id: Uuid) -> Result<Role, AppError> {
-    crate::auth::store::role_in(db, user_id, ctx.company_id())
-        .await?
-        .and_then(|m| Role::parse(&m.role))
-        .ok_or(AppError::NotFound)
+    match store::active_role(db, ctx.scope(), user_id).await? {
+        Some(role) => super::stored_role(&role),
+        None => Err(AppError::NotFound),
+    }
 }
-
-/// Ends a person's sessions acting in one company. Parameters: company, user.
-const END_SESSIONS_IN_COMPANY: &str =
-    "DELETE FROM web_sessions WHERE company_id = $1 AND user_id = $2";
 
 /// Changes a member's role (owner only; ownership itself moves by transfer, not here).
 pub async fn change_role(
@@ -450,34 +381,23 @@ pub async fn change_role(
     if !may_manage(ctx.role(), current) || !may_manage(ctx.role(), role) {
         return Err(AppError::Forbidden);
     }
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'")
-            .bind(ctx.company_id())
-            .bind(user_id)
-            .bind(role.as_str())
-            .execute(&mut *tx)
-            .await?;
-        // A role change ends the member's sessions in this company: the next request signs in
-        // afresh under a new session id (security.md: a new id on every role change; their
-        // cookie cannot be rotated from someone else's request).
-        sqlx::query(END_SESSIONS_IN_COMPANY)
-            .bind(ctx.company_id())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        let change = details(&[("from", current.as_str()), ("to", role.as_str())]);
-        audit!(
-            tx,
-            ctx.company_id(),
-            ctx.user_id(),
-            "member.role_changed",
-            Some(user_id),
-            change,
-            now
-        );
-        tx.commit().await
-    })?;
+    let mut tx = db.begin().await?;
+    store::set_role(&mut tx, ctx.scope(), user_id, role).await?;
+    // A role change ends the member's sessions in this company: the next request signs in
+    // afresh under a new session id (security.md: a new id on every role change; their
+    // cookie cannot be rotated from someone else's request).
+    crate::auth::store::end_sessions_in(&mut tx, ctx.scope(), user_id).await?;
+    let change = details(&[("from", current.as_str()), ("to", role.as_str())]);
+    audit(
+        &mut tx,
+        ctx,
+        AuditAction::MemberRoleChanged,
+        Some(user_id),
+        change,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -490,37 +410,19 @@ pub async fn remove(db: &Db, ctx: &TenantCtx, user_id: Uuid, now: i64) -> Result
     if !leaving && !may_manage(ctx.role(), target) {
         return Err(AppError::Forbidden);
     }
-    let removed = with_pool!(db, |pool| {
-        async {
-        let mut tx = pool.begin().await?;
-        // The owner check and the removal in one statement: two owners removing each other
-        // at the same moment cannot leave the company without one.
-        let n = sqlx::query(
-            "UPDATE memberships SET status = 'removed'
-             WHERE company_id = $1 AND user_id = $2 AND status = 'active'
-               AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships o
-                                        WHERE o.company_id = $1 AND o.role = 'owner' AND o.status = 'active') > 1)",
-        )
-        .bind(ctx.company_id())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n != 1 {
-            tx.rollback().await?;
-            return Ok::<bool, sqlx::Error>(false);
-        }
-        audit!(tx, ctx.company_id(), ctx.user_id(), if leaving { "member.left" } else { "member.removed" }, Some(user_id), details(&[("role", target.as_str())]), now);
-        tx.commit().await?;
-        Ok(true)
+    let mut tx = db.begin().await?;
+    if !store::remove_member(&mut tx, ctx.scope(), user_id).await? {
+        return Err(AppError::invalid("member", Reason::LastOwner));
     }
-    .await
-    })?;
-    if removed {
-        Ok(())
+    let action = if leaving {
+        AuditAction::MemberLeft
     } else {
-        Err(AppError::invalid("member", "last_owner"))
-    }
+        AuditAction::MemberRemoved
+    };
+    let what = details(&[("role", target.as_str())]);
+    audit(&mut tx, ctx, action, Some(user_id), what, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub const PURPOSE_TRANSFER: &str = "transfer_ownership";
@@ -538,37 +440,27 @@ pub async fn transfer_ownership(
         return Err(AppError::Forbidden);
     }
     if target_role(db, ctx, to).await? != Role::Admin {
-        return Err(AppError::invalid("member", "transfer_to_admin_only"));
+        return Err(AppError::invalid("member", Reason::TransferToAdminOnly));
     }
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        // Both roles change, so both people's sessions in the company end (the new owner signs
-        // in again; the old owner's session on this device is then rotated by the server
-        // function, which holds its cookie, and any other device signs in again).
-        for (user, role) in [(to, Role::Owner), (ctx.user_id(), Role::Admin)] {
-            sqlx::query(END_SESSIONS_IN_COMPANY)
-                .bind(ctx.company_id())
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'")
-                .bind(ctx.company_id())
-                .bind(user)
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        audit!(
-            tx,
-            ctx.company_id(),
-            ctx.user_id(),
-            "ownership.transferred",
-            Some(to),
-            "{}",
-            now
-        );
-        tx.commit().await
-    })?;
+    let mut tx = db.begin().await?;
+    // Both roles change, so both people's sessions in the company end (the new owner signs
+    // in again; the old owner's session on this device is then rotated by the server
+    // function, which holds its cookie, and any other device signs in again).
+    for (user, role) in [(to, Role::Owner), (ctx.user_id(), Role::Admin)] {
+        crate::auth::store::end_sessions_in(&mut tx, ctx.scope(), user).await?;
+        store::set_role(&mut tx, ctx.scope(), user, role).await?;
+    }
+    let what = "{}".to_owned();
+    audit(
+        &mut tx,
+        ctx,
+        AuditAction::OwnershipTransferred,
+        Some(to),
+        what,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -602,27 +494,14 @@ pub async fn bulk(
     now: i64,
 ) -> Result<super::BulkResult, AppError> {
     use std::collections::HashSet;
-    let cost_centers = crate::companies::store::cost_centers(db, ctx.company_id()).await?;
-    let (members, invited): (Vec<String>, Vec<String>) = with_pool!(db, |pool| {
-        async {
-        let members = sqlx::query_scalar(
-            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-             WHERE m.company_id = $1 AND m.status = 'active'",
-        )
-        .bind(ctx.company_id())
-        .fetch_all(pool)
-        .await?;
-        let invited = sqlx::query_scalar(
-            "SELECT email FROM invitations WHERE company_id = $1 AND status = 'pending' AND expires_at > $2",
-        )
-        .bind(ctx.company_id())
-        .bind(now)
-        .fetch_all(pool)
-        .await?;
-        Ok::<_, sqlx::Error>((members, invited))
+    if manageable_roles(ctx.role()).is_empty() {
+        return Err(AppError::Forbidden);
     }
-    .await
-    })?;
+    // Everything the rows are checked against, loaded once for the whole file: a few queries
+    // per file, then per good row only its budget and its own transaction.
+    let cost_centers = companies::cost_centers(db, ctx.scope()).await?;
+    let (members, invited) = store::members_and_invited(db, ctx.scope(), now).await?;
+    let facts = InviteFacts::load(db, ctx).await?;
     let members: HashSet<String> = members.into_iter().collect();
     let invited: HashSet<String> = invited.into_iter().collect();
     let mut seen = HashSet::new();
@@ -643,13 +522,13 @@ pub async fn bulk(
                 .find(|c| c.code.to_lowercase() == cc_text || c.name.to_lowercase() == cc_text)
         });
         let problem = match (&email, role) {
-            (None, _) => Some("not_email"),
-            (_, None) => Some("role_not_allowed"),
-            (_, Some(r)) if !may_manage(ctx.role(), r) => Some("role_not_allowed"),
-            _ if matches!(cost_center, Some(None)) => Some("unknown_cost_center"),
-            (Some(e), _) if !seen.insert(e.as_str().to_owned()) => Some("duplicate"),
-            (Some(e), _) if members.contains(e.as_str()) => Some("already_member"),
-            (Some(e), _) if invited.contains(e.as_str()) => Some("already_invited"),
+            (None, _) => Some(Reason::NotEmail),
+            (_, None) => Some(Reason::RoleNotAllowed),
+            (_, Some(r)) if !may_manage(ctx.role(), r) => Some(Reason::RoleNotAllowed),
+            _ if matches!(cost_center, Some(None)) => Some(Reason::UnknownCostCenter),
+            (Some(e), _) if !seen.insert(e.as_str().to_owned()) => Some(Reason::Duplicate),
+            (Some(e), _) if members.contains(e.as_str()) => Some(Reason::AlreadyMember),
+            (Some(e), _) if invited.contains(e.as_str()) => Some(Reason::AlreadyInvited),
             _ => None,
         };
         // Rows outside the part are still checked above (so a duplicate of an earlier part
@@ -659,7 +538,7 @@ pub async fn bulk(
             BulkMode::Import { rows } if rows.contains(&index) => true,
             BulkMode::Import { .. } => continue,
         };
-        let mut problem = problem.map(str::to_owned);
+        let mut problem = problem;
         if problem.is_none() && import && !stopped {
             if let (Some(email), Some(role)) = (email.clone(), role) {
                 let inv = NewInvitation {
@@ -667,23 +546,23 @@ pub async fn bulk(
                     role,
                     default_cost_center_id: cost_center.flatten().map(|c| c.id),
                 };
-                match invite(db, ctx, &inv, public_url, lang, now).await {
+                match send_invitation(db, ctx, &facts, &inv, public_url, lang, now).await {
                     Ok(_) => out.imported += 1,
                     Err(AppError::Invalid { reason, .. }) => problem = Some(reason),
-                    Err(AppError::RateLimited { .. }) => problem = Some("rate_limited".into()),
-                    Err(AppError::Forbidden) => problem = Some("role_not_allowed".into()),
+                    Err(AppError::RateLimited { .. }) => problem = Some(Reason::RateLimited),
+                    Err(AppError::Forbidden) => problem = Some(Reason::RoleNotAllowed),
                     // Some rows may already have gone out: never answer with a bare error
                     // then. This row and every later one are reported as not sent, so the
                     // person sees exactly which got an invitation.
                     Err(e) => {
                         tracing::error!(error = ?e, "bulk invitation stopped");
                         stopped = true;
-                        problem = Some("not_sent".into());
+                        problem = Some(Reason::NotSent);
                     }
                 }
             }
         } else if problem.is_none() && stopped {
-            problem = Some("not_sent".into());
+            problem = Some(Reason::NotSent);
         }
         if problem.is_some() {
             out.bad += 1;

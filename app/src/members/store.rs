@@ -1,8 +1,15 @@
-//! Members and invitations in the database. Every query has the company in its `WHERE`.
+//! Members and invitations in the database. Every function takes the company's
+//! [`CompanyScope`] and has it in its `WHERE`; the writes run inside the service's
+//! transaction ([`Tx`]), with the audit entry and the mail of the same change.
 
 use uuid::Uuid;
 
-use crate::{db::Db, with_pool};
+use crate::{
+    companies::Role,
+    db::{Db, Tx},
+    scope::CompanyScope,
+    with_pool, with_tx,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MemberRecord {
@@ -49,7 +56,7 @@ const MEMBER_COLUMNS: &str = "SELECT m.user_id, u.display_name, u.email, m.invit
 /// parked with), and the number of all matches.
 pub async fn list(
     db: &Db,
-    company_id: Uuid,
+    scope: CompanyScope,
     search: Option<&str>,
     sort: MemberSort,
     limit: i64,
@@ -77,7 +84,7 @@ pub async fn list(
     let count_sql = format!("SELECT COUNT(*) {FILTER}");
     with_pool!(db, |pool| {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(company_id)
+            .bind(scope.company_id())
             .bind(pattern.as_deref())
             .bind(plate.as_deref())
             .bind(limit)
@@ -85,7 +92,7 @@ pub async fn list(
             .fetch_all(pool)
             .await?;
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-            .bind(company_id)
+            .bind(scope.company_id())
             .bind(pattern.as_deref())
             .bind(plate.as_deref())
             .fetch_one(pool)
@@ -98,7 +105,7 @@ pub async fn list(
 /// wherever the list was paged, sorted or searched).
 pub async fn member(
     db: &Db,
-    company_id: Uuid,
+    scope: CompanyScope,
     user_id: Uuid,
 ) -> Result<Option<MemberRecord>, sqlx::Error> {
     let sql = format!(
@@ -108,17 +115,17 @@ pub async fn member(
     );
     with_pool!(db, |pool| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(company_id)
+            .bind(scope.company_id())
             .bind(user_id)
             .fetch_optional(pool)
             .await
     })
 }
 
-pub async fn owner_count(db: &Db, company_id: Uuid) -> Result<i64, sqlx::Error> {
+pub async fn owner_count(db: &Db, scope: CompanyScope) -> Result<i64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND status = 'active'")
-            .bind(company_id)
+            .bind(scope.company_id())
             .fetch_one(pool)
             .await
     })
@@ -138,7 +145,10 @@ pub struct InvitationRecord {
     pub mail_error: Option<String>,
 }
 
-pub async fn invitations(db: &Db, company_id: Uuid) -> Result<Vec<InvitationRecord>, sqlx::Error> {
+pub async fn invitations(
+    db: &Db,
+    scope: CompanyScope,
+) -> Result<Vec<InvitationRecord>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT i.id, i.email, i.role, i.status, i.expires_at, i.created_at, i.accepted_at,
@@ -146,7 +156,7 @@ pub async fn invitations(db: &Db, company_id: Uuid) -> Result<Vec<InvitationReco
                     (SELECT o.last_error FROM outbox o WHERE o.ref_id = i.id ORDER BY o.created_at DESC LIMIT 1) AS mail_error
              FROM invitations i WHERE i.company_id = $1 ORDER BY i.created_at DESC LIMIT 500",
         )
-        .bind(company_id)
+        .bind(scope.company_id())
         .fetch_all(pool)
         .await
     })
@@ -179,4 +189,285 @@ pub async fn invitation_by_token(
         .fetch_optional(pool)
         .await
     })
+}
+
+/// The stored role of a person in the company, if they are an active member.
+pub async fn active_role(
+    db: &Db,
+    scope: CompanyScope,
+    user_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(ACTIVE_ROLE_SQL)
+            .bind(scope.company_id())
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// [`active_role`] inside a transaction.
+pub async fn active_role_in(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(ACTIVE_ROLE_SQL)
+            .bind(scope.company_id())
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await
+    })
+}
+
+const ACTIVE_ROLE_SQL: &str =
+    "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'";
+
+/// Whether this address is an active member, and whether it has a live invitation.
+pub async fn member_or_invited(
+    db: &Db,
+    scope: CompanyScope,
+    email: &str,
+    now: i64,
+) -> Result<(bool, bool), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                            WHERE m.company_id = $1 AND u.email = $2 AND m.status = 'active'),
+                    EXISTS (SELECT 1 FROM invitations WHERE company_id = $1 AND email = $2
+                            AND status = 'pending' AND expires_at > $3)",
+        )
+        .bind(scope.company_id())
+        .bind(email)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    })
+}
+
+/// The addresses of every active member, and of every live invitation (the bulk import checks
+/// its rows against these two lists, loaded once).
+pub async fn members_and_invited(
+    db: &Db,
+    scope: CompanyScope,
+    now: i64,
+) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
+    with_pool!(db, |pool| {
+        async {
+            let members = sqlx::query_scalar(
+                "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.company_id = $1 AND m.status = 'active'",
+            )
+            .bind(scope.company_id())
+            .fetch_all(pool)
+            .await?;
+            let invited = sqlx::query_scalar(
+                "SELECT email FROM invitations WHERE company_id = $1 AND status = 'pending' AND expires_at > $2",
+            )
+            .bind(scope.company_id())
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
+            Ok((members, invited))
+        }
+        .await
+    })
+}
+
+/// A new invitation row (the token exists only in the mail; this is its hash).
+pub struct NewInvitationRow<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub role: Role,
+    pub inviter: Uuid,
+    pub default_cost_center_id: Option<Uuid>,
+    pub token_hash: &'a [u8],
+    pub expires_at: i64,
+}
+
+/// Inserts an invitation; an expired one of the same address gives way (status
+/// 'replaced'). Returns `false`, with the transaction to be dropped, when the unique index
+/// (one pending invitation per company and address) refuses it: someone was quicker.
+pub async fn insert_invitation(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    inv: &NewInvitationRow<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = with_tx!(tx, |conn| {
+        async {
+            sqlx::query(
+                "UPDATE invitations SET status = 'replaced'
+                 WHERE company_id = $1 AND email = $2 AND status = 'pending' AND expires_at <= $3",
+            )
+            .bind(scope.company_id())
+            .bind(inv.email)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "INSERT INTO invitations (id, company_id, email, role, inviter_user_id, default_cost_center_id,
+                                          token_hash, status, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)",
+            )
+            .bind(inv.id)
+            .bind(scope.company_id())
+            .bind(inv.email)
+            .bind(inv.role.as_str())
+            .bind(inv.inviter)
+            .bind(inv.default_cost_center_id)
+            .bind(inv.token_hash)
+            .bind(inv.expires_at)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+        }
+        .await
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InvitationState {
+    pub email: String,
+    pub role: String,
+    pub status: String,
+}
+
+/// One invitation of the company, by id.
+pub async fn invitation(
+    db: &Db,
+    scope: CompanyScope,
+    id: Uuid,
+) -> Result<Option<InvitationState>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT email, role, status FROM invitations WHERE id = $1 AND company_id = $2",
+        )
+        .bind(id)
+        .bind(scope.company_id())
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+/// A new token and lifetime for an invitation, vouched for by `inviter` from now on.
+pub async fn renew_invitation(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    id: Uuid,
+    token_hash: &[u8],
+    expires_at: i64,
+    inviter: Uuid,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE invitations SET token_hash = $3, expires_at = $4, inviter_user_id = $5
+             WHERE id = $1 AND company_id = $2",
+        )
+        .bind(id)
+        .bind(scope.company_id())
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(inviter)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn cancel_invitation(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    id: Uuid,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE invitations SET status = 'cancelled'
+             WHERE id = $1 AND company_id = $2 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(scope.company_id())
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Uses up a pending, unexpired invitation with this id and token: `true` for exactly one
+/// caller, however many try at once.
+pub async fn use_invitation(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    id: Uuid,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let used = with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE invitations SET status = 'accepted', accepted_at = $3
+             WHERE id = $1 AND company_id = $2 AND token_hash = $4 AND status = 'pending' AND expires_at > $3",
+        )
+        .bind(id)
+        .bind(scope.company_id())
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(used == 1)
+}
+
+/// Sets an active member's role.
+pub async fn set_role(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE memberships SET role = $3 WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
+        )
+        .bind(scope.company_id())
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Removes an active member, unless they are the last owner: the owner check and the removal
+/// are one statement, so two owners removing each other at the same moment cannot leave the
+/// company without one. Returns whether they were removed.
+pub async fn remove_member(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let n = with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE memberships SET status = 'removed'
+             WHERE company_id = $1 AND user_id = $2 AND status = 'active'
+               AND (role <> 'owner' OR (SELECT COUNT(*) FROM memberships o
+                                        WHERE o.company_id = $1 AND o.role = 'owner' AND o.status = 'active') > 1)",
+        )
+        .bind(scope.company_id())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
 }

@@ -1,0 +1,89 @@
+//! UI pieces every domain's pages share: the error message of a form, the CSRF field, a
+//! full page load. They know no domain; a domain's own components stay in its folder.
+//!
+//! Every form is an `ActionForm` with the session's CSRF token as a hidden field, so it
+//! works as a plain form post before (or without) hydration. Errors come back either as the
+//! action's value (JavaScript) or in the page's query (`?error=…`, plain form posts; see
+//! `answer.rs`).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    csrf_client::CSRF_FIELD,
+    error::{AppError, Reason},
+    i18n::{use_texts, Texts},
+    ids,
+};
+
+/// The message for an error, in the user's language.
+pub fn error_text(err: &AppError, t: &Texts) -> String {
+    match err {
+        AppError::InvalidCode => t.invalid_code.to_owned(),
+        AppError::Invalid { field, reason } => match reason {
+            Reason::AlreadyMember => t.err_already_member,
+            Reason::AlreadyInvited => t.err_already_invited,
+            Reason::RoleNotAllowed => t.err_role_not_allowed,
+            Reason::UnknownCostCenter => t.err_unknown_cost_center,
+            Reason::LastOwner => t.err_last_owner,
+            Reason::Duplicate => t.err_duplicate,
+            Reason::NotSent => t.err_not_sent,
+            Reason::RateLimited => t.err_invite_budget,
+            Reason::NotEmail => t.invalid_email,
+            Reason::TransferToAdminOnly => t.err_transfer_to_admin_only,
+            _ if field == "csv" => t.err_bad_csv,
+            _ if field == "email" => t.invalid_email,
+            _ => t.error_generic,
+        }
+        .to_owned(),
+        AppError::NotFound => t.err_not_found.to_owned(),
+        AppError::RateLimited { retry_after } => {
+            format!("{} {retry_after} {}.", t.rate_limited, t.seconds)
+        }
+        AppError::Forbidden => t.forbidden.to_owned(),
+        _ => t.error_generic.to_owned(),
+    }
+}
+
+/// An error from a plain form post's redirect (`?error=…`).
+pub fn query_error() -> Memo<Option<AppError>> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        q.with(|q| {
+            let kind = q.get("error")?;
+            AppError::from_query(
+                &kind,
+                q.get("field"),
+                q.get("reason"),
+                q.get("retry_after").and_then(|r| r.parse().ok()),
+            )
+        })
+    })
+}
+
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    move || {
+        error.get().map(|e| {
+            view! { <p class="error" role="alert" id=ids::FORM_ERROR>{error_text(&e, t)}</p> }
+        })
+    }
+}
+
+#[component]
+pub fn Csrf(token: String) -> impl IntoView {
+    view! { <input type="hidden" name=CSRF_FIELD value=token /> }
+}
+
+/// A full page load of `path` (the session changed under us).
+pub fn navigate_fresh(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        // The server already checked it; a second check costs nothing here.
+        let path = crate::url::local_path(path).unwrap_or("/");
+        let _ = window().location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
