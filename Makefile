@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-export clean-data
+.PHONY: run test tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -52,6 +52,10 @@ bench-auth:
 # `make bench-demo` made (docs/benchmarks.md).
 bench-history:
 	cargo test --release -p server -- --ignored bench_history --nocapture
+
+# A 5,000-row bulk invitation file, preview and import, SQLite and PostgreSQL (docs/benchmarks.md).
+bench-members-import:
+	cargo test --release -p server -- --ignored bench_bulk_import --nocapture
 
 # CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
 bench-export: tools site server

@@ -6,7 +6,6 @@ use leptos_router::components::Redirect;
 
 use crate::{
     auth::use_session,
-    companies::Role,
     i18n::{use_lang, use_texts},
     ids,
 };
@@ -47,13 +46,13 @@ pub fn HomePage() -> impl IntoView {
                     {t.your_role}": "<strong id=ids::HOME_ROLE>{current.role.label(t)}</strong>
                 </p>
                 <ul class="section-cards">
-                    {(current.role != Role::Member).then(|| view! {
+                    {current.role.sees_company_records().then(|| view! {
                         <li><a class="section-card" href="/members" id=ids::HOME_MEMBERS_LINK>
                             <h2>{t.nav_members}</h2>
                             <p>{t.members_blurb}</p>
                         </a></li>
                     })}
-                    {(current.role != Role::Member).then(|| view! {
+                    {current.role.sees_company_records().then(|| view! {
                         <li><a class="section-card" href="/audit" id=ids::HOME_AUDIT_LINK>
                             <h2>{t.audit_title}</h2>
                             <p>{t.audit_intro}</p>

@@ -15,6 +15,8 @@ mod demo;
 #[cfg(test)]
 mod history_bench;
 mod http;
+#[cfg(test)]
+mod members_bench;
 mod outbox;
 mod security;
 mod session;

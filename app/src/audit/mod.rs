@@ -94,7 +94,7 @@ pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntryView>, AppErr
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
-        if ctx.role() == crate::companies::Role::Member {
+        if !ctx.role().sees_company_records() {
             return Err(AppError::Forbidden);
         }
         let action = match query.action.trim() {
@@ -106,7 +106,7 @@ pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntryView>, AppErr
             return Err(AppError::invalid("person", Reason::TooLong));
         }
         let company = ctx.company();
-        let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
+        let tz = company.zone();
         let range = match query.month.trim() {
             "" => None,
             m => {

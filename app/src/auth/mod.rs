@@ -109,6 +109,19 @@ pub struct CompanyFacts {
 }
 
 #[cfg(feature = "ssr")]
+impl CompanyFacts {
+    /// The company's calendar. A zone the database has but this build does not know (the
+    /// operator CLI only stores known ones) falls back to Stockholm, the operator's home:
+    /// the one place that decides it.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        crate::calendar::zone(&self.time_zone).unwrap_or_else(|| {
+            tracing::warn!(zone = %self.time_zone, "unknown company time zone; using Europe/Stockholm");
+            chrono_tz::Europe::Stockholm
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl TenantCtx {
     pub fn user_id(&self) -> Uuid {
         self.user_id

@@ -29,6 +29,13 @@ impl Role {
         }
     }
 
+    /// Owners, admins and finance viewers see the company's records (everyone's sessions,
+    /// the member list, the audit log); a member sees only their own. The one place that
+    /// says so (shared/security.md, the role table).
+    pub fn sees_company_records(self) -> bool {
+        self != Role::Member
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",

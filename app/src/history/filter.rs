@@ -11,7 +11,6 @@ use crate::error::Reason;
 use crate::{
     audit::{store as audit, AuditAction},
     auth::TenantCtx,
-    companies::Role,
     db::Db,
     error::AppError,
     i18n::Lang,
@@ -181,7 +180,7 @@ pub fn slug(name: &str) -> String {
 /// to their own sessions.
 pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filter, AppError> {
     let company = ctx.company();
-    let tz = crate::calendar::zone(&company.time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
+    let tz = company.zone();
     let today = tz
         .timestamp_opt(now, 0)
         .single()
@@ -189,7 +188,7 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         .unwrap_or_default();
     let period = parse_period(q, today)?;
     let (from, to) = period_bounds(tz, period);
-    let own_only = ctx.role() == Role::Member;
+    let own_only = !ctx.role().sees_company_records();
     let (users, member_like) = if own_only {
         (Some(vec![ctx.user_id()]), None)
     } else {
@@ -308,13 +307,12 @@ pub async fn options(
     let facilities = crate::facilities::store::names(db).await?;
     let first = super::store::first_session_at(db, ctx.scope()).await?;
     let member_name = match Uuid::parse_str(member.trim()) {
-        Ok(id) if ctx.role() != Role::Member => {
+        Ok(id) if ctx.role().sees_company_records() => {
             super::store::person_name(db, ctx.scope(), id).await?
         }
         _ => None,
     };
-    let tz =
-        crate::calendar::zone(&ctx.company().time_zone).unwrap_or(chrono_tz::Europe::Stockholm);
+    let tz = ctx.company().zone();
     let local = |ts: i64| {
         tz.timestamp_opt(ts, 0)
             .single()
@@ -332,7 +330,7 @@ pub async fn options(
             .collect(),
         years: (first_year..=this_year).rev().collect(),
         member_name,
-        role_member: ctx.role() == Role::Member,
+        role_member: !ctx.role().sees_company_records(),
         current_year: this_year,
         current_month: local(now).month(),
     })

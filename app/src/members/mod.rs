@@ -2,14 +2,18 @@
 //! remove the people who park on the company's bill; finance viewers read the list. The role
 //! rules are `service::manageable_roles` (from the table in shared/security.md).
 
+mod confirm;
 pub mod csv;
+mod invitations;
+mod invite;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-pub use page::{InvitePage, MembersPage};
+pub use invitations::InvitePage;
+pub use page::MembersPage;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -112,9 +116,8 @@ pub struct InvitationSummary {
 }
 
 #[cfg(feature = "ssr")]
-fn local_date(tz: &str, ts: i64) -> String {
+fn local_date(tz: chrono_tz::Tz, ts: i64) -> String {
     use chrono::TimeZone;
-    let tz = crate::calendar::zone(tz).unwrap_or(chrono_tz::Europe::Stockholm);
     tz.timestamp_opt(ts, 0)
         .single()
         .map(|d| d.format("%Y-%m-%d").to_string())
@@ -132,7 +135,7 @@ fn stored_role(role: &str) -> Result<Role, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn member_view(r: store::MemberRecord, time_zone: &str) -> Result<MemberView, AppError> {
+fn member_view(r: store::MemberRecord, tz: chrono_tz::Tz) -> Result<MemberView, AppError> {
     Ok(MemberView {
         user_id: r.user_id,
         name: r.display_name,
@@ -140,7 +143,7 @@ fn member_view(r: store::MemberRecord, time_zone: &str) -> Result<MemberView, Ap
         role: stored_role(&r.role)?,
         cost_center: r.cost_center,
         app_signed_in: r.app_signed_in_at.is_some(),
-        last_session: r.last_session_at.map(|t| local_date(time_zone, t)),
+        last_session: r.last_session_at.map(|t| local_date(tz, t)),
     })
 }
 
@@ -158,7 +161,7 @@ pub async fn member_info(user_id: Uuid) -> Result<MemberView, AppError> {
         let record = store::member(&state.db, ctx.scope(), user_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        member_view(record, &ctx.company().time_zone)
+        member_view(record, ctx.company().zone())
     })
     .await
 }
@@ -201,7 +204,7 @@ async fn members_page(query: MemberQuery) -> Result<MemberPage, AppError> {
     .await?;
     let members = rows
         .into_iter()
-        .map(|r| member_view(r, &company.time_zone))
+        .map(|r| member_view(r, company.zone()))
         .collect::<Result<_, _>>()?;
     let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.scope())
         .await?
@@ -258,7 +261,7 @@ async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
                 delivery_error: (status == InvitationStatus::DeliveryFailed)
                     .then_some(i.mail_error)
                     .flatten(),
-                sent_on: local_date(&company.time_zone, i.created_at),
+                sent_on: local_date(company.zone(), i.created_at),
             })
         })
         .collect()

@@ -1,19 +1,22 @@
-//! The members page (`/members`): the list, the invite form, the invitations, and the
-//! confirm step for removing someone (`/members?remove=<id>`); and the invitation link page
-//! (`/invite/<token>`). Every form works as a plain form post and hydrated.
+//! The members page (`/members`): the list with its search, sort and pages. Its forms live
+//! beside it, one file each: `invite.rs` (one person, a CSV file), `confirm.rs` (remove
+//! someone, hand over ownership), `invitations.rs` (the sent invitations, and the invitation
+//! link page `/invite/<token>`). Every form works as a plain form post and hydrated.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::Form,
-    hooks::{use_params_map, use_query_map},
-};
+use leptos_router::{components::Form, hooks::use_query_map};
 use uuid::Uuid;
 
 use super::{
-    invitation_info, list_invitations, list_members, member_info, AcceptInvitation, BulkInvite,
-    CancelInvitation, ChangeMemberRole, InvitationStatus, InviteMember, MemberQuery, MemberView,
-    RemoveMember, RequestTransferCode, ResendInvitation, TransferOwnership,
+    confirm::{ConfirmRemove, TransferPanel},
+    invitations::InvitationList,
+    invite::{BulkForm, InviteForm},
+};
+use super::{
+    list_invitations, list_members, member_info, BulkInvite, CancelInvitation, ChangeMemberRole,
+    InviteMember, MemberQuery, MemberView, RemoveMember, RequestTransferCode, ResendInvitation,
+    TransferOwnership,
 };
 use crate::{
     auth::use_session,
@@ -231,7 +234,7 @@ pub fn MembersPage() -> impl IntoView {
 
 /// `/members` with the list's search, sort and page, plus `extra` pairs (`remove=<id>`):
 /// every link and return path of the page keeps the person where they were in the list.
-fn members_url(q: &MemberQuery, extra: &[(&str, &str)]) -> String {
+pub(super) fn members_url(q: &MemberQuery, extra: &[(&str, &str)]) -> String {
     let page = if q.page > 1 {
         q.page.to_string()
     } else {
@@ -244,229 +247,6 @@ fn members_url(q: &MemberQuery, extra: &[(&str, &str)]) -> String {
     ];
     pairs.extend_from_slice(extra);
     crate::url::with_query("/members", &pairs)
-}
-
-#[component]
-fn InviteForm(
-    csrf: String,
-    invite: ServerAction<InviteMember>,
-    grantable: Vec<Role>,
-    cost_centers: Vec<super::CostCenterChoice>,
-    invite_ok: Signal<bool>,
-) -> impl IntoView {
-    let t = use_texts();
-    view! {
-        <details class="panel" open=true>
-            <summary><h2>{t.invite_title}</h2></summary>
-            <p class="hint">{t.invite_intro}</p>
-            <ActionForm action=invite attr:id=ids::INVITE_FORM attr:class="filters">
-                <Csrf token=csrf />
-                <div class="field grow">
-                    <label for=ids::INVITE_EMAIL>{t.email_label}</label>
-                    <input type="email" id=ids::INVITE_EMAIL name="email" required autocomplete="off" />
-                </div>
-                <div class="field">
-                    <label for=ids::INVITE_ROLE>{t.sort_role}</label>
-                    <select id=ids::INVITE_ROLE name="role">
-                        {grantable
-                            .into_iter()
-                            .rev()
-                            .map(|r| view! { <option value=r.as_str()>{r.label(t)}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="invite-cost-center">{t.cost_center_label}</label>
-                    <select id="invite-cost-center" name="cost_center">
-                        <option value="">{t.no_cost_center}</option>
-                        {cost_centers
-                            .into_iter()
-                            .map(|c| view! { <option value=c.id.to_string()>{c.label}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="actions">
-                    <button type="submit" class="button" id=ids::INVITE_SUBMIT>{t.invite_button}</button>
-                    <span class="hint" role="status">{move || invite_ok.get().then_some(t.invite_sent)}</span>
-                </div>
-            </ActionForm>
-        </details>
-    }
-}
-
-#[component]
-fn BulkForm(csrf: String, bulk: ServerAction<BulkInvite>, sent: RwSignal<u32>) -> impl IntoView {
-    let t = use_texts();
-    let q = use_query_map();
-    // A plain form post (no JavaScript) comes back with its result in the query.
-    let from_query = move || {
-        q.with(|m| {
-            m.get("bulk").and_then(|counts| {
-                super::bulk_result_from_query(&counts, &m.get("bulk_lines").unwrap_or_default())
-            })
-        })
-    };
-    let csv_ref = NodeRef::<leptos::html::Textarea>::new();
-    let import_ref = NodeRef::<leptos::html::Input>::new();
-    // The file picker and the part-by-part import need the WASM; without it the form posts
-    // the pasted text as a plain form.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let progress = RwSignal::new(None::<(usize, usize)>);
-    let stopped = RwSignal::new(None::<AppError>);
-    let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            if file.size() > super::BULK_MAX_BYTES as f64 {
-                stopped.set(Some(AppError::invalid(
-                    "csv",
-                    crate::error::Reason::TooLarge,
-                )));
-                return;
-            }
-            leptos::task::spawn_local(async move {
-                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-                if let (Ok(text), Some(area)) = (text, csv_ref.get_untracked()) {
-                    area.set_value(&text.as_string().unwrap_or_default());
-                    stopped.set(None);
-                    // Show the preview at once: it is what the user wants to see next.
-                    bulk.dispatch(BulkInvite {
-                        csv: area.value(),
-                        import: None,
-                        part: None,
-                    });
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let csv = csv_ref
-            .get_untracked()
-            .map(|el| el.value())
-            .unwrap_or_default();
-        let import = import_ref.get_untracked().is_some_and(|el| el.checked());
-        stopped.set(None);
-        let rows = super::csv::parse(&csv).map(|r| r.len()).unwrap_or(0);
-        if !import || rows <= super::BULK_PART_ROWS {
-            let import = import.then(|| "good".to_owned());
-            bulk.dispatch(BulkInvite {
-                csv,
-                import,
-                part: None,
-            });
-            return;
-        }
-        // A large file goes part by part, so the bar shows how far it has come. The server
-        // checks the whole file each time, so what is sent is what one request would send.
-        leptos::task::spawn_local(async move {
-            let mut total = super::BulkResult::default();
-            progress.set(Some((0, rows)));
-            for part in 0..rows.div_ceil(super::BULK_PART_ROWS) {
-                match super::bulk_invite(csv.clone(), Some("good".into()), Some(part)).await {
-                    Ok(r) => {
-                        total.good += r.good;
-                        total.bad += r.bad;
-                        total.imported += r.imported;
-                        total.rows.extend(r.rows);
-                        progress.set(Some((total.rows.len(), rows)));
-                    }
-                    Err(e) => {
-                        stopped.set(Some(e));
-                        break;
-                    }
-                }
-            }
-            progress.set(None);
-            bulk.value().set(Some(Ok(total)));
-            sent.update(|n| *n += 1);
-        });
-    };
-    let result = move || {
-        bulk.value().get().and_then(|r| r.ok()).or_else(from_query).map(|r| {
-            let rows = r
-                .rows
-                .into_iter()
-                .map(|row| {
-                    let problem = row.problem.map(|reason| {
-                        error_text(&AppError::Invalid { field: "row".into(), reason }, t)
-                    });
-                    let class = if problem.is_some() { "bulk-row bad" } else { "bulk-row good" };
-                    view! {
-                        <tr class=class>
-                            <td>{row.line}</td>
-                            <td>{row.email}</td>
-                            <td>{row.role}</td>
-                            <td>{row.cost_center}</td>
-                            <td>{problem.unwrap_or_else(|| t.bulk_ok.to_owned())}</td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            view! {
-                <p class="notice" role="status" id=ids::BULK_SUMMARY>
-                    {format!("{} {}, {} {}", r.good, if r.good == 1 { t.bulk_summary_good_one } else { t.bulk_summary_good }, r.bad, t.bulk_summary_bad)}
-                    {(r.imported > 0).then(|| format!(" · {} {}", r.imported, t.bulk_imported))}
-                </p>
-                <div class="table-scroll">
-                    <table class="bulk-table" id=ids::BULK_TABLE>
-                        <thead><tr>
-                            <th>{t.bulk_line}</th><th>{t.email_label}</th><th>{t.sort_role}</th>
-                            <th>{t.cost_center_label}</th><th></th>
-                        </tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
-            }
-        })
-    };
-    let progress_bar = move || {
-        progress.get().map(|(done, total)| {
-            view! {
-                <div class="progress" role="status" id=ids::BULK_PROGRESS>
-                    <progress max=total value=done></progress>
-                    <span>{format!("{done} / {total} {}", t.bulk_rows_sent)}</span>
-                </div>
-            }
-        })
-    };
-    let stopped_note = move || {
-        stopped.get().map(|e| {
-            view! { <p class="error" role="alert">{format!("{} {}", error_text(&e, t), t.bulk_stopped)}</p> }
-        })
-    };
-    let open = move || from_query().is_some() || bulk.value().with(Option::is_some);
-    let bulk_path = <BulkInvite as server_fn::ServerFn>::PATH;
-    view! {
-        <details class="panel" open=open>
-            <summary><h2>{t.bulk_title}</h2></summary>
-            <p class="hint">{t.bulk_intro}" "<a href="/members/template.csv" download="inbjudningar.csv">{t.bulk_template}</a></p>
-            <form method="post" action=bulk_path id=ids::BULK_FORM class="stack" on:submit=on_submit>
-                <Csrf token=csrf />
-                <div class="field" hidden=move || !hydrated.get()>
-                    <label for=ids::BULK_FILE>{t.bulk_file_label}</label>
-                    <input type="file" id=ids::BULK_FILE accept=".csv,text/csv,text/plain" on:change=on_file />
-                </div>
-                <label for=ids::BULK_CSV>{t.bulk_csv_label}</label>
-                <textarea id=ids::BULK_CSV name="csv" rows="6" required spellcheck="false" node_ref=csv_ref></textarea>
-                <fieldset class="choices">
-                    <label><input type="radio" name="import" value="" checked=true />" "{t.bulk_mode_preview}</label>
-                    <label><input type="radio" name="import" value="good" id=ids::BULK_IMPORT_GOOD node_ref=import_ref />" "{t.bulk_mode_import}</label>
-                </fieldset>
-                <button type="submit" class="button" id=ids::BULK_SUBMIT disabled=move || progress.with(Option::is_some)>{t.bulk_submit}</button>
-            </form>
-            {progress_bar}
-            {stopped_note}
-            {result}
-        </details>
-    }
 }
 
 #[component]
@@ -537,128 +317,6 @@ fn MemberRow(
 }
 
 #[component]
-fn ConfirmRemove(
-    m: MemberView,
-    csrf: String,
-    remove: ServerAction<RemoveMember>,
-    /// The list to return to (its search, sort and page).
-    back: String,
-) -> impl IntoView {
-    let t = use_texts();
-    let who = if m.name.is_empty() {
-        m.email.clone()
-    } else {
-        format!("{} ({})", m.name, m.email)
-    };
-    view! {
-        <div class="panel confirm" role="alertdialog" aria-labelledby="confirm-title" id=ids::CONFIRM_REMOVE>
-            <h2 id="confirm-title">{format!("{} {who}?", t.confirm_remove)}</h2>
-            <p>{t.confirm_remove_body}</p>
-            <ActionForm action=remove attr:class="inline-form">
-                <Csrf token=csrf />
-                <input type="hidden" name="user_id" value=m.user_id.to_string() />
-                <input type="hidden" name="back" value=back.clone() />
-                <button type="submit" class="button danger" id=ids::CONFIRM_REMOVE_YES>{t.confirm_yes}</button>
-                <a class="button secondary" href=back>{t.confirm_no}</a>
-            </ActionForm>
-        </div>
-    }
-}
-
-#[component]
-fn TransferPanel(
-    m: MemberView,
-    csrf: String,
-    send_code: ServerAction<RequestTransferCode>,
-    transfer: ServerAction<TransferOwnership>,
-    back: String,
-) -> impl IntoView {
-    let t = use_texts();
-    let who = if m.name.is_empty() {
-        m.email.clone()
-    } else {
-        format!("{} ({})", m.name, m.email)
-    };
-    let csrf2 = csrf.clone();
-    view! {
-        <div class="panel confirm" role="alertdialog" aria-labelledby="transfer-title" id=ids::TRANSFER_PANEL>
-            <h2 id="transfer-title">{format!("{} {who}?", t.transfer_title)}</h2>
-            <p>{t.transfer_body}</p>
-            <ActionForm action=send_code attr:class="inline-form">
-                <Csrf token=csrf />
-                <button type="submit" class="button secondary" id=ids::TRANSFER_SEND_CODE>{t.transfer_send_code}</button>
-                <span class="hint" role="status">
-                    {move || matches!(send_code.value().get(), Some(Ok(()))).then_some(t.transfer_code_sent)}
-                </span>
-            </ActionForm>
-            <ActionForm action=transfer attr:class="inline-form">
-                <Csrf token=csrf2 />
-                <input type="hidden" name="user_id" value=m.user_id.to_string() />
-                <label for=ids::TRANSFER_CODE>{t.code_label}</label>
-                <input type="text" id=ids::TRANSFER_CODE name="code" required class="code-input"
-                    inputmode="numeric" autocomplete="one-time-code" maxlength="7" placeholder="123 456" />
-                <button type="submit" class="button danger" id=ids::TRANSFER_CONFIRM>{t.transfer_confirm}</button>
-                <a class="button secondary" href=back>{t.confirm_no}</a>
-            </ActionForm>
-        </div>
-    }
-}
-
-#[component]
-fn InvitationList(
-    list: Vec<super::InvitationView>,
-    csrf: String,
-    resend: ServerAction<ResendInvitation>,
-    cancel: ServerAction<CancelInvitation>,
-) -> impl IntoView {
-    let t = use_texts();
-    let rows = list
-        .into_iter()
-        .map(|i| {
-            let csrf = csrf.clone();
-            let email = i.email.clone();
-            let (class, label) = match i.status {
-                InvitationStatus::Pending => ("inv-pending", t.inv_pending),
-                InvitationStatus::Accepted => ("inv-accepted", t.inv_accepted),
-                InvitationStatus::Expired => ("inv-expired", t.inv_expired),
-                InvitationStatus::Cancelled => ("inv-cancelled", t.inv_cancelled),
-                InvitationStatus::DeliveryFailed => ("inv-failed", t.inv_failed),
-            };
-            let open = matches!(i.status, InvitationStatus::Pending | InvitationStatus::DeliveryFailed | InvitationStatus::Expired);
-            let actions = open.then(|| {
-                let id = i.id.to_string();
-                let csrf2 = csrf.clone();
-                let id2 = id.clone();
-                view! {
-                    <ActionForm action=resend attr:class="inline-form">
-                        <Csrf token=csrf.clone() />
-                        <input type="hidden" name="id" value=id />
-                        <button type="submit" class="button secondary small">{t.resend}</button>
-                    </ActionForm>
-                    <ActionForm action=cancel attr:class="inline-form">
-                        <Csrf token=csrf2 />
-                        <input type="hidden" name="id" value=id2 />
-                        <button type="submit" class="button secondary small">{t.cancel_invite}</button>
-                    </ActionForm>
-                }
-            });
-            view! {
-                <li class="invitation" data-email=email data-status=class>
-                    <div>
-                        <strong>{i.email}</strong>
-                        " · "{i.role.label(t)}" · "{i.sent_on}
-                        <p class=format!("badge {class}")>{label}</p>
-                        {i.delivery_error.map(|e| view! { <p class="hint">{e}</p> })}
-                    </div>
-                    <div class="member-actions">{actions}</div>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="invitation-list" id=ids::INVITATION_LIST>{rows}</ul> }
-}
-
-#[component]
 fn Pager(page: i64, pages: i64, query: MemberQuery) -> impl IntoView {
     let t = use_texts();
     let href = move |p: i64| {
@@ -677,86 +335,5 @@ fn Pager(page: i64, pages: i64, query: MemberQuery) -> impl IntoView {
             <span>{format!("{} {page} / {pages}", t.page_label)}</span>
             {(page < pages).then(|| view! { <a class="button secondary" href=href(page + 1)>{t.next_page}</a> })}
         </nav>
-    }
-}
-
-/// `/invite/<token>`: who invites whom to what; sign in as the invited address, then join.
-#[component]
-pub fn InvitePage() -> impl IntoView {
-    let t = use_texts();
-    let ctx = use_session();
-    let params = use_params_map();
-    let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
-    let info = Resource::new(move || token.get(), invitation_info);
-    let accept = ServerAction::<AcceptInvitation>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = accept.value().get() {
-            navigate_fresh(&path);
-        }
-    });
-    let from_query = query_error();
-    let error = Signal::derive(move || match accept.value().get() {
-        Some(Err(e)) => Some(e),
-        _ => from_query.get(),
-    });
-    let body = move || {
-        Suspend::new(async move {
-            let session = ctx.session.await.unwrap_or_default();
-            let Ok(info) = info.await else {
-                return view! { <p class="error" role="alert" id=ids::INVITE_STATE>{t.invite_invalid}</p> }.into_any();
-            };
-            if !info.valid {
-                return view! { <p class="error" role="alert" id=ids::INVITE_STATE>{t.invite_invalid}</p> }.into_any();
-            }
-            let heading = format!(
-                "{} {} {} {}",
-                t.invite_for,
-                info.company,
-                t.invite_as,
-                info.role.label(t).to_lowercase()
-            );
-            let token = token.get_untracked();
-            let action = match session.user {
-                None => {
-                    let href = crate::url::with_query(
-                        "/sign-in",
-                        &[("email", &info.email), ("next", &format!("/invite/{token}"))],
-                    );
-                    view! {
-                        <p><a class="button" href=href rel="external" id=ids::INVITE_SIGN_IN>
-                            {format!("{} {}", t.invite_sign_in_as, info.email)}
-                        </a></p>
-                    }
-                    .into_any()
-                }
-                Some(user) if user.email != info.email => view! {
-                    <p class="error" role="alert" id=ids::INVITE_STATE>
-                        {format!("{} {}.", t.invite_wrong_account, info.email)}
-                    </p>
-                }
-                .into_any(),
-                Some(_) => view! {
-                    <FormError error=error />
-                    <ActionForm action=accept attr:class="inline-form">
-                        <Csrf token=session.csrf.clone() />
-                        <input type="hidden" name="token" value=token />
-                        <button type="submit" class="button" id=ids::INVITE_ACCEPT>{t.invite_accept_button}</button>
-                    </ActionForm>
-                }
-                .into_any(),
-            };
-            view! {
-                <h1 id=ids::INVITE_HEADING>{heading}</h1>
-                <p class="notice">{format!("{}: {}", t.email_label, info.email)}</p>
-                {action}
-            }
-            .into_any()
-        })
-    };
-    view! {
-        <Title text=t.invite_page_title />
-        <section class="page narrow">
-            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
-        </section>
     }
 }

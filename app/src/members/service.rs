@@ -29,7 +29,7 @@ pub use super::{manageable_roles, may_manage};
 
 /// Owners, admins and finance viewers see the member list; members do not.
 pub fn may_view_members(role: Role) -> bool {
-    role != Role::Member
+    role.sees_company_records()
 }
 
 /// Appends the actor's audit entry to the change's transaction.
