@@ -22,6 +22,7 @@ pub mod mail;
 pub mod members;
 #[cfg(feature = "ssr")]
 pub mod operator;
+pub mod plate;
 mod shell;
 pub mod ui;
 pub mod url;

@@ -34,6 +34,7 @@ on_both_databases!(
     ownership_moves_to_an_admin_only_with_a_fresh_code,
     a_bulk_preview_marks_every_bad_row_and_changes_nothing,
     a_bulk_import_in_parts_sends_what_one_request_would,
+    a_bulk_import_stops_at_the_daily_budget_and_says_so_per_row,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -870,4 +871,42 @@ async fn a_bulk_import_in_parts_sends_what_one_request_would(db: &Db) {
             .collect();
     sent.sort();
     assert_eq!(sent, ["ny1@x.se", "ny2@x.se", "ny3@x.se"]);
+}
+
+/// A file larger than the company's daily budget: exactly the budget goes out, every later good
+/// row is reported as refused by the budget (not as sent, not as an error), and nothing else
+/// is written for them.
+async fn a_bulk_import_stops_at_the_daily_budget_and_says_so_per_row(db: &Db) {
+    use app::members::{csv, service::INVITATIONS_PER_COMPANY_PER_DAY as BUDGET};
+    let acme = company(db, "acme").await;
+    let owner = ctx(db, acme.owner, acme.id).await;
+    let extra = 7;
+    let mut text = String::from("email;role\n");
+    for n in 0..BUDGET + extra {
+        text.push_str(&format!("person{n}@bulk.se;member\n"));
+    }
+    let rows = csv::parse(&text).unwrap();
+    let r = service::bulk(
+        db,
+        &owner,
+        &rows,
+        service::BulkMode::import_all(),
+        URL,
+        Lang::Sv,
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.imported, r.bad), (BUDGET, extra));
+    let refused: Vec<_> = r.rows.iter().filter_map(|row| row.problem).collect();
+    assert_eq!(refused, vec![Reason::RateLimited; extra as usize]);
+    // Counted in the table (the store's list stops at 500).
+    let sent: i64 = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE company_id = $1")
+            .bind(acme.id)
+            .fetch_one(pool)
+            .await
+    })
+    .unwrap();
+    assert_eq!(sent, BUDGET);
 }

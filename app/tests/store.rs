@@ -42,6 +42,7 @@ on_both_databases!(
     a_session_sent_twice_is_stored_once,
     totals_count_only_the_company_and_the_range,
     vat_above_the_amount_is_refused,
+    a_write_under_one_company_refuses_another_companys_rows,
     an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions,
     the_audit_log_is_append_only,
 );
@@ -407,6 +408,36 @@ async fn vat_above_the_amount_is_refused(db: &Db) {
             .sessions,
         0
     );
+}
+
+/// The scope is the company a write may touch: a batch that names another company is refused
+/// whole, before anything is written (`CompanyScope::check`).
+async fn a_write_under_one_company_refuses_another_companys_rows(db: &Db) {
+    let w = world(db).await;
+    let ours = session(&w, w.acme.id, 1, 1_000, 100);
+    let theirs = session(&w, w.beta.id, 2, 1_000, 100);
+    let acme = CompanyScope::for_tests(w.acme.id);
+    assert!(history::insert_sessions(db, acme, &[ours, theirs])
+        .await
+        .is_err());
+    for company in [w.acme.id, w.beta.id] {
+        let scope = CompanyScope::for_tests(company);
+        let t = history::totals(db, scope, 0, i64::MAX).await.unwrap();
+        assert_eq!(t.sessions, 0, "nothing written for {company}");
+    }
+    let cc = CostCenterRow {
+        id: Uuid::new_v4(),
+        company_id: w.beta.id,
+        code: "900".into(),
+        name: "Beta's".into(),
+    };
+    assert!(companies::insert_cost_center(db, acme, &cc, 0)
+        .await
+        .is_err());
+    let beta_centers = companies::cost_centers(db, CompanyScope::for_tests(w.beta.id))
+        .await
+        .unwrap();
+    assert!(beta_centers.iter().all(|c| c.id != cc.id));
 }
 
 async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db: &Db) {

@@ -861,7 +861,7 @@ mod tests {
         for _ in 0..1000 {
             let p = plate(&mut rng);
             assert_eq!(
-                app::history::Plate::parse(&p).map(|p| p.as_str().to_owned()),
+                app::plate::Plate::parse(&p).map(|p| p.as_str().to_owned()),
                 Some(p.clone()),
                 "{p}"
             );

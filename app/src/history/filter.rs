@@ -1,4 +1,4 @@
-//! From the URL's text to a checked filter, and from database rows to what the page shows.
+//! From the URL's text to a checked filter (the form's choices are `choices.rs`).
 //! The one place that decides which sessions a caller may see: a member is pinned to their
 //! own sessions here, whatever the URL asks for.
 
@@ -6,14 +6,14 @@ use chrono::{Datelike, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
-use super::{FilterChoices, HistoryQuery, Plate, SessionKind};
-use crate::error::Reason;
+use super::{HistoryQuery, SessionKind};
 use crate::{
     audit::{store as audit, AuditAction},
     auth::TenantCtx,
     db::Db,
-    error::AppError,
+    error::{AppError, Reason},
     i18n::Lang,
+    plate::Plate,
     scope::CompanyScope,
 };
 
@@ -290,50 +290,6 @@ impl Filter {
     pub(super) fn local(&self, utc: i64) -> String {
         super::csv::local_datetime(utc + self.offset_at(utc))
     }
-}
-
-/// What the filter form offers.
-pub async fn options(
-    db: &Db,
-    ctx: &TenantCtx,
-    member: &str,
-    now: i64,
-) -> Result<FilterChoices, AppError> {
-    let cost_centers = crate::companies::store::cost_centers(db, ctx.scope())
-        .await?
-        .into_iter()
-        .map(|c| (c.id, format!("{} {}", c.code, c.name)))
-        .collect();
-    let facilities = crate::facilities::store::names(db).await?;
-    let first = super::store::first_session_at(db, ctx.scope()).await?;
-    let member_name = match Uuid::parse_str(member.trim()) {
-        Ok(id) if ctx.role().sees_company_records() => {
-            super::store::person_name(db, ctx.scope(), id).await?
-        }
-        _ => None,
-    };
-    let tz = ctx.company().zone();
-    let local = |ts: i64| {
-        tz.timestamp_opt(ts, 0)
-            .single()
-            .map(|d| d.date_naive())
-            .unwrap_or_default()
-    };
-    let year = |ts: i64| local(ts).year();
-    let this_year = year(now);
-    let first_year = first.map(year).unwrap_or(this_year).min(this_year);
-    Ok(FilterChoices {
-        cost_centers,
-        facilities: facilities
-            .into_iter()
-            .map(|f| (f.id, format!("{}, {}", f.name, f.city)))
-            .collect(),
-        years: (first_year..=this_year).rev().collect(),
-        member_name,
-        role_member: !ctx.role().sees_company_records(),
-        current_year: this_year,
-        current_month: local(now).month(),
-    })
 }
 
 /// Writes an export to the audit log: who (the actor), when, the filter and the row count.

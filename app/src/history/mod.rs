@@ -8,6 +8,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod ahead;
+#[cfg(feature = "ssr")]
+mod choices;
 pub mod csv;
 mod export;
 #[cfg(feature = "ssr")]
@@ -52,24 +54,45 @@ pub struct HistoryQuery {
     pub after: String,
 }
 
-impl HistoryQuery {
-    /// Every field with its URL name, in a fixed order.
-    pub fn fields(&self) -> [(&'static str, &str); 12] {
+/// The query's fields with their URL names, borrowed as `$r` (`&` or `&mut`).
+macro_rules! query_fields {
+    ($q:expr; $($r:tt)*) => {
         [
-            ("year", &self.year),
-            ("month", &self.month),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("member", &self.member),
-            ("plate", &self.plate),
-            ("cost_center", &self.cost_center),
-            ("facility", &self.facility),
-            ("kind", &self.kind),
-            ("sort", &self.sort),
-            ("size", &self.size),
-            ("after", &self.after),
+            ("year", $($r)* $q.year),
+            ("month", $($r)* $q.month),
+            ("from", $($r)* $q.from),
+            ("to", $($r)* $q.to),
+            ("member", $($r)* $q.member),
+            ("plate", $($r)* $q.plate),
+            ("cost_center", $($r)* $q.cost_center),
+            ("facility", $($r)* $q.facility),
+            ("kind", $($r)* $q.kind),
+            ("sort", $($r)* $q.sort),
+            ("size", $($r)* $q.size),
+            ("after", $($r)* $q.after),
         ]
-        .map(|(k, v)| (k, v.as_str()))
+    };
+}
+
+impl HistoryQuery {
+    /// Every field with its URL name, in a fixed order (the list is `query_fields!`, the one
+    /// place a new filter field is named).
+    pub fn fields(&self) -> [(&'static str, &str); 12] {
+        query_fields!(self; &).map(|(k, v)| (k, v.as_str()))
+    }
+
+    /// The fields to fill in, with their URL names (the order of [`HistoryQuery::fields`]).
+    pub fn fields_mut(&mut self) -> [(&'static str, &mut String); 12] {
+        query_fields!(self; &mut)
+    }
+
+    /// A query from its URL parameters (`get` gives a parameter's value, if any).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> HistoryQuery {
+        let mut q = HistoryQuery::default();
+        for (name, value) in q.fields_mut() {
+            *value = get(name).unwrap_or_default();
+        }
+        q
     }
 
     /// The page's URL parameters, empty ones left out.
@@ -244,7 +267,7 @@ pub async fn history_options(member: String) -> Result<FilterChoices, AppError> 
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
-        filter::options(&state.db, &ctx, &member, crate::db::now_ts()).await
+        choices::options(&state.db, &ctx, &member, crate::db::now_ts()).await
     })
     .await
 }
@@ -363,48 +386,5 @@ impl SessionKind {
         [SessionKind::Parking, SessionKind::Charging]
             .into_iter()
             .find(|k| k.as_str() == s)
-    }
-}
-
-/// A Swedish plate, normalised to upper case with one space: `ABC 123`, `ABC 12A`.
-/// Accepts `abc123`, `ABC-123`, ` abc 12a `.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Plate(String);
-
-impl Plate {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let compact: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .flat_map(char::to_uppercase)
-            .collect();
-        let b = compact.as_bytes();
-        let ok = b.len() == 6
-            && b[..3].iter().all(u8::is_ascii_uppercase)
-            && b[3..5].iter().all(u8::is_ascii_digit)
-            && (b[5].is_ascii_digit() || b[5].is_ascii_uppercase());
-        ok.then(|| Plate(format!("{} {}", &compact[..3], &compact[3..])))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plates_normalise_to_the_swedish_display_form() {
-        assert_eq!(Plate::parse("abc123").unwrap().as_str(), "ABC 123");
-        assert_eq!(Plate::parse(" ABC-12a ").unwrap().as_str(), "ABC 12A");
-    }
-
-    #[test]
-    fn malformed_plates_are_refused() {
-        for bad in ["", "AB 123", "ABC 1234", "123 ABC", "ABC 1A3", "ÅBC 123"] {
-            assert!(Plate::parse(bad).is_none(), "{bad:?}");
-        }
     }
 }

@@ -21,21 +21,7 @@ use crate::{
 pub const PATH: &str = "/history";
 
 fn query_from(m: &leptos_router::params::ParamsMap) -> HistoryQuery {
-    let get = |k: &str| m.get(k).unwrap_or_default();
-    HistoryQuery {
-        year: get("year"),
-        month: get("month"),
-        from: get("from"),
-        to: get("to"),
-        member: get("member"),
-        plate: get("plate"),
-        cost_center: get("cost_center"),
-        facility: get("facility"),
-        kind: get("kind"),
-        sort: get("sort"),
-        size: get("size"),
-        after: get("after"),
-    }
+    HistoryQuery::from_params(|k| m.get(k))
 }
 
 /// The label of a field an `Invalid` error names, for "check the field X".

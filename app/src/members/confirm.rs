@@ -15,11 +15,7 @@ pub(super) fn ConfirmRemove(
     back: String,
 ) -> impl IntoView {
     let t = use_texts();
-    let who = if m.name.is_empty() {
-        m.email.clone()
-    } else {
-        format!("{} ({})", m.name, m.email)
-    };
+    let who = m.who();
     view! {
         <div class="panel confirm" role="alertdialog" aria-labelledby="confirm-title" id=ids::CONFIRM_REMOVE>
             <h2 id="confirm-title">{format!("{} {who}?", t.confirm_remove)}</h2>
@@ -44,11 +40,7 @@ pub(super) fn TransferPanel(
     back: String,
 ) -> impl IntoView {
     let t = use_texts();
-    let who = if m.name.is_empty() {
-        m.email.clone()
-    } else {
-        format!("{} ({})", m.name, m.email)
-    };
+    let who = m.who();
     let csrf2 = csrf.clone();
     view! {
         <div class="panel confirm" role="alertdialog" aria-labelledby="transfer-title" id=ids::TRANSFER_PANEL>

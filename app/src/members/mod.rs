@@ -65,6 +65,17 @@ pub struct MemberView {
     pub last_session: Option<String>,
 }
 
+impl MemberView {
+    /// How a confirm step names the person: "Name (address)", or the address alone.
+    pub fn who(&self) -> String {
+        if self.name.is_empty() {
+            self.email.clone()
+        } else {
+            format!("{} ({})", self.name, self.email)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostCenterChoice {
     pub id: Uuid,

@@ -507,6 +507,9 @@ pub async fn bulk(
     let mut seen = HashSet::new();
     let mut out = super::BulkResult::default();
     let mut stopped = false;
+    // Once the company's daily budget refuses a row it refuses every later one of this call
+    // (it does not refill within a request): those rows are reported without asking again.
+    let mut budget_spent = false;
     for (index, row) in rows.iter().enumerate() {
         let email = Email::parse(&row.email);
         let role = match row.role.trim().to_lowercase().as_str() {
@@ -539,6 +542,9 @@ pub async fn bulk(
             BulkMode::Import { .. } => continue,
         };
         let mut problem = problem;
+        if problem.is_none() && import && budget_spent {
+            problem = Some(Reason::RateLimited);
+        }
         if problem.is_none() && import && !stopped {
             if let (Some(email), Some(role)) = (email.clone(), role) {
                 let inv = NewInvitation {
@@ -549,7 +555,10 @@ pub async fn bulk(
                 match send_invitation(db, ctx, &facts, &inv, public_url, lang, now).await {
                     Ok(_) => out.imported += 1,
                     Err(AppError::Invalid { reason, .. }) => problem = Some(reason),
-                    Err(AppError::RateLimited { .. }) => problem = Some(Reason::RateLimited),
+                    Err(AppError::RateLimited { .. }) => {
+                        budget_spent = true;
+                        problem = Some(Reason::RateLimited);
+                    }
                     Err(AppError::Forbidden) => problem = Some(Reason::RoleNotAllowed),
                     // Some rows may already have gone out: never answer with a bare error
                     // then. This row and every later one are reported as not sent, so the

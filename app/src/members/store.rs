@@ -69,7 +69,7 @@ pub async fn list(
     // plate's people are found once (an uncorrelated IN), not once per member: a correlated
     // EXISTS took 30 s at 5,000 members and 2,000,000 sessions.
     let plate = search
-        .and_then(crate::history::Plate::parse)
+        .and_then(crate::plate::Plate::parse)
         .map(|p| p.as_str().to_owned());
     const FILTER: &str = "FROM memberships m JOIN users u ON u.id = m.user_id
          LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
