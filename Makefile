@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
+.PHONY: run test test-faults fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -60,6 +60,17 @@ bench-members-import:
 # CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
 bench-export: tools site server
 	scripts/bench-export.sh
+
+# The fault tests with more rounds: two instances, PostgreSQL restarted and crashed three
+# times under load, SMTP down, an instance restarted mid-export (docs/benchmarks.md, "Faults").
+test-faults: tools server-dev
+	FAULTS_ROUNDS=3 scripts/test-faults.sh
+
+# Coverage-guided fuzzing (cargo-fuzz, libFuzzer + ASan), FUZZ_SECONDS per target (default 60).
+# Optional and long: a second, sanitized build of app. The bounded slice of the same properties
+# runs in `make test` (app/tests/properties.rs).
+fuzz:
+	scripts/fuzz.sh
 
 # Forget the embedded database (the next `make run` regenerates the demo data).
 clean-data:

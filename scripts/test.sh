@@ -97,7 +97,18 @@ fi
 [ -n "${build_failure:-}" ] && printf 'the browser tests did not run, a build failed: %s\n' "$build_failure"
 echo "Browser: $e2e_passed passed, $e2e_failed failed"
 
-passed=$((rust_passed + e2e_passed)); failed=$((rust_failed + e2e_failed))
+# --- fault tests: two instances, PostgreSQL restarted and crashed, SMTP down, a restart
+# mid-export (one round; `make test-faults` runs more) -----------------------------------
+step "fault tests (two instances on a throwaway PostgreSQL, SMTP down, restarts)"
+faults_passed=0; faults_failed=0
+scripts/test-faults.sh 2>&1 | tee "$logs/faults.log"
+faults_passed=$(grep -Eo 'ℹ pass [0-9]+' "$logs/faults.log" | tail -1 | awk '{print $3+0}')
+faults_failed=$(grep -Eo 'ℹ fail [0-9]+' "$logs/faults.log" | tail -1 | awk '{print $3+0}')
+faults_passed=${faults_passed:-0}; faults_failed=${faults_failed:-1}
+[ "$faults_passed" -gt 0 ] || faults_failed=$((faults_failed > 0 ? faults_failed : 1))
+echo "Faults: $faults_passed passed, $faults_failed failed"
+
+passed=$((rust_passed + e2e_passed + faults_passed)); failed=$((rust_failed + e2e_failed + faults_failed))
 echo
 echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
 echo "$passed passed, $failed failed"

@@ -108,9 +108,11 @@ impl Db {
                 .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // A request waits at most 3 s for a connection: while the server restarts or fails
+            // over, requests answer 503 promptly rather than queueing (AppError::Unavailable).
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(Duration::from_secs(3))
                 .connect(url)
                 .await?;
             Ok(Db::Postgres(pool))

@@ -29,6 +29,10 @@ pub enum AppError {
     /// Something failed on the server; details are logged there, never sent.
     #[error("internal error")]
     Internal,
+    /// The database cannot be reached just now (restarting, failing over): HTTP 503 with
+    /// `Retry-After`, and the request changed nothing.
+    #[error("temporarily unavailable")]
+    Unavailable,
     /// Transport-level failures from the server-function machinery.
     #[error("{0}")]
     ServerFn(ServerFnErrorErr),
@@ -169,6 +173,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::RateLimited { .. } => "rate_limited",
             Self::InvalidCode => "invalid_code",
+            Self::Unavailable => "unavailable",
             Self::Internal | Self::ServerFn(_) => "internal",
         }
     }
@@ -198,6 +203,7 @@ impl AppError {
             },
             "invalid_code" => Self::InvalidCode,
             "internal" => Self::Internal,
+            "unavailable" => Self::Unavailable,
             _ => return None,
         })
     }
@@ -209,6 +215,7 @@ impl AppError {
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
+            Self::Unavailable => 503,
             Self::Internal | Self::ServerFn(_) => 500,
         }
     }
@@ -225,10 +232,36 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::Unavailable;
+        }
         tracing::error!(error = %err, "database error");
         Self::Internal
     }
 }
+
+/// Whether an error means "the database is out for now" (no connection, a restart, a
+/// failover) rather than "this request is wrong": the answer is then 503, try again.
+#[cfg(feature = "ssr")]
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception) and 57P0x (the server is shutting down,
+        // starting up, or was told to end the connection).
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0")),
+        _ => false,
+    }
+}
+
+/// Seconds a 503 asks the client to wait (a PostgreSQL restart takes a few).
+pub const UNAVAILABLE_RETRY_AFTER: i64 = 5;
 
 #[cfg(feature = "ssr")]
 impl AppError {
@@ -239,10 +272,15 @@ impl AppError {
             if let Ok(code) = axum::http::StatusCode::from_u16(self.status()) {
                 opts.set_status(code);
             }
-            if let Self::RateLimited { retry_after } = &self {
-                if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
-                    opts.insert_header(axum::http::header::RETRY_AFTER, v);
-                }
+            let retry_after = match &self {
+                Self::RateLimited { retry_after } => Some(*retry_after),
+                Self::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
+                _ => None,
+            };
+            if let Some(Ok(v)) =
+                retry_after.map(|r| axum::http::HeaderValue::from_str(&r.to_string()))
+            {
+                opts.insert_header(axum::http::header::RETRY_AFTER, v);
             }
         }
         self
@@ -262,11 +300,23 @@ mod tests {
         assert_eq!(AppError::Internal.status(), 500);
         assert_eq!(AppError::RateLimited { retry_after: 5 }.status(), 429);
         assert_eq!(AppError::InvalidCode.status(), 400);
+        assert_eq!(AppError::Unavailable.status(), 503);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_lost_connection_is_unavailable_and_a_bad_query_is_not() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(AppError::from(sqlx::Error::Io(io)), AppError::Unavailable);
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
     }
 
     #[test]
     fn errors_survive_the_no_javascript_round_trip() {
         for err in [
+            AppError::Unavailable,
             AppError::invalid("email", Reason::AlreadyInvited),
             AppError::InvalidCode,
             AppError::RateLimited { retry_after: 42 },

@@ -41,6 +41,7 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
             format!("{} {retry_after} {}.", t.rate_limited, t.seconds)
         }
         AppError::Forbidden => t.forbidden.to_owned(),
+        AppError::Unavailable => t.err_unavailable.to_owned(),
         _ => t.error_generic.to_owned(),
     }
 }

@@ -33,6 +33,7 @@ on_both_databases!(
     a_session_expires_when_idle_and_at_its_absolute_limit,
     one_company_goes_straight_in_and_switching_rotates_the_session,
     the_outbox_leases_retries_and_records_failures,
+    a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale,
     a_code_mail_goes_before_a_queue_of_invitations,
 );
 
@@ -640,4 +641,63 @@ async fn a_code_mail_goes_before_a_queue_of_invitations(db: &Db) {
     assert_eq!(first.len(), 5);
     assert_eq!(first[0].kind, "sign_in_code", "the code is claimed first");
     assert_eq!(first[0].to_email, "anna@acme.se");
+}
+
+/// The mail server down for an hour: the outbox keeps trying an invitation (at most
+/// `MAX_BACKOFF` apart, so it goes out soon after the server is back) and gives up only after
+/// `GIVE_UP_AFTER`; a sign-in code is not sent once it has expired.
+async fn a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale(db: &Db) {
+    let msg = |to: &str| app::mail::Message {
+        to: to.into(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: "h".into(),
+    };
+    let mut tx = db.begin().await.unwrap();
+    outbox::enqueue(&mut tx, &msg("invitee@acme.se"), "invitation", None, NOW)
+        .await
+        .unwrap();
+    outbox::enqueue(&mut tx, &msg("anna@acme.se"), "sign_in_code", None, NOW)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let refused = "connection refused";
+    let mut t = NOW;
+    let mut code_gave_up_at = None;
+    // An hour of failed attempts: every message is due again within the backoff's cap.
+    while t < NOW + 3_600 {
+        let due = outbox::claim(db, t, 10).await.unwrap();
+        for row in &due {
+            let gave_up = outbox::mark_failed(db, row.id, row.attempts, false, refused, t)
+                .await
+                .unwrap();
+            if row.kind == "sign_in_code" && gave_up {
+                code_gave_up_at.get_or_insert(t);
+            }
+            assert!(
+                !gave_up || row.kind == "sign_in_code",
+                "an invitation given up at {t}"
+            );
+        }
+        t += outbox::MAX_BACKOFF + 1;
+    }
+    let code_gave_up_at = code_gave_up_at.expect("the code mail was given up");
+    assert!(code_gave_up_at >= NOW + outbox::GIVE_UP_CODES_AFTER);
+    let waiting = outbox::claim(db, t, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1, "the invitation still waits after an hour");
+    assert_eq!(waiting[0].kind, "invitation");
+    assert_ne!(waiting[0].text_body, "", "and still has its body to send");
+    // A day later it is given up, with its reason and without its body.
+    let late = NOW + outbox::GIVE_UP_AFTER + 1;
+    assert!(
+        outbox::mark_failed(db, waiting[0].id, waiting[0].attempts, false, refused, late)
+            .await
+            .unwrap()
+    );
+    let failed = outbox::status(db, waiting[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.status.as_str(), failed.text_body.as_str()),
+        ("failed", "")
+    );
+    assert_eq!(failed.last_error.as_deref(), Some(refused));
 }

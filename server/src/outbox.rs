@@ -22,11 +22,7 @@ pub async fn send_due(state: &AppState) -> usize {
     for row in &rows {
         // Log the kind and id, never the body (a code mail carries the code).
         match state.mailer.send(&row.message()).await {
-            Ok(()) => {
-                if let Err(e) = store::mark_sent(&state.db, row.id, now_ts()).await {
-                    tracing::error!(error = %e, id = %row.id, "could not mark mail sent");
-                }
-            }
+            Ok(()) => mark_sent(state, row.id).await,
             Err(err) => {
                 let gave_up = store::mark_failed(
                     &state.db,
@@ -43,6 +39,25 @@ pub async fn send_due(state: &AppState) -> usize {
         }
     }
     rows.len()
+}
+
+/// Records a sent message. The mail is out: if the database is unreachable just now (a
+/// restart, a failover), keep trying for half the lease, so that the message is not claimed
+/// again and sent twice when the lease runs out.
+async fn mark_sent(state: &AppState, id: uuid::Uuid) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(store::LEASE_SECONDS as u64 / 2);
+    loop {
+        match store::mark_sent(&state.db, id, now_ts()).await {
+            Ok(()) => return,
+            Err(e) if app::error::is_unavailable(&e) && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, id = %id, "could not mark mail sent: it may go out again when its lease ends");
+                return;
+            }
+        }
+    }
 }
 
 pub fn spawn(state: AppState, shutdown: Arc<tokio::sync::Notify>) -> tokio::task::JoinHandle<()> {

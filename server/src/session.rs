@@ -139,6 +139,26 @@ fn forbidden(why: &'static str) -> Response {
     (StatusCode::FORBIDDEN, why).into_response()
 }
 
+/// The database cannot be reached (a restart, a failover): say so at once, with a
+/// `Retry-After`, rather than treat a signed-in person as a stranger (before, the failed
+/// session lookup was logged and the request went on without a session: a 401, a redirect to
+/// sign-in, or a sign-in page that then failed).
+fn unavailable(err: &sqlx::Error) -> Response {
+    if app::error::is_unavailable(err) {
+        tracing::warn!(error = %err, "session lookup: database unavailable");
+    } else {
+        tracing::error!(error = %err, "session lookup failed");
+    }
+    let retry = app::error::UNAVAILABLE_RETRY_AFTER.to_string();
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, retry)],
+        "Portalen är tillfälligt otillgänglig. Försök igen om några sekunder.\n\
+         The portal is briefly unavailable. Please try again in a few seconds.\n",
+    )
+        .into_response()
+}
+
 /// Static files and health checks carry no personal data and need no session: they skip the
 /// session lookup (one database query per request otherwise, for every asset of every page).
 fn is_sessionless(method: &Method, path: &str) -> bool {
@@ -182,7 +202,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                     ));
                 }
             }
-            Err(e) => tracing::error!(error = %e, "session lookup failed"),
+            Err(e) => return unavailable(&e),
         }
     }
 

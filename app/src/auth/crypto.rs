@@ -202,8 +202,10 @@ fn export_mac(key: &SecretKey, session_hash: &[u8], filter: &str, cursor: &str) 
         filter.as_bytes(),
         cursor.as_bytes(),
     ] {
+        // Each part with its length first: no byte inside one part can move the boundary
+        // to the next (with a bare separator, `a\0b` + `c` and `a` + `b\0c` agreed).
+        mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
-        mac.update(b"\0");
     }
     mac
 }

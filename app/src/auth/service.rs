@@ -29,12 +29,11 @@ pub use crate::config::Limits;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthError {
     /// Too many requests; try again after this many seconds.
-    RateLimited {
-        retry_after: i64,
-    },
+    RateLimited { retry_after: i64 },
     /// "Invalid or expired code": one answer for every verification failure.
     InvalidCode,
-    Db,
+    /// The database failed: `Internal`, or `Unavailable` while it cannot be reached.
+    Db(crate::error::AppError),
 }
 
 impl From<AuthError> for crate::error::AppError {
@@ -42,15 +41,14 @@ impl From<AuthError> for crate::error::AppError {
         match e {
             AuthError::RateLimited { retry_after } => Self::RateLimited { retry_after },
             AuthError::InvalidCode => Self::InvalidCode,
-            AuthError::Db => Self::Internal,
+            AuthError::Db(e) => e,
         }
     }
 }
 
 impl From<sqlx::Error> for AuthError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error in sign-in");
-        AuthError::Db
+        AuthError::Db(crate::error::AppError::from(e))
     }
 }
 

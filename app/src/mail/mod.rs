@@ -53,8 +53,11 @@ impl Mailer {
     /// SMTP from a URL such as `smtp://127.0.0.1:1025`, `smtps://user:pass@host` or
     /// `smtp://host:587?tls=required` (lettre's URL format).
     pub fn smtp(url: &str, from: &str) -> Result<Self, String> {
+        // Well under the outbox lease (60 s): a send that hangs gives its message back as a
+        // failure before another instance may claim it, so it is never sent twice.
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("SMTP_URL: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
         let from = from.parse().map_err(|e| format!("PORTAL_MAIL_FROM: {e}"))?;
         Ok(Mailer::Smtp { transport, from })

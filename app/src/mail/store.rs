@@ -63,7 +63,6 @@ impl OutboxRow {
 }
 
 pub const LEASE_SECONDS: i64 = 60;
-pub const MAX_ATTEMPTS: i32 = 6;
 
 /// Claims up to `limit` due messages for this worker: pending ones whose time has come, and
 /// ones whose previous worker's lease ran out. Code mails go first: someone is waiting for
@@ -122,8 +121,18 @@ pub async fn mark_sent(db: &Db, id: Uuid, now: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// A failed attempt: retried after an exponential backoff (10 s, 20 s, 40 s, …) unless the
-/// failure is permanent or the attempts are used up; then it stays `failed` with the reason.
+/// How long the outbox keeps trying a message the mail server did not take (a transient
+/// failure: the server down, busy or slow): a sign-in code only while it is valid, other mail
+/// a day. Attempts are spaced 10 s, 20 s, 40 s, … up to [`MAX_BACKOFF`], so an outage of
+/// minutes or hours loses nothing: the mail goes out soon after the server is back.
+pub const GIVE_UP_AFTER: i64 = 86_400;
+pub const GIVE_UP_CODES_AFTER: i64 = 10 * 60;
+pub const MAX_BACKOFF: i64 = 5 * 60;
+
+/// A failed attempt: retried after the backoff, unless the failure is permanent (the server
+/// refused the address) or the message is older than it is worth trying
+/// ([`GIVE_UP_AFTER`], [`GIVE_UP_CODES_AFTER`]); then it stays `failed` with the reason.
+/// Returns whether it gave up.
 pub async fn mark_failed(
     db: &Db,
     id: Uuid,
@@ -133,25 +142,39 @@ pub async fn mark_failed(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let attempts = attempts_before + 1;
-    let give_up = permanent || attempts >= MAX_ATTEMPTS;
-    let next = now + 10 * (1i64 << attempts_before.clamp(0, 10));
-    with_pool!(db, |pool| {
-        sqlx::query(
-            "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5,
-                    text_body = CASE WHEN $2 = 'failed' THEN '' ELSE text_body END,
-                    html_body = CASE WHEN $2 = 'failed' THEN '' ELSE html_body END
-             WHERE id = $1",
+    let backoff = (10 * (1i64 << attempts_before.clamp(0, 10))).min(MAX_BACKOFF);
+    let gave_up: Option<bool> = with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "UPDATE outbox SET
+                status = CASE WHEN $2 OR created_at <= $6 - CASE WHEN kind = 'sign_in_code' THEN $7 ELSE $8 END
+                              THEN 'failed' ELSE 'pending' END,
+                attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5
+             WHERE id = $1
+             RETURNING status = 'failed'",
         )
         .bind(id)
-        .bind(if give_up { "failed" } else { "pending" })
+        .bind(permanent)
         .bind(attempts)
-        .bind(next)
+        .bind(now + backoff)
         .bind(reason)
-        .execute(pool)
+        .bind(now)
+        .bind(GIVE_UP_CODES_AFTER)
+        .bind(GIVE_UP_AFTER)
+        .fetch_optional(pool)
         .await
-        .map(|r| r.rows_affected())
     })?;
-    Ok(give_up)
+    let gave_up = gave_up.unwrap_or(false);
+    if gave_up {
+        // A failed message keeps its reason, not its body (a code, an invitation link).
+        with_pool!(db, |pool| {
+            sqlx::query("UPDATE outbox SET text_body = '', html_body = '' WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(gave_up)
 }
 
 /// How long sent and failed mail stays in the outbox (bodies already emptied): long enough

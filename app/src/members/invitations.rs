@@ -30,12 +30,19 @@ pub(super) fn InvitationList(
             let email = i.email.clone();
             let (class, label) = match i.status {
                 InvitationStatus::Pending => ("inv-pending", t.inv_pending),
+                InvitationStatus::NotDelivered => ("inv-not-delivered", t.inv_not_delivered),
                 InvitationStatus::Accepted => ("inv-accepted", t.inv_accepted),
                 InvitationStatus::Expired => ("inv-expired", t.inv_expired),
                 InvitationStatus::Cancelled => ("inv-cancelled", t.inv_cancelled),
                 InvitationStatus::DeliveryFailed => ("inv-failed", t.inv_failed),
             };
-            let open = matches!(i.status, InvitationStatus::Pending | InvitationStatus::DeliveryFailed | InvitationStatus::Expired);
+            let open = matches!(
+                i.status,
+                InvitationStatus::Pending
+                    | InvitationStatus::NotDelivered
+                    | InvitationStatus::DeliveryFailed
+                    | InvitationStatus::Expired
+            );
             let actions = open.then(|| {
                 let id = i.id.to_string();
                 let csrf2 = csrf.clone();

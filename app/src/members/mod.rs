@@ -100,6 +100,9 @@ pub struct MemberPage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationStatus {
     Pending,
+    /// Pending, and its mail has not gone out yet: the mail server did not take it (it is
+    /// down or busy); the outbox keeps trying.
+    NotDelivered,
     Accepted,
     Expired,
     Cancelled,
@@ -262,6 +265,9 @@ async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
                 ("replaced", _) => InvitationStatus::Expired,
                 (_, Some("failed")) => InvitationStatus::DeliveryFailed,
                 _ if i.expires_at <= now => InvitationStatus::Expired,
+                (_, Some("pending" | "sending")) if i.mail_error.is_some() => {
+                    InvitationStatus::NotDelivered
+                }
                 _ => InvitationStatus::Pending,
             };
             Ok(InvitationView {
@@ -269,9 +275,12 @@ async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
                 email: i.email,
                 role: stored_role(&i.role)?,
                 status,
-                delivery_error: (status == InvitationStatus::DeliveryFailed)
-                    .then_some(i.mail_error)
-                    .flatten(),
+                delivery_error: matches!(
+                    status,
+                    InvitationStatus::DeliveryFailed | InvitationStatus::NotDelivered
+                )
+                .then_some(i.mail_error)
+                .flatten(),
                 sent_on: local_date(company.zone(), i.created_at),
             })
         })

@@ -268,13 +268,12 @@ pub enum AcceptError {
     /// No such link, or it was resent (rotated), cancelled, used or has expired.
     NotValid,
     /// Signed in as someone else: the invitation is for this address.
-    WrongAccount {
-        invited: String,
-    },
+    WrongAccount { invited: String },
     /// Already an active member of the company: accepting would replace (perhaps lower) the
     /// membership, so nothing changes (shared/security.md, "Invariants").
     AlreadyMember,
-    Db,
+    /// The database failed (`Internal`, or `Unavailable` while it cannot be reached).
+    Db(AppError),
 }
 
 /// How the pages hear of it: a link that is not (or no longer) valid is "not found"; the
@@ -285,15 +284,14 @@ impl From<AcceptError> for AppError {
             AcceptError::NotValid => AppError::NotFound,
             AcceptError::WrongAccount { .. } => AppError::Forbidden,
             AcceptError::AlreadyMember => AppError::invalid("invitation", Reason::AlreadyMember),
-            AcceptError::Db => AppError::Internal,
+            AcceptError::Db(e) => e,
         }
     }
 }
 
 impl From<sqlx::Error> for AcceptError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error accepting an invitation");
-        AcceptError::Db
+        AcceptError::Db(AppError::from(e))
     }
 }
 
