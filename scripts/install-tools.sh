@@ -58,9 +58,10 @@ if [ "$what" = test ]; then
     cargo install cargo-nextest --locked
   fi
   apt_install chromium fonts-dejavu-core
-  # PostgreSQL binaries are only needed when no server answers on 127.0.0.1:5432 and
-  # PG_TEST_URL is unset: scripts/test.sh then starts a throwaway cluster under target/.
-  if [ -z "${PG_TEST_URL:-}" ] && ! (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432); then
+  # PostgreSQL binaries (initdb, pg_ctl): the fault tests always run their own throwaway
+  # cluster (scripts/test-faults.sh), and scripts/test.sh starts one when no server answers
+  # on 127.0.0.1:5432 and PG_TEST_URL is unset.
+  if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v psql >/dev/null; then
     apt_install postgresql
   fi
 fi
