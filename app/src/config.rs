@@ -51,6 +51,65 @@ pub struct Config {
     /// `PORTAL_SEND_BUDGET`: sign-in codes the whole deployment sends per hour at most (a
     /// circuit breaker against abuse).
     pub send_budget_per_hour: i64,
+    /// `PORTAL_INGEST_KEYS`: the back office's keys for the ingestion API (`/ingest/v1/…`).
+    /// Unset: the API answers 503 and says why.
+    pub ingest_keys: IngestKeys,
+}
+
+/// The ingestion API's keys: `id=secret` pairs separated by commas, so that two can be live
+/// while one is rotated out (`PORTAL_INGEST_KEYS="2026a=…,2026b=…"`; a secret holds no comma,
+/// e.g. `openssl rand -hex 32`). Ids are 1–64 of
+/// `A–Z a–z 0–9 _ -`; secrets at least 32 characters. Debug output shows the ids only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct IngestKeys(Vec<(String, String)>);
+
+impl IngestKeys {
+    pub fn parse(raw: &str) -> Result<IngestKeys, String> {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, secret) = pair
+                .split_once('=')
+                .ok_or_else(|| "each key must be id=secret".to_owned())?;
+            let (id, secret) = (id.trim(), secret.trim());
+            let id_ok = (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !id_ok {
+                return Err(format!("key id {id:?} must be 1-64 of A-Z a-z 0-9 _ -"));
+            }
+            if secret.chars().count() < 32 {
+                return Err(format!(
+                    "the secret of key {id:?} must be at least 32 characters"
+                ));
+            }
+            if keys.iter().any(|(k, _)| k == id) {
+                return Err(format!("key id {id:?} appears twice"));
+            }
+            keys.push((id.to_owned(), secret.to_owned()));
+        }
+        Ok(IngestKeys(keys))
+    }
+
+    /// The secret of key `id`, if it is one of ours.
+    pub fn secret(&self, id: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, s)| s.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for IngestKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(id, _)| id))
+            .finish()
+    }
 }
 
 /// An address block such as `10.0.0.0/8` or `fd00::/8` (a bare address is a /32 or /128).
@@ -372,7 +431,11 @@ impl Config {
             })?,
         };
 
+        let ingest_keys = IngestKeys::parse(&get("PORTAL_INGEST_KEYS").unwrap_or_default())
+            .map_err(|reason| err("PORTAL_INGEST_KEYS", reason))?;
+
         Ok(Config {
+            ingest_keys,
             local_run,
             dev_mailer,
             trusted_proxies,
@@ -599,5 +662,25 @@ mod tests {
             c.frame_ancestors,
             ["https://www.aimopark.se", "https://www.aimopark.fi"]
         );
+    }
+
+    #[test]
+    fn ingest_keys_are_checked_and_never_printed() {
+        let secret = "a".repeat(32);
+        let keys = IngestKeys::parse(&format!(" 2026a={secret} , 2026b={secret}x ")).unwrap();
+        assert_eq!(keys.secret("2026a"), Some(secret.as_str()));
+        assert_eq!(keys.secret("2026c"), None);
+        assert_eq!(format!("{keys:?}"), r#"["2026a", "2026b"]"#);
+        for bad in [
+            "k",
+            "k=short",
+            "bad id=x",
+            &format!("k={secret},k={secret}"),
+        ] {
+            assert!(IngestKeys::parse(bad).is_err(), "{bad}");
+        }
+        let e = Config::from_vars(&vars(&[("PORTAL_INGEST_KEYS", "k=short")])).unwrap_err();
+        assert_eq!(e.var, "PORTAL_INGEST_KEYS");
+        assert!(IngestKeys::parse("").unwrap().is_empty());
     }
 }

@@ -91,6 +91,8 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        // The back office's signed API: outside the session layer (see session::layer).
+        .nest("/ingest/v1", crate::ingest::router())
         .route("/lang/{code}", get(switch_language))
         .route(
             "/members/template.csv",

@@ -15,6 +15,7 @@ mod demo;
 #[cfg(test)]
 mod history_bench;
 mod http;
+mod ingest;
 #[cfg(test)]
 mod members_bench;
 mod outbox;

@@ -95,6 +95,32 @@ pub fn code_matches(
 }
 
 /// Whether `expected_hex` is this MAC's value, compared in constant time.
+/// The back office's request signature (the ingestion API, `auth::ingest`):
+/// HMAC-SHA256 under the key's secret over `<timestamp>.<body>`.
+pub(crate) fn ingest_mac(secret: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
+    let mut mac =
+        HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
+}
+
+/// [`ingest_mac`] as lower-case hex, as a client sends it.
+pub fn ingest_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    hex(&ingest_mac(secret, timestamp, body).finalize().into_bytes())
+}
+
+/// Whether `signature` is [`ingest_signature`] of these, compared in constant time.
+pub fn ingest_signature_matches(
+    secret: &str,
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+) -> bool {
+    verify_hex(ingest_mac(secret, timestamp, body), signature)
+}
+
 fn verify_hex(mac: HmacSha256, expected_hex: &str) -> bool {
     unhex(expected_hex).is_some_and(|bytes| mac.verify_slice(&bytes).is_ok())
 }

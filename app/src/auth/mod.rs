@@ -9,6 +9,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod ingest;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
