@@ -216,6 +216,13 @@ impl AppError {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Unavailable => 503,
+            // Arguments that do not decode (a field missing, a number that is not one) are
+            // the client's mistake like any other bad input.
+            Self::ServerFn(
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_),
+            ) => 400,
             Self::Internal | Self::ServerFn(_) => 500,
         }
     }
@@ -301,6 +308,10 @@ mod tests {
         assert_eq!(AppError::RateLimited { retry_after: 5 }.status(), 429);
         assert_eq!(AppError::InvalidCode.status(), 400);
         assert_eq!(AppError::Unavailable.status(), 503);
+        let undecodable = ServerFnErrorErr::Args("missing field `city`".into());
+        assert_eq!(AppError::ServerFn(undecodable).status(), 400);
+        let broken = ServerFnErrorErr::ServerError("boom".into());
+        assert_eq!(AppError::ServerFn(broken).status(), 500);
     }
 
     #[cfg(feature = "ssr")]

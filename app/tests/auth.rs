@@ -579,7 +579,7 @@ async fn the_outbox_leases_retries_and_records_failures(db: &Db) {
     assert_eq!(sent.status, "sent");
     assert_eq!(sent.text_body, "", "a sent code mail keeps no code");
 
-    let gave_up = outbox::mark_failed(db, b.id, b.attempts, false, "421 try later", NOW + 70)
+    let gave_up = outbox::mark_failed(db, b, false, "421 try later", NOW + 70)
         .await
         .unwrap();
     assert!(!gave_up);
@@ -589,16 +589,9 @@ async fn the_outbox_leases_retries_and_records_failures(db: &Db) {
     );
     let again = outbox::claim(db, NOW + 81, 10).await.unwrap();
     assert_eq!(again.len(), 1);
-    let gave_up = outbox::mark_failed(
-        db,
-        b.id,
-        again[0].attempts,
-        true,
-        "550 no such user",
-        NOW + 82,
-    )
-    .await
-    .unwrap();
+    let gave_up = outbox::mark_failed(db, &again[0], true, "550 no such user", NOW + 82)
+        .await
+        .unwrap();
     assert!(gave_up);
     let failed = outbox::status(db, b.id).await.unwrap().unwrap();
     assert_eq!(
@@ -668,7 +661,7 @@ async fn a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale(db: &Db
     while t < NOW + 3_600 {
         let due = outbox::claim(db, t, 10).await.unwrap();
         for row in &due {
-            let gave_up = outbox::mark_failed(db, row.id, row.attempts, false, refused, t)
+            let gave_up = outbox::mark_failed(db, row, false, refused, t)
                 .await
                 .unwrap();
             if row.kind == "sign_in_code" && gave_up {
@@ -689,11 +682,9 @@ async fn a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale(db: &Db
     assert_ne!(waiting[0].text_body, "", "and still has its body to send");
     // A day later it is given up, with its reason and without its body.
     let late = NOW + outbox::GIVE_UP_AFTER + 1;
-    assert!(
-        outbox::mark_failed(db, waiting[0].id, waiting[0].attempts, false, refused, late)
-            .await
-            .unwrap()
-    );
+    assert!(outbox::mark_failed(db, &waiting[0], false, refused, late)
+        .await
+        .unwrap());
     let failed = outbox::status(db, waiting[0].id).await.unwrap().unwrap();
     assert_eq!(
         (failed.status.as_str(), failed.text_body.as_str()),

@@ -49,11 +49,11 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
     }
 }
 
-/// A server function whose arguments do not decode (a field missing from the query, a number
-/// that is not one) was the client's mistake: leptos answers 500 with
-/// `{"ServerFn":{"Args":…}}`; this says 400, as for every other bad input. Only `/api/` 500s
-/// are looked at (and their bodies are small).
-async fn bad_arguments_are_a_400(
+/// Gives every server-function error the HTTP status of its `AppError` (`AppError::status`).
+/// The functions' own errors already carry it (`answer`), but an error the server-function
+/// machinery raises before the body runs — arguments that do not decode — leaves leptos
+/// answering 500. Only `/api/` 500s are read (their bodies are small JSON).
+async fn status_of_app_errors(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -66,10 +66,8 @@ async fn bad_arguments_are_a_400(
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
     };
-    if bytes.starts_with(br#"{"ServerFn":{"Args""#)
-        || bytes.starts_with(br#"{"ServerFn":{"Deserialization""#)
-    {
-        parts.status = StatusCode::BAD_REQUEST;
+    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(parts.status);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
@@ -117,7 +115,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_state, shell))
-        .layer(axum::middleware::from_fn(bad_arguments_are_a_400))
+        .layer(axum::middleware::from_fn(status_of_app_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::session::layer,

@@ -24,16 +24,10 @@ pub async fn send_due(state: &AppState) -> usize {
         match state.mailer.send(&row.message()).await {
             Ok(()) => mark_sent(state, row.id).await,
             Err(err) => {
-                let gave_up = store::mark_failed(
-                    &state.db,
-                    row.id,
-                    row.attempts,
-                    err.permanent,
-                    &err.reason,
-                    now_ts(),
-                )
-                .await
-                .unwrap_or(false);
+                let gave_up =
+                    store::mark_failed(&state.db, row, err.permanent, &err.reason, now_ts())
+                        .await
+                        .unwrap_or(false);
                 tracing::warn!(id = %row.id, kind = %row.kind, permanent = err.permanent, gave_up, reason = %err.reason, "mail not sent");
             }
         }

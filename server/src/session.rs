@@ -19,6 +19,7 @@ use app::{
         crypto, service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE,
     },
     db::now_ts,
+    i18n::Lang,
     state::AppState,
 };
 use axum::{
@@ -139,24 +140,32 @@ fn forbidden(why: &'static str) -> Response {
     (StatusCode::FORBIDDEN, why).into_response()
 }
 
-/// The database cannot be reached (a restart, a failover): say so at once, with a
-/// `Retry-After`, rather than treat a signed-in person as a stranger (before, the failed
-/// session lookup was logged and the request went on without a session: a 401, a redirect to
-/// sign-in, or a sign-in page that then failed).
-fn unavailable(err: &sqlx::Error) -> Response {
-    if app::error::is_unavailable(err) {
-        tracing::warn!(error = %err, "session lookup: database unavailable");
+/// The session lookup failed. While the database cannot be reached (a restart, a failover)
+/// that is a 503 with `Retry-After`, said at once, rather than treating a signed-in person as
+/// a stranger (before, the failure was logged and the request went on without a session: a
+/// 401, a redirect to sign-in, or a sign-in page that then failed); anything else is a 500.
+fn lookup_failed(err: sqlx::Error) -> Response {
+    use app::error::AppError;
+    // The one classification (and its log line): `AppError::from`.
+    let err = AppError::from(err);
+    // Before the session is known there is no language: both, from the pages' own texts.
+    let both = |text: fn(Lang) -> &'static str| format!("{}\n{}\n", text(Lang::Sv), text(Lang::En));
+    if err == AppError::Unavailable {
+        let retry = app::error::UNAVAILABLE_RETRY_AFTER.to_string();
+        let message = both(|l| l.texts().err_unavailable);
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, retry)],
+            message,
+        )
+            .into_response()
     } else {
-        tracing::error!(error = %err, "session lookup failed");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            both(|l| l.texts().error_generic),
+        )
+            .into_response()
     }
-    let retry = app::error::UNAVAILABLE_RETRY_AFTER.to_string();
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(axum::http::header::RETRY_AFTER, retry)],
-        "Portalen är tillfälligt otillgänglig. Försök igen om några sekunder.\n\
-         The portal is briefly unavailable. Please try again in a few seconds.\n",
-    )
-        .into_response()
 }
 
 /// Static files and health checks carry no personal data and need no session: they skip the
@@ -207,7 +216,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                     ));
                 }
             }
-            Err(e) => return unavailable(&e),
+            Err(e) => return lookup_failed(e),
         }
     }
 

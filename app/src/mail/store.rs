@@ -49,6 +49,7 @@ pub struct OutboxRow {
     pub html_body: String,
     pub kind: String,
     pub attempts: i32,
+    pub created_at: i64,
 }
 
 impl OutboxRow {
@@ -75,7 +76,7 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx
          ORDER BY CASE WHEN kind = 'sign_in_code' THEN 0 ELSE 1 END, next_attempt_at LIMIT $3";
     const CLAIM_HEAD: &str = "UPDATE outbox SET status = 'sending', lease_until = $2 WHERE id IN (";
     const CLAIM_TAIL: &str =
-        ") RETURNING id, to_email, subject, text_body, html_body, kind, attempts";
+        ") RETURNING id, to_email, subject, text_body, html_body, kind, attempts, created_at";
     let mut rows: Vec<OutboxRow> = match db {
         Db::Postgres(pool) => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -131,50 +132,39 @@ pub const MAX_BACKOFF: i64 = 5 * 60;
 
 /// A failed attempt: retried after the backoff, unless the failure is permanent (the server
 /// refused the address) or the message is older than it is worth trying
-/// ([`GIVE_UP_AFTER`], [`GIVE_UP_CODES_AFTER`]); then it stays `failed` with the reason.
-/// Returns whether it gave up.
+/// ([`GIVE_UP_AFTER`], [`GIVE_UP_CODES_AFTER`]); then it stays `failed` with the reason and
+/// without its body. Returns whether it gave up.
 pub async fn mark_failed(
     db: &Db,
-    id: Uuid,
-    attempts_before: i32,
+    row: &OutboxRow,
     permanent: bool,
     reason: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let attempts = attempts_before + 1;
-    let backoff = (10 * (1i64 << attempts_before.clamp(0, 10))).min(MAX_BACKOFF);
-    let gave_up: Option<bool> = with_pool!(db, |pool| {
-        sqlx::query_scalar(
-            "UPDATE outbox SET
-                status = CASE WHEN $2 OR created_at <= $6 - CASE WHEN kind = 'sign_in_code' THEN $7 ELSE $8 END
-                              THEN 'failed' ELSE 'pending' END,
-                attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5
-             WHERE id = $1
-             RETURNING status = 'failed'",
+    let worth_trying = if row.kind == "sign_in_code" {
+        GIVE_UP_CODES_AFTER
+    } else {
+        GIVE_UP_AFTER
+    };
+    let give_up = permanent || now - row.created_at >= worth_trying;
+    let backoff = (10 * (1i64 << row.attempts.clamp(0, 10))).min(MAX_BACKOFF);
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5,
+                    text_body = CASE WHEN $2 = 'failed' THEN '' ELSE text_body END,
+                    html_body = CASE WHEN $2 = 'failed' THEN '' ELSE html_body END
+             WHERE id = $1",
         )
-        .bind(id)
-        .bind(permanent)
-        .bind(attempts)
+        .bind(row.id)
+        .bind(if give_up { "failed" } else { "pending" })
+        .bind(row.attempts + 1)
         .bind(now + backoff)
         .bind(reason)
-        .bind(now)
-        .bind(GIVE_UP_CODES_AFTER)
-        .bind(GIVE_UP_AFTER)
-        .fetch_optional(pool)
+        .execute(pool)
         .await
+        .map(|r| r.rows_affected())
     })?;
-    let gave_up = gave_up.unwrap_or(false);
-    if gave_up {
-        // A failed message keeps its reason, not its body (a code, an invitation link).
-        with_pool!(db, |pool| {
-            sqlx::query("UPDATE outbox SET text_body = '', html_body = '' WHERE id = $1")
-                .bind(id)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-    }
-    Ok(gave_up)
+    Ok(give_up)
 }
 
 /// How long sent and failed mail stays in the outbox (bodies already emptied): long enough

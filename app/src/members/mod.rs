@@ -206,7 +206,8 @@ async fn members_page(query: MemberQuery) -> Result<MemberPage, AppError> {
     };
     // Clamped: `(page - 1) * PAGE_SIZE` must not overflow on a made-up `page`.
     let page = query.page.clamp(1, i64::MAX / PAGE_SIZE);
-    let company = ctx.company();
+    // The company's calendar, once for the whole list.
+    let tz = ctx.company().zone();
     let (rows, total) = store::list(
         &state.db,
         ctx.scope(),
@@ -218,7 +219,7 @@ async fn members_page(query: MemberQuery) -> Result<MemberPage, AppError> {
     .await?;
     let members = rows
         .into_iter()
-        .map(|r| member_view(r, company.zone()))
+        .map(|r| member_view(r, tz))
         .collect::<Result<_, _>>()?;
     let cost_centers = crate::companies::store::cost_centers(&state.db, ctx.scope())
         .await?
@@ -253,7 +254,8 @@ async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
     if service::manageable_roles(ctx.role()).is_empty() {
         return Err(AppError::Forbidden);
     }
-    let company = ctx.company();
+    // The company's calendar, once for the whole list.
+    let tz = ctx.company().zone();
     let now = crate::db::now_ts();
     store::invitations(&state.db, ctx.scope())
         .await?
@@ -281,7 +283,7 @@ async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
                 )
                 .then_some(i.mail_error)
                 .flatten(),
-                sent_on: local_date(company.zone(), i.created_at),
+                sent_on: local_date(tz, i.created_at),
             })
         })
         .collect()
@@ -533,8 +535,8 @@ pub async fn bulk_invite(
     import: Option<String>,
     part: Option<usize>,
 ) -> Result<BulkResult, AppError> {
-    let state = crate::state::use_app_state()?;
-    let result = async {
+    crate::answer::form(MEMBERS_PAGE, async move {
+        let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
         if manageable_roles(ctx.role()).is_empty() {
             return Err(AppError::Forbidden);
@@ -566,30 +568,19 @@ pub async fn bulk_invite(
             (Some("good"), None) => service::BulkMode::import_all(),
             _ => service::BulkMode::Preview,
         };
-        service::bulk(
-            &state.db,
-            &ctx,
-            &rows,
-            mode,
-            &state.config.public_url,
-            crate::i18n::lang_of_request(),
-            now,
-        )
-        .await
-    }
-    .await;
-    if matches!(&result, Ok(r) if r.imported > 0) {
-        state.outbox_notify.notify_one();
-    }
-    match result {
-        Ok(r) => {
-            if crate::answer::is_plain_form_post() {
-                crate::answer::redirect_locally(&bulk_result_url(&r));
-            }
-            Ok(r)
+        let lang = crate::i18n::lang_of_request();
+        let url = &state.config.public_url;
+        let r = service::bulk(&state.db, &ctx, &rows, mode, url, lang, now).await?;
+        if r.imported > 0 {
+            state.outbox_notify.notify_one();
         }
-        Err(e) => crate::answer::fail_form(e, MEMBERS_PAGE),
-    }
+        // Without JavaScript the result travels in the redirect's query (counts and bad lines).
+        if crate::answer::is_plain_form_post() {
+            crate::answer::redirect_locally(&bulk_result_url(&r));
+        }
+        Ok(r)
+    })
+    .await
 }
 
 /// Where a plain (no JavaScript) bulk form post lands: the members page with the counts and
