@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test test-faults fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
+.PHONY: run test test-faults test-api-fuzz bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -52,6 +52,16 @@ bench-auth:
 # `make bench-demo` made (docs/benchmarks.md).
 bench-history:
 	cargo test --release -p server -- --ignored bench_history --nocapture
+
+# Sessions per second through the signed ingestion API (batches of 1,000, loopback HTTP) vs a
+# plain multi-row INSERT of the same rows, SQLite and PostgreSQL (docs/benchmarks.md).
+bench-ingest:
+	cargo test --release -p server -- --ignored bench_ingest --nocapture
+
+# The ingestion API fuzzed against its OpenAPI document for longer than `make test` does
+# (FUZZ_API_SECONDS, default 900; a random seed).
+test-api-fuzz: tools server-dev
+	FUZZ_API_SECONDS=$${FUZZ_API_SECONDS:-900} FUZZ_API_SEED=$${FUZZ_API_SEED:-random} scripts/test-api-fuzz.sh
 
 # A 5,000-row bulk invitation file, preview and import, SQLite and PostgreSQL (docs/benchmarks.md).
 bench-members-import:

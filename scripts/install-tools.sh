@@ -64,5 +64,15 @@ if [ "$what" = test ]; then
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v psql >/dev/null; then
     apt_install postgresql
   fi
+  # Schemathesis (PyPI) for the ingestion API's fuzz run (scripts/test-api-fuzz.sh), in a
+  # virtual environment of its own outside the repository.
+  st_venv="${PORTAL_TOOLS_DIR:-$HOME/.cache/portal-tools}/schemathesis-4.32.5"
+  if [ ! -x "$st_venv/bin/schemathesis" ]; then
+    if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3 python3-venv; fi
+    say "pip install schemathesis 4.32.5 (into $st_venv)"
+    rm -rf "$st_venv"
+    python3 -m venv "$st_venv" && "$st_venv/bin/pip" install -q "schemathesis==4.32.5"
+  fi
+  command -v curl >/dev/null || apt_install curl
 fi
 say "tools ready"

@@ -97,6 +97,16 @@ fi
 [ -n "${build_failure:-}" ] && printf 'the browser tests did not run, a build failed: %s\n' "$build_failure"
 echo "Browser: $e2e_passed passed, $e2e_failed failed"
 
+# --- the ingestion API fuzzed against its own OpenAPI document (Schemathesis, signed by a
+# hook; bounded: ~2 minutes; `make test-api-fuzz` runs longer) --------------------------------
+step "ingestion API fuzzed against its OpenAPI document (Schemathesis)"
+api_passed=0; api_failed=0
+scripts/test-api-fuzz.sh 2>&1 | tee "$logs/api-fuzz.log"
+read -r api_passed api_failed < <(grep -Eo 'API fuzz: [0-9]+ passed, [0-9]+ failed' "$logs/api-fuzz.log" | tail -1 | awk '{print $3+0, $5+0}')
+api_passed=${api_passed:-0}; api_failed=${api_failed:-1}
+[ "$api_passed" -gt 0 ] || api_failed=$((api_failed > 0 ? api_failed : 1))
+echo "API fuzz: $api_passed passed, $api_failed failed"
+
 # --- fault tests: two instances, PostgreSQL restarted and crashed, SMTP down, a restart
 # mid-export (one round; `make test-faults` runs more) -----------------------------------
 step "fault tests (two instances on a throwaway PostgreSQL, SMTP down, restarts)"
@@ -108,7 +118,7 @@ faults_passed=${faults_passed:-0}; faults_failed=${faults_failed:-1}
 [ "$faults_passed" -gt 0 ] || faults_failed=$((faults_failed > 0 ? faults_failed : 1))
 echo "Faults: $faults_passed passed, $faults_failed failed"
 
-passed=$((rust_passed + e2e_passed + faults_passed)); failed=$((rust_failed + e2e_failed + faults_failed))
+passed=$((rust_passed + e2e_passed + api_passed + faults_passed)); failed=$((rust_failed + e2e_failed + api_failed + faults_failed))
 echo
 echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
 echo "$passed passed, $failed failed"

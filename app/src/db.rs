@@ -78,6 +78,20 @@ macro_rules! with_tx {
     };
 }
 
+/// Appends `($1, $2, …)` binding each item, for `… IN <list>` in a `sqlx::QueryBuilder`
+/// (the same text on both engines). The list must not be empty: callers return early.
+#[macro_export]
+macro_rules! push_in_list {
+    ($qb:expr, $items:expr) => {{
+        $qb.push("(");
+        let mut list = $qb.separated(", ");
+        for item in $items {
+            list.push_bind(item);
+        }
+        $qb.push(")");
+    }};
+}
+
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {

@@ -248,6 +248,26 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// Whether a write may succeed if simply sent again: the database is out for now
+/// ([`is_unavailable`]), or it refused this attempt because of another writer (SQLite busy or
+/// locked, a PostgreSQL serialization failure, deadlock or a unique key another transaction
+/// took meanwhile). The ingestion API answers these 503 with Retry-After.
+#[cfg(feature = "ssr")]
+pub fn is_retryable(err: &sqlx::Error) -> bool {
+    if is_unavailable(err) {
+        return true;
+    }
+    match err {
+        sqlx::Error::Database(e) => e.code().is_some_and(|c| {
+            matches!(
+                c.as_ref(),
+                "40001" | "40P01" | "23505" | "5" | "6" | "517" | "261" | "262"
+            )
+        }),
+        _ => false,
+    }
+}
+
 /// Whether an error means "the database is out for now" (no connection, a restart, a
 /// failover) rather than "this request is wrong": the answer is then 503, try again.
 #[cfg(feature = "ssr")]

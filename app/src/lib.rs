@@ -16,6 +16,8 @@ pub mod history;
 mod home;
 pub mod i18n;
 pub mod ids;
+#[cfg(feature = "ssr")]
+pub mod ingest;
 pub mod invoices;
 #[cfg(feature = "ssr")]
 pub mod mail;

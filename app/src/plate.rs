@@ -29,6 +29,28 @@ impl Plate {
     }
 }
 
+/// A plate as the operator's feed sends it, which may be foreign: a Swedish plate in its
+/// display form ([`Plate::parse`]), any other upper-cased with each run of spaces and dashes
+/// made one space, when it holds 2–12 letters and digits and nothing else.
+pub fn normalise_any(raw: &str) -> Option<String> {
+    if let Some(p) = Plate::parse(raw) {
+        return Some(p.0);
+    }
+    let mut out = String::new();
+    let mut alnum = 0;
+    for part in raw.split([' ', '-']).filter(|p| !p.is_empty()) {
+        if !part.chars().all(char::is_alphanumeric) {
+            return None;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        alnum += part.chars().count();
+        out.extend(part.chars().flat_map(char::to_uppercase));
+    }
+    (2..=12).contains(&alnum).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,6 +59,12 @@ mod tests {
     fn plates_normalise_to_the_swedish_display_form() {
         assert_eq!(Plate::parse("abc123").unwrap().as_str(), "ABC 123");
         assert_eq!(Plate::parse(" ABC-12a ").unwrap().as_str(), "ABC 12A");
+        assert_eq!(normalise_any("abc-123").as_deref(), Some("ABC 123"));
+        assert_eq!(normalise_any("ab  12345").as_deref(), Some("AB 12345"));
+        assert_eq!(normalise_any("m-ab 1234").as_deref(), Some("M AB 1234"));
+        assert_eq!(normalise_any("x"), None);
+        assert_eq!(normalise_any("ABC;123"), None);
+        assert_eq!(normalise_any("  "), None);
     }
 
     #[test]

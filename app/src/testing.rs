@@ -142,16 +142,107 @@ macro_rules! on_both_databases {
     };
 }
 
-/// Inserts sessions of several companies (a test's world), each company's in one call of
-/// `history::store::insert_sessions`, in the order given.
+/// Stores a test's sessions the way a running portal gets them: through the ingestion
+/// service (`crate::ingest`), as the back office's records (the company by organisation
+/// number, the facility by code, the person by email, the cost center by code), in batches
+/// of the API's size, grouped by `source`. Afterwards each session holds what was stored:
+/// its id, and its cost center (a session without one gets the member's default). Returns
+/// how many were new.
 pub async fn insert_sessions(
     db: &Db,
-    sessions: &[crate::history::store::NewSession],
-) -> Result<u64, sqlx::Error> {
+    sessions: &mut [crate::history::store::NewSession],
+) -> Result<u64, String> {
+    use std::collections::HashMap;
+
+    use uuid::Uuid;
+
+    use crate::ingest::{service, wire::*};
+
+    let err = |e: sqlx::Error| e.to_string();
+    let (orgs, facilities, emails, centers) = crate::with_pool!(db, |pool| {
+        let orgs: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, org_number FROM companies")
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
+        let facilities: Vec<(Uuid, String)> =
+            sqlx::query_as("SELECT id, external_ref FROM facilities")
+                .fetch_all(pool)
+                .await
+                .map_err(err)?;
+        let emails: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, email FROM users")
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
+        let centers: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, code FROM cost_centers")
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
+        Ok::<_, String>((orgs, facilities, emails, centers))
+    })?;
+    let by_id = |rows: Vec<(Uuid, String)>| rows.into_iter().collect::<HashMap<_, _>>();
+    let (orgs, facilities, emails, centers) = (
+        by_id(orgs),
+        by_id(facilities),
+        by_id(emails),
+        by_id(centers),
+    );
+    let at = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .to_rfc3339()
+    };
+    let access = crate::auth::OperatorAccess::command_line();
     let mut inserted = 0;
-    for group in sessions.chunk_by(|a, b| a.company_id == b.company_id) {
-        let scope = crate::scope::CompanyScope::for_tests(group[0].company_id);
-        inserted += crate::history::store::insert_sessions(db, scope, group).await?;
+    for group in sessions.chunk_by_mut(|a, b| a.source == b.source) {
+        let source = group[0].source.clone();
+        for part in group.chunks_mut(MAX_BATCH) {
+            let records = part
+                .iter()
+                .map(|s| {
+                    Ok(SessionIn {
+                        id: s.external_ref.clone(),
+                        version: s.version,
+                        company: orgs[&s.company_id].clone(),
+                        app_user: s.user_id.map(|u| AppUserRef {
+                            id: None,
+                            email: Some(emails[&u].clone()),
+                        }),
+                        plate: s.plate.clone(),
+                        facility: facilities[&s.facility_id].clone(),
+                        kind: match s.kind {
+                            crate::history::SessionKind::Parking => SessionKindIn::Parking,
+                            crate::history::SessionKind::Charging => SessionKindIn::Charging,
+                        },
+                        started_at: at(s.started_at),
+                        ended_at: s.ended_at.map(at),
+                        energy_wh: s.energy_wh,
+                        amount_incl_vat: s.amount_ore,
+                        vat: s.vat_ore,
+                        cost_center: s.cost_center_id.map(|c| centers[&c].clone()),
+                    })
+                })
+                .collect();
+            let result = service::sessions(db, &access, &source, records)
+                .await
+                .map_err(|e| format!("the ingestion service refused a test's sessions: {e:?}"))?;
+            inserted += result.inserted as u64;
+            let refs: Vec<&str> = part.iter().map(|s| s.external_ref.as_str()).collect();
+            let stored: HashMap<String, (Uuid, Option<Uuid>)> = crate::with_pool!(db, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT external_ref, id, cost_center_id FROM sessions WHERE source = ",
+                );
+                qb.push_bind(source.as_str()).push(" AND external_ref IN ");
+                crate::push_in_list!(qb, refs.iter().copied());
+                let rows: Vec<(String, Uuid, Option<Uuid>)> =
+                    qb.build_query_as().fetch_all(pool).await.map_err(err)?;
+                Ok::<_, String>(rows.into_iter().map(|(r, id, cc)| (r, (id, cc))).collect())
+            })?;
+            for s in part.iter_mut() {
+                let (id, cost_center) = stored[&s.external_ref];
+                s.id = id;
+                s.cost_center_id = cost_center;
+            }
+        }
     }
     Ok(inserted)
 }

@@ -130,6 +130,7 @@ async fn world(db: &Db) -> World {
             db,
             &NewFacility {
                 external_ref: format!("F{i}"),
+                version: 0,
                 facility: f.clone(),
             },
         )
@@ -186,10 +187,13 @@ async fn world(db: &Db) -> World {
             cost_center_id: (company == acme && rng.next(3) > 0)
                 .then(|| centers[rng.next(2) as usize]),
             source: "test".into(),
+            version: 0,
             external_ref: format!("s{n}"),
         });
     }
-    app::testing::insert_sessions(db, &sessions).await.unwrap();
+    app::testing::insert_sessions(db, &mut sessions)
+        .await
+        .unwrap();
     World {
         acme,
         beta,
@@ -460,7 +464,7 @@ async fn keyset_pages_neither_skip_nor_repeat_when_sessions_arrive(db: &Db) {
             s.external_ref = format!("late-{n}-{i}");
             fresh.push(s);
         }
-        app::testing::insert_sessions(db, &fresh).await.unwrap();
+        app::testing::insert_sessions(db, &mut fresh).await.unwrap();
         w.sessions.extend(fresh);
         n += 1;
         match next {
@@ -520,7 +524,7 @@ async fn months_follow_the_local_calendar_across_daylight_saving(db: &Db) {
         ("oct-dst", local(2026, 10, 25, 2, 30)),   // the repeated hour
         ("nov", local(2026, 11, 1, 0, 30)),
     ];
-    let sessions: Vec<NewSession> = at
+    let mut sessions: Vec<NewSession> = at
         .iter()
         .enumerate()
         .map(|(i, (_, t))| NewSession {
@@ -536,11 +540,14 @@ async fn months_follow_the_local_calendar_across_daylight_saving(db: &Db) {
             amount_ore: 100,
             vat_ore: 20,
             cost_center_id: None,
+            version: 0,
             source: "dst".into(),
             external_ref: format!("dst{i}"),
         })
         .collect();
-    app::testing::insert_sessions(db, &sessions).await.unwrap();
+    app::testing::insert_sessions(db, &mut sessions)
+        .await
+        .unwrap();
     for (month, want) in [
         ("2", vec!["feb"]),
         ("3", vec!["mar-first", "mar-dst", "mar-last"]),

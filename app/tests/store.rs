@@ -61,10 +61,15 @@ fn facility(name: &str, city: &str, kind: FacilityKind) -> Facility {
 }
 
 async fn add_facility(db: &Db, code: &str, f: Facility) -> Facility {
+    add_facility_version(db, code, f, 0).await
+}
+
+async fn add_facility_version(db: &Db, code: &str, f: Facility, version: i64) -> Facility {
     facilities::upsert(
         db,
         &NewFacility {
             external_ref: code.into(),
+            version,
             facility: f.clone(),
         },
     )
@@ -134,7 +139,14 @@ async fn facilities_upsert_by_operator_code(db: &Db) {
     changed.company_account = Acceptance::Some;
     changed.company_account_note = "Plan 1–3".into();
     changed.id = Uuid::new_v4(); // a resend keeps the stored id
-    add_facility(db, "S1", changed).await;
+                                 // The same version again changes nothing; a newer one replaces it; an older one does not.
+    add_facility_version(db, "S1", changed.clone(), 0).await;
+    let all = facilities::list(db, &Default::default()).await.unwrap();
+    assert_eq!(all[0].company_account, Acceptance::Yes);
+    add_facility_version(db, "S1", changed.clone(), 2).await;
+    let mut older = changed.clone();
+    older.company_account_note = "old".into();
+    add_facility_version(db, "S1", older, 1).await;
     let all = facilities::list(db, &Default::default()).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].id, f.id);
@@ -329,6 +341,7 @@ fn session(w: &World, company_id: Uuid, n: usize, started_at: i64, amount_ore: i
         vat_ore: amount_ore / 5,
         cost_center_id: (company_id == w.acme.id).then_some(w.cc),
         source: "test".into(),
+        version: 0,
         external_ref: format!("{company_id}-{n}"),
     }
 }
@@ -370,7 +383,7 @@ async fn totals_count_only_the_company_and_the_range(db: &Db) {
         .collect();
     batch.push(session(&w, w.beta.id, 9, 1_500, 99_900));
     assert_eq!(
-        app::testing::insert_sessions(db, &batch).await.unwrap(),
+        app::testing::insert_sessions(db, &mut batch).await.unwrap(),
         2_501
     );
     let t = history::totals(db, CompanyScope::for_tests(w.acme.id), 1_000, 1_100)

@@ -1,8 +1,10 @@
 //! The demo data generator (`portal demo`): realistic, deterministic companies for a new user
 //! and for tests. The same seed and `--until` date give the same data, byte for byte.
 //!
-//! It writes through the same store functions the app uses. Sessions are generated and
-//! inserted in chunks, so 2,000,000 of them never sit in memory at once.
+//! The operator's data — facilities, app users, sessions, invoices — goes in through the
+//! ingestion service (`app::ingest`), the one way data enters, in batches of the API's size;
+//! the companies, cost centers and memberships through the stores, as customer service and
+//! the companies' administrators make them.
 
 use std::{collections::HashSet, fmt, time::Instant};
 
@@ -13,17 +15,14 @@ use app::{
         Email, Role,
     },
     db::Db,
-    facilities::{
-        store::{self as facilities, NewFacility},
-        Acceptance, Facility, FacilityKind,
-    },
-    history::{
-        store::{self as history, NewSession},
-        SessionKind,
-    },
-    invoices::{
-        store::{self as invoices, NewInvoice},
-        InvoiceStatus,
+    facilities::{Acceptance, FacilityKind},
+    ingest::{
+        service as ingest_service,
+        wire::{
+            AcceptanceIn, AppUserIn, AppUserRef, BatchResult, FacilityIn, FacilityKindIn,
+            InvoiceIn, InvoiceLineIn, InvoiceStatusIn, SessionIn, SessionKindIn, MAX_BATCH,
+        },
+        Incoming, Rejected,
     },
 };
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
@@ -443,10 +442,59 @@ fn plate(rng: &mut StdRng) -> String {
 }
 
 struct DemoMember {
-    user_id: Uuid,
+    email: String,
+    /// The operator's id of their app account, when they have signed in to the app.
+    app_user: Option<String>,
     plates: Vec<String>,
-    cost_center: Uuid,
+    cost_center: String,
     home_facility: usize,
+}
+
+/// A generated session, as much of it as its month's invoice needs.
+struct InvoiceLine {
+    started_at: i64,
+    id: String,
+    description: String,
+    amount: i64,
+    vat: i64,
+    cost_center: String,
+}
+
+/// The operator's facility codes with what the generator needs of each facility.
+struct DemoFacility {
+    code: String,
+    acceptance: Acceptance,
+    has_chargers: bool,
+    hourly: i64,
+}
+
+/// Sends one batch through the ingestion service, as the back office would; a refused batch
+/// is a bug in the generator and stops it with the service's reasons.
+async fn ingest<T>(
+    what: &str,
+    batch: Vec<T>,
+    store: impl AsyncFnOnce(Vec<Incoming<T>>) -> Result<BatchResult, Rejected>,
+) -> Result<BatchResult, Box<dyn std::error::Error>> {
+    match store(batch.into_iter().map(Ok).collect()).await {
+        Ok(result) => Ok(result),
+        Err(Rejected::Invalid(errors)) => Err(format!(
+            "the ingestion service refused the demo's {what}: {}",
+            errors
+                .iter()
+                .take(5)
+                .map(|e| format!("#{} {}: {}", e.index, e.field, e.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+        .into()),
+        Err(Rejected::Db(e)) => Err(e.into()),
+    }
+}
+
+fn rfc3339(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 struct CompanySpec {
@@ -490,36 +538,54 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
     let tz: Tz = chrono_tz::Europe::Stockholm;
     let mut rng = StdRng::seed_from_u64(args.seed);
     let now = Utc::now().timestamp();
+    // The demo generator is one of the operator's tools (`auth::OperatorAccess`); the
+    // operator's data (facilities, app users, sessions, invoices) goes in through the
+    // ingestion service like the back office's, the company's own set-up (the company, its
+    // cost centers and members) through the stores, as customer service and the company's
+    // administrators make it.
+    let access = app::auth::OperatorAccess::command_line();
 
-    // Facilities are the operator's, shared by every company: upserted by their code.
-    let mut all_facilities: Vec<(Facility, i64)> = Vec::new();
+    // Facilities are the operator's, shared by every company.
+    let mut all_facilities: Vec<DemoFacility> = Vec::new();
+    let mut facility_records = Vec::new();
     for (ci, (city, hourly, specs)) in CITIES.iter().enumerate() {
         for (fi, (name, address, kind, acceptance, note, chargers)) in specs.iter().enumerate() {
-            let facility = Facility {
-                id: new_id(&mut rng),
+            let code = format!("AIMO-SE-{:02}{:02}", ci + 1, fi + 1);
+            facility_records.push(FacilityIn {
+                id: code.clone(),
+                version: 1,
                 name: (*name).into(),
                 address: (*address).into(),
                 city: (*city).into(),
-                kind: *kind,
-                company_account: *acceptance,
+                kind: match kind {
+                    FacilityKind::Street => FacilityKindIn::Street,
+                    FacilityKind::CameraGarage => FacilityKindIn::CameraGarage,
+                    FacilityKind::BarrierGarage => FacilityKindIn::BarrierGarage,
+                    FacilityKind::Surface => FacilityKindIn::Surface,
+                },
+                company_account: match acceptance {
+                    Acceptance::Yes => AcceptanceIn::Yes,
+                    Acceptance::Some => AcceptanceIn::Some,
+                    Acceptance::No => AcceptanceIn::No,
+                },
                 company_account_note: (*note).into(),
                 has_chargers: *chargers,
-            };
-            let external_ref = format!("AIMO-SE-{:02}{:02}", ci + 1, fi + 1);
-            facilities::upsert(
-                db,
-                &NewFacility {
-                    external_ref,
-                    facility: facility.clone(),
-                },
-            )
-            .await?;
-            all_facilities.push((facility, *hourly));
+            });
+            all_facilities.push(DemoFacility {
+                code,
+                acceptance: *acceptance,
+                has_chargers: *chargers,
+                hourly: *hourly,
+            });
         }
     }
+    ingest("facilities", facility_records, async |batch| {
+        ingest_service::facilities(db, &access, batch).await
+    })
+    .await?;
     // Only facilities where the company account works get company sessions.
     let usable: Vec<usize> = (0..all_facilities.len())
-        .filter(|&i| all_facilities[i].0.company_account != Acceptance::No)
+        .filter(|&i| all_facilities[i].acceptance != Acceptance::No)
         .collect();
 
     let mut report = Report {
@@ -531,7 +597,8 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
     };
     let small_members = 8;
     let small_sessions = (args.sessions / 100).max(200);
-    let mut shared_user: Option<(Uuid, Vec<String>)> = None;
+    let mut shared_member: Option<DemoMember> = None;
+    let mut app_user_seq = 0;
 
     for (index, spec) in std::iter::once(&BIG).chain(SMALL.iter()).enumerate() {
         let is_big = index == 0;
@@ -546,8 +613,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             format!("cannot create demo company {} (does this database already hold demo data?): {e}", spec.name)
         })?;
         report.companies += 1;
-        // The demo generator is one of the operator's tools (`auth::OperatorAccess`).
-        let scope = app::auth::OperatorAccess::command_line().scope(company.id);
+        let scope = access.scope(company.id);
 
         let mut cost_centers = Vec::new();
         for (code, name) in spec.cost_centers {
@@ -558,7 +624,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
                 name: (*name).into(),
             };
             companies::insert_cost_center(db, scope, &cc, now).await?;
-            cost_centers.push(cc.id);
+            cost_centers.push((cc.id, cc.code));
         }
 
         let n_members = if is_big {
@@ -566,7 +632,10 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         } else {
             small_members
         };
-        let mut members: Vec<DemoMember> = Vec::with_capacity(n_members);
+        // Who the company's people are; their app profiles go in first, as the operator's
+        // back office would have sent them, then the company makes them members.
+        let mut people = Vec::with_capacity(n_members);
+        let mut app_users = Vec::new();
         let mut used_emails = HashSet::new();
         for i in 0..n_members {
             let demo_account = DEMO_ACCOUNTS.get(i).filter(|_| is_big);
@@ -602,63 +671,98 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             };
             used_emails.insert(email.clone());
             let email = Email::parse(&email).ok_or("demo email does not parse")?;
+            // Most members have signed in to the parking app with the invited email: the
+            // operator knows them as app users.
+            let app_user = if rng.gen_bool(0.85) {
+                app_user_seq += 1;
+                let id = format!("DEMO-U-{app_user_seq:06}");
+                app_users.push(AppUserIn {
+                    id: id.clone(),
+                    version: 1,
+                    email: email.as_str().into(),
+                    display_name: name.clone(),
+                    app_signed_in_at: Some(rfc3339(now - rng.gen_range(86_400..86_400 * 400))),
+                });
+                Some(id)
+            } else {
+                None
+            };
+            let cost_center = cost_centers[rng.gen_range(0..cost_centers.len())].clone();
+            let plates: Vec<String> = (0..rng.gen_range(1..=2)).map(|_| plate(&mut rng)).collect();
+            let home_facility = usable[rng.gen_range(0..usable.len())];
+            people.push((
+                role,
+                email,
+                name,
+                app_user,
+                cost_center,
+                plates,
+                home_facility,
+            ));
+        }
+        if !app_users.is_empty() {
+            ingest("app users", app_users, async |batch| {
+                ingest_service::app_users(db, &access, batch).await
+            })
+            .await?;
+        }
+        let mut members: Vec<DemoMember> = Vec::with_capacity(n_members + 1);
+        for (i, (role, email, name, app_user, cost_center, plates, home_facility)) in
+            people.into_iter().enumerate()
+        {
+            // Finds the app user just sent, or creates the invited person who never used the app.
             let user_id = companies::upsert_user(db, new_id(&mut rng), &email, &name, now).await?;
-            // Most members have signed in to the parking app with the invited email.
-            if rng.gen_bool(0.85) {
-                companies::set_app_signed_in(
-                    db,
-                    user_id,
-                    now - rng.gen_range(86_400..86_400 * 400),
-                )
-                .await?;
-            }
-            let cost_center = cost_centers[rng.gen_range(0..cost_centers.len())];
             companies::add_membership(
                 db,
                 scope,
                 &NewMembership {
                     user_id,
                     role,
-                    default_cost_center_id: Some(cost_center),
+                    default_cost_center_id: Some(cost_center.0),
                     invited_email: Some(email.clone()),
                 },
                 now,
             )
             .await?;
-            let plates: Vec<String> = (0..rng.gen_range(1..=2)).map(|_| plate(&mut rng)).collect();
-            if is_big && i == DEMO_ACCOUNTS.len() - 1 {
-                shared_user = Some((user_id, plates.clone()));
-            }
-            members.push(DemoMember {
-                user_id,
+            let member = DemoMember {
+                email: email.as_str().into(),
+                app_user,
                 plates,
-                cost_center,
-                home_facility: usable[rng.gen_range(0..usable.len())],
-            });
+                cost_center: cost_center.1,
+                home_facility,
+            };
+            if is_big && i == DEMO_ACCOUNTS.len() - 1 {
+                shared_member = Some(DemoMember {
+                    email: member.email.clone(),
+                    app_user: member.app_user.clone(),
+                    plates: member.plates.clone(),
+                    cost_center: String::new(),
+                    home_facility: usable[0],
+                });
+            }
+            members.push(member);
             report.members += 1;
         }
         // The member of two companies also works for the first small company.
         if index == 1 {
-            if let Some((user_id, plates)) = &shared_user {
-                let cost_center = cost_centers[0];
+            if let Some(mut shared) = shared_member.take() {
+                let (cost_center_id, code) = cost_centers[0].clone();
+                let email = Email::parse(&shared.email).ok_or("demo email does not parse")?;
+                let user_id = companies::upsert_user(db, new_id(&mut rng), &email, "", now).await?;
                 companies::add_membership(
                     db,
                     scope,
                     &NewMembership {
-                        user_id: *user_id,
+                        user_id,
                         role: Role::Member,
-                        default_cost_center_id: Some(cost_center),
-                        invited_email: Email::parse(DEMO_ACCOUNTS[DEMO_ACCOUNTS.len() - 1].email),
+                        default_cost_center_id: Some(cost_center_id),
+                        invited_email: Some(email),
                     },
                     now,
                 )
                 .await?;
-                members.push(DemoMember {
-                    user_id: *user_id,
-                    plates: plates.clone(),
-                    cost_center,
-                    home_facility: usable[0],
-                });
+                shared.cost_center = code;
+                members.push(shared);
                 report.members += 1;
             }
         }
@@ -668,8 +772,9 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         } else {
             small_sessions
         };
-        report.sessions += generate_sessions(
+        let (inserted, lines) = generate_sessions(
             db,
+            &access,
             &mut rng,
             &company,
             &members,
@@ -680,7 +785,9 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             tz,
         )
         .await?;
-        report.invoices += generate_invoices(db, &mut rng, &company, until, tz, index).await?;
+        report.sessions += inserted;
+        report.invoices +=
+            generate_invoices(db, &access, &mut rng, &company, lines, until, tz, index).await?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
@@ -706,27 +813,29 @@ fn to_utc(tz: Tz, local: NaiveDateTime) -> i64 {
         .unwrap_or_else(|| local.and_utc().timestamp())
 }
 
+/// Generates the company's sessions and sends them through the ingestion service in batches
+/// of the API's size; returns how many were stored and what the invoices need of each.
 #[allow(clippy::too_many_arguments)]
 async fn generate_sessions(
     db: &Db,
+    access: &app::auth::OperatorAccess,
     rng: &mut StdRng,
     company: &CompanyRow,
     members: &[DemoMember],
-    all_facilities: &[(Facility, i64)],
+    all_facilities: &[DemoFacility],
     usable: &[usize],
     count: usize,
     until: NaiveDate,
     tz: Tz,
-) -> Result<u64, Box<dyn std::error::Error>> {
-    const CHUNK: usize = 20_000;
-    let scope = app::auth::OperatorAccess::command_line().scope(company.id);
+) -> Result<(u64, Vec<InvoiceLine>), Box<dyn std::error::Error>> {
     let first_day = period_start(until);
     let days = (until - first_day).num_days().max(1) as u64;
     let now = Utc::now().timestamp();
-    // All of the company's sessions are made first and stored in the order they ended, as the
+    // All of the company's sessions are made first and sent in the order they ended, as the
     // operator's feed delivers them: the tables then lie on disk the way a real portal's do
     // (a month's rows near each other), which is what reads of a period depend on.
-    let mut batch = Vec::with_capacity(count);
+    let mut batch: Vec<(i64, SessionIn)> = Vec::with_capacity(count);
+    let mut lines = Vec::with_capacity(count);
     for n in 0..count {
         // A few members park a lot, most now and then.
         let m =
@@ -736,7 +845,8 @@ async fn generate_sessions(
         } else {
             usable[rng.gen_range(0..usable.len())]
         };
-        let (facility, hourly) = &all_facilities[facility_index];
+        let facility = &all_facilities[facility_index];
+        let hourly = facility.hourly;
         let day = first_day + Days::new(rng.gen_range(0..days));
         let weekend = day.weekday().number_from_monday() >= 6;
         let hour = if weekend {
@@ -771,49 +881,79 @@ async fn generate_sessions(
             continue; // only finished sessions
         }
         let amount_ore = (amount_ore / 100).max(1) * 100; // whole kronor, like the operator's receipts
-        batch.push(NewSession {
-            id: new_id(rng),
-            company_id: company.id,
-            user_id: Some(m.user_id),
-            plate: m.plates[rng.gen_range(0..m.plates.len())].clone(),
-            facility_id: facility.id,
-            kind: if charging {
-                SessionKind::Charging
-            } else {
-                SessionKind::Parking
-            },
+                                                          // Half the sessions name their cost center; the others get the member's default.
+        let cost_center = rng.gen_bool(0.5).then(|| m.cost_center.clone());
+        let id = format!("{}-{n}", company.org_number);
+        let plate = m.plates[rng.gen_range(0..m.plates.len())].clone();
+        lines.push(InvoiceLine {
             started_at,
-            ended_at: Some(ended_at),
-            energy_wh,
-            amount_ore,
-            vat_ore: vat_of(amount_ore),
-            cost_center_id: Some(m.cost_center),
-            source: "demo".into(),
-            external_ref: format!("{}-{n}", company.org_number),
+            id: id.clone(),
+            description: format!(
+                "{} {plate}",
+                if charging { "Laddning" } else { "Parkering" }
+            ),
+            amount: amount_ore,
+            vat: vat_of(amount_ore),
+            cost_center: m.cost_center.clone(),
         });
+        batch.push((
+            ended_at,
+            SessionIn {
+                id,
+                version: 1,
+                company: company.org_number.clone(),
+                app_user: Some(AppUserRef {
+                    id: m.app_user.clone(),
+                    email: Some(m.email.clone()),
+                }),
+                plate,
+                facility: facility.code.clone(),
+                kind: if charging {
+                    SessionKindIn::Charging
+                } else {
+                    SessionKindIn::Parking
+                },
+                started_at: rfc3339(started_at),
+                ended_at: Some(rfc3339(ended_at)),
+                energy_wh,
+                amount_incl_vat: amount_ore,
+                vat: vat_of(amount_ore),
+                cost_center,
+            },
+        ));
     }
-    batch.sort_by_key(|s| s.ended_at);
+    batch.sort_by_key(|(ended_at, _)| *ended_at);
     let mut inserted = 0;
-    for part in batch.chunks(CHUNK) {
-        inserted += history::insert_sessions(db, scope, part).await?;
+    let mut records = batch.into_iter().peekable();
+    while records.peek().is_some() {
+        let part: Vec<SessionIn> = records.by_ref().take(MAX_BATCH).map(|(_, s)| s).collect();
+        let result = ingest("sessions", part, async |batch| {
+            ingest_service::sessions(db, access, DEMO_SOURCE, batch).await
+        })
+        .await?;
+        inserted += result.inserted as u64;
     }
-    Ok(inserted)
+    Ok((inserted, lines))
 }
 
-/// One invoice per finished month: old ones paid, the last one unpaid, an older one overdue
-/// and one credited, so every status shows.
+/// One invoice per finished month, its lines the month's sessions: old ones paid, the last
+/// one unpaid, the two before it unpaid past their due date (overdue, which the portal
+/// derives) and one credited, so every status shows.
+#[allow(clippy::too_many_arguments)]
 async fn generate_invoices(
     db: &Db,
+    access: &app::auth::OperatorAccess,
     rng: &mut StdRng,
     company: &CompanyRow,
+    mut lines: Vec<InvoiceLine>,
     until: NaiveDate,
     tz: Tz,
     company_index: usize,
 ) -> Result<usize, Box<dyn std::error::Error>> {
-    let scope = app::auth::OperatorAccess::command_line().scope(company.id);
+    lines.sort_by_key(|l| l.started_at);
     let mut month = period_start(until);
     let this_month = until.with_day(1).unwrap_or(until);
-    let mut count = 0;
+    let mut records = Vec::new();
     let mut seq = 1;
     while month < this_month {
         let (y, m) = (month.year(), month.month());
@@ -823,33 +963,54 @@ async fn generate_invoices(
         let due_on = issued_on + Days::new(30);
         let months_back = (this_month.year() - y) * 12 + this_month.month() as i32 - m as i32;
         let status = match months_back {
-            1 if due_on >= until => InvoiceStatus::Unpaid,
-            1 | 2 => InvoiceStatus::Overdue,
-            5 => InvoiceStatus::Credited,
-            _ => InvoiceStatus::Paid,
+            1 | 2 => InvoiceStatusIn::Unpaid,
+            5 => InvoiceStatusIn::Credited,
+            _ => InvoiceStatusIn::Paid,
         };
-        let paid_on =
-            (status == InvoiceStatus::Paid).then(|| due_on - Days::new(rng.gen_range(0..10)));
-        let inv = NewInvoice {
-            id: new_id(rng),
-            company_id: company.id,
+        let paid_on = (status == InvoiceStatusIn::Paid)
+            .then(|| (due_on - Days::new(rng.gen_range(0..10))).to_string());
+        let of_month: Vec<InvoiceLineIn> = lines
+            .iter()
+            .filter(|l| l.started_at >= from && l.started_at < to)
+            .map(|l| InvoiceLineIn {
+                description: l.description.clone(),
+                amount_incl_vat: l.amount,
+                vat: l.vat,
+                session: Some(l.id.clone()),
+                cost_center: (!l.cost_center.is_empty()).then(|| l.cost_center.clone()),
+            })
+            .collect();
+        records.push(InvoiceIn {
             number: format!("F{}{:02}-{}{:03}", y, m, company_index + 1, seq),
-            period_start: month,
-            period_end,
-            issued_on,
-            due_on,
+            version: 1,
+            company: company.org_number.clone(),
+            period_start: month.to_string(),
+            period_end: period_end.to_string(),
+            issued_on: issued_on.to_string(),
+            due_on: due_on.to_string(),
             status,
             paid_on,
-        };
-        invoices::insert_invoice_for_period(db, scope, &inv, from, to).await?;
-        count += 1;
+            amount_incl_vat: of_month.iter().map(|l| l.amount_incl_vat).sum(),
+            vat: of_month.iter().map(|l| l.vat).sum(),
+            lines: of_month,
+        });
         seq += 1;
         month = month
             .checked_add_months(chrono::Months::new(1))
             .ok_or("bad month")?;
     }
+    let count = records.len();
+    if count > 0 {
+        ingest("invoices", records, async |batch| {
+            ingest_service::invoices(db, access, DEMO_SOURCE, batch).await
+        })
+        .await?;
+    }
     Ok(count)
 }
+
+/// The `source` of the demo's sessions (the back office's are `operator`).
+const DEMO_SOURCE: &str = "demo";
 
 #[cfg(test)]
 mod tests {
@@ -970,7 +1131,19 @@ mod db_tests {
             .unwrap()
         });
         assert_eq!(kinds, 4);
-        assert_eq!(statuses, 4, "paid, unpaid, overdue and credited");
+        assert_eq!(
+            statuses, 3,
+            "paid, unpaid and credited (overdue is derived)"
+        );
+        let past_due: i64 = with_pool!(&t.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM invoices WHERE status = 'unpaid' AND due_on < '2026-11-20'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        assert!(past_due > 0, "an unpaid invoice past its due date: overdue");
         assert!(charging > 0);
     }
 }

@@ -11,11 +11,14 @@ mod auth_bench;
 mod auth_tests;
 #[cfg(test)]
 mod authz_tests;
+mod backfill;
 mod demo;
 #[cfg(test)]
 mod history_bench;
 mod http;
 mod ingest;
+#[cfg(test)]
+mod ingest_bench;
 #[cfg(test)]
 mod members_bench;
 mod outbox;
@@ -43,6 +46,9 @@ enum Command {
     Migrate,
     /// Fill the database with deterministic demo data.
     Demo(demo::DemoArgs),
+    /// The operator's backfill: send a JSON Lines file of records through the ingestion
+    /// service (resumable; see `portal ingest --help`).
+    Ingest(backfill::IngestArgs),
     /// Customer service: companies and their owners.
     #[command(subcommand)]
     Company(CompanyCommand),
@@ -175,6 +181,24 @@ async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error:
             let db = connect(&config).await?;
             let report = demo::generate(&db, &args).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Ingest(args) => {
+            let db = connect(&config).await?;
+            let s = backfill::run(&db, &args).await?;
+            println!(
+                "{}: {} inserted, {} updated, {} unchanged, {} outdated{}",
+                args.file.display(),
+                s.result.inserted,
+                s.result.updated,
+                s.result.unchanged,
+                s.result.outdated,
+                if s.skipped_lines > 0 {
+                    format!(" (resumed after line {})", s.skipped_lines)
+                } else {
+                    String::new()
+                }
+            );
             Ok(())
         }
         Command::Company(cmd) => {

@@ -1,5 +1,7 @@
 //! Companies, users, memberships and cost centers in the database.
 
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use super::{Email, Role};
@@ -292,4 +294,205 @@ pub async fn cost_centers(db: &Db, scope: CompanyScope) -> Result<Vec<CostCenter
         .fetch_all(pool)
         .await
     })
+}
+
+// --- What the ingestion API (`crate::ingest`) reads and writes here -------------------------
+
+/// The ids of the companies with these organisation numbers (`NNNNNN-NNNN`); numbers no
+/// company has are missing from the answer.
+pub async fn ids_by_org_number(
+    tx: &mut Tx,
+    org_numbers: &[&str],
+) -> Result<HashMap<String, Uuid>, sqlx::Error> {
+    if org_numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Uuid)> = with_tx!(tx, |conn| {
+        let mut qb =
+            sqlx::QueryBuilder::new("SELECT org_number, id FROM companies WHERE org_number IN ");
+        crate::push_in_list!(qb, org_numbers.iter().copied());
+        qb.build_query_as().fetch_all(&mut *conn).await
+    })?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The cost centers with these codes in the scopes' companies, by (company, code). Archived
+/// ones are included: an old session may still name one.
+pub async fn cost_center_ids(
+    tx: &mut Tx,
+    scopes: &[CompanyScope],
+    codes: &[&str],
+) -> Result<HashMap<(Uuid, String), Uuid>, sqlx::Error> {
+    if scopes.is_empty() || codes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String, Uuid)> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT company_id, code, id FROM cost_centers WHERE company_id IN ",
+        );
+        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+        qb.push(" AND code IN ");
+        crate::push_in_list!(qb, codes.iter().copied());
+        qb.build_query_as().fetch_all(&mut *conn).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(company, code, id)| ((company, code), id))
+        .collect())
+}
+
+/// The default cost center of each active member among `user_ids` in the scopes' companies,
+/// by (company, user); members without one are missing from the answer.
+pub async fn default_cost_centers(
+    tx: &mut Tx,
+    scopes: &[CompanyScope],
+    user_ids: &[Uuid],
+) -> Result<HashMap<(Uuid, Uuid), Uuid>, sqlx::Error> {
+    if scopes.is_empty() || user_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, Uuid, Uuid)> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT company_id, user_id, default_cost_center_id FROM memberships
+             WHERE status = 'active' AND default_cost_center_id IS NOT NULL AND company_id IN ",
+        );
+        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+        qb.push(" AND user_id IN ");
+        crate::push_in_list!(qb, user_ids.iter().copied());
+        qb.build_query_as().fetch_all(&mut *conn).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(company, user, cc)| ((company, user), cc))
+        .collect())
+}
+
+/// A user as the ingestion API matches them: by email or by the operator's id.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserKeys {
+    pub id: Uuid,
+    pub email: String,
+    pub operator_user_id: Option<String>,
+    pub app_version: i64,
+}
+
+/// Which column [`users_by`] matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKey {
+    Email,
+    OperatorId,
+}
+
+/// The users with these emails (normalised) or operator ids.
+pub async fn users_by(
+    tx: &mut Tx,
+    key: UserKey,
+    values: &[&str],
+) -> Result<Vec<UserKeys>, sqlx::Error> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column = match key {
+        UserKey::Email => "email",
+        UserKey::OperatorId => "operator_user_id",
+    };
+    with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(format!(
+            "SELECT id, email, operator_user_id, app_version FROM users WHERE {column} IN "
+        ));
+        crate::push_in_list!(qb, values.iter().copied());
+        qb.build_query_as().fetch_all(&mut *conn).await
+    })
+}
+
+/// An app user's profile as the operator sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppUserProfile {
+    pub email: Email,
+    pub operator_user_id: Option<String>,
+    pub display_name: String,
+    pub app_signed_in_at: Option<i64>,
+    pub app_version: i64,
+}
+
+/// Creates users that do not exist yet (a user already holding the email or the operator id
+/// is left alone); returns how many were created. Look the ids up with [`users_by`] after.
+pub async fn insert_app_users(
+    tx: &mut Tx,
+    users: &[(Uuid, &AppUserProfile)],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut created = 0;
+    // 7 parameters a row: far under both engines' limits at 1,000 rows.
+    for chunk in users.chunks(2_000) {
+        created += with_tx!(tx, |conn| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO users (id, email, operator_user_id, display_name, app_signed_in_at,
+                                    app_version, created_at) ",
+            );
+            qb.push_values(chunk, |mut b, (id, u)| {
+                b.push_bind(*id)
+                    .push_bind(u.email.as_str())
+                    .push_bind(u.operator_user_id.as_deref())
+                    .push_bind(u.display_name.as_str())
+                    .push_bind(u.app_signed_in_at)
+                    .push_bind(u.app_version)
+                    .push_bind(now);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build()
+                .execute(&mut *conn)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(created)
+}
+
+/// Links a user to the operator's id (when it has none) and takes the profile when it is
+/// newer than the stored one; an older profile changes nothing. Returns whether it changed.
+pub async fn update_app_user(
+    tx: &mut Tx,
+    user_id: Uuid,
+    u: &AppUserProfile,
+) -> Result<bool, sqlx::Error> {
+    let r = with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE users SET
+                operator_user_id = COALESCE(operator_user_id, $2),
+                display_name = CASE WHEN app_version < $5 THEN $3 ELSE display_name END,
+                app_signed_in_at = CASE WHEN app_version < $5 THEN $4 ELSE app_signed_in_at END,
+                app_version = CASE WHEN app_version < $5 THEN $5 ELSE app_version END
+             WHERE id = $1 AND (app_version < $5 OR (operator_user_id IS NULL AND $2 IS NOT NULL))",
+        )
+        .bind(user_id)
+        .bind(u.operator_user_id.as_deref())
+        .bind(u.display_name.as_str())
+        .bind(u.app_signed_in_at)
+        .bind(u.app_version)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(r > 0)
+}
+
+/// Gives a user the operator's id when they have none yet (an invited member whose first
+/// session names both their email and their app account).
+pub async fn link_operator_id(
+    tx: &mut Tx,
+    user_id: Uuid,
+    operator_user_id: &str,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE users SET operator_user_id = $2 WHERE id = $1 AND operator_user_id IS NULL",
+        )
+        .bind(user_id)
+        .bind(operator_user_id)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }

@@ -1,9 +1,14 @@
 //! Facility queries, the same SQL on SQLite and PostgreSQL.
 
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use super::{Acceptance, Facility, FacilityFilter, FacilityKind};
-use crate::{db::Db, with_pool};
+use crate::{
+    db::{Db, Tx},
+    with_pool, with_tx,
+};
 
 #[derive(sqlx::FromRow)]
 struct FacilityRow {
@@ -36,43 +41,86 @@ impl FacilityRow {
     }
 }
 
-/// A facility to store; `external_ref` is the operator's code for it.
+/// A facility to store; `external_ref` is the operator's code for it, `version` the
+/// operator's version of the record (a stored facility is only replaced by a higher one).
 #[derive(Debug, Clone)]
 pub struct NewFacility {
     pub external_ref: String,
     pub facility: Facility,
+    pub version: i64,
 }
 
-/// Inserts or updates a facility by its operator code.
-pub async fn upsert(db: &Db, new: &NewFacility) -> Result<(), sqlx::Error> {
-    let f = &new.facility;
-    let search_text = format!("{} {} {}", f.name, f.address, f.city).to_lowercase();
-    with_pool!(db, |pool| {
-        sqlx::query(
-            "INSERT INTO facilities (id, external_ref, name, address, city, kind, company_account,
-                                     company_account_note, has_chargers, search_text)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (external_ref) DO UPDATE SET
-                name = excluded.name, address = excluded.address, city = excluded.city,
-                kind = excluded.kind, company_account = excluded.company_account,
-                company_account_note = excluded.company_account_note,
-                has_chargers = excluded.has_chargers, search_text = excluded.search_text",
-        )
-        .bind(f.id)
-        .bind(&new.external_ref)
-        .bind(&f.name)
-        .bind(&f.address)
-        .bind(&f.city)
-        .bind(f.kind.as_str())
-        .bind(f.company_account.as_str())
-        .bind(&f.company_account_note)
-        .bind(f.has_chargers)
-        .bind(&search_text)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
+/// The stored facilities among these codes: code → (id, version).
+pub async fn stored_versions(
+    tx: &mut Tx,
+    codes: &[&str],
+) -> Result<HashMap<String, (Uuid, i64)>, sqlx::Error> {
+    if codes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Uuid, i64)> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT external_ref, id, version FROM facilities WHERE external_ref IN ",
+        );
+        crate::push_in_list!(qb, codes.iter().copied());
+        qb.build_query_as().fetch_all(&mut *conn).await
     })?;
-    Ok(())
+    Ok(rows
+        .into_iter()
+        .map(|(code, id, version)| (code, (id, version)))
+        .collect())
+}
+
+/// Inserts facilities, or replaces stored ones by a higher version (the same or an older
+/// version changes nothing). Returns the rows written.
+pub async fn upsert_many(tx: &mut Tx, rows: &[NewFacility]) -> Result<u64, sqlx::Error> {
+    let mut written = 0;
+    // 11 parameters a row.
+    for chunk in rows.chunks(2_000) {
+        written += with_tx!(tx, |conn| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO facilities (id, external_ref, name, address, city, kind, company_account,
+                                         company_account_note, has_chargers, search_text, version) ",
+            );
+            qb.push_values(chunk, |mut b, new| {
+                let f = &new.facility;
+                let search_text = format!("{} {} {}", f.name, f.address, f.city).to_lowercase();
+                b.push_bind(f.id)
+                    .push_bind(new.external_ref.as_str())
+                    .push_bind(f.name.as_str())
+                    .push_bind(f.address.as_str())
+                    .push_bind(f.city.as_str())
+                    .push_bind(f.kind.as_str())
+                    .push_bind(f.company_account.as_str())
+                    .push_bind(f.company_account_note.as_str())
+                    .push_bind(f.has_chargers)
+                    .push_bind(search_text)
+                    .push_bind(new.version);
+            });
+            qb.push(
+                " ON CONFLICT (external_ref) DO UPDATE SET
+                    name = excluded.name, address = excluded.address, city = excluded.city,
+                    kind = excluded.kind, company_account = excluded.company_account,
+                    company_account_note = excluded.company_account_note,
+                    has_chargers = excluded.has_chargers, search_text = excluded.search_text,
+                    version = excluded.version
+                 WHERE facilities.version < excluded.version",
+            );
+            qb.build()
+                .execute(&mut *conn)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(written)
+}
+
+/// [`upsert_many`] of one facility in a transaction of its own, for tests that build their
+/// world directly (a running portal's facilities come in through `crate::ingest`).
+pub async fn upsert(db: &Db, new: &NewFacility) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    upsert_many(&mut tx, std::slice::from_ref(new)).await?;
+    tx.commit().await
 }
 
 /// The facilities matching the filter, by city then name.

@@ -1,12 +1,19 @@
-//! Sessions in the database. Inserts are idempotent on (source, external_ref): a session the
-//! back office sends twice is stored once.
+//! Sessions in the database. Writes are idempotent and ordered on (source, external_ref,
+//! version): a session the back office sends twice is stored once, and an older version
+//! never replaces a newer one ([`upsert_sessions`], called by `crate::ingest`).
+
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
 use super::{filter::Filter, SessionKind};
-use crate::{db::Db, scope::CompanyScope, with_pool};
+use crate::{
+    db::{Db, Tx},
+    scope::CompanyScope,
+    with_pool, with_tx,
+};
 
-/// A session to store (its company must be the scope's).
+/// A session to store (its company must be the scope's it is stored under).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub id: Uuid,
@@ -23,31 +30,76 @@ pub struct NewSession {
     pub cost_center_id: Option<Uuid>,
     pub source: String,
     pub external_ref: String,
+    /// The operator's version of the record: a stored session is only ever replaced by a
+    /// higher one (migrations/*/0005_ingest.sql).
+    pub version: i64,
 }
 
-/// Rows per INSERT statement: 14 parameters each stays under both engines' limits
+/// Rows per INSERT statement: 15 parameters each stays under both engines' limits
 /// (SQLite 32,766, PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 2_000;
 
-/// Inserts the company's sessions in one transaction; returns how many were new. A batch
-/// with another company's session is refused whole.
-pub async fn insert_sessions(
-    db: &Db,
-    scope: CompanyScope,
-    sessions: &[NewSession],
+/// What is stored under one of the operator's session ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredVersion {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub version: i64,
+}
+
+/// The stored sessions among these operator ids of `source`, by id. Not scoped: the
+/// ingestion service (the operator's access) asks, to refuse a session that would move to
+/// another company and to classify each record before it writes.
+pub async fn stored_versions(
+    tx: &mut Tx,
+    source: &str,
+    external_refs: &[&str],
+) -> Result<HashMap<String, StoredVersion>, sqlx::Error> {
+    let mut out = HashMap::with_capacity(external_refs.len());
+    for chunk in external_refs.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String, Uuid, Uuid, i64)> = with_tx!(tx, |conn| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT external_ref, id, company_id, version FROM sessions WHERE source = ",
+            );
+            qb.push_bind(source).push(" AND external_ref IN ");
+            crate::push_in_list!(qb, chunk.iter().copied());
+            qb.build_query_as().fetch_all(&mut *conn).await
+        })?;
+        out.extend(rows.into_iter().map(|(r, id, company_id, version)| {
+            (
+                r,
+                StoredVersion {
+                    id,
+                    company_id,
+                    version,
+                },
+            )
+        }));
+    }
+    Ok(out)
+}
+
+/// The one write of sessions: inserts new ones and replaces stored ones by a higher
+/// version, each under its company's scope, in the caller's transaction. A stored session
+/// of the same or a higher version, or of another company, is left as it is (the `WHERE` of
+/// the upsert), so a late or repeated record can never overwrite a newer one even when two
+/// batches race. Returns the rows written. Everything later built on sessions (the cost
+/// rollups, the front desk's "parked now") hooks in here.
+pub async fn upsert_sessions(
+    tx: &mut Tx,
+    rows: &[(CompanyScope, NewSession)],
 ) -> Result<u64, sqlx::Error> {
-    for s in sessions {
+    for (scope, s) in rows {
         scope.check(s.company_id)?;
     }
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        let mut inserted = 0;
-        for chunk in sessions.chunks(INSERT_CHUNK) {
+    let mut written = 0;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        written += with_tx!(tx, |conn| {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
-                                       energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref) ",
+                                       energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
             );
-            qb.push_values(chunk, |mut b, s| {
+            qb.push_values(chunk, |mut b, (scope, s)| {
                 b.push_bind(s.id)
                     .push_bind(scope.company_id())
                     .push_bind(s.user_id)
@@ -61,14 +113,43 @@ pub async fn insert_sessions(
                     .push_bind(s.vat_ore)
                     .push_bind(s.cost_center_id)
                     .push_bind(s.source.as_str())
-                    .push_bind(s.external_ref.as_str());
+                    .push_bind(s.external_ref.as_str())
+                    .push_bind(s.version);
             });
-            qb.push(" ON CONFLICT (source, external_ref) DO NOTHING");
-            inserted += qb.build().execute(&mut *tx).await?.rows_affected();
-        }
-        tx.commit().await?;
-        Ok(inserted)
-    })
+            qb.push(
+                " ON CONFLICT (source, external_ref) DO UPDATE SET
+                    user_id = excluded.user_id, plate = excluded.plate,
+                    facility_id = excluded.facility_id, kind = excluded.kind,
+                    started_at = excluded.started_at, ended_at = excluded.ended_at,
+                    energy_wh = excluded.energy_wh, amount_ore = excluded.amount_ore,
+                    vat_ore = excluded.vat_ore, cost_center_id = excluded.cost_center_id,
+                    version = excluded.version
+                 WHERE sessions.version < excluded.version
+                   AND sessions.company_id = excluded.company_id",
+            );
+            qb.build()
+                .execute(&mut *conn)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(written)
+}
+
+/// [`upsert_sessions`] of one company's sessions in a transaction of its own; returns the
+/// rows written. For tests and benchmarks that build their world directly (the data of a
+/// running portal comes in through `crate::ingest`).
+pub async fn insert_sessions(
+    db: &Db,
+    scope: CompanyScope,
+    sessions: &[NewSession],
+) -> Result<u64, sqlx::Error> {
+    let rows: Vec<(CompanyScope, NewSession)> =
+        sessions.iter().map(|s| (scope, s.clone())).collect();
+    let mut tx = db.begin().await?;
+    let written = upsert_sessions(&mut tx, &rows).await?;
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// Sessions, amount incl. VAT and VAT of one company that started in `[from, to)`.

@@ -1,11 +1,17 @@
 //! Invoices with their lines, written in one transaction. An invoice's lines and totals are
 //! taken from the sessions of its period, so the two can never disagree.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::InvoiceStatus;
-use crate::{db::Db, scope::CompanyScope, with_pool};
+use crate::{
+    db::{Db, Tx},
+    scope::CompanyScope,
+    with_pool, with_tx,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvoice {
@@ -99,4 +105,138 @@ pub async fn insert_invoice_for_period(
         .await?;
         tx.commit().await
     })
+}
+
+/// An invoice as the operator sends it, with its lines (the company must be the scope's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingInvoice {
+    pub invoice: NewInvoice,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+    /// The operator's version: a stored invoice is only replaced by a higher one.
+    pub version: i64,
+    pub lines: Vec<NewInvoiceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvoiceLine {
+    pub description: String,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+    pub session_id: Option<Uuid>,
+    pub cost_center_id: Option<Uuid>,
+}
+
+/// What is stored under one invoice number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredInvoice {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub version: i64,
+}
+
+/// The stored invoices among these numbers. Not scoped: the ingestion service asks, to
+/// refuse an invoice that would move to another company.
+pub async fn stored_versions(
+    tx: &mut Tx,
+    numbers: &[&str],
+) -> Result<HashMap<String, StoredInvoice>, sqlx::Error> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Uuid, Uuid, i64)> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT number, id, company_id, version FROM invoices WHERE number IN ",
+        );
+        crate::push_in_list!(qb, numbers.iter().copied());
+        qb.build_query_as().fetch_all(&mut *conn).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(n, id, company_id, version)| {
+            (
+                n,
+                StoredInvoice {
+                    id,
+                    company_id,
+                    version,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Inserts an invoice with its lines, or replaces a stored one of the same company and a
+/// lower version — header and lines together — in the caller's transaction. Returns whether
+/// it was written (the same or a higher version stored: not).
+pub async fn upsert_invoice(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    inv: &IncomingInvoice,
+) -> Result<bool, sqlx::Error> {
+    let head = &inv.invoice;
+    scope.check(head.company_id)?;
+    let written = with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO invoices (id, company_id, number, period_start, period_end, issued_on, due_on,
+                                   status, paid_on, amount_ore, vat_ore, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (number) DO UPDATE SET
+                period_start = excluded.period_start, period_end = excluded.period_end,
+                issued_on = excluded.issued_on, due_on = excluded.due_on, status = excluded.status,
+                paid_on = excluded.paid_on, amount_ore = excluded.amount_ore,
+                vat_ore = excluded.vat_ore, version = excluded.version
+             WHERE invoices.version < excluded.version AND invoices.company_id = excluded.company_id",
+        )
+        .bind(head.id)
+        .bind(scope.company_id())
+        .bind(&head.number)
+        .bind(head.period_start)
+        .bind(head.period_end)
+        .bind(head.issued_on)
+        .bind(head.due_on)
+        .bind(head.status.as_str())
+        .bind(head.paid_on)
+        .bind(inv.amount_ore)
+        .bind(inv.vat_ore)
+        .bind(inv.version)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })? > 0;
+    if !written {
+        return Ok(false);
+    }
+    with_tx!(tx, |conn| {
+        sqlx::query("DELETE FROM invoice_lines WHERE company_id = $1 AND invoice_id = $2")
+            .bind(scope.company_id())
+            .bind(head.id)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    // 8 parameters a line.
+    for chunk in inv.lines.chunks(2_000) {
+        with_tx!(tx, |conn| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO invoice_lines (id, company_id, invoice_id, session_id, description,
+                                            amount_ore, vat_ore, cost_center_id) ",
+            );
+            qb.push_values(chunk, |mut b, line| {
+                b.push_bind(Uuid::new_v4())
+                    .push_bind(scope.company_id())
+                    .push_bind(head.id)
+                    .push_bind(line.session_id)
+                    .push_bind(line.description.as_str())
+                    .push_bind(line.amount_ore)
+                    .push_bind(line.vat_ore)
+                    .push_bind(line.cost_center_id);
+            });
+            qb.build()
+                .execute(&mut *conn)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(true)
 }
