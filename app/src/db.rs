@@ -137,10 +137,15 @@ impl Db {
         }
     }
 
-    /// Starts a transaction (see [`Tx`]).
+    /// Starts a transaction (see [`Tx`]). On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later would otherwise
+    /// fail at its first write with SQLITE_BUSY whenever another connection wrote since its
+    /// read began (WAL's snapshot rule, which the busy timeout does not wait out) — two
+    /// ingestion batches at once did exactly that. Now the second waits for the first
+    /// (up to the 5 s busy timeout). Transactions here are services' writes.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

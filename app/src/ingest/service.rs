@@ -789,7 +789,7 @@ fn check_invoice(e: &mut Errors, index: usize, rec: InvoiceIn) -> Option<Invoice
         }
         (_, None) => None,
     };
-    if rec.vat.abs() > rec.amount_incl_vat.abs() {
+    if rec.vat.unsigned_abs() > rec.amount_incl_vat.unsigned_abs() {
         own.add(index, "vat", "must not be more than amount_incl_vat");
     }
     let (mut amount, mut vat) = (0i128, 0i128);
@@ -801,7 +801,7 @@ fn check_invoice(e: &mut Errors, index: usize, rec: InvoiceIn) -> Option<Invoice
             500,
             true,
         );
-        if line.vat.abs() > line.amount_incl_vat.abs() {
+        if line.vat.unsigned_abs() > line.amount_incl_vat.unsigned_abs() {
             own.add(
                 index,
                 format!("lines[{n}].vat"),
