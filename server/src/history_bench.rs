@@ -63,6 +63,9 @@ struct Bench {
 }
 
 const BENCH_KEY: &[u8; 32] = b"bench key, 32 bytes or more.....";
+const INGEST_SECRET: &str = "the history benchmark's ingest secret";
+/// Sessions a second the back office sends while `bench_history` measures the loaded case.
+const INGEST_RATE: usize = 5_000;
 
 async fn bench(url_env: &str, default: &str) -> Result<Bench, String> {
     let db_url = std::env::var(url_env).unwrap_or_else(|_| default.to_owned());
@@ -97,6 +100,10 @@ async fn bench(url_env: &str, default: &str) -> Result<Bench, String> {
         "PORTAL_SECRET_KEY".to_string(),
         String::from_utf8_lossy(BENCH_KEY).into_owned(),
     );
+    vars.insert(
+        "PORTAL_INGEST_KEYS".to_string(),
+        format!("bench={INGEST_SECRET}"),
+    );
     let config = Arc::new(Config::from_vars(&vars).unwrap());
     let app = router(app_state(db.clone(), config, key(), Mailer::dev()));
     let ctx = TenantCtx::from_database(&db, owner, company).await.unwrap();
@@ -108,6 +115,91 @@ async fn bench(url_env: &str, default: &str) -> Result<Bench, String> {
         app,
         now,
     })
+}
+
+/// A back office sending INGEST_RATE sessions a second through the signed ingestion API
+/// (through the same router, in batches of 1,000 every 1000/INGEST_RATE s), for as long as
+/// it runs. Each batch is new sessions of the large demo company's members that started
+/// today, so the month being measured does not change.
+struct IngestLoad {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<usize>,
+    started: Instant,
+}
+
+impl IngestLoad {
+    async fn start(db: &Db, app: &Router) -> IngestLoad {
+        let emails: Vec<String> = with_pool!(db, |pool| {
+            sqlx::query_scalar(
+                "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id
+                 JOIN companies c ON c.id = m.company_id
+                 WHERE c.org_number = '556677-1001' ORDER BY u.email LIMIT 1000",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        });
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (app, flag) = (app.clone(), stop.clone());
+        let run = Uuid::new_v4().simple().to_string();
+        let task = tokio::spawn(async move {
+            let period = std::time::Duration::from_millis((1_000_000 / INGEST_RATE) as u64);
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let (mut sent, mut n) = (0, 0usize);
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                tick.tick().await;
+                let now = app::db::now_ts();
+                let batch: Vec<serde_json::Value> = (0..1_000)
+                    .map(|_| {
+                        n += 1;
+                        let start = now - 3_600 - (n as i64 % 600) * 60;
+                        let at =
+                            |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339();
+                        serde_json::json!({
+                            "id": format!("LOAD-{run}-{n}"), "version": 1,
+                            "company": "556677-1001",
+                            "app_user": {"email": emails[n % emails.len()]},
+                            "plate": "ABC 123", "facility": "AIMO-SE-0101", "kind": "parking",
+                            "started_at": at(start), "ended_at": at(start + 1_800),
+                            "amount_incl_vat": 2_500, "vat": 500
+                        })
+                    })
+                    .collect();
+                let body = serde_json::json!({ "sessions": batch }).to_string();
+                let ts = now.to_string();
+                let req = Request::post("/ingest/v1/sessions")
+                    .header(app::auth::ingest::KEY_HEADER, "bench")
+                    .header(app::auth::ingest::TIMESTAMP_HEADER, &ts)
+                    .header(
+                        app::auth::ingest::SIGNATURE_HEADER,
+                        app::auth::crypto::ingest_signature(INGEST_SECRET, &ts, body.as_bytes()),
+                    )
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))
+                    .unwrap();
+                let res = app.clone().oneshot(req).await.unwrap();
+                assert_eq!(res.status(), 200, "the load's batch was refused");
+                let _ = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+                sent += 1_000;
+            }
+            sent
+        });
+        // Let it reach its pace before the measuring starts.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        IngestLoad {
+            stop,
+            task,
+            started: Instant::now(),
+        }
+    }
+
+    /// Stops the load; what it sent and over how long (the 2 s warm-up included).
+    async fn stop(self) -> (usize, f64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let sent = self.task.await.unwrap();
+        (sent, self.started.elapsed().as_secs_f64() + 2.0)
+    }
 }
 
 async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
@@ -178,11 +270,30 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
             a95 / r95
         )
     };
+    // The same first page + totals again while the back office sends INGEST_RATE sessions a
+    // second to the same company (today's sessions, batches of 1,000 through the signed API).
+    let quiet_p95 = p50_p95(first.clone()).1;
+    let load = IngestLoad::start(&db, &app).await;
+    let mut loaded = vec![];
+    for _ in 0..RUNS {
+        loaded.push(
+            get(&app, &url("history", &month), &token).await
+                + get(&app, &url("history_totals", &month), &token).await,
+        );
+    }
+    let (sent, seconds) = load.stop().await;
+    let (l50, l95) = p50_p95(loaded);
+    let under_load = format!(
+        "| {name} | {:.0} sessions/s ({sent} in {seconds:.1} s) | {quiet_p95:.2} | {l50:.2} | {l95:.2} | {:+.0} % |",
+        sent as f64 / seconds,
+        (l95 / quiet_p95 - 1.0) * 100.0
+    );
     vec![
         format!(
             "<!-- {name}: October 2026 holds {} sessions -->",
             totals.sessions
         ),
+        format!("<!-- under load --> {under_load}"),
         row("month, first page + totals", first, first_raw),
         row(
             "month, deep page (keyset, middle of the month)",
@@ -342,5 +453,15 @@ async fn bench_history() {
         )
         .await,
     );
-    println!("\n{}\n", lines.join("\n"));
+    let (load, quiet): (Vec<String>, Vec<String>) = lines
+        .into_iter()
+        .partition(|l| l.starts_with("<!-- under load -->"));
+    println!("\n{}\n", quiet.join("\n"));
+    println!(
+        "| Month, first page + totals | ingestion running | p95 quiet ms | p50 loaded ms | p95 loaded ms | p95 change |\n|---|---|---|---|---|---|\n{}\n",
+        load.iter()
+            .map(|l| l.trim_start_matches("<!-- under load --> "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

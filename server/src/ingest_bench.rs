@@ -34,7 +34,7 @@ const BATCH: usize = 1_000;
 const COMPANIES: usize = 20;
 const MEMBERS_EACH: usize = 200;
 const FACILITIES: usize = 40;
-const SECRET: &str = "the benchmark's back-office secret, 32+";
+const SECRET: &str = "the benchmark's back-office secret of 32+";
 
 struct World {
     orgs: Vec<String>,

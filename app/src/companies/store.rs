@@ -311,7 +311,10 @@ pub async fn ids_by_org_number(
         let mut qb =
             sqlx::QueryBuilder::new("SELECT org_number, id FROM companies WHERE org_number IN ");
         crate::push_in_list!(qb, org_numbers.iter().copied());
-        qb.build_query_as().fetch_all(&mut *conn).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
     })?;
     Ok(rows.into_iter().collect())
 }
@@ -333,7 +336,10 @@ pub async fn cost_center_ids(
         crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
         qb.push(" AND code IN ");
         crate::push_in_list!(qb, codes.iter().copied());
-        qb.build_query_as().fetch_all(&mut *conn).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
     })?;
     Ok(rows
         .into_iter()
@@ -359,7 +365,10 @@ pub async fn default_cost_centers(
         crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
         qb.push(" AND user_id IN ");
         crate::push_in_list!(qb, user_ids.iter().copied());
-        qb.build_query_as().fetch_all(&mut *conn).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
     })?;
     Ok(rows
         .into_iter()
@@ -401,7 +410,10 @@ pub async fn users_by(
             "SELECT id, email, operator_user_id, app_version FROM users WHERE {column} IN "
         ));
         crate::push_in_list!(qb, values.iter().copied());
-        qb.build_query_as().fetch_all(&mut *conn).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
     })
 }
 

@@ -63,7 +63,10 @@ pub async fn stored_versions(
             "SELECT external_ref, id, version FROM facilities WHERE external_ref IN ",
         );
         crate::push_in_list!(qb, codes.iter().copied());
-        qb.build_query_as().fetch_all(&mut *conn).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
     })?;
     Ok(rows
         .into_iter()

@@ -149,7 +149,10 @@ pub async fn stored_versions(
             "SELECT number, id, company_id, version FROM invoices WHERE number IN ",
         );
         crate::push_in_list!(qb, numbers.iter().copied());
-        qb.build_query_as().fetch_all(&mut *conn).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
     })?;
     Ok(rows
         .into_iter()
