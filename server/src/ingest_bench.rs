@@ -191,8 +191,9 @@ async fn post(conn: &mut TcpStream, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
     }
 }
 
-/// Sessions per second through the API.
-async fn through_the_api(db: &Db, batches: &[Vec<u8>]) -> f64 {
+/// Sessions per second through the API, the batches shared among `connections` kept-alive
+/// connections sending at once (a back office syncing several garages).
+async fn through_the_api(db: &Db, batches: &[Vec<u8>], connections: usize) -> f64 {
     let mut vars = HashMap::new();
     vars.insert("PORTAL_INGEST_KEYS".to_owned(), format!("bench={SECRET}"));
     let config = Arc::new(Config::from_vars(&vars).unwrap());
@@ -201,11 +202,21 @@ async fn through_the_api(db: &Db, batches: &[Vec<u8>]) -> f64 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut conn = TcpStream::connect(addr).await.unwrap();
     let t = Instant::now();
-    for body in batches {
-        let (status, answer) = post(&mut conn, "/ingest/v1/sessions", body).await;
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    let per = batches.len().div_ceil(connections);
+    let mut senders = vec![];
+    for part in batches.chunks(per) {
+        let part = part.to_vec();
+        senders.push(tokio::spawn(async move {
+            let mut conn = TcpStream::connect(addr).await.unwrap();
+            for body in &part {
+                let (status, answer) = post(&mut conn, "/ingest/v1/sessions", body).await;
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+            }
+        }));
+    }
+    for s in senders {
+        s.await.unwrap();
     }
     let rate = SESSIONS as f64 / t.elapsed().as_secs_f64();
     server.abort();
@@ -213,7 +224,7 @@ async fn through_the_api(db: &Db, batches: &[Vec<u8>]) -> f64 {
 }
 
 /// The floor: the same rows, already resolved to ids, by a plain multi-row INSERT.
-async fn plain_insert(db: &Db, all: &[SessionIn]) -> f64 {
+async fn plain_insert(db: &Db, all: &[SessionIn], connections: usize) -> f64 {
     type Ids = HashMap<String, Uuid>;
     let (companies, facilities, users, center): (Ids, Ids, Ids, HashMap<Uuid, Uuid>) =
         with_pool!(db, |pool| {
@@ -240,40 +251,63 @@ async fn plain_insert(db: &Db, all: &[SessionIn]) -> f64 {
                 cc.into_iter().collect(),
             )
         });
+    let (companies, facilities, users, center) = (
+        Arc::new(companies),
+        Arc::new(facilities),
+        Arc::new(users),
+        Arc::new(center),
+    );
     let t = Instant::now();
-    for part in all.chunks(BATCH) {
-        with_pool!(db, |pool| {
-            let mut tx = pool.begin().await.unwrap();
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
-                                       energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
-            );
-            qb.push_values(part, |mut b, s| {
-                let company = companies[&s.company];
-                let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp();
-                b.push_bind(Uuid::new_v4())
-                    .push_bind(company)
-                    .push_bind(users[s.app_user.as_ref().unwrap().email.as_ref().unwrap()])
-                    .push_bind(s.plate.clone())
-                    .push_bind(facilities[&s.facility])
-                    .push_bind(if s.kind == SessionKindIn::Charging {
-                        "charging"
-                    } else {
-                        "parking"
-                    })
-                    .push_bind(at(&s.started_at))
-                    .push_bind(s.ended_at.as_deref().map(at))
-                    .push_bind(s.energy_wh)
-                    .push_bind(s.amount_incl_vat)
-                    .push_bind(s.vat)
-                    .push_bind(center[&company])
-                    .push_bind("operator")
-                    .push_bind(s.id.clone())
-                    .push_bind(s.version);
-            });
-            qb.build().execute(&mut *tx).await.unwrap();
-            tx.commit().await.unwrap();
-        });
+    let per = all.len().div_ceil(connections);
+    let mut writers = vec![];
+    for rows in all.chunks(per) {
+        let rows = rows.to_vec();
+        let (db, companies, facilities, users, center) = (
+            db.clone(),
+            companies.clone(),
+            facilities.clone(),
+            users.clone(),
+            center.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            for part in rows.chunks(BATCH) {
+                with_pool!(&db, |pool| {
+                    let mut tx = pool.begin().await.unwrap();
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
+                                               energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
+                    );
+                    qb.push_values(part, |mut b, s| {
+                        let company = companies[&s.company];
+                        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp();
+                        b.push_bind(Uuid::new_v4())
+                            .push_bind(company)
+                            .push_bind(users[s.app_user.as_ref().unwrap().email.as_ref().unwrap()])
+                            .push_bind(s.plate.clone())
+                            .push_bind(facilities[&s.facility])
+                            .push_bind(if s.kind == SessionKindIn::Charging {
+                                "charging"
+                            } else {
+                                "parking"
+                            })
+                            .push_bind(at(&s.started_at))
+                            .push_bind(s.ended_at.as_deref().map(at))
+                            .push_bind(s.energy_wh)
+                            .push_bind(s.amount_incl_vat)
+                            .push_bind(s.vat)
+                            .push_bind(center[&company])
+                            .push_bind("operator")
+                            .push_bind(s.id.clone())
+                            .push_bind(s.version);
+                    });
+                    qb.build().execute(&mut *tx).await.unwrap();
+                    tx.commit().await.unwrap();
+                });
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
     }
     SESSIONS as f64 / t.elapsed().as_secs_f64()
 }
@@ -291,27 +325,32 @@ async fn count(db: &Db) -> i64 {
 #[ignore = "a benchmark: make bench-ingest"]
 async fn bench_ingest() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let api_db = TestDb::fresh(backend).await;
-        let plain_db = TestDb::fresh(backend).await;
-        let w = world(&api_db.db).await;
-        world(&plain_db.db).await;
+        // The world's names are the same in every fresh database built by `world`.
+        let names = TestDb::fresh(backend).await;
+        let w = world(&names.db).await;
         let all = sessions(&w);
         let bodies: Vec<Vec<u8>> = all
             .chunks(BATCH)
             .map(|part| serde_json::to_vec(&serde_json::json!({ "sessions": part })).unwrap())
             .collect();
         let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
-        let api = through_the_api(&api_db.db, &bodies).await;
-        let plain = plain_insert(&plain_db.db, &all).await;
-        assert_eq!(count(&api_db.db).await, SESSIONS as i64);
-        assert_eq!(count(&plain_db.db).await, SESSIONS as i64);
-        // The same batches again: every record "unchanged", nothing written.
-        let again = through_the_api(&api_db.db, &bodies).await;
-        println!(
-            "{:<8} {SESSIONS} sessions in batches of {BATCH} ({mb:.1} MB of JSON): \
-             API {api:>8.0}/s · plain INSERT {plain:>8.0}/s · ratio {:.2}× · resent (unchanged) {again:>8.0}/s",
-            backend.name(),
-            plain / api
-        );
+        for connections in [1, 2] {
+            let api_db = TestDb::fresh(backend).await;
+            let plain_db = TestDb::fresh(backend).await;
+            world(&api_db.db).await;
+            world(&plain_db.db).await;
+            let api = through_the_api(&api_db.db, &bodies, connections).await;
+            let plain = plain_insert(&plain_db.db, &all, connections).await;
+            assert_eq!(count(&api_db.db).await, SESSIONS as i64);
+            assert_eq!(count(&plain_db.db).await, SESSIONS as i64);
+            // The same batches again: every record "unchanged", nothing written.
+            let again = through_the_api(&api_db.db, &bodies, connections).await;
+            println!(
+                "{:<8} {SESSIONS} sessions in batches of {BATCH} ({mb:.1} MB of JSON), {connections} connection(s): \
+                 API {api:>8.0}/s · plain INSERT {plain:>8.0}/s · ratio {:.2}× · resent (unchanged) {again:>8.0}/s",
+                backend.name(),
+                plain / api
+            );
+        }
     }
 }

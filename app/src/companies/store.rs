@@ -357,19 +357,34 @@ pub async fn default_cost_centers(
     if scopes.is_empty() || user_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, Uuid, Uuid)> = with_tx!(tx, |conn| {
-        let mut qb = sqlx::QueryBuilder::new(
-            "SELECT company_id, user_id, default_cost_center_id FROM memberships
-             WHERE status = 'active' AND default_cost_center_id IS NOT NULL AND company_id IN ",
-        );
-        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
-        qb.push(" AND user_id IN ");
-        crate::push_in_list!(qb, user_ids.iter().copied());
-        qb.build_query_as()
+    let rows: Vec<(Uuid, Uuid, Uuid)> = match tx {
+        Tx::Postgres(t) => {
+            let companies: Vec<Uuid> = scopes.iter().map(|s| s.company_id()).collect();
+            sqlx::query_as(
+                "SELECT company_id, user_id, default_cost_center_id FROM memberships
+                 WHERE status = 'active' AND default_cost_center_id IS NOT NULL
+                   AND company_id = ANY($1) AND user_id = ANY($2)",
+            )
+            .bind(companies)
+            .bind(user_ids)
             .persistent(false)
-            .fetch_all(&mut *conn)
-            .await
-    })?;
+            .fetch_all(&mut **t)
+            .await?
+        }
+        Tx::Sqlite(t) => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT company_id, user_id, default_cost_center_id FROM memberships
+                 WHERE status = 'active' AND default_cost_center_id IS NOT NULL AND company_id IN ",
+            );
+            crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+            qb.push(" AND user_id IN ");
+            crate::push_in_list!(qb, user_ids.iter().copied());
+            qb.build_query_as()
+                .persistent(false)
+                .fetch_all(&mut **t)
+                .await?
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|(company, user, cc)| ((company, user), cc))
@@ -405,16 +420,25 @@ pub async fn users_by(
         UserKey::Email => "email",
         UserKey::OperatorId => "operator_user_id",
     };
-    with_tx!(tx, |conn| {
-        let mut qb = sqlx::QueryBuilder::new(format!(
-            "SELECT id, email, operator_user_id, app_version FROM users WHERE {column} IN "
-        ));
-        crate::push_in_list!(qb, values.iter().copied());
-        qb.build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await
-    })
+    let select = "SELECT id, email, operator_user_id, app_version FROM users WHERE";
+    match tx {
+        // One array parameter: cheap to plan for 1,000 keys (see `push_in_list!`).
+        Tx::Postgres(t) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} {column} = ANY($1)")))
+                .bind(values)
+                .persistent(false)
+                .fetch_all(&mut **t)
+                .await
+        }
+        Tx::Sqlite(t) => {
+            let mut qb = sqlx::QueryBuilder::new(format!("{select} {column} IN "));
+            crate::push_in_list!(qb, values.iter().copied());
+            qb.build_query_as()
+                .persistent(false)
+                .fetch_all(&mut **t)
+                .await
+        }
+    }
 }
 
 /// An app user's profile as the operator sends it.

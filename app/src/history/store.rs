@@ -10,7 +10,7 @@ use super::{filter::Filter, SessionKind};
 use crate::{
     db::{Db, Tx},
     scope::CompanyScope,
-    with_pool, with_tx,
+    with_pool,
 };
 
 /// A session to store (its company must be the scope's it is stored under).
@@ -57,17 +57,31 @@ pub async fn stored_versions(
 ) -> Result<HashMap<String, StoredVersion>, sqlx::Error> {
     let mut out = HashMap::with_capacity(external_refs.len());
     for chunk in external_refs.chunks(INSERT_CHUNK) {
-        let rows: Vec<(String, Uuid, Uuid, i64)> = with_tx!(tx, |conn| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT external_ref, id, company_id, version FROM sessions WHERE source = ",
-            );
-            qb.push_bind(source).push(" AND external_ref IN ");
-            crate::push_in_list!(qb, chunk.iter().copied());
-            qb.build_query_as()
+        let rows: Vec<(String, Uuid, Uuid, i64)> = match &mut *tx {
+            // One array parameter: cheap to plan for 1,000 keys (see `push_in_list!`).
+            Tx::Postgres(t) => {
+                sqlx::query_as(
+                    "SELECT external_ref, id, company_id, version FROM sessions
+                     WHERE source = $1 AND external_ref = ANY($2)",
+                )
+                .bind(source)
+                .bind(chunk)
                 .persistent(false)
-                .fetch_all(&mut *conn)
-                .await
-        })?;
+                .fetch_all(&mut **t)
+                .await?
+            }
+            Tx::Sqlite(t) => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT external_ref, id, company_id, version FROM sessions WHERE source = ",
+                );
+                qb.push_bind(source).push(" AND external_ref IN ");
+                crate::push_in_list!(qb, chunk.iter().copied());
+                qb.build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut **t)
+                    .await?
+            }
+        };
         out.extend(rows.into_iter().map(|(r, id, company_id, version)| {
             (
                 r,
