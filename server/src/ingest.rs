@@ -19,7 +19,7 @@ use app::{
         parse_batch, service,
         wire::{
             AppUserBatch, BatchResult, ErrorBody, FacilityBatch, InvalidBatch, InvoiceBatch,
-            SessionBatch,
+            Outcome, RecordError, RecordResult, SessionBatch,
         },
         Incoming, Rejected, OPERATOR_SOURCE,
     },
@@ -184,13 +184,30 @@ where
     }
 }
 
-const OUTCOMES: &str =
-    "Stored, all of it: one result per record (inserted, updated, unchanged, outdated).";
-const INVALID: &str =
-    "One or more records are wrong: every problem by record index and field; nothing was stored.";
-const BAD_BODY: &str = "Not JSON, not the resource's object, or not 1 to 1,000 records.";
-const UNSIGNED: &str = "Not signed, signed wrong, or outside the 5-minute window.";
-const UNAVAILABLE: &str = "Not configured (PORTAL_INGEST_KEYS unset), or the database is unavailable: nothing was stored; retry after Retry-After seconds.";
+/// What every resource answers (its OpenAPI responses; the four resources share them).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its derive is used, for the document
+enum BatchAnswers {
+    /// Stored, all of it: one result per record (inserted, updated, unchanged, outdated).
+    #[response(status = 200)]
+    Stored(BatchResult),
+    /// Not JSON, not the resource's object, or not 1 to 1,000 records.
+    #[response(status = 400)]
+    BadBody(ErrorBody),
+    /// Not signed, signed wrong, or outside the 5-minute window.
+    #[response(status = 401)]
+    Unsigned(ErrorBody),
+    /// The body is larger than 8 MB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// One or more records are wrong: every problem by record index and field; nothing was stored.
+    #[response(status = 422)]
+    Invalid(InvalidBatch),
+    /// Not configured (PORTAL_INGEST_KEYS unset), or the database is unavailable: nothing was
+    /// stored; retry after Retry-After seconds.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
 
 /// Sessions, parking and charging, in batches of up to 1,000.
 ///
@@ -198,14 +215,7 @@ const UNAVAILABLE: &str = "Not configured (PORTAL_INGEST_KEYS unset), or the dat
 /// an error). An app user the portal does not know is created, without a membership: the
 /// session is stored and shows under its plate until the person is a member of the company.
 #[utoipa::path(post, path = "/ingest/v1/sessions", tag = "ingest", request_body = SessionBatch,
-    responses(
-        (status = 200, description = OUTCOMES, body = BatchResult),
-        (status = 400, description = BAD_BODY, body = ErrorBody),
-        (status = 401, description = UNSIGNED, body = ErrorBody),
-        (status = 413, description = "The body is larger than 8 MB.", body = ErrorBody),
-        (status = 422, description = INVALID, body = InvalidBatch),
-        (status = 503, description = UNAVAILABLE, body = ErrorBody),
-    ),
+    responses(BatchAnswers),
     security(("key" = [], "timestamp" = [], "signature" = [])))]
 async fn sessions(State(state): State<AppState>, req: Request) -> Response {
     batch(state, req, "sessions", |db, access, records| async move {
@@ -216,14 +226,7 @@ async fn sessions(State(state): State<AppState>, req: Request) -> Response {
 
 /// Facilities (places to park), shared by every company, in batches of up to 1,000.
 #[utoipa::path(post, path = "/ingest/v1/facilities", tag = "ingest", request_body = FacilityBatch,
-    responses(
-        (status = 200, description = OUTCOMES, body = BatchResult),
-        (status = 400, description = BAD_BODY, body = ErrorBody),
-        (status = 401, description = UNSIGNED, body = ErrorBody),
-        (status = 413, description = "The body is larger than 8 MB.", body = ErrorBody),
-        (status = 422, description = INVALID, body = InvalidBatch),
-        (status = 503, description = UNAVAILABLE, body = ErrorBody),
-    ),
+    responses(BatchAnswers),
     security(("key" = [], "timestamp" = [], "signature" = [])))]
 async fn facilities(State(state): State<AppState>, req: Request) -> Response {
     batch(state, req, "facilities", |db, access, records| async move {
@@ -234,14 +237,7 @@ async fn facilities(State(state): State<AppState>, req: Request) -> Response {
 
 /// App users' profiles (display name, first sign-in to the app), in batches of up to 1,000.
 #[utoipa::path(post, path = "/ingest/v1/app-users", tag = "ingest", request_body = AppUserBatch,
-    responses(
-        (status = 200, description = OUTCOMES, body = BatchResult),
-        (status = 400, description = BAD_BODY, body = ErrorBody),
-        (status = 401, description = UNSIGNED, body = ErrorBody),
-        (status = 413, description = "The body is larger than 8 MB.", body = ErrorBody),
-        (status = 422, description = INVALID, body = InvalidBatch),
-        (status = 503, description = UNAVAILABLE, body = ErrorBody),
-    ),
+    responses(BatchAnswers),
     security(("key" = [], "timestamp" = [], "signature" = [])))]
 async fn app_users(State(state): State<AppState>, req: Request) -> Response {
     batch(state, req, "app_users", |db, access, records| async move {
@@ -252,14 +248,7 @@ async fn app_users(State(state): State<AppState>, req: Request) -> Response {
 
 /// Invoices with their lines, and later their status changes, in batches of up to 1,000.
 #[utoipa::path(post, path = "/ingest/v1/invoices", tag = "ingest", request_body = InvoiceBatch,
-    responses(
-        (status = 200, description = OUTCOMES, body = BatchResult),
-        (status = 400, description = BAD_BODY, body = ErrorBody),
-        (status = 401, description = UNSIGNED, body = ErrorBody),
-        (status = 413, description = "The body is larger than 8 MB.", body = ErrorBody),
-        (status = 422, description = INVALID, body = InvalidBatch),
-        (status = 503, description = UNAVAILABLE, body = ErrorBody),
-    ),
+    responses(BatchAnswers),
     security(("key" = [], "timestamp" = [], "signature" = [])))]
 async fn invoices(State(state): State<AppState>, req: Request) -> Response {
     batch(state, req, "invoices", |db, access, records| async move {
@@ -295,6 +284,9 @@ impl Modify for SignedHeaders {
         description = include_str!("ingest_api.md"),
     ),
     paths(ping, sessions, facilities, app_users, invoices),
+    // The answers' schemas: `BatchAnswers` refers to them, but an `IntoResponses` type does
+    // not add them to the components by itself.
+    components(schemas(BatchResult, InvalidBatch, ErrorBody, RecordResult, RecordError, Outcome)),
     modifiers(&SignedHeaders),
     tags((name = "ingest", description = "The operator's back office sends its records here; the one way data enters the portal.")),
 )]
