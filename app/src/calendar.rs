@@ -45,6 +45,49 @@ pub fn last_day(year: i32, month: u32) -> Option<NaiveDate> {
     next.pred_opt()
 }
 
+/// A local date as a day number (days since 1970-01-01), the key of the per-day rollup.
+pub fn day_number(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
+}
+
+/// The date of a day number.
+pub fn day_date(day: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(day as i64)
+}
+
+/// The local date of a UTC instant in `tz`, as a day number.
+pub fn local_day(tz: Tz, utc: i64) -> i32 {
+    day_number(
+        tz.timestamp_opt(utc, 0)
+            .single()
+            .map(|d| d.date_naive())
+            .unwrap_or_default(),
+    )
+}
+
+/// A month as one number (`year * 12 + month - 1`), the key of the per-month rollup.
+pub fn month_index(year: i32, month: u32) -> i32 {
+    year * 12 + month as i32 - 1
+}
+
+/// The year and month of a month index.
+pub fn month_of_index(index: i32) -> (i32, u32) {
+    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
+}
+
+/// The month index of a day number.
+pub fn month_of_day(day: i32) -> i32 {
+    use chrono::Datelike;
+    let d = day_date(day);
+    month_index(d.year(), d.month())
+}
+
+/// The day number of the first day of a month index.
+pub fn first_day_of_month(index: i32) -> i32 {
+    let (y, m) = month_of_index(index);
+    day_number(NaiveDate::from_ymd_opt(y, m, 1).expect("valid month"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,10 +84,16 @@ pub enum Reason {
     NotAPosition,
     /// Not one of the choices offered (sort, kind, page size, action, city, …).
     Unknown,
+    /// Not an active member of the company.
+    NotAMember,
+    /// An archived cost center, not offered for new assignments.
+    Archived,
+    /// A required field left empty.
+    Missing,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 25] = [
+    pub const ALL: [Reason; 28] = [
         Reason::NotEmail,
         Reason::AlreadyMember,
         Reason::AlreadyInvited,
@@ -113,6 +119,9 @@ impl Reason {
         Reason::NotAPlate,
         Reason::NotAPosition,
         Reason::Unknown,
+        Reason::NotAMember,
+        Reason::Archived,
+        Reason::Missing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -142,6 +151,9 @@ impl Reason {
             Reason::NotAPlate => "not_a_plate",
             Reason::NotAPosition => "not_a_position",
             Reason::Unknown => "unknown",
+            Reason::NotAMember => "not_a_member",
+            Reason::Archived => "archived",
+            Reason::Missing => "missing",
         }
     }
 

@@ -62,7 +62,22 @@ pub fn HomePage() -> impl IntoView {
                         <h2>{t.nav_history}</h2>
                         <p>{t.history_blurb}</p>
                     </a></li>
-                    <SectionCard title=t.nav_costs blurb=t.costs_blurb />
+                    {current.role.sees_company_records().then(|| view! {
+                        <li><a class="section-card" href="/invoices" id="home-invoices-link">
+                            <h2>{t.invoices_title}</h2>
+                            <p>{t.invoices_blurb}</p>
+                        </a></li>
+                    })}
+                    {current.role.sees_company_records().then(|| view! {
+                        <li><a class="section-card" href="/cost-centers" id="home-cost-centers-link">
+                            <h2>{t.cost_centers_title}</h2>
+                            <p>{t.cost_centers_blurb}</p>
+                        </a></li>
+                    })}
+                    <li><a class="section-card" href="/costs" id="home-costs-link">
+                        <h2>{t.nav_costs}</h2>
+                        <p>{t.costs_blurb}</p>
+                    </a></li>
                 </ul>
             }
             .into_any()
@@ -72,17 +87,5 @@ pub fn HomePage() -> impl IntoView {
         <section class="page">
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
         </section>
-    }
-}
-
-#[component]
-fn SectionCard(title: &'static str, blurb: &'static str) -> impl IntoView {
-    let t = use_texts();
-    view! {
-        <li class="section-card" aria-disabled="true">
-            <h2>{title}</h2>
-            <p>{blurb}</p>
-            <span class="badge kind">{t.coming_soon}</span>
-        </li>
     }
 }

@@ -9,6 +9,8 @@ pub mod answer;
 pub mod audit;
 pub mod auth;
 pub mod companies;
+pub mod cost_centers;
+pub mod costs;
 pub mod csrf_client;
 pub mod error;
 pub mod facilities;

@@ -11,11 +11,14 @@ use leptos_router::{
 use crate::{
     audit::AuditPage,
     auth::{CompanyPicker, SessionContext, SignInPage, UserMenu},
+    cost_centers::CostCentersPage,
+    costs::CostsPage,
     facilities::FacilitiesPage,
     history::HistoryPage,
     home::HomePage,
     i18n::{use_lang, use_texts, Lang},
     ids,
+    invoices::{InvoicePage, InvoicesPage},
     members::{InvitePage, MembersPage},
 };
 
@@ -110,6 +113,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
                     <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices") view=InvoicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/cost-centers") view=CostCentersPage ssr=SsrMode::Async />
+                    <Route path=path!("/invoices/:id") view=InvoicePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -63,6 +63,9 @@ impl TestDb {
             .migrate()
             .await
             .expect("migrations apply to a fresh database");
+        crate::history::rollup::fill_missing(&test_db.db)
+            .await
+            .expect("an empty database's rollups fill");
         test_db
     }
 }

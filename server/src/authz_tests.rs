@@ -56,6 +56,8 @@ struct World {
     people: HashMap<&'static str, Uuid>,
     acme_invitation: Uuid,
     acme_invitation_token: String,
+    acme_invoice: Uuid,
+    acme_cost_center: Uuid,
 }
 
 async fn world() -> World {
@@ -121,6 +123,44 @@ async fn world() -> World {
     let at = text.find("/invite/").unwrap() + 8;
     let acme_invitation_token = text[at..at + 64].to_owned();
 
+    // A cost center and an invoice of Acme, for the rows about them.
+    let acme_scope = CompanyScope::for_tests(acme);
+    let acme_cost_center = Uuid::new_v4();
+    companies::insert_cost_center(
+        &db,
+        acme_scope,
+        &companies::CostCenterRow {
+            id: acme_cost_center,
+            company_id: acme,
+            code: "100".into(),
+            name: "Konsulter".into(),
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let acme_invoice = Uuid::new_v4();
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    app::invoices::store::insert_invoice_for_period(
+        &db,
+        acme_scope,
+        &app::invoices::store::NewInvoice {
+            id: acme_invoice,
+            company_id: acme,
+            number: "A-1".into(),
+            period_start: day(1),
+            period_end: day(31),
+            issued_on: day(31),
+            due_on: day(31),
+            status: app::invoices::InvoiceStatus::Unpaid,
+            paid_on: None,
+        },
+        0,
+        0,
+    )
+    .await
+    .unwrap();
+
     let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
     let key = SecretKey::new(*b"matrix key, 32 bytes or more....").unwrap();
     let app = router(app_state(db.clone(), config, key.clone(), Mailer::dev()));
@@ -134,6 +174,8 @@ async fn world() -> World {
         people,
         acme_invitation,
         acme_invitation_token,
+        acme_invoice,
+        acme_cost_center,
     }
 }
 
@@ -165,6 +207,8 @@ impl World {
             self.people["member"],
         ];
         acme.push(self.acme_invitation);
+        acme.push(self.acme_invoice);
+        acme.push(self.acme_cost_center);
         let beta = vec![self.beta, self.people["other"], self.people["beta_member"]];
         match actor {
             Other => acme,
@@ -219,6 +263,30 @@ fn call_for(path: &str, w: &World) -> Call {
         }
         "/api/history_options" => Call::Get("member=".into()),
         "/api/history_export" => Call::PostBody(app::history::HistoryQuery::default().encoded()),
+        "/api/costs" => Call::Get("query[year]=&query[month]=".into()),
+        "/api/invoices" => Call::Get("query[year]=&query[status]=".into()),
+        "/api/invoice" => Call::Get(format!("id={}&group=", w.acme_invoice)),
+        "/api/invoice_export" => Call::Post(vec![("id", w.acme_invoice.to_string())]),
+        "/api/cost_centers" => Call::Get(String::new()),
+        "/api/create_cost_center" => {
+            Call::Post(vec![("code", "900".into()), ("name", "Nytt".into())])
+        }
+        "/api/rename_cost_center" => Call::Post(vec![
+            ("id", w.acme_cost_center.to_string()),
+            ("name", "Omdöpt".into()),
+        ]),
+        "/api/archive_cost_center" => Call::Post(vec![
+            ("id", w.acme_cost_center.to_string()),
+            ("archive", "true".into()),
+        ]),
+        "/api/set_default_cost_center" => Call::Post(vec![
+            ("user_id", acme_member),
+            ("cost_center", w.acme_cost_center.to_string()),
+        ]),
+        "/api/import_cost_center_defaults" => Call::Post(vec![(
+            "csv",
+            "email;cost_center_code\nmember@acme.se;100\n".into(),
+        )]),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
@@ -262,6 +330,27 @@ const MATRIX: &[(&str, [u16; 6])] = &[
     ("/api/history_totals", [200, 200, 200, 200, 200, 401]),
     ("/api/history_options", [200, 200, 200, 200, 200, 401]),
     ("/api/history_export", [200, 200, 200, 200, 200, 403]),
+    // Costs: everyone in a company (a member sees their own, tested in app/tests/costs.rs).
+    ("/api/costs", [200, 200, 200, 200, 200, 401]),
+    // Invoices: owners, admins and finance viewers; another company's invoice is not found.
+    ("/api/invoices", [200, 200, 200, 403, 200, 401]),
+    ("/api/invoice", [200, 200, 200, 403, 404, 401]),
+    ("/api/invoice_export", [200, 200, 200, 403, 404, 403]),
+    // Cost centers: finance reads, owners and admins change; another company's is not found
+    // (a default pointing at it is an unknown cost center there).
+    ("/api/cost_centers", [200, 200, 200, 403, 200, 401]),
+    ("/api/create_cost_center", [200, 200, 403, 403, 200, 403]),
+    ("/api/rename_cost_center", [200, 200, 403, 403, 404, 403]),
+    ("/api/archive_cost_center", [200, 200, 403, 403, 404, 403]),
+    (
+        "/api/set_default_cost_center",
+        [200, 200, 403, 403, 400, 403],
+    ),
+    // A preview (the other owner previews for their own company, where nobody matches).
+    (
+        "/api/import_cost_center_defaults",
+        [200, 200, 403, 403, 200, 403],
+    ),
 ];
 
 #[tokio::test]

@@ -528,7 +528,7 @@ const SMALL: &[CompanySpec] = &[
         name: "Ek & Söner Redovisning AB",
         org_number: "556677-3003",
         domain: "eksoner.example",
-        cost_centers: &[("1", "Byrån")],
+        cost_centers: &[("1", "Byrån"), ("2", "Rådgivning")],
     },
 ];
 
@@ -612,6 +612,10 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         companies::insert_company(db, &company, now).await.map_err(|e| {
             format!("cannot create demo company {} (does this database already hold demo data?): {e}", spec.name)
         })?;
+        // A new company's empty cost rollups are complete (history/rollup.rs).
+        let mut tx = db.begin().await?;
+        app::history::rollup::mark_filled(&mut tx, company.id).await?;
+        tx.commit().await?;
         report.companies += 1;
         let scope = access.scope(company.id);
 

@@ -71,6 +71,7 @@ async fn bench(url_env: &str, default: &str) -> Result<Bench, String> {
     let db_url = std::env::var(url_env).unwrap_or_else(|_| default.to_owned());
     let db = Db::connect(&db_url).await.map_err(|e| e.to_string())?;
     db.migrate().await.unwrap();
+    app::history::rollup::fill_missing(&db).await.unwrap();
     if let Db::Postgres(pool) = &db {
         // What autovacuum does soon after a bulk load; index-only scans need it.
         sqlx::query("VACUUM ANALYZE sessions")

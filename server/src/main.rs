@@ -125,6 +125,16 @@ async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
     db.migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
+    // The cost rollups of a database that had sessions before they existed (migration 0006).
+    let filled = app::history::rollup::fill_missing(&db)
+        .await
+        .map_err(|e| format!("building the cost rollups failed: {e}"))?;
+    if filled > 0 {
+        tracing::info!(
+            companies = filled,
+            "built the cost rollups from the stored sessions"
+        );
+    }
     Ok(db)
 }
 

@@ -29,10 +29,18 @@ pub enum AuditAction {
     CompanyCreated,
     CompanyOwnerSet,
     HistoryExported,
+    InvoiceExported,
+    CostCenterCreated,
+    CostCenterRenamed,
+    CostCenterArchived,
+    CostCenterRestored,
+    DefaultCostCenterSet,
+    ReportSettingsChanged,
+    ReportSent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
         AuditAction::InvitationCancelled,
@@ -44,6 +52,14 @@ impl AuditAction {
         AuditAction::CompanyCreated,
         AuditAction::CompanyOwnerSet,
         AuditAction::HistoryExported,
+        AuditAction::InvoiceExported,
+        AuditAction::CostCenterCreated,
+        AuditAction::CostCenterRenamed,
+        AuditAction::CostCenterArchived,
+        AuditAction::CostCenterRestored,
+        AuditAction::DefaultCostCenterSet,
+        AuditAction::ReportSettingsChanged,
+        AuditAction::ReportSent,
     ];
 
     /// The stored name (also the filter's value in the URL).
@@ -60,6 +76,14 @@ impl AuditAction {
             AuditAction::CompanyCreated => "company.created",
             AuditAction::CompanyOwnerSet => "company.owner_set",
             AuditAction::HistoryExported => "history.exported",
+            AuditAction::InvoiceExported => "invoice.exported",
+            AuditAction::CostCenterCreated => "cost_center.created",
+            AuditAction::CostCenterRenamed => "cost_center.renamed",
+            AuditAction::CostCenterArchived => "cost_center.archived",
+            AuditAction::CostCenterRestored => "cost_center.restored",
+            AuditAction::DefaultCostCenterSet => "member.default_cost_center_set",
+            AuditAction::ReportSettingsChanged => "report.settings_changed",
+            AuditAction::ReportSent => "report.sent",
         }
     }
 

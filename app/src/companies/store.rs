@@ -284,6 +284,166 @@ pub async fn insert_cost_center(
     Ok(())
 }
 
+/// [`insert_cost_center`] in a transaction. A code the company already has is a unique
+/// violation (`UNIQUE (company_id, code)`).
+pub async fn insert_cost_center_in(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    cc: &CostCenterRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    scope.check(cc.company_id)?;
+    with_tx!(tx, |conn| {
+        sqlx::query("INSERT INTO cost_centers (id, company_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(cc.id)
+            .bind(scope.company_id())
+            .bind(&cc.code)
+            .bind(&cc.name)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A cost center as its page lists it: archived ones too, with how many active members
+/// have it as their default.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CostCenterEntry {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub archived_at: Option<i64>,
+    pub members: i64,
+}
+
+/// Every cost center of the company, active first, by code.
+pub async fn cost_center_entries(
+    db: &Db,
+    scope: CompanyScope,
+) -> Result<Vec<CostCenterEntry>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT c.id, c.code, c.name, c.archived_at,
+                    (SELECT COUNT(*) FROM memberships m
+                     WHERE m.company_id = c.company_id AND m.default_cost_center_id = c.id
+                       AND m.status = 'active') AS members
+             FROM cost_centers c WHERE c.company_id = $1
+             ORDER BY c.archived_at IS NOT NULL, c.code",
+        )
+        .bind(scope.company_id())
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// One of the company's cost centers by id (`None`: not the company's).
+pub async fn cost_center_entry(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    id: Uuid,
+) -> Result<Option<CostCenterEntry>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, code, name, archived_at, 0 AS members FROM cost_centers
+             WHERE company_id = $1 AND id = $2",
+        )
+        .bind(scope.company_id())
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+    })
+}
+
+/// Renames one of the company's cost centers; false when it is not the company's.
+pub async fn rename_cost_center(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    id: Uuid,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE cost_centers SET name = $3 WHERE company_id = $1 AND id = $2")
+            .bind(scope.company_id())
+            .bind(id)
+            .bind(name)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Archives (`Some(at)`) or restores (`None`) one of the company's cost centers.
+pub async fn set_cost_center_archived(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    id: Uuid,
+    archived_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE cost_centers SET archived_at = $3 WHERE company_id = $1 AND id = $2")
+            .bind(scope.company_id())
+            .bind(id)
+            .bind(archived_at)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// The company's active members by email: user id and current default cost center.
+pub async fn active_members_by_email(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    emails: &[&str],
+) -> Result<HashMap<String, (Uuid, Option<Uuid>)>, sqlx::Error> {
+    if emails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out = HashMap::new();
+    for chunk in emails.chunks(1_000) {
+        let rows: Vec<(String, Uuid, Option<Uuid>)> = with_tx!(tx, |conn| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT u.email, u.id, m.default_cost_center_id FROM memberships m
+                 JOIN users u ON u.id = m.user_id
+                 WHERE m.status = 'active' AND m.company_id = ",
+            );
+            qb.push_bind(scope.company_id()).push(" AND u.email IN ");
+            crate::push_in_list!(qb, chunk.iter().copied());
+            qb.build_query_as()
+                .persistent(false)
+                .fetch_all(&mut *conn)
+                .await
+        })?;
+        out.extend(rows.into_iter().map(|(e, id, cc)| (e, (id, cc))));
+    }
+    Ok(out)
+}
+
+/// Sets an active member's default cost center (`None`: none); false when the person is not
+/// an active member of the company. Sessions already stored keep theirs: the default is
+/// read when a session arrives (`ingest`).
+pub async fn set_default_cost_center(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user_id: Uuid,
+    cost_center: Option<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE memberships SET default_cost_center_id = $3
+             WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
+        )
+        .bind(scope.company_id())
+        .bind(user_id)
+        .bind(cost_center)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+    })
+}
+
 pub async fn cost_centers(db: &Db, scope: CompanyScope) -> Result<Vec<CostCenterRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(

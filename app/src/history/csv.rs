@@ -158,15 +158,56 @@ fn push_fixed_bare(out: &mut String, n: i64, decimals: u32, comma: bool) {
     push_padded(out, abs % scale, decimals as usize);
 }
 
-/// The header row, in the page's language.
-pub fn push_header(out: &mut String, t: &Texts, opt: CsvOptions) {
-    for (i, h) in t.csv_headers.iter().enumerate() {
+/// An amount in öre as a bare number with the chosen decimal sign (`1234,50`).
+pub fn push_amount(out: &mut String, ore: i64, opt: CsvOptions) {
+    push_fixed(out, ore, 2, opt);
+}
+
+/// A header row of these titles.
+pub fn push_titles(out: &mut String, titles: &[&str], opt: CsvOptions) {
+    for (i, h) in titles.iter().enumerate() {
         if i > 0 {
             out.push(opt.separator);
         }
         push_text(out, h);
     }
     out.push_str("\r\n");
+}
+
+/// Hands a finished file to the browser's download (a Blob URL on a hidden link, revoked a
+/// minute later). Returns false when the browser refused.
+#[cfg(feature = "hydrate")]
+pub fn download(blob: &web_sys::Blob, file: &str) -> bool {
+    use leptos::{prelude::*, wasm_bindgen::JsCast};
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
+        return false;
+    };
+    let link = document()
+        .create_element("a")
+        .ok()
+        .and_then(|el| el.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(a) = link {
+        a.set_href(&url);
+        a.set_download(file);
+        a.set_hidden(true);
+        if let Some(body) = document().body() {
+            let _ = body.append_child(&a);
+            a.click();
+            a.remove();
+        }
+    }
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    true
+}
+
+/// The header row, in the page's language.
+pub fn push_header(out: &mut String, t: &Texts, opt: CsvOptions) {
+    push_titles(out, &t.csv_headers, opt);
 }
 
 /// Appends every row of a chunk. Dictionary entries are escaped once here, not per row.

@@ -110,7 +110,7 @@ pub(super) fn ExportPanel(
 #[cfg(feature = "hydrate")]
 mod browser {
     use leptos::prelude::*;
-    use leptos::wasm_bindgen::{JsCast, JsValue};
+    use leptos::wasm_bindgen::JsValue;
 
     use super::{super::csv, ExportState};
     use crate::{error::AppError, history::HistoryQuery, i18n::Texts};
@@ -239,29 +239,9 @@ mod browser {
                 let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExportBlob"), &blob);
             }
         }
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        if !csv::download(&blob, &file) {
             return state.set(ExportState::Failed(AppError::Internal));
-        };
-        let link = document()
-            .create_element("a")
-            .ok()
-            .and_then(|el| el.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-        if let Some(a) = link {
-            a.set_href(&url);
-            a.set_download(&file);
-            a.set_hidden(true);
-            if let Some(body) = document().body() {
-                let _ = body.append_child(&a);
-                a.click();
-                a.remove();
-            }
         }
-        set_timeout(
-            move || {
-                let _ = web_sys::Url::revoke_object_url(&url);
-            },
-            std::time::Duration::from_secs(60),
-        );
         state.set(ExportState::Done { rows: done, file });
     }
 }

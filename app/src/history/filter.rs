@@ -65,13 +65,38 @@ pub struct Filter {
     /// A `LIKE` pattern (escaped): only the company's people whose name or email matches.
     pub member_like: Option<String>,
     pub plate: Option<String>,
-    pub cost_center: Option<Uuid>,
+    pub cost_center: Option<CostCenterChoice>,
     pub facility: Option<Uuid>,
     pub kind: Option<SessionKind>,
     pub sort: Sort,
     pub limit: i64,
     /// Keyset cursor: (sort key, id) of the last row of the previous page.
     pub after: Option<(i64, Uuid)>,
+}
+
+/// The cost-center filter: one cost center, or the sessions without one (`none` in the URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostCenterChoice {
+    Unassigned,
+    Is(Uuid),
+}
+
+/// The URL's value for "no cost center".
+pub const NO_COST_CENTER: &str = "none";
+
+/// `[first, end)` of a period as local day numbers (`calendar::day_number`): the same days
+/// as [`period_bounds`]'s instants, the rollups' key.
+pub fn period_days(period: Period) -> (i32, i32) {
+    use crate::calendar::day_number;
+    let first_of = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).expect("checked month");
+    match period {
+        Period::Month(y, m) => {
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            (day_number(first_of(y, m)), day_number(first_of(ny, nm)))
+        }
+        Period::Year(y) => (day_number(first_of(y, 1)), day_number(first_of(y + 1, 1))),
+        Period::Range(a, b) => (day_number(a), day_number(b) + 1),
+    }
 }
 
 pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppError> {
@@ -248,7 +273,10 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         users,
         member_like,
         plate,
-        cost_center: id("cost_center", &q.cost_center)?,
+        cost_center: match q.cost_center.trim() {
+            NO_COST_CENTER => Some(CostCenterChoice::Unassigned),
+            v => id("cost_center", v)?.map(CostCenterChoice::Is),
+        },
         facility: id("facility", &q.facility)?,
         kind,
         sort,

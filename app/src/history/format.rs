@@ -28,6 +28,20 @@ pub fn kwh_text(wh: i64, lang: Lang) -> String {
     format!("{}{sep}{}\u{a0}kWh", lang.int(tenths / 10), tenths % 10)
 }
 
+/// Seconds as hours with one decimal in the language's style: `12,5 h` / `12.5 h`.
+pub fn hours_text(seconds: i64, lang: Lang) -> String {
+    let tenths_of_hours = (seconds + 180) / 360;
+    let sep = match lang {
+        Lang::Sv => ',',
+        Lang::En => '.',
+    };
+    format!(
+        "{}{sep}{}\u{a0}h",
+        lang.int(tenths_of_hours / 10),
+        tenths_of_hours % 10
+    )
+}
+
 pub fn format_row(f: &Filter, r: SessionRecord, lang: Lang) -> super::HistoryRow {
     let t = lang.texts();
     super::HistoryRow {
@@ -59,19 +73,10 @@ pub fn format_row(f: &Filter, r: SessionRecord, lang: Lang) -> super::HistoryRow
 }
 
 pub fn format_totals(f: &Filter, t: FilterTotals, lang: Lang) -> TotalsView {
-    let tenths_of_hours = (t.parking_seconds + 180) / 360;
-    let sep = match lang {
-        Lang::Sv => ',',
-        Lang::En => '.',
-    };
     TotalsView {
         sessions: t.sessions,
         sessions_text: lang.int(t.sessions),
-        parking_hours: format!(
-            "{}{sep}{}\u{a0}h",
-            lang.int(tenths_of_hours / 10),
-            tenths_of_hours % 10
-        ),
+        parking_hours: hours_text(t.parking_seconds, lang),
         kwh: kwh_text(t.energy_wh, lang),
         cost: lang.money(t.amount_ore, &f.currency),
         cost_excl_vat: lang.money(t.amount_ore - t.vat_ore, &f.currency),

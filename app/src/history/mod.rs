@@ -18,6 +18,8 @@ pub mod filter;
 pub mod format;
 mod page;
 #[cfg(feature = "ssr")]
+pub mod rollup;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 pub use page::HistoryPage;
@@ -359,7 +361,7 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
     .await
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionKind {
     Parking,
     Charging,

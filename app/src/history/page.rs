@@ -258,10 +258,12 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
             </div>
         }
     };
+    // "No cost center" last: the sessions nobody tagged (the cost page links here for them).
     let centers = opts
         .cost_centers
         .iter()
         .map(|(id, n)| (id.to_string(), n.clone()))
+        .chain([("none".to_owned(), t.without_cost_center.to_owned())])
         .collect();
     let facilities = opts
         .facilities

@@ -2,11 +2,14 @@
 //! version): a session the back office sends twice is stored once, and an older version
 //! never replaces a newer one ([`upsert_sessions`], called by `crate::ingest`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use uuid::Uuid;
 
-use super::{filter::Filter, SessionKind};
+use super::{
+    filter::{CostCenterChoice, Filter},
+    rollup, SessionKind,
+};
 use crate::{
     db::{Db, Tx},
     scope::CompanyScope,
@@ -112,7 +115,24 @@ pub async fn upsert_sessions(
     if rows.is_empty() {
         return Ok(0);
     }
-    let mut written = 0;
+    // The rollups (rollup.rs): lock the companies, read what is about to be replaced.
+    let companies: BTreeSet<Uuid> = rows.iter().map(|(scope, _)| scope.company_id()).collect();
+    rollup::lock_companies(tx, &companies).await?;
+    let zones = rollup::zones(tx, &companies.iter().copied().collect::<Vec<_>>()).await?;
+    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (_, s) in rows {
+        by_source
+            .entry(s.source.as_str())
+            .or_default()
+            .push(s.external_ref.as_str());
+    }
+    let mut old: HashMap<(String, String), rollup::Fact> = HashMap::new();
+    for (source, refs) in &by_source {
+        for (r, fact) in rollup::stored_facts(tx, source, refs).await? {
+            old.insert(((*source).to_owned(), r), fact);
+        }
+    }
+    let mut written_keys: Vec<(String, String)> = Vec::with_capacity(rows.len());
     match tx {
         // PostgreSQL: one array per column, UNNEST into rows. 15 parameters for the whole
         // batch instead of 15 a row: the statement parses, binds and plans in a fraction of
@@ -124,7 +144,7 @@ pub async fn upsert_sessions(
                 c.push(*scope, s);
             }
             // Constant text: the two constants joined (nothing of the caller's goes in).
-            written += sqlx::query(sqlx::AssertSqlSafe(
+            let keys: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(
                 "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
                                        energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version)
                  SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[],
@@ -148,9 +168,9 @@ pub async fn upsert_sessions(
             .bind(c.source)
             .bind(c.external_ref)
             .bind(c.version)
-            .execute(&mut **t)
-            .await?
-            .rows_affected();
+            .fetch_all(&mut **t)
+            .await?;
+            written_keys.extend(keys);
         }
         // SQLite: multi-row VALUES (it has no arrays); each statement stays under its
         // parameter limit.
@@ -178,11 +198,35 @@ pub async fn upsert_sessions(
                         .push_bind(s.version);
                 });
                 qb.push(UPSERT_TAIL);
-                written += qb.build().execute(&mut **t).await?.rows_affected();
+                let keys: Vec<(String, String)> = qb
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut **t)
+                    .await?;
+                written_keys.extend(keys);
             }
         }
     }
-    Ok(written)
+    // Each written session: its old facts out of the rollups, its new ones in.
+    let written: std::collections::HashSet<(String, String)> = written_keys.into_iter().collect();
+    let mut deltas = rollup::Deltas::default();
+    for (scope, s) in rows {
+        let key = (s.source.clone(), s.external_ref.clone());
+        if !written.contains(&key) {
+            continue;
+        }
+        let tz = *zones
+            .get(&scope.company_id())
+            .ok_or(sqlx::Error::RowNotFound)?;
+        if let Some(before) = old.get(&key) {
+            deltas.add(tz, before, -1);
+        }
+        let mut fact = rollup::Fact::from(s);
+        fact.company_id = scope.company_id();
+        deltas.add(tz, &fact, 1);
+    }
+    rollup::apply(tx, &deltas).await?;
+    Ok(written.len() as u64)
 }
 
 /// The version rule of [`upsert_sessions`], the same on both engines: a stored session is
@@ -195,7 +239,8 @@ const UPSERT_TAIL: &str = " ON CONFLICT (source, external_ref) DO UPDATE SET
     vat_ore = excluded.vat_ore, cost_center_id = excluded.cost_center_id,
     version = excluded.version
  WHERE sessions.version < excluded.version
-   AND sessions.company_id = excluded.company_id";
+   AND sessions.company_id = excluded.company_id
+ RETURNING source, external_ref";
 
 /// A batch of sessions as PostgreSQL arrays, one per column.
 #[derive(Default)]
@@ -400,11 +445,13 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
     if let Some(p) = &f.plate {
         w.push_str(&format!(" AND s.plate = {}", next(Arg::T(p.clone()), args)));
     }
-    if let Some(c) = f.cost_center {
-        w.push_str(&format!(
+    match f.cost_center {
+        None => {}
+        Some(CostCenterChoice::Unassigned) => w.push_str(" AND s.cost_center_id IS NULL"),
+        Some(CostCenterChoice::Is(c)) => w.push_str(&format!(
             " AND s.cost_center_id = {}",
             next(Arg::U(c), args)
-        ));
+        )),
     }
     if let Some(fac) = f.facility {
         w.push_str(&format!(" AND s.facility_id = {}", next(Arg::U(fac), args)));
@@ -547,7 +594,25 @@ fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
     (sql, args)
 }
 
+/// The totals of a filter: from the day rollup when the filter is made of its dimensions
+/// (period, cost center, facility, kind), else from the sessions.
 pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
+    if f.users.is_none() && f.member_like.is_none() && f.plate.is_none() {
+        let m = rollup::filter_totals(db, f).await?;
+        return Ok(FilterTotals {
+            sessions: m.sessions,
+            parking_seconds: m.parking_seconds,
+            energy_wh: m.energy_wh,
+            amount_ore: m.amount_ore,
+            vat_ore: m.vat_ore,
+        });
+    }
+    sessions_totals(db, f).await
+}
+
+/// [`filter_totals`] summed over the sessions, whatever the filter (what the rollup path is
+/// tested against).
+pub async fn sessions_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
     let (sql, args) = totals_query(f);
     with_pool!(db, |pool| {
         bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)

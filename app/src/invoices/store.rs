@@ -243,3 +243,123 @@ pub async fn upsert_invoice(
     }
     Ok(true)
 }
+
+/// An invoice as the list and the specification show it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: Uuid,
+    pub number: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// As stored: paid, unpaid or credited (overdue is derived: `InvoiceStatus::shown`).
+    pub status: String,
+    pub paid_on: Option<NaiveDate>,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+}
+
+const INVOICE_COLUMNS: &str = "id, number, period_start, period_end, issued_on, due_on, status,
+    paid_on, amount_ore, vat_ore";
+
+/// The company's invoices of periods that start in `[from, to)` (all when `None`), newest
+/// period first.
+pub async fn rows(
+    db: &Db,
+    scope: CompanyScope,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+    let (from, to) = range.unwrap_or((
+        NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid"),
+        NaiveDate::from_ymd_opt(3000, 1, 1).expect("valid"),
+    ));
+    let sql = format!(
+        "SELECT {INVOICE_COLUMNS} FROM invoices
+         WHERE company_id = $1 AND period_start >= $2 AND period_start < $3
+         ORDER BY period_start DESC, number DESC"
+    );
+    with_pool!(db, |pool| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(scope.company_id())
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+    })
+}
+
+/// The years the company has invoices for (the list's year filter).
+pub async fn years(db: &Db, scope: CompanyScope) -> Result<Vec<NaiveDate>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT MIN(period_start) FROM invoices WHERE company_id = $1
+             UNION ALL SELECT MAX(period_start) FROM invoices WHERE company_id = $1",
+        )
+        .bind(scope.company_id())
+        .fetch_all(pool)
+        .await
+    })
+    .map(|v: Vec<Option<NaiveDate>>| v.into_iter().flatten().collect())
+}
+
+/// One invoice of the company (`None`: no such invoice, or another company's).
+pub async fn row(
+    db: &Db,
+    scope: CompanyScope,
+    id: Uuid,
+) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE company_id = $1 AND id = $2");
+    with_pool!(db, |pool| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(scope.company_id())
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// A line of an invoice with what the specification groups and links by: the session's
+/// member, plate and start, and the line's cost center.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SpecLine {
+    pub id: Uuid,
+    pub description: String,
+    pub amount_ore: i64,
+    pub vat_ore: i64,
+    pub session_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    /// The name the person set, else their email; empty without one.
+    pub member: String,
+    pub plate: Option<String>,
+    pub started_at: Option<i64>,
+    pub cost_center_id: Option<Uuid>,
+    /// `code name`, or empty.
+    pub cost_center: String,
+}
+
+/// Every line of one of the company's invoices, in session order (fees last).
+pub async fn spec_lines(
+    db: &Db,
+    scope: CompanyScope,
+    invoice_id: Uuid,
+) -> Result<Vec<SpecLine>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT l.id, l.description, l.amount_ore, l.vat_ore, l.session_id, s.user_id,
+                    COALESCE(NULLIF(u.display_name, ''), u.email, '') AS member,
+                    s.plate, s.started_at, l.cost_center_id,
+                    COALESCE(c.code || ' ' || c.name, '') AS cost_center
+             FROM invoice_lines l
+             LEFT JOIN sessions s ON s.id = l.session_id AND s.company_id = l.company_id
+             LEFT JOIN users u ON u.id = s.user_id
+             LEFT JOIN cost_centers c ON c.id = l.cost_center_id AND c.company_id = l.company_id
+             WHERE l.company_id = $1 AND l.invoice_id = $2
+             ORDER BY s.started_at IS NULL, s.started_at, l.id",
+        )
+        .bind(scope.company_id())
+        .bind(invoice_id)
+        .fetch_all(pool)
+        .await
+    })
+}

@@ -88,6 +88,7 @@ pub fn parse(text: &str) -> Result<Vec<CsvRow>, CsvError> {
     let role_col = find(&["role", "roll"]);
     let cc_col = find(&[
         "cost_center",
+        "cost_center_code",
         "cost center",
         "kostnadsställe",
         "kostnadsstalle",

@@ -59,6 +59,7 @@ pub struct MemberView {
     pub email: String,
     pub role: Role,
     pub cost_center: Option<String>,
+    pub cost_center_id: Option<Uuid>,
     /// Whether this address has signed in to the parking app yet (the FAQ's "wrong email").
     pub app_signed_in: bool,
     /// Date of the last session, `YYYY-MM-DD` in the company's time zone.
@@ -156,6 +157,7 @@ fn member_view(r: store::MemberRecord, tz: chrono_tz::Tz) -> Result<MemberView, 
         email: r.invited_email.unwrap_or(r.email),
         role: stored_role(&r.role)?,
         cost_center: r.cost_center,
+        cost_center_id: r.cost_center_id,
         app_signed_in: r.app_signed_in_at.is_some(),
         last_session: r.last_session_at.map(|t| local_date(tz, t)),
     })

@@ -49,6 +49,7 @@ pub fn MembersPage() -> impl IntoView {
     let resend = ServerAction::<ResendInvitation>::new();
     let cancel = ServerAction::<CancelInvitation>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
+    let set_default = ServerAction::<crate::cost_centers::SetDefaultCostCenter>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let transfer_id =
         Memo::new(move |_| q.with(|m| m.get("transfer").and_then(|id| id.parse::<Uuid>().ok())));
@@ -68,6 +69,7 @@ pub fn MembersPage() -> impl IntoView {
             cancel.version().get(),
             change.version().get(),
             remove.version().get(),
+            set_default.version().get(),
         )
     };
     let members = Resource::new(move || (query.get(), changes()), |(q, _)| list_members(q));
@@ -98,6 +100,7 @@ pub fn MembersPage() -> impl IntoView {
             cancel.value().get(),
             change.value().get(),
             remove.value().get(),
+            set_default.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -163,7 +166,7 @@ pub fn MembersPage() -> impl IntoView {
             let rows = page
                 .members
                 .into_iter()
-                .map(|m| view! { <MemberRow m viewer viewer_id csrf=csrf.clone() change query=list_query.clone() /> })
+                .map(|m| view! { <MemberRow m viewer viewer_id csrf=csrf.clone() change set_default centers=page.cost_centers.clone() query=list_query.clone() /> })
                 .collect_view();
             let invitation_list = (!grantable.is_empty()).then(|| {
                 let csrf = csrf.clone();
@@ -256,6 +259,9 @@ fn MemberRow(
     viewer_id: Uuid,
     csrf: String,
     change: ServerAction<ChangeMemberRole>,
+    set_default: ServerAction<crate::cost_centers::SetDefaultCostCenter>,
+    /// The company's active cost centers (what a default may be set to).
+    centers: Vec<super::CostCenterChoice>,
     /// The list this row is shown in: its links keep the search, sort and page.
     query: MemberQuery,
 ) -> impl IntoView {
@@ -268,6 +274,7 @@ fn MemberRow(
             .into_iter()
             .map(|r| view! { <option value=r.as_str() selected=r == m.role>{r.label(t)}</option> })
             .collect_view();
+        let csrf = csrf.clone();
         view! {
             <ActionForm action=change attr:class="inline-form role-form">
                 <Csrf token=csrf />
@@ -288,6 +295,37 @@ fn MemberRow(
     let remove_link = (manageable || is_self).then(|| {
         view! { <a class="button secondary small danger" href=members_url(&query, &[("remove", &id)])>{remove_label}</a> }
     });
+    // Owners and admins set the default here; it applies to sessions that arrive from now on.
+    let cost_center = if matches!(viewer, Role::Owner | Role::Admin) {
+        let select_id = format!("cc-{}", m.user_id);
+        let current = m.cost_center_id;
+        let known = current.is_none_or(|c| centers.iter().any(|x| x.id == c));
+        let options = centers
+            .iter()
+            .map(|c| view! { <option value=c.id.to_string() selected=Some(c.id) == current>{c.label.clone()}</option> })
+            .collect_view();
+        // An archived default is shown, but cannot be chosen again.
+        let archived = (!known).then(|| {
+            view! { <option value="" disabled=true selected=true>{format!("{} ({})", m.cost_center.clone().unwrap_or_default(), t.cost_center_archived)}</option> }
+        });
+        view! {
+            <ActionForm action=set_default attr:class="inline-form cc-form">
+                <Csrf token=csrf.clone() />
+                <input type="hidden" name="user_id" value=m.user_id.to_string() />
+                <input type="hidden" name="back" value=members_url(&query, &[]) />
+                <label class="visually-hidden" for=select_id.clone()>{t.cost_centers_default}</label>
+                <select name="cost_center" id=select_id>
+                    {archived}
+                    <option value="" selected=current.is_none()>{t.cost_centers_none}</option>
+                    {options}
+                </select>
+                <button type="submit" class="button secondary small">{t.cost_centers_save}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <span>{m.cost_center.clone().unwrap_or_else(|| "–".into())}</span> }.into_any()
+    };
     let name = if m.name.is_empty() {
         t.no_name.to_owned()
     } else {
@@ -307,7 +345,7 @@ fn MemberRow(
             </div>
             <dl class="member-facts">
                 <dt>{t.cost_center_label}</dt>
-                <dd>{m.cost_center.clone().unwrap_or_else(|| "–".into())}</dd>
+                <dd>{cost_center}</dd>
                 <dt>{t.sort_last_session}</dt>
                 <dd>{m.last_session.clone().unwrap_or_else(|| "–".into())}</dd>
             </dl>

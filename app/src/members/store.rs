@@ -19,6 +19,7 @@ pub struct MemberRecord {
     pub invited_email: Option<String>,
     pub role: String,
     pub cost_center: Option<String>,
+    pub cost_center_id: Option<Uuid>,
     pub app_signed_in_at: Option<i64>,
     pub last_session_at: Option<i64>,
 }
@@ -48,7 +49,7 @@ impl MemberSort {
 
 /// The columns of a [`MemberRecord`]; the `FROM` that follows joins `memberships m`,
 /// `users u` and `cost_centers cc`.
-const MEMBER_COLUMNS: &str = "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, u.app_signed_in_at,
+const MEMBER_COLUMNS: &str = "SELECT m.user_id, u.display_name, u.email, m.invited_email, m.role, cc.name AS cost_center, m.default_cost_center_id AS cost_center_id, u.app_signed_in_at,
         (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
             AS last_session_at";
 

@@ -133,6 +133,8 @@ pub async fn create_company(
         templates::welcome_owner(lang, email.as_str(), name, &format!("{public_url}/sign-in"));
     let mut tx = db.begin().await?;
     companies::insert_company_in(&mut tx, &row, now).await?;
+    // A new company's empty rollups are complete.
+    crate::history::rollup::mark_filled(&mut tx, row.id).await?;
     let scope = access.scope(row.id);
     make_owner(
         &mut tx,

@@ -1,0 +1,207 @@
+//! `/costs?year=2026&month=3`: a month's costs, the chart of the year before it, and the
+//! breakdowns, each row a link to the history behind it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use super::{cost_report, ChartRow, CostLine, CostsQuery, CostsView};
+use crate::{
+    error::AppError,
+    i18n::{use_texts, Texts},
+    ui::error_text,
+};
+
+#[component]
+pub fn CostsPage() -> impl IntoView {
+    let t = use_texts();
+    let q = use_query_map();
+    let query = Memo::new(move |_| {
+        q.with(|m| CostsQuery {
+            year: m.get("year").unwrap_or_default(),
+            month: m.get("month").unwrap_or_default(),
+        })
+    });
+    let report = Resource::new(move || query.get(), cost_report);
+    let body = move || {
+        Suspend::new(async move {
+            match report.await {
+                Ok(v) => view! { <Report v=v /> }.into_any(),
+                Err(AppError::Forbidden) | Err(AppError::Unauthorized) => {
+                    view! { <p class="error" role="alert">{t.members_forbidden}</p> }.into_any()
+                }
+                Err(e) => {
+                    view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any()
+                }
+            }
+        })
+    };
+    view! {
+        <Title text=t.costs_title />
+        <section class="page costs">
+            <h1>{t.costs_title}</h1>
+            <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Report(v: CostsView) -> impl IntoView {
+    let t = use_texts();
+    let months = t
+        .months
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let n = (i + 1) as u32;
+            view! { <option value=n.to_string() selected=n == v.month>{*name}</option> }
+        })
+        .collect_view();
+    let next = v
+        .next_href
+        .clone()
+        .map(|h| view! { <a class="button secondary" href=h rel="next">{t.costs_next_month}</a> });
+    let intro = if v.own_only {
+        t.costs_intro_own
+    } else {
+        t.costs_intro
+    };
+    let prev_col = format!("{} {}", t.costs_change_from, v.previous);
+    view! {
+        <p class="intro">{intro}</p>
+        <Form method="GET" action="/costs" attr:class="filters month-picker" attr:role="search">
+            <div class="field">
+                <label for="costs-month">{t.history_month}</label>
+                <select id="costs-month" name="month">{months}</select>
+            </div>
+            <div class="field">
+                <label for="costs-year">{t.history_year}</label>
+                <input id="costs-year" name="year" type="number" inputmode="numeric" min="2000" max="2100"
+                    value=v.year.to_string() />
+            </div>
+            <div class="actions">
+                <button type="submit" class="button">{t.costs_show}</button>
+                <a class="button secondary" href=v.prev_href.clone() rel="prev">{t.costs_prev_month}</a>
+                {next}
+            </div>
+        </Form>
+        <h2 id="costs-period">{v.period.clone()}</h2>
+        <dl class="totals costs-total">
+            <div><dt>{t.history_cost}</dt><dd class="cost">{v.total.cost.clone()}</dd></div>
+            <div><dt>{t.history_cost_excl}</dt><dd>{v.total.cost_excl_vat.clone()}</dd></div>
+            <div><dt>{prev_col.clone()}</dt><dd class=v.total.trend.class()>{v.total.change.clone()}</dd></div>
+            <div><dt>{t.costs_sessions}</dt><dd>{v.total.sessions.clone()}</dd></div>
+        </dl>
+        <p><a href=v.history_href.clone()>{t.costs_see_history}</a></p>
+        <figure class="chart-figure">
+            <div class="chart-box" inner_html=v.chart_svg.clone()></div>
+            <figcaption>
+                <span class="legend parking">{t.kind_parking}</span>
+                <span class="legend charging">{t.kind_charging}</span>
+            </figcaption>
+        </figure>
+        <details class="chart-table">
+            <summary class="button secondary">{t.costs_chart_as_table}</summary>
+            <ChartTable rows=v.chart_rows.clone() />
+        </details>
+        <Breakdown id="costs-cost-centers" title=t.costs_by_cost_center lines=v.cost_centers.clone() prev_col=prev_col.clone() />
+        <Breakdown id="costs-members" title=if v.own_only { t.costs_by_member_own } else { t.costs_by_member } lines=v.members.clone() prev_col=prev_col.clone() />
+        <Breakdown id="costs-facilities" title=t.costs_by_facility lines=v.facilities.clone() prev_col=prev_col.clone() />
+        <Breakdown id="costs-kinds" title=t.costs_by_kind lines=v.kinds.clone() prev_col=prev_col />
+    }
+}
+
+#[component]
+fn ChartTable(rows: Vec<ChartRow>) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <div class="table-scroll">
+            <table class="costs-table" id="costs-chart-table">
+                <caption>{t.costs_chart_title}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t.history_month}</th>
+                        <th scope="col" class="num">{t.kind_parking}</th>
+                        <th scope="col" class="num">{t.kind_charging}</th>
+                        <th scope="col" class="num">{t.costs_total}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr class:chosen=r.chosen>
+                                    <th scope="row"><a href=r.href>{r.label}</a></th>
+                                    <td class="num">{r.parking}</td>
+                                    <td class="num">{r.charging}</td>
+                                    <td class="num">{r.total}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn Breakdown(
+    id: &'static str,
+    title: &'static str,
+    lines: Vec<CostLine>,
+    prev_col: String,
+) -> impl IntoView {
+    let t: &'static Texts = use_texts();
+    let body = if lines.is_empty() {
+        view! { <p class="empty">{t.costs_empty}</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-scroll">
+                <table class="costs-table" id=id>
+                    <thead>
+                        <tr>
+                            <th scope="col">{title}</th>
+                            <th scope="col" class="num">{t.costs_sessions}</th>
+                            <th scope="col" class="num">{t.costs_hours}</th>
+                            <th scope="col" class="num">"kWh"</th>
+                            <th scope="col" class="num">{t.history_cost}</th>
+                            <th scope="col" class="num">{t.history_cost_excl}</th>
+                            <th scope="col" class="num">{prev_col.clone()}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {lines
+                            .into_iter()
+                            .map(|l| {
+                                let label = match l.href {
+                                    Some(h) => view! { <a href=h>{l.label}</a> }.into_any(),
+                                    None => view! { <span>{l.label}</span> }.into_any(),
+                                };
+                                view! {
+                                    <tr>
+                                        <th scope="row" data-label=title>{label}</th>
+                                        <td data-label=t.costs_sessions class="num">{l.sessions}</td>
+                                        <td data-label=t.costs_hours class="num">{l.hours}</td>
+                                        <td data-label="kWh" class="num">{l.kwh}</td>
+                                        <td data-label=t.history_cost class="num cost">{l.cost}</td>
+                                        <td data-label=t.history_cost_excl class="num">{l.cost_excl_vat}</td>
+                                        <td data-label=prev_col.clone() class=format!("num {}", l.trend.class())>{l.change}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="breakdown" aria-labelledby=format!("{id}-h")>
+            <h2 id=format!("{id}-h")>{title}</h2>
+            {body}
+        </section>
+    }
+}
