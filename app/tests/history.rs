@@ -35,6 +35,8 @@ on_both_databases!(
     a_chunk_built_ahead_is_the_chunk_built_on_request,
     the_sqlite_json_chunk_equals_the_rows_read_one_by_one,
     the_rollups_equal_a_recount_after_a_random_stream_of_changes,
+    the_cost_report_and_its_history_links_add_up_to_a_plain_sum,
+    an_invoice_specification_adds_up_to_the_invoice,
 );
 
 const TZ: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
@@ -872,5 +874,191 @@ async fn the_rollups_equal_a_recount_after_a_random_stream_of_changes(db: &Db) {
             .await
             .unwrap(),
         before
+    );
+}
+
+/// The cost page's figures (from the rollups) and the history totals behind each of its rows
+/// (from the rollups or the sessions, as the filter decides), each against a plain sum over
+/// the test's own sessions: per cost center, member, facility and kind, this month and the
+/// month before, the chart's thirteen months; and a member sees only their own.
+async fn the_cost_report_and_its_history_links_add_up_to_a_plain_sum(db: &Db) {
+    use app::{
+        calendar::month_index,
+        costs::service,
+        history::rollup::{Measures, NONE},
+    };
+    let w = world(db).await;
+    let march = month_index(2026, 3);
+    // The plain sums: (month of the local start, amount) per key.
+    let month_of = |s: &NewSession| {
+        let d = TZ.timestamp_opt(s.started_at, 0).unwrap().date_naive();
+        month_index(chrono::Datelike::year(&d), chrono::Datelike::month(&d))
+    };
+    let plain = |company: Uuid, month: i32, keep: &dyn Fn(&NewSession) -> bool| -> (i64, i64) {
+        w.sessions
+            .iter()
+            .filter(|s| s.company_id == company && month_of(s) == month && keep(s))
+            .fold((0, 0), |(n, a), s| (n + 1, a + s.amount_ore))
+    };
+    let check = |label: &str, m: &Measures, month: i32, keep: &dyn Fn(&NewSession) -> bool| {
+        let (n, a) = plain(w.acme, month, keep);
+        assert_eq!((m.sessions, m.amount_ore), (n, a), "{label}, month {month}");
+    };
+    let owner = ctx(db, w.owner, w.acme).await;
+    let r = service::report(db, &owner, march).await.unwrap();
+    assert!(!r.own_only);
+    assert_eq!(r.chart.len(), 13);
+    for (m, parking, charging) in &r.chart {
+        check("chart parking", parking, *m, &|s| {
+            s.kind == SessionKind::Parking
+        });
+        check("chart charging", charging, *m, &|s| {
+            s.kind == SessionKind::Charging
+        });
+    }
+    assert!(r.cost_centers.len() >= 3, "both cost centers and none");
+    for l in &r.cost_centers {
+        let want = if l.key == NONE { None } else { Some(l.key) };
+        check("cost center", &l.now, march, &|s| s.cost_center_id == want);
+        check("cost center before", &l.before, march - 1, &|s| {
+            s.cost_center_id == want
+        });
+    }
+    for l in &r.facilities {
+        check("facility", &l.now, march, &|s| s.facility_id == l.key);
+    }
+    for l in &r.kinds {
+        check("kind", &l.now, march, &|s| s.kind == l.key);
+        check("kind before", &l.before, march - 1, &|s| s.kind == l.key);
+    }
+    for l in &r.members {
+        let want = if l.key == NONE { None } else { Some(l.key) };
+        check("member", &l.now, march, &|s| s.user_id == want);
+        check("member before", &l.before, march - 1, &|s| {
+            s.user_id == want
+        });
+    }
+    check("total", &r.total.now, march, &|_| true);
+    // The history behind each row: the filter its link carries, totalled by the history.
+    let history_total = |pairs: Vec<(&str, String)>| {
+        let q = q(&[
+            vec![("year", "2026".to_owned()), ("month", "3".to_owned())],
+            pairs,
+        ]
+        .concat());
+        let owner = &owner;
+        async move {
+            let f = resolve(owner, &q).await;
+            history::filter_totals(db, &f).await.unwrap()
+        }
+    };
+    for l in &r.cost_centers {
+        let (value, want) = if l.key == NONE {
+            ("none".to_owned(), None)
+        } else {
+            (l.key.to_string(), Some(l.key))
+        };
+        let t = history_total(vec![("cost_center", value)]).await;
+        assert_eq!(
+            (t.sessions, t.amount_ore),
+            plain(w.acme, march, &|s| s.cost_center_id == want)
+        );
+    }
+    for l in r.members.iter().filter(|l| l.key != NONE) {
+        let t = history_total(vec![("member", l.key.to_string())]).await;
+        assert_eq!(
+            (t.sessions, t.amount_ore),
+            plain(w.acme, march, &|s| s.user_id == Some(l.key))
+        );
+    }
+    for l in &r.facilities {
+        let t = history_total(vec![("facility", l.key.to_string())]).await;
+        assert_eq!(
+            (t.sessions, t.amount_ore),
+            plain(w.acme, march, &|s| s.facility_id == l.key)
+        );
+    }
+    // A member: their own sessions only, the same rules.
+    let member = ctx(db, w.member, w.acme).await;
+    let own = service::report(db, &member, march).await.unwrap();
+    assert!(own.own_only);
+    assert!(
+        own.members.iter().all(|l| l.key == w.member),
+        "only themselves"
+    );
+    let (n, a) = plain(w.acme, march, &|s| s.user_id == Some(w.member));
+    assert!(n > 0, "the member parked in March, or this tests nothing");
+    assert_eq!((own.total.now.sessions, own.total.now.amount_ore), (n, a));
+    for l in &own.cost_centers {
+        let want = if l.key == NONE { None } else { Some(l.key) };
+        let (n, a) = plain(w.acme, march, &|s| {
+            s.user_id == Some(w.member) && s.cost_center_id == want
+        });
+        assert_eq!((l.now.sessions, l.now.amount_ore), (n, a));
+    }
+}
+
+/// An invoice's specification groups every line once by member (guests and fees apart) and
+/// once by cost center, and both sets of subtotals add up to the invoice row's total.
+async fn an_invoice_specification_adds_up_to_the_invoice(db: &Db) {
+    use app::invoices::{spec, store as invoices, InvoiceStatus};
+    let w = world(db).await;
+    let scope = CompanyScope::for_tests(w.acme);
+    let id = Uuid::new_v4();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    invoices::insert_invoice_for_period(
+        db,
+        scope,
+        &invoices::NewInvoice {
+            id,
+            company_id: w.acme,
+            number: "T-2026-03".into(),
+            period_start: day(3, 1),
+            period_end: day(3, 31),
+            issued_on: day(4, 1),
+            due_on: day(4, 30),
+            status: InvoiceStatus::Unpaid,
+            paid_on: None,
+        },
+        local(2026, 3, 1, 0, 0),
+        local(2026, 4, 1, 0, 0),
+    )
+    .await
+    .unwrap();
+    let head = invoices::row(db, scope, id).await.unwrap().unwrap();
+    let lines = invoices::spec_lines(db, scope, id).await.unwrap();
+    assert!(lines.len() > 20);
+    let (by_member, by_center) = spec::subtotals(&lines);
+    assert!(by_member.len() >= 3 && by_center.len() >= 3);
+    assert_eq!(by_member.values().sum::<i64>(), head.amount_ore);
+    assert_eq!(by_center.values().sum::<i64>(), head.amount_ore);
+    // The member groups are the sessions' members, against a plain sum.
+    for (key, sum) in &by_member {
+        let user = Uuid::parse_str(key).ok();
+        let want: i64 = w
+            .sessions
+            .iter()
+            .filter(|s| s.company_id == w.acme)
+            .filter(|s| {
+                s.started_at >= local(2026, 3, 1, 0, 0) && s.started_at < local(2026, 4, 1, 0, 0)
+            })
+            .filter(|s| match key.as_str() {
+                spec::GUESTS => s.user_id.is_none(),
+                _ => s.user_id == user,
+            })
+            .map(|s| s.amount_ore)
+            .sum();
+        assert_eq!(*sum, want, "group {key}");
+    }
+    // Another company sees no such invoice.
+    assert!(invoices::row(db, CompanyScope::for_tests(w.beta), id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        invoices::spec_lines(db, CompanyScope::for_tests(w.beta), id)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
