@@ -27,6 +27,7 @@ pub mod members;
 #[cfg(feature = "ssr")]
 pub mod operator;
 pub mod plate;
+pub mod reports;
 mod shell;
 pub mod ui;
 pub mod url;

@@ -20,6 +20,7 @@ use crate::{
     ids,
     invoices::{InvoicePage, InvoicesPage},
     members::{InvitePage, MembersPage},
+    reports::ReportPage,
 };
 
 /// Rendered by the server only: the `<html>` around the app. The language and embed mode
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/facilities") view=FacilitiesPage ssr=SsrMode::Async />
                     <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/costs") view=CostsPage ssr=SsrMode::Async />
+                    <Route path=path!("/costs/report") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices") view=InvoicesPage ssr=SsrMode::Async />
                     <Route path=path!("/cost-centers") view=CostCentersPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id") view=InvoicePage ssr=SsrMode::Async />

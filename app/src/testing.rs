@@ -21,6 +21,15 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The database's URL, for a second connection pool to it (a second server instance).
+    pub fn url(&self) -> String {
+        match (&self.sqlite_file, &self.pg_database) {
+            (Some(path), _) => format!("sqlite:{}", path.display()),
+            (_, Some(name)) => with_database(&pg_admin_url(), name),
+            _ => unreachable!("a test database is one or the other"),
+        }
+    }
+
     pub async fn fresh(backend: Backend) -> TestDb {
         let name = format!("portal_t_{}", uuid::Uuid::new_v4().simple());
         let test_db = match backend {

@@ -287,6 +287,16 @@ fn call_for(path: &str, w: &World) -> Call {
             "csv",
             "email;cost_center_code\nmember@acme.se;100\n".into(),
         )]),
+        "/api/report_settings" => Call::Get(String::new()),
+        // Recipients must be the company's owners, admins or finance viewers: the finance
+        // viewer of Acme (for the other company's owner, not theirs: refused by field).
+        "/api/save_report_settings" => Call::Post(vec![
+            ("settings[lang]", "en".into()),
+            (
+                Box::leak(format!("settings[r-{}]", w.people["finance"]).into_boxed_str()),
+                "on".into(),
+            ),
+        ]),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
@@ -351,6 +361,10 @@ const MATRIX: &[(&str, [u16; 6])] = &[
         "/api/import_cost_center_defaults",
         [200, 200, 403, 403, 200, 403],
     ),
+    // The monthly report: owners and admins set it up; another company's finance viewer is
+    // not a possible recipient there (400, by field).
+    ("/api/report_settings", [200, 200, 403, 403, 200, 401]),
+    ("/api/save_report_settings", [200, 200, 403, 403, 400, 403]),
 ];
 
 #[tokio::test]

@@ -22,6 +22,8 @@ mod ingest_bench;
 #[cfg(test)]
 mod members_bench;
 mod outbox;
+#[cfg(test)]
+mod reports_tests;
 mod security;
 mod session;
 

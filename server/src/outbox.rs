@@ -1,7 +1,7 @@
 //! The outbox sender: a background task that claims due mail, sends it through the mailer and
 //! records the outcome. Safe with several server instances (claims are leases in the
-//! database). Also prunes expired sessions, codes and rate events, and old sent mail (the
-//! outbox retention job), once a minute.
+//! database). Also, once a minute: prunes expired sessions, codes and rate events, and old
+//! sent mail (the outbox retention job), and queues the monthly cost reports that are due.
 
 use std::{sync::Arc, time::Duration};
 
@@ -66,6 +66,18 @@ pub fn spawn(state: AppState, shutdown: Arc<tokio::sync::Notify>) -> tokio::task
                 }
                 if let Err(e) = store::prune(&state.db, now).await {
                     tracing::error!(error = %e, "pruning the outbox failed");
+                }
+                // The monthly cost reports: due on the first of the month, and at start-up
+                // for any month missed while the server was down.
+                match app::reports::service::send_due(&state.db, &state.config.public_url, now)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(mails = n, "monthly cost reports queued");
+                        state.outbox_notify.notify_one();
+                    }
+                    Err(e) => tracing::error!(error = ?e, "monthly cost reports failed"),
                 }
                 last_prune = now;
             }

@@ -211,6 +211,30 @@ pub fn view(r: &Report, currency: &str, today: NaiveDate, lang: Lang) -> CostsVi
     }
 }
 
+/// The monthly report mail's lines: the total, and per cost center and per kind, each as
+/// (label, cost incl. VAT, change from the month before).
+pub fn mail_lines(
+    r: &Report,
+    currency: &str,
+    lang: Lang,
+) -> (
+    crate::mail::templates::ReportLine,
+    (
+        Vec<crate::mail::templates::ReportLine>,
+        Vec<crate::mail::templates::ReportLine>,
+    ),
+) {
+    let v = view(r, currency, NaiveDate::default(), lang);
+    let of = |l: &CostLine| (l.label.clone(), l.cost.clone(), l.change.clone());
+    (
+        of(&v.total),
+        (
+            v.cost_centers.iter().map(of).collect(),
+            v.kinds.iter().map(of).collect(),
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+#[cfg(feature = "ssr")]
+pub use format::{mail_lines, month_label};
 pub use page::CostsPage;
 
 use leptos::prelude::*;

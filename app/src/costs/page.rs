@@ -92,7 +92,10 @@ fn Report(v: CostsView) -> impl IntoView {
             <div><dt>{prev_col.clone()}</dt><dd class=v.total.trend.class()>{v.total.change.clone()}</dd></div>
             <div><dt>{t.costs_sessions}</dt><dd>{v.total.sessions.clone()}</dd></div>
         </dl>
-        <p><a href=v.history_href.clone()>{t.costs_see_history}</a></p>
+        <p class="links">
+            <a href=v.history_href.clone()>{t.costs_see_history}</a>
+            {(!v.own_only).then(|| view! { " · "<a href="/costs/report" id="costs-report-link">{t.report_link}</a> })}
+        </p>
         <figure class="chart-figure">
             <div class="chart-box" inner_html=v.chart_svg.clone()></div>
             <figcaption>

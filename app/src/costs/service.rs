@@ -16,6 +16,7 @@ use crate::{
         rollup::{Deltas, Measures, NONE},
         SessionKind,
     },
+    scope::CompanyScope,
 };
 
 /// Months in the chart: the chosen one and the twelve before it.
@@ -130,10 +131,25 @@ fn sum<K>(lines: &[Line<K>]) -> Line<()> {
 /// The report of `month` for the caller: the company's (owners, admins, finance viewers,
 /// from the rollups) or the caller's own (a member, from their sessions).
 pub async fn report(db: &Db, ctx: &TenantCtx, month: i32) -> Result<Report, AppError> {
-    let scope = ctx.scope();
+    let own = (!ctx.role().sees_company_records()).then(|| (ctx.user_id(), ctx.company().zone()));
+    report_for(db, ctx.scope(), own, month).await
+}
+
+/// The company's report of `month` (the monthly report mail's figures).
+pub async fn company_report(db: &Db, scope: CompanyScope, month: i32) -> Result<Report, AppError> {
+    report_for(db, scope, None, month).await
+}
+
+/// `own`: one member's report (their id and the company's time zone), else the company's.
+async fn report_for(
+    db: &Db,
+    scope: CompanyScope,
+    own: Option<(Uuid, chrono_tz::Tz)>,
+    month: i32,
+) -> Result<Report, AppError> {
     let first = month - (CHART_MONTHS - 1);
-    let (kind_groups, centers, facilities, member_groups, others_count) =
-        if ctx.role().sees_company_records() {
+    let (kind_groups, centers, facilities, member_groups, others_count) = match own {
+        None => {
             let (kinds, centers, facilities, leading) = tokio::try_join!(
                 store::by_kind(db, scope, first, month + 1),
                 store::grouped(db, scope, store::GroupBy::CostCenter, month - 1, month + 1),
@@ -146,9 +162,9 @@ pub async fn report(db: &Db, ctx: &TenantCtx, month: i32) -> Result<Report, AppE
             )?;
             let g = |v: Vec<store::Grouped>| v.into_iter().map(|g| (g.month, g.key, g.m)).collect();
             (kinds, g(centers), g(facilities), g(members), Some(count))
-        } else {
-            // A member: their own sessions, rolled up here the way the rollups are.
-            let tz = ctx.company().zone();
+        }
+        // A member: their own sessions, rolled up here the way the rollups are.
+        Some((user, tz)) => {
             let (y0, m0) = month_of_index(first);
             let (y1, m1) = month_of_index(month + 1);
             let bound = |y, m| {
@@ -157,8 +173,7 @@ pub async fn report(db: &Db, ctx: &TenantCtx, month: i32) -> Result<Report, AppE
                     NaiveDate::from_ymd_opt(y, m, 1).expect("valid month"),
                 )
             };
-            let facts =
-                store::own_facts(db, scope, ctx.user_id(), bound(y0, m0), bound(y1, m1)).await?;
+            let facts = store::own_facts(db, scope, user, bound(y0, m0), bound(y1, m1)).await?;
             let mut d = Deltas::default();
             for f in &facts {
                 d.add(tz, f, 1);
@@ -186,7 +201,8 @@ pub async fn report(db: &Db, ctx: &TenantCtx, month: i32) -> Result<Report, AppE
                     .collect::<Vec<_>>(),
                 None,
             )
-        };
+        }
+    };
 
     let mut chart: Vec<(i32, Measures, Measures)> = (first..=month)
         .map(|m| (m, Measures::default(), Measures::default()))
@@ -226,7 +242,7 @@ pub async fn report(db: &Db, ctx: &TenantCtx, month: i32) -> Result<Report, AppE
     let names = store::names(db, scope, &facility_ids, &people).await?;
     Ok(Report {
         month,
-        own_only: !ctx.role().sees_company_records(),
+        own_only: own.is_some(),
         chart,
         cost_centers,
         members,

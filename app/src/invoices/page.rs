@@ -198,11 +198,59 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
     );
     let id = s.item.id.to_string();
     let hint = (!s.all_lines_shown).then(|| view! { <p class="hint">{t.invoice_large_hint}</p> });
-    let members = s
-        .by_member
-        .into_iter()
-        .map(|g| view! { <Group g=g invoice=id.clone() all=s.all_lines_shown /> })
-        .collect_view();
+    // A small invoice: every group with its lines. A large one: the chosen group's lines
+    // first, then a table of every group with a link to its lines.
+    let members = if s.all_lines_shown {
+        s.by_member
+            .into_iter()
+            .map(|g| view! { <Group g=g /> })
+            .collect_view()
+            .into_any()
+    } else {
+        let chosen = s
+            .by_member
+            .iter()
+            .find(|g| !g.lines.is_empty())
+            .cloned()
+            .map(|g| view! { <div id="invoice-group-lines"><Group g=g /></div> });
+        let rows = s
+            .by_member
+            .into_iter()
+            .map(|g| {
+                let href = format!(
+                    "{}#invoice-group-lines",
+                    with_query(&format!("/invoices/{id}"), &[("group", &g.key)])
+                );
+                view! {
+                    <tr data-group=g.key.clone()>
+                        <th scope="row" data-label=t.history_member>{g.title}</th>
+                        <td data-label=t.invoice_lines class="num">{lang.int(g.count as i64)}</td>
+                        <td data-label=t.invoice_amount_excl class="num">{g.subtotal_excl_vat}</td>
+                        <td data-label=t.invoice_amount class="num cost">{g.subtotal}</td>
+                        <td class="no-print"><a class="button secondary small" href=href>{t.invoice_show_lines}</a></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            {chosen}
+            <div class="table-scroll">
+                <table class="costs-table" id="invoice-member-groups">
+                    <thead>
+                        <tr>
+                            <th scope="col">{t.history_member}</th>
+                            <th scope="col" class="num">{t.invoice_lines}</th>
+                            <th scope="col" class="num">{t.invoice_amount_excl}</th>
+                            <th scope="col" class="num">{t.invoice_amount}</th>
+                            <th scope="col" class="no-print"><span class="visually-hidden">{t.invoice_show_lines}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
     let centers = s
         .by_cost_center
         .into_iter()
@@ -264,7 +312,7 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
 }
 
 #[component]
-fn Group(g: SpecGroup, invoice: String, all: bool) -> impl IntoView {
+fn Group(g: SpecGroup) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let count = format!("{} {}", lang.int(g.count as i64), t.invoice_lines);
@@ -307,10 +355,6 @@ fn Group(g: SpecGroup, invoice: String, all: bool) -> impl IntoView {
             </div>
         }
     });
-    let more = (!all && lines.is_none()).then(|| {
-        let href = with_query(&format!("/invoices/{invoice}"), &[("group", &g.key)]);
-        view! { <a class="button secondary small no-print" href=href>{t.invoice_show_lines}</a> }
-    });
     view! {
         <section class="spec-group" data-group=g.key.clone()>
             <h3>
@@ -318,7 +362,6 @@ fn Group(g: SpecGroup, invoice: String, all: bool) -> impl IntoView {
                 <span class="subtotal">{format!("{} · {}: {}", count, t.invoice_subtotal, g.subtotal)}</span>
             </h3>
             {lines}
-            {more}
         </section>
     }
 }

@@ -150,6 +150,81 @@ pub fn invitation(
     }
 }
 
+/// One line of the monthly report: a label, the month's cost, the change from the month
+/// before (all formatted by the caller).
+pub type ReportLine = (String, String, String);
+
+/// The monthly cost report: last month's totals per cost center and per kind, the change
+/// from the month before, and a link to the cost page of that month.
+pub fn monthly_report(
+    lang: Lang,
+    to: &str,
+    company: &str,
+    month: &str,
+    total: &ReportLine,
+    sections: &[(&str, Vec<ReportLine>)],
+    link: &str,
+) -> Message {
+    let (subject, intro, button, change) = match lang {
+        Lang::Sv => (
+            format!("Kostnader {month} – {company}"),
+            format!("Så här mycket kostade parkering och laddning för {company} i {month}."),
+            "Öppna kostnaderna i portalen",
+            "jämfört med månaden före",
+        ),
+        Lang::En => (
+            format!("Costs {month} – {company}"),
+            format!("This is what parking and charging cost {company} in {month}."),
+            "Open the costs in the portal",
+            "compared with the month before",
+        ),
+    };
+    let mut text = format!(
+        "{intro}\n\n{}: {} ({change}: {})\n",
+        total.0, total.1, total.2
+    );
+    let mut html = format!(
+        "<p>{}</p><p style=\"font-size:1.2rem\"><strong>{}: {}</strong> ({}: {})</p>",
+        escape_html(&intro),
+        escape_html(&total.0),
+        escape_html(&total.1),
+        escape_html(change),
+        escape_html(&total.2)
+    );
+    for (title, lines) in sections {
+        text.push_str(&format!("\n{title}\n"));
+        html.push_str(&format!(
+            "<h2 style=\"font-size:1rem;margin:1rem 0 0.3rem\">{}</h2><table style=\"border-collapse:collapse;width:100%\">",
+            escape_html(title)
+        ));
+        for (label, cost, delta) in lines {
+            text.push_str(&format!("  {label}: {cost} ({delta})\n"));
+            html.push_str(&format!(
+                "<tr><td style=\"padding:0.2rem 0.4rem;border-bottom:1px solid #d3dae1\">{}</td>\
+                 <td style=\"padding:0.2rem 0.4rem;border-bottom:1px solid #d3dae1;text-align:right\">{}</td>\
+                 <td style=\"padding:0.2rem 0.4rem;border-bottom:1px solid #d3dae1;text-align:right;color:#52606d\">{}</td></tr>",
+                escape_html(label),
+                escape_html(cost),
+                escape_html(delta)
+            ));
+        }
+        html.push_str("</table>");
+    }
+    text.push_str(&format!("\n{button}: {link}\n"));
+    html.push_str(&format!(
+        "<p><a href=\"{}\" style=\"display:inline-block;padding:0.7rem 1.2rem;background:#00365c;\
+         color:#fff;border-radius:8px;text-decoration:none;font-weight:600\">{}</a></p>",
+        escape_html(link),
+        escape_html(button)
+    ));
+    Message {
+        to: to.to_owned(),
+        subject: subject.clone(),
+        text,
+        html: html_page(lang, &subject, &html),
+    }
+}
+
 /// To the owner of a company customer service has just set up (or given an owner).
 pub fn welcome_owner(lang: Lang, to: &str, company: &str, sign_in_url: &str) -> Message {
     let (subject, body) = match lang {

@@ -1,0 +1,235 @@
+//! The monthly cost report end to end: the job on two server instances at once (two
+//! connection pools to one PostgreSQL, and one SQLite file), the outbox, real SMTP into a
+//! real mail catcher (maildev, from the repository's node_modules), read back over its API.
+//! Each recipient gets last month's report exactly once, also when the job runs again, and a
+//! report the job finds due mid-month (a server that was down on the first) goes out then.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::{
+    calendar::month_index,
+    config::Config,
+    db::{Backend, Db},
+    mail::Mailer,
+    reports::{service as reports, store},
+    state::AppState,
+    testing::TestDb,
+};
+use chrono::{NaiveDate, TimeZone};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::http::app_state;
+
+/// A maildev of its own on free ports, stopped when dropped.
+struct MailCatcher {
+    child: std::process::Child,
+    smtp: u16,
+    web: u16,
+}
+
+impl Drop for MailCatcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl MailCatcher {
+    async fn start() -> MailCatcher {
+        let bin =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/maildev");
+        assert!(
+            bin.exists(),
+            "{} is missing: run scripts/install-tools.sh test (npm ci)",
+            bin.display()
+        );
+        let (smtp, web) = (free_port(), free_port());
+        let child = std::process::Command::new(bin)
+            .args([
+                "--ip",
+                "127.0.0.1",
+                "--web-ip",
+                "127.0.0.1",
+                "-s",
+                &smtp.to_string(),
+                "-w",
+                &web.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start maildev");
+        let catcher = MailCatcher { child, smtp, web };
+        for _ in 0..100 {
+            if catcher.get("/api/email").await.is_some() {
+                return catcher;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("maildev did not start on {smtp}/{web}");
+    }
+
+    /// GET on maildev's REST API: the JSON body, or `None` while it is not up.
+    async fn get(&self, path: &str) -> Option<serde_json::Value> {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.web))
+            .await
+            .ok()?;
+        s.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+            .await
+            .ok()?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.ok()?;
+        let text = String::from_utf8_lossy(&raw);
+        let (_, body) = text.split_once("\r\n\r\n")?;
+        serde_json::from_str(body).ok()
+    }
+
+    /// (recipient, subject) of every mail caught.
+    async fn mails(&self) -> Vec<(String, String)> {
+        let list = self.get("/api/email").await.expect("maildev answers");
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["to"][0]["address"].as_str().unwrap_or("").to_owned(),
+                    m["subject"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn instance(db: Db, catcher: &MailCatcher) -> AppState {
+    let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
+    let key = app::auth::crypto::SecretKey::new(*b"report test key, 32 bytes or mor").unwrap();
+    let mailer = Mailer::smtp(
+        &format!("smtp://127.0.0.1:{}", catcher.smtp),
+        "Aimo Park <noreply@portal.invalid>",
+    )
+    .unwrap();
+    app_state(db, config, key, mailer)
+}
+
+async fn two_instances_send_each_report_once(backend: Backend) {
+    let catcher = MailCatcher::start().await;
+    let t = TestDb::fresh(backend).await;
+    // Demo data up to the end of October 2026; "now" is 15 November 2026, noon in Stockholm:
+    // the October report was due on the 1st and the server was down then.
+    let until = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+    let args = crate::demo::DemoArgs {
+        members: 12,
+        sessions: 3_000,
+        until: Some(until),
+        ..Default::default()
+    };
+    crate::demo::generate(&t.db, &args).await.unwrap();
+    let now = chrono_tz::Europe::Stockholm
+        .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
+        .unwrap()
+        .timestamp();
+    let company: uuid::Uuid = app::with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM companies WHERE org_number = '556677-1001'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let scope = app::scope::CompanyScope::for_tests(company);
+    let people = store::eligible(&t.db, scope).await.unwrap();
+    let chosen: Vec<_> = people.iter().take(2).map(|p| p.user_id).collect();
+    assert_eq!(
+        chosen.len(),
+        2,
+        "the demo company has an owner and an admin"
+    );
+    {
+        let mut tx = t.db.begin().await.unwrap();
+        // Set up in October: October is the first month reported.
+        store::save(&mut tx, scope, "sv", month_index(2026, 10), &chosen, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Two instances: two pools to the same database, each with its own mailer.
+    let a = instance(t.db.clone(), &catcher);
+    let b = instance(Db::connect(&t.url()).await.unwrap(), &catcher);
+    let url = "http://portal.example";
+    let (qa, qb) = tokio::join!(
+        reports::send_due(&a.db, url, now),
+        reports::send_due(&b.db, url, now)
+    );
+    let queued = qa.unwrap() + qb.unwrap();
+    assert_eq!(
+        queued, 2,
+        "one report per recipient, from one of the two instances"
+    );
+    // Again, later the same day and the next: nothing more.
+    for later in [now + 60, now + 86_400] {
+        let (qa, qb) = tokio::join!(
+            reports::send_due(&a.db, url, later),
+            reports::send_due(&b.db, url, later)
+        );
+        assert_eq!(qa.unwrap() + qb.unwrap(), 0);
+    }
+    // Both outbox workers send what is due.
+    for _ in 0..5 {
+        tokio::join!(crate::outbox::send_due(&a), crate::outbox::send_due(&b));
+    }
+    for _ in 0..50 {
+        if catcher.mails().await.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A moment more: a second copy, if one were sent, would arrive now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mails = catcher.mails().await;
+    let reports_caught: Vec<&(String, String)> = mails
+        .iter()
+        .filter(|(_, s)| s.starts_with("Kostnader oktober 2026"))
+        .collect();
+    assert_eq!(reports_caught.len(), 2, "{mails:?}");
+    let emails: Vec<&str> = people.iter().take(2).map(|p| p.email.as_str()).collect();
+    for e in &emails {
+        assert_eq!(
+            reports_caught.iter().filter(|(to, _)| to == e).count(),
+            1,
+            "{e} gets the report once: {mails:?}"
+        );
+    }
+    // The audit log has the send, once.
+    let sends: i64 = app::with_pool!(&t.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'report.sent' AND company_id = $1",
+        )
+        .bind(company)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(sends, 1);
+    // December's job (after November ends) sends November's.
+    let december = chrono_tz::Europe::Stockholm
+        .with_ymd_and_hms(2026, 12, 1, 0, 5, 0)
+        .unwrap()
+        .timestamp();
+    assert_eq!(reports::send_due(&a.db, url, december).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn the_monthly_report_goes_out_once_on_postgres_with_two_instances() {
+    two_instances_send_each_report_once(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn the_monthly_report_goes_out_once_on_sqlite_with_two_pools() {
+    two_instances_send_each_report_once(Backend::Sqlite).await;
+}
