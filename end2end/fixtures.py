@@ -36,6 +36,15 @@ for uid, _ in members[2:6]:
     db.execute(
         "UPDATE memberships SET role = 'admin' WHERE user_id = ? AND company_id = ?", (uid, company)
     )
+# The money tests (issue 14): two finance viewers (costs and invoices, JavaScript on and off),
+# and admins for the cost centers, the member defaults and the monthly report (one per test
+# and mode: each address may ask for a code once a minute).
+money = [email for _, email in members[6:18]]
+for i, (uid, _) in enumerate(members[6:18]):
+    db.execute(
+        "UPDATE memberships SET role = ? WHERE user_id = ? AND company_id = ?",
+        ("finance" if i < 4 else "admin", uid, company),
+    )
 # A company of its own for the ownership handover test, so no other test sees its owner change.
 now = int(time.time())
 handover = uuid.uuid4()
@@ -96,5 +105,19 @@ fixtures = {
     "member": member_email,
     "memberName": member_name,
     "formulaName": formula_name,
+    "financeJs": money[0],
+    "financeNoJs": money[1],
+    "invoicesJs": money[2],
+    "invoicesNoJs": money[3],
+    "costCentersJs": money[4],
+    "costCentersNoJs": money[5],
+    "defaultsJs": money[6],
+    "defaultsNoJs": money[7],
+    "listJs": money[8],
+    "listNoJs": money[9],
+    "reportJs": money[10],
+    "reportNoJs": money[11],
+    # Members whose default the tests change (not anyone another test signs in as).
+    "defaultsTargets": [email for _, email in members[18:22]],
 }
 json.dump(fixtures, open(sys.argv[2], "w"), indent=2)

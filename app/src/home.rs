@@ -63,18 +63,18 @@ pub fn HomePage() -> impl IntoView {
                         <p>{t.history_blurb}</p>
                     </a></li>
                     {current.role.sees_company_records().then(|| view! {
-                        <li><a class="section-card" href="/invoices" id="home-invoices-link">
+                        <li><a class="section-card" href="/invoices" id=ids::HOME_INVOICES_LINK>
                             <h2>{t.invoices_title}</h2>
                             <p>{t.invoices_blurb}</p>
                         </a></li>
                     })}
                     {current.role.sees_company_records().then(|| view! {
-                        <li><a class="section-card" href="/cost-centers" id="home-cost-centers-link">
+                        <li><a class="section-card" href="/cost-centers" id=ids::HOME_COST_CENTERS_LINK>
                             <h2>{t.cost_centers_title}</h2>
                             <p>{t.cost_centers_blurb}</p>
                         </a></li>
                     })}
-                    <li><a class="section-card" href="/costs" id="home-costs-link">
+                    <li><a class="section-card" href="/costs" id=ids::HOME_COSTS_LINK>
                         <h2>{t.nav_costs}</h2>
                         <p>{t.costs_blurb}</p>
                     </a></li>

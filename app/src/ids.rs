@@ -189,6 +189,53 @@ pub const ALL: &[(&str, &str)] = &[
     ("HYDRATED_ATTR", HYDRATED_ATTR),
 ];
 
+// Costs, invoices, cost centers, the monthly report (issue 14).
+pub const COSTS_MONTH: &str = "costs-month";
+pub const COSTS_YEAR: &str = "costs-year";
+pub const COSTS_SHOW: &str = "costs-show";
+pub const COSTS_PERIOD: &str = "costs-period";
+pub const COSTS_TOTAL: &str = "costs-total";
+pub const COSTS_REPORT_LINK: &str = "costs-report-link";
+pub const COSTS_CHART_TABLE: &str = "costs-chart-table";
+pub const COSTS_COST_CENTERS: &str = "costs-cost-centers";
+pub const COSTS_MEMBERS: &str = "costs-members";
+pub const COSTS_FACILITIES: &str = "costs-facilities";
+pub const COSTS_KINDS: &str = "costs-kinds";
+pub const HOME_COSTS_LINK: &str = "home-costs-link";
+pub const HOME_INVOICES_LINK: &str = "home-invoices-link";
+pub const HOME_COST_CENTERS_LINK: &str = "home-cost-centers-link";
+pub const INVOICES_YEAR: &str = "invoices-year";
+pub const INVOICES_STATUS: &str = "invoices-status";
+pub const INVOICES_SUBMIT: &str = "invoices-submit";
+pub const INVOICES_TABLE: &str = "invoices-table";
+pub const INVOICES_OUTSTANDING: &str = "invoices-outstanding";
+pub const INVOICES_OVERDUE_COUNT: &str = "invoices-overdue-count";
+pub const INVOICE_TOTAL: &str = "invoice-total";
+pub const INVOICE_COST_CENTERS: &str = "invoice-cost-centers";
+pub const INVOICE_MEMBERS: &str = "invoice-members";
+pub const INVOICE_MEMBER_GROUPS: &str = "invoice-member-groups";
+pub const INVOICE_EXPORT: &str = "invoice-export";
+pub const INVOICE_EXPORTED: &str = "invoice-exported";
+pub const INVOICE_PRINT: &str = "invoice-print";
+pub const COST_CENTERS_TABLE: &str = "cost-centers-table";
+pub const COST_CENTERS_RULE: &str = "cost-centers-rule";
+pub const COST_CENTER_CREATE: &str = "cost-center-create";
+pub const COST_CENTER_NEW_CODE: &str = "cc-new-code";
+pub const COST_CENTER_NEW_NAME: &str = "cc-new-name";
+pub const CC_IMPORT_FILE: &str = "cc-import-file";
+pub const CC_IMPORT_CSV: &str = "cc-import-csv";
+pub const CC_IMPORT_APPLY: &str = "cc-import-apply";
+pub const CC_IMPORT_SUBMIT: &str = "cc-import-submit";
+pub const CC_IMPORT_SUMMARY: &str = "cc-import-summary";
+pub const CC_IMPORT_APPLIED: &str = "cc-import-applied";
+pub const CC_IMPORT_REFUSED: &str = "cc-import-refused";
+pub const CC_IMPORT_TABLE: &str = "cc-import-table";
+pub const REPORT_FORM: &str = "report-form";
+pub const REPORT_LANG: &str = "report-lang";
+pub const REPORT_SAVE: &str = "report-save";
+pub const REPORT_SAVED: &str = "report-saved";
+pub const REPORT_LAST: &str = "report-last";
+
 #[cfg(test)]
 mod tests {
     #[test]

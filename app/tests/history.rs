@@ -37,6 +37,8 @@ on_both_databases!(
     the_rollups_equal_a_recount_after_a_random_stream_of_changes,
     the_cost_report_and_its_history_links_add_up_to_a_plain_sum,
     an_invoice_specification_adds_up_to_the_invoice,
+    a_new_default_cost_center_tags_new_sessions_only,
+    a_defaults_file_applies_whole_or_not_at_all,
 );
 
 const TZ: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
@@ -1061,4 +1063,152 @@ async fn an_invoice_specification_adds_up_to_the_invoice(db: &Db) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A changed default cost center applies to sessions that arrive afterwards; the sessions
+/// already stored keep theirs (what `/cost-centers` and the member list say). Both changes are
+/// in the audit log; an archived cost center cannot become a default.
+async fn a_new_default_cost_center_tags_new_sessions_only(db: &Db) {
+    use app::{cost_centers::service as cc, error::AppError};
+    let w = world(db).await;
+    let owner = ctx(db, w.owner, w.acme).await;
+    let stored = |db: &Db| {
+        let db = db.clone();
+        async move {
+            let rows: Vec<(String, Option<Uuid>)> = app::with_pool!(&db, |pool| {
+                sqlx::query_as(
+                    "SELECT external_ref, cost_center_id FROM sessions WHERE user_id = $1 ORDER BY external_ref",
+                )
+                .bind(w.member)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+            });
+            rows
+        }
+    };
+    let arrive = |n: &str| {
+        let mut s = w
+            .sessions
+            .iter()
+            .find(|s| s.user_id == Some(w.member))
+            .unwrap()
+            .clone();
+        s.id = Uuid::new_v4();
+        s.external_ref = n.to_owned();
+        s.cost_center_id = None;
+        s.version = 0;
+        s
+    };
+    cc::set_default(db, &owner, w.member, Some(w.centers[0]), 100)
+        .await
+        .unwrap();
+    let before = stored(db).await;
+    app::testing::insert_sessions(db, &mut [arrive("new-1")])
+        .await
+        .unwrap();
+    cc::set_default(db, &owner, w.member, Some(w.centers[1]), 101)
+        .await
+        .unwrap();
+    app::testing::insert_sessions(db, &mut [arrive("new-2")])
+        .await
+        .unwrap();
+    let after = stored(db).await;
+    // Everything stored before either change is untouched.
+    for (r, c) in &before {
+        assert!(after.contains(&(r.clone(), *c)), "{r} was re-tagged");
+    }
+    let of = |r: &str| after.iter().find(|(x, _)| x == r).unwrap().1;
+    assert_eq!(
+        of("new-1"),
+        Some(w.centers[0]),
+        "arrived under the first default"
+    );
+    assert_eq!(of("new-2"), Some(w.centers[1]), "arrived under the second");
+    let logged: i64 = app::with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'member.default_cost_center_set' AND subject_user_id = $1",
+        )
+        .bind(w.member)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(logged, 2);
+    // Archived: not offered, and refused by name.
+    cc::set_archived(db, &owner, w.centers[1], true, 102)
+        .await
+        .unwrap();
+    let refused = cc::set_default(db, &owner, w.member, Some(w.centers[1]), 103).await;
+    assert!(
+        matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "cost_center"),
+        "{refused:?}"
+    );
+    // A member may not set anyone's default.
+    let member = ctx(db, w.member, w.acme).await;
+    assert_eq!(
+        cc::set_default(db, &member, w.member, None, 104).await,
+        Err(AppError::Forbidden)
+    );
+}
+
+/// The defaults import: a file with any bad row changes nothing, even asked to apply, and
+/// names every bad row and why; a good file applies every row in one go.
+async fn a_defaults_file_applies_whole_or_not_at_all(db: &Db) {
+    use app::{cost_centers::service as cc, error::Reason, members::csv};
+    let w = world(db).await;
+    let owner = ctx(db, w.owner, w.acme).await;
+    let defaults = |db: &Db| {
+        let db = db.clone();
+        async move {
+            let rows: Vec<(Uuid, Option<Uuid>)> = app::with_pool!(&db, |pool| {
+                sqlx::query_as(
+                    "SELECT user_id, default_cost_center_id FROM memberships WHERE company_id = $1 ORDER BY user_id",
+                )
+                .bind(w.acme)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+            });
+            rows
+        }
+    };
+    let before = defaults(db).await;
+    let bad = csv::parse(
+        "email;cost_center_code\nmaja@acme.se;100\nMAJA@acme.se;200\nbo@beta.se;100\nevil@acme.se;999\nnot an address;100\n",
+    )
+    .unwrap();
+    let r = cc::import_defaults(db, &owner, &bad, true, 0)
+        .await
+        .unwrap();
+    assert!(r.refused && r.applied == 0);
+    let problems: Vec<(usize, Option<Reason>)> =
+        r.rows.iter().map(|x| (x.line, x.problem)).collect();
+    assert_eq!(
+        problems,
+        vec![
+            (2, None),
+            (3, Some(Reason::Duplicate)),
+            (4, Some(Reason::NotAMember)),
+            (5, Some(Reason::UnknownCostCenter)),
+            (6, Some(Reason::NotEmail)),
+        ]
+    );
+    assert_eq!(defaults(db).await, before, "nothing changed");
+    let good =
+        csv::parse("email;cost_center_code\nmaja@acme.se;100\nevil@acme.se;200\nowner@acme.se;\n")
+            .unwrap();
+    let preview = cc::import_defaults(db, &owner, &good, false, 0)
+        .await
+        .unwrap();
+    assert_eq!((preview.bad, preview.applied, preview.changes), (0, 0, 2));
+    assert_eq!(defaults(db).await, before, "a preview changes nothing");
+    let applied = cc::import_defaults(db, &owner, &good, true, 0)
+        .await
+        .unwrap();
+    assert_eq!(applied.applied, 2);
+    let after = defaults(db).await;
+    assert!(after.contains(&(w.member, Some(w.centers[0]))));
+    assert!(after.contains(&(w.people[2], Some(w.centers[1]))));
+    assert!(after.contains(&(w.owner, None)));
 }

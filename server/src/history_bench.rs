@@ -247,6 +247,21 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
     get(&app, &url("history_totals", &month), &token).await;
     store::page_raw(&db, &f).await.unwrap();
 
+    // The cost page's figures for the same month (the chart's 13 months, the breakdowns, the
+    // leading members), from the rollups; and the report computed directly, in the same run.
+    let costs_url = "/api/costs?query%5Byear%5D=2026&query%5Bmonth%5D=10";
+    get(&app, costs_url, &token).await;
+    let october = app::calendar::month_index(2026, 10);
+    let (mut costs_fn, mut costs_raw) = (vec![], vec![]);
+    for _ in 0..RUNS {
+        costs_fn.push(get(&app, costs_url, &token).await);
+        let t = Instant::now();
+        app::costs::service::report(&db, &ctx, october)
+            .await
+            .unwrap();
+        costs_raw.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
     let (mut first, mut first_raw, mut deep_fn, mut deep_raw) = (vec![], vec![], vec![], vec![]);
     for _ in 0..RUNS {
         first.push(
@@ -296,6 +311,11 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
         ),
         format!("<!-- under load --> {under_load}"),
         row("month, first page + totals", first, first_raw),
+        row(
+            "/costs, a month (report computed directly)",
+            costs_fn,
+            costs_raw,
+        ),
         row(
             "month, deep page (keyset, middle of the month)",
             deep_fn,

@@ -346,7 +346,7 @@ pub async fn cost_center_entry(
 ) -> Result<Option<CostCenterEntry>, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, code, name, archived_at, 0 AS members FROM cost_centers
+            "SELECT id, code, name, archived_at, CAST(0 AS BIGINT) AS members FROM cost_centers
              WHERE company_id = $1 AND id = $2",
         )
         .bind(scope.company_id())

@@ -14,6 +14,7 @@ use crate::{
     auth::use_session,
     error::AppError,
     i18n::use_texts,
+    ids,
     ui::{error_text, query_error, Csrf, FormError},
 };
 
@@ -70,7 +71,7 @@ pub fn CostCentersPage() -> impl IntoView {
                 .collect_view();
             let table = view! {
                 <div class="table-scroll">
-                    <table class="costs-table" id="cost-centers-table">
+                    <table class="costs-table" id=ids::COST_CENTERS_TABLE>
                         <thead>
                             <tr>
                                 <th scope="col">{t.cost_center_code}</th>
@@ -99,7 +100,7 @@ pub fn CostCentersPage() -> impl IntoView {
         <section class="page cost-centers">
             <h1>{t.cost_centers_title}</h1>
             <p class="intro">{t.cost_centers_intro}</p>
-            <p class="notice" id="cost-centers-rule">{t.cost_centers_retag_rule}</p>
+            <p class="notice" id=ids::COST_CENTERS_RULE>{t.cost_centers_retag_rule}</p>
             <FormError error=error />
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
         </section>
@@ -171,15 +172,15 @@ fn CreateForm(csrf: String, create: ServerAction<CreateCostCenter>) -> impl Into
     view! {
         <section class="panel">
             <h2>{t.cost_center_create}</h2>
-            <ActionForm action=create attr:class="filters" attr:id="cost-center-create">
+            <ActionForm action=create attr:class="filters" attr:id=ids::COST_CENTER_CREATE>
                 <Csrf token=csrf />
                 <div class="field">
-                    <label for="cc-new-code">{t.cost_center_code}</label>
-                    <input type="text" id="cc-new-code" name="code" required maxlength="20" autocomplete="off" />
+                    <label for=ids::COST_CENTER_NEW_CODE>{t.cost_center_code}</label>
+                    <input type="text" id=ids::COST_CENTER_NEW_CODE name="code" required maxlength="20" autocomplete="off" />
                 </div>
                 <div class="field">
-                    <label for="cc-new-name">{t.cost_center_name}</label>
-                    <input type="text" id="cc-new-name" name="name" required maxlength="100" autocomplete="off" />
+                    <label for=ids::COST_CENTER_NEW_NAME>{t.cost_center_name}</label>
+                    <input type="text" id=ids::COST_CENTER_NEW_NAME name="name" required maxlength="100" autocomplete="off" />
                 </div>
                 <div class="actions">
                     <button type="submit" class="button">{t.cost_center_create}</button>
@@ -241,17 +242,17 @@ fn ImportPanel(csrf: String, import: ServerAction<ImportDefaults>) -> impl IntoV
             <ActionForm action=import attr:class="stack" attr:id="cost-centers-import-form">
                 <Csrf token=csrf />
                 <div class="field" hidden=move || !hydrated.get()>
-                    <label for="cc-import-file">{t.cost_centers_file}</label>
-                    <input type="file" id="cc-import-file" accept=".csv,text/csv,text/plain" on:change=on_file />
+                    <label for=ids::CC_IMPORT_FILE>{t.cost_centers_file}</label>
+                    <input type="file" id=ids::CC_IMPORT_FILE accept=".csv,text/csv,text/plain" on:change=on_file />
                 </div>
-                <label for="cc-import-csv">{t.bulk_csv_label}</label>
-                <textarea id="cc-import-csv" name="csv" rows="6" required spellcheck="false" node_ref=csv_ref
+                <label for=ids::CC_IMPORT_CSV>{t.bulk_csv_label}</label>
+                <textarea id=ids::CC_IMPORT_CSV name="csv" rows="6" required spellcheck="false" node_ref=csv_ref
                     placeholder="email;cost_center_code"></textarea>
                 <fieldset class="choices">
                     <label><input type="radio" name="apply" value="" checked=true />" "{t.cost_centers_preview}</label>
-                    <label><input type="radio" name="apply" value="yes" id="cc-import-apply" />" "{t.cost_centers_apply}</label>
+                    <label><input type="radio" name="apply" value="yes" id=ids::CC_IMPORT_APPLY />" "{t.cost_centers_apply}</label>
                 </fieldset>
-                <button type="submit" class="button" id="cc-import-submit">{t.bulk_submit}</button>
+                <button type="submit" class="button" id=ids::CC_IMPORT_SUBMIT>{t.bulk_submit}</button>
             </ActionForm>
             <div aria-live="polite">{result}</div>
         </section>
@@ -271,9 +272,9 @@ fn ImportReport(r: ImportResult) -> impl IntoView {
         r.changes
     );
     let outcome = if r.applied > 0 {
-        Some(view! { <p class="notice" role="status" id="cc-import-applied">{format!("{} ({}).", t.cost_centers_applied, r.applied)}</p> }.into_any())
+        Some(view! { <p class="notice" role="status" id=ids::CC_IMPORT_APPLIED>{format!("{} ({}).", t.cost_centers_applied, r.applied)}</p> }.into_any())
     } else if r.refused || r.bad > 0 {
-        Some(view! { <p class="error" role="alert" id="cc-import-refused">{t.cost_centers_fix_first}</p> }.into_any())
+        Some(view! { <p class="error" role="alert" id=ids::CC_IMPORT_REFUSED>{t.cost_centers_fix_first}</p> }.into_any())
     } else {
         None
     };
@@ -311,10 +312,10 @@ fn ImportReport(r: ImportResult) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <p role="status" id="cc-import-summary">{summary}</p>
+        <p role="status" id=ids::CC_IMPORT_SUMMARY>{summary}</p>
         {outcome}
         <div class="table-scroll">
-            <table class="bulk-table" id="cc-import-table">
+            <table class="bulk-table" id=ids::CC_IMPORT_TABLE>
                 <thead>
                     <tr>
                         <th>{t.cost_centers_line}</th>

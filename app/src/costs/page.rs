@@ -9,6 +9,7 @@ use super::{cost_report, ChartRow, CostLine, CostsQuery, CostsView};
 use crate::{
     error::AppError,
     i18n::{use_texts, Texts},
+    ids,
     ui::error_text,
 };
 
@@ -71,22 +72,22 @@ fn Report(v: CostsView) -> impl IntoView {
         <p class="intro">{intro}</p>
         <Form method="GET" action="/costs" attr:class="filters month-picker" attr:role="search">
             <div class="field">
-                <label for="costs-month">{t.history_month}</label>
-                <select id="costs-month" name="month">{months}</select>
+                <label for=ids::COSTS_MONTH>{t.history_month}</label>
+                <select id=ids::COSTS_MONTH name="month">{months}</select>
             </div>
             <div class="field">
-                <label for="costs-year">{t.history_year}</label>
-                <input id="costs-year" name="year" type="number" inputmode="numeric" min="2000" max="2100"
+                <label for=ids::COSTS_YEAR>{t.history_year}</label>
+                <input id=ids::COSTS_YEAR name="year" type="number" inputmode="numeric" min="2000" max="2100"
                     value=v.year.to_string() />
             </div>
             <div class="actions">
-                <button type="submit" class="button">{t.costs_show}</button>
+                <button type="submit" class="button" id=ids::COSTS_SHOW>{t.costs_show}</button>
                 <a class="button secondary" href=v.prev_href.clone() rel="prev">{t.costs_prev_month}</a>
                 {next}
             </div>
         </Form>
-        <h2 id="costs-period">{v.period.clone()}</h2>
-        <dl class="totals costs-total">
+        <h2 id=ids::COSTS_PERIOD>{v.period.clone()}</h2>
+        <dl class="totals costs-total" id=ids::COSTS_TOTAL>
             <div><dt>{t.history_cost}</dt><dd class="cost">{v.total.cost.clone()}</dd></div>
             <div><dt>{t.history_cost_excl}</dt><dd>{v.total.cost_excl_vat.clone()}</dd></div>
             <div><dt>{prev_col.clone()}</dt><dd class=v.total.trend.class()>{v.total.change.clone()}</dd></div>
@@ -94,7 +95,7 @@ fn Report(v: CostsView) -> impl IntoView {
         </dl>
         <p class="links">
             <a href=v.history_href.clone()>{t.costs_see_history}</a>
-            {(!v.own_only).then(|| view! { " · "<a href="/costs/report" id="costs-report-link">{t.report_link}</a> })}
+            {(!v.own_only).then(|| view! { " · "<a href="/costs/report" id=ids::COSTS_REPORT_LINK>{t.report_link}</a> })}
         </p>
         <figure class="chart-figure">
             <div class="chart-box" inner_html=v.chart_svg.clone()></div>
@@ -107,10 +108,10 @@ fn Report(v: CostsView) -> impl IntoView {
             <summary class="button secondary">{t.costs_chart_as_table}</summary>
             <ChartTable rows=v.chart_rows.clone() />
         </details>
-        <Breakdown id="costs-cost-centers" title=t.costs_by_cost_center lines=v.cost_centers.clone() prev_col=prev_col.clone() />
-        <Breakdown id="costs-members" title=if v.own_only { t.costs_by_member_own } else { t.costs_by_member } lines=v.members.clone() prev_col=prev_col.clone() />
-        <Breakdown id="costs-facilities" title=t.costs_by_facility lines=v.facilities.clone() prev_col=prev_col.clone() />
-        <Breakdown id="costs-kinds" title=t.costs_by_kind lines=v.kinds.clone() prev_col=prev_col />
+        <Breakdown id=ids::COSTS_COST_CENTERS title=t.costs_by_cost_center lines=v.cost_centers.clone() prev_col=prev_col.clone() />
+        <Breakdown id=ids::COSTS_MEMBERS title=if v.own_only { t.costs_by_member_own } else { t.costs_by_member } lines=v.members.clone() prev_col=prev_col.clone() />
+        <Breakdown id=ids::COSTS_FACILITIES title=t.costs_by_facility lines=v.facilities.clone() prev_col=prev_col.clone() />
+        <Breakdown id=ids::COSTS_KINDS title=t.costs_by_kind lines=v.kinds.clone() prev_col=prev_col />
     }
 }
 
@@ -119,7 +120,7 @@ fn ChartTable(rows: Vec<ChartRow>) -> impl IntoView {
     let t = use_texts();
     view! {
         <div class="table-scroll">
-            <table class="costs-table" id="costs-chart-table">
+            <table class="costs-table" id=ids::COSTS_CHART_TABLE>
                 <caption>{t.costs_chart_title}</caption>
                 <thead>
                     <tr>

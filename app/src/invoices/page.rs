@@ -14,6 +14,7 @@ use super::{
 use crate::{
     error::AppError,
     i18n::{use_lang, use_texts},
+    ids,
     ui::error_text,
     url::with_query,
 };
@@ -78,26 +79,26 @@ pub fn InvoicesPage() -> impl IntoView {
             view! {
                 <Form method="GET" action="/invoices" attr:class="filters" attr:role="search">
                     <div class="field">
-                        <label for="invoices-year">{t.history_year}</label>
-                        <select id="invoices-year" name="year">
+                        <label for=ids::INVOICES_YEAR>{t.history_year}</label>
+                        <select id=ids::INVOICES_YEAR name="year">
                             <option value="">{t.invoices_all_years}</option>
                             {years}
                         </select>
                     </div>
                     <div class="field">
-                        <label for="invoices-status">{t.invoice_status}</label>
-                        <select id="invoices-status" name="status">
+                        <label for=ids::INVOICES_STATUS>{t.invoice_status}</label>
+                        <select id=ids::INVOICES_STATUS name="status">
                             <option value="">{t.invoices_all_statuses}</option>
                             {statuses}
                         </select>
                     </div>
                     <div class="actions">
-                        <button type="submit" class="button">{t.search_button}</button>
+                        <button type="submit" class="button" id=ids::INVOICES_SUBMIT>{t.search_button}</button>
                     </div>
                 </Form>
                 <dl class="totals">
-                    <div><dt>{t.invoices_outstanding}</dt><dd class="cost" id="invoices-outstanding">{l.outstanding}</dd></div>
-                    <div><dt>{t.invoices_overdue_count}</dt><dd id="invoices-overdue-count" class:attention={l.overdue_count > 0}>{l.overdue_count}</dd></div>
+                    <div><dt>{t.invoices_outstanding}</dt><dd class="cost" id=ids::INVOICES_OUTSTANDING>{l.outstanding}</dd></div>
+                    <div><dt>{t.invoices_overdue_count}</dt><dd id=ids::INVOICES_OVERDUE_COUNT class:attention={l.overdue_count > 0}>{l.overdue_count}</dd></div>
                 </dl>
                 {rows}
             }
@@ -119,7 +120,7 @@ fn InvoiceTable(items: Vec<InvoiceItem>) -> impl IntoView {
     let t = use_texts();
     view! {
         <div class="table-scroll">
-            <table class="invoice-table" id="invoices-table">
+            <table class="invoice-table" id=ids::INVOICES_TABLE>
                 <thead>
                     <tr>
                         <th scope="col">{t.invoice_number}</th>
@@ -235,7 +236,7 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
         view! {
             {chosen}
             <div class="table-scroll">
-                <table class="costs-table" id="invoice-member-groups">
+                <table class="costs-table" id=ids::INVOICE_MEMBER_GROUPS>
                     <thead>
                         <tr>
                             <th scope="col">{t.history_member}</th>
@@ -276,13 +277,13 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
             {(!s.item.paid_on.is_empty()).then(|| view! { <div><dt>{t.invoice_paid_on}</dt><dd>{s.item.paid_on.clone()}</dd></div> })}
             <div><dt>{t.invoice_amount_excl}</dt><dd>{s.total_excl_vat.clone()}</dd></div>
             <div><dt>{t.invoice_vat}</dt><dd>{s.vat.clone()}</dd></div>
-            <div><dt>{t.invoice_amount}</dt><dd class="cost" id="invoice-total">{s.total.clone()}</dd></div>
+            <div><dt>{t.invoice_amount}</dt><dd class="cost" id=ids::INVOICE_TOTAL>{s.total.clone()}</dd></div>
         </dl>
         <SpecActions id=id.clone() file=s.file_name.clone() />
         <section class="breakdown">
             <h2>{t.invoice_by_cost_center}</h2>
             <div class="table-scroll">
-                <table class="costs-table" id="invoice-cost-centers">
+                <table class="costs-table" id=ids::INVOICE_COST_CENTERS>
                     <thead>
                         <tr>
                             <th scope="col">{t.cost_center_label}</th>
@@ -303,7 +304,7 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
                 </table>
             </div>
         </section>
-        <section class="breakdown" id="invoice-members">
+        <section class="breakdown" id=ids::INVOICE_MEMBERS>
             <h2>{t.invoice_by_member}</h2>
             {hint}
             {members}
@@ -419,14 +420,14 @@ fn SpecActions(id: String, file: String) -> impl IntoView {
     let status = move || {
         match state.get() {
         None => ().into_any(),
-        Some(Ok(n)) => view! { <p class="notice" role="status" id="invoice-exported">{format!("{} ({n} {}).", t.invoice_exported, t.invoice_lines)}</p> }.into_any(),
+        Some(Ok(n)) => view! { <p class="notice" role="status" id=ids::INVOICE_EXPORTED>{format!("{} ({n} {}).", t.invoice_exported, t.invoice_lines)}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any(),
     }
     };
     view! {
         <div class="actions no-print spec-actions">
-            <button type="button" class="button" id="invoice-export" disabled=move || !hydrated.get() || busy.get() on:click=export>{t.invoice_export_csv}</button>
-            <button type="button" class="button secondary" id="invoice-print" disabled=move || !hydrated.get() on:click=print>{t.invoice_print}</button>
+            <button type="button" class="button" id=ids::INVOICE_EXPORT disabled=move || !hydrated.get() || busy.get() on:click=export>{t.invoice_export_csv}</button>
+            <button type="button" class="button secondary" id=ids::INVOICE_PRINT disabled=move || !hydrated.get() on:click=print>{t.invoice_print}</button>
         </div>
         <noscript><p class="hint no-print">{t.history_export_needs_js}</p></noscript>
         <div aria-live="polite">{status}</div>

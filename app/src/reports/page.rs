@@ -8,6 +8,7 @@ use crate::{
     auth::use_session,
     error::AppError,
     i18n::{use_texts, Lang},
+    ids,
     ui::{error_text, query_error, Csrf, FormError},
 };
 
@@ -69,19 +70,19 @@ pub fn ReportPage() -> impl IntoView {
                 .map(|m| format!("{}: {m}", t.report_last_sent))
                 .unwrap_or_else(|| t.report_none_yet.to_owned());
             view! {
-                <ActionForm action=save attr:class="stack panel" attr:id="report-form">
+                <ActionForm action=save attr:class="stack panel" attr:id=ids::REPORT_FORM>
                     <Csrf token=csrf />
                     <fieldset class="choices stack">
                         <legend>{t.report_recipients}</legend>
                         {people}
                     </fieldset>
                     <div class="field">
-                        <label for="report-lang">{t.report_lang}</label>
-                        <select id="report-lang" name="settings[lang]">{langs}</select>
+                        <label for=ids::REPORT_LANG>{t.report_lang}</label>
+                        <select id=ids::REPORT_LANG name="settings[lang]">{langs}</select>
                     </div>
-                    <button type="submit" class="button" id="report-save">{t.cost_centers_save}</button>
+                    <button type="submit" class="button" id=ids::REPORT_SAVE>{t.cost_centers_save}</button>
                 </ActionForm>
-                <p class="hint" id="report-last">{last}</p>
+                <p class="hint" id=ids::REPORT_LAST>{last}</p>
             }
             .into_any()
         })
@@ -93,7 +94,7 @@ pub fn ReportPage() -> impl IntoView {
             <h1>{t.report_title}</h1>
             <p class="intro">{t.report_intro}</p>
             <FormError error=error />
-            {move || saved().then(|| view! { <p class="notice" role="status" id="report-saved">{t.report_saved}</p> })}
+            {move || saved().then(|| view! { <p class="notice" role="status" id=ids::REPORT_SAVED>{t.report_saved}</p> })}
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
         </section>
     }

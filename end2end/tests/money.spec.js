@@ -1,0 +1,261 @@
+// The money questions (issue 14), with JavaScript on and off: costs per cost center and
+// member whose rows lead to exactly their sessions in the history; is an invoice paid and
+// which sessions make up its total (the specification, its CSV export); cost centers
+// created, renamed, archived and restored; members' defaults from a CSV (preview, a refused
+// apply, a real apply) and from the member list; the monthly report's settings.
+const fs = require('fs');
+const path = require('path');
+const { test, expect } = require('@playwright/test');
+const ids = require('../ids');
+const { signIn } = require('../auth');
+
+const byId = (page, id) => page.locator(`#${id}`);
+const fixtures = () =>
+  JSON.parse(fs.readFileSync(path.join(__dirname, '../../target/e2e/fixtures.json'), 'utf8'));
+/** "1 234,50 kr" → 123450 (öre). */
+const ore = (text) => Math.round(Number(text.replace(/[^\d,.-]/g, '').replace(',', '.')) * 100);
+const int = (text) => Number(text.replace(/[^\d-]/g, ''));
+
+async function hydrated(page, js) {
+  if (js) await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+}
+
+/** The history totals of the page the browser is on: (sessions, cost in öre). */
+async function historyTotals(page) {
+  await expect(byId(page, ids.HISTORY_TOTAL_SESSIONS)).toBeVisible();
+  return [
+    int(await byId(page, ids.HISTORY_TOTAL_SESSIONS).textContent()),
+    ore(await byId(page, ids.HISTORY_TOTAL_COST).textContent()),
+  ];
+}
+
+/** (sessions, cost in öre) of a breakdown row. */
+async function rowFigures(row) {
+  const cells = row.locator('td');
+  return [int(await cells.nth(0).textContent()), ore(await cells.nth(3).textContent())];
+}
+
+test('a finance viewer: what March cost per cost center, who drove it up, and the sessions behind each row @both', async ({ page }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  await signIn(page, js ? f.financeJs : f.financeNoJs, { hydrated: js });
+  await expect(page).toHaveURL(/\/$/);
+  await byId(page, ids.HOME_COSTS_LINK).click();
+  // The last complete month by default.
+  await expect(byId(page, ids.COSTS_PERIOD)).toBeVisible();
+  await hydrated(page, js);
+  await byId(page, ids.COSTS_MONTH).selectOption('3');
+  await byId(page, ids.COSTS_YEAR).fill('2026');
+  await byId(page, ids.COSTS_SHOW).click();
+  await expect(page).toHaveURL(/month=3/);
+  await expect(byId(page, ids.COSTS_PERIOD)).toHaveText('mars 2026');
+  // The chart is there without JavaScript too: an SVG with a link per month.
+  await expect(page.locator('svg.chart a')).toHaveCount(13);
+
+  // The cost centers add up to the month's total.
+  const centers = byId(page, ids.COSTS_COST_CENTERS).locator('tbody tr');
+  const n = await centers.count();
+  expect(n).toBeGreaterThan(2);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (await rowFigures(centers.nth(i)))[1];
+  const total = ore(await byId(page, ids.COSTS_TOTAL).locator('dd.cost').textContent());
+  expect(sum).toBe(total);
+
+  // A row in the middle, as a person would pick it: its link shows exactly its sessions.
+  const row = centers.nth(Math.floor(n / 2));
+  const figures = await rowFigures(row);
+  await row.locator('th a').click();
+  await expect(page).toHaveURL(/\/history\?year=2026&month=3&cost_center=/);
+  expect(await historyTotals(page)).toEqual(figures);
+  // Back to the costs of March.
+  await page.goBack();
+  await expect(byId(page, ids.COSTS_PERIOD)).toHaveText('mars 2026');
+
+  // Who drove it up: the third member row, and its sessions.
+  const members = byId(page, ids.COSTS_MEMBERS).locator('tbody tr');
+  expect(await members.count()).toBeGreaterThan(3);
+  const member = members.nth(2);
+  const memberFigures = await rowFigures(member);
+  await member.locator('th a').click();
+  await expect(page).toHaveURL(/member=/);
+  expect(await historyTotals(page)).toEqual(memberFigures);
+
+  // A bookmarked month loads as it was left.
+  await page.goto('/costs?year=2026&month=2');
+  await expect(byId(page, ids.COSTS_PERIOD)).toHaveText('februari 2026');
+  // A bad month is named, not guessed.
+  await page.goto('/costs?year=2026&month=13');
+  await expect(page.locator('.error[role="alert"]')).toBeVisible();
+});
+
+test('a finance viewer: is the February invoice paid, which sessions make it up, and its CSV @both', async ({ page }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  await signIn(page, js ? f.invoicesJs : f.invoicesNoJs, { hydrated: js });
+  await page.goto('/invoices?year=2026');
+  await expect(byId(page, ids.INVOICES_TABLE)).toBeVisible();
+  const february = byId(page, ids.INVOICES_TABLE).locator('tbody tr', { hasText: 'februari 2026' });
+  await expect(february).toHaveCount(1);
+  const status = (await february.locator('.badge.status').textContent()).trim();
+  expect(['Betald', 'Obetald', 'Förfallen', 'Krediterad']).toContain(status);
+  const amount = ore(await february.locator('td.cost').textContent());
+
+  // Filtering by status keeps only that status.
+  await byId(page, ids.INVOICES_STATUS).selectOption('paid');
+  await byId(page, ids.INVOICES_SUBMIT).click();
+  await expect(page).toHaveURL(/status=paid/);
+  const statuses = await byId(page, ids.INVOICES_TABLE).locator('.badge.status').allTextContents();
+  expect(statuses.length).toBeGreaterThan(0);
+  expect(new Set(statuses.map((s) => s.trim()))).toEqual(new Set(['Betald']));
+
+  await page.goto('/invoices?year=2026');
+  await byId(page, ids.INVOICES_TABLE)
+    .locator('tbody tr', { hasText: 'februari 2026' })
+    .locator('th a')
+    .click();
+  await expect(page).toHaveURL(/\/invoices\/[0-9a-f-]{36}/);
+  await expect(byId(page, ids.INVOICE_TOTAL)).toBeVisible();
+  expect(ore(await byId(page, ids.INVOICE_TOTAL).textContent())).toBe(amount);
+  // The cost centers' subtotals add up to the invoice's total.
+  const rows = byId(page, ids.INVOICE_COST_CENTERS).locator('tbody tr');
+  let sum = 0;
+  for (let i = 0; i < (await rows.count()); i++) sum += ore(await rows.nth(i).locator('td.cost').textContent());
+  expect(sum).toBe(amount);
+  // And the members' groups too (each with its lines on this small invoice).
+  const subtotals = await byId(page, ids.INVOICE_MEMBERS).locator('.spec-group .subtotal').allTextContents();
+  expect(subtotals.length).toBeGreaterThan(2);
+  expect(subtotals.map((s) => ore(s.split(':').pop())).reduce((a, b) => a + b, 0)).toBe(amount);
+  // A session line leads to that session in the history: its plate on its day.
+  const line = byId(page, ids.INVOICE_MEMBERS).locator('.spec-lines tbody tr').nth(4);
+  const plate = (await line.locator('td.plate').textContent()).trim();
+  await line.locator('td.time a').click();
+  await expect(page).toHaveURL(/\/history\?from=2026-02-\d\d&to=2026-02-\d\d&plate=/);
+  const plates = await page.locator('td.plate').allTextContents();
+  expect(plates.map((p) => p.trim())).toContain(plate);
+  await page.goBack();
+  await expect(byId(page, ids.INVOICE_TOTAL)).toBeVisible();
+
+  if (js) {
+    await hydrated(page, js);
+    const download = page.waitForEvent('download');
+    await byId(page, ids.INVOICE_EXPORT).click();
+    const file = await (await download).path();
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const lines = text.slice(1).split('\r\n').filter((l) => l.length);
+    expect(lines[0]).toContain('Belopp inkl. moms');
+    // Every line once, and they add up to the invoice (the amount is the sixth column).
+    const amounts = lines.slice(1).map((l) => ore(l.split(';')[5]));
+    expect(amounts.reduce((a, b) => a + b, 0)).toBe(amount);
+    await expect(byId(page, ids.INVOICE_EXPORTED)).toBeVisible();
+  } else {
+    // Without JavaScript the export says it needs it, and the page prints as it is.
+    await expect(byId(page, ids.INVOICE_EXPORT)).toBeDisabled();
+  }
+});
+
+test('an admin creates, renames, archives and restores a cost center @both', async ({ page }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  await signIn(page, js ? f.costCentersJs : f.costCentersNoJs, { hydrated: js });
+  await byId(page, ids.HOME_COST_CENTERS_LINK).click();
+  await expect(byId(page, ids.COST_CENTERS_TABLE)).toBeVisible();
+  await expect(byId(page, ids.COST_CENTERS_RULE)).toContainText('nya sessioner');
+  await hydrated(page, js);
+  const code = js ? '7701' : '7702';
+  await byId(page, ids.COST_CENTER_NEW_CODE).fill(code);
+  await byId(page, ids.COST_CENTER_NEW_NAME).fill('Nytt projekt');
+  await byId(page, ids.COST_CENTER_CREATE).locator('button[type="submit"]').click();
+  const row = byId(page, ids.COST_CENTERS_TABLE).locator(`tr[data-code="${code}"]`);
+  await expect(row).toContainText('Aktivt');
+  await expect(row.locator('input[name="name"]')).toHaveValue('Nytt projekt');
+  // The same code again is refused by name, and nothing is added.
+  await byId(page, ids.COST_CENTER_NEW_CODE).fill(code);
+  await byId(page, ids.COST_CENTER_NEW_NAME).fill('Dubblett');
+  await byId(page, ids.COST_CENTER_CREATE).locator('button[type="submit"]').click();
+  await expect(byId(page, ids.FORM_ERROR)).toBeVisible();
+  await expect(byId(page, ids.COST_CENTERS_TABLE).locator(`tr[data-code="${code}"]`)).toHaveCount(1);
+  // Rename.
+  await row.locator('input[name="name"]').fill('Projekt Öst');
+  await row.locator('form').first().locator('button[type="submit"]').click();
+  await expect(row.locator('input[name="name"]')).toHaveValue('Projekt Öst');
+  // Archive, then restore.
+  await row.locator('form').nth(1).locator('button[type="submit"]').click();
+  await expect(row).toContainText('Arkiverat');
+  await row.locator('form').nth(1).locator('button[type="submit"]').click();
+  await expect(row).toContainText('Aktivt');
+});
+
+test('an admin sets members\' defaults from a CSV: preview, a bad row refuses the apply, then it applies @both', async ({ page }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  await signIn(page, js ? f.defaultsJs : f.defaultsNoJs, { hydrated: js });
+  await page.goto('/cost-centers');
+  await hydrated(page, js);
+  const [a, b] = js ? f.defaultsTargets.slice(0, 2) : f.defaultsTargets.slice(2, 4);
+  const bad = `email;cost_center_code\n${a};2010\n${b};9999\nnobody@nowhere.example;2010\n`;
+  await byId(page, ids.CC_IMPORT_CSV).fill(bad);
+  await byId(page, ids.CC_IMPORT_SUBMIT).click();
+  await expect(byId(page, ids.CC_IMPORT_SUMMARY)).toContainText('1 giltiga rader, 2 rader med fel');
+  // Applying a file with bad rows changes nothing.
+  await byId(page, ids.CC_IMPORT_CSV).fill(bad);
+  await byId(page, ids.CC_IMPORT_APPLY).check();
+  await byId(page, ids.CC_IMPORT_SUBMIT).click();
+  await expect(byId(page, ids.CC_IMPORT_REFUSED)).toBeVisible();
+  await page.goto(`/members?q=${encodeURIComponent(a)}`);
+  await expect(page.locator(`li[data-email="${a}"] select[name="cost_center"] option:checked`)).not.toContainText('2010');
+  // A good file applies, every row.
+  await page.goto('/cost-centers');
+  await hydrated(page, js);
+  await byId(page, ids.CC_IMPORT_CSV).fill(`email;cost_center_code\n${a};2010\n${b};3010\n`);
+  await byId(page, ids.CC_IMPORT_APPLY).check();
+  await byId(page, ids.CC_IMPORT_SUBMIT).click();
+  await expect(byId(page, ids.CC_IMPORT_APPLIED)).toContainText('(2)');
+  for (const [email, cc] of [[a, '2010'], [b, '3010']]) {
+    await page.goto(`/members?q=${encodeURIComponent(email)}`);
+    await expect(page.locator(`li[data-email="${email}"] select[name="cost_center"] option:checked`)).toContainText(cc);
+  }
+});
+
+test('an admin changes a member\'s default from the member list, after a search @both', async ({ page }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  await signIn(page, js ? f.listJs : f.listNoJs, { hydrated: js });
+  // A search that finds several people; the third of them.
+  await page.goto('/members?q=nordstrombygg');
+  await hydrated(page, js);
+  const card = page.locator('li.member-card').nth(2);
+  const email = await card.getAttribute('data-email');
+  const select = card.locator('select[name="cost_center"]');
+  const options = await select.locator('option').allTextContents();
+  const target = options.find((o) => o.startsWith('Service')) || options[options.length - 1];
+  await select.selectOption({ label: target });
+  await card.locator('form.cc-form button[type="submit"]').click();
+  // Back on the same search, the choice stands (also after a reload).
+  await expect(page).toHaveURL(/q=nordstrombygg/);
+  await page.reload();
+  await expect(page.locator(`li[data-email="${email}"] select[name="cost_center"] option:checked`)).toHaveText(target);
+});
+
+test('an admin chooses the monthly report\'s recipients and language @both', async ({ page }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  await signIn(page, js ? f.reportJs : f.reportNoJs, { hydrated: js });
+  await page.goto('/costs');
+  await byId(page, ids.COSTS_REPORT_LINK).click();
+  await expect(byId(page, ids.REPORT_FORM)).toBeVisible();
+  await hydrated(page, js);
+  const boxes = byId(page, ids.REPORT_FORM).locator('input[type="checkbox"]');
+  expect(await boxes.count()).toBeGreaterThan(2);
+  // Everyone off but the second and the last.
+  const n = await boxes.count();
+  for (let i = 0; i < n; i++) await boxes.nth(i).setChecked(i === 1 || i === n - 1);
+  await byId(page, ids.REPORT_LANG).selectOption('en');
+  await byId(page, ids.REPORT_SAVE).click();
+  if (js) await expect(byId(page, ids.REPORT_SAVED)).toBeVisible();
+  await page.goto('/costs/report');
+  for (let i = 0; i < n; i++) {
+    await expect(boxes.nth(i)).toBeChecked({ checked: i === 1 || i === n - 1 });
+  }
+  await expect(byId(page, ids.REPORT_LANG)).toHaveValue('en');
+});
