@@ -9,6 +9,11 @@ export DATABASE_URL="sqlite:$dir/db/portal.db"
 export PORTAL_LISTEN="127.0.0.1:${E2E_PORT:-3100}"
 export PORTAL_DEMO_DATA=false
 export PORTAL_FRAME_ANCESTORS="http://127.0.0.2:${E2E_HOST_PORT:-3101}"
+# The browser is every test's client, all from 127.0.0.1; sign-in codes are limited to 20 an
+# hour per client address. Each signed-in test poses as its own client behind a proxy
+# (end2end/auth.js sets X-Forwarded-For), as the portal's users behind a load balancer are.
+# The per-address limit itself is tested in server/src/abuse_tests.rs.
+export PORTAL_TRUSTED_PROXIES="127.0.0.1/32"
 ./target/debug/portal demo --seed 7 --members 40 --sessions 3000 --until 2026-11-20 >/dev/null
 # Accounts of the history tests (each address can ask for a code once a minute, so every test
 # signs in as its own person) and one member whose self-chosen name starts with "=", which the
