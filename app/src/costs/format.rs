@@ -198,6 +198,7 @@ pub fn view(r: &Report, currency: &str, today: NaiveDate, lang: Lang) -> CostsVi
         year: y,
         month: m,
         own_only: r.own_only,
+        sets_up_report: false,
         chart_svg: chart::svg(&r.chart, month, currency, lang),
         chart_rows,
         cost_centers,

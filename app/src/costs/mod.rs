@@ -90,6 +90,8 @@ pub struct CostsView {
     pub year: i32,
     pub month: u32,
     pub own_only: bool,
+    /// Owners and admins set up the monthly report (the page links to it for them).
+    pub sets_up_report: bool,
     /// The chart as SVG, drawn on the server (readable without JavaScript, printable).
     pub chart_svg: String,
     pub chart_rows: Vec<ChartRow>,
@@ -114,12 +116,17 @@ pub async fn cost_report(query: CostsQuery) -> Result<CostsView, AppError> {
         let today = service::today(&ctx, crate::db::now_ts());
         let month = service::resolve_month(&query, today)?;
         let report = service::report(&state.db, &ctx, month).await?;
-        Ok(format::view(
+        let mut view = format::view(
             &report,
             &ctx.company().currency,
             today,
             crate::i18n::lang_of_request(),
-        ))
+        );
+        view.sets_up_report = matches!(
+            ctx.role(),
+            crate::companies::Role::Owner | crate::companies::Role::Admin
+        );
+        Ok(view)
     })
     .await
 }

@@ -95,7 +95,7 @@ fn Report(v: CostsView) -> impl IntoView {
         </dl>
         <p class="links">
             <a href=v.history_href.clone()>{t.costs_see_history}</a>
-            {(!v.own_only).then(|| view! { " · "<a href="/costs/report" id=ids::COSTS_REPORT_LINK>{t.report_link}</a> })}
+            {v.sets_up_report.then(|| view! { " · "<a href="/costs/report" id=ids::COSTS_REPORT_LINK>{t.report_link}</a> })}
         </p>
         <figure class="chart-figure">
             <div class="chart-box" inner_html=v.chart_svg.clone()></div>

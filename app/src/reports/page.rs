@@ -31,7 +31,7 @@ pub fn ReportPage() -> impl IntoView {
             let s = match settings.await {
                 Ok(s) => s,
                 Err(AppError::Forbidden) | Err(AppError::Unauthorized) => {
-                    return view! { <p class="error" role="alert">{t.members_forbidden}</p> }
+                    return view! { <p class="error" role="alert">{t.report_forbidden}</p> }
                         .into_any()
                 }
                 Err(e) => {
