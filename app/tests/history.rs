@@ -39,6 +39,7 @@ on_both_databases!(
     an_invoice_specification_adds_up_to_the_invoice,
     a_new_default_cost_center_tags_new_sessions_only,
     a_defaults_file_applies_whole_or_not_at_all,
+    overdue_cannot_be_stored,
 );
 
 const TZ: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
@@ -1052,6 +1053,67 @@ async fn an_invoice_specification_adds_up_to_the_invoice(db: &Db) {
             .sum();
         assert_eq!(*sum, want, "group {key}");
     }
+    // An invoice as the back office sends it, with a fee line (no session): the fee is a
+    // group of its own, and the groups still add up to the invoice.
+    let march_sessions: Vec<&NewSession> = w
+        .sessions
+        .iter()
+        .filter(|s| {
+            s.company_id == w.acme
+                && s.started_at >= local(2026, 3, 1, 0, 0)
+                && s.started_at < local(2026, 3, 8, 0, 0)
+        })
+        .collect();
+    let mut lines: Vec<invoices::NewInvoiceLine> = march_sessions
+        .iter()
+        .map(|s| invoices::NewInvoiceLine {
+            description: format!("Parkering {}", s.plate),
+            amount_ore: s.amount_ore,
+            vat_ore: s.vat_ore,
+            session_id: Some(s.id),
+            cost_center_id: s.cost_center_id,
+        })
+        .collect();
+    lines.push(invoices::NewInvoiceLine {
+        description: "Fakturaavgift".into(),
+        amount_ore: 3_900,
+        vat_ore: 780,
+        session_id: None,
+        cost_center_id: None,
+    });
+    let total: i64 = lines.iter().map(|l| l.amount_ore).sum();
+    let vat: i64 = lines.iter().map(|l| l.vat_ore).sum();
+    let fee_invoice = Uuid::new_v4();
+    let mut tx = db.begin().await.unwrap();
+    invoices::upsert_invoice(
+        &mut tx,
+        scope,
+        &invoices::IncomingInvoice {
+            invoice: invoices::NewInvoice {
+                id: fee_invoice,
+                company_id: w.acme,
+                number: "T-2026-03-B".into(),
+                period_start: day(3, 1),
+                period_end: day(3, 7),
+                issued_on: day(3, 8),
+                due_on: day(3, 31),
+                status: InvoiceStatus::Paid,
+                paid_on: Some(day(3, 20)),
+            },
+            amount_ore: total,
+            vat_ore: vat,
+            version: 1,
+            lines,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let lines = invoices::spec_lines(db, scope, fee_invoice).await.unwrap();
+    let (by_member, by_center) = spec::subtotals(&lines);
+    assert_eq!(by_member.get(spec::FEES), Some(&3_900));
+    assert_eq!(by_member.values().sum::<i64>(), total);
+    assert_eq!(by_center.values().sum::<i64>(), total);
     // Another company sees no such invoice.
     assert!(invoices::row(db, CompanyScope::for_tests(w.beta), id)
         .await
@@ -1211,4 +1273,22 @@ async fn a_defaults_file_applies_whole_or_not_at_all(db: &Db) {
     assert!(after.contains(&(w.member, Some(w.centers[0]))));
     assert!(after.contains(&(w.people[2], Some(w.centers[1]))));
     assert!(after.contains(&(w.owner, None)));
+}
+
+/// "Overdue" is derived, never stored: the database refuses it (a CHECK on PostgreSQL, a
+/// trigger on SQLite, migration 0006).
+async fn overdue_cannot_be_stored(db: &Db) {
+    let w = world(db).await;
+    let refused = app::with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO invoices (id, company_id, number, period_start, period_end, issued_on, due_on, status, amount_ore, vat_ore)
+             VALUES ($1, $2, 'X-1', '2026-01-01', '2026-01-31', '2026-02-01', '2026-02-28', 'overdue', 0, 0)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(w.acme)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    });
+    assert!(refused.is_err(), "{refused:?}");
 }

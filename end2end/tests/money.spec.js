@@ -135,6 +135,12 @@ test('a finance viewer: is the February invoice paid, which sessions make it up,
   await expect(byId(page, ids.HISTORY_TABLE).locator('td.plate', { hasText: plate }).first()).toBeVisible();
   await page.goBack();
   await expect(byId(page, ids.INVOICE_TOTAL)).toBeVisible();
+  // Printed: the specification without the site's header, the buttons or the back link.
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('header').first()).toBeHidden();
+  await expect(byId(page, ids.INVOICE_EXPORT)).toBeHidden();
+  await expect(byId(page, ids.INVOICE_COST_CENTERS)).toBeVisible();
+  await page.emulateMedia({ media: 'screen' });
 
   if (js) {
     await hydrated(page, js);

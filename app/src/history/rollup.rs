@@ -197,12 +197,15 @@ pub async fn zones(tx: &mut Tx, companies: &[Uuid]) -> Result<HashMap<Uuid, Tz>,
 /// (`Db::begin` takes the database's write lock).
 pub async fn lock_companies(tx: &mut Tx, companies: &BTreeSet<Uuid>) -> Result<(), sqlx::Error> {
     if let Tx::Postgres(t) = tx {
-        for id in companies {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(lock_key(*id))
-                .execute(&mut **t)
-                .await?;
-        }
+        // One round trip for every company of the batch; a volatile function in the select
+        // list is evaluated after the sort, so the locks are taken in key order.
+        let mut keys: Vec<i64> = companies.iter().map(|id| lock_key(*id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        sqlx::query("SELECT pg_advisory_xact_lock(k) FROM UNNEST($1::int8[]) AS k ORDER BY k")
+            .bind(keys)
+            .execute(&mut **t)
+            .await?;
     }
     Ok(())
 }
