@@ -3,26 +3,14 @@
 // PORTAL_EMAIL=… node end2end/look.js BASE PATH WIDTH [SCREENS] [OUT-PREFIX]
 const { chromium } = require('@playwright/test');
 const config = require('./playwright.config.js');
+const { devSignIn } = require('./dev-sign-in');
 
 (async () => {
   const [base, path, width, screens = '3', out = 'target/screenshots/look'] = process.argv.slice(2);
   const browser = await chromium.launch(config.use.launchOptions);
   const height = Number(width) < 700 ? 812 : 900;
   const page = await browser.newPage({ viewport: { width: Number(width), height }, deviceScaleFactor: 1 });
-  if (process.env.PORTAL_EMAIL) {
-    await page.goto(`${base}/sign-in`);
-    await page.waitForSelector('html[data-hydrated="true"]');
-    await page.fill('#sign-in-email', process.env.PORTAL_EMAIL);
-    await page.click('#sign-in-send');
-    let code = null;
-    for (let i = 0; i < 50 && !code; i++) {
-      await page.waitForTimeout(200);
-      code = (/(\d{3} \d{3})/.exec(await (await fetch(`${base}/dev/mailbox`)).text()) || [])[1];
-    }
-    await page.fill('#sign-in-code', code);
-    await page.click('#sign-in-verify');
-    await page.waitForURL(/\/$/);
-  }
+  if (process.env.PORTAL_EMAIL) await devSignIn(page, base, process.env.PORTAL_EMAIL);
   await page.goto(base + path);
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15000 }).catch(() => {});
   for (let i = 0; i < Number(screens); i++) {

@@ -4,6 +4,7 @@
 // `make run` does); the code is read from /dev/mailbox. FULL_PAGE=1 for whole pages.
 const { chromium } = require('@playwright/test');
 const config = require('./playwright.config.js');
+const { devSignIn } = require('./dev-sign-in');
 
 (async () => {
   const base = process.argv[2] || 'http://127.0.0.1:3000';
@@ -11,20 +12,7 @@ const config = require('./playwright.config.js');
   const out = process.argv[4] || 'target/screenshots';
   const browser = await chromium.launch(config.use.launchOptions);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  if (process.env.PORTAL_EMAIL) {
-    await page.goto(`${base}/sign-in`);
-    await page.waitForSelector('html[data-hydrated="true"]');
-    await page.fill('#sign-in-email', process.env.PORTAL_EMAIL);
-    await page.click('#sign-in-send');
-    let code = null;
-    for (let i = 0; i < 50 && !code; i++) {
-      await page.waitForTimeout(200);
-      code = (/(\d{3} \d{3})/.exec(await (await fetch(`${base}/dev/mailbox`)).text()) || [])[1];
-    }
-    await page.fill('#sign-in-code', code);
-    await page.click('#sign-in-verify');
-    await page.waitForURL(/\/$/);
-  }
+  if (process.env.PORTAL_EMAIL) await devSignIn(page, base, process.env.PORTAL_EMAIL);
   for (const [name, width, height] of [['phone', 375, 812], ['tablet', 768, 1024], ['desktop', 1280, 900]]) {
     await page.setViewportSize({ width, height });
     await page.goto(base + path);

@@ -45,6 +45,34 @@ pub fn last_day(year: i32, month: u32) -> Option<NaiveDate> {
     next.pred_opt()
 }
 
+/// A year from a URL field (empty: none): 2000–2100, else refused naming `year`.
+pub fn parse_year(raw: &str) -> Result<Option<i32>, crate::error::AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        y => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .map(Some)
+            .ok_or_else(|| crate::error::AppError::invalid("year", crate::error::Reason::NotAYear)),
+    }
+}
+
+/// A month from a URL field (empty or `all`: none): 1–12, else refused naming `month`.
+pub fn parse_month(raw: &str) -> Result<Option<u32>, crate::error::AppError> {
+    match raw.trim() {
+        "" | "all" => Ok(None),
+        m => m
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=12).contains(m))
+            .map(Some)
+            .ok_or_else(|| {
+                crate::error::AppError::invalid("month", crate::error::Reason::NotAMonth)
+            }),
+    }
+}
+
 /// A local date as a day number (days since 1970-01-01), the key of the per-day rollup.
 pub fn day_number(date: NaiveDate) -> i32 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32

@@ -50,6 +50,17 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
     }
 }
 
+/// What a page shows when its data would not load: `forbidden` for a caller without the role
+/// (or signed out), else the error in the user's language.
+pub fn load_failure(e: AppError, t: &'static Texts, forbidden: &'static str) -> AnyView {
+    match e {
+        AppError::Forbidden | AppError::Unauthorized => {
+            view! { <p class="error" role="alert">{forbidden}</p> }.into_any()
+        }
+        e => view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+    }
+}
+
 /// An error from a plain form post's redirect (`?error=…`).
 pub fn query_error() -> Memo<Option<AppError>> {
     let q = use_query_map();

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     i18n::use_texts,
     ids,
-    ui::{error_text, query_error, Csrf, FormError},
+    ui::{error_text, load_failure, query_error, Csrf, FormError},
 };
 
 #[component]
@@ -53,14 +53,7 @@ pub fn CostCentersPage() -> impl IntoView {
         Suspend::new(async move {
             let l = match list.await {
                 Ok(l) => l,
-                Err(AppError::Forbidden) | Err(AppError::Unauthorized) => {
-                    return view! { <p class="error" role="alert">{t.members_forbidden}</p> }
-                        .into_any()
-                }
-                Err(e) => {
-                    return view! { <p class="error" role="alert">{error_text(&e, t)}</p> }
-                        .into_any()
-                }
+                Err(e) => return load_failure(e, t, t.members_forbidden),
             };
             let csrf = session.session.await.map(|s| s.csrf).unwrap_or_default();
             let manage = l.can_manage;

@@ -51,7 +51,7 @@ pub fn svg(bars: &[(i32, Measures, Measures)], chosen: i32, currency: &str, lang
         let hp = scale(parking.amount_ore);
         let hc = scale(charging.amount_ore);
         let total = parking.amount_ore + charging.amount_ore;
-        let label = super::format::month_label(*month, lang);
+        let label = super::labels::month_label(*month, lang);
         let tip = format!(
             "{label}: {} ({} {}, {} {})",
             lang.money(total, currency),
@@ -60,7 +60,7 @@ pub fn svg(bars: &[(i32, Measures, Measures)], chosen: i32, currency: &str, lang
             t.kind_charging,
             lang.money(charging.amount_ore, currency),
         );
-        let href = super::format::history_link(*month, &[]);
+        let href = super::labels::history_link(*month, &[]);
         let chosen_class = if *month == chosen { " chosen" } else { "" };
         let _ = write!(
             s,

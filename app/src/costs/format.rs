@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{
     chart,
+    labels::{history_link, month_label},
     service::{Line, Report},
     ChartRow, CostLine, CostsView, Trend,
 };
@@ -19,21 +20,6 @@ use crate::{
     i18n::Lang,
     url::with_query,
 };
-
-/// `mars 2026`.
-pub fn month_label(month: i32, lang: Lang) -> String {
-    let (y, m) = month_of_index(month);
-    format!("{} {y}", lang.texts().months[(m - 1) as usize])
-}
-
-/// `/history?year=2026&month=3&…`: the history of one month, narrowed by `extra`.
-pub fn history_link(month: i32, extra: &[(&str, &str)]) -> String {
-    let (y, m) = month_of_index(month);
-    let (y, m) = (y.to_string(), m.to_string());
-    let mut pairs = vec![("year", y.as_str()), ("month", m.as_str())];
-    pairs.extend_from_slice(extra);
-    with_query("/history", &pairs)
-}
 
 fn costs_link(month: i32) -> String {
     let (y, m) = month_of_index(month);

@@ -10,6 +10,8 @@
 mod chart;
 #[cfg(feature = "ssr")]
 mod format;
+#[cfg(feature = "ssr")]
+mod labels;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -17,7 +19,9 @@ pub mod service;
 pub mod store;
 
 #[cfg(feature = "ssr")]
-pub use format::{mail_lines, month_label};
+pub use format::mail_lines;
+#[cfg(feature = "ssr")]
+pub use labels::month_label;
 pub use page::CostsPage;
 
 use leptos::prelude::*;

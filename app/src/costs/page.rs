@@ -7,10 +7,9 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{cost_report, ChartRow, CostLine, CostsQuery, CostsView};
 use crate::{
-    error::AppError,
     i18n::{use_texts, Texts},
     ids,
-    ui::error_text,
+    ui::load_failure,
 };
 
 #[component]
@@ -28,12 +27,7 @@ pub fn CostsPage() -> impl IntoView {
         Suspend::new(async move {
             match report.await {
                 Ok(v) => view! { <Report v=v /> }.into_any(),
-                Err(AppError::Forbidden) | Err(AppError::Unauthorized) => {
-                    view! { <p class="error" role="alert">{t.members_forbidden}</p> }.into_any()
-                }
-                Err(e) => {
-                    view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any()
-                }
+                Err(e) => load_failure(e, t, t.members_forbidden),
             }
         })
     };

@@ -11,7 +11,7 @@ use crate::{
     auth::TenantCtx,
     calendar::{month_index, month_of_index},
     db::Db,
-    error::{AppError, Reason},
+    error::AppError,
     history::{
         rollup::{Deltas, Measures, NONE},
         SessionKind,
@@ -28,24 +28,8 @@ pub const LEADING_MEMBERS: i64 = 15;
 /// the company's calendar.
 pub fn resolve_month(q: &CostsQuery, today: NaiveDate) -> Result<i32, AppError> {
     let last_complete = month_index(today.year(), today.month()) - 1;
-    let year = match q.year.trim() {
-        "" => None,
-        y => Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-                .ok_or_else(|| AppError::invalid("year", Reason::NotAYear))?,
-        ),
-    };
-    let month = match q.month.trim() {
-        "" => None,
-        m => Some(
-            m.parse::<u32>()
-                .ok()
-                .filter(|m| (1..=12).contains(m))
-                .ok_or_else(|| AppError::invalid("month", Reason::NotAMonth))?,
-        ),
-    };
+    let year = crate::calendar::parse_year(&q.year)?;
+    let month = crate::calendar::parse_month(&q.month)?;
     Ok(match (year, month) {
         (None, None) => last_complete,
         (Some(y), None) => month_index(y, 12).min(last_complete.max(month_index(y, 1))),

@@ -123,24 +123,8 @@ pub fn parse_period(q: &HistoryQuery, today: NaiveDate) -> Result<Period, AppErr
             return Ok(Period::Range(from, to));
         }
     }
-    let year = match q.year.trim() {
-        "" => None,
-        y => Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-                .ok_or_else(|| AppError::invalid("year", Reason::NotAYear))?,
-        ),
-    };
-    let month = match q.month.trim() {
-        "" | "all" => None,
-        m => Some(
-            m.parse::<u32>()
-                .ok()
-                .filter(|m| (1..=12).contains(m))
-                .ok_or_else(|| AppError::invalid("month", Reason::NotAMonth))?,
-        ),
-    };
+    let year = crate::calendar::parse_year(&q.year)?;
+    let month = crate::calendar::parse_month(&q.month)?;
     Ok(match (year, month) {
         (None, None) => Period::Month(today.year(), today.month()),
         (Some(y), None) => Period::Year(y),

@@ -110,23 +110,6 @@ pub struct Fact {
     pub vat_ore: i64,
 }
 
-impl From<&super::store::NewSession> for Fact {
-    fn from(s: &super::store::NewSession) -> Fact {
-        Fact {
-            company_id: s.company_id,
-            user_id: s.user_id,
-            cost_center_id: s.cost_center_id,
-            facility_id: s.facility_id,
-            kind: s.kind,
-            started_at: s.started_at,
-            ended_at: s.ended_at,
-            energy_wh: s.energy_wh,
-            amount_ore: s.amount_ore,
-            vat_ore: s.vat_ore,
-        }
-    }
-}
-
 /// Changes to both rollups, summed per key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deltas {
@@ -376,6 +359,9 @@ async fn add_members(tx: &mut Tx, map: &HashMap<MonthKey, Measures>) -> Result<(
     Ok(())
 }
 
+/// Keys per lookup statement (under both engines' parameter limits).
+const LOOKUP_CHUNK: usize = 2_000;
+
 const FACT_COLUMNS: &str = "company_id, user_id, cost_center_id, facility_id, kind, started_at,
     ended_at, energy_wh, amount_ore, vat_ore";
 
@@ -574,7 +560,7 @@ pub async fn stored_facts(
         fact: Fact,
     }
     let mut out = HashMap::with_capacity(external_refs.len());
-    for chunk in external_refs.chunks(super::store::INSERT_CHUNK) {
+    for chunk in external_refs.chunks(LOOKUP_CHUNK) {
         let rows: Vec<Row> = match &mut *tx {
             Tx::Postgres(t) => {
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -38,6 +38,24 @@ pub struct NewSession {
     pub version: i64,
 }
 
+/// What the rollups need of a session being written.
+impl From<&NewSession> for rollup::Fact {
+    fn from(s: &NewSession) -> rollup::Fact {
+        rollup::Fact {
+            company_id: s.company_id,
+            user_id: s.user_id,
+            cost_center_id: s.cost_center_id,
+            facility_id: s.facility_id,
+            kind: s.kind,
+            started_at: s.started_at,
+            ended_at: s.ended_at,
+            energy_wh: s.energy_wh,
+            amount_ore: s.amount_ore,
+            vat_ore: s.vat_ore,
+        }
+    }
+}
+
 /// Rows per INSERT statement: 15 parameters each stays under both engines' limits
 /// (SQLite 32,766, PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 2_000;

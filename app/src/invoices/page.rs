@@ -15,19 +15,16 @@ use crate::{
     error::AppError,
     i18n::{use_lang, use_texts},
     ids,
-    ui::error_text,
+    ui::{error_text, load_failure},
     url::with_query,
 };
 
 fn failure(e: AppError, t: &'static crate::i18n::Texts) -> AnyView {
     match e {
-        AppError::Forbidden | AppError::Unauthorized => {
-            view! { <p class="error" role="alert">{t.members_forbidden}</p> }.into_any()
-        }
         AppError::NotFound => {
             view! { <p class="error" role="alert">{t.invoice_not_found}</p> }.into_any()
         }
-        e => view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any(),
+        e => load_failure(e, t, t.members_forbidden),
     }
 }
 

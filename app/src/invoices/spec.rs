@@ -64,15 +64,7 @@ pub async fn list(
     now: i64,
     lang: Lang,
 ) -> Result<InvoiceList, AppError> {
-    let year = match q.year.trim() {
-        "" => None,
-        y => Some(
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-                .ok_or_else(|| AppError::invalid("year", Reason::NotAYear))?,
-        ),
-    };
+    let year = crate::calendar::parse_year(&q.year)?;
     let status = match q.status.trim() {
         "" => None,
         s => Some(

@@ -6,10 +6,9 @@ use leptos_meta::Title;
 use super::{report_settings, SaveReportSettings};
 use crate::{
     auth::use_session,
-    error::AppError,
     i18n::{use_texts, Lang},
     ids,
-    ui::{error_text, query_error, Csrf, FormError},
+    ui::{load_failure, query_error, Csrf, FormError},
 };
 
 #[component]
@@ -30,14 +29,7 @@ pub fn ReportPage() -> impl IntoView {
         Suspend::new(async move {
             let s = match settings.await {
                 Ok(s) => s,
-                Err(AppError::Forbidden) | Err(AppError::Unauthorized) => {
-                    return view! { <p class="error" role="alert">{t.report_forbidden}</p> }
-                        .into_any()
-                }
-                Err(e) => {
-                    return view! { <p class="error" role="alert">{error_text(&e, t)}</p> }
-                        .into_any()
-                }
+                Err(e) => return load_failure(e, t, t.report_forbidden),
             };
             let csrf = session.session.await.map(|s| s.csrf).unwrap_or_default();
             let langs = Lang::ALL
