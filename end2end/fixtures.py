@@ -89,8 +89,24 @@ paging_people = [("owner", "agare.js@sidbyte.example", "Åsa Ägare"),
 paging_people += [("member", f"person{i:03}@sidbyte.example", f"Sid Person {i:03}") for i in range(70)]
 for role, email, name in paging_people:
     add_person(paging, role, email, name)
+# The front desk (issue 15): ten reception accounts of the demo company (one per test,
+# layout and mode: an address may ask for a code once a minute), its organisation number and the codes of the facilities a guest can be registered at,
+# for the tests that post the guest's session as the back office.
+desks = [f"reception{i}@nordstrombygg.example" for i in range(1, 11)]
+for email in desks:
+    add_person(uuid.UUID(bytes=company), "front_desk", email, "Receptionen")
+org_number = db.execute("SELECT org_number FROM companies WHERE id = ?", (company,)).fetchone()[0]
+facility_codes = {
+    str(uuid.UUID(bytes=fid)): code
+    for fid, code in db.execute(
+        "SELECT id, external_ref FROM facilities WHERE company_account IN ('yes', 'some')"
+    )
+}
 db.commit()
 fixtures = {
+    "desks": desks,
+    "orgNumber": org_number,
+    "facilityCodes": facility_codes,
     "pagingOwnerJs": "agare.js@sidbyte.example",
     "pagingOwnerNoJs": "agare.nojs@sidbyte.example",
     "pagingSearchJs": "Sid Person 066",

@@ -14,6 +14,8 @@ export PORTAL_FRAME_ANCESTORS="http://127.0.0.2:${E2E_HOST_PORT:-3101}"
 # (end2end/auth.js sets X-Forwarded-For), as the portal's users behind a load balancer are.
 # The per-address limit itself is tested in server/src/abuse_tests.rs.
 export PORTAL_TRUSTED_PROXIES="127.0.0.1/32"
+# The front-desk tests post a guest's session as the back office would (a test-only key).
+export PORTAL_INGEST_KEYS="e2e=browser tests only and not a secret 32+ chars"
 ./target/debug/portal demo --seed 7 --members 40 --sessions 3000 --until 2026-11-20 >/dev/null
 # Accounts of the history tests (each address can ask for a code once a minute, so every test
 # signs in as its own person) and one member whose self-chosen name starts with "=", which the

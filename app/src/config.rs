@@ -54,6 +54,66 @@ pub struct Config {
     /// `PORTAL_INGEST_KEYS`: the back office's keys for the ingestion API (`/ingest/v1/…`).
     /// Unset: the API answers 503 and says why.
     pub ingest_keys: IngestKeys,
+    /// `PORTAL_OPERATOR_PERMITS_URL` and `PORTAL_OPERATOR_PERMITS_KEY`: where guest permits go
+    /// (the operator's back office) and the key they are signed with. Unset on a local run:
+    /// permits wait in the outbox; a deployment refuses to start without them.
+    pub operator_permits: Option<OperatorPermits>,
+}
+
+/// The operator's endpoint for guest permits and the key that signs each message (the
+/// ingestion API's scheme: `x-portal-key`, `x-portal-timestamp`, `x-portal-signature`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct OperatorPermits {
+    pub url: String,
+    pub key_id: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for OperatorPermits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorPermits")
+            .field("url", &self.url)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OperatorPermits {
+    /// Both variables or neither; an `https://` URL (plain `http://` only to this machine, for
+    /// tests); the key as one `id=secret` pair of `PORTAL_INGEST_KEYS`'s form.
+    fn parse(url: Option<String>, key: Option<String>) -> Result<Option<Self>, ConfigError> {
+        const URL: &str = "PORTAL_OPERATOR_PERMITS_URL";
+        const KEY: &str = "PORTAL_OPERATOR_PERMITS_KEY";
+        let (url, key) = match (url, key) {
+            (None, None) => return Ok(None),
+            (Some(_), None) => return Err(err(KEY, format!("is required with {URL}"))),
+            (None, Some(_)) => return Err(err(URL, format!("is required with {KEY}"))),
+            (Some(u), Some(k)) => (u, k),
+        };
+        let loopback = [
+            "http://127.0.0.1:",
+            "http://127.0.0.1/",
+            "http://localhost:",
+            "http://localhost/",
+        ]
+        .iter()
+        .any(|p| url.starts_with(p));
+        if !(url.starts_with("https://") || loopback) || url.contains(char::is_whitespace) {
+            return Err(err(
+                URL,
+                "must be an https:// URL (http:// only to 127.0.0.1 or localhost)",
+            ));
+        }
+        let keys = IngestKeys::parse(&key).map_err(|reason| err(KEY, reason))?;
+        match keys.0.as_slice() {
+            [(id, secret)] => Ok(Some(OperatorPermits {
+                url,
+                key_id: id.clone(),
+                secret: secret.clone(),
+            })),
+            _ => Err(err(KEY, "must be one id=secret pair")),
+        }
+    }
 }
 
 /// The ingestion API's keys: `id=secret` pairs separated by commas, so that two can be live
@@ -273,6 +333,12 @@ impl Config {
                 ),
             ));
         }
+        if self.operator_permits.is_none() && !self.local_run {
+            return Err(err(
+                "PORTAL_OPERATOR_PERMITS_URL",
+                format!("is required outside a local run ({WHY_LOCAL}): without it guest permits never reach the operator (set PORTAL_OPERATOR_PERMITS_KEY too)"),
+            ));
+        }
         Ok(())
     }
 
@@ -434,7 +500,13 @@ impl Config {
         let ingest_keys = IngestKeys::parse(&get("PORTAL_INGEST_KEYS").unwrap_or_default())
             .map_err(|reason| err("PORTAL_INGEST_KEYS", reason))?;
 
+        let operator_permits = OperatorPermits::parse(
+            get("PORTAL_OPERATOR_PERMITS_URL"),
+            get("PORTAL_OPERATOR_PERMITS_KEY"),
+        )?;
+
         Ok(Config {
+            operator_permits,
             ingest_keys,
             local_run,
             dev_mailer,
@@ -552,6 +624,11 @@ mod tests {
             ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
             ("PORTAL_SECRET_KEY", &key),
             ("PORTAL_DEV_MAILER", "true"),
+            (
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "https://backoffice.example/permits",
+            ),
+            ("PORTAL_OPERATOR_PERMITS_KEY", &format!("k1={key}")),
         ]))
         .unwrap();
         assert!(c.smtp_url.is_none() && !c.local_run);
@@ -580,6 +657,60 @@ mod tests {
         ]))
         .unwrap();
         assert!(asked.demo_data);
+    }
+
+    #[test]
+    fn a_deployment_needs_the_operators_permit_endpoint() {
+        let key = "k".repeat(32);
+        let mut production = vec![
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+            ("PORTAL_SECRET_KEY", key.as_str()),
+        ];
+        let e = Config::from_vars(&vars(&production))
+            .and_then(|c| c.check_for_serving())
+            .unwrap_err();
+        assert_eq!(e.var, "PORTAL_OPERATOR_PERMITS_URL");
+        let pair = format!("desk1={key}");
+        production.push(("PORTAL_OPERATOR_PERMITS_URL", "https://bo.example/permits"));
+        let e = Config::from_vars(&vars(&production)).unwrap_err();
+        assert_eq!(
+            e.var, "PORTAL_OPERATOR_PERMITS_KEY",
+            "a URL without its key"
+        );
+        production.push(("PORTAL_OPERATOR_PERMITS_KEY", &pair));
+        let c = Config::from_vars(&vars(&production)).unwrap();
+        assert_eq!(c.check_for_serving(), Ok(()));
+        let p = c.operator_permits.unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.key_id.as_str()),
+            ("https://bo.example/permits", "desk1")
+        );
+        assert!(
+            !format!("{p:?}").contains(&key),
+            "the secret is never printed"
+        );
+        // Plain http only to this machine; a short secret is refused.
+        for (url, k) in [
+            ("http://bo.example/permits", pair.as_str()),
+            ("https://bo.example/permits", "desk1=short"),
+        ] {
+            let e = Config::from_vars(&vars(&[
+                ("PORTAL_OPERATOR_PERMITS_URL", url),
+                ("PORTAL_OPERATOR_PERMITS_KEY", k),
+            ]))
+            .unwrap_err();
+            assert!(e.var.starts_with("PORTAL_OPERATOR_PERMITS_"), "{url} {k}");
+        }
+        let local = Config::from_vars(&vars(&[
+            (
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "http://127.0.0.1:9999/permits",
+            ),
+            ("PORTAL_OPERATOR_PERMITS_KEY", &pair),
+        ]))
+        .unwrap();
+        assert!(local.operator_permits.is_some());
     }
 
     #[test]

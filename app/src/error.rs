@@ -90,10 +90,16 @@ pub enum Reason {
     Archived,
     /// A required field left empty.
     Missing,
+    /// Matches more than one (a host's name shared by two members).
+    Ambiguous,
+    /// Further ahead than allowed (a guest permit's end).
+    TooFar,
+    /// A time that has already passed.
+    InThePast,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 28] = [
+    pub const ALL: [Reason; 31] = [
         Reason::NotEmail,
         Reason::AlreadyMember,
         Reason::AlreadyInvited,
@@ -122,6 +128,9 @@ impl Reason {
         Reason::NotAMember,
         Reason::Archived,
         Reason::Missing,
+        Reason::Ambiguous,
+        Reason::TooFar,
+        Reason::InThePast,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -154,6 +163,9 @@ impl Reason {
             Reason::NotAMember => "not_a_member",
             Reason::Archived => "archived",
             Reason::Missing => "missing",
+            Reason::Ambiguous => "ambiguous",
+            Reason::TooFar => "too_far",
+            Reason::InThePast => "in_the_past",
         }
     }
 

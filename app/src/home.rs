@@ -32,6 +32,10 @@ pub fn HomePage() -> impl IntoView {
                 }
                 return view! { <Redirect path="/companies" /> }.into_any();
             };
+            // The front desk has one page: it starts there.
+            if current.role.home() != "/" {
+                return view! { <Redirect path=current.role.home() /> }.into_any();
+            }
             let greeting = if user.name.is_empty() {
                 user.email.clone()
             } else {
@@ -72,6 +76,12 @@ pub fn HomePage() -> impl IntoView {
                         <li><a class="section-card" href="/cost-centers" id=ids::HOME_COST_CENTERS_LINK>
                             <h2>{t.cost_centers_title}</h2>
                             <p>{t.cost_centers_blurb}</p>
+                        </a></li>
+                    })}
+                    {current.role.uses_front_desk().then(|| view! {
+                        <li><a class="section-card" href="/frontdesk" id=ids::HOME_FRONT_DESK_LINK>
+                            <h2>{t.nav_front_desk}</h2>
+                            <p>{t.front_desk_blurb}</p>
                         </a></li>
                     })}
                     <li><a class="section-card" href="/costs" id=ids::HOME_COSTS_LINK>

@@ -232,6 +232,24 @@ pub const ALL: &[(&str, &str)] = &[
     ("REPORT_SAVE", REPORT_SAVE),
     ("REPORT_SAVED", REPORT_SAVED),
     ("REPORT_LAST", REPORT_LAST),
+    ("FD_FORM", FD_FORM),
+    ("FD_PLATE", FD_PLATE),
+    ("FD_NAME", FD_NAME),
+    ("FD_HOST", FD_HOST),
+    ("FD_FACILITY", FD_FACILITY),
+    ("FD_UNTIL_AT", FD_UNTIL_AT),
+    ("FD_REGISTER", FD_REGISTER),
+    ("FD_REGISTERED", FD_REGISTERED),
+    ("FD_NEXT", FD_NEXT),
+    ("FD_GUESTS", FD_GUESTS),
+    ("FD_PARKED", FD_PARKED),
+    ("FD_UPDATED", FD_UPDATED),
+    ("FD_EXTEND_PANEL", FD_EXTEND_PANEL),
+    ("FD_CANCEL_PANEL", FD_CANCEL_PANEL),
+    ("FD_CANCEL_YES", FD_CANCEL_YES),
+    ("GUEST_CC_FORM", GUEST_CC_FORM),
+    ("GUEST_CC_SELECT", GUEST_CC_SELECT),
+    ("HOME_FRONT_DESK_LINK", HOME_FRONT_DESK_LINK),
 ];
 
 // Costs, invoices, cost centers, the monthly report (issue 14).
@@ -280,6 +298,24 @@ pub const REPORT_LANG: &str = "report-lang";
 pub const REPORT_SAVE: &str = "report-save";
 pub const REPORT_SAVED: &str = "report-saved";
 pub const REPORT_LAST: &str = "report-last";
+pub const FD_FORM: &str = "fd-form";
+pub const FD_PLATE: &str = "fd-plate";
+pub const FD_NAME: &str = "fd-name";
+pub const FD_HOST: &str = "fd-host";
+pub const FD_FACILITY: &str = "fd-facility";
+pub const FD_UNTIL_AT: &str = "fd-until-at";
+pub const FD_REGISTER: &str = "fd-register";
+pub const FD_REGISTERED: &str = "fd-registered";
+pub const FD_NEXT: &str = "fd-next";
+pub const FD_GUESTS: &str = "fd-guests";
+pub const FD_PARKED: &str = "fd-parked";
+pub const FD_UPDATED: &str = "fd-updated";
+pub const FD_EXTEND_PANEL: &str = "fd-extend-panel";
+pub const FD_CANCEL_PANEL: &str = "fd-cancel-panel";
+pub const FD_CANCEL_YES: &str = "fd-cancel-yes";
+pub const GUEST_CC_FORM: &str = "guest-cc-form";
+pub const GUEST_CC_SELECT: &str = "guest-cc-select";
+pub const HOME_FRONT_DESK_LINK: &str = "home-front-desk-link";
 
 #[cfg(test)]
 mod tests {

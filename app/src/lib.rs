@@ -14,6 +14,7 @@ pub mod costs;
 pub mod csrf_client;
 pub mod error;
 pub mod facilities;
+pub mod frontdesk;
 pub mod history;
 mod home;
 pub mod i18n;

@@ -14,6 +14,7 @@ use crate::{
     cost_centers::CostCentersPage,
     costs::CostsPage,
     facilities::FacilitiesPage,
+    frontdesk::FrontDeskPage,
     history::HistoryPage,
     home::HomePage,
     i18n::{use_lang, use_texts, Lang},
@@ -119,6 +120,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invoices") view=InvoicesPage ssr=SsrMode::Async />
                     <Route path=path!("/cost-centers") view=CostCentersPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id") view=InvoicePage ssr=SsrMode::Async />
+                    <Route path=path!("/frontdesk") view=FrontDeskPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -137,6 +139,27 @@ fn Header() -> impl IntoView {
         let sep = if search.is_empty() { "" } else { "?" };
         format!("{}{sep}{search}", location.pathname.get())
     };
+    // The role's sections: the front desk has its one page; owners and admins get it beside
+    // the history; everyone else the history.
+    let session = crate::auth::use_session();
+    let nav_links = move || {
+        Suspend::new(async move {
+            let role = session
+                .session
+                .await
+                .ok()
+                .and_then(|s| s.user)
+                .and_then(|u| u.current)
+                .map(|c| c.role);
+            let desk = role.is_some_and(|r| r.uses_front_desk());
+            let records = role != Some(crate::companies::Role::FrontDesk);
+            view! {
+                {records.then(|| view! { <A href="/history">{t.nav_history_short}</A> })}
+                {desk.then(|| view! { <A href="/frontdesk">{t.nav_front_desk}</A> })}
+                {records.then(|| view! { <A href="/facilities">{t.nav_facilities}</A> })}
+            }
+        })
+    };
     view! {
         <header class="site-header">
             <a class="brand" href="/">
@@ -145,8 +168,7 @@ fn Header() -> impl IntoView {
                 <span class="brand-sub">{t.portal_name}</span>
             </a>
             <nav class="main-nav" aria-label=t.portal_name>
-                <A href="/history">{t.nav_history_short}</A>
-                <A href="/facilities">{t.nav_facilities}</A>
+                <Transition fallback=|| ()>{nav_links}</Transition>
             </nav>
             <UserMenu />
             <nav id=ids::LANG_SWITCH class="lang-switch" aria-label=t.language>

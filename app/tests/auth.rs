@@ -32,6 +32,7 @@ on_both_databases!(
     twenty_failures_in_a_day_stop_new_codes,
     a_session_expires_when_idle_and_at_its_absolute_limit,
     one_company_goes_straight_in_and_switching_rotates_the_session,
+    a_front_desk_session_lasts_a_working_day,
     the_outbox_leases_retries_and_records_failures,
     a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale,
     a_code_mail_goes_before_a_queue_of_invitations,
@@ -451,7 +452,7 @@ async fn a_session_expires_when_idle_and_at_its_absolute_limit(db: &Db) {
             .await
             .unwrap()
             .expect("still valid while in use");
-        if let Some(next) = service::slide(&row, t) {
+        if let Some(next) = service::slide(&row, Some(Role::Owner), t) {
             store::touch_session(db, &hash, t, next).await.unwrap();
         }
     }
@@ -461,6 +462,40 @@ async fn a_session_expires_when_idle_and_at_its_absolute_limit(db: &Db) {
             .unwrap()
             .is_none(),
         "absolute 8 h"
+    );
+}
+
+async fn a_front_desk_session_lasts_a_working_day(db: &Db) {
+    let acme = company(db, "Acme AB", "556000-0001").await;
+    let desk = member(db, acme, "desk@acme.se", Role::FrontDesk).await;
+    let token = service::start_session(db, None, desk, NOW).await.unwrap();
+    let hash = crypto::parse_token(&token).unwrap();
+    // Two hours without a request: still signed in (an owner's session ended after 30 min).
+    let (row, m) = store::find_session(db, &hash, NOW + 2 * 3600)
+        .await
+        .unwrap()
+        .expect("a front desk's session survives a quiet morning");
+    assert_eq!(m.map(|m| m.role).as_deref(), Some("front_desk"));
+    assert_eq!(row.signed_in_at, Some(NOW));
+    assert!(!service::outlived(
+        &row,
+        Some(Role::FrontDesk),
+        NOW + 2 * 3600
+    ));
+    let next = service::slide(&row, Some(Role::FrontDesk), NOW + 2 * 3600).unwrap();
+    store::touch_session(db, &hash, NOW + 2 * 3600, next)
+        .await
+        .unwrap();
+    assert!(store::find_session(db, &hash, NOW + 10 * 3600 - 1)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(
+        store::find_session(db, &hash, NOW + 10 * 3600)
+            .await
+            .unwrap()
+            .is_none(),
+        "absolute 10 h"
     );
 }
 

@@ -38,13 +38,15 @@ enum Actor {
     Admin,
     Finance,
     Member,
+    /// The company's front desk (reception): its own page and nothing else.
+    FrontDesk,
     /// The owner of another company.
     Other,
     Anonymous,
 }
 use Actor::*;
 
-const ALL: [Actor; 6] = [Owner, Admin, Finance, Member, Other, Anonymous];
+const ALL: [Actor; 7] = [Owner, Admin, Finance, Member, FrontDesk, Other, Anonymous];
 
 struct World {
     _t: TestDb,
@@ -58,6 +60,8 @@ struct World {
     acme_invitation_token: String,
     acme_invoice: Uuid,
     acme_cost_center: Uuid,
+    facility: Uuid,
+    acme_permit: Uuid,
 }
 
 async fn world() -> World {
@@ -84,6 +88,7 @@ async fn world() -> World {
         ("admin", "admin@acme.se", acme, Role::Admin),
         ("finance", "finance@acme.se", acme, Role::Finance),
         ("member", "member@acme.se", acme, Role::Member),
+        ("front_desk", "desk@acme.se", acme, Role::FrontDesk),
         ("other", "owner@beta.se", beta, Role::Owner),
         ("beta_member", "member@beta.se", beta, Role::Member),
     ] {
@@ -161,6 +166,47 @@ async fn world() -> World {
     .await
     .unwrap();
 
+    // A facility where company accounts work, and a guest permit of Acme's front desk.
+    let facility = Uuid::new_v4();
+    app::facilities::store::upsert(
+        &db,
+        &app::facilities::store::NewFacility {
+            external_ref: "F1".into(),
+            version: 1,
+            facility: app::facilities::Facility {
+                id: facility,
+                name: "Garage".into(),
+                address: "Storgatan 1".into(),
+                city: "Stockholm".into(),
+                kind: app::facilities::FacilityKind::CameraGarage,
+                company_account: app::facilities::Acceptance::Yes,
+                company_account_note: String::new(),
+                has_chargers: false,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    let desk_ctx = app::auth::TenantCtx::from_database(&db, people["front_desk"], acme)
+        .await
+        .unwrap();
+    let facility_text = facility.to_string();
+    let acme_permit = app::frontdesk::service::register(
+        &db,
+        &desk_ctx,
+        &app::frontdesk::service::GuestForm {
+            plate: "ABC 123",
+            visitor_name: "",
+            host: "",
+            facility: &facility_text,
+            until: "4h",
+            until_at: "",
+        },
+        now,
+    )
+    .await
+    .unwrap();
+
     let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
     let key = SecretKey::new(*b"matrix key, 32 bytes or more....").unwrap();
     let app = router(app_state(db.clone(), config, key.clone(), Mailer::dev()));
@@ -176,6 +222,8 @@ async fn world() -> World {
         acme_invitation_token,
         acme_invoice,
         acme_cost_center,
+        facility,
+        acme_permit,
     }
 }
 
@@ -187,6 +235,7 @@ impl World {
             Admin => self.people["admin"],
             Finance => self.people["finance"],
             Member => self.people["member"],
+            FrontDesk => self.people["front_desk"],
             Other => self.people["other"],
             Anonymous => return None,
         };
@@ -205,8 +254,10 @@ impl World {
             self.people["admin"],
             self.people["finance"],
             self.people["member"],
+            self.people["front_desk"],
         ];
         acme.push(self.acme_invitation);
+        acme.push(self.acme_permit);
         acme.push(self.acme_invoice);
         acme.push(self.acme_cost_center);
         let beta = vec![self.beta, self.people["other"], self.people["beta_member"]];
@@ -297,74 +348,131 @@ fn call_for(path: &str, w: &World) -> Call {
                 "on".into(),
             ),
         ]),
+        "/api/front_desk" => Call::Get(String::new()),
+        "/api/register_guest" => Call::Post(vec![
+            ("plate", "xyz 987".into()),
+            ("visitor_name", "Besökare".into()),
+            ("host", String::new()),
+            ("facility", w.facility.to_string()),
+            ("until", "today".into()),
+        ]),
+        "/api/extend_guest" => {
+            Call::Post(vec![("id", w.acme_permit.to_string()), ("by", "1h".into())])
+        }
+        "/api/cancel_guest" => Call::Post(vec![("id", w.acme_permit.to_string())]),
+        "/api/set_guest_cost_center" => {
+            Call::Post(vec![("cost_center", w.acme_cost_center.to_string())])
+        }
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
     }
 }
 
-/// (server function, expected status for Owner, Admin, Finance, Member, Other, Anonymous).
+/// (server function, expected status for Owner, Admin, Finance, Member, FrontDesk, Other,
+/// Anonymous). The front desk is refused everything but its page and the sign-in flow.
 /// Anonymous POSTs are refused by the CSRF layer (no session → 403) before any function runs.
-const MATRIX: &[(&str, [u16; 6])] = &[
-    ("/api/facilities", [200, 200, 200, 200, 200, 200]),
-    ("/api/session", [200, 200, 200, 200, 200, 200]),
-    ("/api/members", [200, 200, 200, 403, 200, 401]),
-    ("/api/invitations", [200, 200, 403, 403, 200, 401]),
+const MATRIX: &[(&str, [u16; 7])] = &[
+    ("/api/facilities", [200, 200, 200, 200, 200, 200, 200]),
+    ("/api/session", [200, 200, 200, 200, 200, 200, 200]),
+    ("/api/members", [200, 200, 200, 403, 403, 200, 401]),
+    ("/api/invitations", [200, 200, 403, 403, 403, 200, 401]),
     // One member by id (the remove and transfer confirm steps): not yours → 404.
-    ("/api/member", [200, 200, 200, 403, 404, 401]),
-    ("/api/audit", [200, 200, 200, 403, 200, 401]),
-    ("/api/invitation_info", [200, 200, 200, 200, 200, 200]),
-    ("/api/request_code", [200, 200, 200, 200, 200, 403]),
-    ("/api/verify_code", [400, 400, 400, 400, 400, 403]),
+    ("/api/member", [200, 200, 200, 403, 403, 404, 401]),
+    ("/api/audit", [200, 200, 200, 403, 403, 200, 401]),
+    ("/api/invitation_info", [200, 200, 200, 200, 200, 200, 200]),
+    ("/api/request_code", [200, 200, 200, 200, 200, 200, 403]),
+    ("/api/verify_code", [400, 400, 400, 400, 400, 400, 403]),
     // Switching to Acme: its people may, the other company's owner gets 404 (not yours).
-    ("/api/switch_company", [200, 200, 200, 200, 404, 403]),
-    ("/api/sign_out", [200, 200, 200, 200, 200, 403]),
+    ("/api/switch_company", [200, 200, 200, 200, 200, 404, 403]),
+    ("/api/sign_out", [200, 200, 200, 200, 200, 200, 403]),
     // The other company's owner invites into their own company: allowed there.
-    ("/api/invite_member", [200, 200, 403, 403, 200, 403]),
-    ("/api/resend_invitation", [200, 200, 403, 403, 404, 403]),
-    ("/api/cancel_invitation", [200, 200, 403, 403, 404, 403]),
-    ("/api/change_member_role", [200, 403, 403, 403, 404, 403]),
+    ("/api/invite_member", [200, 200, 403, 403, 403, 200, 403]),
+    (
+        "/api/resend_invitation",
+        [200, 200, 403, 403, 403, 404, 403],
+    ),
+    (
+        "/api/cancel_invitation",
+        [200, 200, 403, 403, 403, 404, 403],
+    ),
+    (
+        "/api/change_member_role",
+        [200, 403, 403, 403, 403, 404, 403],
+    ),
     // The member removing themselves is leaving, which everyone may.
-    ("/api/remove_member", [200, 200, 403, 200, 404, 403]),
+    ("/api/remove_member", [200, 200, 403, 200, 403, 404, 403]),
     // A preview: owners and admins (the other owner previews for their own company).
-    ("/api/bulk_invite", [200, 200, 403, 403, 200, 403]),
+    ("/api/bulk_invite", [200, 200, 403, 403, 403, 200, 403]),
     // Only owners hand over ownership (the other company's owner asks for a code for their own).
-    ("/api/request_transfer_code", [200, 403, 403, 403, 200, 403]),
+    (
+        "/api/request_transfer_code",
+        [200, 403, 403, 403, 403, 200, 403],
+    ),
     // With a wrong code: 400 for owners, 403 for everyone else.
-    ("/api/transfer_ownership", [400, 403, 403, 403, 400, 403]),
+    (
+        "/api/transfer_ownership",
+        [400, 403, 403, 403, 403, 400, 403],
+    ),
     // Nobody here is the invited address.
-    ("/api/accept_invitation", [403, 403, 403, 403, 403, 403]),
+    (
+        "/api/accept_invitation",
+        [403, 403, 403, 403, 403, 403, 403],
+    ),
     // Everyone in a company reads the history (a member only their own rows: the filter pins
     // it, tested in app/tests/history.rs); exporting is a POST and writes the audit log.
-    ("/api/history", [200, 200, 200, 200, 200, 401]),
-    ("/api/history_totals", [200, 200, 200, 200, 200, 401]),
-    ("/api/history_options", [200, 200, 200, 200, 200, 401]),
-    ("/api/history_export", [200, 200, 200, 200, 200, 403]),
+    ("/api/history", [200, 200, 200, 200, 403, 200, 401]),
+    ("/api/history_totals", [200, 200, 200, 200, 403, 200, 401]),
+    ("/api/history_options", [200, 200, 200, 200, 403, 200, 401]),
+    ("/api/history_export", [200, 200, 200, 200, 403, 200, 403]),
     // Costs: everyone in a company (a member sees their own, tested in app/tests/costs.rs).
-    ("/api/costs", [200, 200, 200, 200, 200, 401]),
+    ("/api/costs", [200, 200, 200, 200, 403, 200, 401]),
     // Invoices: owners, admins and finance viewers; another company's invoice is not found.
-    ("/api/invoices", [200, 200, 200, 403, 200, 401]),
-    ("/api/invoice", [200, 200, 200, 403, 404, 401]),
-    ("/api/invoice_export", [200, 200, 200, 403, 404, 403]),
+    ("/api/invoices", [200, 200, 200, 403, 403, 200, 401]),
+    ("/api/invoice", [200, 200, 200, 403, 403, 404, 401]),
+    ("/api/invoice_export", [200, 200, 200, 403, 403, 404, 403]),
     // Cost centers: finance reads, owners and admins change; another company's is not found
     // (a default pointing at it is an unknown cost center there).
-    ("/api/cost_centers", [200, 200, 200, 403, 200, 401]),
-    ("/api/create_cost_center", [200, 200, 403, 403, 200, 403]),
-    ("/api/rename_cost_center", [200, 200, 403, 403, 404, 403]),
-    ("/api/archive_cost_center", [200, 200, 403, 403, 404, 403]),
+    ("/api/cost_centers", [200, 200, 200, 403, 403, 200, 401]),
+    (
+        "/api/create_cost_center",
+        [200, 200, 403, 403, 403, 200, 403],
+    ),
+    (
+        "/api/rename_cost_center",
+        [200, 200, 403, 403, 403, 404, 403],
+    ),
+    (
+        "/api/archive_cost_center",
+        [200, 200, 403, 403, 403, 404, 403],
+    ),
     (
         "/api/set_default_cost_center",
-        [200, 200, 403, 403, 400, 403],
+        [200, 200, 403, 403, 403, 400, 403],
     ),
     // A preview (the other owner previews for their own company, where nobody matches).
     (
         "/api/import_cost_center_defaults",
-        [200, 200, 403, 403, 200, 403],
+        [200, 200, 403, 403, 403, 200, 403],
     ),
     // The monthly report: owners and admins set it up; another company's finance viewer is
     // not a possible recipient there (400, by field).
-    ("/api/report_settings", [200, 200, 403, 403, 200, 401]),
-    ("/api/save_report_settings", [200, 200, 403, 403, 400, 403]),
+    ("/api/report_settings", [200, 200, 403, 403, 403, 200, 401]),
+    (
+        "/api/save_report_settings",
+        [200, 200, 403, 403, 403, 400, 403],
+    ),
+    // The front desk: its own page for the desk, owners and admins (the other company's
+    // owner works their own desk); another company's permit is not found.
+    ("/api/front_desk", [200, 200, 403, 403, 200, 200, 401]),
+    ("/api/register_guest", [200, 200, 403, 403, 200, 200, 403]),
+    ("/api/extend_guest", [200, 200, 403, 403, 200, 404, 403]),
+    ("/api/cancel_guest", [200, 200, 403, 403, 200, 404, 403]),
+    // The guest cost center: owners and admins; another company's cost center is unknown there.
+    (
+        "/api/set_guest_cost_center",
+        [200, 200, 403, 403, 403, 400, 403],
+    ),
 ];
 
 #[tokio::test]

@@ -79,6 +79,7 @@ impl fmt::Display for Report {
             self.seconds,
             DEMO_ACCOUNTS
                 .iter()
+                .chain([&DEMO_FRONT_DESK])
                 .map(|a| format!("  {:<28} {}", a.label, a.email))
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -128,6 +129,15 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         role: Role::Member,
     },
 ];
+
+/// The large company's front desk: a shared reception account (`/frontdesk` only). Added
+/// after the generated people, so the seeded data stays as it was.
+pub const DEMO_FRONT_DESK: DemoAccount = DemoAccount {
+    label: "front desk",
+    email: "reception@nordstrombygg.example",
+    name: "Receptionen",
+    role: Role::FrontDesk,
+};
 
 const FIRST_NAMES: &[&str] = &[
     "Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Per", "Emma",
@@ -747,6 +757,10 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             members.push(member);
             report.members += 1;
         }
+        if is_big {
+            add_front_desk(db, scope, &company, &all_facilities[usable[0]].code, now).await?;
+            report.members += 1;
+        }
         // The member of two companies also works for the first small company.
         if index == 1 {
             if let Some(mut shared) = shared_member.take() {
@@ -795,6 +809,54 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The large company's front desk, with two guests registered today (one expected, one with
+/// the visitor's name), so `/frontdesk` shows what it does. No random numbers: the seeded data
+/// stays the same. The permits wait in the outbox until the operator's endpoint is configured.
+async fn add_front_desk(
+    db: &Db,
+    scope: app::scope::CompanyScope,
+    company: &CompanyRow,
+    facility_code: &str,
+    now: i64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let a = &DEMO_FRONT_DESK;
+    let email = Email::parse(a.email).ok_or("demo email does not parse")?;
+    let id = Uuid::from_u128(0x00f0_de5c_0000_4000_8000_0000_0000_0001 ^ company.id.as_u128());
+    let user_id = companies::upsert_user(db, id, &email, a.name, now).await?;
+    companies::add_membership(
+        db,
+        scope,
+        &NewMembership {
+            user_id,
+            role: a.role,
+            default_cost_center_id: None,
+            invited_email: Some(email),
+        },
+        now,
+    )
+    .await?;
+    let ctx = app::auth::TenantCtx::from_database(db, user_id, company.id).await?;
+    let facility: Uuid = app::with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM facilities WHERE external_ref = $1")
+            .bind(facility_code)
+            .fetch_one(pool)
+            .await
+    })?;
+    let facility = facility.to_string();
+    for (plate, name) in [("KLM 482", "Lena Berg, Skanska"), ("OHJ-913", "")] {
+        let form = app::frontdesk::service::GuestForm {
+            plate,
+            visitor_name: name,
+            host: "",
+            facility: &facility,
+            until: "today",
+            until_at: "",
+        };
+        app::frontdesk::service::register(db, &ctx, &form, now).await?;
+    }
+    Ok(())
 }
 
 /// 13 months back from `until`, the first day of that month.
@@ -1095,8 +1157,8 @@ mod db_tests {
         assert_eq!(a.2, 36, "12 finished months for each of 3 companies");
         assert_eq!(
             a.3,
-            30 + 8 + 8 + 1,
-            "members, plus the member of two companies"
+            30 + 8 + 8 + 1 + 1,
+            "members, plus the member of two companies and the front desk"
         );
     }
 

@@ -18,8 +18,8 @@ use app::{
     ingest::{
         parse_batch, service,
         wire::{
-            AppUserBatch, BatchResult, ErrorBody, FacilityBatch, InvalidBatch, InvoiceBatch,
-            Outcome, RecordError, RecordResult, SessionBatch,
+            AppUserBatch, BatchResult, ErrorBody, FacilityBatch, GuestPermitList, GuestPermitOut,
+            InvalidBatch, InvoiceBatch, Outcome, RecordError, RecordResult, SessionBatch,
         },
         Incoming, Rejected, OPERATOR_SOURCE,
     },
@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/facilities", post(facilities))
         .route("/app-users", post(app_users))
         .route("/invoices", post(invoices))
+        .route("/guest-permits", get(guest_permits))
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
             json_error(
@@ -257,6 +258,105 @@ async fn invoices(State(state): State<AppState>, req: Request) -> Response {
     .await
 }
 
+/// `GET /ingest/v1/guest-permits`'s query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PermitQuery {
+    /// Only this company's permits (organisation number, `NNNNNN-NNNN`, the dash optional).
+    #[param(pattern = r"^[0-9]{6}-?[0-9]{4}$")]
+    company: Option<String>,
+    /// The `next` of the previous page (a UUID).
+    after: Option<String>,
+    /// Permits per page, 1–1,000 (default 500).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// The guest permits valid now (registered at companies' front desks, not cancelled, not
+/// ended), in id order, a page at a time. The same permits reach the operator's permit
+/// endpoint as they change (see the description above); this is the way to catch up.
+///
+/// Signed like every request; the body is empty, so the signature is over `<timestamp>.`.
+#[utoipa::path(get, path = "/ingest/v1/guest-permits", tag = "ingest", params(PermitQuery),
+    responses(
+        (status = 200, description = "The permits valid now (one page).", body = GuestPermitList),
+        (status = 400, description = "A parameter is malformed.", body = ErrorBody),
+        (status = 401, description = "Not signed, signed wrong, or outside the 5-minute window.", body = ErrorBody),
+        (status = 503, description = "Not configured (PORTAL_INGEST_KEYS unset), or the database is unavailable.", body = ErrorBody),
+    ),
+    security(("key" = [], "timestamp" = [], "signature" = [])))]
+async fn guest_permits(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Err(refused) = signed_body(&state, &parts.headers, body).await {
+        return refused;
+    }
+    let bad = |reason: &str| json_error(StatusCode::BAD_REQUEST, "bad_request", reason.into());
+    let query = match axum::extract::Query::<PermitQuery>::try_from_uri(&parts.uri) {
+        Ok(q) => q.0,
+        Err(_) => return bad("the query must be company, after and limit"),
+    };
+    let company = match query.company.as_deref() {
+        None => None,
+        Some(raw) => match app::operator::parse_org_number(raw) {
+            Some(org) => Some(org),
+            None => return bad("company must be an organisation number, NNNNNN-NNNN"),
+        },
+    };
+    let after = match query.after.as_deref() {
+        None => None,
+        Some(raw) => match uuid::Uuid::parse_str(raw) {
+            Ok(id) => Some(id),
+            Err(_) => return bad("after must be the next of the previous page (a UUID)"),
+        },
+    };
+    let limit = query.limit.unwrap_or(500);
+    if !(1..=1000).contains(&limit) {
+        return bad("limit must be 1 to 1000");
+    }
+    let now = app::db::now_ts();
+    match app::frontdesk::store::active_permits(
+        &state.db,
+        company.as_deref(),
+        now,
+        after,
+        limit + 1,
+    )
+    .await
+    {
+        Ok(mut rows) => {
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next = more
+                .then(|| rows.last().map(|r| r.id.to_string()))
+                .flatten();
+            let permits = rows
+                .into_iter()
+                .map(|r| GuestPermitOut {
+                    id: r.id.to_string(),
+                    version: r.version,
+                    company: r.org_number,
+                    facility: r.facility_ref,
+                    plate: r.plate,
+                    valid_from: app::frontdesk::service::rfc3339(r.valid_from),
+                    valid_until: app::frontdesk::service::rfc3339(r.valid_until),
+                })
+                .collect();
+            json(StatusCode::OK, &GuestPermitList { permits, next })
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "guest permits could not be read");
+            let mut res = json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database is unavailable; try again".into(),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            res
+        }
+    }
+}
+
 /// The three signature headers as OpenAPI security schemes (all three together).
 struct SignedHeaders;
 
@@ -283,7 +383,7 @@ impl Modify for SignedHeaders {
         version = "1",
         description = include_str!("ingest_api.md"),
     ),
-    paths(ping, sessions, facilities, app_users, invoices),
+    paths(ping, sessions, facilities, app_users, invoices, guest_permits),
     // The answers' schemas: `BatchAnswers` refers to them, but an `IntoResponses` type does
     // not add them to the components by itself.
     components(schemas(BatchResult, InvalidBatch, ErrorBody, RecordResult, RecordError, Outcome)),

@@ -22,6 +22,9 @@ mod ingest_bench;
 #[cfg(test)]
 mod members_bench;
 mod outbox;
+mod permits;
+#[cfg(test)]
+mod permits_tests;
 #[cfg(test)]
 mod reports_tests;
 mod security;

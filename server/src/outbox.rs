@@ -1,7 +1,9 @@
 //! The outbox sender: a background task that claims due mail, sends it through the mailer and
 //! records the outcome. Safe with several server instances (claims are leases in the
 //! database). Also, once a minute: prunes expired sessions, codes and rate events, and old
-//! sent mail (the outbox retention job), and queues the monthly cost reports that are due.
+//! sent mail (the outbox retention job), erases visitors' names 90 days after their visit, and
+//! queues the monthly cost reports that are due. Guest permits go to the operator's back office
+//! in the same loop (`permits.rs`).
 
 use std::{sync::Arc, time::Duration};
 
@@ -57,8 +59,17 @@ async fn mark_sent(state: &AppState, id: uuid::Uuid) {
 pub fn spawn(state: AppState, shutdown: Arc<tokio::sync::Notify>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last_prune = 0;
+        // Guest permits go to the operator when its endpoint is configured (else they wait).
+        let permits = state
+            .config
+            .operator_permits
+            .clone()
+            .map(crate::permits::PermitSender::new);
         loop {
             while send_due(&state).await as i64 == BATCH {}
+            if let Some(sender) = &permits {
+                crate::permits::send_all_due(&state, sender).await;
+            }
             let now = now_ts();
             if now - last_prune >= 60 {
                 if let Err(e) = auth_store::prune(&state.db, now).await {
@@ -66,6 +77,12 @@ pub fn spawn(state: AppState, shutdown: Arc<tokio::sync::Notify>) -> tokio::task
                 }
                 if let Err(e) = store::prune(&state.db, now).await {
                     tracing::error!(error = %e, "pruning the outbox failed");
+                }
+                // Visitors' names, 90 days after their visit.
+                match app::frontdesk::service::erase(&state.db, now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(permits = n, "visitors' names erased"),
+                    Err(e) => tracing::error!(error = %e, "erasing visitors' names failed"),
                 }
                 // The monthly cost reports: due on the first of the month, and at start-up
                 // for any month missed while the server was down.

@@ -18,6 +18,7 @@ use app::{
     auth::{
         crypto, service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE,
     },
+    companies::Role,
     db::now_ts,
     i18n::Lang,
     state::AppState,
@@ -196,11 +197,16 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if let Some(hash) = crypto::parse_token(token) {
         match store::find_session(&state.db, &hash, now).await {
             Ok(Some((row, m))) => {
-                if let Some(idle) = service::slide(&row, now) {
-                    let _ = store::touch_session(&state.db, &row.token_hash, now, idle).await;
+                // The limits are those of the role the session acts with now (the front
+                // desk's working day, everyone else's 30 minutes / 8 hours).
+                let role = m.as_ref().and_then(|m| Role::parse(&m.role));
+                if !service::outlived(&row, role, now) {
+                    if let Some(idle) = service::slide(&row, role, now) {
+                        let _ = store::touch_session(&state.db, &row.token_hash, now, idle).await;
+                    }
+                    session = Some(row);
+                    membership = m;
                 }
-                session = Some(row);
-                membership = m;
             }
             Ok(None) => {
                 // Not in the database: a pre-session cookie the server signed (no row until

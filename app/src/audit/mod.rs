@@ -37,10 +37,14 @@ pub enum AuditAction {
     DefaultCostCenterSet,
     ReportSettingsChanged,
     ReportSent,
+    GuestRegistered,
+    GuestExtended,
+    GuestCancelled,
+    GuestCostCenterSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
         AuditAction::InvitationCancelled,
@@ -60,6 +64,10 @@ impl AuditAction {
         AuditAction::DefaultCostCenterSet,
         AuditAction::ReportSettingsChanged,
         AuditAction::ReportSent,
+        AuditAction::GuestRegistered,
+        AuditAction::GuestExtended,
+        AuditAction::GuestCancelled,
+        AuditAction::GuestCostCenterSet,
     ];
 
     /// The stored name (also the filter's value in the URL).
@@ -84,6 +92,10 @@ impl AuditAction {
             AuditAction::DefaultCostCenterSet => "member.default_cost_center_set",
             AuditAction::ReportSettingsChanged => "report.settings_changed",
             AuditAction::ReportSent => "report.sent",
+            AuditAction::GuestRegistered => "guest.registered",
+            AuditAction::GuestExtended => "guest.extended",
+            AuditAction::GuestCancelled => "guest.cancelled",
+            AuditAction::GuestCostCenterSet => "guest.cost_center_set",
         }
     }
 

@@ -206,8 +206,32 @@ impl OperatorAccess {
 /// company (or when the membership is gone: a removed member's session stops at once).
 /// The membership was read with the session at the start of this request, in the same
 /// statement (`store::find_session`), so this costs no further query.
+///
+/// The front desk is refused here (403): its sessions see only the front desk, which asks
+/// for [`front_desk`] instead. So every server function is closed to the role unless it says
+/// otherwise.
 #[cfg(feature = "ssr")]
 pub async fn tenant() -> Result<TenantCtx, AppError> {
+    let ctx = any_tenant()?;
+    if ctx.role == Role::FrontDesk {
+        return Err(AppError::Forbidden);
+    }
+    Ok(ctx)
+}
+
+/// The tenant of a front-desk server function: the front desk, owners and admins
+/// ([`Role::uses_front_desk`]); 403 for everyone else.
+#[cfg(feature = "ssr")]
+pub async fn front_desk() -> Result<TenantCtx, AppError> {
+    let ctx = any_tenant()?;
+    if !ctx.role.uses_front_desk() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(ctx)
+}
+
+#[cfg(feature = "ssr")]
+fn any_tenant() -> Result<TenantCtx, AppError> {
     let session = request_session().ok_or(AppError::Unauthorized)?;
     let user_id = session.row.user_id.ok_or(AppError::Unauthorized)?;
     let company_id = session.row.company_id.ok_or(AppError::Forbidden)?;

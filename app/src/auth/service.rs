@@ -19,9 +19,35 @@ pub const SENDS_PER_IP_PER_HOUR: i64 = 20;
 pub const FAILURES_PER_EMAIL_PER_DAY: i64 = 20;
 pub const IDLE_TIMEOUT: i64 = 30 * 60;
 pub const ABSOLUTE_TIMEOUT: i64 = 8 * 3600;
+/// The front desk's working day on a shared tablet: the role can only register guests and see
+/// who is parked, so its sessions may last as long as a reception is open (security.md).
+pub const FRONT_DESK_IDLE_TIMEOUT: i64 = 10 * 3600;
+pub const FRONT_DESK_ABSOLUTE_TIMEOUT: i64 = 10 * 3600;
 /// The idle expiry slides at most once a minute (one write a minute, not one per request).
 pub const SLIDE_EVERY: i64 = 60;
 pub const PURPOSE_SIGN_IN: &str = "sign_in";
+
+/// How long a session may last: idle (since the last request) and absolute (since sign-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: i64,
+    pub absolute: i64,
+}
+
+/// The limits of a session acting with `role` (`None`: no company chosen yet). Only the front
+/// desk gets the long day; every other role keeps 30 minutes / 8 hours.
+pub fn session_limits(role: Option<crate::companies::Role>) -> SessionLimits {
+    match role {
+        Some(crate::companies::Role::FrontDesk) => SessionLimits {
+            idle: FRONT_DESK_IDLE_TIMEOUT,
+            absolute: FRONT_DESK_ABSOLUTE_TIMEOUT,
+        },
+        _ => SessionLimits {
+            idle: IDLE_TIMEOUT,
+            absolute: ABSOLUTE_TIMEOUT,
+        },
+    }
+}
 
 /// The deployment-sized limits (`PORTAL_SEND_BUDGET`); configuration, so it lives there.
 pub use crate::config::Limits;
@@ -259,28 +285,34 @@ pub async fn start_session(
     now: i64,
 ) -> Result<String, AuthError> {
     let memberships = companies::memberships_of(db, user_id).await?;
-    let company_id = match memberships.as_slice() {
-        [(id, _, _)] => Some(*id),
-        _ => None,
+    let (company_id, role) = match memberships.as_slice() {
+        [(id, _, role)] => (Some(*id), Some(*role)),
+        _ => (None, None),
     };
+    let limits = session_limits(role);
     new_session(
         db,
         old_hash,
         user_id,
         company_id,
         now,
-        now + ABSOLUTE_TIMEOUT,
+        now,
+        now + limits.absolute,
+        limits,
     )
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn new_session(
     db: &Db,
     old_hash: Option<&[u8]>,
     user_id: Uuid,
     company_id: Option<Uuid>,
     now: i64,
+    signed_in_at: i64,
     absolute_expires_at: i64,
+    limits: SessionLimits,
 ) -> Result<String, AuthError> {
     let (token, hash) = crypto::new_token();
     let row = store::NewSession {
@@ -289,7 +321,8 @@ async fn new_session(
         company_id,
         pending_email: None,
         now,
-        idle_expires_at: (now + IDLE_TIMEOUT).min(absolute_expires_at),
+        signed_in_at: Some(signed_in_at),
+        idle_expires_at: (now + limits.idle).min(absolute_expires_at),
         absolute_expires_at,
     };
     match old_hash {
@@ -300,7 +333,8 @@ async fn new_session(
 }
 
 /// Switches the session to another of the user's companies (checked in the database) under
-/// a new session id. The absolute expiry stays that of the sign-in.
+/// a new session id. The absolute expiry counts from the sign-in, with the limits of the role
+/// in the new company (a session from before `signed_in_at` existed keeps its expiry).
 pub async fn switch_company(
     db: &Db,
     session: &store::SessionRow,
@@ -310,16 +344,23 @@ pub async fn switch_company(
     let Some(user_id) = session.user_id else {
         return Ok(None);
     };
-    if store::role_in(db, user_id, company_id).await?.is_none() {
+    let Some(membership) = store::role_in(db, user_id, company_id).await? else {
         return Ok(None);
-    }
+    };
+    let limits = session_limits(crate::companies::Role::parse(&membership.role));
+    let (signed_in_at, absolute) = match session.signed_in_at {
+        Some(at) => (at, at + limits.absolute),
+        None => (now, session.absolute_expires_at),
+    };
     new_session(
         db,
         Some(&session.token_hash),
         user_id,
         Some(company_id),
         now,
-        session.absolute_expires_at,
+        signed_in_at,
+        absolute,
+        limits,
     )
     .await
     .map(Some)
@@ -333,17 +374,37 @@ pub fn pre_session_row(token_hash: Vec<u8>, expires_at: i64, now: i64) -> store:
         user_id: None,
         company_id: None,
         pending_email: None,
+        signed_in_at: None,
         last_seen_at: now,
         idle_expires_at: expires_at,
         absolute_expires_at: expires_at,
     }
 }
 
-/// The idle expiry a request at `now` gives the session, or `None` when the last slide was
-/// less than a minute ago (no write needed).
-pub fn slide(session: &store::SessionRow, now: i64) -> Option<i64> {
+/// The idle expiry a request at `now` gives a session acting with `role`, or `None` when the
+/// last slide was less than a minute ago (no write needed).
+pub fn slide(
+    session: &store::SessionRow,
+    role: Option<crate::companies::Role>,
+    now: i64,
+) -> Option<i64> {
     (now - session.last_seen_at >= SLIDE_EVERY)
-        .then(|| (now + IDLE_TIMEOUT).min(session.absolute_expires_at))
+        .then(|| (now + session_limits(role).idle).min(session.absolute_expires_at))
+}
+
+/// Whether a session has outlived the limits of the role it acts with *now*: a front desk
+/// made an admin during its 10-hour day ends at the admin's 8 hours from sign-in, and does
+/// not keep the front desk's idle time either.
+pub fn outlived(
+    session: &store::SessionRow,
+    role: Option<crate::companies::Role>,
+    now: i64,
+) -> bool {
+    let limits = session_limits(role);
+    session
+        .signed_in_at
+        .is_some_and(|at| now >= at + limits.absolute)
+        || now >= session.last_seen_at + limits.idle
 }
 
 #[cfg(test)]
@@ -356,22 +417,54 @@ mod tests {
             user_id: None,
             company_id: None,
             pending_email: None,
+            signed_in_at: Some(last_seen_at),
             last_seen_at,
             idle_expires_at: last_seen_at + IDLE_TIMEOUT,
             absolute_expires_at,
         }
     }
 
+    use crate::companies::Role;
+
     #[test]
     fn the_idle_expiry_slides_at_most_once_a_minute() {
         let s = row(1_000, 1_000 + ABSOLUTE_TIMEOUT);
-        assert_eq!(slide(&s, 1_059), None);
-        assert_eq!(slide(&s, 1_060), Some(1_060 + IDLE_TIMEOUT));
+        assert_eq!(slide(&s, Some(Role::Admin), 1_059), None);
+        assert_eq!(
+            slide(&s, Some(Role::Admin), 1_060),
+            Some(1_060 + IDLE_TIMEOUT)
+        );
     }
 
     #[test]
     fn the_idle_expiry_never_passes_the_absolute_one() {
         let s = row(1_000, 1_000 + 600);
-        assert_eq!(slide(&s, 1_500), Some(1_600));
+        assert_eq!(slide(&s, Some(Role::Owner), 1_500), Some(1_600));
+    }
+
+    #[test]
+    fn only_the_front_desk_gets_a_working_day() {
+        for role in Role::ALL {
+            let l = session_limits(Some(role));
+            if role == Role::FrontDesk {
+                assert_eq!((l.idle, l.absolute), (10 * 3600, 10 * 3600));
+            } else {
+                assert_eq!((l.idle, l.absolute), (30 * 60, 8 * 3600), "{role:?}");
+            }
+        }
+        assert_eq!(session_limits(None).absolute, ABSOLUTE_TIMEOUT);
+        let s = row(1_000, 1_000 + 2 * FRONT_DESK_ABSOLUTE_TIMEOUT);
+        assert_eq!(
+            slide(&s, Some(Role::FrontDesk), 1_060),
+            Some(1_060 + FRONT_DESK_IDLE_TIMEOUT)
+        );
+        // Idle for two hours: fine for the front desk, over for anyone else.
+        assert!(!outlived(&s, Some(Role::FrontDesk), 1_000 + 7_200));
+        assert!(outlived(&s, Some(Role::Admin), 1_000 + 7_200));
+        // Nine hours after sign-in (and active): only the front desk's day goes on.
+        let mut active = s.clone();
+        active.last_seen_at = 1_000 + 9 * 3600 - 60;
+        assert!(!outlived(&active, Some(Role::FrontDesk), 1_000 + 9 * 3600));
+        assert!(outlived(&active, Some(Role::Admin), 1_000 + 9 * 3600));
     }
 }

@@ -280,6 +280,8 @@ pub struct SessionRow {
     pub user_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
     pub pending_email: Option<String>,
+    /// When the person signed in (`None` for a pre-session): a session's limits count from it.
+    pub signed_in_at: Option<i64>,
     pub last_seen_at: i64,
     pub idle_expires_at: i64,
     pub absolute_expires_at: i64,
@@ -291,6 +293,7 @@ pub struct NewSession<'a> {
     pub company_id: Option<Uuid>,
     pub pending_email: Option<&'a str>,
     pub now: i64,
+    pub signed_in_at: Option<i64>,
     pub idle_expires_at: i64,
     pub absolute_expires_at: i64,
 }
@@ -299,8 +302,8 @@ pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Err
     with_pool!(db, |pool| {
         sqlx::query(
             "INSERT INTO web_sessions (token_hash, user_id, company_id, pending_email, created_at, last_seen_at,
-                                       idle_expires_at, absolute_expires_at)
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
+                                       idle_expires_at, absolute_expires_at, signed_in_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
         )
         .bind(s.token_hash)
         .bind(s.user_id)
@@ -309,6 +312,7 @@ pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Err
         .bind(s.now)
         .bind(s.idle_expires_at)
         .bind(s.absolute_expires_at)
+        .bind(s.signed_in_at)
         .execute(pool)
         .await
         .map(|r| r.rows_affected())
@@ -331,8 +335,8 @@ pub async fn rotate_session(
             .await?;
         sqlx::query(
             "INSERT INTO web_sessions (token_hash, user_id, company_id, pending_email, created_at, last_seen_at,
-                                       idle_expires_at, absolute_expires_at)
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
+                                       idle_expires_at, absolute_expires_at, signed_in_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
         )
         .bind(new.token_hash)
         .bind(new.user_id)
@@ -341,6 +345,7 @@ pub async fn rotate_session(
         .bind(new.now)
         .bind(new.idle_expires_at)
         .bind(new.absolute_expires_at)
+        .bind(new.signed_in_at)
         .execute(&mut *tx)
         .await?;
         tx.commit().await
@@ -367,7 +372,7 @@ pub async fn find_session(
     }
     let found: Option<Found> = with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT w.token_hash, w.user_id, w.company_id, w.pending_email, w.last_seen_at,
+            "SELECT w.token_hash, w.user_id, w.company_id, w.pending_email, w.signed_in_at, w.last_seen_at,
                     w.idle_expires_at, w.absolute_expires_at,
                     m.role, c.name AS company_name, c.time_zone, c.currency
              FROM web_sessions w

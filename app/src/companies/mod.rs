@@ -14,10 +14,19 @@ pub enum Role {
     Admin,
     Finance,
     Member,
+    /// The reception's shared account: registers guests and sees who is parked now
+    /// (`/frontdesk`), nothing else.
+    FrontDesk,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Finance, Role::Member];
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::Finance,
+        Role::Member,
+        Role::FrontDesk,
+    ];
 
     /// The role's name in the user's language.
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
@@ -26,6 +35,7 @@ impl Role {
             Role::Admin => t.role_admin,
             Role::Finance => t.role_finance,
             Role::Member => t.role_member,
+            Role::FrontDesk => t.role_front_desk,
         }
     }
 
@@ -33,7 +43,20 @@ impl Role {
     /// the member list, the audit log); a member sees only their own. The one place that
     /// says so (shared/security.md, the role table).
     pub fn sees_company_records(self) -> bool {
-        self != Role::Member
+        matches!(self, Role::Owner | Role::Admin | Role::Finance)
+    }
+
+    /// Who may use the front desk (`/frontdesk`): the front desk itself, owners and admins.
+    pub fn uses_front_desk(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin | Role::FrontDesk)
+    }
+
+    /// Where the role starts: the front desk's only page, everyone else's section cards.
+    pub fn home(self) -> &'static str {
+        match self {
+            Role::FrontDesk => "/frontdesk",
+            _ => "/",
+        }
     }
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +65,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Finance => "finance",
             Role::Member => "member",
+            Role::FrontDesk => "front_desk",
         }
     }
 

@@ -32,6 +32,8 @@ pub struct CostCenterView {
 pub struct CostCenterList {
     pub centers: Vec<CostCenterView>,
     pub can_manage: bool,
+    /// Where guests' parking is billed when the operator names no cost center.
+    pub guest_cost_center: Option<Uuid>,
 }
 
 /// One row of a defaults file as the preview shows it.
@@ -73,7 +75,10 @@ pub async fn list_cost_centers() -> Result<CostCenterList, AppError> {
         if !ctx.role().sees_company_records() {
             return Err(AppError::Forbidden);
         }
-        let entries = crate::companies::store::cost_center_entries(&state.db, ctx.scope()).await?;
+        let (entries, guest_cost_center) = tokio::try_join!(
+            crate::companies::store::cost_center_entries(&state.db, ctx.scope()),
+            crate::frontdesk::store::guest_cost_center(&state.db, ctx.scope()),
+        )?;
         Ok(CostCenterList {
             centers: entries
                 .into_iter()
@@ -86,6 +91,7 @@ pub async fn list_cost_centers() -> Result<CostCenterList, AppError> {
                 })
                 .collect(),
             can_manage: service::may_manage(ctx.role()),
+            guest_cost_center,
         })
     })
     .await

@@ -13,6 +13,8 @@ use super::{
 use crate::{
     auth::use_session,
     error::AppError,
+    frontdesk::{texts::texts as fd_texts, SetGuestCostCenter},
+    i18n::use_lang,
     i18n::use_texts,
     ids,
     ui::{error_text, load_failure, query_error, Csrf, FormError},
@@ -26,8 +28,10 @@ pub fn CostCentersPage() -> impl IntoView {
     let rename = ServerAction::<RenameCostCenter>::new();
     let archive = ServerAction::<ArchiveCostCenter>::new();
     let import = ServerAction::<ImportDefaults>::new();
+    let guest = ServerAction::<SetGuestCostCenter>::new();
     let changes = move || {
         (
+            guest.version().get(),
             create.version().get(),
             rename.version().get(),
             archive.version().get(),
@@ -43,6 +47,7 @@ pub fn CostCentersPage() -> impl IntoView {
             create.value().get(),
             rename.value().get(),
             archive.value().get(),
+            guest.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -57,6 +62,9 @@ pub fn CostCentersPage() -> impl IntoView {
             };
             let csrf = session.session.await.map(|s| s.csrf).unwrap_or_default();
             let manage = l.can_manage;
+            let guest_panel = view! {
+                <GuestPanel centers=l.centers.clone() chosen=l.guest_cost_center csrf=csrf.clone() manage guest />
+            };
             let rows = l
                 .centers
                 .into_iter()
@@ -80,6 +88,7 @@ pub fn CostCentersPage() -> impl IntoView {
             };
             view! {
                 {table}
+                {guest_panel}
                 {manage.then(|| view! {
                     <CreateForm csrf=csrf.clone() create />
                     <ImportPanel csrf=csrf.clone() import />
@@ -328,5 +337,54 @@ fn dash(s: &str) -> &str {
         "–"
     } else {
         s
+    }
+}
+
+/// The cost center of guests' parking (front-desk permits, sessions without an app user).
+#[component]
+fn GuestPanel(
+    centers: Vec<CostCenterView>,
+    chosen: Option<uuid::Uuid>,
+    csrf: String,
+    manage: bool,
+    guest: ServerAction<SetGuestCostCenter>,
+) -> impl IntoView {
+    let t = use_texts();
+    let fd = fd_texts(use_lang());
+    let current = centers
+        .iter()
+        .find(|c| Some(c.id) == chosen)
+        .map(|c| format!("{} {}", c.code, c.name))
+        .unwrap_or_else(|| t.no_cost_center.to_owned());
+    let control = if manage {
+        let options = centers
+            .into_iter()
+            .filter(|c| !c.archived || Some(c.id) == chosen)
+            .map(|c| {
+                let selected = Some(c.id) == chosen;
+                view! { <option value=c.id.to_string() selected=selected>{format!("{} {}", c.code, c.name)}</option> }
+            })
+            .collect_view();
+        view! {
+            <ActionForm action=guest attr:class="inline-form" attr:id=ids::GUEST_CC_FORM>
+                <Csrf token=csrf />
+                <label class="visually-hidden" for=ids::GUEST_CC_SELECT>{fd.guest_cost_center}</label>
+                <select id=ids::GUEST_CC_SELECT name="cost_center">
+                    <option value="" selected=chosen.is_none()>{t.no_cost_center}</option>
+                    {options}
+                </select>
+                <button type="submit" class="button secondary small">{fd.guest_cost_center_save}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <p><strong>{current}</strong></p> }.into_any()
+    };
+    view! {
+        <section class="panel">
+            <h2>{fd.guest_cost_center}</h2>
+            <p class="hint">{fd.guest_cost_center_intro}</p>
+            {control}
+        </section>
     }
 }

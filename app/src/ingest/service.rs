@@ -497,6 +497,12 @@ pub async fn sessions(
     };
     let user_ids: Vec<Uuid> = resolving.iter().filter_map(|r| user_id(&r.user)).collect();
     let defaults = companies::default_cost_centers(&mut tx, &scopes, &user_ids).await?;
+    // A guest's session (no app user) without a cost center: the company's guest cost center.
+    let guests = if resolving.iter().any(|r| r.user.is_none()) {
+        crate::frontdesk::store::guest_cost_centers(&mut tx, &scopes).await?
+    } else {
+        Default::default()
+    };
 
     let mut result = BatchResult::default();
     let mut rows = Vec::with_capacity(resolving.len());
@@ -509,9 +515,11 @@ pub async fn sessions(
             continue;
         }
         let user_id = user_id(&r.user);
-        let cost_center_id = r
-            .cost_center_id
-            .or_else(|| user_id.and_then(|u| defaults.get(&(r.company_id, u)).copied()));
+        let cost_center_id = r.cost_center_id.or_else(|| match user_id {
+            Some(u) => defaults.get(&(r.company_id, u)).copied(),
+            None if r.user.is_none() => guests.get(&r.company_id).copied(),
+            None => None,
+        });
         rows.push((
             access.scope(r.company_id),
             NewSession {

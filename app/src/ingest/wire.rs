@@ -346,3 +346,38 @@ pub struct ErrorBody {
     pub error: String,
     pub reason: String,
 }
+
+/// `GET /ingest/v1/guest-permits`: the guest permits valid now, in id order, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GuestPermitList {
+    pub permits: Vec<GuestPermitOut>,
+    /// Pass as `after` for the next page; `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// A guest permit: a visitor's car that the company pays for at one facility, for a time.
+/// The same fields (and `status`) are POSTed to the operator's permit endpoint on every
+/// change; the visitor's name never leaves the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GuestPermitOut {
+    /// The portal's id of the permit (a UUID).
+    pub id: String,
+    /// Grows with every change (an extension, a cancellation): keep the highest.
+    pub version: i64,
+    /// The company's organisation number.
+    #[schema(example = "556677-1001")]
+    pub company: String,
+    /// The facility's code, as sent to `/ingest/v1/facilities`.
+    #[schema(example = "AIMO-SE-0101")]
+    pub facility: String,
+    /// The plate as the front desk typed it, normalised (upper case, one space between
+    /// parts). Compare letters and digits only.
+    #[schema(example = "ABC 123")]
+    pub plate: String,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
+    pub valid_from: String,
+    /// RFC 3339, UTC: the permit does not cover parking that starts at or after it.
+    #[schema(format = DateTime)]
+    pub valid_until: String,
+}

@@ -27,12 +27,13 @@ use crate::{
 pub const PAGE_SIZE: i64 = 50;
 
 /// The roles `actor` may invite, change to or from, and remove (security.md's role table:
-/// owners manage admins, finance viewers and members; admins manage members).
+/// owners manage admins, finance viewers, members and front desks; admins manage members and
+/// front desks).
 pub fn manageable_roles(actor: Role) -> &'static [Role] {
     match actor {
-        Role::Owner => &[Role::Admin, Role::Finance, Role::Member],
-        Role::Admin => &[Role::Member],
-        Role::Finance | Role::Member => &[],
+        Role::Owner => &[Role::Admin, Role::Finance, Role::FrontDesk, Role::Member],
+        Role::Admin => &[Role::FrontDesk, Role::Member],
+        Role::Finance | Role::Member | Role::FrontDesk => &[],
     }
 }
 

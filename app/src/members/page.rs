@@ -270,8 +270,9 @@ fn MemberRow(
     let id = m.user_id.to_string();
     let manageable = super::may_manage(viewer, m.role);
     let role_control = if viewer == Role::Owner && manageable {
-        let options = [Role::Admin, Role::Finance, Role::Member]
-            .into_iter()
+        let options = super::manageable_roles(viewer)
+            .iter()
+            .copied()
             .map(|r| view! { <option value=r.as_str() selected=r == m.role>{r.label(t)}</option> })
             .collect_view();
         let csrf = csrf.clone();

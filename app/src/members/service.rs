@@ -514,6 +514,7 @@ pub async fn bulk(
             "" | "medlem" => Some(Role::Member),
             "administratör" | "administrator" => Some(Role::Admin),
             "ekonomi" => Some(Role::Finance),
+            "reception" | "front desk" | "front-desk" => Some(Role::FrontDesk),
             other => Role::parse(other),
         };
         let cc_text = row.cost_center.trim().to_lowercase();

@@ -1,0 +1,108 @@
+//! The guest permits' sender: claims due messages of the operator's outbox
+//! (`app::frontdesk::store`), POSTs each to `PORTAL_OPERATOR_PERMITS_URL` signed the way the
+//! ingestion API is (`x-portal-key`, `x-portal-timestamp`, `x-portal-signature` = hex
+//! HMAC-SHA256 of `<timestamp>.<body>`), with the message's id as `Idempotency-Key`, and
+//! records the outcome. A 2xx answer is delivery; 408, 429, 5xx and network failures are
+//! retried with backoff for a day; any other 4xx is a permanent failure, shown on the front
+//! desk as "could not be sent". Without the variables (a local run) nothing is claimed: the
+//! messages wait, and the page says "not yet sent".
+//!
+//! Exactly once, as far as the operator can tell: a message is claimed under a lease (two
+//! instances never send it at the same time), and one whose answer was lost is sent again with
+//! the same `Idempotency-Key` and version, which the operator's back office de-duplicates.
+
+use std::time::Duration;
+
+use app::{config::OperatorPermits, db::now_ts, frontdesk::store, state::AppState};
+
+const BATCH: i64 = 20;
+/// How long a message that the operator did not take is retried.
+pub const GIVE_UP_AFTER: i64 = 86_400;
+
+pub struct PermitSender {
+    client: reqwest::Client,
+    target: OperatorPermits,
+}
+
+impl PermitSender {
+    pub fn new(target: OperatorPermits) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client with static settings builds");
+        PermitSender { client, target }
+    }
+
+    /// One delivery attempt: `Ok` on 2xx, else whether the failure is permanent and why.
+    async fn post(&self, row: &store::MessageRow) -> Result<(), (bool, String)> {
+        let ts = now_ts().to_string();
+        let signature =
+            app::auth::crypto::ingest_signature(&self.target.secret, &ts, row.body.as_bytes());
+        let answer = self
+            .client
+            .post(&self.target.url)
+            .header("content-type", "application/json")
+            .header(app::auth::ingest::KEY_HEADER, &self.target.key_id)
+            .header(app::auth::ingest::TIMESTAMP_HEADER, &ts)
+            .header(app::auth::ingest::SIGNATURE_HEADER, signature)
+            .header("idempotency-key", row.id.to_string())
+            .body(row.body.clone())
+            .send()
+            .await;
+        match answer {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let permanent = (400..500).contains(&status) && status != 408 && status != 429;
+                Err((permanent, format!("the operator answered {status}")))
+            }
+            // The reason without the URL's query (none is used) or any body.
+            Err(e) if e.is_timeout() => Err((false, "no answer within 10 s".into())),
+            Err(e) if e.is_connect() => Err((false, "could not connect".into())),
+            Err(_) => Err((false, "the request failed".into())),
+        }
+    }
+}
+
+/// Sends what is due now; returns how many messages it handled.
+pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
+    let rows = match store::claim_messages(&state.db, now_ts(), BATCH).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!(error = %e, "operator outbox claim failed");
+            return 0;
+        }
+    };
+    for row in &rows {
+        match sender.post(row).await {
+            Ok(()) => {
+                if let Err(e) = store::mark_message_sent(&state.db, row.id, now_ts()).await {
+                    // Sent again when the lease ends, with the same idempotency key.
+                    tracing::error!(error = %e, id = %row.id, "could not mark a permit message sent");
+                }
+            }
+            Err((permanent, reason)) => {
+                let gave_up = store::mark_message_failed(
+                    &state.db,
+                    row,
+                    permanent,
+                    &reason,
+                    GIVE_UP_AFTER,
+                    now_ts(),
+                )
+                .await
+                .unwrap_or(false);
+                // The permit's id and version only: the body holds a plate.
+                tracing::warn!(id = %row.id, permit = %row.permit_id, version = row.version, permanent, gave_up, %reason, "permit message not delivered");
+            }
+        }
+    }
+    rows.len()
+}
+
+/// Sends until nothing is due (a full batch means there may be more).
+pub async fn send_all_due(state: &AppState, sender: &PermitSender) {
+    while send_due(state, sender).await as i64 == BATCH {}
+}

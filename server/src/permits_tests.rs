@@ -1,0 +1,409 @@
+//! Guest permits end to end, on both databases: a front desk registers a guest through the
+//! router with its session cookie and CSRF token; the sender POSTs the permit to a small
+//! receiving server standing in for the operator's back office (it checks the signature and
+//! counts deliveries by idempotency key); the back office reads it back with the signed
+//! `GET /ingest/v1/guest-permits`; the guest's session arrives through `POST
+//! /ingest/v1/sessions`; and the front desk's list shows them parked now. Also: a failure
+//! answer is retried and delivered once, and two instances sending at once deliver once.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use app::{
+    auth::{
+        crypto, crypto::SecretKey, ingest as signing, service as auth, CSRF_HEADER, SESSION_COOKIE,
+    },
+    companies::{
+        store::{self as companies, CompanyRow, NewMembership},
+        Email, Role,
+    },
+    config::Config,
+    db::{Backend, Db},
+    mail::Mailer,
+    scope::CompanyScope,
+    state::AppState,
+    testing::TestDb,
+    with_pool,
+};
+use axum::{
+    body::Body,
+    http::{header, HeaderMap, Request, StatusCode},
+    routing::post,
+    Router,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth_tests::{form, send},
+    http::{app_state, router},
+    permits::{self, PermitSender},
+};
+
+const INGEST_SECRET: &str = "the back office's ingestion secret of 32+";
+const PERMIT_SECRET: &str = "the portal's permit-signing secret of 32+";
+
+/// What the receiving server saw.
+#[derive(Default)]
+struct Inbox {
+    /// Idempotency key → (times received, body).
+    by_key: HashMap<String, (u32, String)>,
+    /// Answers to give before accepting (503s), counted down.
+    fail_next: u32,
+    bad_signatures: u32,
+}
+
+async fn receiver(inbox: Arc<Mutex<Inbox>>) -> SocketAddr {
+    let app = Router::new().route(
+        "/permits",
+        post(move |headers: HeaderMap, body: String| {
+            let inbox = inbox.clone();
+            async move {
+                let h = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let mut inbox = inbox.lock().unwrap();
+                let signed = h(signing::KEY_HEADER) == "portal"
+                    && crypto::ingest_signature_matches(
+                        PERMIT_SECRET,
+                        &h(signing::TIMESTAMP_HEADER),
+                        body.as_bytes(),
+                        &h(signing::SIGNATURE_HEADER),
+                    );
+                if !signed {
+                    inbox.bad_signatures += 1;
+                    return StatusCode::UNAUTHORIZED;
+                }
+                if inbox.fail_next > 0 {
+                    inbox.fail_next -= 1;
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let entry = inbox
+                    .by_key
+                    .entry(h("idempotency-key"))
+                    .or_insert((0, body));
+                entry.0 += 1;
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+struct World {
+    _t: TestDb,
+    db: Db,
+    state: AppState,
+    app: Router,
+    key: SecretKey,
+    desk: Uuid,
+    facility: Uuid,
+    inbox: Arc<Mutex<Inbox>>,
+    sender: PermitSender,
+}
+
+async fn world(backend: Backend) -> World {
+    let t = TestDb::fresh(backend).await;
+    let db = t.db.clone();
+    let inbox = Arc::new(Mutex::new(Inbox::default()));
+    let addr = receiver(inbox.clone()).await;
+    let company = Uuid::new_v4();
+    companies::insert_company(
+        &db,
+        &CompanyRow {
+            id: company,
+            name: "Acme AB".into(),
+            org_number: "556000-0001".into(),
+            time_zone: "Europe/Stockholm".into(),
+            currency: "SEK".into(),
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    let desk = companies::upsert_user(
+        &db,
+        Uuid::new_v4(),
+        &Email::parse("desk@acme.se").unwrap(),
+        "",
+        0,
+    )
+    .await
+    .unwrap();
+    companies::add_membership(
+        &db,
+        CompanyScope::for_tests(company),
+        &NewMembership {
+            user_id: desk,
+            role: Role::FrontDesk,
+            default_cost_center_id: None,
+            invited_email: None,
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    let vars: HashMap<String, String> = [
+        ("PORTAL_INGEST_KEYS", format!("bo={INGEST_SECRET}")),
+        (
+            "PORTAL_OPERATOR_PERMITS_URL",
+            format!("http://{addr}/permits"),
+        ),
+        (
+            "PORTAL_OPERATOR_PERMITS_KEY",
+            format!("portal={PERMIT_SECRET}"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let config = Arc::new(Config::from_vars(&vars).unwrap());
+    let key = SecretKey::new(*b"permit test key, 32 bytes or mor").unwrap();
+    let state = app_state(db.clone(), config.clone(), key.clone(), Mailer::dev());
+    let app = router(state.clone());
+    let sender = PermitSender::new(config.operator_permits.clone().unwrap());
+    let w = World {
+        _t: t,
+        db,
+        state,
+        app,
+        key,
+        desk,
+        facility: Uuid::nil(),
+        inbox,
+        sender,
+    };
+    let facility = w.ingest("/ingest/v1/facilities", serde_json::json!({"facilities": [{
+        "id": "AIMO-SE-0101", "version": 1, "name": "P-hus Klara", "address": "Klarabergsgatan 1",
+        "city": "Stockholm", "kind": "camera_garage", "company_account": "yes",
+        "company_account_note": "", "has_chargers": false
+    }]})).await;
+    assert_eq!(facility.0, StatusCode::OK, "{}", facility.1);
+    let facility: Uuid = with_pool!(&w.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM facilities")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    World { facility, ..w }
+}
+
+impl World {
+    async fn ingest(&self, path: &str, body: serde_json::Value) -> (StatusCode, String) {
+        let body = body.to_string();
+        let ts = app::db::now_ts().to_string();
+        let req = Request::builder()
+            .method(if body == "null" { "GET" } else { "POST" })
+            .uri(path)
+            .header(signing::KEY_HEADER, "bo")
+            .header(signing::TIMESTAMP_HEADER, &ts)
+            .header(
+                signing::SIGNATURE_HEADER,
+                crypto::ingest_signature(
+                    INGEST_SECRET,
+                    &ts,
+                    if body == "null" { b"" } else { body.as_bytes() },
+                ),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(if body == "null" {
+                Body::empty()
+            } else {
+                Body::from(body)
+            })
+            .unwrap();
+        let res = send(&self.app, req).await;
+        (res.status, res.body)
+    }
+
+    async fn desk_session(&self) -> (String, String) {
+        let token = auth::start_session(&self.db, None, self.desk, app::db::now_ts())
+            .await
+            .unwrap();
+        let hash = crypto::parse_token(&token).unwrap();
+        (token, crypto::csrf_token(&self.key, &hash))
+    }
+
+    async fn register(&self, plate: &str) -> Uuid {
+        let (token, csrf) = self.desk_session().await;
+        let res = send(
+            &self.app,
+            Request::post("/api/register_guest")
+                .header(header::COOKIE, format!("{SESSION_COOKIE}={token}"))
+                .header(CSRF_HEADER, csrf)
+                .header("sec-fetch-site", "same-origin")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form(&[
+                    ("plate", plate),
+                    ("visitor_name", "Lena Besökare"),
+                    ("host", ""),
+                    ("facility", &self.facility.to_string()),
+                    ("until", "4h"),
+                ]))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let at = res
+            .body
+            .find("registered=")
+            .expect("the confirmation's path")
+            + 11;
+        Uuid::parse_str(&res.body[at..at + 36]).unwrap()
+    }
+
+    async fn today(&self) -> serde_json::Value {
+        let (token, _) = self.desk_session().await;
+        let res = send(
+            &self.app,
+            Request::get("/api/front_desk")
+                .header(header::COOKIE, format!("{SESSION_COOKIE}={token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        serde_json::from_str(&res.body).unwrap()
+    }
+
+    fn deliveries(&self) -> Vec<(u32, String)> {
+        self.inbox
+            .lock()
+            .unwrap()
+            .by_key
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+async fn a_registered_guest_reaches_the_operator_once_and_shows_parked(backend: Backend) {
+    let w = world(backend).await;
+    let id = w.register("abc-123").await;
+    let before = w.today().await;
+    assert_eq!(before["guests"][0]["delivery"], "Waiting", "not yet sent");
+
+    permits::send_all_due(&w.state, &w.sender).await;
+    permits::send_all_due(&w.state, &w.sender).await;
+    let got = w.deliveries();
+    assert_eq!(got.len(), 1, "one message");
+    assert_eq!(got[0].0, 1, "delivered exactly once");
+    let body: serde_json::Value = serde_json::from_str(&got[0].1).unwrap();
+    assert_eq!(body["id"], id.to_string());
+    assert_eq!(body["plate"], "ABC 123");
+    assert_eq!(body["facility"], "AIMO-SE-0101");
+    assert!(!got[0].1.contains("Lena"), "the name stays in the portal");
+    assert_eq!(w.inbox.lock().unwrap().bad_signatures, 0);
+    assert_eq!(w.today().await["guests"][0]["delivery"], "Sent");
+
+    // The back office reads the permits valid now.
+    let (status, text) = w
+        .ingest(
+            "/ingest/v1/guest-permits?company=5560000001",
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let list: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(list["permits"][0]["id"], id.to_string());
+    assert!(!text.contains("Lena"));
+    let (status, _) = w
+        .ingest("/ingest/v1/guest-permits?limit=0", serde_json::Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The guest's session arrives through the ingestion API: parked now.
+    let started = chrono::DateTime::from_timestamp(app::db::now_ts() - 120, 0)
+        .unwrap()
+        .to_rfc3339();
+    let (status, text) = w
+        .ingest(
+            "/ingest/v1/sessions",
+            serde_json::json!({"sessions": [{
+                "id": "S-1", "version": 1, "company": "556000-0001", "app_user": null,
+                "plate": "ABC 123", "facility": "AIMO-SE-0101", "kind": "parking",
+                "started_at": started, "ended_at": null, "energy_wh": null,
+                "amount_incl_vat": 0, "vat": 0, "cost_center": null
+            }]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(w.today().await["guests"][0]["status"], "ParkedNow");
+}
+
+async fn a_refused_delivery_is_retried_and_arrives_once(backend: Backend) {
+    let w = world(backend).await;
+    w.inbox.lock().unwrap().fail_next = 1;
+    w.register("XYZ 987").await;
+    permits::send_all_due(&w.state, &w.sender).await;
+    assert!(w.deliveries().is_empty(), "the first answer was 503");
+    let (status, attempts): (String, i32) = with_pool!(&w.db, |pool| {
+        sqlx::query_as("SELECT status, attempts FROM operator_outbox")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("pending", 1),
+        "waits for its retry"
+    );
+    // The backoff passes.
+    with_pool!(&w.db, |pool| {
+        sqlx::query("UPDATE operator_outbox SET next_attempt_at = 0")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .unwrap()
+    });
+    permits::send_all_due(&w.state, &w.sender).await;
+    permits::send_all_due(&w.state, &w.sender).await;
+    let got = w.deliveries();
+    assert_eq!((got.len(), got[0].0), (1, 1));
+}
+
+async fn two_instances_sending_at_once_deliver_once(backend: Backend) {
+    let w = world(backend).await;
+    for plate in ["AAA 111", "BBB 222", "CCC 333", "DDD 444", "EEE 555"] {
+        w.register(plate).await;
+    }
+    // A second instance: its own pool on the same database, its own sender.
+    let other_db = Db::connect(&w._t.url()).await.unwrap();
+    let other = AppState {
+        db: other_db,
+        ..w.state.clone()
+    };
+    let other_sender = PermitSender::new(w.state.config.operator_permits.clone().unwrap());
+    tokio::join!(
+        permits::send_all_due(&w.state, &w.sender),
+        permits::send_all_due(&other, &other_sender),
+    );
+    let got = w.deliveries();
+    assert_eq!(got.len(), 5);
+    assert!(
+        got.iter().all(|(n, _)| *n == 1),
+        "each exactly once: {:?}",
+        got.iter().map(|g| g.0).collect::<Vec<_>>()
+    );
+}
+
+macro_rules! both {
+    ($($name:ident),*) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(app::db::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(app::db::Backend::Postgres).await } )* }
+    };
+}
+both!(
+    a_registered_guest_reaches_the_operator_once_and_shows_parked,
+    a_refused_delivery_is_retried_and_arrives_once,
+    two_instances_sending_at_once_deliver_once
+);
