@@ -113,6 +113,9 @@ function startInstance(inst, { demo = false } = {}) {
       PORTAL_PUBLIC_URL: PUBLIC_URL,
       PORTAL_SECRET_KEY: 'fault tests only: a shared key, not a secret, 32+ chars',
       SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+      // A deployment needs the operator's permit endpoint; nothing here registers guests.
+      PORTAL_OPERATOR_PERMITS_URL: 'http://127.0.0.1:9/permits',
+      PORTAL_OPERATOR_PERMITS_KEY: 'faults=fault tests only and not a secret 32+',
       PORTAL_DEV_MAILER: 'false',
       PORTAL_DEMO_DATA: demo ? 'true' : 'false',
       PORTAL_SEND_BUDGET: '100000',
