@@ -12,7 +12,7 @@ async function devSignIn(page, base, email) {
   }
   await page.fill('#sign-in-code', code);
   await page.click('#sign-in-verify');
-  await page.waitForURL(/\/$/);
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
 }
 
 module.exports = { devSignIn };

@@ -8,7 +8,7 @@ const { devSignIn } = require('./dev-sign-in');
 (async () => {
   const [base, path, width, screens = '3', out = 'target/screenshots/look'] = process.argv.slice(2);
   const browser = await chromium.launch(config.use.launchOptions);
-  const height = Number(width) < 700 ? 812 : 900;
+  const height = Number(process.env.LOOK_HEIGHT || (Number(width) < 700 ? 812 : 900));
   const page = await browser.newPage({ viewport: { width: Number(width), height }, deviceScaleFactor: 1 });
   if (process.env.PORTAL_EMAIL) await devSignIn(page, base, process.env.PORTAL_EMAIL);
   await page.goto(base + path);

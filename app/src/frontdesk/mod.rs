@@ -195,6 +195,29 @@ pub async fn set_guest_cost_center(cost_center: String) -> Result<(), AppError> 
     .await
 }
 
+/// A guest's plate as the desk typed it, normalised for display: the feed's form
+/// (`plate::normalise_any`: Swedish `ABC 123`, others upper case with single spaces), and a
+/// run of letters followed by digits typed without a space split the way Nordic plates are
+/// written (`ab12345` → `AB 12345`, `abc1` → `ABC 1`). Matching never depends on it
+/// ([`plate_key`]).
+pub fn guest_plate(raw: &str) -> Option<String> {
+    let plate = crate::plate::normalise_any(raw)?;
+    if plate.contains(' ') {
+        return Some(plate);
+    }
+    let letters = plate.chars().take_while(|c| c.is_alphabetic()).count();
+    let rest = &plate[plate
+        .char_indices()
+        .nth(letters)
+        .map_or(plate.len(), |(i, _)| i)..];
+    if (1..=3).contains(&letters) && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+        let head = &plate[..plate.len() - rest.len()];
+        Some(format!("{head} {rest}"))
+    } else {
+        Some(plate)
+    }
+}
+
 /// Letters and digits of a plate, upper-cased: how a guest's plate meets the feed's spelling
 /// of it (`ABC-123`, `abc 123` and `ABC123` are one car).
 pub fn plate_key(plate: &str) -> String {
@@ -208,6 +231,17 @@ pub fn plate_key(plate: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guest_plates_are_written_the_nordic_way() {
+        assert_eq!(guest_plate("abc123").as_deref(), Some("ABC 123"));
+        assert_eq!(guest_plate("ab12345").as_deref(), Some("AB 12345"));
+        assert_eq!(guest_plate("abc-1").as_deref(), Some("ABC 1"));
+        assert_eq!(guest_plate("äbc12").as_deref(), Some("ÄBC 12"));
+        assert_eq!(guest_plate("M AB 1234").as_deref(), Some("M AB 1234"));
+        assert_eq!(guest_plate("B123ABC").as_deref(), Some("B123ABC"));
+        assert_eq!(guest_plate("ABC;123"), None);
+    }
 
     #[test]
     fn plate_keys_ignore_spaces_dashes_and_case() {

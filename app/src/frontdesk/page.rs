@@ -129,6 +129,11 @@ pub fn FrontDeskPage() -> impl IntoView {
         action_error.or_else(|| from_query.get())
     });
 
+    // A registration's error shows above its button (where the person is looking); the
+    // others at the top, beside the step they came from.
+    let form_error = Signal::derive(move || error.get().filter(is_registration_error));
+    let top_error = Signal::derive(move || error.get().filter(|e| !is_registration_error(e)));
+
     let body = move || {
         Suspend::new(async move {
             let view = match today.await {
@@ -147,7 +152,7 @@ pub fn FrontDeskPage() -> impl IntoView {
                 .and_then(|id| view.guests.iter().find(|g| g.id == id).cloned())
             {
                 Some(g) => view! { <Registered g /> }.into_any(),
-                None => view! { <RegisterForm view=view.clone() csrf=csrf.clone() register /> }
+                None => view! { <RegisterForm view=view.clone() csrf=csrf.clone() register error=form_error /> }
                     .into_any(),
             };
             let step = extending
@@ -181,7 +186,7 @@ pub fn FrontDeskPage() -> impl IntoView {
         <section class="page frontdesk">
             <h1>{t.title}</h1>
             <p class="intro">{t.intro}</p>
-            {move || error.get().map(|e| view! {
+            {move || top_error.get().map(|e| view! {
                 <p class="error" role="alert" id=ids::FORM_ERROR>{fd_error_text(&e, lang)}</p>
             })}
             <Transition fallback=move || view! { <p class="loading">{use_texts().loading}</p> }>{body}</Transition>
@@ -189,13 +194,21 @@ pub fn FrontDeskPage() -> impl IntoView {
     }
 }
 
+/// An error about one of the registration form's fields.
+fn is_registration_error(e: &AppError) -> bool {
+    matches!(e, AppError::Invalid { field, .. }
+        if matches!(field.as_str(), "plate" | "visitor_name" | "host" | "facility" | "until" | "until_at"))
+}
+
 #[component]
 fn RegisterForm(
     view: TodayView,
     csrf: String,
     register: ServerAction<RegisterGuest>,
+    error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let t = texts(use_lang());
+    let lang = use_lang();
+    let t = texts(lang);
     let facilities = view
         .facilities
         .into_iter()
@@ -253,6 +266,9 @@ fn RegisterForm(
                         aria-describedby="fd-host-hint" />
                     <span class="hint" id="fd-host-hint">{t.host_hint}</span>
                 </div>
+                {move || error.get().map(|e| view! {
+                    <p class="error" role="alert" id=ids::FORM_ERROR>{fd_error_text(&e, lang)}</p>
+                })}
                 <button type="submit" class="button big" id=ids::FD_REGISTER>{t.register_button}</button>
             </ActionForm>
         </section>
@@ -298,8 +314,10 @@ fn GuestList(view: TodayView) -> impl IntoView {
             let id = g.id.to_string();
             let actions = g.live.then(|| view! {
                 <div class="fd-actions">
-                    <a class="button secondary" href=format!("{PAGE}?extend={id}")>{t.extend}</a>
-                    <a class="button secondary" href=format!("{PAGE}?cancel={id}")>{t.cancel}</a>
+                    <a class="button secondary" href=format!("{PAGE}?extend={id}")
+                        aria-label=format!("{} {}", t.extend, g.plate)>{t.extend}</a>
+                    <a class="button secondary" href=format!("{PAGE}?cancel={id}")
+                        aria-label=format!("{} {}", t.cancel, g.plate)>{t.cancel_short}</a>
                 </div>
             });
             view! {

@@ -115,8 +115,8 @@ pub async fn register(
     now: i64,
 ) -> Result<Uuid, AppError> {
     require_front_desk(ctx)?;
-    let plate = crate::plate::normalise_any(form.plate)
-        .ok_or(AppError::invalid("plate", Reason::NotAPlate))?;
+    let plate =
+        super::guest_plate(form.plate).ok_or(AppError::invalid("plate", Reason::NotAPlate))?;
     let key = super::plate_key(&plate);
     let name = form.visitor_name.trim();
     if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
