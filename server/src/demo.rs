@@ -760,6 +760,18 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         if is_big {
             add_front_desk(db, scope, &company, &all_facilities[usable[0]].code, now).await?;
             report.members += 1;
+            // Up to today (`make run`, not a fixed --until): a few cars parked right now, so
+            // the front desk's "parked now" has something to show.
+            if args.until.is_none() {
+                report.sessions += park_now(
+                    db,
+                    &access,
+                    spec.org_number,
+                    &all_facilities[usable[0]].code,
+                    now,
+                )
+                .await?;
+            }
         }
         // The member of two companies also works for the first small company.
         if index == 1 {
@@ -857,6 +869,49 @@ async fn add_front_desk(
         app::frontdesk::service::register(db, &ctx, &form, now).await?;
     }
     Ok(())
+}
+
+/// Sessions going on now at the large company: two demo members and the first registered
+/// guest (KLM 482), started within the last three hours, no end yet. Returns how many.
+async fn park_now(
+    db: &Db,
+    access: &app::auth::OperatorAccess,
+    org_number: &str,
+    facility_code: &str,
+    now: i64,
+) -> Result<u64, Box<dyn std::error::Error>> {
+    let who = [
+        (Some(DEMO_ACCOUNTS[3].email), "MAJ 517", 2 * 3600),
+        (Some(DEMO_ACCOUNTS[1].email), "ERH 208", 3 * 3600 - 600),
+        (None, "KLM 482", 20 * 60),
+    ];
+    let records = who
+        .iter()
+        .enumerate()
+        .map(|(i, (email, plate, ago))| SessionIn {
+            id: format!("DEMO-NOW-{i}"),
+            version: 1,
+            company: org_number.into(),
+            app_user: email.map(|e| AppUserRef {
+                id: None,
+                email: Some(e.into()),
+            }),
+            plate: (*plate).into(),
+            facility: facility_code.into(),
+            kind: SessionKindIn::Parking,
+            started_at: rfc3339(now - ago),
+            ended_at: None,
+            energy_wh: None,
+            amount_incl_vat: 0,
+            vat: 0,
+            cost_center: None,
+        })
+        .collect();
+    let result = ingest("sessions", records, async |batch| {
+        ingest_service::sessions(db, access, DEMO_SOURCE, batch).await
+    })
+    .await?;
+    Ok(result.inserted as u64)
 }
 
 /// 13 months back from `until`, the first day of that month.

@@ -246,6 +246,24 @@ pub fn import_result_from_query(counts: &str, lines: &str) -> Option<ImportResul
     })
 }
 
+/// The cost center guests' sessions are billed to (`cost_center` empty: none), set by owners
+/// and admins here; the rules are the front desk's (`frontdesk::service`).
+#[server(prefix = "/api", endpoint = "set_guest_cost_center", client = crate::csrf_client::CsrfClient)]
+pub async fn set_guest_cost_center(cost_center: String) -> Result<(), AppError> {
+    crate::answer::form(PAGE, async move {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        crate::frontdesk::service::set_guest_cost_center(
+            &state.db,
+            &ctx,
+            &cost_center,
+            crate::db::now_ts(),
+        )
+        .await
+    })
+    .await
+}
+
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;

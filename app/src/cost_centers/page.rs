@@ -8,12 +8,12 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     import_result_from_query, list_cost_centers, ArchiveCostCenter, CostCenterView,
-    CreateCostCenter, ImportDefaults, ImportResult, RenameCostCenter,
+    CreateCostCenter, ImportDefaults, ImportResult, RenameCostCenter, SetGuestCostCenter,
 };
 use crate::{
     auth::use_session,
     error::AppError,
-    frontdesk::{texts::texts as fd_texts, SetGuestCostCenter},
+    frontdesk::texts::texts as fd_texts,
     i18n::use_lang,
     i18n::use_texts,
     ids,

@@ -183,18 +183,6 @@ pub async fn cancel_guest(id: Uuid) -> Result<(), AppError> {
     .await
 }
 
-/// The cost center guest sessions are billed to (`cost_center` empty: none), set by owners
-/// and admins on `/cost-centers`.
-#[server(prefix = "/api", endpoint = "set_guest_cost_center", client = crate::csrf_client::CsrfClient)]
-pub async fn set_guest_cost_center(cost_center: String) -> Result<(), AppError> {
-    crate::answer::form(crate::cost_centers::PAGE, async move {
-        let state = crate::state::use_app_state()?;
-        let ctx = crate::auth::tenant().await?;
-        service::set_guest_cost_center(&state.db, &ctx, &cost_center, crate::db::now_ts()).await
-    })
-    .await
-}
-
 /// A guest's plate as the desk typed it, normalised for display: the feed's form
 /// (`plate::normalise_any`: Swedish `ABC 123`, others upper case with single spaces), and a
 /// run of letters followed by digits typed without a space split the way Nordic plates are
