@@ -266,6 +266,9 @@ struct PermitQuery {
     #[param(pattern = r"^[0-9]{6}-?[0-9]{4}$")]
     company: Option<String>,
     /// The `next` of the previous page (a UUID).
+    #[param(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     after: Option<String>,
     /// Permits per page, 1–1,000 (default 500).
     #[param(minimum = 1, maximum = 1000)]
