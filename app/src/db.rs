@@ -209,6 +209,75 @@ pub fn like_pattern(text: &str) -> String {
     out
 }
 
+/// An outbox table (`outbox` for mail, `operator_outbox` for guest permits): rows with
+/// `id`, `status` (`pending`, `sending`, `sent`, `failed`), `next_attempt_at` and
+/// `lease_until`. Its SQL text is fixed by the caller, never user input.
+pub struct OutboxTable {
+    pub table: &'static str,
+    /// The `ORDER BY` of which due rows go first.
+    pub order_by: &'static str,
+    /// The columns the claim returns (the row type's fields).
+    pub returning: &'static str,
+}
+
+/// Claims up to `limit` due rows of an outbox for this worker under a lease of `lease`
+/// seconds: pending rows whose time has come, and rows whose previous worker's lease ran out.
+/// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances claim side by side; SQLite
+/// has one writer. Rows come back in no particular order.
+pub async fn claim_due<T>(
+    db: &Db,
+    outbox: &OutboxTable,
+    now: i64,
+    lease: i64,
+    limit: i64,
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let OutboxTable {
+        table,
+        order_by,
+        returning,
+    } = outbox;
+    let pick = format!(
+        "SELECT id FROM {table}
+         WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
+         ORDER BY {order_by} LIMIT $3"
+    );
+    let head = format!("UPDATE {table} SET status = 'sending', lease_until = $2 WHERE id IN (");
+    match db {
+        Db::Postgres(pool) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{head}{pick} FOR UPDATE SKIP LOCKED) RETURNING {returning}"
+            )))
+            .bind(now)
+            .bind(now + lease)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+        Db::Sqlite(pool) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{head}{pick}) RETURNING {returning}"
+            )))
+            .bind(now)
+            .bind(now + lease)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+    }
+}
+
+/// The wait before the next attempt of a delivery that failed `attempts` times: 10 s, 20 s,
+/// 40 s, … at most `max`.
+pub fn backoff(attempts: i32, max: i64) -> i64 {
+    (10 * (1i64 << attempts.clamp(0, 10))).min(max)
+}
+
 /// Seconds since the Unix epoch, the unit of every `*_at` column.
 pub fn now_ts() -> i64 {
     chrono::Utc::now().timestamp()

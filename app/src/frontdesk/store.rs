@@ -417,35 +417,16 @@ pub struct MessageRow {
 
 pub const LEASE_SECONDS: i64 = 60;
 
-/// Claims up to `limit` due messages (a lease, as the mail outbox does; on PostgreSQL several
-/// instances claim side by side with `SKIP LOCKED`).
+/// Claims up to `limit` due messages, oldest first (a lease, as the mail outbox does:
+/// `db::claim_due`).
 pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<MessageRow>, sqlx::Error> {
-    const PICK: &str = "SELECT id FROM operator_outbox
-         WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
-         ORDER BY next_attempt_at, created_at LIMIT $3";
-    const HEAD: &str =
-        "UPDATE operator_outbox SET status = 'sending', lease_until = $2 WHERE id IN (";
-    const TAIL: &str = ") RETURNING id, permit_id, version, body, attempts, created_at";
-    let mut rows: Vec<MessageRow> = match db {
-        Db::Postgres(pool) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{HEAD}{PICK} FOR UPDATE SKIP LOCKED{TAIL}"
-            )))
-            .bind(now)
-            .bind(now + LEASE_SECONDS)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
-        Db::Sqlite(pool) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{HEAD}{PICK}{TAIL}")))
-                .bind(now)
-                .bind(now + LEASE_SECONDS)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
+    const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
+        table: "operator_outbox",
+        order_by: "next_attempt_at, created_at",
+        returning: "id, permit_id, version, body, attempts, created_at",
     };
+    let mut rows: Vec<MessageRow> =
+        crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
     rows.sort_by_key(|r| r.created_at);
     Ok(rows)
 }
@@ -478,7 +459,7 @@ pub async fn mark_message_failed(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let give_up = permanent || now - row.created_at >= give_up_after;
-    let backoff = (10 * (1i64 << row.attempts.clamp(0, 10))).min(300);
+    let backoff = crate::db::backoff(row.attempts, 300);
     with_pool!(db, |pool| {
         sqlx::query(
             "UPDATE operator_outbox SET status = $2, attempts = $3, next_attempt_at = $4,

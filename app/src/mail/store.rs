@@ -71,34 +71,13 @@ pub const LEASE_SECONDS: i64 = 60;
 /// browser test that imports 300 people and then asks for a code). On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets
 /// several instances claim side by side without waiting on each other; SQLite has one writer.
 pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    const PICK: &str = "SELECT id FROM outbox
-         WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
-         ORDER BY CASE WHEN kind = 'sign_in_code' THEN 0 ELSE 1 END, next_attempt_at LIMIT $3";
-    const CLAIM_HEAD: &str = "UPDATE outbox SET status = 'sending', lease_until = $2 WHERE id IN (";
-    const CLAIM_TAIL: &str =
-        ") RETURNING id, to_email, subject, text_body, html_body, kind, attempts, created_at";
-    let mut rows: Vec<OutboxRow> = match db {
-        Db::Postgres(pool) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{CLAIM_HEAD}{PICK} FOR UPDATE SKIP LOCKED{CLAIM_TAIL}"
-            )))
-            .bind(now)
-            .bind(now + LEASE_SECONDS)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
-        Db::Sqlite(pool) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{CLAIM_HEAD}{PICK}{CLAIM_TAIL}"
-            )))
-            .bind(now)
-            .bind(now + LEASE_SECONDS)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
+    const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
+        table: "outbox",
+        order_by: "CASE WHEN kind = 'sign_in_code' THEN 0 ELSE 1 END, next_attempt_at",
+        returning: "id, to_email, subject, text_body, html_body, kind, attempts, created_at",
     };
+    let mut rows: Vec<OutboxRow> =
+        crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
     // RETURNING gives no order; send the codes of this batch first too.
     rows.sort_by_key(|r| r.kind != "sign_in_code");
     Ok(rows)
@@ -147,7 +126,7 @@ pub async fn mark_failed(
         GIVE_UP_AFTER
     };
     let give_up = permanent || now - row.created_at >= worth_trying;
-    let backoff = (10 * (1i64 << row.attempts.clamp(0, 10))).min(MAX_BACKOFF);
+    let backoff = crate::db::backoff(row.attempts, MAX_BACKOFF);
     with_pool!(db, |pool| {
         sqlx::query(
             "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5,
