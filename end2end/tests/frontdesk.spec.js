@@ -143,7 +143,11 @@ for (const [layout, viewport, desk] of [
 test('a bad plate is refused by field and registers nothing; the desk sees nothing else @both', async ({ page }, info) => {
   const js = info.project.name === 'js';
   const f = fixtures();
-  await signIn(page, f.desks[8 + (js ? 0 : 1)], { hydrated: js });
+  // From a bookmark, signed out: the sign-in page, and back to the desk after it.
+  await page.goto('/frontdesk');
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Ffrontdesk|\/sign-in\?next=\/frontdesk/);
+  // Signed in right there (not from a fresh /sign-in).
+  await signIn(page, f.desks[8 + (js ? 0 : 1)], { hydrated: js, scope: page.mainFrame() });
   await expect(page).toHaveURL(/\/frontdesk$/);
   if (js) await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
   const count = await byId(page, ids.FD_GUESTS).locator('li').count();

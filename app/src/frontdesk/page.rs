@@ -7,7 +7,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_navigate, use_query_map},
+};
 use uuid::Uuid;
 
 #[cfg(feature = "hydrate")]
@@ -110,12 +113,6 @@ pub fn FrontDeskPage() -> impl IntoView {
         if let Ok(handle) = handle {
             on_cleanup(move || handle.clear());
         }
-        // The idle time ran out (or the person was removed): back to the start.
-        Effect::new(move |_| {
-            if let Some(Err(AppError::Unauthorized)) = today.get() {
-                crate::ui::navigate_fresh(&format!("/sign-in?next={PAGE}"));
-            }
-        });
     }
 
     let from_query = query_error();
@@ -138,9 +135,14 @@ pub fn FrontDeskPage() -> impl IntoView {
         Suspend::new(async move {
             let view = match today.await {
                 Ok(v) => v,
+                // Signed out (a bookmarked tablet in the morning, or the idle time ran out):
+                // to the sign-in page, and back here after it.
+                Err(AppError::Unauthorized) => {
+                    return view! { <Redirect path=format!("/sign-in?next={PAGE}") /> }.into_any();
+                }
                 Err(e) => {
                     let text = match e {
-                        AppError::Forbidden | AppError::Unauthorized => t.forbidden.to_owned(),
+                        AppError::Forbidden => t.forbidden.to_owned(),
                         e => fd_error_text(&e, lang),
                     };
                     return view! { <p class="error" role="alert">{text}</p> }.into_any();
