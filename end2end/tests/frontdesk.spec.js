@@ -89,10 +89,13 @@ for (const [layout, viewport, desk] of [
       await expect(guest(page, p)).toHaveAttribute('data-status', 'expected');
       await expect(guest(page, p)).toContainText('Lena Besökare');
 
+      // The next visitor's plate half typed while the list refreshes.
+      await byId(page, ids.FD_PLATE).fill('NEXT');
       await guestArrives(baseURL, f, p, facility);
       if (js) {
-        // No reload: the list polls every 20 seconds.
+        // No reload: the list polls every 20 seconds, and the typing survives it.
         await expect(guest(page, p)).toHaveAttribute('data-status', 'parked', { timeout: 30_000 });
+        await expect(byId(page, ids.FD_PLATE)).toHaveValue('NEXT');
       } else {
         await page.getByRole('link', { name: 'Uppdatera' }).click();
         await expect(guest(page, p)).toHaveAttribute('data-status', 'parked');

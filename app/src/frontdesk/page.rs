@@ -131,7 +131,45 @@ pub fn FrontDeskPage() -> impl IntoView {
     let form_error = Signal::derive(move || error.get().filter(is_registration_error));
     let top_error = Signal::derive(move || error.get().filter(|e| !is_registration_error(e)));
 
-    let body = move || {
+    // The form's choices (facilities, the earliest end), read once: the polled list below must
+    // never re-render a form someone is typing in.
+    let choices = Resource::new(|| (), |_| front_desk_today());
+    let form = move || {
+        Suspend::new(async move {
+            let view = choices.await.ok()?;
+            let csrf = session.session.await.map(|s| s.csrf).unwrap_or_default();
+            Some(view! { <RegisterForm view csrf register error=form_error /> })
+        })
+    };
+    // The confirmation of a registration and the extend and cancel steps, from the polled list.
+    let main = move || {
+        Suspend::new(async move {
+            let view = today.await.ok()?;
+            let csrf = session.session.await.map(|s| s.csrf).unwrap_or_default();
+            let find = |id: Option<Uuid>, live: bool| {
+                id.and_then(|id| {
+                    view.guests
+                        .iter()
+                        .find(|g| g.id == id && (g.live || !live))
+                        .cloned()
+                })
+            };
+            let done = registered.get().map(|id| match find(Some(id), false) {
+                Some(g) => view! { <Registered g /> }.into_any(),
+                // Not one of today's (an old link): the empty form.
+                None => view! { <Redirect path=PAGE /> }.into_any(),
+            });
+            let step = find(extending.get(), true)
+                .map(|g| view! { <ExtendStep g csrf=csrf.clone() extend /> }.into_any())
+                .or_else(|| {
+                    find(cancelling.get(), true)
+                        .map(|g| view! { <CancelStep g csrf=csrf.clone() cancel /> }.into_any())
+                });
+            Some(view! { {step}{done} })
+        })
+    };
+    // Today's guests and who is parked, refreshed by the poll.
+    let side = move || {
         Suspend::new(async move {
             let view = match today.await {
                 Ok(v) => v,
@@ -148,41 +186,18 @@ pub fn FrontDeskPage() -> impl IntoView {
                     return view! { <p class="error" role="alert">{text}</p> }.into_any();
                 }
             };
-            let csrf = session.session.await.map(|s| s.csrf).unwrap_or_default();
-            let top = match registered
-                .get()
-                .and_then(|id| view.guests.iter().find(|g| g.id == id).cloned())
-            {
-                Some(g) => view! { <Registered g /> }.into_any(),
-                None => view! { <RegisterForm view=view.clone() csrf=csrf.clone() register error=form_error /> }
-                    .into_any(),
-            };
-            let step = extending
-                .get()
-                .and_then(|id| view.guests.iter().find(|g| g.id == id && g.live).cloned())
-                .map(|g| view! { <ExtendStep g csrf=csrf.clone() extend /> }.into_any())
-                .or_else(|| {
-                    cancelling
-                        .get()
-                        .and_then(|id| view.guests.iter().find(|g| g.id == id && g.live).cloned())
-                        .map(|g| view! { <CancelStep g csrf=csrf.clone() cancel /> }.into_any())
-                });
             view! {
-                <div class="fd-grid">
-                    <div class="fd-main">{step}{top}</div>
-                    <div class="fd-side">
-                        <GuestList view=view.clone() />
-                        <ParkedList view=view.clone() />
-                        <p class="hint" id=ids::FD_UPDATED>
-                            {format!("{} {}", t.updated, view.at)}" · "
-                            <a href=PAGE rel="external">{t.refresh}</a>
-                        </p>
-                    </div>
-                </div>
+                <GuestList view=view.clone() />
+                <ParkedList view=view.clone() />
+                <p class="hint" id=ids::FD_UPDATED>
+                    {format!("{} {}", t.updated, view.at)}" · "
+                    <a href=PAGE rel="external">{t.refresh}</a>
+                </p>
             }
             .into_any()
         })
     };
+    let loading = move || view! { <p class="loading">{use_texts().loading}</p> };
     view! {
         <Title text=t.title />
         <section class="page frontdesk">
@@ -191,7 +206,17 @@ pub fn FrontDeskPage() -> impl IntoView {
             {move || top_error.get().map(|e| view! {
                 <p class="error" role="alert" id=ids::FORM_ERROR>{fd_error_text(&e, lang)}</p>
             })}
-            <Transition fallback=move || view! { <p class="loading">{use_texts().loading}</p> }>{body}</Transition>
+            <div class="fd-grid">
+                <div class="fd-main">
+                    <Transition fallback=|| ()>{main}</Transition>
+                    {move || registered.get().is_none().then(|| view! {
+                        <Suspense fallback=loading>{form}</Suspense>
+                    })}
+                </div>
+                <div class="fd-side">
+                    <Transition fallback=loading>{side}</Transition>
+                </div>
+            </div>
         </section>
     }
 }
