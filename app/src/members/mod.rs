@@ -626,3 +626,24 @@ pub fn bulk_result_from_query(counts: &str, lines: &str) -> Option<BulkResult> {
         imported,
     })
 }
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    /// security.md's role table: owners and admins bring in the front desk; the front desk,
+    /// like members and finance viewers, manages nobody.
+    #[test]
+    fn owners_and_admins_manage_the_front_desk_and_it_manages_nobody() {
+        assert!(may_manage(Role::Owner, Role::FrontDesk));
+        assert!(may_manage(Role::Admin, Role::FrontDesk));
+        assert!(!may_manage(Role::Admin, Role::Finance));
+        assert!(!may_manage(Role::Admin, Role::Admin));
+        for nobody in [Role::FrontDesk, Role::Member, Role::Finance] {
+            assert!(manageable_roles(nobody).is_empty(), "{nobody:?}");
+        }
+        // The invite form lists the grantable roles reversed: a plain member comes first.
+        assert_eq!(manageable_roles(Role::Owner).last(), Some(&Role::Member));
+        assert_eq!(manageable_roles(Role::Admin).last(), Some(&Role::Member));
+    }
+}
