@@ -78,6 +78,14 @@ pub fn day_number(date: NaiveDate) -> i32 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
 }
 
+/// An instant as RFC 3339 in UTC to the second (`2026-11-20T07:55:00Z`): what the portal
+/// writes for other systems (the operator's permit messages, the demo's records).
+pub fn rfc3339_utc(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The date of a day number.
 pub fn day_date(day: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(day as i64)

@@ -348,7 +348,7 @@ fn call_for(path: &str, w: &World) -> Call {
                 "on".into(),
             ),
         ]),
-        "/api/front_desk" => Call::Get(String::new()),
+        "/api/front_desk" => Call::Get("choices=true".into()),
         "/api/register_guest" => Call::Post(vec![
             ("plate", "xyz 987".into()),
             ("visitor_name", "Besökare".into()),

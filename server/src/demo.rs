@@ -8,6 +8,7 @@
 
 use std::{collections::HashSet, fmt, time::Instant};
 
+use app::calendar::rfc3339_utc as rfc3339;
 use app::{
     calendar,
     companies::{
@@ -499,12 +500,6 @@ async fn ingest<T>(
         .into()),
         Err(Rejected::Db(e)) => Err(e.into()),
     }
-}
-
-fn rfc3339(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 struct CompanySpec {

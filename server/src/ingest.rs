@@ -340,8 +340,8 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
                     company: r.org_number,
                     facility: r.facility_ref,
                     plate: r.plate,
-                    valid_from: app::frontdesk::service::rfc3339(r.valid_from),
-                    valid_until: app::frontdesk::service::rfc3339(r.valid_until),
+                    valid_from: app::calendar::rfc3339_utc(r.valid_from),
+                    valid_until: app::calendar::rfc3339_utc(r.valid_until),
                 })
                 .collect();
             json(StatusCode::OK, &GuestPermitList { permits, next })

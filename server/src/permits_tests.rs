@@ -265,7 +265,7 @@ impl World {
         let (token, _) = self.desk_session().await;
         let res = send(
             &self.app,
-            Request::get("/api/front_desk")
+            Request::get("/api/front_desk?choices=false")
                 .header(header::COOKIE, format!("{SESSION_COOKIE}={token}"))
                 .body(Body::empty())
                 .unwrap(),

@@ -113,13 +113,14 @@ pub struct TodayView {
     pub facilities: Vec<FacilityChoice>,
 }
 
-/// Today's guests and the members parked now (polled by the page).
+/// Today's guests and the members parked now (polled by the page); with `choices`, also the
+/// facilities the registration form offers (the page asks for them once).
 #[server(prefix = "/api", endpoint = "front_desk", input = server_fn::codec::GetUrl)]
-pub async fn front_desk_today() -> Result<TodayView, AppError> {
+pub async fn front_desk_today(choices: bool) -> Result<TodayView, AppError> {
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::front_desk().await?;
-        service::today(&state.db, &ctx, crate::db::now_ts()).await
+        service::today(&state.db, &ctx, crate::db::now_ts(), choices).await
     })
     .await
 }

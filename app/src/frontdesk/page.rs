@@ -68,7 +68,7 @@ pub fn FrontDeskPage() -> impl IntoView {
                 cancel.version().get(),
             )
         },
-        |_| front_desk_today(),
+        |_| front_desk_today(false),
     );
     let q = use_query_map();
     let registered =
@@ -133,7 +133,7 @@ pub fn FrontDeskPage() -> impl IntoView {
 
     // The form's choices (facilities, the earliest end), read once: the polled list below must
     // never re-render a form someone is typing in.
-    let choices = Resource::new(|| (), |_| front_desk_today());
+    let choices = Resource::new(|| (), |_| front_desk_today(true));
     let form = move || {
         Suspend::new(async move {
             let view = choices.await.ok()?;

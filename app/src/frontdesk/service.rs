@@ -51,7 +51,7 @@ fn today_bounds(tz: Tz, now: i64) -> (i64, i64, NaiveDate) {
     let today = local(tz, now).date_naive();
     (
         crate::calendar::local_midnight(tz, today),
-        crate::calendar::local_midnight(tz, today + chrono::Duration::days(1)),
+        end_of_day(tz, now, 0),
         today,
     )
 }
@@ -308,13 +308,6 @@ pub struct PermitMessage {
     pub status: String,
 }
 
-pub fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
 async fn tell_operator(tx: &mut Tx, id: Uuid, now: i64) -> Result<(), AppError> {
     let f = store::permit_facts(tx, id).await?;
     let message = PermitMessage {
@@ -323,8 +316,8 @@ async fn tell_operator(tx: &mut Tx, id: Uuid, now: i64) -> Result<(), AppError> 
         company: f.org_number,
         facility: f.facility_ref,
         plate: f.plate,
-        valid_from: rfc3339(f.valid_from),
-        valid_until: rfc3339(f.valid_until),
+        valid_from: crate::calendar::rfc3339_utc(f.valid_from),
+        valid_until: crate::calendar::rfc3339_utc(f.valid_until),
         status: if f.cancelled_at.is_some() {
             "cancelled"
         } else {
@@ -358,8 +351,14 @@ fn local_time(tz: Tz, t: i64, today: NaiveDate) -> String {
     }
 }
 
-/// Today's guests with their status, the members parked now and the facilities to choose.
-pub async fn today(db: &Db, ctx: &TenantCtx, now: i64) -> Result<TodayView, AppError> {
+/// Today's guests with their status and the members parked now; with `choices`, also the
+/// facilities the form offers (read once by the page, not by every poll).
+pub async fn today(
+    db: &Db,
+    ctx: &TenantCtx,
+    now: i64,
+    choices: bool,
+) -> Result<TodayView, AppError> {
     require_front_desk(ctx)?;
     let tz = ctx.company().zone();
     let (start, end, today) = today_bounds(tz, now);
@@ -371,7 +370,13 @@ pub async fn today(db: &Db, ctx: &TenantCtx, now: i64) -> Result<TodayView, AppE
     let (sessions, parked, facilities) = tokio::try_join!(
         store::sessions_of_plates(db, ctx.scope(), &keys, earliest - EARLY_ARRIVAL, end),
         store::members_parked_now(db, ctx.scope(), now - PARKED_LOOKBACK, PARKED_LIMIT),
-        store::facility_choices(db, ctx.scope()),
+        async {
+            if choices {
+                store::facility_choices(db, ctx.scope()).await
+            } else {
+                Ok(vec![])
+            }
+        },
     )?;
     let guests = permits
         .into_iter()
