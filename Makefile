@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test test-faults test-api-fuzz bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
+.PHONY: run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -70,6 +70,11 @@ bench-members-import:
 # CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
 bench-export: tools site server
 	scripts/bench-export.sh
+
+# The main flows (sign-in, members, history and its export, front desk) in Debian's Firefox
+# ESR and WebKitGTK, which Playwright cannot drive (end2end/engines/). ENGINES=webkit for one.
+test-engines: tools site server-dev
+	scripts/test-engines.sh
 
 # The fault tests with more rounds: two instances, PostgreSQL restarted and crashed three
 # times under load, SMTP down, an instance restarted mid-export (docs/benchmarks.md, "Faults").

@@ -95,7 +95,79 @@ for role, email, name in paging_people:
 desks = [f"reception{i}@nordstrombygg.example" for i in range(1, 11)]
 for email in desks:
     add_person(uuid.UUID(bytes=company), "front_desk", email, "Receptionen")
+# The accessibility sweep (issue 16): one person per role, and one in two companies.
+a11y = {}
+for key, role, email, name in [
+    ("a11yOwner", "owner", "a11y.owner@nordstrombygg.example", "Tillgänglig Ägare"),
+    ("a11yAdmin", "admin", "a11y.admin@nordstrombygg.example", "Tillgänglig Admin"),
+    ("a11yFinance", "finance", "a11y.finance@nordstrombygg.example", "Tillgänglig Ekonomi"),
+    ("a11yMember", "member", "a11y.member@nordstrombygg.example", "Tillgänglig Medlem"),
+    ("a11yDesk", "front_desk", "a11y.desk@nordstrombygg.example", "Receptionen"),
+    ("a11yTwo", "member", "a11y.two@nordstrombygg.example", "Tillgänglig Två"),
+]:
+    add_person(uuid.UUID(bytes=company), role, email, name)
+    a11y[key] = email
+second = uuid.uuid4()
+db.execute(
+    "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at) "
+    "VALUES (?, 'Andra Bolaget AB', '559999-0003', 'Europe/Stockholm', 'SEK', ?)",
+    (second.bytes, now),
+)
+db.execute(
+    "INSERT INTO memberships (company_id, user_id, role, invited_email, created_at) "
+    "VALUES (?, (SELECT id FROM users WHERE email = ?), 'member', ?, ?)",
+    (second.bytes, a11y["a11yTwo"], a11y["a11yTwo"], now),
+)
+# The keyboard-only flows (issue 16): an owner of the second company with people to remove,
+# an admin who exports, a front desk of the demo company.
+keyboard = {
+    "kbOwner": "tangent.agare@andrabolaget.example",
+    "kbAdmin": "tangent.admin@nordstrombygg.example",
+    "kbDesk": "tangent.reception@nordstrombygg.example",
+}
+add_person(second, "owner", keyboard["kbOwner"], "Tangent Ägare")
+for i in range(1, 7):
+    add_person(second, "member", f"tangent{i}@andrabolaget.example", f"Tangent Person {i}")
+add_person(uuid.UUID(bytes=company), "admin", keyboard["kbAdmin"], "Tangent Admin")
+add_person(uuid.UUID(bytes=company), "front_desk", keyboard["kbDesk"], "Receptionen")
 org_number = db.execute("SELECT org_number FROM companies WHERE id = ?", (company,)).fetchone()[0]
+# The cross-engine flows (Firefox and WebKit, end2end/engines/, scripts/test-engines.sh): per
+# engine its own people, none of whom a Playwright test signs in as (an address may ask for a
+# code once a minute): one who signs in and out, an admin of the demo company who filters and
+# exports the history, a reception account, and a small company of its own with two owners,
+# one who invites someone and one who removes the third person in the list (nobody else
+# counts its members).
+company_name = db.execute("SELECT name FROM companies WHERE id = ?", (company,)).fetchone()[0]
+engines = {}
+for n, engine in enumerate(("firefox", "webkit")):
+    label = {"firefox": "Firefox", "webkit": "WebKit"}[engine]
+    for role, email, name in [
+        ("member", f"inloggning.{engine}@nordstrombygg.example", f"Inloggning {label}"),
+        ("admin", f"historik.{engine}@nordstrombygg.example", f"Historik {label}"),
+        ("front_desk", f"reception.{engine}@nordstrombygg.example", f"Receptionen {label}"),
+    ]:
+        add_person(uuid.UUID(bytes=company), role, email, name)
+    own = uuid.uuid4()
+    own_name = f"Motor {label} AB"
+    db.execute(
+        "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at) "
+        "VALUES (?, ?, ?, 'Europe/Stockholm', 'SEK', ?)",
+        (own.bytes, own_name, f"559999-{11 + n:04}", now),
+    )
+    domain = f"{engine}.motor.example"
+    add_person(own, "owner", f"agare@{domain}", f"Ägare {label}")
+    add_person(own, "owner", f"agare2@{domain}", f"Ägare Två {label}")
+    for i in range(1, 7):
+        add_person(own, "member", f"person{i}@{domain}", f"Person {i} {label}")
+    engines[engine] = {
+        "signIn": f"inloggning.{engine}@nordstrombygg.example",
+        "historyAdmin": f"historik.{engine}@nordstrombygg.example",
+        "desk": f"reception.{engine}@nordstrombygg.example",
+        "owner": f"agare@{domain}",
+        "remover": f"agare2@{domain}",
+        "ownCompany": own_name,
+        "domain": domain,
+    }
 facility_codes = {
     str(uuid.UUID(bytes=fid)): code
     for fid, code in db.execute(
@@ -104,7 +176,11 @@ facility_codes = {
 }
 db.commit()
 fixtures = {
+    **a11y,
+    **keyboard,
     "desks": desks,
+    "companyName": company_name,
+    "engines": engines,
     "orgNumber": org_number,
     "facilityCodes": facility_codes,
     "pagingOwnerJs": "agare.js@sidbyte.example",

@@ -1,5 +1,6 @@
 // Reads mail from the real SMTP catcher (maildev 3.x REST API) that the tests start.
-const MAILDEV = 'http://127.0.0.1:1080';
+// MAILDEV_URL: the cross-engine run (scripts/test-engines.sh) has a catcher of its own.
+const MAILDEV = process.env.MAILDEV_URL || 'http://127.0.0.1:1080';
 
 async function messagesTo(address) {
   const res = await fetch(`${MAILDEV}/api/email?to.address=${encodeURIComponent(address)}`);

@@ -17,6 +17,9 @@ module.exports = defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     browserName: 'chromium',
+    // The portal follows the browser's language (Accept-Language); the tests read Swedish,
+    // the default, unless a test asks for another locale (i18n.spec.js).
+    locale: 'sv-SE',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
       args: [

@@ -3,7 +3,8 @@
 # data set, on 127.0.0.1:$E2E_PORT. Started and stopped by Playwright (playwright.config.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=target/e2e
+# E2E_DIR: the cross-engine run (scripts/test-engines.sh) keeps its own, beside Playwright's.
+dir=${E2E_DIR:-target/e2e}
 rm -rf "$dir/db"; mkdir -p "$dir/db"
 export DATABASE_URL="sqlite:$dir/db/portal.db"
 export PORTAL_LISTEN="127.0.0.1:${E2E_PORT:-3100}"

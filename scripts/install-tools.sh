@@ -3,7 +3,8 @@
 # right version, so a second run costs nothing. Versions and the reasons for them are in
 # ../shared/toolchain.md. Usage: scripts/install-tools.sh [build|test]
 #   build: wasm target, wasm-bindgen CLI, Trunk, npm's binaryen (what `make run` needs)
-#   test:  build + Chromium + the Node test dependencies (+ PostgreSQL binaries if no server)
+#   test:  build + Chromium, Firefox ESR, WebKitGTK's WebDriver + Xvfb, the Node test
+#          dependencies (+ PostgreSQL binaries if no server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-build}
@@ -44,7 +45,9 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
   cargo install trunk --version 0.21.14 --locked --force
 fi
 
-# --- Node side: wasm-opt from npm's binaryen (never Debian's), Playwright, maildev ----------
+# --- Node side: wasm-opt from npm's binaryen (never Debian's), Playwright, maildev,
+# puppeteer-core and selenium-webdriver (no browser or driver downloads: both are only
+# clients of the browsers above) ---------------------------------------------------------
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
 if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
@@ -58,6 +61,12 @@ if [ "$what" = test ]; then
     cargo install cargo-nextest --locked
   fi
   apt_install chromium fonts-dejavu-core
+  # The main flows in the other engines (scripts/test-engines.sh), Debian's builds only
+  # (Playwright's patched Firefox and WebKit are never downloaded): Firefox ESR, driven by
+  # npm's puppeteer-core over WebDriver BiDi; WebKitGTK's WebDriver server, which pulls in
+  # libwebkit2gtk-4.1-0 and its MiniBrowser, driven by npm's selenium-webdriver. MiniBrowser
+  # has no headless mode: a virtual display (xvfb-run needs xauth, only recommended).
+  apt_install firefox-esr webkit2gtk-driver xvfb xauth
   # PostgreSQL binaries (initdb, pg_ctl): the fault tests always run their own throwaway
   # cluster (scripts/test-faults.sh), and scripts/test.sh starts one when no server answers
   # on 127.0.0.1:5432 and PG_TEST_URL is unset.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, then lint, Rust tests on SQLite and PostgreSQL, and
-# the browser tests; ends with one line "N passed, M failed".
+# the browser tests (Playwright in Chromium; the main flows in Firefox and WebKit); ends with
+# one line "N passed, M failed".
 #
 # PostgreSQL: PG_TEST_URL if set; else the server on 127.0.0.1:5432 if it answers; else a
 # throwaway cluster under target/pg (Debian's postgresql package). The tests create and drop
@@ -97,6 +98,16 @@ fi
 [ -n "${build_failure:-}" ] && printf 'the browser tests did not run, a build failed: %s\n' "$build_failure"
 echo "Browser: $e2e_passed passed, $e2e_failed failed"
 
+# --- the main flows in Firefox and WebKit: Debian's firefox-esr and WebKitGTK, which
+# Playwright cannot drive (end2end/engines/; a portal and mail catcher of their own) ------------
+step "main flows in Firefox (puppeteer-core, WebDriver BiDi) and WebKit (WebKitWebDriver)"
+engines_passed=0; engines_failed=0
+scripts/test-engines.sh 2>&1 | tee "$logs/engines.log"
+read -r engines_passed engines_failed < <(grep -Eo 'engines: [0-9]+ passed, [0-9]+ failed' "$logs/engines.log" | tail -1 | awk '{print $2+0, $4+0}')
+engines_passed=${engines_passed:-0}; engines_failed=${engines_failed:-1}
+[ "$engines_passed" -gt 0 ] || engines_failed=$((engines_failed > 0 ? engines_failed : 1))
+echo "Engines: $engines_passed passed, $engines_failed failed"
+
 # --- the ingestion API fuzzed against its own OpenAPI document (Schemathesis, signed by a
 # hook; bounded: ~2 minutes; `make test-api-fuzz` runs longer) --------------------------------
 step "ingestion API fuzzed against its OpenAPI document (Schemathesis)"
@@ -118,7 +129,8 @@ faults_passed=${faults_passed:-0}; faults_failed=${faults_failed:-1}
 [ "$faults_passed" -gt 0 ] || faults_failed=$((faults_failed > 0 ? faults_failed : 1))
 echo "Faults: $faults_passed passed, $faults_failed failed"
 
-passed=$((rust_passed + e2e_passed + api_passed + faults_passed)); failed=$((rust_failed + e2e_failed + api_failed + faults_failed))
+passed=$((rust_passed + e2e_passed + engines_passed + api_passed + faults_passed))
+failed=$((rust_failed + e2e_failed + engines_failed + api_failed + faults_failed))
 echo
 echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
 echo "$passed passed, $failed failed"

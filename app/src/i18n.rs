@@ -1,7 +1,9 @@
-//! The one i18n layer. Every string the user sees comes from a [`Texts`] table; a string
-//! missing from one language is a compile error, because both tables fill the same struct.
-//! Swedish is the default, English the second language. Numbers and money are formatted
-//! per language here too.
+//! The one i18n layer. Every string the user sees comes from a [`Texts`] table, generated
+//! from `app/locales/<lang>.toml` by `app/build.rs`: translators edit those files, and a key
+//! missing from one language (or a changed `{placeholder}`) fails the build. Swedish is the
+//! default and the source language; English, Finnish and Norwegian bokmål follow it. Numbers,
+//! money and dates are formatted per language here too (the currency is the company's, never
+//! the language's).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,23 +16,32 @@ pub enum Lang {
     #[default]
     Sv,
     En,
+    Fi,
+    Nb,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::Sv, Lang::En];
+    pub const ALL: [Lang; 4] = [Lang::Sv, Lang::En, Lang::Fi, Lang::Nb];
 
     pub fn code(self) -> &'static str {
         match self {
             Lang::Sv => "sv",
             Lang::En => "en",
+            Lang::Fi => "fi",
+            Lang::Nb => "nb",
         }
     }
 
-    /// Parses a language code (`sv`, `en`, also `en-GB`); unknown codes give `None`.
+    /// Parses a language code or tag (`sv`, `en-GB`, `fi-FI`); Norwegian `nb`, `no` and `nn`
+    /// all read bokmål (the one Norwegian written here). Unknown codes give `None`.
     pub fn from_code(code: &str) -> Option<Self> {
-        match code.trim().get(..2).map(str::to_ascii_lowercase).as_deref() {
-            Some("sv") => Some(Lang::Sv),
-            Some("en") => Some(Lang::En),
+        let code = code.trim();
+        let primary = code.split(['-', '_']).next().unwrap_or("");
+        match primary.to_ascii_lowercase().as_str() {
+            "sv" => Some(Lang::Sv),
+            "en" => Some(Lang::En),
+            "fi" => Some(Lang::Fi),
+            "nb" | "no" | "nn" => Some(Lang::Nb),
             _ => None,
         }
     }
@@ -40,21 +51,52 @@ impl Lang {
         match self {
             Lang::Sv => "Svenska",
             Lang::En => "English",
+            Lang::Fi => "Suomi",
+            Lang::Nb => "Norsk",
         }
     }
 
     pub fn texts(self) -> &'static Texts {
         match self {
-            Lang::Sv => &SV,
-            Lang::En => &EN,
+            Lang::Sv => &TEXTS_SV,
+            Lang::En => &TEXTS_EN,
+            Lang::Fi => &TEXTS_FI,
+            Lang::Nb => &TEXTS_NB,
         }
     }
 
-    /// Formats an integer with the language's digit grouping: `1 234` (sv), `1,234` (en).
+    pub fn frontdesk(self) -> &'static FrontDeskTexts {
+        match self {
+            Lang::Sv => &FRONTDESK_SV,
+            Lang::En => &FRONTDESK_EN,
+            Lang::Fi => &FRONTDESK_FI,
+            Lang::Nb => &FRONTDESK_NB,
+        }
+    }
+
+    pub fn mail(self) -> &'static MailTexts {
+        match self {
+            Lang::Sv => &MAIL_SV,
+            Lang::En => &MAIL_EN,
+            Lang::Fi => &MAIL_FI,
+            Lang::Nb => &MAIL_NB,
+        }
+    }
+
+    /// The decimal sign: a comma in the Nordic languages (CLDR sv, fi, nb), a point in English.
+    pub fn decimal_sign(self) -> char {
+        match self {
+            Lang::En => '.',
+            Lang::Sv | Lang::Fi | Lang::Nb => ',',
+        }
+    }
+
+    /// Formats an integer with the language's digit grouping: `1 234` (sv, fi, nb, a no-break
+    /// space), `1,234` (en).
     pub fn int(self, n: i64) -> String {
         let sep = match self {
-            Lang::Sv => '\u{a0}',
             Lang::En => ',',
+            Lang::Sv | Lang::Fi | Lang::Nb => '\u{a0}',
         };
         let digits = n.unsigned_abs().to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
@@ -70,30 +112,118 @@ impl Lang {
         out
     }
 
-    /// Formats minor units (öre) as money: `1 234,50 kr` (sv), `SEK 1,234.50` (en).
+    /// Formats minor units (öre, cents) of the company's currency as money, in the language's
+    /// form (CLDR): `1 234,50 kr` (sv with SEK, nb with NOK), `1 234,50 €` (sv, fi, nb with
+    /// EUR), `1 234,50 NOK` (sv with NOK: "kr" would be taken for Swedish kronor),
+    /// `SEK 1,234.50` (en).
     pub fn money(self, minor: i64, currency: &str) -> String {
         let sign = if minor < 0 { "-" } else { "" };
         let abs = minor.unsigned_abs();
         let whole = self.int((abs / 100) as i64);
         let cents = abs % 100;
         match self {
-            Lang::Sv => {
-                let unit = match currency {
-                    "SEK" => "kr",
-                    "NOK" => "kr",
-                    "EUR" => "€",
-                    other => other,
+            Lang::En => format!("{sign}{currency}\u{a0}{whole}.{cents:02}"),
+            Lang::Sv | Lang::Fi | Lang::Nb => {
+                let unit = match (self, currency) {
+                    (_, "EUR") => "€",
+                    (Lang::Sv, "SEK") | (Lang::Nb, "NOK") => "kr",
+                    (_, other) => other,
                 };
                 format!("{sign}{whole},{cents:02}\u{a0}{unit}")
             }
-            Lang::En => format!("{sign}{currency}\u{a0}{whole}.{cents:02}"),
         }
+    }
+
+    /// A calendar date in the language's short form: `2026-11-05` (sv, en: ISO 8601, as
+    /// Swedes write it), `5.11.2026` (fi), `05.11.2026` (nb).
+    pub fn date(self, year: i32, month: u32, day: u32) -> String {
+        match self {
+            Lang::Sv | Lang::En => format!("{year:04}-{month:02}-{day:02}"),
+            Lang::Fi => format!("{day}.{month}.{year}"),
+            Lang::Nb => format!("{day:02}.{month:02}.{year}"),
+        }
+    }
+
+    /// A time of day: `14:05`, in Finnish `14.05` (CLDR fi).
+    pub fn time(self, hour: u32, minute: u32) -> String {
+        match self {
+            Lang::Fi => format!("{hour}.{minute:02}"),
+            _ => format!("{hour:02}:{minute:02}"),
+        }
+    }
+
+    /// A date and a time: `2026-11-05 14:05`, `5.11.2026 klo 14.05`, `05.11.2026 kl. 14:05`.
+    pub fn datetime(self, year: i32, month: u32, day: u32, hour: u32, minute: u32) -> String {
+        let (date, time) = (self.date(year, month, day), self.time(hour, minute));
+        match self {
+            Lang::Sv | Lang::En => format!("{date} {time}"),
+            Lang::Fi => format!("{date} klo {time}"),
+            Lang::Nb => format!("{date} kl. {time}"),
+        }
+    }
+
+    /// [`Lang::date`] of a chrono date.
+    #[cfg(feature = "ssr")]
+    pub fn chrono_date(self, d: impl chrono::Datelike) -> String {
+        self.date(d.year(), d.month(), d.day())
+    }
+
+    /// [`Lang::datetime`] of a chrono date and time.
+    #[cfg(feature = "ssr")]
+    pub fn chrono_datetime(self, d: impl chrono::Datelike + chrono::Timelike) -> String {
+        self.datetime(d.year(), d.month(), d.day(), d.hour(), d.minute())
+    }
+
+    /// Fills the `{name}` placeholders of a text from `values` in one pass over the text, so a
+    /// value that itself reads `{company}` (a name someone typed) stays as typed. `build.rs`
+    /// checks that every language has the placeholders Swedish has.
+    pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let value = after.find('}').and_then(|end| {
+                let name = &after[..end];
+                values
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v, end))
+            });
+            match value {
+                Some((v, end)) => {
+                    out.push_str(v);
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 }
 
-/// The language a request asks for: the language cookie if set, else Swedish.
+/// The language a request asks for: the language cookie if set (the user's choice, which
+/// wins), else the first language of the browser's `Accept-Language` the portal has (by
+/// quality), else Swedish.
 #[cfg(feature = "ssr")]
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    cookie_lang(headers)
+        .or_else(|| {
+            headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// The language the cookie remembers, if any.
+#[cfg(feature = "ssr")]
+pub fn cookie_lang(headers: &axum::http::HeaderMap) -> Option<Lang> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -103,7 +233,30 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
             let (k, v) = c.trim().split_once('=')?;
             (k == LANG_COOKIE).then(|| Lang::from_code(v)).flatten()
         })
-        .unwrap_or_default()
+}
+
+/// The best language of an `Accept-Language` header (RFC 9110: tags with `q` weights, in
+/// order of preference when weights tie), or `None` when it names none of ours.
+pub fn accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(u16, Lang)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let weight = (q.clamp(0.0, 1.0) * 1000.0) as u16;
+        if weight == 0 {
+            continue;
+        }
+        if let Some(lang) = Lang::from_code(tag) {
+            if best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, lang));
+            }
+        }
+    }
+    best.map(|(_, lang)| lang)
 }
 
 /// The language of the request being served (server functions, mails).
@@ -124,1013 +277,9 @@ pub fn use_texts() -> &'static Texts {
     use_lang().texts()
 }
 
-/// Every user-visible string. Add a field here, and both tables below must fill it.
-pub struct Texts {
-    pub brand: &'static str,
-    pub portal_name: &'static str,
-    pub skip_to_content: &'static str,
-    pub nav_facilities: &'static str,
-    pub language: &'static str,
-    pub facilities_title: &'static str,
-    pub facilities_intro: &'static str,
-    pub search_label: &'static str,
-    pub search_placeholder: &'static str,
-    pub city_label: &'static str,
-    pub all_cities: &'static str,
-    pub kind_label: &'static str,
-    pub all_kinds: &'static str,
-    pub search_button: &'static str,
-    pub clear_filters: &'static str,
-    pub kind_street: &'static str,
-    pub kind_camera_garage: &'static str,
-    pub kind_barrier_garage: &'static str,
-    pub kind_surface: &'static str,
-    pub accepts_yes: &'static str,
-    pub accepts_some: &'static str,
-    pub accepts_no: &'static str,
-    pub has_chargers: &'static str,
-    pub facilities_count_one: &'static str,
-    pub facilities_count_many: &'static str,
-    pub no_facilities: &'static str,
-    pub loading: &'static str,
-    pub error_generic: &'static str,
-    /// The database (or another part the portal needs) is out for a moment.
-    pub err_unavailable: &'static str,
-    pub error_invalid: &'static str,
-    pub not_found_title: &'static str,
-    pub not_found_body: &'static str,
-    pub back_to_start: &'static str,
-    pub sign_in_nav: &'static str,
-    pub sign_in_title: &'static str,
-    pub sign_in_intro: &'static str,
-    pub email_label: &'static str,
-    pub send_code_button: &'static str,
-    pub code_sent: &'static str,
-    pub code_hint: &'static str,
-    pub code_label: &'static str,
-    pub verify_button: &'static str,
-    pub resend_button: &'static str,
-    pub resend_wait: &'static str,
-    pub seconds: &'static str,
-    pub use_other_email: &'static str,
-    pub invalid_code: &'static str,
-    pub invalid_email: &'static str,
-    pub rate_limited: &'static str,
-    pub forbidden: &'static str,
-    pub sign_out: &'static str,
-    pub company_label: &'static str,
-    pub switch_button: &'static str,
-    pub your_role: &'static str,
-    pub role_owner: &'static str,
-    pub role_admin: &'static str,
-    pub role_finance: &'static str,
-    pub role_member: &'static str,
-    pub role_front_desk: &'static str,
-    pub nav_front_desk: &'static str,
-    pub front_desk_blurb: &'static str,
-    pub choose_company_title: &'static str,
-    pub choose_company_intro: &'static str,
-    pub no_company_title: &'static str,
-    pub no_company_body: &'static str,
-    pub nav_members: &'static str,
-    pub nav_history: &'static str,
-    pub nav_costs: &'static str,
-    pub members_blurb: &'static str,
-    pub history_blurb: &'static str,
-    pub costs_blurb: &'static str,
-    pub coming_soon: &'static str,
-    pub welcome: &'static str,
-    pub members_title: &'static str,
-    pub members_intro: &'static str,
-    pub search_members_label: &'static str,
-    pub sort_label: &'static str,
-    pub sort_name: &'static str,
-    pub sort_email: &'static str,
-    pub sort_role: &'static str,
-    pub sort_last_session: &'static str,
-    pub col_cost_center: &'static str,
-    pub no_name: &'static str,
-    pub app_yes: &'static str,
-    pub app_no: &'static str,
-    pub members_count: &'static str,
-    pub page_label: &'static str,
-    pub prev_page: &'static str,
-    pub next_page: &'static str,
-    pub invite_title: &'static str,
-    pub invite_intro: &'static str,
-    pub cost_center_label: &'static str,
-    pub without_cost_center: &'static str,
-    pub report_forbidden: &'static str,
-    pub report_title: &'static str,
-    pub report_intro: &'static str,
-    pub report_recipients: &'static str,
-    pub report_lang: &'static str,
-    pub report_saved: &'static str,
-    pub report_last_sent: &'static str,
-    pub report_none_yet: &'static str,
-    pub report_link: &'static str,
-    pub err_not_a_member: &'static str,
-    pub err_archived: &'static str,
-    pub err_missing: &'static str,
-    pub err_too_long: &'static str,
-    pub cost_centers_title: &'static str,
-    pub cost_centers_intro: &'static str,
-    pub cost_centers_retag_rule: &'static str,
-    pub cost_center_code: &'static str,
-    pub cost_center_name: &'static str,
-    pub cost_center_members: &'static str,
-    pub cost_center_create: &'static str,
-    pub cost_center_rename: &'static str,
-    pub cost_center_archive: &'static str,
-    pub cost_center_restore: &'static str,
-    pub cost_center_archived: &'static str,
-    pub cost_center_active: &'static str,
-    pub cost_centers_empty: &'static str,
-    pub cost_centers_import_title: &'static str,
-    pub cost_centers_import_intro: &'static str,
-    pub cost_centers_preview: &'static str,
-    pub cost_centers_apply: &'static str,
-    pub cost_centers_applied: &'static str,
-    pub cost_centers_rows_ok: &'static str,
-    pub cost_centers_rows_bad: &'static str,
-    pub cost_centers_fix_first: &'static str,
-    pub cost_centers_line: &'static str,
-    pub cost_centers_file: &'static str,
-    pub cost_centers_default: &'static str,
-    pub cost_centers_none: &'static str,
-    pub cost_centers_save: &'static str,
-    pub cost_centers_saved: &'static str,
-    pub cost_centers_blurb: &'static str,
-    pub cost_centers_change: &'static str,
-    pub cost_centers_from_to: &'static str,
-    pub invoices_title: &'static str,
-    pub invoices_intro: &'static str,
-    pub invoice_paid: &'static str,
-    pub invoice_unpaid: &'static str,
-    pub invoice_overdue: &'static str,
-    pub invoice_credited: &'static str,
-    pub invoice_fees: &'static str,
-    pub invoice_number: &'static str,
-    pub invoice_period: &'static str,
-    pub invoice_issued: &'static str,
-    pub invoice_due: &'static str,
-    pub invoice_amount: &'static str,
-    pub invoice_amount_excl: &'static str,
-    pub invoice_vat: &'static str,
-    pub invoice_status: &'static str,
-    pub invoice_paid_on: &'static str,
-    pub invoices_all_statuses: &'static str,
-    pub invoices_all_years: &'static str,
-    pub invoices_empty: &'static str,
-    pub invoices_outstanding: &'static str,
-    pub invoices_overdue_count: &'static str,
-    pub invoice_spec_title: &'static str,
-    pub invoice_by_member: &'static str,
-    pub invoice_by_cost_center: &'static str,
-    pub invoice_lines: &'static str,
-    pub invoice_show_lines: &'static str,
-    pub invoice_large_hint: &'static str,
-    pub invoice_print: &'static str,
-    pub invoice_export_csv: &'static str,
-    pub invoice_exported: &'static str,
-    pub invoice_description: &'static str,
-    pub invoice_subtotal: &'static str,
-    pub invoice_back: &'static str,
-    pub invoice_not_found: &'static str,
-    pub invoice_session: &'static str,
-    pub invoices_blurb: &'static str,
-    pub costs_title: &'static str,
-    pub costs_intro: &'static str,
-    pub costs_intro_own: &'static str,
-    pub costs_new: &'static str,
-    pub costs_unknown: &'static str,
-    pub costs_other_members: &'static str,
-    pub costs_total: &'static str,
-    pub costs_chart_title: &'static str,
-    pub costs_chart_desc: &'static str,
-    pub costs_next_month: &'static str,
-    pub costs_prev_month: &'static str,
-    pub costs_show: &'static str,
-    pub costs_change_from: &'static str,
-    pub costs_sessions: &'static str,
-    pub costs_hours: &'static str,
-    pub costs_see_history: &'static str,
-    pub costs_chart_as_table: &'static str,
-    pub costs_by_cost_center: &'static str,
-    pub costs_by_member: &'static str,
-    pub costs_by_member_own: &'static str,
-    pub costs_by_facility: &'static str,
-    pub costs_by_kind: &'static str,
-    pub costs_empty: &'static str,
-    pub no_cost_center: &'static str,
-    pub invite_button: &'static str,
-    pub invite_sent: &'static str,
-    pub invitations_title: &'static str,
-    pub inv_pending: &'static str,
-    pub inv_not_delivered: &'static str,
-    pub inv_accepted: &'static str,
-    pub inv_expired: &'static str,
-    pub inv_cancelled: &'static str,
-    pub inv_failed: &'static str,
-    pub resend: &'static str,
-    pub cancel_invite: &'static str,
-    pub remove: &'static str,
-    pub leave: &'static str,
-    pub confirm_remove: &'static str,
-    pub confirm_remove_body: &'static str,
-    pub confirm_yes: &'static str,
-    pub confirm_no: &'static str,
-    pub change_role_button: &'static str,
-    pub no_owner_banner: &'static str,
-    pub members_forbidden: &'static str,
-    pub invite_page_title: &'static str,
-    pub invite_for: &'static str,
-    pub invite_as: &'static str,
-    pub invite_sign_in_as: &'static str,
-    pub invite_accept_button: &'static str,
-    pub invite_wrong_account: &'static str,
-    pub invite_invalid: &'static str,
-    pub err_already_member: &'static str,
-    pub err_already_invited: &'static str,
-    pub err_role_not_allowed: &'static str,
-    pub err_unknown_cost_center: &'static str,
-    pub err_last_owner: &'static str,
-    pub err_not_found: &'static str,
-    pub audit_title: &'static str,
-    pub audit_intro: &'static str,
-    pub audit_action: &'static str,
-    pub audit_all_actions: &'static str,
-    pub audit_person: &'static str,
-    pub audit_month: &'static str,
-    pub audit_empty: &'static str,
-    pub audit_by: &'static str,
-    pub audit_subject: &'static str,
-    pub audit_customer_service: &'static str,
-    pub transfer: &'static str,
-    pub transfer_title: &'static str,
-    pub transfer_body: &'static str,
-    pub transfer_send_code: &'static str,
-    pub transfer_code_sent: &'static str,
-    pub transfer_confirm: &'static str,
-    pub err_transfer_to_admin_only: &'static str,
-    pub bulk_title: &'static str,
-    pub bulk_intro: &'static str,
-    pub bulk_template: &'static str,
-    pub bulk_csv_label: &'static str,
-    pub bulk_mode_preview: &'static str,
-    pub bulk_mode_import: &'static str,
-    pub bulk_submit: &'static str,
-    pub bulk_summary_good: &'static str,
-    pub bulk_summary_good_one: &'static str,
-    pub bulk_summary_bad: &'static str,
-    pub bulk_imported: &'static str,
-    pub bulk_line: &'static str,
-    pub bulk_ok: &'static str,
-    pub bulk_file_label: &'static str,
-    pub bulk_rows_sent: &'static str,
-    pub bulk_stopped: &'static str,
-    pub err_duplicate: &'static str,
-    pub err_bad_csv: &'static str,
-    pub nav_history_short: &'static str,
-    pub history_title: &'static str,
-    pub history_intro: &'static str,
-    pub history_year: &'static str,
-    pub history_month: &'static str,
-    pub history_whole_year: &'static str,
-    pub history_range: &'static str,
-    pub history_from: &'static str,
-    pub history_to: &'static str,
-    pub history_member: &'static str,
-    pub history_member_hint: &'static str,
-    pub history_clear_member: &'static str,
-    pub history_plate: &'static str,
-    pub history_plate_short: &'static str,
-    pub history_facility: &'static str,
-    pub history_kind: &'static str,
-    pub kind_parking: &'static str,
-    pub kind_charging: &'static str,
-    pub history_both_kinds: &'static str,
-    pub history_all: &'static str,
-    pub history_sort: &'static str,
-    pub history_sort_start: &'static str,
-    pub history_sort_cost: &'static str,
-    pub history_sort_duration: &'static str,
-    pub history_size: &'static str,
-    pub history_size_default: &'static str,
-    pub history_per_page: &'static str,
-    pub history_page: &'static str,
-    pub history_apply: &'static str,
-    pub history_total_sessions: &'static str,
-    pub history_total_hours: &'static str,
-    pub history_total_kwh: &'static str,
-    pub history_total_cost: &'static str,
-    pub history_total_excl: &'static str,
-    pub history_empty: &'static str,
-    pub history_no_more: &'static str,
-    pub history_of: &'static str,
-    pub history_next: &'static str,
-    pub history_first: &'static str,
-    pub history_pages: &'static str,
-    pub history_start: &'static str,
-    pub history_end: &'static str,
-    pub history_duration: &'static str,
-    pub history_cost: &'static str,
-    pub history_cost_excl: &'static str,
-    pub history_rows: &'static str,
-    pub history_guest: &'static str,
-    pub history_ongoing: &'static str,
-    pub history_export_title: &'static str,
-    pub history_export_intro: &'static str,
-    pub history_separator: &'static str,
-    pub history_semicolon: &'static str,
-    pub history_comma: &'static str,
-    pub history_decimal: &'static str,
-    pub history_export_button: &'static str,
-    pub history_export_needs_js: &'static str,
-    pub history_exported: &'static str,
-    pub history_export_cancelled: &'static str,
-    pub cancel: &'static str,
-    /// January … December.
-    pub months: [&'static str; 12],
-    /// The export's header row.
-    pub body_too_large_title: &'static str,
-    pub body_too_large: &'static str,
-    pub go_back: &'static str,
-    pub err_not_sent: &'static str,
-    pub err_invite_budget: &'static str,
-    pub csv_headers: [&'static str; 13],
-    pub invoice_csv_headers: [&'static str; 8],
-}
-
-pub static SV: Texts = Texts {
-    brand: "Aimo Park",
-    portal_name: "Företagsportal",
-    skip_to_content: "Hoppa till innehållet",
-    nav_facilities: "Anläggningar",
-    language: "Språk",
-    facilities_title: "Var fungerar företagskontot?",
-    facilities_intro: "Se vilka av våra anläggningar som tar emot betalning med företagskonto. \
-        Kameragarage fungerar oftast, bomgarage inte än.",
-    search_label: "Sök anläggning",
-    search_placeholder: "Namn, adress eller stad",
-    city_label: "Stad",
-    all_cities: "Alla städer",
-    kind_label: "Typ",
-    all_kinds: "Alla typer",
-    search_button: "Sök",
-    clear_filters: "Rensa filter",
-    kind_street: "Gatuparkering",
-    kind_camera_garage: "Kameragarage",
-    kind_barrier_garage: "Bomgarage",
-    kind_surface: "Markparkering",
-    accepts_yes: "Företagskonto fungerar",
-    accepts_some: "Fungerar delvis",
-    accepts_no: "Fungerar inte",
-    has_chargers: "Laddplatser",
-    facilities_count_one: "anläggning",
-    facilities_count_many: "anläggningar",
-    no_facilities: "Inga anläggningar matchar din sökning.",
-    loading: "Laddar…",
-    error_generic: "Något gick fel. Försök igen om en stund.",
-    err_unavailable: "Portalen är tillfälligt otillgänglig. Försök igen om några sekunder.",
-    error_invalid: "Ogiltigt värde i fältet",
-    not_found_title: "Sidan finns inte",
-    not_found_body: "Adressen kan vara fel, eller så har sidan flyttats.",
-    back_to_start: "Till startsidan",
-    sign_in_nav: "Logga in",
-    sign_in_title: "Logga in i företagsportalen",
-    sign_in_intro: "Använd den e-postadress som ert företag angav som kontaktadress vid beställningen – eller den adress som din inbjudan skickades till. Vi mejlar dig en engångskod; inga lösenord behövs.",
-    email_label: "E-postadress",
-    send_code_button: "Skicka kod",
-    code_sent: "Om adressen kan logga in har vi skickat en kod till",
-    code_hint: "Koden gäller i 10 minuter. Hittar du den inte? Titta i skräpposten.",
-    code_label: "Kod från mejlet (6 siffror)",
-    verify_button: "Logga in",
-    resend_button: "Skicka en ny kod",
-    resend_wait: "Ny kod kan skickas om",
-    seconds: "s",
-    use_other_email: "Använd en annan adress",
-    invalid_code: "Ogiltig eller utgången kod.",
-    invalid_email: "Skriv en giltig e-postadress, till exempel namn@foretag.se.",
-    rate_limited: "För många försök. Försök igen om",
-    forbidden: "Sidan kunde inte skickas. Ladda om sidan och försök igen.",
-    sign_out: "Logga ut",
-    company_label: "Företag",
-    switch_button: "Byt",
-    your_role: "Din roll",
-    role_owner: "Ägare",
-    role_admin: "Administratör",
-    role_finance: "Ekonomi (läsbehörighet)",
-    role_member: "Medlem",
-    role_front_desk: "Reception",
-    nav_front_desk: "Reception",
-    front_desk_blurb: "Registrera gäster som parkerar på företagets konto och se vilka som står parkerade nu.",
-    choose_company_title: "Välj företag",
-    choose_company_intro: "Du tillhör flera företag. Vilket vill du arbeta med nu? Du kan byta när som helst i sidhuvudet.",
-    no_company_title: "Du är inloggad",
-    no_company_body: "Du tillhör inget företag ännu. Har du fått en inbjudan? Öppna länken i inbjudningsmejlet för att gå med.",
-    nav_members: "Medlemmar",
-    nav_history: "Parkeringar och laddningar",
-    nav_costs: "Kostnader och fakturor",
-    members_blurb: "Bjud in och ta bort anställda som parkerar på företagets konto.",
-    history_blurb: "Se vem som parkerade eller laddade var och när, filtrera och exportera.",
-    costs_blurb: "Följ kostnader per kostnadsställe och läs fakturorna.",
-    coming_soon: "Kommer snart",
-    welcome: "Välkommen",
-    members_title: "Medlemmar",
-    members_intro: "Alla som parkerar och laddar på företagets konto. Namnen visas som personerna själva angett i appen.",
-    search_members_label: "Sök på namn, e-post eller regnummer",
-    sort_label: "Sortera",
-    sort_name: "Namn",
-    sort_email: "E-post",
-    sort_role: "Roll",
-    sort_last_session: "Senaste parkering",
-    col_cost_center: "Kostnadsställe",
-    no_name: "(inget namn i appen än)",
-    app_yes: "Inloggad i appen",
-    app_no: "Inte inloggad i appen än – kontrollera att rätt e-post används",
-    members_count: "medlemmar",
-    page_label: "Sida",
-    prev_page: "Föregående",
-    next_page: "Nästa",
-    invite_title: "Bjud in",
-    invite_intro: "Inbjudan skickas med e-post och gäller i 7 dagar.",
-    cost_center_label: "Kostnadsställe",
-    without_cost_center: "Utan kostnadsställe",
-    report_forbidden: "Månadsrapporten ställs in av företagets ägare och administratörer.",
-    report_title: "Månadsrapport",
-    report_intro: "Den första dagen i varje månad får mottagarna förra månadens kostnader per kostnadsställe och för parkering och laddning, jämfört med månaden före, med en länk hit. Den första rapporten kommer den första i nästa månad.",
-    report_recipients: "Mottagare (ägare, administratörer och ekonomiläsare)",
-    report_lang: "Rapportens språk",
-    report_saved: "Inställningarna är sparade",
-    report_last_sent: "Senast skickad rapport",
-    report_none_yet: "Ingen rapport har skickats än.",
-    report_link: "Få kostnaderna per e-post varje månad",
-    err_not_a_member: "Inte medlem i företaget.",
-    err_archived: "Kostnadsstället är arkiverat.",
-    err_missing: "Fältet måste fyllas i.",
-    err_too_long: "För lång text.",
-    cost_centers_title: "Kostnadsställen",
-    cost_centers_intro: "Kostnadsställen delar upp kostnaderna. Varje medarbetare kan ha ett förval; nya sessioner får medarbetarens förval när de kommer in.",
-    cost_centers_retag_rule: "Ett ändrat förval gäller nya sessioner. Sessioner som redan finns behåller sitt kostnadsställe.",
-    cost_center_code: "Kod",
-    cost_center_name: "Namn",
-    cost_center_members: "Medarbetare med förval",
-    cost_center_create: "Lägg till kostnadsställe",
-    cost_center_rename: "Byt namn",
-    cost_center_archive: "Arkivera",
-    cost_center_restore: "Återställ",
-    cost_center_archived: "Arkiverat",
-    cost_center_active: "Aktivt",
-    cost_centers_empty: "Inga kostnadsställen än.",
-    cost_centers_import_title: "Förval från CSV-fil",
-    cost_centers_import_intro: "En rad per medarbetare: e-post;kostnadsställets kod. Du ser först vad som händer; inget ändras förrän du tillämpar, och bara om alla rader är giltiga.",
-    cost_centers_preview: "Förhandsgranska",
-    cost_centers_apply: "Tillämpa",
-    cost_centers_applied: "Förvalen är uppdaterade",
-    cost_centers_rows_ok: "giltiga rader",
-    cost_centers_rows_bad: "rader med fel",
-    cost_centers_fix_first: "Rätta raderna med fel och förhandsgranska igen: inget har ändrats.",
-    cost_centers_line: "Rad",
-    cost_centers_file: "CSV-fil",
-    cost_centers_default: "Förvalt kostnadsställe",
-    cost_centers_none: "Inget",
-    cost_centers_save: "Spara",
-    cost_centers_saved: "Sparat",
-    cost_centers_blurb: "Kostnadsställen och medarbetarnas förval, också från en CSV-fil.",
-    cost_centers_change: "Ändras",
-    cost_centers_from_to: "från → till",
-    invoices_title: "Fakturor",
-    invoices_intro: "Företagets fakturor med status. Öppna en faktura för att se vilka sessioner den består av.",
-    invoice_paid: "Betald",
-    invoice_unpaid: "Obetald",
-    invoice_overdue: "Förfallen",
-    invoice_credited: "Krediterad",
-    invoice_fees: "Avgifter",
-    invoice_number: "Fakturanummer",
-    invoice_period: "Period",
-    invoice_issued: "Fakturadatum",
-    invoice_due: "Förfallodatum",
-    invoice_amount: "Belopp inkl. moms",
-    invoice_amount_excl: "Belopp exkl. moms",
-    invoice_vat: "Moms",
-    invoice_status: "Status",
-    invoice_paid_on: "Betald den",
-    invoices_all_statuses: "Alla",
-    invoices_all_years: "Alla år",
-    invoices_empty: "Inga fakturor matchar.",
-    invoices_outstanding: "Att betala (obetalda och förfallna)",
-    invoices_overdue_count: "Förfallna fakturor",
-    invoice_spec_title: "Specifikation",
-    invoice_by_member: "Per medarbetare",
-    invoice_by_cost_center: "Per kostnadsställe",
-    invoice_lines: "rader",
-    invoice_show_lines: "Visa raderna",
-    invoice_large_hint: "Fakturan har många rader: välj en grupp för att se dess rader, eller exportera alla till CSV.",
-    invoice_print: "Skriv ut",
-    invoice_export_csv: "Exportera specifikationen till CSV",
-    invoice_exported: "Specifikationen är exporterad",
-    invoice_description: "Beskrivning",
-    invoice_subtotal: "Delsumma",
-    invoice_back: "Alla fakturor",
-    invoice_not_found: "Fakturan finns inte.",
-    invoice_session: "Session",
-    invoices_blurb: "Fakturor med status, och vilka sessioner varje faktura består av.",
-    costs_title: "Kostnader",
-    costs_intro: "Vad månaden kostade, per kostnadsställe, medarbetare, anläggning och parkering/laddning, jämfört med månaden före. Varje rad leder till sessionerna bakom den.",
-    costs_intro_own: "Dina egna kostnader för månaden, jämfört med månaden före.",
-    costs_new: "ny",
-    costs_unknown: "Okänd",
-    costs_other_members: "Övriga ({n} st.)",
-    costs_total: "Totalt",
-    costs_chart_title: "Kostnad inkl. moms per månad, de senaste 13 månaderna",
-    costs_chart_desc: "Staplar per månad: parkering (fylld) och laddning (randig) ovanpå varandra, med totalen i text ovanför. Samma siffror finns som tabell under diagrammet.",
-    costs_next_month: "Nästa månad",
-    costs_prev_month: "Föregående månad",
-    costs_show: "Visa",
-    costs_change_from: "Jämfört med",
-    costs_sessions: "Sessioner",
-    costs_hours: "Timmar parkerat",
-    costs_see_history: "Se månadens alla sessioner i historiken",
-    costs_chart_as_table: "Diagrammet som tabell",
-    costs_by_cost_center: "Per kostnadsställe",
-    costs_by_member: "Per medarbetare (de största och de som ökat mest)",
-    costs_by_member_own: "Dina kostnader",
-    costs_by_facility: "Per anläggning",
-    costs_by_kind: "Parkering och laddning",
-    costs_empty: "Inga kostnader den här månaden.",
-    no_cost_center: "Inget",
-    invite_button: "Skicka inbjudan",
-    invite_sent: "Inbjudan skickad.",
-    invitations_title: "Inbjudningar",
-    inv_pending: "Väntar",
-    inv_not_delivered: "Väntar, inte levererad än",
-    inv_accepted: "Accepterad",
-    inv_expired: "Utgången",
-    inv_cancelled: "Avbruten",
-    inv_failed: "Kunde inte levereras",
-    resend: "Skicka igen",
-    cancel_invite: "Avbryt inbjudan",
-    remove: "Ta bort",
-    leave: "Lämna företaget",
-    confirm_remove: "Ta bort",
-    confirm_remove_body: "Personen kan inte längre använda portalen för företaget eller parkera på företagets konto. Det går att bjuda in igen.",
-    confirm_yes: "Ja, ta bort",
-    confirm_no: "Avbryt",
-    change_role_button: "Ändra",
-    no_owner_banner: "Företagskontot har ingen ägare. Ägaren kan lägga till och ta bort administratörer. Be kundservice att göra den som står som kontakt på beställningen till ägare.",
-    members_forbidden: "Den här sidan är för ägare, administratörer och ekonomi.",
-    invite_page_title: "Inbjudan",
-    invite_for: "Du är inbjuden till",
-    invite_as: "som",
-    invite_sign_in_as: "Logga in som",
-    invite_accept_button: "Gå med",
-    invite_wrong_account: "Inbjudan gäller en annan adress. Logga ut och logga in som",
-    invite_invalid: "Länken gäller inte längre: den har använts, avbrutits, ersatts av en ny eller gått ut. Be den som bjöd in dig att skicka en ny.",
-    err_already_member: "Personen är redan medlem.",
-    err_already_invited: "Personen har redan en inbjudan som väntar – skicka den igen i listan nedan.",
-    err_role_not_allowed: "Du kan inte ge den rollen.",
-    err_unknown_cost_center: "Okänt kostnadsställe.",
-    err_last_owner: "Den sista ägaren kan inte tas bort eller lämna företaget.",
-    err_not_found: "Hittades inte.",
-    audit_title: "Händelselogg",
-    audit_intro: "Vem gjorde vad med vem, och när: inbjudningar, roller, borttagningar, ägarbyten och exporter.",
-    audit_action: "Händelse",
-    audit_all_actions: "Alla händelser",
-    audit_person: "Person (e-post)",
-    audit_month: "Månad",
-    audit_empty: "Inga händelser för det här filtret.",
-    audit_by: "Av",
-    audit_subject: "Gäller",
-    audit_customer_service: "Kundservice",
-    transfer: "Överlåt ägarskapet",
-    transfer_title: "Överlåt ägarskapet till",
-    transfer_body: "Personen blir ägare och du blir administratör. Bekräfta med en kod som vi mejlar till dig.",
-    transfer_send_code: "Skicka kod till min e-post",
-    transfer_code_sent: "Koden är skickad.",
-    transfer_confirm: "Överlåt",
-    err_transfer_to_admin_only: "Ägarskapet kan bara överlåtas till en administratör.",
-    bulk_title: "Bjud in flera (CSV)",
-    bulk_intro: "Välj eller klistra in en CSV med kolumnerna email, role och cost_center, avgränsade med ; eller ,. Rollen är member, admin eller finance; kostnadsstället anges med kod eller namn. Förhandsgranska först: rader med fel markeras och importeras aldrig.",
-    bulk_template: "Ladda ner mall (CSV)",
-    bulk_csv_label: "CSV",
-    bulk_mode_preview: "Förhandsgranska",
-    bulk_mode_import: "Skicka inbjudningar till de giltiga raderna",
-    bulk_submit: "Fortsätt",
-    bulk_summary_good: "giltiga",
-    bulk_summary_good_one: "giltig",
-    bulk_summary_bad: "med fel – rätta i texten och förhandsgranska igen",
-    bulk_imported: "inbjudningar skickade",
-    bulk_line: "Rad",
-    bulk_ok: "OK",
-    bulk_file_label: "Välj en CSV-fil (eller klistra in nedan)",
-    bulk_rows_sent: "rader skickade",
-    bulk_stopped: "Importen stannade här; raderna ovan är skickade. Skicka igen för att fortsätta – redan inbjudna hoppas över.",
-    err_duplicate: "Finns två gånger i filen.",
-    err_bad_csv: "Filen kunde inte läsas: kontrollera att första raden har kolumnen email och att citattecken är stängda.",
-    nav_history_short: "Historik",
-    history_title: "Parkeringar och laddningar",
-    history_intro: "Vem som parkerade eller laddade, var och när. Filtrera på period, person, registreringsnummer, kostnadsställe eller anläggning och exportera till CSV.",
-    history_year: "År",
-    history_month: "Månad",
-    history_whole_year: "Hela året",
-    history_range: "Eget datumintervall",
-    history_from: "Från",
-    history_to: "Till och med",
-    history_member: "Person",
-    history_member_hint: "Namn eller e-post",
-    history_clear_member: "Visa alla personer",
-    history_plate: "Registreringsnummer",
-    history_plate_short: "Regnr",
-    history_facility: "Anläggning",
-    history_kind: "Typ",
-    kind_parking: "Parkering",
-    kind_charging: "Laddning",
-    history_both_kinds: "Parkering och laddning",
-    history_all: "Alla",
-    history_sort: "Sortering",
-    history_sort_start: "Senaste först",
-    history_sort_cost: "Dyraste först",
-    history_sort_duration: "Längsta först",
-    history_size: "Rader per sida",
-    history_size_default: "50 per sida",
-    history_per_page: "per sida",
-    history_page: "Sida",
-    history_apply: "Visa",
-    history_total_sessions: "Sessioner",
-    history_total_hours: "Parkerade timmar",
-    history_total_kwh: "Laddat",
-    history_total_cost: "Kostnad inkl. moms",
-    history_total_excl: "Kostnad exkl. moms",
-    history_empty: "Inga parkeringar eller laddningar för det här filtret i",
-    history_no_more: "Inga fler rader. Gå till första sidan.",
-    history_of: "av",
-    history_next: "Nästa sida",
-    history_first: "Första sidan",
-    history_pages: "Sidor",
-    history_start: "Start",
-    history_end: "Slut",
-    history_duration: "Tid",
-    history_cost: "Kostnad",
-    history_cost_excl: "Exkl. moms",
-    history_rows: "rader",
-    history_guest: "Gäst",
-    history_ongoing: "Pågår",
-    history_export_title: "Exportera till CSV",
-    history_export_intro: "Alla rader i filtret, inte bara den här sidan. Filen byggs i webbläsaren; du kan avbryta när som helst.",
-    history_separator: "Avgränsare",
-    history_semicolon: "semikolon (Excel på svenska)",
-    history_comma: "komma",
-    history_decimal: "Decimaltecken",
-    history_export_button: "Exportera",
-    history_export_needs_js: "Exporten byggs i webbläsaren och kräver JavaScript.",
-    history_exported: "Klart:",
-    history_export_cancelled: "Exporten avbröts. Ingen fil skapades.",
-    cancel: "Avbryt",
-    months: ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"],
-    body_too_large_title: "För mycket på en gång",
-    body_too_large: "Det du skickade är större än 4 MB, och ingenting har sparats. Skicka en mindre fil eller dela upp den.",
-    go_back: "Tillbaka",
-    err_not_sent: "Inte skickad: ett fel stoppade utskicket här. Raderna före fick sin inbjudan; skicka filen igen för resten.",
-    err_invite_budget: "Inte skickad: företagets gräns för inbjudningar per dygn är nådd.",
-    invoice_csv_headers: ["Medlem", "Registreringsnummer", "Start", "Beskrivning", "Kostnadsställe", "Belopp inkl. moms", "Belopp exkl. moms", "Moms"],
-    csv_headers: ["Medlem", "Registreringsnummer", "Anläggning", "Ort", "Typ", "Start", "Slut", "Minuter", "kWh", "Kostnad inkl. moms", "Kostnad exkl. moms", "Moms", "Kostnadsställe"],
-};
-
-pub static EN: Texts = Texts {
-    brand: "Aimo Park",
-    portal_name: "Business portal",
-    skip_to_content: "Skip to content",
-    nav_facilities: "Facilities",
-    language: "Language",
-    facilities_title: "Where does the business account work?",
-    facilities_intro: "See which of our facilities accept payment with a business account. \
-        Camera garages mostly do, barrier garages not yet.",
-    search_label: "Search facilities",
-    search_placeholder: "Name, address or city",
-    city_label: "City",
-    all_cities: "All cities",
-    kind_label: "Type",
-    all_kinds: "All types",
-    search_button: "Search",
-    clear_filters: "Clear filters",
-    kind_street: "Street parking",
-    kind_camera_garage: "Camera garage",
-    kind_barrier_garage: "Barrier garage",
-    kind_surface: "Surface lot",
-    accepts_yes: "Business account works",
-    accepts_some: "Works in part",
-    accepts_no: "Does not work",
-    has_chargers: "EV chargers",
-    facilities_count_one: "facility",
-    facilities_count_many: "facilities",
-    no_facilities: "No facilities match your search.",
-    loading: "Loading…",
-    error_generic: "Something went wrong. Please try again in a moment.",
-    err_unavailable: "The portal is briefly unavailable. Please try again in a few seconds.",
-    error_invalid: "Invalid value in the field",
-    not_found_title: "Page not found",
-    not_found_body: "The address may be wrong, or the page has moved.",
-    back_to_start: "Back to the start page",
-    sign_in_nav: "Sign in",
-    sign_in_title: "Sign in to the business portal",
-    sign_in_intro: "Use the email address your company gave as its contact when ordering – or the address your invitation was sent to. We email you a one-time code; no password needed.",
-    email_label: "Email address",
-    send_code_button: "Send code",
-    code_sent: "If this address can sign in, we have sent a code to",
-    code_hint: "The code is valid for 10 minutes. Can't find it? Check your spam folder.",
-    code_label: "Code from the email (6 digits)",
-    verify_button: "Sign in",
-    resend_button: "Send a new code",
-    resend_wait: "A new code can be sent in",
-    seconds: "s",
-    use_other_email: "Use another address",
-    invalid_code: "Invalid or expired code.",
-    invalid_email: "Enter a valid email address, for example name@company.com.",
-    rate_limited: "Too many attempts. Try again in",
-    forbidden: "The form could not be sent. Reload the page and try again.",
-    sign_out: "Sign out",
-    company_label: "Company",
-    switch_button: "Switch",
-    your_role: "Your role",
-    role_owner: "Owner",
-    role_admin: "Administrator",
-    role_finance: "Finance (read-only)",
-    role_member: "Member",
-    role_front_desk: "Front desk",
-    nav_front_desk: "Front desk",
-    front_desk_blurb: "Register guests who park on the company’s account and see who is parked now.",
-    choose_company_title: "Choose a company",
-    choose_company_intro: "You belong to several companies. Which one do you want to work with now? You can switch at any time in the header.",
-    no_company_title: "You are signed in",
-    no_company_body: "You do not belong to a company yet. Got an invitation? Open the link in the invitation email to join.",
-    nav_members: "Members",
-    nav_history: "Parking and charging",
-    nav_costs: "Costs and invoices",
-    members_blurb: "Invite and remove the employees who park on the company's account.",
-    history_blurb: "See who parked or charged where and when, filter and export.",
-    costs_blurb: "Follow costs per cost center and read the invoices.",
-    coming_soon: "Coming soon",
-    welcome: "Welcome",
-    members_title: "Members",
-    members_intro: "Everyone who parks and charges on the company's account. Names show as people set them in the app.",
-    search_members_label: "Search by name, email or plate",
-    sort_label: "Sort",
-    sort_name: "Name",
-    sort_email: "Email",
-    sort_role: "Role",
-    sort_last_session: "Last session",
-    col_cost_center: "Cost center",
-    no_name: "(no name in the app yet)",
-    app_yes: "Signed in to the app",
-    app_no: "Not signed in to the app yet – check the right email is used",
-    members_count: "members",
-    page_label: "Page",
-    prev_page: "Previous",
-    next_page: "Next",
-    invite_title: "Invite",
-    invite_intro: "The invitation is sent by email and is valid for 7 days.",
-    cost_center_label: "Cost center",
-    without_cost_center: "No cost center",
-    report_forbidden: "The monthly report is set up by the company's owners and administrators.",
-    report_title: "Monthly report",
-    report_intro: "On the first day of each month the recipients get last month's costs per cost center and for parking and charging, compared with the month before, with a link here. The first report comes on the first of next month.",
-    report_recipients: "Recipients (owners, administrators and finance viewers)",
-    report_lang: "The report's language",
-    report_saved: "The settings are saved",
-    report_last_sent: "Last report sent",
-    report_none_yet: "No report has been sent yet.",
-    report_link: "Get the costs by email every month",
-    err_not_a_member: "Not a member of the company.",
-    err_archived: "The cost center is archived.",
-    err_missing: "The field is required.",
-    err_too_long: "The text is too long.",
-    cost_centers_title: "Cost centers",
-    cost_centers_intro: "Cost centers split the costs. Each member can have a default; new sessions get the member's default as they arrive.",
-    cost_centers_retag_rule: "A changed default applies to new sessions. Sessions already in keep their cost center.",
-    cost_center_code: "Code",
-    cost_center_name: "Name",
-    cost_center_members: "Members with this default",
-    cost_center_create: "Add cost center",
-    cost_center_rename: "Rename",
-    cost_center_archive: "Archive",
-    cost_center_restore: "Restore",
-    cost_center_archived: "Archived",
-    cost_center_active: "Active",
-    cost_centers_empty: "No cost centers yet.",
-    cost_centers_import_title: "Defaults from a CSV file",
-    cost_centers_import_intro: "One row per member: email;cost center code. You see first what will happen; nothing changes until you apply, and only if every row is valid.",
-    cost_centers_preview: "Preview",
-    cost_centers_apply: "Apply",
-    cost_centers_applied: "The defaults are updated",
-    cost_centers_rows_ok: "valid rows",
-    cost_centers_rows_bad: "rows with errors",
-    cost_centers_fix_first: "Fix the rows with errors and preview again: nothing has changed.",
-    cost_centers_line: "Line",
-    cost_centers_file: "CSV file",
-    cost_centers_default: "Default cost center",
-    cost_centers_none: "None",
-    cost_centers_save: "Save",
-    cost_centers_saved: "Saved",
-    cost_centers_blurb: "Cost centers and members' defaults, also from a CSV file.",
-    cost_centers_change: "Changes",
-    cost_centers_from_to: "from → to",
-    invoices_title: "Invoices",
-    invoices_intro: "The company's invoices with their status. Open an invoice to see which sessions make it up.",
-    invoice_paid: "Paid",
-    invoice_unpaid: "Unpaid",
-    invoice_overdue: "Overdue",
-    invoice_credited: "Credited",
-    invoice_fees: "Fees",
-    invoice_number: "Invoice number",
-    invoice_period: "Period",
-    invoice_issued: "Issue date",
-    invoice_due: "Due date",
-    invoice_amount: "Amount incl. VAT",
-    invoice_amount_excl: "Amount excl. VAT",
-    invoice_vat: "VAT",
-    invoice_status: "Status",
-    invoice_paid_on: "Paid on",
-    invoices_all_statuses: "All",
-    invoices_all_years: "All years",
-    invoices_empty: "No invoices match.",
-    invoices_outstanding: "Outstanding (unpaid and overdue)",
-    invoices_overdue_count: "Overdue invoices",
-    invoice_spec_title: "Specification",
-    invoice_by_member: "Per member",
-    invoice_by_cost_center: "Per cost center",
-    invoice_lines: "lines",
-    invoice_show_lines: "Show the lines",
-    invoice_large_hint: "The invoice has many lines: choose a group to see its lines, or export them all to CSV.",
-    invoice_print: "Print",
-    invoice_export_csv: "Export the specification to CSV",
-    invoice_exported: "The specification is exported",
-    invoice_description: "Description",
-    invoice_subtotal: "Subtotal",
-    invoice_back: "All invoices",
-    invoice_not_found: "The invoice does not exist.",
-    invoice_session: "Session",
-    invoices_blurb: "Invoices with their status, and which sessions make up each one.",
-    costs_title: "Costs",
-    costs_intro: "What the month cost, per cost center, member, facility and parking/charging, compared with the month before. Every row leads to the sessions behind it.",
-    costs_intro_own: "Your own costs for the month, compared with the month before.",
-    costs_new: "new",
-    costs_unknown: "Unknown",
-    costs_other_members: "Others ({n})",
-    costs_total: "Total",
-    costs_chart_title: "Cost incl. VAT per month, the last 13 months",
-    costs_chart_desc: "Bars per month: parking (solid) and charging (striped) stacked, with the total in text above. The same figures are in the table below the chart.",
-    costs_next_month: "Next month",
-    costs_prev_month: "Previous month",
-    costs_show: "Show",
-    costs_change_from: "Compared with",
-    costs_sessions: "Sessions",
-    costs_hours: "Hours parked",
-    costs_see_history: "See every session of the month in the history",
-    costs_chart_as_table: "The chart as a table",
-    costs_by_cost_center: "Per cost center",
-    costs_by_member: "Per member (the largest and the biggest risers)",
-    costs_by_member_own: "Your costs",
-    costs_by_facility: "Per facility",
-    costs_by_kind: "Parking and charging",
-    costs_empty: "No costs this month.",
-    no_cost_center: "None",
-    invite_button: "Send invitation",
-    invite_sent: "Invitation sent.",
-    invitations_title: "Invitations",
-    inv_pending: "Pending",
-    inv_not_delivered: "Pending, not yet delivered",
-    inv_accepted: "Accepted",
-    inv_expired: "Expired",
-    inv_cancelled: "Cancelled",
-    inv_failed: "Delivery failed",
-    resend: "Send again",
-    cancel_invite: "Cancel invitation",
-    remove: "Remove",
-    leave: "Leave the company",
-    confirm_remove: "Remove",
-    confirm_remove_body: "They can no longer use the portal for the company or park on its account. You can invite them again.",
-    confirm_yes: "Yes, remove",
-    confirm_no: "Cancel",
-    change_role_button: "Change",
-    no_owner_banner: "The business account has no owner. The owner can add and remove administrators. Ask customer service to make the contact person on the order the owner.",
-    members_forbidden: "This page is for owners, administrators and finance.",
-    invite_page_title: "Invitation",
-    invite_for: "You are invited to",
-    invite_as: "as",
-    invite_sign_in_as: "Sign in as",
-    invite_accept_button: "Join",
-    invite_wrong_account: "This invitation is for another address. Sign out and sign in as",
-    invite_invalid: "The link is no longer valid: it was used, cancelled, replaced by a newer one or has expired. Ask the person who invited you to send a new one.",
-    err_already_member: "That person is already a member.",
-    err_already_invited: "That person already has a pending invitation – send it again from the list below.",
-    err_role_not_allowed: "You cannot grant that role.",
-    err_unknown_cost_center: "Unknown cost center.",
-    err_last_owner: "The last owner cannot be removed or leave.",
-    err_not_found: "Not found.",
-    audit_title: "Audit log",
-    audit_intro: "Who did what to whom, and when: invitations, roles, removals, ownership changes and exports.",
-    audit_action: "Action",
-    audit_all_actions: "All actions",
-    audit_person: "Person (email)",
-    audit_month: "Month",
-    audit_empty: "No entries for this filter.",
-    audit_by: "By",
-    audit_subject: "Concerning",
-    audit_customer_service: "Customer service",
-    transfer: "Hand over ownership",
-    transfer_title: "Hand over ownership to",
-    transfer_body: "They become the owner and you become an administrator. Confirm with a code we email to you.",
-    transfer_send_code: "Email me a code",
-    transfer_code_sent: "The code is sent.",
-    transfer_confirm: "Hand over",
-    err_transfer_to_admin_only: "Ownership can only be handed to an administrator.",
-    bulk_title: "Invite several (CSV)",
-    bulk_intro: "Choose or paste a CSV with the columns email, role and cost_center, separated by ; or ,. The role is member, admin or finance; the cost center by code or name. Preview first: rows with errors are marked and never imported.",
-    bulk_template: "Download a template (CSV)",
-    bulk_csv_label: "CSV",
-    bulk_mode_preview: "Preview",
-    bulk_mode_import: "Send invitations to the valid rows",
-    bulk_submit: "Continue",
-    bulk_summary_good: "valid",
-    bulk_summary_good_one: "valid",
-    bulk_summary_bad: "with errors – fix them in the text and preview again",
-    bulk_imported: "invitations sent",
-    bulk_line: "Line",
-    bulk_ok: "OK",
-    bulk_file_label: "Choose a CSV file (or paste below)",
-    bulk_rows_sent: "rows sent",
-    bulk_stopped: "The import stopped here; the rows above were sent. Send again to go on – people already invited are skipped.",
-    err_duplicate: "Appears twice in the file.",
-    err_bad_csv: "The file could not be read: check that the first line has an email column and that quotes are closed.",
-    nav_history_short: "History",
-    history_title: "Parking and charging",
-    history_intro: "Who parked or charged, where and when. Filter by period, person, plate, cost center or facility, and export to CSV.",
-    history_year: "Year",
-    history_month: "Month",
-    history_whole_year: "Whole year",
-    history_range: "Custom date range",
-    history_from: "From",
-    history_to: "To (inclusive)",
-    history_member: "Person",
-    history_member_hint: "Name or email",
-    history_clear_member: "Show everyone",
-    history_plate: "Plate",
-    history_plate_short: "Plate",
-    history_facility: "Facility",
-    history_kind: "Type",
-    kind_parking: "Parking",
-    kind_charging: "Charging",
-    history_both_kinds: "Parking and charging",
-    history_all: "All",
-    history_sort: "Sort",
-    history_sort_start: "Newest first",
-    history_sort_cost: "Most expensive first",
-    history_sort_duration: "Longest first",
-    history_size: "Rows per page",
-    history_size_default: "50 a page",
-    history_per_page: "a page",
-    history_page: "Page",
-    history_apply: "Show",
-    history_total_sessions: "Sessions",
-    history_total_hours: "Hours parked",
-    history_total_kwh: "Charged",
-    history_total_cost: "Cost incl. VAT",
-    history_total_excl: "Cost excl. VAT",
-    history_empty: "No parking or charging for this filter in",
-    history_no_more: "No more rows. Go to the first page.",
-    history_of: "of",
-    history_next: "Next page",
-    history_first: "First page",
-    history_pages: "Pages",
-    history_start: "Start",
-    history_end: "End",
-    history_duration: "Duration",
-    history_cost: "Cost",
-    history_cost_excl: "Excl. VAT",
-    history_rows: "rows",
-    history_guest: "Guest",
-    history_ongoing: "Ongoing",
-    history_export_title: "Export to CSV",
-    history_export_intro: "Every row of the filter, not just this page. The file is built in your browser; you can cancel at any time.",
-    history_separator: "Separator",
-    history_semicolon: "semicolon (Excel in Swedish)",
-    history_comma: "comma",
-    history_decimal: "Decimal sign",
-    history_export_button: "Export",
-    history_export_needs_js: "The export is built in the browser and needs JavaScript.",
-    history_exported: "Done:",
-    history_export_cancelled: "The export was cancelled. No file was made.",
-    cancel: "Cancel",
-    months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-    body_too_large_title: "Too much at once",
-    body_too_large: "What you sent is larger than 4 MB, and nothing was saved. Send a smaller file or split it.",
-    go_back: "Back",
-    err_not_sent: "Not sent: an error stopped the sending here. The rows before it got their invitation; send the file again for the rest.",
-    err_invite_budget: "Not sent: the company’s daily limit of invitations is reached.",
-    invoice_csv_headers: ["Member", "Plate", "Start", "Description", "Cost center", "Amount incl. VAT", "Amount excl. VAT", "VAT"],
-    csv_headers: ["Member", "Plate", "Facility", "City", "Type", "Start", "End", "Minutes", "kWh", "Cost incl. VAT", "Cost excl. VAT", "VAT", "Cost center"],
-};
+// `Texts` (and `FrontDeskTexts`, `MailTexts`) with one static per language, generated by
+// build.rs from app/locales/*.toml: a key missing from one language is a compile error.
+include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 
 #[cfg(test)]
 mod tests {
@@ -1154,7 +303,69 @@ mod tests {
     fn language_codes_parse_leniently() {
         assert_eq!(Lang::from_code("en-GB"), Some(Lang::En));
         assert_eq!(Lang::from_code("SV"), Some(Lang::Sv));
-        assert_eq!(Lang::from_code("fi"), None);
+        assert_eq!(Lang::from_code("fi-FI"), Some(Lang::Fi));
+        assert_eq!(Lang::from_code("no"), Some(Lang::Nb));
+        assert_eq!(Lang::from_code("nn_NO"), Some(Lang::Nb));
+        assert_eq!(Lang::from_code("de"), None);
         assert_eq!(Lang::from_code(""), None);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn the_browser_language_is_chosen_by_weight_then_order() {
+        assert_eq!(accept_language("fi-FI,fi;q=0.9,en;q=0.8"), Some(Lang::Fi));
+        assert_eq!(accept_language("nb-NO,nb;q=0.9"), Some(Lang::Nb));
+        assert_eq!(accept_language("de-DE,de;q=0.9,en;q=0.5"), Some(Lang::En));
+        assert_eq!(accept_language("en;q=0.4, sv;q=0.8"), Some(Lang::Sv));
+        assert_eq!(accept_language("fi;q=0, en"), Some(Lang::En));
+        assert_eq!(accept_language("de, fr"), None);
+        assert_eq!(accept_language(""), None);
+        assert_eq!(accept_language("*"), None);
+    }
+
+    #[test]
+    fn money_is_in_the_company_currency_in_the_language_form() {
+        assert_eq!(Lang::Fi.money(123450, "EUR"), "1\u{a0}234,50\u{a0}€");
+        assert_eq!(Lang::Nb.money(123450, "NOK"), "1\u{a0}234,50\u{a0}kr");
+        assert_eq!(Lang::Sv.money(123450, "NOK"), "1\u{a0}234,50\u{a0}NOK");
+        assert_eq!(Lang::Sv.money(123450, "EUR"), "1\u{a0}234,50\u{a0}€");
+        assert_eq!(Lang::Fi.money(-5, "SEK"), "-0,05\u{a0}SEK");
+        assert_eq!(Lang::En.money(123450, "EUR"), "EUR\u{a0}1,234.50");
+    }
+
+    #[test]
+    fn dates_and_times_follow_each_locale() {
+        assert_eq!(Lang::Sv.datetime(2026, 11, 5, 9, 5), "2026-11-05 09:05");
+        assert_eq!(Lang::En.date(2026, 1, 31), "2026-01-31");
+        assert_eq!(Lang::Fi.datetime(2026, 11, 5, 9, 5), "5.11.2026 klo 9.05");
+        assert_eq!(Lang::Nb.datetime(2026, 11, 5, 9, 5), "05.11.2026 kl. 09:05");
+        assert_eq!(Lang::Fi.time(14, 30), "14.30");
+    }
+
+    #[test]
+    fn placeholders_are_filled_by_name() {
+        assert_eq!(
+            Lang::fill("{a} och {b}, {a}", &[("a", "1"), ("b", "2")]),
+            "1 och 2, 1"
+        );
+        assert_eq!(
+            Lang::fill("{a} {b}", &[("a", "{b}"), ("b", "x")]),
+            "{b} x",
+            "a value is never filled again"
+        );
+        assert_eq!(Lang::fill("{unknown} {", &[]), "{unknown} {");
+        assert!(Lang::fill(Lang::Fi.texts().costs_other_members, &[("n", "3")]).contains('3'));
+    }
+
+    #[test]
+    fn every_language_has_every_month() {
+        for lang in Lang::ALL {
+            assert!(
+                lang.texts().months.iter().all(|m| !m.is_empty()),
+                "{lang:?}"
+            );
+        }
     }
 }

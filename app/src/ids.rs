@@ -40,6 +40,10 @@ pub const BULK_TABLE: &str = "bulk-table";
 pub const BULK_FILE: &str = "bulk-file";
 pub const BULK_PROGRESS: &str = "bulk-progress";
 pub const HISTORY_FORM: &str = "history-form";
+pub const FRAME_COOKIES_BLOCKED: &str = "frame-cookies-blocked";
+pub const FRAME_ALLOW: &str = "frame-allow";
+pub const FRAME_OWN_TAB: &str = "frame-own-tab";
+pub const HISTORY_FILTERS_FOLD: &str = "history-filters-fold";
 pub const HISTORY_YEAR: &str = "history-year";
 pub const HISTORY_MONTH: &str = "history-month";
 pub const HISTORY_FROM: &str = "history-from";
@@ -134,6 +138,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("BULK_FILE", BULK_FILE),
     ("BULK_PROGRESS", BULK_PROGRESS),
     ("HISTORY_FORM", HISTORY_FORM),
+    ("FRAME_COOKIES_BLOCKED", FRAME_COOKIES_BLOCKED),
+    ("FRAME_ALLOW", FRAME_ALLOW),
+    ("FRAME_OWN_TAB", FRAME_OWN_TAB),
+    ("HISTORY_FILTERS_FOLD", HISTORY_FILTERS_FOLD),
     ("HISTORY_YEAR", HISTORY_YEAR),
     ("HISTORY_MONTH", HISTORY_MONTH),
     ("HISTORY_FROM", HISTORY_FROM),

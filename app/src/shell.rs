@@ -11,13 +11,14 @@ use leptos_router::{
 use crate::{
     audit::AuditPage,
     auth::{CompanyPicker, SessionContext, SignInPage, UserMenu},
+    companies::Role,
     cost_centers::CostCentersPage,
     costs::CostsPage,
     facilities::FacilitiesPage,
     frontdesk::FrontDeskPage,
     history::HistoryPage,
     home::HomePage,
-    i18n::{use_lang, use_texts, Lang},
+    i18n::{use_lang, use_texts, Lang, Texts},
     ids,
     invoices::{InvoicePage, InvoicesPage},
     members::{InvitePage, MembersPage},
@@ -127,6 +128,33 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The sections a role may open, in the navigation's order, as (path, label). Signed out (or
+/// before a company is chosen) only the public list of facilities. The home page's cards
+/// show the same sections with a line each; the server functions enforce the same rules.
+pub fn sections(role: Option<Role>, t: &'static Texts) -> Vec<(&'static str, &'static str)> {
+    let records = role.is_some_and(Role::sees_company_records);
+    let own = role.is_some_and(|r| r != Role::FrontDesk);
+    let desk = role.is_some_and(Role::uses_front_desk);
+    [
+        (desk, "/frontdesk", t.nav_front_desk),
+        (own, "/history", t.nav_history_short),
+        (own, "/costs", t.costs_title),
+        (records, "/invoices", t.invoices_title),
+        (records, "/members", t.members_title),
+        (records, "/cost-centers", t.cost_centers_title),
+        (records, "/audit", t.audit_title),
+        (
+            role != Some(Role::FrontDesk),
+            "/facilities",
+            t.nav_facilities,
+        ),
+    ]
+    .into_iter()
+    .filter(|(shown, _, _)| *shown)
+    .map(|(_, href, label)| (href, label))
+    .collect()
+}
+
 #[component]
 fn Header() -> impl IntoView {
     let lang = use_lang();
@@ -139,8 +167,7 @@ fn Header() -> impl IntoView {
         let sep = if search.is_empty() { "" } else { "?" };
         format!("{}{sep}{search}", location.pathname.get())
     };
-    // The role's sections: the front desk has its one page; owners and admins get it beside
-    // the history; everyone else the history.
+    // One navigation: the sections the role may open (`sections`), the same for every page.
     let session = crate::auth::use_session();
     let nav_links = move || {
         Suspend::new(async move {
@@ -151,13 +178,10 @@ fn Header() -> impl IntoView {
                 .and_then(|s| s.user)
                 .and_then(|u| u.current)
                 .map(|c| c.role);
-            let desk = role.is_some_and(|r| r.uses_front_desk());
-            let records = role != Some(crate::companies::Role::FrontDesk);
-            view! {
-                {records.then(|| view! { <A href="/history">{t.nav_history_short}</A> })}
-                {desk.then(|| view! { <A href="/frontdesk">{t.nav_front_desk}</A> })}
-                {records.then(|| view! { <A href="/facilities">{t.nav_facilities}</A> })}
-            }
+            sections(role, t)
+                .into_iter()
+                .map(|(href, label)| view! { <A href=href>{label}</A> })
+                .collect_view()
         })
     };
     view! {
@@ -179,7 +203,8 @@ fn Header() -> impl IntoView {
                         view! {
                             <a href=href rel="external" hreflang=l.code() lang=l.code()
                                 aria-current=(l == lang).then_some("true")>
-                                {l.native_name()}
+                                <span class="lang-long">{l.native_name()}</span>
+                                <span class="lang-short">{l.code().to_uppercase()}</span>
                             </a>
                         }
                     })

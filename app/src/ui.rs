@@ -103,3 +103,25 @@ pub fn navigate_fresh(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// Moves keyboard focus to the element `id` when the calling component is shown: a step that
+/// replaces what the person was acting on (a confirm step, the code field after "send code",
+/// a confirmation) takes the focus, so a keyboard or screen-reader user goes on from there
+/// instead of from the top of the page. Server-rendered steps also carry `autofocus` for
+/// plain page loads without JavaScript.
+pub fn focus_on_mount(id: &'static str) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        request_animation_frame(move || {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(el) = document()
+                .get_element_by_id(id)
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}

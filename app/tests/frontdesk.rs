@@ -186,7 +186,9 @@ async fn a_registered_guest_is_listed_and_told_to_the_operator_without_a_name(db
         .await
         .expect("registered");
 
-    let today = service::today(db, &desk, NOW, true).await.unwrap();
+    let today = service::today(db, &desk, NOW, true, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
     assert_eq!(today.guests.len(), 1);
     let g = &today.guests[0];
     assert_eq!(g.id, id);
@@ -202,7 +204,9 @@ async fn a_registered_guest_is_listed_and_told_to_the_operator_without_a_name(db
     assert_eq!(g.until, "23:59", "until the end of the day by default");
     assert!(g.live);
     assert_eq!(today.facilities.len(), 1, "only where the account works");
-    let polled = service::today(db, &desk, NOW, false).await.unwrap();
+    let polled = service::today(db, &desk, NOW, false, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
     assert!(
         polled.facilities.is_empty(),
         "a poll does not read the form's choices"
@@ -237,7 +241,7 @@ async fn a_registered_guest_is_listed_and_told_to_the_operator_without_a_name(db
     );
     // Another company sees nothing of it.
     let beta = ctx(db, w.other_owner, w.other).await;
-    assert!(service::today(db, &beta, NOW, true)
+    assert!(service::today(db, &beta, NOW, true, app::i18n::Lang::Sv)
         .await
         .unwrap()
         .guests
@@ -301,7 +305,9 @@ async fn a_guests_session_makes_them_parked_now_then_left_on_the_guest_cost_cent
         Some(w.cost_center),
         "a guest's session: the guest cost center"
     );
-    let v = service::today(db, &desk, NOW + 60, true).await.unwrap();
+    let v = service::today(db, &desk, NOW + 60, true, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
     assert_eq!(status(&v, "AB 12345"), GuestStatus::ParkedNow);
     assert_eq!(status(&v, "XYZ 999"), GuestStatus::Expected);
 
@@ -315,7 +321,9 @@ async fn a_guests_session_makes_them_parked_now_then_left_on_the_guest_cost_cent
         Some(NOW + 3_600),
     )];
     app::testing::insert_sessions(db, &mut s).await.unwrap();
-    let v = service::today(db, &desk, NOW + 4_000, true).await.unwrap();
+    let v = service::today(db, &desk, NOW + 4_000, true, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
     assert_eq!(status(&v, "AB 12345"), GuestStatus::Left);
 
     // A member's session keeps the member's own (here: no) cost center.
@@ -323,7 +331,7 @@ async fn a_guests_session_makes_them_parked_now_then_left_on_the_guest_cost_cent
     app::testing::insert_sessions(db, &mut m).await.unwrap();
     assert_eq!(m[0].cost_center_id, None);
     // A permit that ended with no session reads "did not come".
-    let v = service::today(db, &desk, NOW + 3 * 3600, true)
+    let v = service::today(db, &desk, NOW + 3 * 3600, true, app::i18n::Lang::Sv)
         .await
         .unwrap();
     assert_eq!(status(&v, "XYZ 999"), GuestStatus::NotArrived);
@@ -452,7 +460,9 @@ async fn extending_and_cancelling_tell_the_operator_each_time(db: &Db) {
         (p.cancelled_at, p.valid_until, p.version),
         (Some(NOW + 120), NOW + 120, 3)
     );
-    let v = service::today(db, &desk, NOW + 180, true).await.unwrap();
+    let v = service::today(db, &desk, NOW + 180, true, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
     assert_eq!(v.guests[0].status, GuestStatus::Cancelled);
     assert!(!v.guests[0].live);
     // A cancelled permit cannot change again.
@@ -487,7 +497,9 @@ async fn only_the_front_desk_owners_and_admins_use_it(db: &Db) {
         Err(AppError::Forbidden)
     );
     assert_eq!(
-        service::today(db, &member, NOW, true).await.map(|_| ()),
+        service::today(db, &member, NOW, true, app::i18n::Lang::Sv)
+            .await
+            .map(|_| ()),
         Err(AppError::Forbidden)
     );
     let owner = ctx(db, w.owner, w.company).await;
@@ -556,7 +568,9 @@ async fn members_parked_now_are_those_with_an_open_session(db: &Db) {
     ];
     app::testing::insert_sessions(db, &mut s).await.unwrap();
     let desk = ctx(db, w.desk, w.company).await;
-    let v = service::today(db, &desk, NOW, true).await.unwrap();
+    let v = service::today(db, &desk, NOW, true, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
     let plates: Vec<&str> = v.parked.iter().map(|p| p.plate.as_str()).collect();
     assert_eq!(
         plates,

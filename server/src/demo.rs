@@ -81,7 +81,8 @@ impl fmt::Display for Report {
             DEMO_ACCOUNTS
                 .iter()
                 .chain([&DEMO_FRONT_DESK])
-                .map(|a| format!("  {:<28} {}", a.label, a.email))
+                .chain([&DEMO_FINNISH_ADMIN, &DEMO_NORWEGIAN_ADMIN])
+                .map(|a| format!("  {:<36} {}", a.label, a.email))
                 .collect::<Vec<_>>()
                 .join("\n")
         )
@@ -507,7 +508,29 @@ struct CompanySpec {
     org_number: &'static str,
     domain: &'static str,
     cost_centers: &'static [(&'static str, &'static str)],
+    /// The company's time zone and currency (its amounts are in it, whatever the language).
+    time_zone: Tz,
+    currency: &'static str,
+    /// Named sign-in accounts: the company's first people (a small company's others are
+    /// generated; the large company's are `DEMO_ACCOUNTS`).
+    accounts: &'static [DemoAccount],
 }
+
+/// The Finnish company's admin (README, "Demo accounts").
+pub const DEMO_FINNISH_ADMIN: DemoAccount = DemoAccount {
+    label: "admin of a Finnish company (euros)",
+    email: "aino.makinen@virtasenrakennus.example",
+    name: "Aino Mäkinen",
+    role: Role::Admin,
+};
+
+/// The Norwegian company's admin.
+pub const DEMO_NORWEGIAN_ADMIN: DemoAccount = DemoAccount {
+    label: "admin of a Norwegian company (kroner)",
+    email: "ingrid.haugen@haugenbygg.example",
+    name: "Ingrid Haugen",
+    role: Role::Admin,
+};
 
 const BIG: CompanySpec = CompanySpec {
     name: "Nordström Bygg AB",
@@ -521,6 +544,9 @@ const BIG: CompanySpec = CompanySpec {
         ("4010", "Försäljning"),
         ("5010", "Ekonomi & HR"),
     ],
+    time_zone: chrono_tz::Europe::Stockholm,
+    currency: "SEK",
+    accounts: DEMO_ACCOUNTS,
 };
 const SMALL: &[CompanySpec] = &[
     CompanySpec {
@@ -528,19 +554,44 @@ const SMALL: &[CompanySpec] = &[
         org_number: "556677-2002",
         domain: "lindqvistkonsult.example",
         cost_centers: &[("100", "Konsulter"), ("200", "Administration")],
+        time_zone: chrono_tz::Europe::Stockholm,
+        currency: "SEK",
+        accounts: &[],
     },
     CompanySpec {
         name: "Ek & Söner Redovisning AB",
         org_number: "556677-3003",
         domain: "eksoner.example",
         cost_centers: &[("1", "Byrån"), ("2", "Rådgivning")],
+        time_zone: chrono_tz::Europe::Stockholm,
+        currency: "SEK",
+        accounts: &[],
+    },
+    // After the Swedish ones, so the seeded data of those stays as it was.
+    CompanySpec {
+        name: "Virtasen Rakennus Oy",
+        // The ingestion API keys companies by a Swedish-form number (NNNNNN-NNNN) only.
+        org_number: "556677-4004",
+        domain: "virtasenrakennus.example",
+        cost_centers: &[("10", "Työmaat"), ("20", "Toimisto")],
+        time_zone: chrono_tz::Europe::Helsinki,
+        currency: "EUR",
+        accounts: &[DEMO_FINNISH_ADMIN],
+    },
+    CompanySpec {
+        name: "Haugen Bygg AS",
+        org_number: "556677-5005",
+        domain: "haugenbygg.example",
+        cost_centers: &[("100", "Prosjekt"), ("200", "Kontor")],
+        time_zone: chrono_tz::Europe::Oslo,
+        currency: "NOK",
+        accounts: &[DEMO_NORWEGIAN_ADMIN],
     },
 ];
 
 pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::error::Error>> {
     let started = Instant::now();
     let until = args.until.unwrap_or_else(|| Utc::now().date_naive());
-    let tz: Tz = chrono_tz::Europe::Stockholm;
     let mut rng = StdRng::seed_from_u64(args.seed);
     let now = Utc::now().timestamp();
     // The demo generator is one of the operator's tools (`auth::OperatorAccess`); the
@@ -607,12 +658,13 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
 
     for (index, spec) in std::iter::once(&BIG).chain(SMALL.iter()).enumerate() {
         let is_big = index == 0;
+        let tz = spec.time_zone;
         let company = CompanyRow {
             id: new_id(&mut rng),
             name: spec.name.into(),
             org_number: spec.org_number.into(),
-            time_zone: tz.name().into(),
-            currency: "SEK".into(),
+            time_zone: spec.time_zone.name().into(),
+            currency: spec.currency.into(),
         };
         companies::insert_company(db, &company, now).await.map_err(|e| {
             format!("cannot create demo company {} (does this database already hold demo data?): {e}", spec.name)
@@ -647,7 +699,12 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         let mut app_users = Vec::new();
         let mut used_emails = HashSet::new();
         for i in 0..n_members {
-            let demo_account = DEMO_ACCOUNTS.get(i).filter(|_| is_big);
+            // A small company's named accounts come after its generated owner (i = 0).
+            let demo_account = if is_big {
+                spec.accounts.get(i)
+            } else {
+                i.checked_sub(1).and_then(|k| spec.accounts.get(k))
+            };
             let (role, email, name) = if let Some(a) = demo_account {
                 (a.role, a.email.to_string(), a.name.to_string())
             } else {
@@ -996,8 +1053,8 @@ async fn generate_sessions(
         if ended_at > now {
             continue; // only finished sessions
         }
-        let amount_ore = (amount_ore / 100).max(1) * 100; // whole kronor, like the operator's receipts
-                                                          // Half the sessions name their cost center; the others get the member's default.
+        let amount_ore = in_currency(&company.currency, amount_ore);
+        // Half the sessions name their cost center; the others get the member's default.
         let cost_center = rng.gen_bool(0.5).then(|| m.cost_center.clone());
         let id = format!("{}-{n}", company.org_number);
         let plate = m.plates[rng.gen_range(0..m.plates.len())].clone();
@@ -1056,6 +1113,15 @@ async fn generate_sessions(
 /// one unpaid, the two before it unpaid past their due date (overdue, which the portal
 /// derives) and one credited, so every status shows.
 #[allow(clippy::too_many_arguments)]
+/// A price made in Swedish öre, in the company's currency: whole kronor (SEK, NOK: about the
+/// same price level) like the operator's receipts, or euros to ten cents (about 11.5 kr).
+fn in_currency(currency: &str, ore_sek: i64) -> i64 {
+    match currency {
+        "EUR" => ((ore_sek * 10 / 115 + 5) / 10).max(1) * 10,
+        _ => (ore_sek / 100).max(1) * 100,
+    }
+}
+
 async fn generate_invoices(
     db: &Db,
     access: &app::auth::OperatorAccess,

@@ -143,6 +143,7 @@ pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntryView>, AppErr
         }
         let company = ctx.company();
         let tz = company.zone();
+        let lang = crate::i18n::lang_of_request();
         let range = match query.month.trim() {
             "" => None,
             m => {
@@ -169,7 +170,7 @@ pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntryView>, AppErr
                 at: tz
                     .timestamp_opt(r.at, 0)
                     .single()
-                    .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .map(|d| lang.chrono_datetime(d))
                     .unwrap_or_default(),
             })
             .collect())

@@ -135,6 +135,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="page narrow">
             <h1>{t.sign_in_title}</h1>
             <p class="intro">{t.sign_in_intro}</p>
+            <FramedCookieCheck />
             <Transition fallback=move || view! { <p class="loading">{t.loading}</p> }>{body}</Transition>
         </section>
     }
@@ -169,6 +170,7 @@ fn CodeStep(
         }
     });
     let error = Signal::derive(move || verify_error.get().or_else(|| request_error.get()));
+    crate::ui::focus_on_mount(ids::SIGN_IN_CODE);
     let email_for_resend = email.clone();
     let csrf_for_resend = csrf.clone();
     view! {
@@ -194,6 +196,7 @@ fn CodeStep(
                         pattern="[0-9 ]{6,7}"
                         maxlength="7"
                         placeholder="123 456"
+                        autofocus
                     />
                 </div>
                 <button type="submit" class="button" id=ids::SIGN_IN_VERIFY>{t.verify_button}</button>
@@ -348,4 +351,109 @@ pub fn UserMenu() -> impl IntoView {
         })
     };
     view! { <div class="user-menu"><Transition fallback=|| ()>{body}</Transition></div> }
+}
+
+/// Inside the operator's site the portal is a third-party frame. Safari (and any browser set
+/// to block third-party cookies without partitioning) keeps no cookie there, so a sign-in
+/// could never stick. Where a test cookie cannot be set, the page says so before the person
+/// asks for a code, and offers the two ways that work: the Storage Access API on a click
+/// (Safari grants it to a site the person has used before), and the portal in a tab of its
+/// own. Browsers that partition third-party cookies (Firefox, Chrome's CHIPS) keep the
+/// session's `Partitioned` cookie and never see this.
+#[component]
+fn FramedCookieCheck() -> impl IntoView {
+    let t = use_texts();
+    let blocked = RwSignal::new(false);
+    let denied = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if framed() && !cookie_sticks() {
+            blocked.set(true);
+        }
+    });
+    let allow = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if request_storage_access().await && cookie_sticks() {
+                blocked.set(false);
+            } else {
+                denied.set(true);
+            }
+        });
+    };
+    // The same page, on its own (the `Sec-Fetch-Dest` header no longer says iframe there).
+    let location = leptos_router::hooks::use_location();
+    let own_tab = move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!(
+                "{}?{}",
+                location.pathname.get(),
+                search.trim_start_matches('?')
+            )
+        }
+    };
+    view! {
+        <Show when=move || blocked.get()>
+            <div class="notice warning" role="alert" id=ids::FRAME_COOKIES_BLOCKED>
+                <p>{t.frame_cookies_blocked}</p>
+                <p class="actions">
+                    <button type="button" class="button" id=ids::FRAME_ALLOW on:click=allow>{t.frame_allow}</button>
+                    <a class="button secondary" href=own_tab target="_blank" rel="noopener" id=ids::FRAME_OWN_TAB>{t.frame_own_tab}</a>
+                </p>
+                <Show when=move || denied.get()>
+                    <p class="hint">{t.frame_denied}</p>
+                </Show>
+            </div>
+        </Show>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn framed() -> bool {
+    window()
+        .parent()
+        .ok()
+        .flatten()
+        .is_some_and(|parent| !js_sys::Object::is(&parent, &window()))
+}
+
+/// Whether a cookie set from this page is kept: a short-lived, partitioned test cookie.
+#[cfg(feature = "hydrate")]
+fn cookie_sticks() -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() else {
+        return true;
+    };
+    let _ = doc.set_cookie(
+        "portal_cookie_check=1; Path=/; Max-Age=30; Secure; SameSite=None; Partitioned",
+    );
+    let kept = doc
+        .cookie()
+        .is_ok_and(|c| c.contains("portal_cookie_check=1"));
+    let _ = doc
+        .set_cookie("portal_cookie_check=; Path=/; Max-Age=0; Secure; SameSite=None; Partitioned");
+    kept
+}
+
+/// `document.requestStorageAccess()`, called from the click; false when the browser has no
+/// such API or says no.
+#[cfg(feature = "hydrate")]
+async fn request_storage_access() -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    let doc: leptos::wasm_bindgen::JsValue = document().into();
+    let Ok(f) = js_sys::Reflect::get(&doc, &"requestStorageAccess".into()) else {
+        return false;
+    };
+    let Some(f) = f.dyn_ref::<js_sys::Function>() else {
+        return false;
+    };
+    let Ok(promise) = f.call0(&doc) else {
+        return false;
+    };
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .is_ok()
 }

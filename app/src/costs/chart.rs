@@ -36,7 +36,7 @@ pub fn svg(bars: &[(i32, Measures, Measures)], chosen: i32, currency: &str, lang
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="costs-chart-title costs-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="costs-chart-title">{title}</title><desc id="costs-chart-desc">{desc}</desc><defs><pattern id="costs-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><rect width="2" height="6" class="hatch-line"/></pattern></defs>"#,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" aria-labelledby="costs-chart-title costs-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="costs-chart-title">{title}</title><desc id="costs-chart-desc">{desc}</desc><defs><pattern id="costs-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><rect width="2" height="6" class="hatch-line"/></pattern></defs>"#,
         title = escape_html(t.costs_chart_title),
         desc = escape_html(t.costs_chart_desc),
     );

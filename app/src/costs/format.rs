@@ -121,7 +121,7 @@ pub fn view(r: &Report, currency: &str, today: NaiveDate, lang: Lang) -> CostsVi
         })
         .collect();
     if let Some((count, others)) = &r.others {
-        let label = t.costs_other_members.replace("{n}", &lang.int(*count));
+        let label = Lang::fill(t.costs_other_members, &[("n", &lang.int(*count))]);
         members.push(line(
             others,
             label,

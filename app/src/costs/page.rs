@@ -99,7 +99,7 @@ fn Report(v: CostsView) -> impl IntoView {
             </figcaption>
         </figure>
         <details class="chart-table">
-            <summary class="button secondary">{t.costs_chart_as_table}</summary>
+            <summary class="disclosure">{t.costs_chart_as_table}</summary>
             <ChartTable rows=v.chart_rows.clone() />
         </details>
         <Breakdown id=ids::COSTS_COST_CENTERS title=t.costs_by_cost_center lines=v.cost_centers.clone() prev_col=prev_col.clone() />

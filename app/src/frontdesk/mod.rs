@@ -120,7 +120,14 @@ pub async fn front_desk_today(choices: bool) -> Result<TodayView, AppError> {
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::front_desk().await?;
-        service::today(&state.db, &ctx, crate::db::now_ts(), choices).await
+        service::today(
+            &state.db,
+            &ctx,
+            crate::db::now_ts(),
+            choices,
+            crate::i18n::lang_of_request(),
+        )
+        .await
     })
     .await
 }

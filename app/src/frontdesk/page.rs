@@ -305,6 +305,7 @@ fn RegisterForm(
 #[component]
 fn Registered(g: GuestView) -> impl IntoView {
     let t = texts(use_lang());
+    crate::ui::focus_on_mount(ids::FD_NEXT);
     view! {
         <section class="panel fd-done" id=ids::FD_REGISTERED role="status">
             <h2>{t.registered_title}</h2>
@@ -429,8 +430,9 @@ fn ExtendStep(g: GuestView, csrf: String, extend: ServerAction<ExtendGuest>) -> 
         }
     })
     .collect_view();
+    crate::ui::focus_on_mount(ids::FD_EXTEND_PANEL);
     view! {
-        <section class="panel confirm" id=ids::FD_EXTEND_PANEL role="dialog" aria-labelledby="fd-extend-title">
+        <section class="panel confirm" id=ids::FD_EXTEND_PANEL role="dialog" aria-labelledby="fd-extend-title" tabindex="-1" autofocus>
             <h2 id="fd-extend-title">{format!("{} {}", t.extend, g.plate)}</h2>
             <p>{format!("{} {}–{}", t.valid, g.from, g.until)}</p>
             <div class="fd-choices">{options}</div>
@@ -442,8 +444,9 @@ fn ExtendStep(g: GuestView, csrf: String, extend: ServerAction<ExtendGuest>) -> 
 #[component]
 fn CancelStep(g: GuestView, csrf: String, cancel: ServerAction<CancelGuest>) -> impl IntoView {
     let t = texts(use_lang());
+    crate::ui::focus_on_mount(ids::FD_CANCEL_PANEL);
     view! {
-        <section class="panel confirm" id=ids::FD_CANCEL_PANEL role="alertdialog" aria-labelledby="fd-cancel-title">
+        <section class="panel confirm" id=ids::FD_CANCEL_PANEL role="alertdialog" aria-labelledby="fd-cancel-title" tabindex="-1" autofocus>
             <h2 id="fd-cancel-title">{format!("{} {}?", t.cancel, g.plate)}</h2>
             <p>{format!("{} {}–{}", t.valid, g.from, g.until)}</p>
             <ActionForm action=cancel attr:class="inline-form">

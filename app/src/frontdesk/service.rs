@@ -5,7 +5,7 @@
 //! in its transaction, through the operator's outbox), how today's list is read, and the
 //! erasure of visitors' names 90 days after the visit.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
@@ -336,7 +336,7 @@ fn local(tz: Tz, t: i64) -> chrono::DateTime<Tz> {
         .with_timezone(&tz)
 }
 
-fn local_time(tz: Tz, t: i64, today: NaiveDate) -> String {
+fn local_time(tz: Tz, t: i64, today: NaiveDate, lang: crate::i18n::Lang) -> String {
     let d = local(tz, t);
     // The end of a day reads 23:59, not 00:00 of the next.
     let shown = if d.time() == chrono::NaiveTime::MIN {
@@ -345,9 +345,9 @@ fn local_time(tz: Tz, t: i64, today: NaiveDate) -> String {
         d
     };
     if shown.date_naive() == today {
-        shown.format("%H:%M").to_string()
+        lang.time(shown.hour(), shown.minute())
     } else {
-        shown.format("%Y-%m-%d %H:%M").to_string()
+        lang.chrono_datetime(shown)
     }
 }
 
@@ -358,6 +358,7 @@ pub async fn today(
     ctx: &TenantCtx,
     now: i64,
     choices: bool,
+    lang: crate::i18n::Lang,
 ) -> Result<TodayView, AppError> {
     require_front_desk(ctx)?;
     let tz = ctx.company().zone();
@@ -406,8 +407,8 @@ pub async fn today(
                 visitor_name: p.visitor_name,
                 host: p.host_name,
                 facility: p.facility_name,
-                from: local_time(tz, p.valid_from, today),
-                until: local_time(tz, p.cancelled_at.unwrap_or(p.valid_until), today),
+                from: local_time(tz, p.valid_from, today, lang),
+                until: local_time(tz, p.cancelled_at.unwrap_or(p.valid_until), today, lang),
                 status,
                 delivery: if p.failed > 0 {
                     Delivery::Failed
@@ -422,8 +423,8 @@ pub async fn today(
         .collect();
     let now_local = local(tz, now);
     Ok(TodayView {
-        date: today.format("%Y-%m-%d").to_string(),
-        at: now_local.format("%H:%M").to_string(),
+        date: lang.chrono_date(today),
+        at: lang.time(now_local.hour(), now_local.minute()),
         now_local: now_local.format("%Y-%m-%dT%H:%M").to_string(),
         guests,
         parked: parked
@@ -433,7 +434,7 @@ pub async fn today(
                 plate: r.plate,
                 facility: r.facility_name,
                 charging: r.kind == "charging",
-                since: local_time(tz, r.started_at, today),
+                since: local_time(tz, r.started_at, today, lang),
             })
             .collect(),
         facilities: facilities
@@ -577,10 +578,16 @@ mod tests {
     #[test]
     fn the_end_of_a_day_reads_23_59() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        assert_eq!(local_time(TZ, at("2026-11-27 00:00"), today), "23:59");
-        assert_eq!(local_time(TZ, at("2026-11-26 14:05"), today), "14:05");
         assert_eq!(
-            local_time(TZ, at("2026-11-28 00:00"), today),
+            local_time(TZ, at("2026-11-27 00:00"), today, crate::i18n::Lang::Sv),
+            "23:59"
+        );
+        assert_eq!(
+            local_time(TZ, at("2026-11-26 14:05"), today, crate::i18n::Lang::Sv),
+            "14:05"
+        );
+        assert_eq!(
+            local_time(TZ, at("2026-11-28 00:00"), today, crate::i18n::Lang::Sv),
             "2026-11-27 23:59"
         );
     }

@@ -19,18 +19,13 @@ pub struct CsvOptions {
 }
 
 impl CsvOptions {
-    /// What a spreadsheet in that language expects: `;` and `,` in Swedish, `,` and `.` in
-    /// English.
+    /// What a spreadsheet in that language expects: `;` and `,` where the decimal sign is a
+    /// comma (Swedish, Finnish, Norwegian Excel), `,` and `.` in English.
     pub fn for_lang(lang: crate::i18n::Lang) -> Self {
-        match lang {
-            crate::i18n::Lang::Sv => Self {
-                separator: ';',
-                decimal_comma: true,
-            },
-            crate::i18n::Lang::En => Self {
-                separator: ',',
-                decimal_comma: false,
-            },
+        let decimal_comma = lang.decimal_sign() == ',';
+        Self {
+            separator: if decimal_comma { ';' } else { ',' },
+            decimal_comma,
         }
     }
 }
@@ -82,6 +77,20 @@ pub fn local_datetime(local: i64) -> String {
     let mut s = String::with_capacity(16);
     push_datetime(&mut s, local);
     s
+}
+
+/// Year, month, day, hour and minute of a local wall-clock instant (seconds since 1970 as if
+/// the zone were UTC), without a zone database (the browser has none).
+pub fn local_parts(local: i64) -> (i32, u32, u32, u32, u32) {
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    (
+        y as i32,
+        m as u32,
+        d as u32,
+        (secs / 3600) as u32,
+        (secs % 3600 / 60) as u32,
+    )
 }
 
 fn push_datetime(out: &mut String, local: i64) {

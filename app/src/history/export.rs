@@ -78,7 +78,7 @@ pub(super) fn ExportPanel(
     };
     view! {
         <details class="panel export" id=ids::EXPORT_PANEL>
-            <summary><h2>{t.history_export_title}</h2></summary>
+            <summary class="disclosure"><h2>{t.history_export_title}</h2></summary>
             <p class="hint">{t.history_export_intro}</p>
             <div class="export-options">
                 <div class="field">
@@ -100,7 +100,7 @@ pub(super) fn ExportPanel(
                 </button>
             </div>
             <noscript><p class="hint">{t.history_export_needs_js}</p></noscript>
-            {status}
+            <div aria-live="polite">{status}</div>
         </details>
     }
 }

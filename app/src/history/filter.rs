@@ -299,8 +299,10 @@ impl Filter {
             .local_minus_utc() as i64
     }
 
-    pub(super) fn local(&self, utc: i64) -> String {
-        super::csv::local_datetime(utc + self.offset_at(utc))
+    /// A UTC instant as the company's wall-clock time, in the language's date form.
+    pub(super) fn local(&self, utc: i64, lang: crate::i18n::Lang) -> String {
+        let (y, m, d, h, mi) = super::csv::local_parts(utc + self.offset_at(utc));
+        lang.datetime(y, m, d, h, mi)
     }
 }
 

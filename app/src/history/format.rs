@@ -21,20 +21,14 @@ pub fn duration_text(seconds: i64) -> String {
 /// Watt-hours as kWh with one decimal in the language's style: `12,3 kWh` / `12.3 kWh`.
 pub fn kwh_text(wh: i64, lang: Lang) -> String {
     let tenths = (wh + 50) / 100;
-    let sep = match lang {
-        Lang::Sv => ',',
-        Lang::En => '.',
-    };
+    let sep = lang.decimal_sign();
     format!("{}{sep}{}\u{a0}kWh", lang.int(tenths / 10), tenths % 10)
 }
 
 /// Seconds as hours with one decimal in the language's style: `12,5 h` / `12.5 h`.
 pub fn hours_text(seconds: i64, lang: Lang) -> String {
     let tenths_of_hours = (seconds + 180) / 360;
-    let sep = match lang {
-        Lang::Sv => ',',
-        Lang::En => '.',
-    };
+    let sep = lang.decimal_sign();
     format!(
         "{}{sep}{}\u{a0}h",
         lang.int(tenths_of_hours / 10),
@@ -56,10 +50,10 @@ pub fn format_row(f: &Filter, r: SessionRecord, lang: Lang) -> super::HistoryRow
         facility: r.facility,
         city: r.city,
         charging: r.kind == super::SessionKind::Charging,
-        start: f.local(r.started_at),
+        start: f.local(r.started_at, lang),
         end: r
             .ended_at
-            .map(|e| f.local(e))
+            .map(|e| f.local(e, lang))
             .unwrap_or_else(|| t.history_ongoing.to_owned()),
         duration: r
             .ended_at

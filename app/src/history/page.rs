@@ -303,7 +303,28 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
         }
         .into_any(),
     });
+    // On a phone the filters fold behind one control that says how many are set (style.css
+    // shows them always from 700 px where the browser can style the fold's content).
+    let set = [
+        &query.from,
+        &query.to,
+        &query.member,
+        &query.plate,
+        &query.cost_center,
+        &query.facility,
+        &query.kind,
+    ]
+    .into_iter()
+    .filter(|v| !v.is_empty())
+    .count();
+    let fold_label = if set == 0 {
+        t.history_filters.to_owned()
+    } else {
+        format!("{} ({set})", t.history_filters)
+    };
     view! {
+        <details class="filters-fold" id=ids::HISTORY_FILTERS_FOLD>
+        <summary class="disclosure">{fold_label}</summary>
         <Form method="GET" action=PATH attr:class="filters history-filters" attr:role="search" attr:id=ids::HISTORY_FORM>
             <div class="field">
                 <label for=ids::HISTORY_YEAR>{t.history_year}</label>
@@ -317,7 +338,7 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
                 </select>
             </div>
             <details class="field range" open=range>
-                <summary>{t.history_range}</summary>
+                <summary class="disclosure">{t.history_range}</summary>
                 <div class="range-fields">
                     <label>{t.history_from}" "<input type="date" name="from" id=ids::HISTORY_FROM value=query.from.clone() /></label>
                     <label>{t.history_to}" "<input type="date" name="to" id=ids::HISTORY_TO value=query.to.clone() /></label>
@@ -338,6 +359,7 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
                 <a class="button secondary" href=PATH>{t.clear_filters}</a>
             </div>
         </Form>
+        </details>
     }
 }
 

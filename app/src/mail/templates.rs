@@ -7,9 +7,10 @@ fn html_page(lang: Lang, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
          <body style=\"font-family:system-ui,sans-serif;color:#1b2430;max-width:36rem;margin:0 auto;padding:1rem\">\
-         {body}<p style=\"color:#52606d;font-size:0.9rem\">Aimo Park</p></body></html>",
+         {body}<p style=\"color:#52606d;font-size:0.9rem\">{}</p></body></html>",
         lang.code(),
-        escape_html(title)
+        escape_html(title),
+        escape_html(lang.mail().footer)
     )
 }
 
@@ -26,20 +27,10 @@ pub fn display_code(code: &str) -> String {
 /// "Codes at rest").
 pub fn sign_in_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
     let shown = display_code(code);
-    let (subject, intro, validity, ignore) = match lang {
-        Lang::Sv => (
-            "Din inloggningskod till Aimo Park".to_owned(),
-            "Här är din kod för att logga in i Aimo Parks företagsportal:",
-            format!("Koden gäller i {minutes} minuter och kan användas en gång."),
-            "Har du inte försökt logga in kan du bortse från det här mejlet.",
-        ),
-        Lang::En => (
-            "Your Aimo Park sign-in code".to_owned(),
-            "Here is your code for signing in to the Aimo Park business portal:",
-            format!("The code is valid for {minutes} minutes and can be used once."),
-            "If you did not try to sign in, you can ignore this email.",
-        ),
-    };
+    let m = lang.mail();
+    let minutes = minutes.to_string();
+    let (subject, intro, ignore) = (m.code_subject.to_owned(), m.code_intro, m.code_ignore);
+    let validity = Lang::fill(m.code_validity, &[("minutes", &minutes)]);
     let text = format!("{intro}\n\n    {shown}\n\n{validity}\n{ignore}\n");
     let html = html_page(
         lang,
@@ -63,18 +54,10 @@ pub fn sign_in_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
 /// A code that confirms a sensitive action (handing over ownership) by a signed-in person.
 pub fn confirm_code(lang: Lang, to: &str, code: &str, minutes: i64) -> Message {
     let shown = display_code(code);
-    let (subject, intro, validity) = match lang {
-        Lang::Sv => (
-            "Bekräftelsekod för att överlåta ägarskapet".to_owned(),
-            "Du har bett om en kod för att överlåta ägarskapet av företagskontot. Koden är:",
-            format!("Koden gäller i {minutes} minuter. Har du inte bett om den, kontakta kundservice."),
-        ),
-        Lang::En => (
-            "Confirmation code for handing over ownership".to_owned(),
-            "You asked for a code to hand over ownership of the business account. The code is:",
-            format!("The code is valid for {minutes} minutes. If you did not ask for it, contact customer service."),
-        ),
-    };
+    let m = lang.mail();
+    let minutes = minutes.to_string();
+    let (subject, intro) = (m.confirm_subject.to_owned(), m.confirm_intro);
+    let validity = Lang::fill(m.confirm_validity, &[("minutes", &minutes)]);
     let text = format!("{intro}\n\n    {shown}\n\n{validity}\n");
     let html = html_page(
         lang,
@@ -106,28 +89,15 @@ pub fn invitation(
 ) -> Message {
     let t = lang.texts();
     let role_label = role.label(t);
-    let (subject, intro, button, app_note, expiry) = match lang {
-        Lang::Sv => (
-            format!("Inbjudan till {company} i Aimo Parks företagsportal"),
-            format!("{inviter} har bjudit in dig till företagskontot för {company} som {}.", role_label.to_lowercase()),
-            "Öppna inbjudan",
-            format!(
-                "Viktigt: logga in i Aimo Park-appen med just den här adressen, {to}. Använder du en \
-                 annan adress (till exempel din privata) kopplas du inte till företagskontot."
-            ),
-            "Länken gäller i 7 dagar och kan användas en gång.",
-        ),
-        Lang::En => (
-            format!("Invitation to {company} in the Aimo Park business portal"),
-            format!("{inviter} has invited you to the business account of {company} as {}.", role_label.to_lowercase()),
-            "Open the invitation",
-            format!(
-                "Important: sign in to the Aimo Park app with exactly this address, {to}. If you use \
-                 another address (your private one, say), you will not be connected to the business account."
-            ),
-            "The link is valid for 7 days and can be used once.",
-        ),
-    };
+    let m = lang.mail();
+    let role = role_label.to_lowercase();
+    let subject = Lang::fill(m.invite_subject, &[("company", company)]);
+    let intro = Lang::fill(
+        m.invite_intro,
+        &[("inviter", inviter), ("company", company), ("role", &role)],
+    );
+    let (button, expiry) = (m.invite_button, m.invite_expiry);
+    let app_note = Lang::fill(m.invite_app_note, &[("to", to)]);
     let text = format!("{intro}\n\n{button}: {link}\n\n{app_note}\n\n{expiry}\n");
     let html = html_page(
         lang,
@@ -165,20 +135,10 @@ pub fn monthly_report(
     sections: &[(&str, Vec<ReportLine>)],
     link: &str,
 ) -> Message {
-    let (subject, intro, button, change) = match lang {
-        Lang::Sv => (
-            format!("Kostnader {month} – {company}"),
-            format!("Så här mycket kostade parkering och laddning för {company} i {month}."),
-            "Öppna kostnaderna i portalen",
-            "jämfört med månaden före",
-        ),
-        Lang::En => (
-            format!("Costs {month} – {company}"),
-            format!("This is what parking and charging cost {company} in {month}."),
-            "Open the costs in the portal",
-            "compared with the month before",
-        ),
-    };
+    let m = lang.mail();
+    let subject = Lang::fill(m.report_subject, &[("month", month), ("company", company)]);
+    let intro = Lang::fill(m.report_intro, &[("month", month), ("company", company)]);
+    let (button, change) = (m.report_button, m.report_change);
     let mut text = format!(
         "{intro}\n\n{}: {} ({change}: {})\n",
         total.0, total.1, total.2
@@ -227,24 +187,16 @@ pub fn monthly_report(
 
 /// To the owner of a company customer service has just set up (or given an owner).
 pub fn welcome_owner(lang: Lang, to: &str, company: &str, sign_in_url: &str) -> Message {
-    let (subject, body) = match lang {
-        Lang::Sv => (
-            format!("Du är ägare till företagskontot för {company}"),
-            format!(
-                "Du är nu ägare till Aimo Parks företagskonto för {company}.\n\nLogga in i företagsportalen på \
-                 {sign_in_url} med den här adressen, {to}. Du får en engångskod med e-post – inga lösenord.\n\n\
-                 Som ägare bjuder du in medarbetare och administratörer och ser vem som parkerat var och när."
-            ),
-        ),
-        Lang::En => (
-            format!("You are the owner of the business account of {company}"),
-            format!(
-                "You are now the owner of Aimo Park's business account for {company}.\n\nSign in to the business \
-                 portal at {sign_in_url} with this address, {to}. You get a one-time code by email – no passwords.\n\n\
-                 As the owner you invite employees and administrators and see who parked where and when."
-            ),
-        ),
-    };
+    let m = lang.mail();
+    let subject = Lang::fill(m.welcome_subject, &[("company", company)]);
+    let body = Lang::fill(
+        m.welcome_body,
+        &[
+            ("company", company),
+            ("sign_in_url", sign_in_url),
+            ("to", to),
+        ],
+    );
     let html = html_page(
         lang,
         &subject,

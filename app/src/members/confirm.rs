@@ -16,8 +16,9 @@ pub(super) fn ConfirmRemove(
 ) -> impl IntoView {
     let t = use_texts();
     let who = m.who();
+    crate::ui::focus_on_mount(ids::CONFIRM_REMOVE);
     view! {
-        <div class="panel confirm" role="alertdialog" aria-labelledby="confirm-title" id=ids::CONFIRM_REMOVE>
+        <div class="panel confirm" role="alertdialog" aria-labelledby="confirm-title" id=ids::CONFIRM_REMOVE tabindex="-1" autofocus>
             <h2 id="confirm-title">{format!("{} {who}?", t.confirm_remove)}</h2>
             <p>{t.confirm_remove_body}</p>
             <ActionForm action=remove attr:class="inline-form">
@@ -42,8 +43,9 @@ pub(super) fn TransferPanel(
     let t = use_texts();
     let who = m.who();
     let csrf2 = csrf.clone();
+    crate::ui::focus_on_mount(ids::TRANSFER_PANEL);
     view! {
-        <div class="panel confirm" role="alertdialog" aria-labelledby="transfer-title" id=ids::TRANSFER_PANEL>
+        <div class="panel confirm" role="alertdialog" aria-labelledby="transfer-title" id=ids::TRANSFER_PANEL tabindex="-1" autofocus>
             <h2 id="transfer-title">{format!("{} {who}?", t.transfer_title)}</h2>
             <p>{t.transfer_body}</p>
             <ActionForm action=send_code attr:class="inline-form">

@@ -24,7 +24,7 @@ pub(super) fn InviteForm(
     let t = use_texts();
     view! {
         <details class="panel" open=true>
-            <summary><h2>{t.invite_title}</h2></summary>
+            <summary class="disclosure"><h2>{t.invite_title}</h2></summary>
             <p class="hint">{t.invite_intro}</p>
             <ActionForm action=invite attr:id=ids::INVITE_FORM attr:class="filters">
                 <Csrf token=csrf />
@@ -217,7 +217,7 @@ pub(super) fn BulkForm(
     let bulk_path = <BulkInvite as server_fn::ServerFn>::PATH;
     view! {
         <details class="panel" open=open>
-            <summary><h2>{t.bulk_title}</h2></summary>
+            <summary class="disclosure"><h2>{t.bulk_title}</h2></summary>
             <p class="hint">{t.bulk_intro}" "<a href="/members/template.csv" download="inbjudningar.csv">{t.bulk_template}</a></p>
             <form method="post" action=bulk_path id=ids::BULK_FORM class="stack" on:submit=on_submit>
                 <Csrf token=csrf />

@@ -134,9 +134,10 @@ pub struct InvitationSummary {
 #[cfg(feature = "ssr")]
 fn local_date(tz: chrono_tz::Tz, ts: i64) -> String {
     use chrono::TimeZone;
+    let lang = crate::i18n::lang_of_request();
     tz.timestamp_opt(ts, 0)
         .single()
-        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map(|d| lang.chrono_date(d))
         .unwrap_or_default()
 }
 

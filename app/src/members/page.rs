@@ -73,7 +73,24 @@ pub fn MembersPage() -> impl IntoView {
         )
     };
     let members = Resource::new(move || (query.get(), changes()), |(q, _)| list_members(q));
-    let invitations = Resource::new(changes, |_| list_invitations());
+    // Only people who may invite see the sent invitations; asking for them as a finance
+    // viewer would be refused, and during server rendering the refusal would make the whole
+    // page answer 403 although it shows the list.
+    let session = crate::auth::use_session();
+    let invitations = Resource::new(changes, move |_| async move {
+        let invites = session
+            .session
+            .await
+            .ok()
+            .and_then(|s| s.user)
+            .and_then(|u| u.current)
+            .is_some_and(|c| !super::manageable_roles(c.role).is_empty());
+        if invites {
+            list_invitations().await
+        } else {
+            Ok(Vec::new())
+        }
+    });
     // The person a confirm step is about, looked up by id: they may be on any page of the
     // list, or found by a search (the list's own page holds only 50).
     let confirm_target = Resource::new(

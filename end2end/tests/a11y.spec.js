@@ -1,0 +1,81 @@
+// Accessibility sweep (issue 16): axe-core's WCAG 2.0/2.1 A and AA rules find nothing on any
+// page, for every role, with the app's JavaScript on (hydrated) and off (the server's HTML
+// alone), at a phone's and a desktop's width. Each role signs in once (an address may ask for
+// a code once a minute); its session cookie then opens every page in four fresh contexts.
+const { test, expect } = require('@playwright/test');
+const AxeBuilder = require('@axe-core/playwright').default;
+const fs = require('fs');
+const path = require('path');
+const ids = require('../ids');
+const { signIn } = require('../auth');
+
+const fixtures = () => JSON.parse(fs.readFileSync(path.join(__dirname, '../../target/e2e/fixtures.json'), 'utf8'));
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const LAYOUTS = [
+  ['phone', { width: 375, height: 812 }],
+  ['desktop', { width: 1280, height: 900 }],
+];
+
+/** Every page of `paths` in the four layouts × modes; returns the violations found, as
+ * "path [layout, js|no-js] rule: selector" lines (empty when there are none). */
+async function sweep(browser, storageState, paths) {
+  const found = [];
+  for (const js of [true, false]) {
+    for (const [layout, viewport] of LAYOUTS) {
+      // Without the app's JavaScript: the server's HTML as it arrives, never hydrated (the
+      // bundle is refused). axe itself needs script, so the page's JavaScript stays on.
+      const context = await browser.newContext({ storageState, viewport, locale: 'sv-SE' });
+      if (!js) await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
+      const page = await context.newPage();
+      for (const p of paths) {
+        const res = await page.goto(p);
+        expect(res.status(), `${p} answers`).toBe(p.startsWith('/invite/') ? 404 : 200);
+        if (js) await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+        const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+        for (const v of results.violations) {
+          for (const n of v.nodes) {
+            found.push(`${p} [${layout}, ${js ? 'js' : 'no-js'}] ${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(1, 2).join('')}`);
+          }
+        }
+      }
+      await context.close();
+    }
+  }
+  return found;
+}
+
+/** Signs `email` in and returns the session for new contexts, plus a page signed in. */
+async function session(page, email) {
+  await signIn(page, email);
+  await expect(page).not.toHaveURL(/\/sign-in/);
+  return page.context().storageState();
+}
+
+test('signed out: sign-in, facilities, an invitation link @js', async ({ browser }) => {
+  const found = await sweep(browser, undefined, ['/sign-in', '/facilities', '/invite/not-a-real-token']);
+  expect(found).toEqual([]);
+});
+
+for (const [role, key, pages] of [
+  ['owner', 'a11yOwner', ['/', '/frontdesk', '/history', '/history?kind=charging&size=25', '/costs', '/costs/report',
+    '/invoices', '/members', '/cost-centers', '/audit', '/facilities']],
+  ['admin', 'a11yAdmin', ['/', '/members', '/cost-centers', '/frontdesk']],
+  ['finance viewer', 'a11yFinance', ['/', '/history', '/costs', '/invoices', '/members', '/audit']],
+  ['member', 'a11yMember', ['/', '/history', '/costs', '/facilities']],
+  ['front desk', 'a11yDesk', ['/frontdesk']],
+  ['member of two companies', 'a11yTwo', ['/companies']],
+]) {
+  test(`signed in as ${role}: every page of the role @js`, async ({ page, browser }) => {
+    test.setTimeout(180_000);
+    const state = await session(page, fixtures()[key]);
+    const extra = [];
+    if (key === 'a11yOwner') {
+      // An invoice of its own, and the members page's confirm step of a row further down.
+      await page.goto('/invoices');
+      const href = await page.locator('a[href^="/invoices/"]').first().getAttribute('href');
+      extra.push(href);
+    }
+    const found = await sweep(browser, state, [...pages, ...extra]);
+    expect(found).toEqual([]);
+  });
+}

@@ -1,0 +1,45 @@
+// Every language of the operator (issue 16): the language follows the browser, can be
+// switched, and is remembered; amounts are in the company's currency in the language's form.
+const { test, expect } = require('@playwright/test');
+const ids = require('../ids');
+const mail = require('../mail');
+const { signIn } = require('../auth');
+
+const byId = (page, id) => page.locator(`#${id}`);
+
+for (const [who, locale, email, lang, signInTitle, history, money, subject] of [
+  ['a Finnish admin', 'fi-FI', 'aino.makinen@virtasenrakennus.example', 'fi', 'Kirjaudu yritysportaaliin', 'Historia', /\d,\d\d\u00a0€/, 'Aimo Park -kirjautumiskoodisi'],
+  ['a Norwegian admin', 'nb-NO', 'ingrid.haugen@haugenbygg.example', 'nb', 'Logg inn i bedriftsportalen', 'Historikk', /\d,\d\d\u00a0kr/, 'Din innloggingskode til Aimo Park'],
+]) {
+  test.describe(who, () => {
+    test.use({ locale });
+
+    test(`whose browser asks for ${lang} gets the portal, the mail and the company's currency in it @js`, async ({ page }) => {
+      await page.goto('/sign-in');
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await expect(page.locator('h1')).toHaveText(signInTitle);
+      const since = Date.now();
+      await signIn(page, email);
+      await expect(page).toHaveURL(/\/$/);
+      const code = await mail.waitForMail(email, since, 15000, (m) => /\d{3} \d{3}/.test(m.text || ''));
+      expect(code.html).toContain(`lang="${lang}"`);
+      expect(code.subject).toBe(subject);
+      // The one navigation, in the language.
+      await page.locator('.main-nav').getByText(history, { exact: true }).click();
+      await expect(page).toHaveURL(/\/history/);
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      // The company's amounts: euros in Finland, kroner in Norway, comma decimals.
+      await expect(page.locator('.totals').first()).toContainText(money);
+      // A date in the language's form: 5.11.2026 / 05.11.2026.
+      await expect(page.locator('.history-table tbody tr').first()).toContainText(/\d{1,2}\.\d{1,2}\.20\d\d/);
+
+      // Switched to English, and remembered on the next page and visit.
+      await byId(page, ids.LANG_SWITCH).locator('a[hreflang="en"]').click();
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+      await expect(page).toHaveURL(/\/history/);
+      await page.goto('/costs');
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+      await expect(page.locator('.totals').first()).toContainText(lang === 'fi' ? /EUR\u00a0\d/ : /NOK\u00a0\d/);
+    });
+  });
+}
