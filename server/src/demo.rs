@@ -1109,10 +1109,6 @@ async fn generate_sessions(
     Ok((inserted, lines))
 }
 
-/// One invoice per finished month, its lines the month's sessions: old ones paid, the last
-/// one unpaid, the two before it unpaid past their due date (overdue, which the portal
-/// derives) and one credited, so every status shows.
-#[allow(clippy::too_many_arguments)]
 /// A price made in Swedish öre, in the company's currency: whole kronor (SEK, NOK: about the
 /// same price level) like the operator's receipts, or euros to ten cents (about 11.5 kr).
 fn in_currency(currency: &str, ore_sek: i64) -> i64 {
@@ -1122,6 +1118,10 @@ fn in_currency(currency: &str, ore_sek: i64) -> i64 {
     }
 }
 
+/// One invoice per finished month, its lines the month's sessions: old ones paid, the last
+/// one unpaid, the two before it unpaid past their due date (overdue, which the portal
+/// derives) and one credited, so every status shows.
+#[allow(clippy::too_many_arguments)]
 async fn generate_invoices(
     db: &Db,
     access: &app::auth::OperatorAccess,
@@ -1270,12 +1270,45 @@ mod db_tests {
         let a = fingerprint(&sqlite.db).await;
         assert_eq!(a, fingerprint(&pg.db).await);
         assert!(a.0 > 2_000, "the big company plus the small ones");
-        assert_eq!(a.2, 36, "12 finished months for each of 3 companies");
+        assert_eq!(a.2, 60, "12 finished months for each of 5 companies");
         assert_eq!(
             a.3,
-            30 + 8 + 8 + 1 + 1,
+            30 + 4 * 8 + 1 + 1,
             "members, plus the member of two companies and the front desk"
         );
+        // The Finnish company bills in euros on Helsinki time, its admin signs in by name; the
+        // Norwegian one in kroner on Oslo time. A euro session costs about a tenth of a krona one.
+        for db in [&sqlite.db, &pg.db] {
+            with_pool!(db, |pool| {
+                let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT c.name, c.currency, c.time_zone, CAST(AVG(s.amount_ore) AS BIGINT)
+                     FROM companies c JOIN sessions s ON s.company_id = c.id
+                     GROUP BY c.name, c.currency, c.time_zone ORDER BY c.name",
+                )
+                .fetch_all(pool)
+                .await
+                .unwrap();
+                let of = |name: &str| rows.iter().find(|r| r.0 == name).cloned().unwrap();
+                let (fi, no, se) = (
+                    of("Virtasen Rakennus Oy"),
+                    of("Haugen Bygg AS"),
+                    of("Lindqvist Konsult AB"),
+                );
+                assert_eq!((&fi.1[..], &fi.2[..]), ("EUR", "Europe/Helsinki"));
+                assert_eq!((&no.1[..], &no.2[..]), ("NOK", "Europe/Oslo"));
+                assert!(fi.3 * 5 < se.3 && se.3 < fi.3 * 20, "{fi:?} vs {se:?}");
+                let admins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users u JOIN memberships m ON m.user_id = u.id
+                     WHERE m.role = 'admin' AND u.email IN ($1, $2)",
+                )
+                .bind(DEMO_FINNISH_ADMIN.email)
+                .bind(DEMO_NORWEGIAN_ADMIN.email)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+                assert_eq!(admins, 2);
+            });
+        }
     }
 
     #[tokio::test]

@@ -86,8 +86,8 @@ pub fn local_parts(local: i64) -> (i32, u32, u32, u32, u32) {
     let (y, m, d) = civil_from_days(local.div_euclid(86_400));
     (
         y as i32,
-        m as u32,
-        d as u32,
+        m,
+        d,
         (secs / 3600) as u32,
         (secs % 3600 / 60) as u32,
     )
