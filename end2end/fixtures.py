@@ -133,7 +133,8 @@ add_person(uuid.UUID(bytes=company), "front_desk", keyboard["kbDesk"], "Receptio
 org_number = db.execute("SELECT org_number FROM companies WHERE id = ?", (company,)).fetchone()[0]
 # The cross-engine flows (Firefox and WebKit, end2end/engines/, scripts/test-engines.sh): per
 # engine its own people, none of whom a Playwright test signs in as (an address may ask for a
-# code once a minute): one who signs in and out, an admin of the demo company who filters and
+# code once a minute): one who signs in and out, one who signs in inside the operator's
+# iframe (the `embedded` flow), an admin of the demo company who filters and
 # exports the history, a reception account, and a small company of its own with two owners,
 # one who invites someone and one who removes the third person in the list (nobody else
 # counts its members).
@@ -145,6 +146,7 @@ for n, engine in enumerate(("firefox", "webkit")):
         ("member", f"inloggning.{engine}@nordstrombygg.example", f"Inloggning {label}"),
         ("admin", f"historik.{engine}@nordstrombygg.example", f"Historik {label}"),
         ("front_desk", f"reception.{engine}@nordstrombygg.example", f"Receptionen {label}"),
+        ("member", f"inbaddad.{engine}@nordstrombygg.example", f"Inbäddad {label}"),
     ]:
         add_person(uuid.UUID(bytes=company), role, email, name)
     own = uuid.uuid4()
@@ -163,6 +165,7 @@ for n, engine in enumerate(("firefox", "webkit")):
         "signIn": f"inloggning.{engine}@nordstrombygg.example",
         "historyAdmin": f"historik.{engine}@nordstrombygg.example",
         "desk": f"reception.{engine}@nordstrombygg.example",
+        "embedded": f"inbaddad.{engine}@nordstrombygg.example",
         "owner": f"agare@{domain}",
         "remover": f"agare2@{domain}",
         "ownCompany": own_name,

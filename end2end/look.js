@@ -9,7 +9,8 @@ const { devSignIn } = require('./dev-sign-in');
   const [base, path, width, screens = '3', out = 'target/screenshots/look'] = process.argv.slice(2);
   const browser = await chromium.launch(config.use.launchOptions);
   const height = Number(process.env.LOOK_HEIGHT || (Number(width) < 700 ? 812 : 900));
-  const page = await browser.newPage({ viewport: { width: Number(width), height }, deviceScaleFactor: 1 });
+  // The portal follows the browser's language: Swedish unless LOOK_LOCALE says (fi-FI, nb-NO).
+  const page = await browser.newPage({ viewport: { width: Number(width), height }, deviceScaleFactor: 1, locale: process.env.LOOK_LOCALE || 'sv-SE' });
   if (process.env.PORTAL_EMAIL) await devSignIn(page, base, process.env.PORTAL_EMAIL);
   await page.goto(base + path);
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 15000 }).catch(() => {});

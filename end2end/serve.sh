@@ -9,7 +9,8 @@ rm -rf "$dir/db"; mkdir -p "$dir/db"
 export DATABASE_URL="sqlite:$dir/db/portal.db"
 export PORTAL_LISTEN="127.0.0.1:${E2E_PORT:-3100}"
 export PORTAL_DEMO_DATA=false
-export PORTAL_FRAME_ANCESTORS="http://127.0.0.2:${E2E_HOST_PORT:-3101}"
+# The host pages that frame the portal in the tests; the cross-engine run has an https one too.
+export PORTAL_FRAME_ANCESTORS="${E2E_FRAME_ANCESTORS:-http://127.0.0.2:${E2E_HOST_PORT:-3101}}"
 # The browser is every test's client, all from 127.0.0.1; sign-in codes are limited to 20 an
 # hour per client address. Each signed-in test poses as its own client behind a proxy
 # (end2end/auth.js sets X-Forwarded-For), as the portal's users behind a load balancer are.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main user flows in Firefox and WebKit, JavaScript on (end2end/engines/): sign-in with a
 # mailed code, invite and remove a member, filter and export the history, register a guest at
-# the front desk. Playwright drives only its own patched Firefox and WebKit builds, which we
+# the front desk, sign in inside the operator's iframe from another site (or, where the browser
+# blocks third-party cookies, the page saying so). Playwright drives only its own patched Firefox and WebKit builds, which we
 # never download, so Debian's browsers are driven through their standard automation:
 #   Firefox: firefox-esr, headless, by puppeteer-core over WebDriver BiDi;
 #   WebKit:  WebKitWebDriver (webkit2gtk-driver) + MiniBrowser (libwebkit2gtk-4.1-0) by
@@ -38,6 +39,13 @@ esac
 for p in "$port" "$smtp_port" "$mail_port"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "port $p is taken (ENGINES_PORT, ENGINES_SMTP_PORT, ENGINES_MAIL_PORT)"; fi
 done
+# The operator's page of the `embedded` flow (frame-host.js), another site than the portal:
+# over http for Firefox, https for WebKit (which reaches the portal through tls-front.js).
+frame_http="http://127.0.0.2:$((port + 1))"
+frame_https="https://127.0.0.2:$((port + 2))"
+for p in $((port + 1)) $((port + 2)); do
+  if (exec 3<>"/dev/tcp/127.0.0.2/$p") 2>/dev/null; then fail "port $p on 127.0.0.2 is taken (ENGINES_PORT)"; fi
+done
 
 rm -rf "$dir"; mkdir -p "$dir/mail"
 t0=$(date +%s); t0_ms=$(date +%s%3N)
@@ -52,7 +60,7 @@ trap stop EXIT
 setsid maildev --ip 127.0.0.1 --web-ip 127.0.0.1 -s "$smtp_port" -w "$mail_port" \
   --mail-directory "$dir/mail" >"$dir/maildev.log" 2>&1 &
 started+=($!)
-E2E_DIR="$dir" E2E_PORT="$port" E2E_HOST_PORT=$((port + 1)) SMTP_URL="smtp://127.0.0.1:$smtp_port" \
+E2E_DIR="$dir" E2E_PORT="$port" E2E_FRAME_ANCESTORS="$frame_http $frame_https" SMTP_URL="smtp://127.0.0.1:$smtp_port" \
   setsid bash end2end/serve.sh >"$dir/server.log" 2>&1 &
 started+=($!)
 
@@ -67,6 +75,7 @@ echo "portal on 127.0.0.1:$port and maildev on $smtp_port/$mail_port ready after
 
 ENGINES_T0="$t0_ms" ENGINES_BASE_URL="http://127.0.0.1:$port" MAILDEV_URL="http://127.0.0.1:$mail_port" \
   ENGINES_FIXTURES="$dir/fixtures.json" ENGINES_OUT="$dir/results" \
+  ENGINES_FRAME_HOST_HTTP="$frame_http" ENGINES_FRAME_HOST_HTTPS="$frame_https" \
   timeout --kill-after=10 "$budget" node end2end/engines/run.js 2>&1 | tee "$dir/run.log"
 status=${PIPESTATUS[0]}
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then

@@ -184,6 +184,28 @@ fn Header() -> impl IntoView {
                 .collect_view()
         })
     };
+    // On a phone the sections scroll sideways: bring the current one into view.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let _ = location.pathname.get();
+        request_animation_frame(|| {
+            use leptos::wasm_bindgen::JsCast;
+            let current = document()
+                .query_selector(".main-nav a[aria-current=\"page\"]")
+                .ok()
+                .flatten()
+                .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
+            let nav = current.as_ref().and_then(|a| {
+                a.parent_element()
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            });
+            if let (Some(a), Some(nav)) = (current, nav) {
+                // Both offsets are from the same positioned ancestor.
+                let x = a.offset_left() - nav.offset_left();
+                nav.set_scroll_left(x - nav.client_width() / 3);
+            }
+        });
+    });
     view! {
         <header class="site-header">
             <a class="brand" href="/">

@@ -53,7 +53,20 @@ class FirefoxPage extends Page {
   }
 
   async screenshot(file) {
-    await this.page.screenshot({ path: file });
+    await (this.top || this.page).screenshot({ path: file });
+  }
+
+  async enterFrame(selector) {
+    const el = await this.page.waitForSelector(selector, { timeout: 15_000 });
+    const frame = await el.contentFrame();
+    if (!frame) throw new Error(`${selector} has no frame`);
+    this.top = this.top || this.page;
+    this.page = frame; // a puppeteer Frame: goto, evaluate, waitForSelector, select as a Page
+  }
+
+  async leaveFrame() {
+    if (this.top) this.page = this.top;
+    this.top = null;
   }
 
   async close() {
@@ -80,6 +93,11 @@ async function launch({ baseURL, downloadDir }) {
       'browser.helperApps.neverAsk.saveToDisk': 'text/csv',
       'browser.download.start_downloads_in_tmp_dir': false,
       'browser.download.panel.shown': true,
+      // Firefox's own default, total cookie protection (third-party cookies kept, partitioned
+      // per top-level site); puppeteer's profile turns it off (cookieBehavior0). The
+      // `embedded` flow depends on it; first-party flows are unaffected.
+      'network.cookie.cookieBehavior': 5,
+      'browser.contentblocking.features.standard': '-tp,tpPrivate,cookieBehavior5,cookieBehaviorPBM5,-cryptoTP,-fp',
     },
   });
   const version = await browser.version();

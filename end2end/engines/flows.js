@@ -43,6 +43,11 @@ function parseCsv(text, sep) {
  * landed (the session's start page), hydrated. */
 async function signIn(page, email) {
   await page.goto('/sign-in');
+  return signInHere(page, email);
+}
+
+/** The same, on the sign-in page already loaded (the `embedded` flow's iframe). */
+async function signInHere(page, email) {
   await page.waitForHydration();
   await page.fill($(ids.SIGN_IN_EMAIL), email);
   const since = Date.now();
@@ -247,6 +252,65 @@ const flows = {
     check((await page.value($(ids.FD_PLATE))) === '', 'the form is empty again');
     await page.waitForSelector(`${$(ids.FD_GUESTS)} li[data-plate="${plate}"][data-status="expected"]`);
   },
+
+  /** (5) Inside the operator's iframe, from another site (frame-host.js): the sign-in page
+   * sets a partitioned test cookie and, when the browser drops it (third-party cookies
+   * blocked), says so with "allow" and "open in its own tab"; when it sticks, signing in
+   * inside the frame works. What the browser does is probed here too, with a cookie of the
+   * same kind, and the page must agree. Firefox keeps it (its default, total cookie
+   * protection: partitioned, firefox.js); MiniBrowser's default policy is no-third-party. */
+  async embedded(page, f, e, { engine, engineInfo }) {
+    const portal = new URL('/sign-in', page.baseURL).href;
+    const origin = portal.startsWith('https:')
+      ? process.env.ENGINES_FRAME_HOST_HTTPS || 'https://127.0.0.2:3202'
+      : process.env.ENGINES_FRAME_HOST_HTTP || 'http://127.0.0.2:3201';
+    const tlsDir = require('path').join(engineInfo.downloadDir, '..', 'tls');
+    const host = await require('./frame-host').start(origin, portal, tlsDir);
+    try {
+      await page.goto(host.url);
+      check((await page.evaluate(() => location.origin)) === origin, `the host page is on ${origin}`);
+      await page.enterFrame('#portal');
+      await page.waitForHydration();
+      check((await page.evaluate(() => window.parent !== window)), 'the portal is framed');
+      const framedUrl = await page.url();
+      check(framedUrl === portal, `the frame shows ${portal} (${framedUrl})`);
+      // What the browser itself does with a third-party cookie of the page's kind.
+      const kept = await page.evaluate(() => {
+        document.cookie = 'engines_probe=1; Path=/; Max-Age=30; Secure; SameSite=None; Partitioned';
+        const k = document.cookie.includes('engines_probe=1');
+        document.cookie = 'engines_probe=; Path=/; Max-Age=0; Secure; SameSite=None; Partitioned';
+        return k;
+      });
+      // The check runs in an effect after hydration: give it a moment to show.
+      const blocked = await page.waitFor(() => page.count($(ids.FRAME_COOKIES_BLOCKED)), 'the notice', 2_000).then(() => true, () => false);
+      const notes = [`host ${host.url} frames ${portal}; the browser ${kept ? 'keeps' : 'drops'} a third-party cookie set in the frame`];
+      check(blocked === !kept, `the notice is ${blocked ? 'shown' : 'not shown'}, but the browser ${kept ? 'keeps' : 'drops'} the test cookie`);
+      if (engine === 'firefox') check(kept, 'Firefox keeps a partitioned third-party cookie');
+      if (blocked) {
+        await page.waitForSelector($(ids.FRAME_ALLOW), { visible: true });
+        await page.waitForSelector($(ids.FRAME_OWN_TAB), { visible: true });
+        const own = await page.evaluate((s) => { const a = document.querySelector(s); return { href: a.href, target: a.target }; }, $(ids.FRAME_OWN_TAB));
+        check(own.href === portal, `"open in its own tab" links to ${portal} (${own.href})`);
+        check(own.target === '_blank', `… in a new tab (target=${own.target})`);
+        notes.push(`notice shown: #${ids.FRAME_ALLOW}, #${ids.FRAME_OWN_TAB} → ${own.href} (target ${own.target})`);
+      } else {
+        const landed = await signInHere(page, e.embedded);
+        check(pathOf(landed) === '/', `signed in inside the frame, on ${landed}`);
+        await page.waitForText($(ids.HOME_COMPANY), f.companyName);
+        await page.leaveFrame();
+        check((await page.url()) === host.url, 'the host page stayed where it was');
+        // Partitioned: the portal on its own (first party) does not see that session. (Led
+        // there by the page, not page.goto: puppeteer's goto away from a page with a frame
+        // missed the load event here.)
+        await page.evaluate((u) => { setTimeout(() => { location.href = u; }, 0); }, new URL('/', page.baseURL).href);
+        await page.waitFor(async () => (await page.url()).split('?')[0] === portal, `${portal} on its own (signed out)`);
+        notes.push(`no notice; signed in inside the frame as ${e.embedded}, landed on ${landed}; the portal in its own tab stays signed out (partitioned)`);
+      }
+      return notes;
+    } finally {
+      await host.close();
+    }
+  },
 };
 
 /** Waits for `name` (or name (1) …) in `dir`, complete and written after `since`. */
@@ -269,4 +333,4 @@ async function savedFile(dir, name, size, since, timeout) {
   return null;
 }
 
-module.exports = { flows, signIn };
+module.exports = { flows, signIn, signInHere };

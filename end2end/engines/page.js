@@ -63,6 +63,11 @@ class Page {
   /** The cookies the browser holds for the portal, as [{name, value, httpOnly}]. */
   async cookies() { throw new Error('engine'); }
   async screenshot(_file) { throw new Error('engine'); }
+  /** From now on every operation (evaluate, fill, click, …) acts inside the <iframe>
+   * matching `selector`, and keeps doing so while that frame navigates. */
+  async enterFrame(_selector) { throw new Error('engine'); }
+  /** Back to the top-level page. */
+  async leaveFrame() { throw new Error('engine'); }
   async close() {}
 
   // --- built on evaluate ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ function certificate(dir) {
     fs.mkdirSync(dir, { recursive: true });
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
+      '-addext', 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost', '-keyout', key, '-out', cert,
     ], { stdio: 'ignore' });
   }
   return { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
@@ -56,4 +56,4 @@ function start(target, dir) {
   });
 }
 
-module.exports = { start };
+module.exports = { start, certificate };

@@ -73,6 +73,14 @@ class WebKitPage extends Page {
     fs.writeFileSync(file, Buffer.from(await this.driver.takeScreenshot(), 'base64'));
   }
 
+  async enterFrame(selector) {
+    await this.driver.switchTo().frame(await this.find(selector));
+  }
+
+  async leaveFrame() {
+    await this.driver.switchTo().defaultContent();
+  }
+
   async close() {
     await this.driver.quit().catch(() => {});
   }
