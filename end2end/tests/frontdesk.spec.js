@@ -153,6 +153,9 @@ test('a bad plate is refused by field and registers nothing; the desk sees nothi
   await signIn(page, f.desks[8 + (js ? 0 : 1)], { hydrated: js, scope: page.mainFrame() });
   await expect(page).toHaveURL(/\/frontdesk$/);
   if (js) await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+  // Today's list has arrived (after a client-side sign-in it loads after the page): only then
+  // is its length the one to compare with.
+  await expect(byId(page, ids.FD_UPDATED)).toBeVisible();
   const count = await byId(page, ids.FD_GUESTS).locator('li').count();
   await register(page, { plateText: 'ABC;123', name: 'Ingen' });
   await expect(byId(page, ids.FORM_ERROR)).toContainText('Registreringsnumret');
