@@ -171,14 +171,7 @@ fn Header() -> impl IntoView {
     let session = crate::auth::use_session();
     let nav_links = move || {
         Suspend::new(async move {
-            let role = session
-                .session
-                .await
-                .ok()
-                .and_then(|s| s.user)
-                .and_then(|u| u.current)
-                .map(|c| c.role);
-            sections(role, t)
+            sections(session.current_role().await, t)
                 .into_iter()
                 .map(|(href, label)| view! { <A href=href>{label}</A> })
                 .collect_view()

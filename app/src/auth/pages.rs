@@ -48,6 +48,17 @@ impl SessionContext {
     pub fn refresh(&self) {
         self.version.update(|v| *v += 1);
     }
+
+    /// The role the session acts with in its chosen company (`None` signed out or before a
+    /// company is chosen): what the navigation and the pages decide what to show by.
+    pub async fn current_role(self) -> Option<crate::companies::Role> {
+        self.session
+            .await
+            .ok()
+            .and_then(|s| s.user)
+            .and_then(|u| u.current)
+            .map(|c| c.role)
+    }
 }
 
 pub fn use_session() -> SessionContext {

@@ -79,12 +79,9 @@ pub fn MembersPage() -> impl IntoView {
     let session = crate::auth::use_session();
     let invitations = Resource::new(changes, move |_| async move {
         let invites = session
-            .session
+            .current_role()
             .await
-            .ok()
-            .and_then(|s| s.user)
-            .and_then(|u| u.current)
-            .is_some_and(|c| !super::manageable_roles(c.role).is_empty());
+            .is_some_and(|r| !super::manageable_roles(r).is_empty());
         if invites {
             list_invitations().await
         } else {
