@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
+.PHONY: bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -66,6 +66,18 @@ test-api-fuzz: tools server-dev
 # A 5,000-row bulk invitation file, preview and import, SQLite and PostgreSQL (docs/benchmarks.md).
 bench-members-import:
 	cargo test --release -p server -- --ignored bench_bulk_import --nocapture
+
+# Lighthouse 12 (mobile) on the sign-in, history and members pages of the release build, and
+# the bundle's sizes as sent (docs/benchmarks.md, "First load").
+bench-web: tools site server
+	scripts/install-tools.sh bench
+	scripts/bench-web.sh
+
+# wrk on loopback: pages against /healthz, and /api/history for a month on the benchmark-size
+# databases when `make bench-demo` made them (docs/benchmarks.md, "Server throughput").
+bench-load: tools server
+	scripts/install-tools.sh bench
+	scripts/bench-load.sh
 
 # CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
 bench-export: tools site server

@@ -1,5 +1,6 @@
 // Signs a page in through the dev mailer (`/dev/mailbox`, a local run's): for the screenshot
-// scripts, which run against `make run`, not against the test servers.
+// and benchmark scripts, which run against `make run`-like servers, not the test servers.
+//   node end2end/dev-sign-in.js BASE EMAIL    prints the session cookie ("name=value")
 async function devSignIn(page, base, email) {
   await page.goto(`${base}/sign-in`);
   await page.waitForSelector('html[data-hydrated="true"]');
@@ -15,4 +16,31 @@ async function devSignIn(page, base, email) {
   await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
 }
 
-module.exports = { devSignIn };
+/// Signs EMAIL in with Debian's Chromium and gives the session cookie as a `Cookie` header value.
+async function sessionCookie(base, email) {
+  const { chromium } = require('@playwright/test');
+  const config = require('./playwright.config.js');
+  const browser = await chromium.launch(config.use.launchOptions);
+  try {
+    const page = await browser.newPage({ locale: 'sv-SE' });
+    await devSignIn(page, base, email);
+    const session = (await page.context().cookies()).find((c) => c.name === '__Host-portal_session');
+    if (!session) throw new Error('signed in, but no session cookie');
+    return `${session.name}=${session.value}`;
+  } finally {
+    await browser.close();
+  }
+}
+
+module.exports = { devSignIn, sessionCookie };
+
+if (require.main === module) {
+  const [base, email] = process.argv.slice(2);
+  sessionCookie(base, email).then(
+    (c) => console.log(c),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

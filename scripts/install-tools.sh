@@ -84,4 +84,7 @@ if [ "$what" = test ]; then
   fi
   command -v curl >/dev/null || apt_install curl
 fi
+if [ "$what" = bench ]; then
+  apt_install wrk chromium fonts-dejavu-core curl
+fi
 say "tools ready"

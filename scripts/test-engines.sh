@@ -28,7 +28,7 @@ export ENGINES="${1:-${ENGINES:-firefox,webkit}}"
 fail() { echo "FAILED: $*" >&2; echo "engines: 0 passed, 1 failed"; exit 1; }
 
 [ -x target/debug/portal ] || fail "target/debug/portal is missing (cargo build -p server)"
-[ -f target/site/pkg/frontend_bg.wasm ] || fail "target/site/pkg is missing (trunk build --release)"
+[ -f target/site/pkg/assets.json ] || fail "target/site/pkg is missing (trunk build --release)"
 [ -d node_modules/puppeteer-core ] && [ -d node_modules/selenium-webdriver ] ||
   fail "node modules missing (scripts/install-tools.sh test)"
 case ",$ENGINES," in *,firefox,*) [ -x /usr/bin/firefox-esr ] || fail "firefox-esr is not installed (scripts/install-tools.sh test)";; esac

@@ -34,6 +34,8 @@ pub mod ui;
 pub mod url;
 
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
 pub mod calendar;
 #[cfg(feature = "ssr")]
 pub mod config;

@@ -1,7 +1,7 @@
 //! The HTML document, the app shell (header, language switch) and the routes.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
@@ -28,7 +28,7 @@ use crate::{
 /// Rendered by the server only: the `<html>` around the app. The language and embed mode
 /// are decided here from the request, so the first paint is already right.
 #[cfg(feature = "ssr")]
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
     let lang = crate::i18n::lang_of_request();
     provide_context(lang);
     if let Some(nonce) = use_context::<axum::http::request::Parts>()
@@ -38,13 +38,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     // Inside an iframe the browser says so (`Sec-Fetch-Dest: iframe`): drop our own chrome.
     let embedded = request_header("sec-fetch-dest").as_deref() == Some("iframe");
+    // The bundle's hashed names (`assets::Assets`); the fixed names when no state is given.
+    let assets = use_context::<crate::state::AppState>()
+        .map(|s| s.assets.as_ref().clone())
+        .unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code() data-embed=embedded.then_some("true")>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options />
+                <link rel="stylesheet" href=assets.css_href() />
+                {bundle_scripts(&assets)}
                 <leptos_meta::MetaTags />
             </head>
             <body>
@@ -52,6 +57,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// What Leptos' `<HydrationScripts defer=true>` writes, with the bundle's hashed names (it
+/// only knows cargo-leptos' naming, `hash.txt` beside the executable). The bundle is asked for
+/// once the page is painted and the browser idle, not preloaded from `<head>`: on a slow link
+/// a megabyte of WASM fetched alongside the stylesheet delays the first paint by seconds
+/// (Lighthouse, docs/benchmarks.md "First load"). Until it has hydrated, the page works as it
+/// does without JavaScript (every form posts, every link loads). `timeout` keeps a page that
+/// is never idle from staying unhydrated.
+#[cfg(feature = "ssr")]
+fn bundle_scripts(assets: &crate::assets::Assets) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    let (js, wasm) = (assets.js_href(), assets.wasm_href());
+    let script = format!(
+        "const h=()=>import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()));\
+         'requestIdleCallback'in window?requestIdleCallback(h,{{timeout:2000}}):setTimeout(h,0);"
+    );
+    view! { <script type="module" nonce=nonce>{script}</script> }
 }
 
 #[cfg(feature = "ssr")]
@@ -97,7 +120,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/main.css" />
         <Link rel="icon" href="/favicon.ico" />
         <Meta name="theme-color" content="#00365c" />
         <Title formatter=move |page: String| {

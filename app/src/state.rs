@@ -9,6 +9,8 @@ use crate::{config::Config, db::Db, error::AppError};
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The browser bundle's (hashed) file names, read once at start-up.
+    pub assets: std::sync::Arc<crate::assets::Assets>,
     pub db: Db,
     pub config: std::sync::Arc<Config>,
     /// The HMAC key for codes and CSRF tokens.

@@ -63,9 +63,17 @@ test('an unknown kind in the URL gets a clear error naming the field @both', asy
 
 test('the WASM loads and hydrates without console errors @js', async ({ page }) => {
   const errors = watchConsole(page);
-  const wasm = page.waitForResponse((r) => r.url().endsWith('/pkg/frontend_bg.wasm'));
-  await page.goto('/facilities');
-  expect((await wasm).status()).toBe(200);
+  const wasm = page.waitForResponse((r) => /\/pkg\/frontend-[0-9a-f]+_bg\.wasm$/.test(r.url()));
+  const page_ = await page.goto('/facilities');
+  const res = await wasm;
+  expect(res.status()).toBe(200);
+  // Named after its content, kept for a year, compressed once at build time.
+  const headers = await res.allHeaders();
+  expect(headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(['br', 'gzip']).toContain(headers['content-encoding']);
+  expect(headers['content-type']).toBe('application/wasm');
+  // The page itself is asked for again each time.
+  expect((await page_.allHeaders())['cache-control']).toMatch(/^no-(cache|store)$/);
   await hydrated(page);
   expect(errors).toEqual([]);
 });
@@ -123,7 +131,7 @@ test('the page has no WCAG 2.1 A/AA violations @js', async ({ page }) => {
 
 test('text typed before the WASM arrives survives the first change after hydration @js', async ({ page }) => {
   // Hold the WASM back so the user is typing while the page is not yet hydrated.
-  await page.route('**/pkg/frontend_bg.wasm', async (route) => {
+  await page.route(/\/pkg\/frontend-[0-9a-f]+_bg\.wasm$/, async (route) => {
     await new Promise((r) => setTimeout(r, 1500));
     await route.continue();
   });

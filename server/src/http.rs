@@ -24,8 +24,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-/// Name of the WASM crate: Trunk writes `/pkg/frontend.js` and `/pkg/frontend_bg.wasm`, and
-/// `<HydrationScripts/>` asks for exactly those (see the naming trap in toolchain.md).
+/// Name of the WASM crate: Trunk writes `/pkg/frontend-<hash>.js` and
+/// `/pkg/frontend-<hash>_bg.wasm`; the shell links the names `pkg/assets.json` gives
+/// (`app::assets`).
 const OUTPUT_NAME: &str = "frontend";
 
 pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) -> AppState {
@@ -40,6 +41,7 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
     };
     AppState {
         leptos_options,
+        assets: Arc::new(app::assets::Assets::load(&config.site_root)),
         db,
         config,
         key,
@@ -111,11 +113,23 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        // The bundle: the brotli or gzip copy made at build time when the browser takes it
+        // (scripts/site-assets.mjs), never compressed again per request.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(state.config.site_root.join(app::assets::PKG_DIR))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(provide_state, shell))
         .layer(axum::middleware::from_fn(status_of_app_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.assets.clone(),
+            cache_control,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::session::layer,
@@ -129,6 +143,38 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// How long a browser may keep a response, where the handler did not say: the bundle's
+/// hashed files a year (`immutable`), other static files and every page `no-cache` (stored,
+/// but asked again each time: a page is made per request and per person). Pages with personal
+/// data say `no-store` themselves (session layer), which is kept.
+async fn cache_control(
+    State(assets): State<Arc<app::assets::Assets>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let ok = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    if !ok || res.headers().contains_key(header::CACHE_CONTROL) {
+        return res;
+    }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    let value = if path.starts_with("/pkg/") {
+        assets.cache_control(&path)
+    } else if is_html || path == "/favicon.ico" {
+        app::assets::REVALIDATE
+    } else {
+        return res;
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    res
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -179,10 +225,11 @@ async fn dev_mailbox(State(state): State<AppState>, req: axum::extract::Request)
     } else {
         ""
     };
+    let css = state.assets.css_href();
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>Dev mailbox</title><link rel=\"stylesheet\" \
-         href=\"/pkg/main.css\"></head><body><main><h1>Dev mailbox</h1><p class=\"intro\">Mail the portal \
+         href=\"{css}\"></head><body><main><h1>Dev mailbox</h1><p class=\"intro\">Mail the portal \
          would have sent. Shown only on a local run (or with PORTAL_DEV_MAILER=true), never in a deployment.</p>{empty}<ul class=\"facility-list\" \
          id=\"dev-mailbox\">{items}</ul></main></body></html>"
     );

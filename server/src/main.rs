@@ -6,6 +6,8 @@
 #[cfg(test)]
 mod abuse_tests;
 #[cfg(test)]
+mod assets_tests;
+#[cfg(test)]
 mod auth_bench;
 #[cfg(test)]
 mod auth_tests;

@@ -98,7 +98,7 @@ fn decode(s: &[u8]) -> Option<String> {
 
 /// 413 with a message in the visitor's language: a plain form post gets a small page with a
 /// way back, a script gets the text.
-fn too_large(headers: &HeaderMap, limit: usize) -> Response {
+fn too_large(headers: &HeaderMap, limit: usize, css_href: &str) -> Response {
     let lang = app::i18n::request_lang(headers);
     let t = lang.texts();
     let wants_html = headers
@@ -118,10 +118,11 @@ fn too_large(headers: &HeaderMap, limit: usize) -> Response {
         let html = format!(
             "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
              content=\"width=device-width, initial-scale=1\"><title>{}</title><link rel=\"stylesheet\" \
-             href=\"/pkg/main.css\"></head><body><main class=\"page narrow\"><h1>{}</h1><p role=\"alert\">{}</p>\
+             href=\"{}\"></head><body><main class=\"page narrow\"><h1>{}</h1><p role=\"alert\">{}</p>\
              <p><a class=\"button\" href=\"{}\">{}</a> <a href=\"/\">{}</a></p></main></body></html>",
             lang.code(),
             t.body_too_large_title,
+            css_href,
             t.body_too_large_title,
             t.body_too_large,
             app::mail::escape_html(&back),
@@ -272,10 +273,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
-            return too_large(&parts.headers, limit);
+            return too_large(&parts.headers, limit, &state.assets.css_href());
         }
         let Ok(bytes) = to_bytes(body, limit).await else {
-            return too_large(&parts.headers, limit);
+            return too_large(&parts.headers, limit, &state.assets.css_href());
         };
         let is_form = parts
             .headers
