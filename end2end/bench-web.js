@@ -23,10 +23,23 @@ function lighthouse(url, cookie) {
     '--chrome-flags=--headless=new --no-sandbox --disable-gpu',
   ];
   if (cookie) args.push(`--extra-headers=${JSON.stringify({ Cookie: cookie })}`);
-  const out = execFileSync(process.env.LIGHTHOUSE, args, {
-    env: { ...process.env, CHROME_PATH: '/usr/bin/chromium' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  // Headless Chromium now and then loses the trace (NO_NAVSTART): try such a run again.
+  let out;
+  for (let attempt = 1; !out; attempt++) {
+    try {
+      out = execFileSync(process.env.LIGHTHOUSE, args, {
+        env: { ...process.env, CHROME_PATH: '/usr/bin/chromium' },
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      console.error(`lighthouse ${url}: ${String(e.stderr).trim()} (trying again)`);
+    }
+  }
+  if (process.env.BENCH_WEB_SAVE) {
+    require('node:fs').writeFileSync(`${process.env.BENCH_WEB_SAVE}/${new URL(url).pathname.slice(1)}.json`, out);
+  }
   const r = JSON.parse(out);
   const a = r.audits;
   return {

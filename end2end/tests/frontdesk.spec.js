@@ -119,7 +119,9 @@ for (const [layout, viewport, desk] of [
       // The newest is on top; the two-hour one is further down.
       const card = guest(page, first);
       await expect(card).toBeVisible();
-      const until = async () => (await card.locator('.hint').first().textContent()).match(/–(\S+)/)[1];
+      // "Gäller 21:14–23:14", or with the day when the permit ends after midnight
+      // ("Gäller 21:14–2026-11-27 00:14"): the end's clock time.
+      const until = async () => (await card.locator('.hint').first().textContent()).match(/–(?:\S+ )?(\d{1,2}:\d{2})/)[1];
       const before = await until();
       await card.getByRole('link', { name: 'Förläng' }).click();
       await expect(byId(page, ids.FD_EXTEND_PANEL)).toContainText(first);

@@ -104,6 +104,11 @@ fn init_tracing(config: &Config) {
     }
 }
 
+/// mimalloc instead of glibc's malloc: a page render is thousands of small allocations, and
+/// glibc's malloc/free were ~40 % of a sign-in page's instructions (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
