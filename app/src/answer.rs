@@ -12,8 +12,6 @@
 
 use std::future::Future;
 
-use leptos::prelude::use_context;
-
 use crate::error::AppError;
 
 /// A read: errors answer with their status.
@@ -32,20 +30,15 @@ pub async fn form<T>(
     }
 }
 
-fn parts() -> Option<axum::http::request::Parts> {
-    use_context::<axum::http::request::Parts>()
-}
-
 /// True for a plain browser form post (no JavaScript): it wants a page, not JSON.
 pub fn is_plain_form_post() -> bool {
-    parts()
-        .and_then(|p| {
-            p.headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
+    crate::state::with_request(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+    .unwrap_or(false)
 }
 
 /// Ends a server function with an error the page can show: with JavaScript the error goes

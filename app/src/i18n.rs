@@ -262,9 +262,7 @@ pub fn accept_language(header: &str) -> Option<Lang> {
 /// The language of the request being served (server functions, mails).
 #[cfg(feature = "ssr")]
 pub fn lang_of_request() -> Lang {
-    leptos::prelude::use_context::<axum::http::request::Parts>()
-        .map(|p| request_lang(&p.headers))
-        .unwrap_or_default()
+    crate::state::with_request(|p| request_lang(&p.headers)).unwrap_or_default()
 }
 
 /// The language of the current request (server) or page (browser).

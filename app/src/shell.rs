@@ -31,17 +31,17 @@ use crate::{
 pub fn shell(_options: LeptosOptions) -> impl IntoView {
     let lang = crate::i18n::lang_of_request();
     provide_context(lang);
-    if let Some(nonce) = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::state::CspNonce>().cloned())
+    if let Some(nonce) =
+        crate::state::with_request(|p| p.extensions.get::<crate::state::CspNonce>().cloned())
+            .flatten()
     {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
     // Inside an iframe the browser says so (`Sec-Fetch-Dest: iframe`): drop our own chrome.
     let embedded = request_header("sec-fetch-dest").as_deref() == Some("iframe");
     // The bundle's hashed names (`assets::Assets`); the fixed names when no state is given.
-    let assets = use_context::<crate::state::AppState>()
-        .map(|s| s.assets.as_ref().clone())
-        .unwrap_or_default();
+    let assets =
+        with_context::<crate::state::AppState, _>(|s| s.assets.clone()).unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code() data-embed=embedded.then_some("true")>
@@ -79,13 +79,14 @@ fn bundle_scripts(assets: &crate::assets::Assets) -> impl IntoView {
 
 #[cfg(feature = "ssr")]
 fn request_header(name: &str) -> Option<String> {
-    use_context::<axum::http::request::Parts>().and_then(|parts| {
+    crate::state::with_request(|parts| {
         parts
             .headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
+    .flatten()
 }
 
 /// The browser takes the language the server rendered into `<html lang>`, so hydration

@@ -35,6 +35,14 @@ pub fn use_app_state() -> Result<AppState, AppError> {
     })
 }
 
+/// Reads the request being served without copying it. `use_context::<Parts>()` clones the
+/// whole request head — every header and extension — and a page render asks several times
+/// (language, nonce, session, client address): callgrind counted that copy among the sign-in
+/// page's larger costs (docs/benchmarks.md, "Server throughput").
+pub fn with_request<R>(f: impl FnOnce(&axum::http::request::Parts) -> R) -> Option<R> {
+    with_context::<axum::http::request::Parts, _>(f)
+}
+
 /// The per-request nonce of the script `Content-Security-Policy`. The server's security
 /// middleware puts it into the request's extensions and writes the header; the shell hands it
 /// to Leptos so the hydration scripts carry it.

@@ -71,22 +71,17 @@ pub struct RequestSession {
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
-#[cfg(feature = "ssr")]
-fn parts() -> Option<axum::http::request::Parts> {
-    use_context::<axum::http::request::Parts>()
-}
-
 /// The client's address as the session middleware decided it (`config::client_ip`).
 #[cfg(feature = "ssr")]
 pub fn client_ip() -> String {
-    parts()
-        .and_then(|p| p.extensions.get::<ClientIp>().cloned())
+    crate::state::with_request(|p| p.extensions.get::<ClientIp>().cloned())
+        .flatten()
         .map_or_else(|| "unknown".to_owned(), |c| c.0)
 }
 
 #[cfg(feature = "ssr")]
 pub fn request_session() -> Option<RequestSession> {
-    parts().and_then(|p| p.extensions.get::<RequestSession>().cloned())
+    crate::state::with_request(|p| p.extensions.get::<RequestSession>().cloned()).flatten()
 }
 
 /// Who is acting, in which company, with which role — read from the database on every
