@@ -103,10 +103,14 @@ impl Assets {
     /// The `Cache-Control` for a request path under `/pkg/`: a year for the bundle's hashed
     /// names, revalidate for anything else.
     pub fn cache_control(&self, path: &str) -> &'static str {
-        let Some(name) = path.strip_prefix(&format!("/{PKG_DIR}/")) else {
+        let Some(name) = path
+            .strip_prefix('/')
+            .and_then(|p| p.strip_prefix(PKG_DIR))
+            .and_then(|p| p.strip_prefix('/'))
+        else {
             return REVALIDATE;
         };
-        if self.hashed && [&self.js, &self.wasm, &self.css].contains(&&name.to_owned()) {
+        if self.hashed && [&self.js, &self.wasm, &self.css].iter().any(|n| *n == name) {
             IMMUTABLE
         } else {
             REVALIDATE

@@ -154,7 +154,12 @@ async fn cache_control(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let path = req.uri().path().to_owned();
+    // Decided before the request moves on, from the path alone (no copy of it is kept).
+    let path = req.uri().path();
+    let pkg = path
+        .starts_with("/pkg/")
+        .then(|| assets.cache_control(path));
+    let favicon = path == "/favicon.ico";
     let mut res = next.run(req).await;
     let ok = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
     if !ok || res.headers().contains_key(header::CACHE_CONTROL) {
@@ -165,9 +170,9 @@ async fn cache_control(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/html"));
-    let value = if path.starts_with("/pkg/") {
-        assets.cache_control(&path)
-    } else if is_html || path == "/favicon.ico" {
+    let value = if let Some(value) = pkg {
+        value
+    } else if is_html || favicon {
         app::assets::REVALIDATE
     } else {
         return res;
