@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
+.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -82,6 +82,14 @@ bench-load: tools server
 # CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
 bench-export: tools site server
 	scripts/bench-export.sh
+
+# The whole browser suite with every clock (portal, browser, mail catcher, tests) set to the
+# calendar's hard moments: the turn of a year, both daylight-saving changes, 29 February, the
+# last minutes of a month (scripts/test-calendar.sh; ~1 hour). `make test` runs the calendar
+# tests at one of them. MOMENTS='2027-01-01 00:02 Europe/Stockholm' for one.
+test-calendar: tools site server-dev
+	scripts/install-tools.sh test
+	if [ -n "$${MOMENTS:-}" ]; then scripts/test-calendar.sh "$$MOMENTS"; else scripts/test-calendar.sh; fi
 
 # The main flows (sign-in, members, history and its export, front desk) in Debian's Firefox
 # ESR and WebKitGTK, which Playwright cannot drive (end2end/engines/). ENGINES=webkit for one.

@@ -1,5 +1,5 @@
 """Picks the history tests' accounts from the e2e demo database and gives one member a name
-that starts with '=' (a CSV formula). Usage: fixtures.py <sqlite file> <fixtures.json>."""
+that starts with '=' (a CSV formula). Usage: fixtures.py <sqlite file> <fixtures.json> <the data's last day, YYYY-MM-DD>."""
 import json
 import sqlite3
 import sys
@@ -130,6 +130,17 @@ for i in range(1, 7):
     add_person(second, "member", f"tangent{i}@andrabolaget.example", f"Tangent Person {i}")
 add_person(uuid.UUID(bytes=company), "admin", keyboard["kbAdmin"], "Tangent Admin")
 add_person(uuid.UUID(bytes=company), "front_desk", keyboard["kbDesk"], "Receptionen")
+# The calendar tests (issue 26, end2end/tests/calendar.spec.js): admins of the demo company
+# who look at "this month" and at sessions posted around the moment the tests run.
+# who post and find sessions around the moment the tests run, and members with no sessions
+# at all, whose "this month" is empty whatever the date.
+calendar = {"calendarJs": "kalender.js@nordstrombygg.example", "calendarNoJs": "kalender.nojs@nordstrombygg.example"}
+for email in calendar.values():
+    add_person(uuid.UUID(bytes=company), "admin", email, "Kalender Admin")
+for key, email in [("calendarMemberJs", "kalender.medlem.js@nordstrombygg.example"),
+                   ("calendarMemberNoJs", "kalender.medlem.nojs@nordstrombygg.example")]:
+    add_person(uuid.UUID(bytes=company), "member", email, "Kalender Medlem")
+    calendar[key] = email
 org_number = db.execute("SELECT org_number FROM companies WHERE id = ?", (company,)).fetchone()[0]
 # The cross-engine flows (Firefox and WebKit, end2end/engines/, scripts/test-engines.sh): per
 # engine its own people, none of whom a Playwright test signs in as (an address may ask for a
@@ -181,6 +192,7 @@ db.commit()
 fixtures = {
     **a11y,
     **keyboard,
+    **calendar,
     "desks": desks,
     "companyName": company_name,
     "engines": engines,
@@ -215,4 +227,8 @@ fixtures = {
     # Members whose default the tests change (not anyone another test signs in as).
     "defaultsTargets": [email for _, email in members[18:22]],
 }
+# The period the demo data lives in: tests open it by URL instead of relying on "this month".
+until = sys.argv[3]
+fixtures["dataUntil"] = until
+fixtures["dataYear"], fixtures["dataMonth"] = int(until[:4]), int(until[5:7])
 json.dump(fixtures, open(sys.argv[2], "w"), indent=2)

@@ -64,6 +64,8 @@ module.exports = {
   HISTORY_NEXT: 'history-next',
   HISTORY_FIRST: 'history-first',
   HISTORY_EMPTY: 'history-empty',
+  HISTORY_EARLIER: 'history-earlier',
+  HISTORY_PERIOD: 'history-period',
   HISTORY_ERROR: 'history-error',
   EXPORT_PANEL: 'export-panel',
   EXPORT_SEPARATOR: 'export-separator',

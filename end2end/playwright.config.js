@@ -6,6 +6,12 @@ const { defineConfig } = require('@playwright/test');
 
 const PORT = 3100;
 
+// Under scripts/test-calendar.sh this process runs with libfaketime preloaded; Chromium must
+// not inherit it (it breaks under it) and gets Playwright's clock emulation instead (test.js).
+const browserEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME')),
+);
+
 module.exports = defineConfig({
   testDir: './tests',
   outputDir: '../target/e2e/test-results',
@@ -22,6 +28,7 @@ module.exports = defineConfig({
     locale: 'sv-SE',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
+      env: browserEnv,
       args: [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',

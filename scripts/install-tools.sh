@@ -61,6 +61,8 @@ if [ "$what" = test ]; then
     cargo install cargo-nextest --locked
   fi
   apt_install chromium fonts-dejavu-core
+  # libfaketime: the browser suite at the calendar's hard moments (scripts/test-calendar.sh).
+  apt_install faketime
   # The main flows in the other engines (scripts/test-engines.sh), Debian's builds only
   # (Playwright's patched Firefox and WebKit are never downloaded): Firefox ESR, driven by
   # npm's puppeteer-core over WebDriver BiDi; WebKitGTK's WebDriver server, which pulls in

@@ -98,6 +98,19 @@ fi
 [ -n "${build_failure:-}" ] && printf 'the browser tests did not run, a build failed: %s\n' "$build_failure"
 echo "Browser: $e2e_passed passed, $e2e_failed failed"
 
+# --- the calendar's hard moments: the calendar tests with every clock (portal, browser, mail
+# catcher, Playwright) at the first minutes of a year in Stockholm; `make test-calendar` runs
+# the whole browser suite at five hard moments (scripts/test-calendar.sh) -----------------------
+step "the calendar tests with every clock at 2027-01-01 00:02 in Stockholm (libfaketime)"
+calendar_passed=0; calendar_failed=0
+if [ -z "${build_failure:-}" ]; then
+  scripts/test-calendar.sh --slice "2027-01-01 00:02 Europe/Stockholm" 2>&1 | tee "$logs/calendar.log"
+  read -r calendar_passed calendar_failed < <(grep -Eo '^calendar: [0-9]+ passed, [0-9]+ failed' "$logs/calendar.log" | tail -1 | awk '{print $2+0, $4+0}')
+fi
+calendar_passed=${calendar_passed:-0}; calendar_failed=${calendar_failed:-1}
+[ "$calendar_passed" -gt 0 ] || calendar_failed=$((calendar_failed > 0 ? calendar_failed : 1))
+echo "Calendar: $calendar_passed passed, $calendar_failed failed"
+
 # --- the main flows in Firefox and WebKit: Debian's firefox-esr and WebKitGTK, which
 # Playwright cannot drive (end2end/engines/; a portal and mail catcher of their own) ------------
 step "main flows in Firefox (puppeteer-core, WebDriver BiDi) and WebKit (WebKitWebDriver)"
@@ -129,8 +142,8 @@ faults_passed=${faults_passed:-0}; faults_failed=${faults_failed:-1}
 [ "$faults_passed" -gt 0 ] || faults_failed=$((faults_failed > 0 ? faults_failed : 1))
 echo "Faults: $faults_passed passed, $faults_failed failed"
 
-passed=$((rust_passed + e2e_passed + engines_passed + api_passed + faults_passed))
-failed=$((rust_failed + e2e_failed + engines_failed + api_failed + faults_failed))
+passed=$((rust_passed + e2e_passed + calendar_passed + engines_passed + api_passed + faults_passed))
+failed=$((rust_failed + e2e_failed + calendar_failed + engines_failed + api_failed + faults_failed))
 echo
 echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
 echo "$passed passed, $failed failed"

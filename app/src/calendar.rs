@@ -2,7 +2,7 @@
 //! means from local midnight on 1 March to local midnight on 1 April in the company's time
 //! zone, which across a daylight-saving change is not a whole number of 24-hour days.
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::{NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 
 /// Parses an IANA zone name such as `Europe/Stockholm`.
@@ -13,15 +13,27 @@ pub fn zone(name: &str) -> Option<Tz> {
 /// UTC seconds of local midnight at the start of `date` in `tz`. If midnight does not exist
 /// that day (a DST gap at 00:00, as in some zones), the first instant after the gap.
 pub fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
-    let mut t = date.and_hms_opt(0, 0, 0).expect("midnight is a valid time");
-    for _ in 0..4 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.timestamp();
-        }
-        t += chrono::Duration::minutes(30);
+    local_instant(
+        tz,
+        date.and_hms_opt(0, 0, 0).expect("midnight is a valid time"),
+    )
+}
+
+/// UTC seconds of a wall-clock time in `tz`, as a person means it: in the hour that happens
+/// twice (the last Sunday of October) the first; in the hour that never happens (the last
+/// Sunday of March, 02:00–03:00 in the Nordic zones) the same clock time after the clocks
+/// moved on, as watches and JavaScript's `Date` read it (02:30 is 03:30 summer time).
+pub fn local_instant(tz: Tz, wall: chrono::NaiveDateTime) -> i64 {
+    if let Some(dt) = tz.from_local_datetime(&wall).earliest() {
+        return dt.timestamp();
     }
-    tz.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("valid"))
-        .timestamp()
+    // In a gap: the offset before it, applied to the wall time, lands past the gap.
+    let before = tz
+        .from_local_datetime(&(wall - chrono::Duration::hours(3)))
+        .earliest()
+        .map(|d| d.offset().fix().local_minus_utc() as i64)
+        .unwrap_or(0);
+    wall.and_utc().timestamp() - before
 }
 
 /// `[start, end)` of a calendar month as UTC seconds; `None` for a month outside 1–12.
@@ -99,6 +111,23 @@ pub fn local_day(tz: Tz, utc: i64) -> i32 {
             .map(|d| d.date_naive())
             .unwrap_or_default(),
     )
+}
+
+/// The date in `tz` at the UTC instant `utc`: "today" in a company's own calendar. At 00:30
+/// on 1 January in Stockholm it is already the new year, though UTC is still in the old one.
+pub fn local_date(tz: Tz, utc: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(utc, 0)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .date_naive()
+}
+
+/// The month index of the last complete month in `tz` at `utc` (the monthly report's month,
+/// the cost page's default): from the first second of a local month, the month before.
+pub fn last_complete_month(tz: Tz, utc: i64) -> i32 {
+    use chrono::Datelike;
+    let today = local_date(tz, utc);
+    month_index(today.year(), today.month()) - 1
 }
 
 /// A month as one number (`year * 12 + month - 1`), the key of the per-month rollup.

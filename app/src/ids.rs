@@ -67,6 +67,8 @@ pub const HISTORY_COUNT: &str = "history-count";
 pub const HISTORY_NEXT: &str = "history-next";
 pub const HISTORY_FIRST: &str = "history-first";
 pub const HISTORY_EMPTY: &str = "history-empty";
+pub const HISTORY_EARLIER: &str = "history-earlier";
+pub const HISTORY_PERIOD: &str = "history-period";
 pub const HISTORY_ERROR: &str = "history-error";
 pub const EXPORT_PANEL: &str = "export-panel";
 pub const EXPORT_SEPARATOR: &str = "export-separator";
@@ -165,6 +167,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("HISTORY_NEXT", HISTORY_NEXT),
     ("HISTORY_FIRST", HISTORY_FIRST),
     ("HISTORY_EMPTY", HISTORY_EMPTY),
+    ("HISTORY_EARLIER", HISTORY_EARLIER),
+    ("HISTORY_PERIOD", HISTORY_PERIOD),
     ("HISTORY_ERROR", HISTORY_ERROR),
     ("EXPORT_PANEL", EXPORT_PANEL),
     ("EXPORT_SEPARATOR", EXPORT_SEPARATOR),

@@ -40,6 +40,7 @@ on_both_databases!(
     a_new_default_cost_center_tags_new_sessions_only,
     a_defaults_file_applies_whole_or_not_at_all,
     overdue_cannot_be_stored,
+    a_month_is_the_sum_of_its_days_and_its_rollup_in_every_zone_at_the_hard_moments,
 );
 
 const TZ: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
@@ -1291,4 +1292,185 @@ async fn overdue_cannot_be_stored(db: &Db) {
         .map(|r| r.rows_affected())
     });
     assert!(refused.is_err(), "{refused:?}");
+}
+
+/// Issue 26's property: for random sessions around the calendar's hard moments (the turn of a
+/// year and of a month, both daylight-saving changes, 29 February) in each of the operator's
+/// three zones, a month's total in the history (from the rollups) equals the sum of its days'
+/// totals (one day filter each, 23- and 25-hour days included) equals the sum of the rows the
+/// history lists for the month (from the sessions) equals a plain sum over the sessions whose
+/// start falls in that local month (chrono, not the code under test) — and every session is in
+/// exactly one local day of exactly one month.
+async fn a_month_is_the_sum_of_its_days_and_its_rollup_in_every_zone_at_the_hard_moments(db: &Db) {
+    use chrono::{Datelike, NaiveDate};
+    use std::collections::BTreeMap;
+    let facility = world(db).await.facilities[0];
+    let mut rng = Lcg(26);
+    for (n, zone) in ["Europe/Stockholm", "Europe/Helsinki", "Europe/Oslo"]
+        .into_iter()
+        .enumerate()
+    {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        let company = CompanyRow {
+            id: Uuid::new_v4(),
+            name: format!("Zon {n} AB"),
+            org_number: format!("556100-000{n}"),
+            time_zone: zone.into(),
+            currency: "SEK".into(),
+        };
+        companies::insert_company(db, &company, 0).await.unwrap();
+        let owner = person(
+            db,
+            company.id,
+            &format!("agare{n}@zon.se"),
+            "Ägare",
+            Role::Owner,
+        )
+        .await;
+        let at = |y, m, d, h| {
+            tz.with_ymd_and_hms(y, m, d, h, 0, 0)
+                .earliest()
+                .unwrap()
+                .timestamp()
+        };
+        // Local wall-clock anchors; each session starts within three hours either side. All in
+        // the past (the ingestion service refuses sessions from the future), fixed.
+        let anchors = [
+            at(2025, 12, 31, 23),
+            at(2026, 1, 1, 0),
+            at(2026, 1, 31, 23),
+            // The changes are at 01:00 UTC: 02:00 local in Stockholm and Oslo, 03:00 in Helsinki.
+            at(2026, 3, 29, 1), // spring: an hour that does not exist (a 23-hour day)
+            at(2026, 3, 31, 23),
+            at(2026, 10, 25, 1), // autumn: an hour that happens twice (a 25-hour day)
+            at(2024, 2, 29, 0),
+            at(2024, 2, 29, 23),
+        ];
+        let mut sessions: Vec<NewSession> = (0..240)
+            .map(|i| {
+                let started_at = anchors[rng.next(anchors.len() as u64) as usize]
+                    + rng.next(6 * 60) as i64 * 60
+                    - 3 * 3600;
+                let amount = 100 + rng.next(50_000) as i64;
+                let charging = rng.next(3) == 0;
+                NewSession {
+                    id: Uuid::new_v4(),
+                    company_id: company.id,
+                    user_id: Some(owner),
+                    plate: "HRD 026".into(),
+                    facility_id: facility,
+                    kind: if charging {
+                        SessionKind::Charging
+                    } else {
+                        SessionKind::Parking
+                    },
+                    started_at,
+                    // Some run across the change or the turn of the month.
+                    ended_at: Some(started_at + 60 + rng.next(5 * 3600) as i64),
+                    energy_wh: charging.then(|| rng.next(50_000) as i64),
+                    amount_ore: amount,
+                    vat_ore: amount / 5,
+                    cost_center_id: None,
+                    source: "hard".into(),
+                    version: 0,
+                    external_ref: format!("hard{n}-{i}"),
+                }
+            })
+            .collect();
+        app::testing::insert_sessions(db, &mut sessions)
+            .await
+            .unwrap();
+        let c = ctx(db, owner, company.id).await;
+        let now = at(2026, 11, 20, 12);
+        // The oracle: each session's local start date, by chrono.
+        let date_of = |s: &NewSession| tz.timestamp_opt(s.started_at, 0).unwrap().date_naive();
+        let mut months: BTreeMap<(i32, u32), Vec<&NewSession>> = BTreeMap::new();
+        for s in &sessions {
+            let d = date_of(s);
+            months.entry((d.year(), d.month())).or_default().push(s);
+        }
+        let mut seen_in_months = 0;
+        for ((y, m), want) in &months {
+            let want_amount: i64 = want.iter().map(|s| s.amount_ore).sum();
+            let month_q = q(&[("year", y.to_string()), ("month", m.to_string())]);
+            let f = filter::resolve(&c, &month_q, now).await.unwrap();
+            let month_total = history::filter_totals(db, &f).await.unwrap();
+            assert_eq!(
+                (month_total.sessions, month_total.amount_ore),
+                (want.len() as i64, want_amount),
+                "{zone} {y}-{m:02}: the month's total (rollups) against a plain sum"
+            );
+            // The rows the history lists for the month, summed.
+            let rows: HashSet<Uuid> = walk(db, &f).await.into_iter().collect();
+            let listed: i64 = sessions
+                .iter()
+                .filter(|s| rows.contains(&s.id))
+                .map(|s| s.amount_ore)
+                .sum();
+            assert_eq!(
+                (rows.len(), listed),
+                (want.len(), want_amount),
+                "{zone} {y}-{m:02}: rows"
+            );
+            // Day by day, every day of the month, with a day filter each.
+            let (mut day_sessions, mut day_amount) = (0, 0);
+            let first = NaiveDate::from_ymd_opt(*y, *m, 1).unwrap();
+            let last = app::calendar::last_day(*y, *m).unwrap();
+            for d in first.iter_days().take_while(|d| *d <= last) {
+                let day = d.format("%Y-%m-%d").to_string();
+                let f = filter::resolve(&c, &q(&[("from", day.clone()), ("to", day.clone())]), now)
+                    .await
+                    .unwrap();
+                // The last Sundays of March and October have 23 and 25 hours.
+                let change = d.weekday() == chrono::Weekday::Sun && d.day() > 24;
+                let hours = match d.month() {
+                    3 if change => 23,
+                    10 if change => 25,
+                    _ => 24,
+                };
+                assert_eq!(
+                    f.to - f.from,
+                    hours * 3600,
+                    "{zone} {day}: the day filter spans the local day"
+                );
+                let t = history::filter_totals(db, &f).await.unwrap();
+                let want_day: Vec<_> = want.iter().filter(|s| date_of(s) == d).collect();
+                assert_eq!(
+                    (t.sessions, t.amount_ore),
+                    (
+                        want_day.len() as i64,
+                        want_day.iter().map(|s| s.amount_ore).sum::<i64>()
+                    ),
+                    "{zone} {day}: the day's total"
+                );
+                day_sessions += t.sessions;
+                day_amount += t.amount_ore;
+            }
+            assert_eq!(
+                (day_sessions, day_amount),
+                (month_total.sessions, month_total.amount_ore),
+                "{zone} {y}-{m:02}: the days add up to the month"
+            );
+            seen_in_months += want.len();
+        }
+        assert_eq!(
+            seen_in_months,
+            sessions.len(),
+            "{zone}: each session in one month"
+        );
+        // The rollups themselves: the month rows and the day rows each hold every session once.
+        let kept = app::history::rollup::stored(db, CompanyScope::for_tests(company.id))
+            .await
+            .unwrap();
+        let want: i64 = sessions.iter().map(|s| s.amount_ore).sum();
+        assert_eq!(kept.days.values().map(|m| m.amount_ore).sum::<i64>(), want);
+        assert_eq!(
+            kept.months.values().map(|m| m.amount_ore).sum::<i64>(),
+            want
+        );
+        assert_eq!(
+            kept.days.values().map(|m| m.sessions).sum::<i64>(),
+            sessions.len() as i64
+        );
+    }
 }

@@ -1,5 +1,5 @@
 // The public facility list: server-rendered, hydrated, filterable by URL.
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('../test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const ids = require('../ids');
 

@@ -4,17 +4,13 @@
 // guest's session arrives through the signed ingestion API — sees them parked now (with
 // JavaScript the list updates by itself). Extend and cancel a guest who is not the first in
 // the list; a bad plate is refused by field and registers nothing; the desk sees nothing else.
-const crypto = require('crypto');
-const fs = require('fs');
-const path = require('path');
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('../test');
 const ids = require('../ids');
 const { signIn } = require('../auth');
+const { postSessions } = require('../ingest');
 
 const byId = (page, id) => page.locator(`#${id}`);
-const fixtures = () =>
-  JSON.parse(fs.readFileSync(path.join(__dirname, '../../target/e2e/fixtures.json'), 'utf8'));
-const INGEST_SECRET = 'browser tests only and not a secret 32+ chars'; // end2end/serve.sh
+const { fixtures } = require('../fixtures');
 
 /** A plate no other test uses: three letters from the mode and layout, digits from the clock. */
 function plate(prefix) {
@@ -23,25 +19,12 @@ function plate(prefix) {
 
 /** Posts a guest's ongoing parking session as the operator's back office does. */
 async function guestArrives(baseURL, f, plateText, facilityId) {
-  const body = JSON.stringify({
-    sessions: [{
-      id: `E2E-${plateText}-${Date.now()}`, version: 1, company: f.orgNumber, app_user: null,
-      plate: plateText, facility: f.facilityCodes[facilityId], kind: 'parking',
-      started_at: new Date(Date.now() - 60_000).toISOString(), ended_at: null, energy_wh: null,
-      amount_incl_vat: 0, vat: 0, cost_center: null,
-    }],
-  });
-  const ts = String(Math.floor(Date.now() / 1000));
-  const signature = crypto.createHmac('sha256', INGEST_SECRET).update(`${ts}.${body}`).digest('hex');
-  const res = await fetch(`${baseURL}/ingest/v1/sessions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json', 'x-portal-key': 'e2e',
-      'x-portal-timestamp': ts, 'x-portal-signature': signature,
-    },
-    body,
-  });
-  expect(res.status, await res.text()).toBe(200);
+  await postSessions(baseURL, [{
+    id: `E2E-${plateText}-${Date.now()}`, version: 1, company: f.orgNumber, app_user: null,
+    plate: plateText, facility: f.facilityCodes[facilityId], kind: 'parking',
+    started_at: new Date(Date.now() - 60_000).toISOString(), ended_at: null, energy_wh: null,
+    amount_incl_vat: 0, vat: 0, cost_center: null,
+  }]);
 }
 
 async function register(page, { plateText, name = '', choice = null }) {

@@ -2,39 +2,17 @@
 // export built in the browser (downloaded and parsed here), a member's own view, and the
 // export inside a sandboxed iframe on another site.
 const fs = require('fs');
-const path = require('path');
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('../test');
 const ids = require('../ids');
 const { signIn } = require('../auth');
+const { parseCsv } = require('../csv');
 
 const byId = (page, id) => page.locator(`#${id}`);
-const fixtures = () =>
-  JSON.parse(fs.readFileSync(path.join(__dirname, '../../target/e2e/fixtures.json'), 'utf8'));
+const { fixtures } = require('../fixtures');
 
 /** "1 234,50 kr" → 123450 (öre); "1 234" → 1234. */
 const number = (text) => Number(text.replace(/[^\d,.-]/g, '').replace(',', '.'));
 const ore = (text) => Math.round(number(text) * 100);
-
-/** RFC 4180 rows of a CSV text (quotes, doubled quotes, CRLF). */
-function parseCsv(text, sep) {
-  const rows = [];
-  let row = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === sep) { row.push(cell); cell = ''; }
-    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
-    else cell += c;
-  }
-  if (cell || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
 
 test('filter by month and plate; the URL keeps it through a reload; totals match the rows @both', async ({ page }, info) => {
   const js = info.project.name === 'js';

@@ -1,7 +1,7 @@
 // Invite → the mail arrives → the invited person accepts as the invited address → they are
 // a member; then the owner removes them after a confirm step. The owner's pages run hydrated;
 // the invited person's browser has JavaScript off, so both modes are covered in one story.
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('../test');
 const ids = require('../ids');
 const mail = require('../mail');
 const { signIn } = require('../auth');
@@ -76,8 +76,7 @@ test('an owner invites, the invited person joins as a member, the owner removes 
   await theirs.close();
 });
 
-const fixtures = () =>
-  JSON.parse(require('fs').readFileSync(require('path').join(__dirname, '../../target/e2e/fixtures.json'), 'utf8'));
+const { fixtures } = require('../fixtures');
 
 test('a CSV file of 300 people is previewed, then sent part by part under a progress bar; then ownership is handed over @js', async ({ page }) => {
   test.setTimeout(150_000);

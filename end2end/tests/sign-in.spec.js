@@ -1,5 +1,5 @@
 // Sign-in with a code read from a real mail server, the company switch and sign-out.
-const { test, expect } = require('@playwright/test');
+const { test, expect } = require('../test');
 const ids = require('../ids');
 const mail = require('../mail');
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
 use super::{store, CostsQuery};
@@ -240,12 +240,7 @@ async fn report_for(
 
 /// Today in the company's calendar.
 pub fn today(ctx: &TenantCtx, now: i64) -> NaiveDate {
-    ctx.company()
-        .zone()
-        .timestamp_opt(now, 0)
-        .single()
-        .map(|d| d.date_naive())
-        .unwrap_or_default()
+    crate::calendar::local_date(ctx.company().zone(), now)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! in its transaction, through the operator's outbox), how today's list is read, and the
 //! erasure of visitors' names 90 days after the visit.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Timelike};
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
@@ -67,10 +67,8 @@ pub fn registration_end(tz: Tz, until: &str, until_at: &str, now: i64) -> Result
             let raw = until_at.trim().replace(' ', "T");
             let local = NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M")
                 .map_err(|_| AppError::invalid("until_at", Reason::NotADate))?;
-            tz.from_local_datetime(&local)
-                .earliest()
-                .ok_or(AppError::invalid("until_at", Reason::NotADate))?
-                .timestamp()
+            // 02:30 on the morning the clocks go forward is 03:30 summer time, not an error.
+            crate::calendar::local_instant(tz, local)
         }
         _ => return Err(AppError::invalid("until", Reason::Unknown)),
     };
@@ -500,6 +498,7 @@ pub async fn erase(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     const TZ: Tz = chrono_tz::Europe::Stockholm;
 

@@ -234,7 +234,8 @@ pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOpti
     let empty = String::new();
     let sep = opt.separator;
     out.reserve(chunk.rows.len() * 160);
-    for &(member, plate, facility, is_charging, start, end, wh, amount, vat, center) in &chunk.rows
+    for &(member, plate, facility, is_charging, start, end, wh, amount, vat, center, shift) in
+        &chunk.rows
     {
         fn get<'a>(v: &'a [String], i: u32, empty: &'a String) -> &'a str {
             v.get(i as usize).unwrap_or(empty).as_str()
@@ -260,7 +261,8 @@ pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOpti
         }
         out.push(sep);
         if let Some(end) = end {
-            push_padded(out, (end - start).max(0) / 60, 1);
+            // Real minutes: the wall clock jumps an hour across a daylight-saving change.
+            push_padded(out, (end - start - shift as i64).max(0) / 60, 1);
         }
         out.push(sep);
         if let Some(wh) = wh {
@@ -366,6 +368,7 @@ mod tests {
                     12_345,
                     2_469,
                     0,
+                    0,
                 ),
                 (
                     1,
@@ -378,6 +381,7 @@ mod tests {
                     -500,
                     -100,
                     1,
+                    0,
                 ),
             ],
             next: None,
@@ -418,6 +422,35 @@ mod tests {
             en.contains(",12.345,-5.00,-4.00,-1.00,\"2010 Projekt; Norr\"\r\n"),
             "{en}"
         );
+    }
+
+    /// Found at the spring change (issue 26): 01:30 to 04:55 on the wall clock on the last
+    /// Sunday of March is 2 h 25 min, and the file said 205 minutes.
+    #[test]
+    fn minutes_are_real_minutes_across_a_daylight_saving_change() {
+        let mut c = chunk();
+        c.rows.truncate(1);
+        // 2027-03-28 01:30 and 04:55 as wall-clock seconds; the offset grew by an hour.
+        let start = 1_806_197_400;
+        c.rows[0].4 = start;
+        c.rows[0].5 = Some(start + 205 * 60);
+        c.rows[0].10 = 3600;
+        let opt = CsvOptions {
+            separator: ';',
+            decimal_comma: true,
+        };
+        let mut out = String::new();
+        push_chunk(&mut out, &c, Lang::Sv.texts(), opt);
+        assert!(
+            out.contains(";2027-03-28 01:30;2027-03-28 04:55;145;"),
+            "{out}"
+        );
+        // Autumn: 01:30 to 02:55 on the wall clock, through the repeated hour, is 145 minutes.
+        c.rows[0].5 = Some(start + 85 * 60);
+        c.rows[0].10 = -3600;
+        let mut out = String::new();
+        push_chunk(&mut out, &c, Lang::Sv.texts(), opt);
+        assert!(out.contains(";145;"), "{out}");
     }
 
     #[test]

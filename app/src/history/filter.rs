@@ -190,11 +190,7 @@ pub fn slug(name: &str) -> String {
 pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filter, AppError> {
     let company = ctx.company();
     let tz = company.zone();
-    let today = tz
-        .timestamp_opt(now, 0)
-        .single()
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
+    let today = crate::calendar::local_date(tz, now);
     let period = parse_period(q, today)?;
     let (from, to) = period_bounds(tz, period);
     let own_only = !ctx.role().sees_company_records();
@@ -277,6 +273,28 @@ impl Filter {
             Period::Year(y) => y.to_string(),
             Period::Range(a, b) => format!("{a} – {b}"),
         }
+    }
+
+    /// The month before a month, the year before a year; none for a range of days.
+    pub fn earlier(&self, lang: Lang) -> Option<super::EarlierPeriod> {
+        let t = lang.texts();
+        match self.period {
+            Period::Month(y, m) => {
+                let (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+                Some(super::EarlierPeriod {
+                    year: y,
+                    month: m as i32,
+                    label: format!("{} {y}", t.months[(m - 1) as usize]),
+                })
+            }
+            Period::Year(y) => Some(super::EarlierPeriod {
+                year: y - 1,
+                month: 0,
+                label: (y - 1).to_string(),
+            }),
+            Period::Range(..) => None,
+        }
+        .filter(|e| e.year >= 2000)
     }
 
     pub fn period_slug(&self) -> String {

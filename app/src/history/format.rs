@@ -74,6 +74,7 @@ pub fn format_totals(f: &Filter, t: FilterTotals, lang: Lang) -> TotalsView {
         kwh: kwh_text(t.energy_wh, lang),
         cost: lang.money(t.amount_ore, &f.currency),
         cost_excl_vat: lang.money(t.amount_ore - t.vat_ore, &f.currency),
+        period: f.period_label(lang),
     }
 }
 

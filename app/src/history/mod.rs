@@ -163,6 +163,18 @@ pub struct HistoryPageData {
     pub period_slug: String,
     pub company_slug: String,
     pub members_only_own: bool,
+    /// The period just before this one, for the empty state's one click back (on the first
+    /// days of a month "this month" holds little or nothing).
+    pub earlier: Option<EarlierPeriod>,
+}
+
+/// The month before a month, or the year before a year (`month` 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierPeriod {
+    pub year: i32,
+    pub month: i32,
+    /// `november 2026`, `2025`.
+    pub label: String,
 }
 
 /// Totals of the whole filter, formatted.
@@ -174,6 +186,8 @@ pub struct TotalsView {
     pub kwh: String,
     pub cost: String,
     pub cost_excl_vat: String,
+    /// `december 2026`: the period the totals (and the page) are for, shown above them.
+    pub period: String,
 }
 
 /// What the filter form offers: the company's cost centers, the facilities, the years.
@@ -207,8 +221,11 @@ pub struct ExportChunk {
 }
 
 /// (member, plate, facility, charging, start, end, energy Wh, amount incl. VAT öre, VAT öre,
-/// cost center). Times are local wall-clock seconds (UTC seconds plus the company zone's
-/// offset at that instant), so the browser formats them without a time-zone database.
+/// cost center, shift). Times are local wall-clock seconds (UTC seconds plus the company zone's
+/// offset at that instant), so the browser formats them without a time-zone database. `shift`
+/// is the zone's offset at the end less at the start: 0, or ±3600 for a session across a
+/// daylight-saving change, whose real length is `end - start - shift` (a session from 01:30 to
+/// 03:55 on the last Sunday of March lasted 2 h 25 min, not 2 h 25 min + 1 h).
 pub type ExportRow = (
     u32,
     u32,
@@ -220,6 +237,7 @@ pub type ExportRow = (
     i64,
     i64,
     u32,
+    i32,
 );
 
 /// One page of the history table.
@@ -241,6 +259,7 @@ pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppErr
             period_slug: f.period_slug(),
             company_slug: f.company_slug.clone(),
             members_only_own: f.own_only,
+            earlier: f.earlier(lang),
         })
     })
     .await

@@ -369,7 +369,12 @@ fn Totals(tot: TotalsView) -> impl IntoView {
     let item = |label: &'static str, value: String, id: &'static str| {
         view! { <div class="total"><dt>{label}</dt><dd id=id>{value}</dd></div> }
     };
+    // Which period all of this is for, at a glance (the filters fold away on a phone).
+    let period = (!tot.period.is_empty()).then(|| {
+        view! { <p class="period-shown" id=ids::HISTORY_PERIOD>{t.history_showing}" "<strong>{tot.period.clone()}</strong></p> }
+    });
     view! {
+        {period}
         <dl class="totals" id=ids::HISTORY_TOTALS>
             {item(t.history_total_sessions, tot.sessions_text, ids::HISTORY_TOTAL_SESSIONS)}
             {item(t.history_total_hours, tot.parking_hours, ids::HISTORY_TOTAL_HOURS)}
@@ -385,12 +390,42 @@ fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> im
     let t = use_texts();
     let lang = use_lang();
     if data.rows.is_empty() {
-        let text = if pos > 0 {
-            t.history_no_more.to_owned()
-        } else {
-            format!("{} {}.", t.history_empty, data.period)
-        };
-        return view! { <p class="empty" id=ids::HISTORY_EMPTY>{text}</p> }.into_any();
+        if pos > 0 {
+            return view! { <p class="empty" id=ids::HISTORY_EMPTY>{t.history_no_more}</p> }
+                .into_any();
+        }
+        // The same filter one period back, in one click: on the first days of a month the
+        // default, this month, is empty or nearly so.
+        let earlier = data.earlier.map(|e| {
+            let href = with_query(
+                PATH,
+                &HistoryQuery {
+                    year: e.year.to_string(),
+                    month: if e.month == 0 {
+                        String::new()
+                    } else {
+                        e.month.to_string()
+                    },
+                    from: String::new(),
+                    to: String::new(),
+                    after: String::new(),
+                    ..query.clone()
+                }
+                .pairs(),
+            );
+            view! {
+                <a class="button secondary" href=href id=ids::HISTORY_EARLIER>
+                    {format!("{} {}", t.history_show_earlier, e.label)}
+                </a>
+            }
+        });
+        return view! {
+            <div class="empty-state">
+                <p class="empty" id=ids::HISTORY_EMPTY>{format!("{} {}.", t.history_empty, data.period)}</p>
+                {earlier}
+            </div>
+        }
+        .into_any();
     }
     let shown = data.rows.len() as i64;
     let range = format!(

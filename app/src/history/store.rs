@@ -806,17 +806,19 @@ pub async fn export_chunk_with(
     let mut out = super::ExportChunk::default();
     for r in &rows {
         let offset_start = f.offset_at(r.started_at);
+        let offset_end = r.ended_at.map_or(offset_start, |e| f.offset_at(e));
         out.rows.push((
             index(&mut users, r.user_id),
             index(&mut plates, r.plate.clone()),
             index(&mut facilities, r.facility_id),
             r.kind == SessionKind::Charging,
             r.started_at + offset_start,
-            r.ended_at.map(|e| e + f.offset_at(e)),
+            r.ended_at.map(|e| e + offset_end),
             r.energy_wh,
             r.amount_ore,
             r.vat_ore,
             index(&mut centers, r.cost_center_id),
+            (offset_end - offset_start) as i32,
         ));
     }
     let user_ids: Vec<Uuid> = users

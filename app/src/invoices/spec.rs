@@ -27,13 +27,9 @@ pub const GUESTS: &str = "guests";
 pub const FEES: &str = "fees";
 pub const NO_COST_CENTER: &str = "none";
 
+/// Today in the company's calendar: an invoice due today is overdue from its local midnight.
 fn today(ctx: &TenantCtx, now: i64) -> NaiveDate {
-    ctx.company()
-        .zone()
-        .timestamp_opt(now, 0)
-        .single()
-        .map(|d| d.date_naive())
-        .unwrap_or_default()
+    crate::calendar::local_date(ctx.company().zone(), now)
 }
 
 fn item(r: &InvoiceRow, today: NaiveDate, currency: &str, lang: Lang) -> InvoiceItem {

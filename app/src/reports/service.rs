@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, TimeZone};
+use chrono::Datelike;
 use uuid::Uuid;
 
 use super::store;
@@ -54,13 +54,7 @@ pub async fn save(
         }
     }
     chosen.sort();
-    let today = ctx
-        .company()
-        .zone()
-        .timestamp_opt(now, 0)
-        .single()
-        .map(|d| d.date_naive())
-        .unwrap_or_default();
+    let today = crate::calendar::local_date(ctx.company().zone(), now);
     let since = store::settings(db, scope)
         .await?
         .map(|(_, since)| since)
@@ -88,12 +82,8 @@ pub async fn send_due(db: &Db, public_url: &str, now: i64) -> Result<usize, AppE
         let Some(tz) = crate::calendar::zone(&due.time_zone) else {
             continue;
         };
-        let today = tz
-            .timestamp_opt(now, 0)
-            .single()
-            .map(|d| d.date_naive())
-            .unwrap_or_default();
-        let month = month_index(today.year(), today.month()) - 1;
+        // The month before this one in the company's own calendar: due from its first minute.
+        let month = crate::calendar::last_complete_month(tz, now);
         if month < due.since_month || due.last_month.is_some_and(|m| m >= month) {
             continue;
         }

@@ -1,0 +1,23 @@
+// Posts sessions through the portal's signed ingestion API, as the operator's back office
+// does (HMAC over "timestamp.body" with the test-only key end2end/serve.sh configures).
+const crypto = require('crypto');
+const { expect } = require('@playwright/test');
+
+const INGEST_SECRET = 'browser tests only and not a secret 32+ chars'; // end2end/serve.sh
+
+async function postSessions(baseURL, sessions) {
+  const body = JSON.stringify({ sessions });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = crypto.createHmac('sha256', INGEST_SECRET).update(`${ts}.${body}`).digest('hex');
+  const res = await fetch(`${baseURL}/ingest/v1/sessions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json', 'x-portal-key': 'e2e',
+      'x-portal-timestamp': ts, 'x-portal-signature': signature,
+    },
+    body,
+  });
+  expect(res.status, await res.text()).toBe(200);
+}
+
+module.exports = { postSessions };

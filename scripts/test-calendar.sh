@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs the browser suite with every clock set to the calendar's hard moments (issue 26): the
+# portal's, the mail catcher's, Playwright's and Chromium's, all under Debian's libfaketime with
+# one offset from the real clock, so the moment a run starts at is the moment all of them see
+# and time goes on from there as usual (monotonic clocks are left alone: timeouts and timers
+# work). The data of the browser tests is fixed (end2end/serve.sh), so a test that passes at
+# every moment neither depends on today's date nor on where the month or the day ends.
+#
+# Usage: scripts/test-calendar.sh [--slice] ['YYYY-MM-DD HH:MM Zone' ...]
+#   no moment   the hard moments below, the whole suite at each (make test-calendar, ~1 h)
+#   --slice     only end2end/tests/calendar.spec.js (what `make test` runs at one moment)
+# Ends with one line "calendar: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+slice=
+if [ "${1:-}" = "--slice" ]; then slice=1; shift; fi
+
+# Each in the zone whose calendar it tests. Runs take minutes, so a moment a few minutes before
+# a change means the suite runs across it.
+if [ $# -gt 0 ]; then
+  moments=("$@")
+else
+  moments=(
+    "2027-01-01 00:02 Europe/Stockholm"  # the first minutes of a year: a new month, an empty default month, last year's December the last complete month
+    "2027-03-28 01:56 Europe/Stockholm"  # 4 minutes before the spring change (02:00 -> 03:00): the 23-hour day
+    "2027-10-31 02:54 Europe/Oslo"       # the first 02:54 of the autumn change (03:00 -> 02:00): the 25-hour day
+    "2028-02-29 23:56 Europe/Helsinki"   # 29 February, its last minutes: the turn of a leap month
+    "2027-05-31 23:57 Europe/Stockholm"  # the last minutes of a month
+  )
+fi
+
+lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+if [ -z "$lib" ]; then
+  echo "libfaketime is missing: scripts/install-tools.sh test installs it (Debian's faketime)" >&2
+  echo "calendar: 0 passed, 1 failed"; exit 1
+fi
+[ -x target/debug/portal ] && [ -f target/site/pkg/assets.json ] || {
+  echo "build the site and the server first (make test or: trunk build --release && cargo build -p server)" >&2
+  echo "calendar: 0 passed, 1 failed"; exit 1
+}
+
+mkdir -p target/test-logs
+total_passed=0; total_failed=0
+for moment in "${moments[@]}"; do
+  read -r day clock zone <<<"$moment"
+  target=$(TZ="$zone" date -d "$day $clock" +%s) || { total_failed=$((total_failed + 1)); continue; }
+  offset=$((target - $(date +%s)))
+  name=$(echo "$day-$clock-$zone" | tr -c 'A-Za-z0-9-' '-')
+  echo
+  echo "==> the browser suite at $day $clock in $zone (offset ${offset} s)${slice:+, calendar.spec.js only}"
+  results="$PWD/target/e2e-calendar-$name.json"
+  rm -f "$results"
+  args=(--config end2end/playwright.config.js --reporter=list,json)
+  [ -n "$slice" ] && args+=(end2end/tests/calendar.spec.js)
+  # FAKETIME: a relative offset in seconds, the same for every process started under it.
+  LD_PRELOAD="$lib" FAKETIME="$(printf '%+d' "$offset")" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    PLAYWRIGHT_JSON_OUTPUT_NAME="$results" E2E_FAKED_AT="$target" \
+    npx playwright test "${args[@]}" 2>&1 | tee "target/test-logs/calendar-$name.log"
+  if [ -f "$results" ]; then
+    read -r p f < <(node -e '
+      const s = require(process.argv[1]).stats;
+      console.log(s.expected, s.unexpected + s.flaky);' "$results")
+  else
+    p=0; f=1
+  fi
+  echo "calendar $day $clock $zone: $p passed, $f failed"
+  total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+done
+echo "calendar: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
