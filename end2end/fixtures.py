@@ -141,6 +141,11 @@ for key, email in [("calendarMemberJs", "kalender.medlem.js@nordstrombygg.exampl
                    ("calendarMemberNoJs", "kalender.medlem.nojs@nordstrombygg.example")]:
     add_person(uuid.UUID(bytes=company), "member", email, "Kalender Medlem")
     calendar[key] = email
+# Finance viewers who follow the cost page's guests and "others" rows (issue 26).
+for key, email in [("costRowsJs", "kostnadsrader.js@nordstrombygg.example"),
+                   ("costRowsNoJs", "kostnadsrader.nojs@nordstrombygg.example")]:
+    add_person(uuid.UUID(bytes=company), "finance", email, "Kostnadsrader Ekonomi")
+    calendar[key] = email
 org_number = db.execute("SELECT org_number FROM companies WHERE id = ?", (company,)).fetchone()[0]
 # The cross-engine flows (Firefox and WebKit, end2end/engines/, scripts/test-engines.sh): per
 # engine its own people, none of whom a Playwright test signs in as (an address may ask for a

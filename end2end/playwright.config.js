@@ -46,8 +46,10 @@ module.exports = defineConfig({
   ],
   webServer: [
     {
-      // A real SMTP server that keeps the mail for the tests to read (end2end/mail.js).
-      command: 'npx maildev --ip 127.0.0.1 --web-ip 127.0.0.1 -s 1025 -w 1080 --mail-directory target/e2e/mail',
+      // A real SMTP server that keeps the mail for the tests to read (end2end/mail.js). It
+      // loads what its directory holds at start: emptied first, so no mail of an earlier run
+      // (one at another moment: scripts/test-calendar.sh) can pass for a new one.
+      command: 'rm -rf target/e2e/mail && exec npx maildev --ip 127.0.0.1 --web-ip 127.0.0.1 -s 1025 -w 1080 --mail-directory target/e2e/mail',
       cwd: '..',
       url: 'http://127.0.0.1:1080/api/email',
       timeout: 30_000,

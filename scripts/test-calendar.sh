@@ -24,9 +24,9 @@ if [ $# -gt 0 ]; then
 else
   moments=(
     "2027-01-01 00:02 Europe/Stockholm"  # the first minutes of a year: a new month, an empty default month, last year's December the last complete month
-    "2027-03-28 01:56 Europe/Stockholm"  # 4 minutes before the spring change (02:00 -> 03:00): the 23-hour day
-    "2027-10-31 02:54 Europe/Oslo"       # the first 02:54 of the autumn change (03:00 -> 02:00): the 25-hour day
-    "2028-02-29 23:56 Europe/Helsinki"   # 29 February, its last minutes: the turn of a leap month
+    "2027-03-28 03:10 Europe/Stockholm"  # just after the spring change (02:00 -> 03:00): the 23-hour day, sessions up to now run across it
+    "2027-10-31 03:10 Europe/Oslo"       # just after the autumn change (03:00 -> 02:00): the 25-hour day, the repeated hour
+    "2028-02-29 23:56 Europe/Helsinki"   # the last minutes of 29 February: the turn of a leap month during the run
     "2027-05-31 23:57 Europe/Stockholm"  # the last minutes of a month
   )
 fi

@@ -41,6 +41,7 @@ on_both_databases!(
     a_defaults_file_applies_whole_or_not_at_all,
     overdue_cannot_be_stored,
     a_month_is_the_sum_of_its_days_and_its_rollup_in_every_zone_at_the_hard_moments,
+    the_cost_pages_others_row_leads_to_each_of_them_by_name,
 );
 
 const TZ: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
@@ -909,7 +910,9 @@ async fn the_cost_report_and_its_history_links_add_up_to_a_plain_sum(db: &Db) {
         assert_eq!((m.sessions, m.amount_ore), (n, a), "{label}, month {month}");
     };
     let owner = ctx(db, w.owner, w.acme).await;
-    let r = service::report(db, &owner, march).await.unwrap();
+    let r = service::report(db, &owner, march, service::Members::Leading)
+        .await
+        .unwrap();
     assert!(!r.own_only);
     assert_eq!(r.chart.len(), 13);
     for (m, parking, charging) in &r.chart {
@@ -968,13 +971,23 @@ async fn the_cost_report_and_its_history_links_add_up_to_a_plain_sum(db: &Db) {
             plain(w.acme, march, &|s| s.cost_center_id == want)
         );
     }
-    for l in r.members.iter().filter(|l| l.key != NONE) {
-        let t = history_total(vec![("member", l.key.to_string())]).await;
+    for l in &r.members {
+        // The guests' row links to `member=guests`: the sessions of no member, exactly.
+        let (value, want) = if l.key == NONE {
+            ("guests".to_owned(), None)
+        } else {
+            (l.key.to_string(), Some(l.key))
+        };
+        let t = history_total(vec![("member", value)]).await;
         assert_eq!(
             (t.sessions, t.amount_ore),
-            plain(w.acme, march, &|s| s.user_id == Some(l.key))
+            plain(w.acme, march, &|s| s.user_id == want)
         );
     }
+    assert!(
+        r.members.iter().any(|l| l.key == NONE),
+        "guests parked in March, or the guests' link is not tested"
+    );
     for l in &r.facilities {
         let t = history_total(vec![("facility", l.key.to_string())]).await;
         assert_eq!(
@@ -984,7 +997,9 @@ async fn the_cost_report_and_its_history_links_add_up_to_a_plain_sum(db: &Db) {
     }
     // A member: their own sessions only, the same rules.
     let member = ctx(db, w.member, w.acme).await;
-    let own = service::report(db, &member, march).await.unwrap();
+    let own = service::report(db, &member, march, service::Members::Leading)
+        .await
+        .unwrap();
     assert!(own.own_only);
     assert!(
         own.members.iter().all(|l| l.key == w.member),
@@ -1473,4 +1488,114 @@ async fn a_month_is_the_sum_of_its_days_and_its_rollup_in_every_zone_at_the_hard
             sessions.len() as i64
         );
     }
+}
+
+/// The cost page names the leading members and sums the rest in one "others" row (issue 26:
+/// it linked to the whole month's history, whose total is not the row's). Its link lists every
+/// member by name: the rows then add up to the month's total, each one a member's own sessions.
+async fn the_cost_pages_others_row_leads_to_each_of_them_by_name(db: &Db) {
+    use app::costs::{format, service};
+    let facility = world(db).await.facilities[0];
+    let company = CompanyRow {
+        id: Uuid::new_v4(),
+        name: "Många AB".into(),
+        org_number: "556200-0001".into(),
+        time_zone: "Europe/Stockholm".into(),
+        currency: "SEK".into(),
+    };
+    companies::insert_company(db, &company, 0).await.unwrap();
+    let owner = person(db, company.id, "agare@manga.se", "Ägare", Role::Owner).await;
+    let mut sessions = vec![];
+    let mut people = vec![];
+    for i in 0..40 {
+        let p = person(
+            db,
+            company.id,
+            &format!("p{i}@manga.se"),
+            &format!("Person {i}"),
+            Role::Member,
+        )
+        .await;
+        people.push(p);
+        for n in 0..2 {
+            sessions.push(NewSession {
+                id: Uuid::new_v4(),
+                company_id: company.id,
+                user_id: Some(p),
+                plate: "MNG 001".into(),
+                facility_id: facility,
+                kind: SessionKind::Parking,
+                started_at: local(2026, 3, 2 + n, 8 + (i % 10) as u32, 0),
+                ended_at: Some(local(2026, 3, 2 + n, 9 + (i % 10) as u32, 0)),
+                energy_wh: None,
+                amount_ore: 1_000 + i as i64 * 100 + n as i64,
+                vat_ore: 200,
+                cost_center_id: None,
+                source: "many".into(),
+                version: 0,
+                external_ref: format!("many{i}-{n}"),
+            });
+        }
+    }
+    app::testing::insert_sessions(db, &mut sessions)
+        .await
+        .unwrap();
+    let c = ctx(db, owner, company.id).await;
+    let march = app::calendar::month_index(2026, 3);
+    let lang = app::i18n::Lang::Sv;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 4, 15).unwrap();
+
+    let leading = service::report(db, &c, march, service::Members::Leading)
+        .await
+        .unwrap();
+    assert_eq!(leading.members.len() as i64, service::LEADING_MEMBERS);
+    let (count, others) = leading.others.clone().expect("more members than are named");
+    assert_eq!(count, 40 - service::LEADING_MEMBERS);
+    let view = format::view(&leading, "SEK", today, lang);
+    let row = view.members.last().unwrap();
+    assert_eq!(
+        row.href.as_deref(),
+        Some("/costs?year=2026&month=3&members=all#costs-members"),
+        "the others' row leads to them by name"
+    );
+
+    let all = service::report(db, &c, march, service::Members::All)
+        .await
+        .unwrap();
+    assert!(all.others.is_none(), "nobody left to sum");
+    assert_eq!(all.members.len(), 40);
+    let named: HashSet<Uuid> = all.members.iter().map(|l| l.key).collect();
+    assert_eq!(named, people.iter().copied().collect());
+    let sum: i64 = all.members.iter().map(|l| l.now.amount_ore).sum();
+    assert_eq!(sum, all.total.now.amount_ore);
+    // The others' amount is exactly the members the short list did not name.
+    let listed: HashSet<Uuid> = leading.members.iter().map(|l| l.key).collect();
+    let rest: i64 = all
+        .members
+        .iter()
+        .filter(|l| !listed.contains(&l.key))
+        .map(|l| l.now.amount_ore)
+        .sum();
+    assert_eq!(rest, others.now.amount_ore);
+    // Each named row's link is that member's history, and its total is the row's.
+    for l in &all.members {
+        let f = filter::resolve(
+            &c,
+            &q(&[
+                ("year", "2026".into()),
+                ("month", "3".into()),
+                ("member", l.key.to_string()),
+            ]),
+            now(),
+        )
+        .await
+        .unwrap();
+        let t = history::filter_totals(db, &f).await.unwrap();
+        assert_eq!(
+            (t.sessions, t.amount_ore),
+            (l.now.sessions, l.now.amount_ore)
+        );
+    }
+    let view = format::view(&all, "SEK", today, lang);
+    assert!(view.members.iter().all(|m| m.href.is_some()));
 }

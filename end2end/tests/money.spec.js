@@ -7,6 +7,7 @@ const fs = require('fs');
 const { test, expect } = require('../test');
 const ids = require('../ids');
 const { signIn } = require('../auth');
+const { postSessions } = require('../ingest');
 
 const byId = (page, id) => page.locator(`#${id}`);
 const { fixtures } = require('../fixtures');
@@ -256,6 +257,60 @@ test('an admin changes a member\'s default from the member list, after a search 
   await expect(page).toHaveURL(/q=nordstrombygg/);
   await page.reload();
   await expect(page.locator(`li[data-email="${email}"] select[name="cost_center"] option:checked`)).toHaveText(target);
+});
+
+test('the cost page\'s others row and its guests row each lead to exactly their own sessions @both', async ({ page, baseURL }, info) => {
+  const js = info.project.name === 'js';
+  const f = fixtures();
+  // A visitor's session (no member) in the data's last month, as the back office sends it.
+  await postSessions(baseURL, [{
+    id: `E2E-guest-${info.project.name}-${Date.now()}`, version: 1, company: f.orgNumber, app_user: null,
+    plate: `GST ${String(Date.now()).slice(-3)}`, facility: Object.values(f.facilityCodes)[0], kind: 'parking',
+    started_at: `${f.dataUntil}T09:00:00Z`, ended_at: `${f.dataUntil}T11:30:00Z`, energy_wh: null,
+    amount_incl_vat: 9000, vat: 1800, cost_center: null,
+  }]);
+  await signIn(page, js ? f.costRowsJs : f.costRowsNoJs, { hydrated: js });
+  await expect(page).toHaveURL(/\/$/);
+  // The last month of the fixed demo data, where the big company has more members than the
+  // page names one by one.
+  await page.goto(`/costs?year=${f.dataYear}&month=${f.dataMonth}`);
+  const members = byId(page, ids.COSTS_MEMBERS).locator('tbody tr');
+  const total = ore(await byId(page, ids.COSTS_TOTAL).locator('dd.cost').textContent());
+  // The others: every one of them by name, and they add up to the others' row.
+  const others = members.filter({ has: page.locator('th', { hasText: /^Övriga/ }) });
+  await expect(others).toHaveCount(1);
+  const [, othersCost] = await rowFigures(others);
+  const named = new Set((await members.locator('th').allTextContents()).map((t) => t.trim()));
+  await others.locator('th a').click();
+  await expect(page).toHaveURL(/members=all#costs-members$/);
+  await expect(members.filter({ has: page.locator('th', { hasText: /^Övriga/ }) })).toHaveCount(0);
+  const n = await members.count();
+  expect(n).toBeGreaterThan(named.size);
+  let all = 0;
+  let rest = 0;
+  for (let i = 0; i < n; i++) {
+    const row = members.nth(i);
+    const [, cost] = await rowFigures(row);
+    all += cost;
+    if (!named.has((await row.locator('th').textContent()).trim())) rest += cost;
+  }
+  expect(all).toBe(total);
+  expect(rest).toBe(othersCost);
+  // A person among them, picked from the lower half: their own sessions.
+  const one = members.nth(Math.floor(n * 0.75));
+  const oneFigures = await rowFigures(one);
+  await one.locator('th a').click();
+  await expect(page).toHaveURL(/member=[0-9a-f-]{36}/);
+  expect(await historyTotals(page)).toEqual(oneFigures);
+  await page.goBack();
+  // The guests: the history of exactly the sessions without a member.
+  const guests = members.filter({ has: page.locator('th', { hasText: /^Gäst$/ }) });
+  await expect(guests).toHaveCount(1);
+  const guestFigures = await rowFigures(guests);
+  await guests.locator('th a').click();
+  await expect(page).toHaveURL(/\/history\?year=\d+&month=\d+&member=guests/);
+  expect(await historyTotals(page)).toEqual(guestFigures);
+  await expect(page.locator('.chip')).toContainText('Gäster');
 });
 
 test('an admin chooses the monthly report\'s recipients and language @both', async ({ page }, info) => {

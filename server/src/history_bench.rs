@@ -256,7 +256,7 @@ async fn run(name: &str, url_env: &str, default: &str) -> Vec<String> {
     for _ in 0..RUNS {
         costs_fn.push(get(&app, costs_url, &token).await);
         let t = Instant::now();
-        app::costs::service::report(&db, &ctx, october)
+        app::costs::service::report(&db, &ctx, october, app::costs::service::Members::Leading)
             .await
             .unwrap();
         costs_raw.push(t.elapsed().as_secs_f64() * 1000.0);

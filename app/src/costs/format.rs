@@ -29,6 +29,23 @@ fn costs_link(month: i32) -> String {
     )
 }
 
+/// The month's page with every member by name, at the members' table.
+fn all_members_link(month: i32) -> String {
+    let (y, m) = month_of_index(month);
+    format!(
+        "{}#{}",
+        with_query(
+            "/costs",
+            &[
+                ("year", &y.to_string()),
+                ("month", &m.to_string()),
+                ("members", "all"),
+            ],
+        ),
+        crate::ids::COSTS_MEMBERS
+    )
+}
+
 /// `+1 234,00 kr (+12 %)` and which way it went.
 fn change(now: &Measures, before: &Measures, currency: &str, lang: Lang) -> (String, Trend) {
     let t = lang.texts();
@@ -106,8 +123,9 @@ pub fn view(r: &Report, currency: &str, today: NaiveDate, lang: Lang) -> CostsVi
         .iter()
         .map(|l| {
             if l.key == NONE {
-                // Guests: history has no filter for "no member"; the row has no link.
-                line(l, t.history_guest.to_owned(), None, currency, lang)
+                // Guests: the sessions of no member, exactly.
+                let href = history_link(month, &[("member", crate::history::filter::GUESTS)]);
+                line(l, t.history_guest.to_owned(), Some(href), currency, lang)
             } else {
                 let label = r
                     .names
@@ -122,13 +140,10 @@ pub fn view(r: &Report, currency: &str, today: NaiveDate, lang: Lang) -> CostsVi
         .collect();
     if let Some((count, others)) = &r.others {
         let label = Lang::fill(t.costs_other_members, &[("n", &lang.int(*count))]);
-        members.push(line(
-            others,
-            label,
-            Some(history_link(month, &[])),
-            currency,
-            lang,
-        ));
+        // The others by name, each row linking to exactly their sessions (not the whole
+        // month's history, whose total is not this row's).
+        let href = (!r.all_members).then(|| all_members_link(month));
+        members.push(line(others, label, href, currency, lang));
     }
     let facilities = r
         .facilities

@@ -9,7 +9,7 @@
 #[cfg(feature = "ssr")]
 mod chart;
 #[cfg(feature = "ssr")]
-mod format;
+pub mod format;
 #[cfg(feature = "ssr")]
 mod labels;
 mod page;
@@ -29,11 +29,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// `/costs?year=2026&month=3`: empty is the last complete month.
+/// `/costs?year=2026&month=3`: empty is the last complete month. `members=all` lists every
+/// member of the month instead of the leading ones and "the others" (that row links there).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CostsQuery {
     pub year: String,
     pub month: String,
+    /// Absent in older links and callers: the leading members.
+    #[serde(default)]
+    pub members: String,
 }
 
 /// Which way a line moved from the month before.
@@ -119,7 +123,12 @@ pub async fn cost_report(query: CostsQuery) -> Result<CostsView, AppError> {
         let ctx = crate::auth::tenant().await?;
         let today = service::today(&ctx, crate::db::now_ts());
         let month = service::resolve_month(&query, today)?;
-        let report = service::report(&state.db, &ctx, month).await?;
+        let members = match query.members.trim() {
+            "" => service::Members::Leading,
+            "all" => service::Members::All,
+            _ => return Err(AppError::invalid("members", crate::error::Reason::Unknown)),
+        };
+        let report = service::report(&state.db, &ctx, month, members).await?;
         let mut view = format::view(
             &report,
             &ctx.company().currency,

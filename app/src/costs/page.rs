@@ -20,6 +20,7 @@ pub fn CostsPage() -> impl IntoView {
         q.with(|m| CostsQuery {
             year: m.get("year").unwrap_or_default(),
             month: m.get("month").unwrap_or_default(),
+            members: m.get("members").unwrap_or_default(),
         })
     });
     let report = Resource::new(move || query.get(), cost_report);

@@ -50,6 +50,8 @@ pub struct Line<K> {
 pub struct Report {
     /// The chosen month (`calendar::month_index`).
     pub month: i32,
+    /// Every member listed by name (`Members::All`).
+    pub all_members: bool,
     /// Only the caller's own sessions (a member).
     pub own_only: bool,
     /// The chosen month and the twelve before it, oldest first: (month, parking, charging).
@@ -112,16 +114,30 @@ fn sum<K>(lines: &[Line<K>]) -> Line<()> {
     total
 }
 
+/// Which members the members' breakdown lists by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// The [`LEADING_MEMBERS`] most expensive and biggest risers; the rest in `others`.
+    Leading,
+    /// Everyone with sessions in the month (the others row's link: its sessions, by name).
+    All,
+}
+
 /// The report of `month` for the caller: the company's (owners, admins, finance viewers,
 /// from the rollups) or the caller's own (a member, from their sessions).
-pub async fn report(db: &Db, ctx: &TenantCtx, month: i32) -> Result<Report, AppError> {
+pub async fn report(
+    db: &Db,
+    ctx: &TenantCtx,
+    month: i32,
+    members: Members,
+) -> Result<Report, AppError> {
     let own = (!ctx.role().sees_company_records()).then(|| (ctx.user_id(), ctx.company().zone()));
-    report_for(db, ctx.scope(), own, month).await
+    report_for(db, ctx.scope(), own, month, members).await
 }
 
 /// The company's report of `month` (the monthly report mail's figures).
 pub async fn company_report(db: &Db, scope: CompanyScope, month: i32) -> Result<Report, AppError> {
-    report_for(db, scope, None, month).await
+    report_for(db, scope, None, month, Members::Leading).await
 }
 
 /// `own`: one member's report (their id and the company's time zone), else the company's.
@@ -130,6 +146,7 @@ async fn report_for(
     scope: CompanyScope,
     own: Option<(Uuid, chrono_tz::Tz)>,
     month: i32,
+    named: Members,
 ) -> Result<Report, AppError> {
     let first = month - (CHART_MONTHS - 1);
     let (kind_groups, centers, facilities, member_groups, others_count) = match own {
@@ -138,7 +155,15 @@ async fn report_for(
                 store::by_kind(db, scope, first, month + 1),
                 store::grouped(db, scope, store::GroupBy::CostCenter, month - 1, month + 1),
                 store::grouped(db, scope, store::GroupBy::Facility, month - 1, month + 1),
-                store::leading_members(db, scope, month, LEADING_MEMBERS),
+                store::leading_members(
+                    db,
+                    scope,
+                    month,
+                    match named {
+                        Members::Leading => LEADING_MEMBERS,
+                        Members::All => i64::MAX,
+                    }
+                ),
             )?;
             let (members, count) = tokio::try_join!(
                 store::members(db, scope, &leading, month - 1, month + 1),
@@ -215,7 +240,12 @@ async fn report_for(
         };
         line.now.sub(&listed.now);
         line.before.sub(&listed.before);
-        (rest > 0 || line.now.sessions != 0 || line.before.sessions != 0).then_some((rest, line))
+        // Listing everyone, only those who parked the month before alone are left: no row.
+        let shown = match named {
+            Members::Leading => line.before.sessions != 0,
+            Members::All => false,
+        };
+        (rest > 0 || line.now.sessions != 0 || shown).then_some((rest, line))
     });
     let facility_ids: Vec<Uuid> = facilities.iter().map(|l| l.key).collect();
     let people: Vec<Uuid> = members
@@ -226,6 +256,7 @@ async fn report_for(
     let names = store::names(db, scope, &facility_ids, &people).await?;
     Ok(Report {
         month,
+        all_members: named == Members::All,
         own_only: own.is_some(),
         chart,
         cost_centers,
@@ -251,6 +282,7 @@ mod tests {
         CostsQuery {
             year: year.into(),
             month: month.into(),
+            members: String::new(),
         }
     }
 

@@ -139,7 +139,9 @@ pub async fn leading_members(
     Ok(out)
 }
 
-/// These members' (nil: guests) sums in months `[first, end)`.
+/// These members' (nil: guests) sums in months `[first, end)`. Any number of members (the
+/// page can list all of a month's): asked for a thousand at a time, under both engines' limits
+/// on bound parameters.
 pub async fn members(
     db: &Db,
     scope: CompanyScope,
@@ -147,9 +149,20 @@ pub async fn members(
     first: i32,
     end: i32,
 ) -> Result<Vec<Grouped>, sqlx::Error> {
-    if users.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for chunk in users.chunks(1_000) {
+        out.extend(members_of(db, scope, chunk, first, end).await?);
     }
+    Ok(out)
+}
+
+async fn members_of(
+    db: &Db,
+    scope: CompanyScope,
+    users: &[Uuid],
+    first: i32,
+    end: i32,
+) -> Result<Vec<Grouped>, sqlx::Error> {
     with_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(
             "SELECT month, user_key AS key, sessions, parking_seconds, energy_wh, amount_ore, vat_ore

@@ -1,7 +1,7 @@
 //! What the history's filter form offers: the company's cost centers, the facilities, the
 //! years with sessions, and the name of a person the URL picks (never for a member).
 
-use chrono::{Datelike, TimeZone};
+use chrono::Datelike;
 use uuid::Uuid;
 
 use super::{store, FilterChoices};
@@ -13,6 +13,7 @@ pub async fn options(
     ctx: &TenantCtx,
     member: &str,
     now: i64,
+    lang: crate::i18n::Lang,
 ) -> Result<FilterChoices, AppError> {
     let cost_centers = crate::companies::store::cost_centers(db, ctx.scope())
         .await?
@@ -25,15 +26,13 @@ pub async fn options(
         Ok(id) if ctx.role().sees_company_records() => {
             store::person_name(db, ctx.scope(), id).await?
         }
+        Err(_) if member.trim() == super::filter::GUESTS && ctx.role().sees_company_records() => {
+            Some(lang.texts().history_guests.to_owned())
+        }
         _ => None,
     };
     let tz = ctx.company().zone();
-    let local = |ts: i64| {
-        tz.timestamp_opt(ts, 0)
-            .single()
-            .map(|d| d.date_naive())
-            .unwrap_or_default()
-    };
+    let local = |ts: i64| crate::calendar::local_date(tz, ts);
     let year = |ts: i64| local(ts).year();
     let this_year = year(now);
     let first_year = first.map(year).unwrap_or(this_year).min(this_year);

@@ -62,6 +62,9 @@ pub struct Filter {
     pub own_only: bool,
     /// `None`: everyone. `Some(ids)`: only these people.
     pub users: Option<Vec<Uuid>>,
+    /// Only guests' sessions (no member: a front desk's visitors, `member=guests` in the URL;
+    /// the cost page's guests row links here).
+    pub guests: bool,
     /// A `LIKE` pattern (escaped): only the company's people whose name or email matches.
     pub member_like: Option<String>,
     pub plate: Option<String>,
@@ -83,6 +86,9 @@ pub enum CostCenterChoice {
 
 /// The URL's value for "no cost center".
 pub const NO_COST_CENTER: &str = "none";
+
+/// The member filter's value for guests: the sessions that belong to no member.
+pub const GUESTS: &str = "guests";
 
 /// `[first, end)` of a period as local day numbers (`calendar::day_number`): the same days
 /// as [`period_bounds`]'s instants, the rollups' key.
@@ -194,11 +200,12 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
     let period = parse_period(q, today)?;
     let (from, to) = period_bounds(tz, period);
     let own_only = !ctx.role().sees_company_records();
+    let guests = !own_only && q.member.trim() == GUESTS;
     let (users, member_like) = if own_only {
         (Some(vec![ctx.user_id()]), None)
     } else {
         match q.member.trim() {
-            "" => (None, None),
+            "" | GUESTS => (None, None),
             m => match Uuid::parse_str(m) {
                 Ok(id) => (Some(vec![id]), None),
                 Err(_) if m.chars().count() > 100 => {
@@ -251,6 +258,7 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         to,
         own_only,
         users,
+        guests,
         member_like,
         plate,
         cost_center: match q.cost_center.trim() {

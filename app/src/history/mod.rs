@@ -288,7 +288,14 @@ pub async fn history_options(member: String) -> Result<FilterChoices, AppError> 
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
-        choices::options(&state.db, &ctx, &member, crate::db::now_ts()).await
+        choices::options(
+            &state.db,
+            &ctx,
+            &member,
+            crate::db::now_ts(),
+            crate::i18n::lang_of_request(),
+        )
+        .await
     })
     .await
 }

@@ -450,6 +450,9 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
             w.push_str(&format!(" AND s.user_id IN ({})", list.join(", ")));
         }
     }
+    if f.guests {
+        w.push_str(" AND s.user_id IS NULL");
+    }
     if let Some(pattern) = &f.member_like {
         // A subquery, not a list of ids: a broad search ("se") matches everyone it should.
         let c = next(Arg::U(f.scope.company_id()), args);
@@ -615,7 +618,7 @@ fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
 /// The totals of a filter: from the day rollup when the filter is made of its dimensions
 /// (period, cost center, facility, kind), else from the sessions.
 pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
-    if f.users.is_none() && f.member_like.is_none() && f.plate.is_none() {
+    if f.users.is_none() && !f.guests && f.member_like.is_none() && f.plate.is_none() {
         let m = rollup::filter_totals(db, f).await?;
         return Ok(FilterTotals {
             sessions: m.sessions,
