@@ -111,6 +111,11 @@ pub fn HistoryPage() -> impl IntoView {
                 return ().into_any();
             };
             let total = totals.await.map(|t| t.sessions).unwrap_or(0);
+            // Nothing to export: no panel, so the empty state (and its way to the period
+            // before) comes right under the totals, on a phone too.
+            if total == 0 {
+                return ().into_any();
+            }
             view! { <super::export::ExportPanel query=filter_only total data /> }.into_any()
         })
     };
