@@ -9,6 +9,9 @@
 # Usage: scripts/test-calendar.sh [--slice] ['YYYY-MM-DD HH:MM Zone' ...]
 #   no moment   the hard moments below, the whole suite at each (make test-calendar, ~1 h)
 #   --slice     only end2end/tests/calendar.spec.js (what `make test` runs at one moment)
+# Without --slice the Rust suite (cargo nextest, SQLite and PostgreSQL: PG_TEST_URL or
+# 127.0.0.1:5432) runs at each moment too, its test processes under the same clock; it is
+# built first at the real time, so cargo never builds under a faked clock.
 # Ends with one line "calendar: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +46,13 @@ fi
 
 mkdir -p target/test-logs
 total_passed=0; total_failed=0
+if [ -z "$slice" ]; then
+  export PG_TEST_URL=${PG_TEST_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+  cargo nextest run -p app -p server --no-run >target/test-logs/calendar-rust-build.log 2>&1 || {
+    echo "the Rust tests did not build (target/test-logs/calendar-rust-build.log)" >&2
+    echo "calendar: 0 passed, 1 failed"; exit 1
+  }
+fi
 for moment in "${moments[@]}"; do
   read -r day clock zone <<<"$moment"
   target=$(TZ="$zone" date -d "$day $clock" +%s) || { total_failed=$((total_failed + 1)); continue; }
@@ -67,6 +77,18 @@ for moment in "${moments[@]}"; do
   fi
   echo "calendar $day $clock $zone: $p passed, $f failed"
   total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+  if [ -z "$slice" ]; then
+    echo "==> the Rust suite at $day $clock in $zone"
+    offset=$((target - $(date +%s)))
+    LD_PRELOAD="$lib" FAKETIME="$(printf '%+d' "$offset")" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+      cargo nextest run -p app -p server --no-fail-fast 2>&1 | tee "target/test-logs/calendar-rust-$name.log" | tail -3
+    summary=$(grep -E '^ *Summary \[' "target/test-logs/calendar-rust-$name.log" | tail -1)
+    p=$(echo "$summary" | grep -Eo '[0-9]+ passed' | awk '{print $1+0}')
+    f=$(echo "$summary" | grep -Eo '[0-9]+ (failed|timed out)' | awk '{s+=$1} END {print s+0}')
+    [ -n "$p" ] || f=$((f + 1))
+    echo "calendar Rust $day $clock $zone: ${p:-0} passed, $f failed"
+    total_passed=$((total_passed + ${p:-0})); total_failed=$((total_failed + f))
+  fi
 done
 echo "calendar: $total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]

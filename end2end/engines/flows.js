@@ -7,6 +7,7 @@
 // once a minute, and no Playwright test signs in as any of them.
 const ids = require('../ids');
 const mail = require('../mail');
+const { parseCsv } = require('../csv');
 
 const $ = (id) => `#${id}`;
 
@@ -19,25 +20,6 @@ const integer = (text) => Number(String(text).replace(/\D/g, ''));
 
 const pathOf = (url) => new URL(url).pathname;
 
-/** RFC 4180 rows of a CSV text (quotes, doubled quotes, CRLF). */
-function parseCsv(text, sep) {
-  const rows = [];
-  let row = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === sep) { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell); rows.push(row); row = []; cell = ''; i++;
-    } else cell += c;
-  }
-  if (cell || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
 
 /** The sign-in page: address → the code from the mail catcher → verify; returns where it
  * landed (the session's start page), hydrated. */

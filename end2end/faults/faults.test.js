@@ -235,7 +235,8 @@ function decodeChunk(buf) {
     plates: vec(str),
     facilities: vec(() => [str(), str()]),
     cost_centers: vec(str),
-    rows: vec(() => [u(), u(), u(), buf[at++] === 1, i64(), opt(i64), opt(i64), i64(), i64(), u()]),
+    // The last: the zone's offset at the end less at the start (a daylight-saving change).
+    rows: vec(() => [u(), u(), u(), buf[at++] === 1, i64(), opt(i64), opt(i64), i64(), i64(), u(), i64()]),
     next: opt(str),
     total: opt(i64),
   };
