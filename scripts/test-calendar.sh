@@ -10,8 +10,8 @@
 #   no moment   the hard moments below, the whole suite at each (make test-calendar, ~1 h)
 #   --slice     only end2end/tests/calendar.spec.js (what `make test` runs at one moment)
 # Without --slice the Rust suite (cargo nextest, SQLite and PostgreSQL: PG_TEST_URL or
-# 127.0.0.1:5432) runs at each moment too, its test processes under the same clock; it is
-# built first at the real time, so cargo never builds under a faked clock.
+# 127.0.0.1:5432) runs at each moment too: only its test processes under the clock
+# (scripts/faketime-run.sh as cargo's runner); cargo and rustc deadlock under libfaketime.
 # Ends with one line "calendar: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +80,9 @@ for moment in "${moments[@]}"; do
   if [ -z "$slice" ]; then
     echo "==> the Rust suite at $day $clock in $zone"
     offset=$((target - $(date +%s)))
-    LD_PRELOAD="$lib" FAKETIME="$(printf '%+d' "$offset")" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    triple=$(rustc -vV | awk '/^host:/ {print $2}' | tr 'a-z-' 'A-Z_')
+    env "CARGO_TARGET_${triple}_RUNNER=$PWD/scripts/faketime-run.sh" \
+      CALENDAR_FAKETIME="$(printf '%+d' "$offset")" \
       cargo nextest run -p app -p server --no-fail-fast 2>&1 | tee "target/test-logs/calendar-rust-$name.log" | tail -3
     summary=$(grep -E '^ *Summary \[' "target/test-logs/calendar-rust-$name.log" | tail -1)
     p=$(echo "$summary" | grep -Eo '[0-9]+ passed' | awk '{print $1+0}')
