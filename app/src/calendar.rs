@@ -105,12 +105,7 @@ pub fn day_date(day: i32) -> NaiveDate {
 
 /// The local date of a UTC instant in `tz`, as a day number.
 pub fn local_day(tz: Tz, utc: i64) -> i32 {
-    day_number(
-        tz.timestamp_opt(utc, 0)
-            .single()
-            .map(|d| d.date_naive())
-            .unwrap_or_default(),
-    )
+    day_number(local_date(tz, utc))
 }
 
 /// The date in `tz` at the UTC instant `utc`: "today" in a company's own calendar. At 00:30
@@ -122,11 +117,11 @@ pub fn local_date(tz: Tz, utc: i64) -> NaiveDate {
         .date_naive()
 }
 
-/// The month index of the last complete month in `tz` at `utc` (the monthly report's month,
-/// the cost page's default): from the first second of a local month, the month before.
-pub fn last_complete_month(tz: Tz, utc: i64) -> i32 {
+/// The month index of the last complete month on `today` (a company's [`local_date`]): the
+/// monthly report's month and the cost page's default. From the first day of a month, the
+/// month before.
+pub fn last_complete_month(today: NaiveDate) -> i32 {
     use chrono::Datelike;
-    let today = local_date(tz, utc);
     month_index(today.year(), today.month()) - 1
 }
 

@@ -58,6 +58,8 @@ pub enum Reason {
     NotPending,
     /// The same address twice in one file.
     Duplicate,
+    /// A value the company already has where it must be unique (a cost center's code).
+    Taken,
     /// A bulk import stopped before this row.
     NotSent,
     /// The company's daily invitation budget is spent.
@@ -99,7 +101,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 31] = [
+    pub const ALL: [Reason; 32] = [
         Reason::NotEmail,
         Reason::AlreadyMember,
         Reason::AlreadyInvited,
@@ -109,6 +111,7 @@ impl Reason {
         Reason::TransferToAdminOnly,
         Reason::NotPending,
         Reason::Duplicate,
+        Reason::Taken,
         Reason::NotSent,
         Reason::RateLimited,
         Reason::TooLong,
@@ -144,6 +147,7 @@ impl Reason {
             Reason::TransferToAdminOnly => "transfer_to_admin_only",
             Reason::NotPending => "not_pending",
             Reason::Duplicate => "duplicate",
+            Reason::Taken => "taken",
             Reason::NotSent => "not_sent",
             Reason::RateLimited => "rate_limited",
             Reason::TooLong => "too_long",

@@ -26,9 +26,8 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
             Reason::RoleNotAllowed => t.err_role_not_allowed,
             Reason::UnknownCostCenter => t.err_unknown_cost_center,
             Reason::LastOwner => t.err_last_owner,
-            // A cost center's code the company already has; elsewhere, a file's repeated row.
-            Reason::Duplicate if field == "code" => t.err_code_taken,
             Reason::Duplicate => t.err_duplicate,
+            Reason::Taken => t.err_code_taken,
             Reason::NotSent => t.err_not_sent,
             Reason::RateLimited => t.err_invite_budget,
             Reason::NotEmail => t.invalid_email,

@@ -55,7 +55,7 @@ fn in_the_first_minute_of_a_year_it_is_the_new_year_in_every_zone_though_utc_is_
         assert_eq!(local_date(tz, now), date(2027, 1, 1), "{name}");
         // The monthly report's month and the cost page's default: December, the year before.
         assert_eq!(
-            last_complete_month(tz, now),
+            last_complete_month(local_date(tz, now)),
             month_index(2026, 12),
             "{name}"
         );
@@ -76,7 +76,7 @@ fn in_the_first_minute_of_a_year_it_is_the_new_year_in_every_zone_though_utc_is_
         let before = now - 60;
         assert_eq!(local_date(tz, before), date(2026, 12, 31), "{name}");
         assert_eq!(
-            last_complete_month(tz, before),
+            last_complete_month(local_date(tz, before)),
             month_index(2026, 11),
             "{name}"
         );
@@ -97,12 +97,12 @@ fn the_last_minutes_of_a_month_belong_to_it_and_the_first_of_the_next_do_not() {
                 "{name} {y}-{m}: the next month starts"
             );
             assert_eq!(
-                last_complete_month(tz, last_minute),
+                last_complete_month(local_date(tz, last_minute)),
                 month_index(y, m) - 1,
                 "{name} {y}-{m}"
             );
             assert_eq!(
-                last_complete_month(tz, end),
+                last_complete_month(local_date(tz, end)),
                 month_index(y, m),
                 "{name} {y}-{m}"
             );

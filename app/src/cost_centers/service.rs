@@ -92,7 +92,7 @@ pub async fn create(
         .await?
         .contains_key(&(scope.company_id(), code.clone()));
     if taken {
-        return Err(AppError::invalid("code", Reason::Duplicate));
+        return Err(AppError::invalid("code", Reason::Taken));
     }
     companies::insert_cost_center_in(&mut tx, scope, &row, now).await?;
     log(

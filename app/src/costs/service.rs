@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{store, CostsQuery};
@@ -27,7 +27,7 @@ pub const LEADING_MEMBERS: i64 = 15;
 /// The month the query asks for (`year`, `month`), by default the last complete month of
 /// the company's calendar.
 pub fn resolve_month(q: &CostsQuery, today: NaiveDate) -> Result<i32, AppError> {
-    let last_complete = month_index(today.year(), today.month()) - 1;
+    let last_complete = crate::calendar::last_complete_month(today);
     let year = crate::calendar::parse_year(&q.year)?;
     let month = crate::calendar::parse_month(&q.month)?;
     Ok(match (year, month) {
@@ -151,22 +151,21 @@ async fn report_for(
     let first = month - (CHART_MONTHS - 1);
     let (kind_groups, centers, facilities, member_groups, others_count) = match own {
         None => {
-            let (kinds, centers, facilities, leading) = tokio::try_join!(
+            let named_members = async {
+                match named {
+                    Members::Leading => {
+                        let leading =
+                            store::leading_members(db, scope, month, LEADING_MEMBERS).await?;
+                        store::members(db, scope, &leading, month - 1, month + 1).await
+                    }
+                    Members::All => store::every_member(db, scope, month - 1, month + 1).await,
+                }
+            };
+            let (kinds, centers, facilities, members, count) = tokio::try_join!(
                 store::by_kind(db, scope, first, month + 1),
                 store::grouped(db, scope, store::GroupBy::CostCenter, month - 1, month + 1),
                 store::grouped(db, scope, store::GroupBy::Facility, month - 1, month + 1),
-                store::leading_members(
-                    db,
-                    scope,
-                    month,
-                    match named {
-                        Members::Leading => LEADING_MEMBERS,
-                        Members::All => i64::MAX,
-                    }
-                ),
-            )?;
-            let (members, count) = tokio::try_join!(
-                store::members(db, scope, &leading, month - 1, month + 1),
+                named_members,
                 store::member_count(db, scope, month),
             )?;
             let g = |v: Vec<store::Grouped>| v.into_iter().map(|g| (g.month, g.key, g.m)).collect();
@@ -240,12 +239,7 @@ async fn report_for(
         };
         line.now.sub(&listed.now);
         line.before.sub(&listed.before);
-        // Listing everyone, only those who parked the month before alone are left: no row.
-        let shown = match named {
-            Members::Leading => line.before.sessions != 0,
-            Members::All => false,
-        };
-        (rest > 0 || line.now.sessions != 0 || shown).then_some((rest, line))
+        (rest > 0 || line.now.sessions != 0 || line.before.sessions != 0).then_some((rest, line))
     });
     let facility_ids: Vec<Uuid> = facilities.iter().map(|l| l.key).collect();
     let people: Vec<Uuid> = members

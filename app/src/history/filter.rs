@@ -77,6 +77,27 @@ pub struct Filter {
     pub after: Option<(i64, Uuid)>,
 }
 
+impl Period {
+    /// `mars 2026`, `2026`, `2026-03-01 – 2026-03-15`.
+    pub fn label(self, lang: Lang) -> String {
+        match self {
+            Period::Month(y, m) => format!("{} {y}", lang.texts().months[(m - 1) as usize]),
+            Period::Year(y) => y.to_string(),
+            Period::Range(a, b) => format!("{a} – {b}"),
+        }
+    }
+
+    /// The month before a month, the year before a year; none for a range of days.
+    pub fn before(self) -> Option<Period> {
+        match self {
+            Period::Month(y, 1) => Some(Period::Month(y - 1, 12)),
+            Period::Month(y, m) => Some(Period::Month(y, m - 1)),
+            Period::Year(y) => Some(Period::Year(y - 1)),
+            Period::Range(..) => None,
+        }
+    }
+}
+
 /// The cost-center filter: one cost center, or the sessions without one (`none` in the URL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CostCenterChoice {
@@ -275,34 +296,23 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
 
 impl Filter {
     pub fn period_label(&self, lang: Lang) -> String {
-        let t = lang.texts();
-        match self.period {
-            Period::Month(y, m) => format!("{} {y}", t.months[(m - 1) as usize]),
-            Period::Year(y) => y.to_string(),
-            Period::Range(a, b) => format!("{a} – {b}"),
-        }
+        self.period.label(lang)
     }
 
-    /// The month before a month, the year before a year; none for a range of days.
+    /// The period before this one, for the empty state's link (none before the year 2000,
+    /// which the URL's year refuses).
     pub fn earlier(&self, lang: Lang) -> Option<super::EarlierPeriod> {
-        let t = lang.texts();
-        match self.period {
-            Period::Month(y, m) => {
-                let (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
-                Some(super::EarlierPeriod {
-                    year: y,
-                    month: m as i32,
-                    label: format!("{} {y}", t.months[(m - 1) as usize]),
-                })
-            }
-            Period::Year(y) => Some(super::EarlierPeriod {
-                year: y - 1,
-                month: 0,
-                label: (y - 1).to_string(),
-            }),
-            Period::Range(..) => None,
-        }
-        .filter(|e| e.year >= 2000)
+        let before = self.period.before()?;
+        let (year, month) = match before {
+            Period::Month(y, m) => (y, m as i32),
+            Period::Year(y) => (y, 0),
+            Period::Range(..) => return None,
+        };
+        (year >= 2000).then(|| super::EarlierPeriod {
+            year,
+            month,
+            label: before.label(lang),
+        })
     }
 
     pub fn period_slug(&self) -> String {
@@ -375,6 +385,25 @@ mod tests {
             }
         }
         q
+    }
+
+    #[test]
+    fn the_period_before_crosses_the_turn_of_the_year_and_a_range_has_none() {
+        assert_eq!(
+            Period::Month(2027, 1).before(),
+            Some(Period::Month(2026, 12))
+        );
+        assert_eq!(
+            Period::Month(2026, 12).before(),
+            Some(Period::Month(2026, 11))
+        );
+        assert_eq!(Period::Year(2027).before(), Some(Period::Year(2026)));
+        let day = NaiveDate::from_ymd_opt(2027, 3, 28).unwrap();
+        assert_eq!(Period::Range(day, day).before(), None);
+        assert_eq!(
+            Period::Month(2027, 1).before().unwrap().label(Lang::Sv),
+            "december 2026"
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub async fn send_due(db: &Db, public_url: &str, now: i64) -> Result<usize, AppE
             continue;
         };
         // The month before this one in the company's own calendar: due from its first minute.
-        let month = crate::calendar::last_complete_month(tz, now);
+        let month = crate::calendar::last_complete_month(crate::calendar::local_date(tz, now));
         if month < due.since_month || due.last_month.is_some_and(|m| m >= month) {
             continue;
         }
