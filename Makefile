@@ -46,17 +46,17 @@ bench-demo: tools server
 
 # p50/p95 of the sign-in endpoints through the real router, SQLite and PostgreSQL, release build.
 bench-auth:
-	cargo test --release -p server -- --ignored bench_sign_in_endpoints --nocapture
+	cargo bench -p server --bench portal -- auth
 
 # Times the history server functions against the same SQL run directly, on the databases
 # `make bench-demo` made (docs/benchmarks.md).
 bench-history:
-	cargo test --release -p server -- --ignored bench_history --nocapture
+	cargo bench -p server --bench portal -- history
 
 # Sessions per second through the signed ingestion API (batches of 1,000, loopback HTTP) vs a
 # plain multi-row INSERT of the same rows, SQLite and PostgreSQL (docs/benchmarks.md).
 bench-ingest:
-	cargo test --release -p server -- --ignored bench_ingest --nocapture
+	cargo bench -p server --bench portal -- ingest
 
 # The ingestion API fuzzed against its OpenAPI document for longer than `make test` does
 # (FUZZ_API_SECONDS, default 900; a random seed).
@@ -65,7 +65,7 @@ test-api-fuzz: tools server-dev
 
 # A 5,000-row bulk invitation file, preview and import, SQLite and PostgreSQL (docs/benchmarks.md).
 bench-members-import:
-	cargo test --release -p server -- --ignored bench_bulk_import --nocapture
+	cargo bench -p server --bench portal -- members-import
 
 # Lighthouse 12 (mobile) on the sign-in, history and members pages of the release build, and
 # the bundle's sizes as sent (docs/benchmarks.md, "First load").

@@ -13,7 +13,7 @@ to=${2:-2026-11-20}
 admin=${PG_TEST_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 echo "== the server's side alone (row query, whole chunks, through the router)"
 BENCH_FROM=$from BENCH_TO=$to BENCH_PG_URL="${admin%/*}/portal_bench_demo" \
-  cargo test -q --release -p server -- --ignored bench_export_server --nocapture 2>&1 | grep '^|'
+  cargo bench -q -p server --bench portal -- export-server 2>&1 | grep '^|'
 port=3450
 for engine in sqlite postgres; do
   case $engine in

@@ -12,11 +12,13 @@ pub mod companies;
 pub mod cost_centers;
 pub mod costs;
 pub mod csrf_client;
+pub mod csv_io;
 pub mod error;
 pub mod facilities;
 pub mod frontdesk;
 pub mod history;
 mod home;
+pub mod html;
 pub mod i18n;
 pub mod ids;
 #[cfg(feature = "ssr")]
@@ -24,9 +26,12 @@ pub mod ingest;
 pub mod invoices;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod mailer;
 pub mod members;
 #[cfg(feature = "ssr")]
 pub mod operator;
+pub mod org_number;
 pub mod plate;
 pub mod reports;
 mod shell;
@@ -39,6 +44,8 @@ pub mod assets;
 pub mod calendar;
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -14,11 +14,14 @@ pub struct AppState {
     pub db: Db,
     pub config: std::sync::Arc<Config>,
     /// The HMAC key for codes and CSRF tokens.
-    pub key: crate::auth::crypto::SecretKey,
+    pub key: crate::crypto::SecretKey,
     pub limits: crate::config::Limits,
-    pub mailer: std::sync::Arc<crate::mail::Mailer>,
-    /// Wakes the outbox sender when a mail is queued (it also polls, for other instances' mail).
-    pub outbox_notify: std::sync::Arc<tokio::sync::Notify>,
+    pub mailer: std::sync::Arc<crate::mailer::Mailer>,
+    /// Wakes the mail outbox's sender when a mail is queued (it also polls, for other
+    /// instances' mail).
+    pub mail_notify: std::sync::Arc<tokio::sync::Notify>,
+    /// Wakes the guest-permit outbox's sender when the front desk queues a message.
+    pub permits_notify: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -4,7 +4,6 @@
 use app::scope::CompanyScope;
 use app::{
     auth::{
-        crypto::{self, SecretKey},
         service::{self, AuthError, Limits, CODE_LIFETIME, PURPOSE_SIGN_IN},
         store,
     },
@@ -12,6 +11,7 @@ use app::{
         store::{self as companies, CompanyRow, NewMembership},
         Email, Role,
     },
+    crypto::{self, SecretKey},
     db::Db,
     i18n::Lang,
     mail::store as outbox,
@@ -642,7 +642,7 @@ async fn the_outbox_leases_retries_and_records_failures(db: &Db) {
 async fn a_code_mail_goes_before_a_queue_of_invitations(db: &Db) {
     let acme = company(db, "Acme AB", "556000-0001").await;
     member(db, acme, "anna@acme.se", Role::Owner).await;
-    let msg = app::mail::Message {
+    let msg = app::mailer::Message {
         to: "someone@acme.se".into(),
         subject: "Inbjudan".into(),
         text: "text".into(),
@@ -675,7 +675,7 @@ async fn a_code_mail_goes_before_a_queue_of_invitations(db: &Db) {
 /// `MAX_BACKOFF` apart, so it goes out soon after the server is back) and gives up only after
 /// `GIVE_UP_AFTER`; a sign-in code is not sent once it has expired.
 async fn a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale(db: &Db) {
-    let msg = |to: &str| app::mail::Message {
+    let msg = |to: &str| app::mailer::Message {
         to: to.into(),
         subject: "s".into(),
         text: "t".into(),

@@ -1233,7 +1233,7 @@ async fn a_new_default_cost_center_tags_new_sessions_only(db: &Db) {
 /// The defaults import: a file with any bad row changes nothing, even asked to apply, and
 /// names every bad row and why; a good file applies every row in one go.
 async fn a_defaults_file_applies_whole_or_not_at_all(db: &Db) {
-    use app::{cost_centers::service as cc, error::Reason, members::csv};
+    use app::{cost_centers::service as cc, csv_io::read as csv, error::Reason};
     let w = world(db).await;
     let owner = ctx(db, w.owner, w.acme).await;
     let defaults = |db: &Db| {

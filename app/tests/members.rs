@@ -640,10 +640,8 @@ async fn the_audit_log_filters_by_action_person_and_time(db: &Db) {
 }
 
 async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
-    use app::auth::{
-        crypto::SecretKey,
-        service::{check_code, issue_code, AuthError},
-    };
+    use app::auth::service::{check_code, issue_code, AuthError};
+    use app::crypto::SecretKey;
     let key = SecretKey::new(*b"members test key, long enough...").unwrap();
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
@@ -734,7 +732,7 @@ async fn ownership_moves_to_an_admin_only_with_a_fresh_code(db: &Db) {
 }
 
 async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
-    use app::members::csv;
+    use app::csv_io::read as csv;
     let acme = company(db, "acme").await;
     let admin = ctx(db, acme.admin, acme.id).await;
     let cc = app::companies::store::CostCenterRow {
@@ -828,7 +826,7 @@ async fn a_bulk_preview_marks_every_bad_row_and_changes_nothing(db: &Db) {
 /// exactly the rows one request would, and a duplicate of a row in an earlier part is still
 /// caught.
 async fn a_bulk_import_in_parts_sends_what_one_request_would(db: &Db) {
-    use app::members::csv;
+    use app::csv_io::read as csv;
     let acme = company(db, "acme").await;
     let admin = ctx(db, acme.admin, acme.id).await;
     let text = "email;role\nny1@x.se;member\nny2@x.se;member\nny1@x.se;member\nny3@x.se;member\nfel;member\n";
@@ -877,7 +875,8 @@ async fn a_bulk_import_in_parts_sends_what_one_request_would(db: &Db) {
 /// row is reported as refused by the budget (not as sent, not as an error), and nothing else
 /// is written for them.
 async fn a_bulk_import_stops_at_the_daily_budget_and_says_so_per_row(db: &Db) {
-    use app::members::{csv, service::INVITATIONS_PER_COMPANY_PER_DAY as BUDGET};
+    use app::csv_io::read as csv;
+    use app::members::service::INVITATIONS_PER_COMPANY_PER_DAY as BUDGET;
     let acme = company(db, "acme").await;
     let owner = ctx(db, acme.owner, acme.id).await;
     let extra = 7;

@@ -5,13 +5,13 @@
 //! `app/tests/properties.proptest-regressions` and becomes a named regression test below.
 
 use app::{
-    auth::crypto::{export_cursor_mac, export_cursor_matches, SecretKey},
     companies::Email,
+    crypto::{export_cursor_mac, export_cursor_matches, SecretKey},
+    csv_io::read as csv,
     history::{
         filter::{cursor_text, parse_cursor, parse_period, period_bounds},
         HistoryQuery,
     },
-    members::csv,
     plate::Plate,
     url::local_path,
 };
@@ -293,7 +293,7 @@ mod bulk {
         let t = TestDb::fresh(backend).await;
         let (ctx, company) = owner(&t.db).await;
         let text = format!("email;role;cost_center\n{}\n", lines.join("\n"));
-        let rows = app::members::csv::parse(&text).unwrap();
+        let rows = app::csv_io::read::parse(&text).unwrap();
         let r = bulk(
             &t.db,
             &ctx,

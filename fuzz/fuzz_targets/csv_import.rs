@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    if let Ok(rows) = app::members::csv::parse(text) {
+    if let Ok(rows) = app::csv_io::read::parse(text) {
         let lines = 1 + text.matches('\n').count();
         for row in rows {
             assert!(row.line >= 1 && row.line <= lines, "line {} of {lines}", row.line);

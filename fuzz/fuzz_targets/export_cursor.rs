@@ -1,7 +1,7 @@
 //! The export's signed cursor (`<cursor>~<mac>`): checking any text never panics, and a MAC
 //! made for one (filter, cursor) never passes for another.
 #![no_main]
-use app::auth::crypto::{export_cursor_mac, export_cursor_matches, SecretKey};
+use app::crypto::{export_cursor_mac, export_cursor_matches, SecretKey};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|parts: (&[u8], &str, &str, &str, &str)| {

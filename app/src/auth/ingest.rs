@@ -7,8 +7,9 @@
 //! company (`scope.rs`). Keys come from `PORTAL_INGEST_KEYS` (`config::IngestKeys`); two can
 //! be live at once, for rotation. Without keys the API answers 503 and says why.
 
-use super::{crypto, OperatorAccess};
+use super::OperatorAccess;
 use crate::config::IngestKeys;
+use crate::crypto;
 
 pub const KEY_HEADER: &str = "x-portal-key";
 pub const TIMESTAMP_HEADER: &str = "x-portal-timestamp";

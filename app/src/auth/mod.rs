@@ -8,8 +8,6 @@
 //! ([`tenant`]) before they touch company data.
 
 #[cfg(feature = "ssr")]
-pub mod crypto;
-#[cfg(feature = "ssr")]
 pub mod ingest;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -157,7 +155,7 @@ impl InvitationLink {
         token: &str,
         now: i64,
     ) -> Result<Option<InvitationLink>, sqlx::Error> {
-        let Some(token_hash) = crypto::parse_token(token) else {
+        let Some(token_hash) = crate::crypto::parse_token(token) else {
             return Ok(None);
         };
         Ok(store::pending_invitation_company(db, &token_hash, now)
@@ -348,7 +346,7 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
         let (db, key, notify, limits) = (
             state.db.clone(),
             state.key.clone(),
-            state.outbox_notify.clone(),
+            state.mail_notify.clone(),
             state.limits,
         );
         tokio::spawn(async move {

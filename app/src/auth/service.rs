@@ -3,7 +3,8 @@
 
 use uuid::Uuid;
 
-use super::{crypto, store};
+use super::store;
+use crate::crypto;
 use crate::{
     companies::{store as companies, Email},
     db::Db,

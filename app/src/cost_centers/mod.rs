@@ -176,8 +176,8 @@ pub async fn import_defaults(csv: String, apply: Option<String>) -> Result<Impor
         if csv.len() > IMPORT_MAX_BYTES {
             return Err(AppError::invalid("csv", Reason::TooLarge));
         }
-        let rows = crate::members::csv::parse(&csv).map_err(|e| {
-            use crate::members::csv::CsvError;
+        let rows = crate::csv_io::read::parse(&csv).map_err(|e| {
+            use crate::csv_io::read::CsvError;
             AppError::invalid(
                 "csv",
                 match e {

@@ -18,9 +18,9 @@ use crate::{
         store::{self as companies, CostCenterRow},
         Email, Role,
     },
+    csv_io::read::CsvRow,
     db::{Db, Tx},
     error::{AppError, Reason},
-    members::csv::CsvRow,
 };
 
 pub const MAX_CODE: usize = 20;

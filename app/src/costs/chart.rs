@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::{history::rollup::Measures, i18n::Lang, mail::escape_html};
+use crate::{history::rollup::Measures, html::escape_html, i18n::Lang};
 
 const WIDTH: i32 = 720;
 const HEIGHT: i32 = 260;

@@ -156,7 +156,7 @@ pub async fn register_guest(
             until_at: until_at.as_deref().unwrap_or(""),
         };
         let id = service::register(&state.db, &ctx, &form, crate::db::now_ts()).await?;
-        state.outbox_notify.notify_one();
+        state.permits_notify.notify_one();
         Ok(crate::answer::go_to(&format!("{PAGE}?registered={id}")))
     })
     .await
@@ -170,7 +170,7 @@ pub async fn extend_guest(id: Uuid, by: String) -> Result<(), AppError> {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::front_desk().await?;
         service::extend(&state.db, &ctx, id, &by, crate::db::now_ts()).await?;
-        state.outbox_notify.notify_one();
+        state.permits_notify.notify_one();
         crate::answer::go_to(PAGE);
         Ok(())
     })
@@ -184,7 +184,7 @@ pub async fn cancel_guest(id: Uuid) -> Result<(), AppError> {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::front_desk().await?;
         service::cancel(&state.db, &ctx, id, crate::db::now_ts()).await?;
-        state.outbox_notify.notify_one();
+        state.permits_notify.notify_one();
         crate::answer::go_to(PAGE);
         Ok(())
     })

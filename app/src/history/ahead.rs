@@ -57,7 +57,7 @@ struct Entry {
 impl ReadAhead {
     /// The key of the chunk that starts at `signed_cursor` for this session.
     pub fn key(session_hash: &[u8], signed_cursor: &str) -> String {
-        let mut key = crate::auth::crypto::hex(session_hash);
+        let mut key = crate::crypto::hex(session_hash);
         key.push('/');
         key.push_str(signed_cursor);
         key

@@ -30,7 +30,7 @@ pub(super) fn ExportPanel(
 ) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
-    let defaults = super::csv::CsvOptions::for_lang(lang);
+    let defaults = crate::csv_io::write::CsvOptions::for_lang(lang);
     let state = RwSignal::new(ExportState::Idle);
     let cancel = RwSignal::new(false);
     let separator = RwSignal::new(defaults.separator);
@@ -40,7 +40,7 @@ pub(super) fn ExportPanel(
     let file = super::csv::file_name(&data.company_slug, &data.period_slug);
     let start = move |_| {
         cancel.set(false);
-        let opt = super::csv::CsvOptions {
+        let opt = crate::csv_io::write::CsvOptions {
             separator: separator.get_untracked(),
             decimal_comma: decimal_comma.get_untracked(),
         };
@@ -140,7 +140,7 @@ mod browser {
 
     pub async fn run(
         query: HistoryQuery,
-        opt: csv::CsvOptions,
+        opt: crate::csv_io::write::CsvOptions,
         t: &'static Texts,
         file: String,
         state: RwSignal<ExportState>,
@@ -155,7 +155,7 @@ mod browser {
         let piece = |text: &str| {
             web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(text)))
         };
-        let mut text = String::from(csv::BOM);
+        let mut text = String::from(crate::csv_io::write::BOM);
         csv::push_header(&mut text, t, opt);
         match piece(&text) {
             Ok(b) => parts.push(&b),
@@ -239,7 +239,7 @@ mod browser {
                 let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__portalExportBlob"), &blob);
             }
         }
-        if !csv::download(&blob, &file) {
+        if !crate::csv_io::write::download(&blob, &file) {
             return state.set(ExportState::Failed(AppError::Internal));
         }
         state.set(ExportState::Done { rows: done, file });

@@ -337,7 +337,7 @@ impl Filter {
 
     /// A UTC instant as the company's wall-clock time, in the language's date form.
     pub(super) fn local(&self, utc: i64, lang: crate::i18n::Lang) -> String {
-        let (y, m, d, h, mi) = super::csv::local_parts(utc + self.offset_at(utc));
+        let (y, m, d, h, mi) = crate::csv_io::write::local_parts(utc + self.offset_at(utc));
         lang.datetime(y, m, d, h, mi)
     }
 }

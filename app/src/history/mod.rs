@@ -313,7 +313,7 @@ pub async fn history_options(member: String) -> Result<FilterChoices, AppError> 
     output = server_fn::codec::Postcard
 )]
 pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError> {
-    use crate::auth::crypto::{export_cursor_mac, export_cursor_matches};
+    use crate::crypto::{export_cursor_mac, export_cursor_matches};
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;

@@ -177,7 +177,7 @@ impl Errors {
 
     /// An organisation number, normalised to `NNNNNN-NNNN`.
     pub fn org_number(&mut self, index: usize, field: &str, value: &str) -> Option<String> {
-        let parsed = crate::operator::parse_org_number(value);
+        let parsed = crate::org_number::parse(value);
         if parsed.is_none() {
             self.add(
                 index,

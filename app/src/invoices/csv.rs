@@ -4,7 +4,7 @@
 
 use super::SpecCsvRow;
 use crate::{
-    history::csv::{push_amount, push_text, push_titles, CsvOptions, BOM},
+    csv_io::write::{push_amount, push_text, push_titles, CsvOptions, BOM},
     i18n::Texts,
 };
 

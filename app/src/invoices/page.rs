@@ -386,14 +386,14 @@ fn SpecActions(id: String, file: String) -> impl IntoView {
                         let text = super::csv::build(
                             &rows,
                             lang.texts(),
-                            crate::history::csv::CsvOptions::for_lang(lang),
+                            crate::csv_io::write::CsvOptions::for_lang(lang),
                         );
                         let bag = web_sys::BlobPropertyBag::new();
                         bag.set_type("text/csv;charset=utf-8");
                         let parts =
                             js_sys::Array::of1(&leptos::wasm_bindgen::JsValue::from_str(&text));
                         match web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) {
-                            Ok(blob) if crate::history::csv::download(&blob, &file) => {
+                            Ok(blob) if crate::csv_io::write::download(&blob, &file) => {
                                 Ok(rows.len())
                             }
                             _ => Err(AppError::Internal),

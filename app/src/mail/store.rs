@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::Message;
+use crate::mailer::Message;
 use crate::{
     db::{Db, Tx},
     with_pool, with_tx,

@@ -1,7 +1,7 @@
 //! The texts of the mails, per language. Every mail has a text and an HTML part.
 
-use super::{escape_html, Message};
 use crate::i18n::Lang;
+use crate::{html::escape_html, mailer::Message};
 
 fn html_page(lang: Lang, title: &str, body: &str) -> String {
     format!(
@@ -14,7 +14,7 @@ fn html_page(lang: Lang, title: &str, body: &str) -> String {
     )
 }
 
-/// How a code is shown in a mail: `123 456` (`auth::crypto::normalize_code` reads it back).
+/// How a code is shown in a mail: `123 456` (`crypto::normalize_code` reads it back).
 pub fn display_code(code: &str) -> String {
     match code.get(..3).zip(code.get(3..)) {
         Some((a, b)) => format!("{a} {b}"),

@@ -125,7 +125,9 @@ pub(super) fn BulkForm(
             .unwrap_or_default();
         let import = import_ref.get_untracked().is_some_and(|el| el.checked());
         stopped.set(None);
-        let rows = super::csv::parse(&csv).map(|r| r.len()).unwrap_or(0);
+        let rows = crate::csv_io::read::parse(&csv)
+            .map(|r| r.len())
+            .unwrap_or(0);
         if !import || rows <= super::BULK_PART_ROWS {
             let import = import.then(|| "good".to_owned());
             bulk.dispatch(BulkInvite {

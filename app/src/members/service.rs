@@ -10,11 +10,12 @@ use crate::{
         store::{self as audit, details, NewAuditEntry},
         AuditAction,
     },
-    auth::{crypto, TenantCtx},
+    auth::TenantCtx,
     companies::{
         store::{self as companies, IfActive, NewMembership},
         Email, Role,
     },
+    crypto,
     db::{Db, Tx},
     error::{AppError, Reason},
     i18n::Lang,
@@ -359,7 +360,7 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
 /// The target's active role in the actor's company, or 404.
 async fn target_role(db: &Db, ctx: &TenantCtx, user_id: Uuid) -> Result<Role, AppError> {
     match store::active_role(db, ctx.scope(), user_id).await? {
-        Some(role) => super::stored_role(&role),
+        Some(role) => super::model::stored_role(&role),
         None => Err(AppError::NotFound),
     }
 }
@@ -485,7 +486,7 @@ impl BulkMode {
 pub async fn bulk(
     db: &Db,
     ctx: &TenantCtx,
-    rows: &[super::csv::CsvRow],
+    rows: &[crate::csv_io::read::CsvRow],
     mode: BulkMode,
     public_url: &str,
     lang: Lang,

@@ -45,13 +45,6 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> OperatorError {
     }
 }
 
-/// A Swedish organisation number: `NNNNNN-NNNN` (the dash optional on input).
-pub fn parse_org_number(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(|c| *c != '-' && *c != ' ').collect();
-    (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("{}-{}", &digits[..6], &digits[6..]))
-}
-
 /// Inside the command's transaction: finds or creates the owner's user, makes them owner of
 /// the company, writes the audit entry and queues the welcome mail.
 async fn make_owner(
@@ -59,7 +52,7 @@ async fn make_owner(
     scope: CompanyScope,
     email: &Email,
     action: AuditAction,
-    mail: &crate::mail::Message,
+    mail: &crate::mailer::Message,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let user_id = companies::upsert_user_in(tx, Uuid::new_v4(), email, "", now).await?;
@@ -102,7 +95,7 @@ pub async fn create_company(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(invalid("name", "must be 1 to 200 characters"));
     }
-    let org = parse_org_number(c.org_number)
+    let org = crate::org_number::parse(c.org_number)
         .ok_or_else(|| invalid("org-number", "must look like 556677-8899"))?;
     let email = Email::parse(c.owner_email)
         .ok_or_else(|| invalid("owner-email", "not an email address"))?;
@@ -159,7 +152,7 @@ pub async fn set_owner(
     lang: Lang,
     now: i64,
 ) -> Result<(), OperatorError> {
-    let org = parse_org_number(org_number)
+    let org = crate::org_number::parse(org_number)
         .ok_or_else(|| invalid("org-number", "must look like 556677-8899"))?;
     let email =
         Email::parse(owner_email).ok_or_else(|| invalid("email", "not an email address"))?;
@@ -196,23 +189,4 @@ pub async fn set_owner(
 /// Every company with its member count and owner (the operator's list).
 pub async fn list_companies(db: &Db) -> Result<Vec<companies::CompanyOverview>, OperatorError> {
     Ok(companies::overview(db).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_org_number;
-
-    #[test]
-    fn organisation_numbers_are_normalised() {
-        assert_eq!(
-            parse_org_number("5566778899").as_deref(),
-            Some("556677-8899")
-        );
-        assert_eq!(
-            parse_org_number(" 556677-8899").as_deref(),
-            Some("556677-8899")
-        );
-        assert_eq!(parse_org_number("556677-889"), None);
-        assert_eq!(parse_org_number("55667a-8899"), None);
-    }
 }

@@ -13,16 +13,15 @@ use std::{
 };
 
 use app::{
-    auth::{
-        crypto, crypto::SecretKey, ingest as signing, service as auth, CSRF_HEADER, SESSION_COOKIE,
-    },
+    auth::{ingest as signing, service as auth, CSRF_HEADER, SESSION_COOKIE},
     companies::{
         store::{self as companies, CompanyRow, NewMembership},
         Email, Role,
     },
     config::Config,
+    crypto::{self, SecretKey},
     db::{Backend, Db},
-    mail::Mailer,
+    mailer::Mailer,
     scope::CompanyScope,
     state::AppState,
     testing::TestDb,
@@ -36,10 +35,10 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::{
-    auth_tests::{form, send},
+use crate::common::{form, send};
+use server::{
     http::{app_state, router},
-    permits::{self, PermitSender},
+    jobs::permits::{self, PermitSender},
 };
 
 const INGEST_SECRET: &str = "the back office's ingestion secret of 32+";

@@ -9,15 +9,16 @@
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
 use app::{
-    auth::{crypto::ingest_signature, crypto::SecretKey, ingest, OperatorAccess},
+    auth::{ingest, OperatorAccess},
     companies::{
         store::{self as companies, CompanyRow, CostCenterRow, NewMembership},
         Email, Role,
     },
     config::Config,
+    crypto::{ingest_signature, SecretKey},
     db::{Backend, Db},
     ingest::wire::{AppUserRef, SessionIn, SessionKindIn},
-    mail::Mailer,
+    mailer::Mailer,
     testing::TestDb,
     with_pool,
 };
@@ -27,7 +28,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use crate::http::{app_state, router};
+use server::http::{app_state, router};
 
 const SESSIONS: usize = 100_000;
 const BATCH: usize = 1_000;
@@ -321,9 +322,7 @@ async fn count(db: &Db) -> i64 {
     .unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: make bench-ingest"]
-async fn bench_ingest() {
+pub async fn bench_ingest() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         // The world's names are the same in every fresh database built by `world`.
         let names = TestDb::fresh(backend).await;

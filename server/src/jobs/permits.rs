@@ -11,11 +11,15 @@
 //! instances never send it at the same time), and one whose answer was lost is sent again with
 //! the same `Idempotency-Key` and version, which the operator's back office de-duplicates.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use app::{config::OperatorPermits, db::now_ts, frontdesk::store, state::AppState};
 
+use super::{BoxFuture, Round};
+
 const BATCH: i64 = 20;
+/// Batches per round of the task (then it looks for a stop signal and goes on).
+const ROUND_BATCHES: usize = 2;
 /// How long a message that the operator did not take is retried.
 pub const GIVE_UP_AFTER: i64 = 86_400;
 
@@ -39,7 +43,7 @@ impl PermitSender {
     async fn post(&self, row: &store::MessageRow) -> Result<(), (bool, String)> {
         let ts = now_ts().to_string();
         let signature =
-            app::auth::crypto::ingest_signature(&self.target.secret, &ts, row.body.as_bytes());
+            app::crypto::ingest_signature(&self.target.secret, &ts, row.body.as_bytes());
         let answer = self
             .client
             .post(&self.target.url)
@@ -105,4 +109,22 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
 /// Sends until nothing is due (a full batch means there may be more).
 pub async fn send_all_due(state: &AppState, sender: &PermitSender) {
     while send_due(state, sender).await as i64 == BATCH {}
+}
+
+/// One round of the permit outbox's task: up to [`ROUND_BATCHES`] batches.
+pub fn round(
+    state: AppState,
+    sender: Arc<PermitSender>,
+) -> impl Fn() -> BoxFuture<Round> + Send + 'static {
+    move || {
+        let (state, sender) = (state.clone(), sender.clone());
+        Box::pin(async move {
+            for _ in 0..ROUND_BATCHES {
+                if (send_due(&state, &sender).await as i64) < BATCH {
+                    return Round::Done;
+                }
+            }
+            Round::More
+        })
+    }
 }

@@ -62,10 +62,8 @@ fn csv_file() -> String {
     text
 }
 
-#[tokio::test]
-#[ignore = "a benchmark: make bench-members-import"]
-async fn bench_bulk_import() {
-    let rows = app::members::csv::parse(&csv_file()).unwrap();
+pub async fn bench_bulk_import() {
+    let rows = app::csv_io::read::parse(&csv_file()).unwrap();
     println!("| Bulk file of {ROWS} rows | engine | ms | rows sent | rows refused |");
     println!("|---|---|---|---|---|");
     for backend in [Backend::Sqlite, Backend::Postgres] {

@@ -10,7 +10,7 @@ use app::{
     calendar::month_index,
     config::Config,
     db::{Backend, Db},
-    mail::Mailer,
+    mailer::Mailer,
     reports::{service as reports, store},
     state::AppState,
     testing::TestDb,
@@ -18,7 +18,7 @@ use app::{
 use chrono::{NaiveDate, TimeZone};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::http::app_state;
+use server::http::app_state;
 
 /// A maildev of its own on free ports, stopped when dropped.
 struct MailCatcher {
@@ -110,7 +110,7 @@ impl MailCatcher {
 
 fn instance(db: Db, catcher: &MailCatcher) -> AppState {
     let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
-    let key = app::auth::crypto::SecretKey::new(*b"report test key, 32 bytes or mor").unwrap();
+    let key = app::crypto::SecretKey::new(*b"report test key, 32 bytes or mor").unwrap();
     let mailer = Mailer::smtp(
         &format!("smtp://127.0.0.1:{}", catcher.smtp),
         "Aimo Park <noreply@portal.invalid>",
@@ -125,13 +125,13 @@ async fn two_instances_send_each_report_once(backend: Backend) {
     // Demo data up to the end of October 2026; "now" is 15 November 2026, noon in Stockholm:
     // the October report was due on the 1st and the server was down then.
     let until = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
-    let args = crate::demo::DemoArgs {
+    let args = server::demo::DemoArgs {
         members: 12,
         sessions: 3_000,
         until: Some(until),
         ..Default::default()
     };
-    crate::demo::generate(&t.db, &args).await.unwrap();
+    server::demo::generate(&t.db, &args).await.unwrap();
     let now = chrono_tz::Europe::Stockholm
         .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
         .unwrap()
@@ -181,7 +181,10 @@ async fn two_instances_send_each_report_once(backend: Backend) {
     }
     // Both outbox workers send what is due.
     for _ in 0..5 {
-        tokio::join!(crate::outbox::send_due(&a), crate::outbox::send_due(&b));
+        tokio::join!(
+            server::jobs::mail::send_due(&a),
+            server::jobs::mail::send_due(&b)
+        );
     }
     for _ in 0..50 {
         if catcher.mails().await.len() >= 2 {

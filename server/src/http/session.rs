@@ -15,10 +15,9 @@
 use std::net::SocketAddr;
 
 use app::{
-    auth::{
-        crypto, service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE,
-    },
+    auth::{service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE},
     companies::Role,
+    crypto,
     db::now_ts,
     i18n::Lang,
     state::AppState,
@@ -125,7 +124,7 @@ fn too_large(headers: &HeaderMap, limit: usize, css_href: &str) -> Response {
             css_href,
             t.body_too_large_title,
             t.body_too_large,
-            app::mail::escape_html(&back),
+            app::html::escape_html(&back),
             t.go_back,
             t.back_to_start,
         );

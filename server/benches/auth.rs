@@ -5,10 +5,11 @@
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Instant};
 
 use app::{
-    auth::{crypto::SecretKey, SESSION_COOKIE},
+    auth::SESSION_COOKIE,
     config::Config,
+    crypto::SecretKey,
     db::{Backend, Db},
-    mail::Mailer,
+    mailer::Mailer,
     testing::TestDb,
     with_pool,
 };
@@ -20,7 +21,7 @@ use axum::{
 };
 use tower::ServiceExt;
 
-use crate::http::{app_state, router};
+use server::http::{app_state, router};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -123,9 +124,9 @@ async fn code_for(db: &Db, email: &str) -> String {
 async fn run(backend: Backend) -> Vec<String> {
     const N: usize = 300;
     let t = TestDb::fresh(backend).await;
-    crate::demo::generate(
+    server::demo::generate(
         &t.db,
-        &crate::demo::DemoArgs {
+        &server::demo::DemoArgs {
             members: N + 10,
             sessions: 2_000,
             ..Default::default()
@@ -201,9 +202,7 @@ async fn run(backend: Backend) -> Vec<String> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: make bench-auth"]
-async fn bench_sign_in_endpoints() {
+pub async fn bench_sign_in_endpoints() {
     let mut lines = vec![
         "| Endpoint | n | p50 ms | p95 ms |".to_string(),
         "|---|---|---|---|".to_string(),

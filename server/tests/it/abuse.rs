@@ -6,15 +6,16 @@ use app::scope::CompanyScope;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
-    auth::{crypto, crypto::SecretKey, store as auth_store, SESSION_COOKIE},
+    auth::{store as auth_store, SESSION_COOKIE},
     companies::{
         store::{self as companies, CompanyRow, NewMembership},
         Email, Role,
     },
     config::Config,
+    crypto::{self, SecretKey},
     db::Db,
     i18n::Lang,
-    mail::Mailer,
+    mailer::Mailer,
     members::service as members,
     with_pool,
 };
@@ -26,12 +27,10 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::{
-    auth_tests::{
-        form, get, post, pre_session, request_code, send, session_view, sign_in, wait_for_code,
-    },
-    http::{app_state, router},
+use crate::common::{
+    form, get, post, pre_session, request_code, send, session_view, sign_in, wait_for_code,
 };
+use server::http::{app_state, router};
 
 const OWNER: &str = "owner@acme.se";
 const ADMIN: &str = "admin@acme.se";
@@ -235,7 +234,7 @@ async fn no_code_or_link_stays_at_rest_in_the_outbox(db: &Db) {
         SecretKey::new(*b"abuse key, 32 bytes or more.....").unwrap(),
         Mailer::dev(),
     );
-    while crate::outbox::send_due(&state).await > 0 {}
+    while server::jobs::mail::send_due(&state).await > 0 {}
     assert_eq!(
         count(db, "SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").await,
         0
@@ -849,8 +848,8 @@ async fn the_dev_mailbox_is_only_there_for_a_local_run(db: &Db) {
         .unwrap_err();
     assert_eq!(refused.var, "SMTP_URL");
     // And `portal serve` itself stops there, before touching the database.
-    let stopped = crate::run(
-        crate::Command::Serve,
+    let stopped = server::cli::run(
+        server::cli::Command::Serve,
         Config::from_vars(&production).unwrap(),
     )
     .await

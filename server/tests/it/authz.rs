@@ -8,15 +8,16 @@ use app::scope::CompanyScope;
 use std::{collections::HashMap, sync::Arc};
 
 use app::{
-    auth::{crypto, crypto::SecretKey, service as auth, CSRF_HEADER, SESSION_COOKIE},
+    auth::{service as auth, CSRF_HEADER, SESSION_COOKIE},
     companies::{
         store::{self as companies, CompanyRow, NewMembership},
         Email, Role,
     },
     config::Config,
+    crypto::{self, SecretKey},
     db::{Backend, Db},
     i18n::Lang,
-    mail::Mailer,
+    mailer::Mailer,
     members::service as members,
     testing::TestDb,
 };
@@ -27,10 +28,8 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::{
-    auth_tests::{form, send},
-    http::{app_state, router},
-};
+use crate::common::{form, send};
+use server::http::{app_state, router};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {

@@ -1,7 +1,8 @@
-//! The bulk-invitation CSV: `email`, `role`, `cost_center` columns (Swedish headers
-//! `e-post`, `roll`, `kostnadsställe` too), separated by `,` or `;` (whichever the header
-//! line uses), UTF-8 with or without BOM, RFC 4180 quoting. Parsing only splits and names the
-//! fields; whether a row may be imported is decided on the server against the database.
+//! Reading the people file: `email`, `role`, `cost_center` columns (Swedish headers `e-post`,
+//! `roll`, `kostnadsställe` too), separated by `,` or `;` (whichever the header line uses),
+//! UTF-8 with or without BOM, RFC 4180 quoting. The members' bulk invitations and the cost
+//! centers' bulk assignments read the same file. Parsing only splits and names the fields;
+//! whether a row may be imported is decided on the server against the database.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvRow {

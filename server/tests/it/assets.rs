@@ -4,16 +4,14 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use app::{auth::crypto::SecretKey, config::Config, db::Backend, mail::Mailer, testing::TestDb};
+use app::{config::Config, crypto::SecretKey, db::Backend, mailer::Mailer, testing::TestDb};
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
 };
 
-use crate::{
-    auth_tests::send,
-    http::{app_state, router},
-};
+use crate::common::send;
+use server::http::{app_state, router};
 
 const JS: &str = "frontend-0123abcd.js";
 const WASM: &str = "frontend-0123abcd_bg.wasm";

@@ -8,11 +8,12 @@
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
 use app::{
-    auth::{crypto::SecretKey, TenantCtx, SESSION_COOKIE},
+    auth::{TenantCtx, SESSION_COOKIE},
     config::Config,
+    crypto::SecretKey,
     db::Db,
     history::{filter, store, HistoryQuery},
-    mail::Mailer,
+    mailer::Mailer,
     with_pool,
 };
 use axum::{
@@ -23,7 +24,7 @@ use axum::{
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use crate::http::{app_state, router};
+use server::http::{app_state, router};
 
 const RUNS: usize = 60;
 
@@ -93,8 +94,7 @@ async fn bench(url_env: &str, default: &str) -> Result<Bench, String> {
         .await
         .unwrap();
     let key = || SecretKey::new(*BENCH_KEY).unwrap();
-    let csrf =
-        app::auth::crypto::csrf_token(&key(), &app::auth::crypto::parse_token(&token).unwrap());
+    let csrf = app::crypto::csrf_token(&key(), &app::crypto::parse_token(&token).unwrap());
     let mut vars = HashMap::new();
     vars.insert("DATABASE_URL".to_string(), db_url.clone());
     vars.insert(
@@ -174,7 +174,7 @@ impl IngestLoad {
                     .header(app::auth::ingest::TIMESTAMP_HEADER, &ts)
                     .header(
                         app::auth::ingest::SIGNATURE_HEADER,
-                        app::auth::crypto::ingest_signature(INGEST_SECRET, &ts, body.as_bytes()),
+                        app::crypto::ingest_signature(INGEST_SECRET, &ts, body.as_bytes()),
                     )
                     .header(header::CONTENT_TYPE, "application/json")
                     .body(Body::from(body))
@@ -425,9 +425,7 @@ async fn export_server(name: &str, url_env: &str, default: &str) -> Vec<String> 
     )]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: make bench-export (its server-side half)"]
-async fn bench_export_server() {
+pub async fn bench_export_server() {
     let mut lines = vec![
         "| Export, server side | rows | row query only | whole chunks | through the router (gzip) | bytes sent |".to_string(),
         "|---|---|---|---|---|---|".to_string(),
@@ -451,9 +449,7 @@ async fn bench_export_server() {
     println!("\n{}\n", lines.join("\n"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a benchmark: make bench-history"]
-async fn bench_history() {
+pub async fn bench_history() {
     let mut lines = vec![
         "| History request | engine | n | p50 ms | p95 ms | raw SQL p50 | raw SQL p95 | ratio p50 | ratio p95 |".to_string(),
         "|---|---|---|---|---|---|---|---|---|".to_string(),

@@ -1,0 +1,101 @@
+//! `portal company …`: customer service's tools for companies and their owners.
+
+use app::{config::Config, db::Db};
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum CompanyCommand {
+    /// Create a company from an order; the order's contact email becomes the owner and gets a
+    /// welcome mail with sign-in instructions.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Organisation number, 556677-8899.
+        #[arg(long)]
+        org_number: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long, default_value = "Europe/Stockholm")]
+        time_zone: String,
+        #[arg(long, default_value = "SEK")]
+        currency: String,
+        /// Language of the welcome mail: sv or en.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+    },
+    /// Give a company without an owner (older accounts) its owner.
+    SetOwner {
+        #[arg(long)]
+        org_number: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "sv")]
+        lang: String,
+    },
+    /// List every company with its member count and owner.
+    List,
+}
+
+/// Runs one `portal company` subcommand on a connected, migrated database.
+pub async fn run(
+    db: &Db,
+    config: &Config,
+    cmd: CompanyCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::operator;
+    let now = app::db::now_ts();
+    let lang_of = |l: &str| {
+        app::i18n::Lang::from_code(l)
+            .ok_or_else(|| format!("--lang: {l:?} must be sv, en, fi or nb"))
+    };
+    match cmd {
+        CompanyCommand::Create {
+            name,
+            org_number,
+            owner_email,
+            time_zone,
+            currency,
+            lang,
+        } => {
+            let c = operator::NewCompany {
+                name: &name,
+                org_number: &org_number,
+                owner_email: &owner_email,
+                time_zone: &time_zone,
+                currency: &currency,
+            };
+            let access = app::auth::OperatorAccess::command_line();
+            let lang = lang_of(&lang)?;
+            let id =
+                operator::create_company(db, &access, &c, &config.public_url, lang, now).await?;
+            println!("created {name} ({id}); {owner_email} is its owner and gets a welcome mail");
+        }
+        CompanyCommand::SetOwner {
+            org_number,
+            email,
+            lang,
+        } => {
+            operator::set_owner(
+                db,
+                &app::auth::OperatorAccess::command_line(),
+                &org_number,
+                &email,
+                &config.public_url,
+                lang_of(&lang)?,
+                now,
+            )
+            .await?;
+            println!("{email} is now the owner of {org_number} and gets a welcome mail");
+        }
+        CompanyCommand::List => {
+            for c in operator::list_companies(db).await? {
+                let owner = c.owner_email.as_deref().unwrap_or("(no owner)");
+                println!(
+                    "{}  {:<32} {:>6} members  owner: {owner}",
+                    c.org_number, c.name, c.active_members
+                );
+            }
+        }
+    }
+    Ok(())
+}

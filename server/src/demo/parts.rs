@@ -1,0 +1,113 @@
+//! What the generator's steps share: ids and plates from the seeded generator, the generated
+//! people and facilities, and sending a batch through the ingestion service.
+
+use app::{
+    facilities::Acceptance,
+    ingest::{wire::BatchResult, Incoming, Rejected},
+};
+use rand::{rngs::StdRng, Rng};
+use uuid::Uuid;
+
+/// VAT included in a Swedish price: 25 % on top, so one fifth of the total.
+pub(super) fn vat_of(amount_incl: i64) -> i64 {
+    (amount_incl + 2) / 5
+}
+
+pub(super) fn new_id(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.gen()).into_uuid()
+}
+
+/// A plate in a current Swedish format: `ABC 123` or `ABC 12A` (the letters I, Q, V, Å, Ä, Ö
+/// are not used, nor O last).
+pub(super) fn plate(rng: &mut StdRng) -> String {
+    const LETTERS: &[u8] = b"ABCDEFGHJKLMNOPRSTUWXYZ";
+    const LAST: &[u8] = b"ABCDEFGHJKLMNPRSTUWXYZ";
+    let l: String = (0..3)
+        .map(|_| LETTERS[rng.gen_range(0..LETTERS.len())] as char)
+        .collect();
+    let d: u32 = rng.gen_range(0..100);
+    if rng.gen_bool(0.3) {
+        format!("{l} {d:02}{}", LAST[rng.gen_range(0..LAST.len())] as char)
+    } else {
+        format!("{l} {d:02}{}", rng.gen_range(0..10))
+    }
+}
+
+pub(super) struct DemoMember {
+    pub(super) email: String,
+    /// The operator's id of their app account, when they have signed in to the app.
+    pub(super) app_user: Option<String>,
+    pub(super) plates: Vec<String>,
+    pub(super) cost_center: String,
+    pub(super) home_facility: usize,
+}
+
+/// A generated session, as much of it as its month's invoice needs.
+pub(super) struct InvoiceLine {
+    pub(super) started_at: i64,
+    pub(super) id: String,
+    pub(super) description: String,
+    pub(super) amount: i64,
+    pub(super) vat: i64,
+    pub(super) cost_center: String,
+}
+
+/// The operator's facility codes with what the generator needs of each facility.
+pub(super) struct DemoFacility {
+    pub(super) code: String,
+    pub(super) acceptance: Acceptance,
+    pub(super) has_chargers: bool,
+    pub(super) hourly: i64,
+}
+
+/// Sends one batch through the ingestion service, as the back office would; a refused batch
+/// is a bug in the generator and stops it with the service's reasons.
+pub(super) async fn ingest<T>(
+    what: &str,
+    batch: Vec<T>,
+    store: impl AsyncFnOnce(Vec<Incoming<T>>) -> Result<BatchResult, Rejected>,
+) -> Result<BatchResult, Box<dyn std::error::Error>> {
+    match store(batch.into_iter().map(Ok).collect()).await {
+        Ok(result) => Ok(result),
+        Err(Rejected::Invalid(errors)) => Err(format!(
+            "the ingestion service refused the demo's {what}: {}",
+            errors
+                .iter()
+                .take(5)
+                .map(|e| format!("#{} {}: {}", e.index, e.field, e.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+        .into()),
+        Err(Rejected::Db(e)) => Err(e.into()),
+    }
+}
+
+/// The `source` of the demo's sessions (the back office's are `operator`).
+pub(super) const DEMO_SOURCE: &str = "demo";
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+
+    #[test]
+    fn vat_is_a_fifth_of_a_swedish_price() {
+        assert_eq!(vat_of(12_500), 2_500);
+        assert_eq!(vat_of(100), 20);
+    }
+
+    #[test]
+    fn demo_plates_are_valid_swedish_plates() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..1000 {
+            let p = plate(&mut rng);
+            assert_eq!(
+                app::plate::Plate::parse(&p).map(|p| p.as_str().to_owned()),
+                Some(p.clone()),
+                "{p}"
+            );
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The HTTP doors: the router (Leptos pages and server functions, static files, health
+//! checks, the language switch, the signed ingestion API), its layers, and graceful shutdown.
+
+mod handlers;
+pub mod ingest;
+pub mod security;
+pub mod session;
+
+use handlers::{cache_control, dev_mailbox, readyz, status_of_app_errors, switch_language};
+
+use std::sync::Arc;
+
+use app::{
+    config::{Config, Limits},
+    crypto::SecretKey,
+    db::Db,
+    mailer::Mailer,
+    shell,
+    state::AppState,
+    App,
+};
+use axum::{http::header, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+
+/// Name of the WASM crate: Trunk writes `/pkg/frontend-<hash>.js` and
+/// `/pkg/frontend-<hash>_bg.wasm`; the shell links the names `pkg/assets.json` gives
+/// (`app::assets`).
+const OUTPUT_NAME: &str = "frontend";
+
+pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) -> AppState {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    let limits = Limits {
+        global_sends_per_hour: config.send_budget_per_hour,
+    };
+    AppState {
+        leptos_options,
+        assets: Arc::new(app::assets::Assets::load(&config.site_root)),
+        db,
+        config,
+        key,
+        limits,
+        mailer: Arc::new(mailer),
+        mail_notify: Arc::new(tokio::sync::Notify::new()),
+        permits_notify: Arc::new(tokio::sync::Notify::new()),
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    // Export chunks built ahead of their request (`history::ahead`): one store per router,
+    // its own context so that `AppState` names no domain type.
+    let read_ahead = app::history::ahead::ReadAhead::default();
+    let provide_state = move || {
+        provide_context(ctx_state.clone());
+        provide_context(read_ahead.clone());
+    };
+    let mut router = Router::new();
+    if state.mailer.is_dev() {
+        router = router.route("/dev/mailbox", get(dev_mailbox));
+    }
+    router
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        // The back office's signed API: outside the session layer (see session::layer).
+        .nest("/ingest/v1", ingest::router())
+        .route("/lang/{code}", get(switch_language))
+        .route(
+            "/members/template.csv",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"inbjudningar.csv\"",
+                        ),
+                    ],
+                    app::csv_io::read::TEMPLATE,
+                )
+            }),
+        )
+        .leptos_routes_with_context(&state, routes, provide_state.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        // The bundle: the brotli or gzip copy made at build time when the browser takes it
+        // (scripts/site-assets.mjs), never compressed again per request.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(state.config.site_root.join(app::assets::PKG_DIR))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_state, shell))
+        .layer(axum::middleware::from_fn(status_of_app_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.assets.clone(),
+            cache_control,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            security::headers,
+        ))
+        // The fastest level: most of what is compressed is JSON made on the fly (pages are
+        // small), where a higher level costs more server time than it saves on the wire.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
+    let listen = state.config.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("PORTAL_LISTEN: cannot listen on {listen}: {e}"))?;
+    let (stop_jobs, stop) = crate::jobs::Stop::new();
+    let jobs = crate::jobs::spawn_all(&state, &stop);
+    tracing::info!("portal listening on http://{listen}");
+    println!("\n  Portal: http://{listen}/\n");
+    if state.mailer.is_dev() {
+        println!("  Dev mailer: read sign-in codes at http://{listen}/dev/mailbox (never printed here)\n");
+    }
+    let db = state.db.clone();
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    let _ = stop_jobs.send(true);
+    for job in jobs {
+        let _ = job.await;
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,137 @@
+//! The background work of one instance: one task per outbox and one per periodic job.
+//!
+//! Each job has its own schedule and its own failures. A slow partner endpoint holds up the
+//! guest-permit outbox and nothing else; a failing prune is logged and tried again at its next
+//! tick while sign-in codes keep going out. Every run of a periodic job is its own Tokio task,
+//! so even a panic in one run ends that run only. Outboxes claim their messages under leases
+//! in the database, so several instances can run the same jobs side by side.
+//!
+//! | job | what | when |
+//! |---|---|---|
+//! | [`mail`] | the mail outbox: sign-in codes, invitations, reports | woken on queue, else every 2 s |
+//! | [`permits`] | the guest-permit outbox to the operator's back office | woken on queue, else every 2 s |
+//! | [`upkeep`] | prune sessions/codes/rate events; prune sent mail; erase visitors' names; queue monthly reports | each every minute, from start-up |
+
+pub mod mail;
+pub mod permits;
+pub mod upkeep;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use app::state::AppState;
+use tokio::{
+    sync::{watch, Notify},
+    task::JoinHandle,
+};
+
+/// Tells every job to stop after its current round (the server's graceful shutdown).
+#[derive(Clone)]
+pub struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    /// A stop signal and the sender that raises it.
+    pub fn new() -> (watch::Sender<bool>, Stop) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Stop(rx))
+    }
+
+    fn raised(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits until the signal is raised (or its sender is gone).
+    async fn wait(&mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
+/// Starts every job of this instance. Guest permits go to the operator only when its endpoint
+/// is configured; otherwise their messages wait in the database (a local run).
+pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
+    let mut jobs = vec![outbox(
+        "mail",
+        state.mail_notify.clone(),
+        stop.clone(),
+        mail::round(state.clone()),
+    )];
+    if let Some(target) = state.config.operator_permits.clone() {
+        let sender = Arc::new(permits::PermitSender::new(target));
+        jobs.push(outbox(
+            "permits",
+            state.permits_notify.clone(),
+            stop.clone(),
+            permits::round(state.clone(), sender),
+        ));
+    }
+    jobs.extend(upkeep::spawn_all(state, stop));
+    jobs
+}
+
+/// How long an idle outbox waits before it looks again for messages queued by other instances.
+const OUTBOX_POLL: Duration = Duration::from_secs(2);
+
+/// An outbox's task: runs `round` until it says there is nothing more due, then sleeps until
+/// woken, polled or stopped. A round has its own budget (a few batches), so a stop is seen
+/// between rounds even under a flood.
+fn outbox<F, Fut>(name: &'static str, wake: Arc<Notify>, mut stop: Stop, round: F) -> JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Round> + Send + 'static,
+{
+    tokio::spawn(async move {
+        while !stop.raised() {
+            // A panic inside a round ends that round only (it is a task of its own).
+            let more = match tokio::spawn(round()).await {
+                Ok(Round::More) => true,
+                Ok(Round::Done) => false,
+                Err(e) => {
+                    tracing::error!(job = name, error = %e, "outbox round failed");
+                    false
+                }
+            };
+            if more {
+                continue;
+            }
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(OUTBOX_POLL) => {}
+                () = stop.wait() => break,
+            }
+        }
+    })
+}
+
+/// A round's future, boxed so that each outbox's `round` can be named.
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What an outbox round found.
+pub enum Round {
+    /// It used its whole budget: there may be more due now.
+    More,
+    /// Nothing more is due.
+    Done,
+}
+
+/// A periodic job's task: runs `job` now and then every `period`, each run a task of its own
+/// (a failing or panicking run is logged and the next tick runs as usual).
+fn periodic<F, Fut>(name: &'static str, period: Duration, mut stop: Stop, job: F) -> JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = stop.wait() => break,
+            }
+            match tokio::spawn(job()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(job = name, error = %e, "background job failed"),
+                Err(e) => tracing::error!(job = name, error = %e, "background job panicked"),
+            }
+        }
+    })
+}

@@ -1,0 +1,66 @@
+//! The periodic jobs: each runs once a minute from start-up, on its own (a failure of one is
+//! logged and never holds up another).
+
+use std::time::Duration;
+
+use app::{auth::store as auth_store, db::now_ts, mail::store as mail_store, state::AppState};
+use tokio::task::JoinHandle;
+
+use super::{periodic, Stop};
+
+const EVERY_MINUTE: Duration = Duration::from_secs(60);
+
+pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
+    let s = state.clone();
+    let sessions = periodic("prune sessions", EVERY_MINUTE, stop.clone(), move || {
+        let db = s.db.clone();
+        // Expired sessions, codes and rate events.
+        async move {
+            auth_store::prune(&db, now_ts())
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
+    let s = state.clone();
+    let outbox = periodic("prune mail", EVERY_MINUTE, stop.clone(), move || {
+        let db = s.db.clone();
+        // Sent mail past the outbox's retention.
+        async move {
+            mail_store::prune(&db, now_ts())
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    });
+    let s = state.clone();
+    let erasure = periodic("erase visitors", EVERY_MINUTE, stop.clone(), move || {
+        let db = s.db.clone();
+        // Visitors' names, 90 days after their visit.
+        async move {
+            match app::frontdesk::service::erase(&db, now_ts()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(permits = n, "visitors' names erased"),
+                Err(e) => return Err(e.to_string()),
+            }
+            Ok(())
+        }
+    });
+    let s = state.clone();
+    let reports = periodic("monthly reports", EVERY_MINUTE, stop.clone(), move || {
+        let s = s.clone();
+        // Due on the first of the month, and at start-up for any month missed while the
+        // server was down.
+        async move {
+            match app::reports::service::send_due(&s.db, &s.config.public_url, now_ts()).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(mails = n, "monthly cost reports queued");
+                    s.mail_notify.notify_one();
+                }
+                Err(e) => return Err(format!("{e:?}")),
+            }
+            Ok(())
+        }
+    });
+    vec![sessions, outbox, erasure, reports]
+}

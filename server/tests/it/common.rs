@@ -1,0 +1,146 @@
+//! What the integration tests share: requests as a browser sends them, and signing in the
+//! way a person does (a pre-session, a code from the outbox, the verify form).
+
+use std::time::Duration;
+
+use app::{
+    auth::{SessionView, SESSION_COOKIE},
+    db::Db,
+    with_pool,
+};
+use axum::{
+    body::{to_bytes, Body},
+    http::{header, HeaderMap, Request, StatusCode},
+    Router,
+};
+use tower::ServiceExt;
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Res {
+    /// The session token this response sets, if any.
+    pub fn new_session(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let v = c.strip_prefix(SESSION_COOKIE)?.strip_prefix('=')?;
+                Some(v.split(';').next()?.to_owned())
+            })
+    }
+}
+
+pub async fn send(app: &Router, req: Request<Body>) -> Res {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        String::from_utf8_lossy(&to_bytes(res.into_body(), usize::MAX).await.unwrap()).into_owned();
+    Res {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A GET as a browser navigation sends it.
+pub fn get(path: &str, session: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path).header(header::ACCEPT, "text/html,application/xhtml+xml");
+    if let Some(s) = session {
+        b = b.header(header::COOKIE, format!("{SESSION_COOKIE}={s}"));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+/// A same-origin form post as the browser sends it.
+pub fn post(path: &str, session: &str) -> axum::http::request::Builder {
+    Request::post(path)
+        .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+pub fn form(fields: &[(&str, &str)]) -> Body {
+    let s: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                app::url::encode_component(k),
+                app::url::encode_component(v)
+            )
+        })
+        .collect();
+    Body::from(s.join("&"))
+}
+
+pub async fn session_view(app: &Router, session: &str) -> SessionView {
+    // As the WASM client asks: no `Accept: text/html`.
+    let req =
+        Request::get("/api/session").header(header::COOKIE, format!("{SESSION_COOKIE}={session}"));
+    let res = send(app, req.body(Body::empty()).unwrap()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    serde_json::from_str(&res.body).unwrap()
+}
+
+/// Opens the sign-in page: a pre-session and its CSRF token.
+pub async fn pre_session(app: &Router) -> (String, String) {
+    let res = send(app, get("/sign-in", None)).await;
+    let token = res
+        .new_session()
+        .expect("the sign-in page starts a pre-session");
+    let csrf = session_view(app, &token).await.csrf;
+    (token, csrf)
+}
+
+pub async fn wait_for_code(db: &Db, email: &str) -> String {
+    for _ in 0..100 {
+        let text: Option<String> = with_pool!(db, |pool| {
+            sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 AND text_body <> '' ORDER BY created_at DESC")
+                .bind(email)
+                .fetch_optional(pool)
+                .await
+                .unwrap()
+        });
+        if let Some(text) = text {
+            let line = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.len() == 7 && l.as_bytes()[3] == b' ')
+                .unwrap();
+            return line.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no code mail for {email}");
+}
+
+pub async fn request_code(app: &Router, session: &str, csrf: &str, email: &str) -> Res {
+    let req = post("/api/request_code", session)
+        .body(form(&[("email", email), ("csrf_token", csrf)]))
+        .unwrap();
+    send(app, req).await
+}
+
+/// Signs in through the HTTP API; returns the new session token.
+pub async fn sign_in(app: &Router, db: &Db, email: &str) -> String {
+    let (pre, csrf) = pre_session(app).await;
+    assert_eq!(
+        request_code(app, &pre, &csrf, email).await.status,
+        StatusCode::OK
+    );
+    let code = wait_for_code(db, email).await;
+    let req = post("/api/verify_code", &pre)
+        .body(form(&[("code", &code), ("csrf_token", &csrf)]))
+        .unwrap();
+    let res = send(app, req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let token = res.new_session().expect("a new session cookie");
+    assert_ne!(token, pre, "a new session id at sign-in");
+    token
+}

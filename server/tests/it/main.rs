@@ -1,0 +1,17 @@
+//! The server's integration tests: one test binary (one link instead of one per file), a
+//! module per subject, all through the `server` library as the binary uses it — the real
+//! router over real SQLite and PostgreSQL databases (`app::testing::TestDb`), real cookies,
+//! the real outboxes. Helpers every module uses are in `common`.
+
+mod common;
+
+mod abuse;
+mod assets;
+mod auth;
+mod authz;
+mod demo;
+mod house;
+mod ingest;
+mod permits;
+mod reports;
+mod router;
