@@ -135,3 +135,93 @@ where
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Waits (at most `ms` milliseconds) until `count` reaches `n`.
+    async fn reaches(count: &AtomicUsize, n: usize, ms: u64) -> bool {
+        for _ in 0..ms / 10 {
+            if count.load(Ordering::SeqCst) >= n {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_runs_again_and_stops_no_other() {
+        let (raise, stop) = Stop::new();
+        let panicking = Arc::new(AtomicUsize::new(0));
+        let healthy = Arc::new(AtomicUsize::new(0));
+        let p = panicking.clone();
+        let a = periodic(
+            "panics",
+            Duration::from_millis(10),
+            stop.clone(),
+            move || {
+                let p = p.clone();
+                async move {
+                    p.fetch_add(1, Ordering::SeqCst);
+                    panic!("a bug in one job");
+                }
+            },
+        );
+        let h = healthy.clone();
+        let b = periodic(
+            "healthy",
+            Duration::from_millis(10),
+            stop.clone(),
+            move || {
+                let h = h.clone();
+                async move {
+                    h.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }
+            },
+        );
+        assert!(
+            reaches(&panicking, 3, 5000).await,
+            "the panicking job ran again after its panic"
+        );
+        assert!(
+            reaches(&healthy, 3, 5000).await,
+            "the other job kept its schedule"
+        );
+        raise.send(true).unwrap();
+        a.await.unwrap();
+        b.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_outbox_round_that_panics_is_tried_again_and_a_wake_up_is_heard() {
+        let (raise, stop) = Stop::new();
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let wake = Arc::new(Notify::new());
+        let r = rounds.clone();
+        let task = outbox("test", wake.clone(), stop, move || {
+            let r = r.clone();
+            async move {
+                if r.fetch_add(1, Ordering::SeqCst) == 0 {
+                    panic!("a bug in the first round");
+                }
+                Round::Done
+            }
+        });
+        assert!(reaches(&rounds, 1, 5000).await);
+        // The first round panicked; the task is alive and runs the next round when woken,
+        // long before its 2 s poll.
+        wake.notify_one();
+        assert!(
+            reaches(&rounds, 2, 1000).await,
+            "the outbox ran again after a panic, on its wake-up (not its 2 s poll)"
+        );
+        assert!(!task.is_finished());
+        raise.send(true).unwrap();
+        task.await.unwrap();
+    }
+}

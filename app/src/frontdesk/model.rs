@@ -1,0 +1,152 @@
+//! The front desk domain's types and pure rules, shared by the server and the browser.
+
+use super::texts;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const PAGE: &str = "/frontdesk";
+
+/// How often the page asks for today's list again (JavaScript on).
+pub const POLL_SECONDS: u32 = 20;
+
+/// Where a guest is, from the sessions that arrived for the plate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GuestStatus {
+    Expected,
+    ParkedNow,
+    Left,
+    Cancelled,
+    /// The permit ended and no session came.
+    NotArrived,
+}
+
+impl GuestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuestStatus::Expected => "expected",
+            GuestStatus::ParkedNow => "parked",
+            GuestStatus::Left => "left",
+            GuestStatus::Cancelled => "cancelled",
+            GuestStatus::NotArrived => "not_arrived",
+        }
+    }
+
+    pub fn label(self, t: &texts::FrontDeskTexts) -> &'static str {
+        match self {
+            GuestStatus::Expected => t.status_expected,
+            GuestStatus::ParkedNow => t.status_parked,
+            GuestStatus::Left => t.status_left,
+            GuestStatus::Cancelled => t.status_cancelled,
+            GuestStatus::NotArrived => t.status_not_arrived,
+        }
+    }
+}
+
+/// Whether the operator has the permit's latest state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    Sent,
+    Waiting,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestView {
+    pub id: Uuid,
+    pub plate: String,
+    pub visitor_name: Option<String>,
+    pub host: Option<String>,
+    pub facility: String,
+    /// `HH:MM`, or `YYYY-MM-DD HH:MM` when not today, in the company's time zone.
+    pub from: String,
+    pub until: String,
+    pub status: GuestStatus,
+    pub delivery: Delivery,
+    /// Still live: may be extended or cancelled.
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedView {
+    pub name: String,
+    pub plate: String,
+    pub facility: String,
+    pub charging: bool,
+    /// `HH:MM`, or `YYYY-MM-DD HH:MM` before today.
+    pub since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacilityChoice {
+    pub id: Uuid,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodayView {
+    /// `YYYY-MM-DD`, the company's today.
+    pub date: String,
+    /// `HH:MM` of this answer, for "updated 10:42".
+    pub at: String,
+    /// `YYYY-MM-DDTHH:MM`, now in the company's time zone (the custom end's minimum).
+    pub now_local: String,
+    pub guests: Vec<GuestView>,
+    pub parked: Vec<ParkedView>,
+    pub facilities: Vec<FacilityChoice>,
+}
+
+/// A guest's plate as the desk typed it, normalised for display: the feed's form
+/// (`plate::normalise_any`: Swedish `ABC 123`, others upper case with single spaces), and a
+/// run of letters followed by digits typed without a space split the way Nordic plates are
+/// written (`ab12345` → `AB 12345`, `abc1` → `ABC 1`). Matching never depends on it
+/// ([`plate_key`]).
+pub fn guest_plate(raw: &str) -> Option<String> {
+    let plate = crate::plate::normalise_any(raw)?;
+    if plate.contains(' ') {
+        return Some(plate);
+    }
+    let letters = plate.chars().take_while(|c| c.is_alphabetic()).count();
+    let rest = &plate[plate
+        .char_indices()
+        .nth(letters)
+        .map_or(plate.len(), |(i, _)| i)..];
+    if (1..=3).contains(&letters) && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+        let head = &plate[..plate.len() - rest.len()];
+        Some(format!("{head} {rest}"))
+    } else {
+        Some(plate)
+    }
+}
+
+/// Letters and digits of a plate, upper-cased: how a guest's plate meets the feed's spelling
+/// of it (`ABC-123`, `abc 123` and `ABC123` are one car).
+pub fn plate_key(plate: &str) -> String {
+    plate
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_plates_are_written_the_nordic_way() {
+        assert_eq!(guest_plate("abc123").as_deref(), Some("ABC 123"));
+        assert_eq!(guest_plate("ab12345").as_deref(), Some("AB 12345"));
+        assert_eq!(guest_plate("abc-1").as_deref(), Some("ABC 1"));
+        assert_eq!(guest_plate("äbc12").as_deref(), Some("ÄBC 12"));
+        assert_eq!(guest_plate("M AB 1234").as_deref(), Some("M AB 1234"));
+        assert_eq!(guest_plate("B123ABC").as_deref(), Some("B123ABC"));
+        assert_eq!(guest_plate("ABC;123"), None);
+    }
+
+    #[test]
+    fn plate_keys_ignore_spaces_dashes_and_case() {
+        assert_eq!(plate_key("abc-123"), "ABC123");
+        assert_eq!(plate_key("AB 12345"), "AB12345");
+        assert_eq!(plate_key("ÅBC 12"), "ÅBC12");
+    }
+}
