@@ -98,6 +98,246 @@ macro_rules! push_in_list {
     }};
 }
 
+/// Where a store function runs its statement: on the pool (a statement of its own) or inside
+/// a service's transaction. A store function that is called both ways takes
+/// `impl Into<Conn<'_>>` and runs its SQL through [`with_conn!`], so there is one function
+/// instead of a pool twin and a transaction twin: callers pass `db` or `&mut *tx`.
+pub enum Conn<'a> {
+    Pool(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Conn<'a> {
+    fn from(db: &'a Db) -> Self {
+        Conn::Pool(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Conn<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Conn::Tx(tx)
+    }
+}
+
+/// Runs the same body with `$c` bound to a connection of whichever engine and executor `$conn`
+/// (anything `Into<Conn>`) is: a connection taken from the pool for this statement, or the
+/// transaction's. Use `&mut *$c` as the executor; the enclosing function returns
+/// `sqlx::Error` (taking a pooled connection can fail).
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {{
+        let conn: $crate::db::Conn<'_> = $conn.into();
+        match conn {
+            $crate::db::Conn::Pool($crate::db::Db::Sqlite(pool)) => {
+                let mut held = pool.acquire().await?;
+                let $c: &mut sqlx::SqliteConnection = &mut *held;
+                $body
+            }
+            $crate::db::Conn::Pool($crate::db::Db::Postgres(pool)) => {
+                let mut held = pool.acquire().await?;
+                let $c: &mut sqlx::PgConnection = &mut *held;
+                $body
+            }
+            $crate::db::Conn::Tx($crate::db::Tx::Sqlite(t)) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::db::Conn::Tx($crate::db::Tx::Postgres(t)) => {
+                let $c: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    }};
+}
+
+/// A `SELECT` that looks rows up by lists of keys (ingestion's "which of these 1,000 do we
+/// have?"), written once for both engines: each list becomes one array parameter on
+/// PostgreSQL (`= ANY($n)`: one plan whatever the count) and `IN ($1, $2, …)` on SQLite,
+/// which has no arrays. Run unprepared (see [`push_in_list!`] for why). Build it in the
+/// order of the SQL text:
+///
+/// ```ignore
+/// KeyLookup::new("SELECT id, version FROM sessions WHERE source = ")
+///     .bind(source)
+///     .sql(" AND external_ref")
+///     .in_texts(refs)
+///     .fetch_all(tx)
+///     .await?
+/// ```
+///
+/// A list must not be empty (callers return early); chunk long lists (SQLite's limit is
+/// 32,766 parameters).
+pub struct KeyLookup<'a> {
+    pieces: Vec<Piece<'a>>,
+}
+
+enum Piece<'a> {
+    Sql(String),
+    Text(&'a str),
+    Texts(&'a [&'a str]),
+    Uuids(Vec<uuid::Uuid>),
+}
+
+impl<'a> KeyLookup<'a> {
+    pub fn new(sql: impl Into<String>) -> Self {
+        KeyLookup {
+            pieces: vec![Piece::Sql(sql.into())],
+        }
+    }
+
+    /// More SQL text.
+    pub fn sql(mut self, sql: impl Into<String>) -> Self {
+        self.pieces.push(Piece::Sql(sql.into()));
+        self
+    }
+
+    /// One text parameter, where the SQL so far ends.
+    pub fn bind(mut self, value: &'a str) -> Self {
+        self.pieces.push(Piece::Text(value));
+        self
+    }
+
+    /// ` = ANY(…)` / ` IN (…)` of these texts, after the column the SQL so far ends with.
+    pub fn in_texts(mut self, keys: &'a [&'a str]) -> Self {
+        self.pieces.push(Piece::Texts(keys));
+        self
+    }
+
+    /// ` = ANY(…)` / ` IN (…)` of these ids, after the column the SQL so far ends with.
+    pub fn in_uuids(mut self, keys: impl IntoIterator<Item = uuid::Uuid>) -> Self {
+        self.pieces.push(Piece::Uuids(keys.into_iter().collect()));
+        self
+    }
+
+    /// The rows, in the transaction (what ingestion reads must be what it then writes).
+    pub async fn fetch_all<T>(self, tx: &mut Tx) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+    {
+        match tx {
+            Tx::Postgres(t) => {
+                let mut sql = String::new();
+                let mut n = 0;
+                for piece in &self.pieces {
+                    match piece {
+                        Piece::Sql(s) => sql.push_str(s),
+                        Piece::Text(_) => {
+                            n += 1;
+                            sql.push_str(&format!("${n}"));
+                        }
+                        Piece::Texts(_) | Piece::Uuids(_) => {
+                            n += 1;
+                            sql.push_str(&format!(" = ANY(${n})"));
+                        }
+                    }
+                }
+                let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
+                for piece in self.pieces {
+                    q = match piece {
+                        Piece::Sql(_) => q,
+                        Piece::Text(v) => q.bind(v),
+                        Piece::Texts(v) => q.bind(v),
+                        Piece::Uuids(v) => q.bind(v),
+                    };
+                }
+                q.persistent(false).fetch_all(&mut **t).await
+            }
+            Tx::Sqlite(t) => {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("");
+                for piece in self.pieces {
+                    match piece {
+                        Piece::Sql(s) => {
+                            qb.push(s);
+                        }
+                        Piece::Text(v) => {
+                            qb.push_bind(v);
+                        }
+                        Piece::Texts(v) => {
+                            qb.push(" IN ");
+                            crate::push_in_list!(qb, v.iter().copied());
+                        }
+                        Piece::Uuids(v) => {
+                            qb.push(" IN ");
+                            crate::push_in_list!(qb, v);
+                        }
+                    }
+                }
+                qb.build_query_as::<T>()
+                    .persistent(false)
+                    .fetch_all(&mut **t)
+                    .await
+            }
+        }
+    }
+}
+
+/// Serialises writers per key: on PostgreSQL, transaction-level advisory locks on every key,
+/// taken in ascending order in one round trip (so two writers cannot deadlock), released when
+/// `tx` ends. On SQLite nothing is needed: [`Db::begin`] already holds the database's write
+/// lock.
+pub async fn lock_keys(tx: &mut Tx, keys: &[i64]) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(t) = tx {
+        let mut keys = keys.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        // A volatile function in the select list is evaluated after the sort, so the locks
+        // are taken in key order.
+        sqlx::query("SELECT pg_advisory_xact_lock(k) FROM UNNEST($1::int8[]) AS k ORDER BY k")
+            .bind(keys)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes an enum a column type on both engines: stored as its text (`as_str`) and decoded
+/// through its `parse`, so a row struct holds the enum itself and an unknown stored value
+/// fails the row with a message naming it, never a silent default. Binds stay
+/// `.bind(value.as_str())`. Use it beside the store that reads the column:
+/// `crate::stored_as_text!(Role);`.
+#[macro_export]
+macro_rules! stored_as_text {
+    ($ty:ty) => {
+        impl sqlx::Type<sqlx::Sqlite> for $ty {
+            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+                <&str as sqlx::Type<sqlx::Sqlite>>::type_info()
+            }
+            fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+            }
+        }
+        impl sqlx::Type<sqlx::Postgres> for $ty {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for $ty {
+            fn decode(
+                value: sqlx::sqlite::SqliteValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+                <$ty>::parse(text)
+                    .ok_or_else(|| format!("unknown {} {text:?}", stringify!($ty)).into())
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $ty {
+            fn decode(
+                value: sqlx::postgres::PgValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+                <$ty>::parse(text)
+                    .ok_or_else(|| format!("unknown {} {text:?}", stringify!($ty)).into())
+            }
+        }
+    };
+}
+
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {

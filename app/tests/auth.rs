@@ -475,7 +475,7 @@ async fn a_front_desk_session_lasts_a_working_day(db: &Db) {
         .await
         .unwrap()
         .expect("a front desk's session survives a quiet morning");
-    assert_eq!(m.map(|m| m.role).as_deref(), Some("front_desk"));
+    assert_eq!(m.map(|m| m.role), Some(app::companies::Role::FrontDesk));
     assert_eq!(row.signed_in_at, Some(NOW));
     assert!(!service::outlived(
         &row,
@@ -563,7 +563,7 @@ async fn one_company_goes_straight_in_and_switching_rotates_the_session(db: &Db)
     assert_eq!(new_row.company_id, Some(beta));
     assert_eq!(
         membership.map(|m| m.role),
-        Some("admin".to_owned()),
+        Some(app::companies::Role::Admin),
         "the role in the company switched to"
     );
     assert_eq!(

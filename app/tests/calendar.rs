@@ -118,18 +118,18 @@ fn an_invoice_due_on_the_last_day_of_the_year_is_overdue_from_local_midnight() {
         let last_minute = at(tz, 2026, 12, 31, 23, 59, 30);
         let first_minute = at(tz, 2027, 1, 1, 0, 0, 30);
         assert_eq!(
-            InvoiceStatus::shown("unpaid", due, local_date(tz, last_minute)),
+            InvoiceStatus::shown(InvoiceStatus::Unpaid, due, local_date(tz, last_minute)),
             InvoiceStatus::Unpaid,
             "{name}"
         );
         // In UTC it is still the due date; in the company's calendar it has passed.
         assert_eq!(
-            InvoiceStatus::shown("unpaid", due, local_date(tz, first_minute)),
+            InvoiceStatus::shown(InvoiceStatus::Unpaid, due, local_date(tz, first_minute)),
             InvoiceStatus::Overdue,
             "{name}"
         );
         assert_eq!(
-            InvoiceStatus::shown("paid", due, local_date(tz, first_minute)),
+            InvoiceStatus::shown(InvoiceStatus::Paid, due, local_date(tz, first_minute)),
             InvoiceStatus::Paid,
             "{name}"
         );

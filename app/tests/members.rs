@@ -128,7 +128,7 @@ async fn role_of(db: &Db, user_id: Uuid, company_id: Uuid) -> Option<String> {
     app::auth::store::role_in(db, user_id, company_id)
         .await
         .unwrap()
-        .map(|m| m.role)
+        .map(|m| m.role.as_str().to_owned())
 }
 
 async fn an_accepted_invitation_grants_exactly_the_invited_role_in_exactly_that_company(db: &Db) {

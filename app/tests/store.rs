@@ -496,10 +496,7 @@ async fn an_invoice_for_a_period_takes_its_lines_and_totals_from_the_sessions(db
     assert_eq!(list.len(), 1);
     assert_eq!((list[0].amount_ore, list[0].vat_ore), (5 * 1_250, 5 * 250));
     assert_eq!(list[0].period_start, d(1));
-    assert_eq!(
-        InvoiceStatus::parse(&list[0].status),
-        Some(InvoiceStatus::Unpaid)
-    );
+    assert_eq!(list[0].status, InvoiceStatus::Unpaid);
     let lines: i64 = with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT COUNT(*) FROM invoice_lines WHERE invoice_id = $1")
             .bind(inv.id)

@@ -348,7 +348,7 @@ pub async fn switch_company(
     let Some(membership) = store::role_in(db, user_id, company_id).await? else {
         return Ok(None);
     };
-    let limits = session_limits(crate::companies::Role::parse(&membership.role));
+    let limits = session_limits(Some(membership.role));
     let (signed_in_at, absolute) = match session.signed_in_at {
         Some(at) => (at, at + limits.absolute),
         None => (now, session.absolute_expires_at),

@@ -5,6 +5,7 @@
 use uuid::Uuid;
 
 use crate::{
+    companies::Role,
     db::{Db, Tx},
     scope::CompanyScope,
     with_pool, with_tx,
@@ -160,11 +161,11 @@ impl Check<'_> {
 
 /// Checks every limit and, only if all pass, records one event in each of `add`, as one
 /// atomic step: N parallel requests can never all pass a limit of one (shared/security.md,
-/// "Limits are atomic"). One `INSERT … SELECT … WHERE <every check>` statement: on SQLite a
-/// writing statement holds the database's one write lock from its first step, so no other
-/// writer runs between its checks and its insert; on PostgreSQL, where two statements could
-/// both read the old counts, the statement runs under a transaction-scoped advisory lock that
-/// every reservation takes. Returns `None` when reserved, or the seconds to wait when not.
+/// "Limits are atomic"). One `INSERT … SELECT … WHERE <every check>` statement in a
+/// transaction that serialises reservations (`db::lock_keys`): on SQLite the transaction holds
+/// the database's one write lock, so no other writer runs between its checks and its insert;
+/// on PostgreSQL, where two statements could both read the old counts, it holds an advisory
+/// lock that every reservation takes. Returns `None` when reserved, or the seconds to wait when not.
 pub async fn reserve(
     db: &Db,
     checks: &[Check<'_>],
@@ -225,25 +226,17 @@ pub async fn reserve(
             q
         }};
     }
-    let inserted = match db {
-        Db::Sqlite(pool) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
-            .execute(pool)
+    // One transaction: `Db::begin` holds SQLite's write lock, and on PostgreSQL every
+    // reservation takes the same advisory lock in it.
+    let mut tx = db.begin().await?;
+    crate::db::lock_keys(&mut tx, &[RESERVE_LOCK]).await?;
+    let inserted = crate::with_tx!(&mut tx, |conn| {
+        bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .execute(&mut *conn)
             .await?
-            .rows_affected(),
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(RESERVE_LOCK)
-                .execute(&mut *tx)
-                .await?;
-            let n = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
-            n
-        }
-    };
+            .rows_affected()
+    });
+    tx.commit().await?;
     if inserted == add.len() as u64 {
         return Ok(None);
     }
@@ -365,7 +358,7 @@ pub async fn find_session(
     struct Found {
         #[sqlx(flatten)]
         row: SessionRow,
-        role: Option<String>,
+        role: Option<Role>,
         company_name: Option<String>,
         time_zone: Option<String>,
         currency: Option<String>,
@@ -403,7 +396,7 @@ pub async fn find_session(
 /// A user's active membership in a company as [`find_session`] and [`role_in`] read it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Membership {
-    pub role: String,
+    pub role: Role,
     pub name: String,
     pub time_zone: String,
     pub currency: String,

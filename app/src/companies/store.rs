@@ -6,10 +6,13 @@ use uuid::Uuid;
 
 use super::{Email, Role};
 use crate::{
-    db::{Db, Tx},
+    db::{Conn, Db, KeyLookup, Tx},
     scope::CompanyScope,
-    with_pool, with_tx,
+    with_conn, with_pool, with_tx,
 };
+
+// A role column decodes straight into `Role`; an unknown one fails the row.
+crate::stored_as_text!(Role);
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CompanyRow {
@@ -20,15 +23,13 @@ pub struct CompanyRow {
     pub currency: String,
 }
 
-pub async fn insert_company(db: &Db, c: &CompanyRow, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    insert_company_in(&mut tx, c, now).await?;
-    tx.commit().await
-}
-
-/// [`insert_company`] inside a transaction.
-pub async fn insert_company_in(tx: &mut Tx, c: &CompanyRow, now: i64) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |conn| {
+/// Adds a company (on the pool, or in the caller's transaction).
+pub async fn insert_company<'c>(
+    conn: impl Into<Conn<'c>>,
+    c: &CompanyRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    with_conn!(conn, |conn| {
         sqlx::query(
             "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -108,28 +109,14 @@ pub async fn count_companies(db: &Db) -> Result<i64, sqlx::Error> {
 
 /// Finds the user with this email, or creates one (with `id` and `display_name`); returns
 /// the user's id. An existing user keeps their id and name.
-pub async fn upsert_user(
-    db: &Db,
+pub async fn upsert_user<'c>(
+    conn: impl Into<Conn<'c>>,
     id: Uuid,
     email: &Email,
     display_name: &str,
     now: i64,
 ) -> Result<Uuid, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let id = upsert_user_in(&mut tx, id, email, display_name, now).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// [`upsert_user`] inside a transaction.
-pub async fn upsert_user_in(
-    tx: &mut Tx,
-    id: Uuid,
-    email: &Email,
-    display_name: &str,
-    now: i64,
-) -> Result<Uuid, sqlx::Error> {
-    with_tx!(tx, |conn| {
+    with_conn!(conn, |conn| {
         sqlx::query_scalar(
             "INSERT INTO users (id, email, display_name, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (email) DO UPDATE SET display_name = users.display_name
@@ -236,7 +223,7 @@ pub async fn memberships_of(
     db: &Db,
     user_id: Uuid,
 ) -> Result<Vec<(Uuid, String, Role)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String)> = with_pool!(db, |pool| {
+    let rows: Vec<(Uuid, String, Role)> = with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT c.id, c.name, m.role FROM memberships m JOIN companies c ON c.id = m.company_id
              WHERE m.user_id = $1 AND m.status = 'active' ORDER BY c.name",
@@ -245,13 +232,7 @@ pub async fn memberships_of(
         .fetch_all(pool)
         .await
     })?;
-    rows.into_iter()
-        .map(|(id, name, role)| {
-            let role = Role::parse(&role)
-                .ok_or_else(|| sqlx::Error::Decode(format!("memberships.role: {role:?}").into()))?;
-            Ok((id, name, role))
-        })
-        .collect()
+    Ok(rows)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -262,38 +243,16 @@ pub struct CostCenterRow {
     pub name: String,
 }
 
-/// Adds a cost center to the scope's company (`cc.company_id` must be the scope's).
-pub async fn insert_cost_center(
-    db: &Db,
+/// Adds a cost center to the scope's company (on the pool, or in the caller's transaction).
+/// A code the company already has is a unique violation (`UNIQUE (company_id, code)`).
+pub async fn insert_cost_center<'c>(
+    conn: impl Into<Conn<'c>>,
     scope: CompanyScope,
     cc: &CostCenterRow,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     scope.check(cc.company_id)?;
-    with_pool!(db, |pool| {
-        sqlx::query("INSERT INTO cost_centers (id, company_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(cc.id)
-            .bind(scope.company_id())
-            .bind(&cc.code)
-            .bind(&cc.name)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
-    Ok(())
-}
-
-/// [`insert_cost_center`] in a transaction. A code the company already has is a unique
-/// violation (`UNIQUE (company_id, code)`).
-pub async fn insert_cost_center_in(
-    tx: &mut Tx,
-    scope: CompanyScope,
-    cc: &CostCenterRow,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    scope.check(cc.company_id)?;
-    with_tx!(tx, |conn| {
+    with_conn!(conn, |conn| {
         sqlx::query("INSERT INTO cost_centers (id, company_id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(cc.id)
             .bind(scope.company_id())
@@ -517,34 +476,15 @@ pub async fn default_cost_centers(
     if scopes.is_empty() || user_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, Uuid, Uuid)> = match tx {
-        Tx::Postgres(t) => {
-            let companies: Vec<Uuid> = scopes.iter().map(|s| s.company_id()).collect();
-            sqlx::query_as(
-                "SELECT company_id, user_id, default_cost_center_id FROM memberships
-                 WHERE status = 'active' AND default_cost_center_id IS NOT NULL
-                   AND company_id = ANY($1) AND user_id = ANY($2)",
-            )
-            .bind(companies)
-            .bind(user_ids)
-            .persistent(false)
-            .fetch_all(&mut **t)
-            .await?
-        }
-        Tx::Sqlite(t) => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT company_id, user_id, default_cost_center_id FROM memberships
-                 WHERE status = 'active' AND default_cost_center_id IS NOT NULL AND company_id IN ",
-            );
-            crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
-            qb.push(" AND user_id IN ");
-            crate::push_in_list!(qb, user_ids.iter().copied());
-            qb.build_query_as()
-                .persistent(false)
-                .fetch_all(&mut **t)
-                .await?
-        }
-    };
+    let rows: Vec<(Uuid, Uuid, Uuid)> = KeyLookup::new(
+        "SELECT company_id, user_id, default_cost_center_id FROM memberships
+         WHERE status = 'active' AND default_cost_center_id IS NOT NULL AND company_id",
+    )
+    .in_uuids(scopes.iter().map(|s| s.company_id()))
+    .sql(" AND user_id")
+    .in_uuids(user_ids.iter().copied())
+    .fetch_all(tx)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(company, user, cc)| ((company, user), cc))
@@ -580,25 +520,12 @@ pub async fn users_by(
         UserKey::Email => "email",
         UserKey::OperatorId => "operator_user_id",
     };
-    let select = "SELECT id, email, operator_user_id, app_version FROM users WHERE";
-    match tx {
-        // One array parameter: cheap to plan for 1,000 keys (see `push_in_list!`).
-        Tx::Postgres(t) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{select} {column} = ANY($1)")))
-                .bind(values)
-                .persistent(false)
-                .fetch_all(&mut **t)
-                .await
-        }
-        Tx::Sqlite(t) => {
-            let mut qb = sqlx::QueryBuilder::new(format!("{select} {column} IN "));
-            crate::push_in_list!(qb, values.iter().copied());
-            qb.build_query_as()
-                .persistent(false)
-                .fetch_all(&mut **t)
-                .await
-        }
-    }
+    KeyLookup::new(format!(
+        "SELECT id, email, operator_user_id, app_version FROM users WHERE {column}"
+    ))
+    .in_texts(values)
+    .fetch_all(tx)
+    .await
 }
 
 /// An app user's profile as the operator sends it.

@@ -94,7 +94,7 @@ pub async fn create(
     if taken {
         return Err(AppError::invalid("code", Reason::Taken));
     }
-    companies::insert_cost_center_in(&mut tx, scope, &row, now).await?;
+    companies::insert_cost_center(&mut tx, scope, &row, now).await?;
     log(
         &mut tx,
         ctx,

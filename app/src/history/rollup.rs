@@ -179,18 +179,8 @@ pub async fn zones(tx: &mut Tx, companies: &[Uuid]) -> Result<HashMap<Uuid, Tz>,
 /// facts a writer reads before its upsert are the ones it replaces. SQLite: nothing to do
 /// (`Db::begin` takes the database's write lock).
 pub async fn lock_companies(tx: &mut Tx, companies: &BTreeSet<Uuid>) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(t) = tx {
-        // One round trip for every company of the batch; a volatile function in the select
-        // list is evaluated after the sort, so the locks are taken in key order.
-        let mut keys: Vec<i64> = companies.iter().map(|id| lock_key(*id)).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        sqlx::query("SELECT pg_advisory_xact_lock(k) FROM UNNEST($1::int8[]) AS k ORDER BY k")
-            .bind(keys)
-            .execute(&mut **t)
-            .await?;
-    }
-    Ok(())
+    let keys: Vec<i64> = companies.iter().map(|id| lock_key(*id)).collect();
+    crate::db::lock_keys(tx, &keys).await
 }
 
 /// A company's advisory-lock number: the first eight bytes of its id, tagged so it does not
@@ -367,14 +357,7 @@ const FACT_COLUMNS: &str = "company_id, user_id, cost_center_id, facility_id, ki
 
 /// Both rollups of one company computed afresh from its sessions: what the fill writes and
 /// what the consistency test compares the stored rollups with.
-pub async fn recompute(db: &Db, scope: CompanyScope) -> Result<Deltas, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let d = recompute_in(&mut tx, scope).await?;
-    tx.commit().await?;
-    Ok(d)
-}
-
-async fn recompute_in(tx: &mut Tx, scope: CompanyScope) -> Result<Deltas, sqlx::Error> {
+pub async fn recompute(tx: &mut Tx, scope: CompanyScope) -> Result<Deltas, sqlx::Error> {
     use futures::TryStreamExt;
     let id = scope.company_id();
     let tz = zones(tx, &[id])
@@ -503,7 +486,7 @@ pub async fn fill_missing(db: &Db) -> Result<usize, sqlx::Error> {
         if done.is_some() {
             continue;
         }
-        let d = recompute_in(&mut tx, scope).await?;
+        let d = recompute(&mut tx, scope).await?;
         with_tx!(&mut tx, |conn| {
             async {
                 sqlx::query("DELETE FROM session_days WHERE company_id = $1")
@@ -561,30 +544,14 @@ pub async fn stored_facts(
     }
     let mut out = HashMap::with_capacity(external_refs.len());
     for chunk in external_refs.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<Row> = match &mut *tx {
-            Tx::Postgres(t) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT external_ref, {FACT_COLUMNS} FROM sessions
-                     WHERE source = $1 AND external_ref = ANY($2)"
-                )))
-                .bind(source)
-                .bind(chunk)
-                .persistent(false)
-                .fetch_all(&mut **t)
-                .await?
-            }
-            Tx::Sqlite(t) => {
-                let mut qb = sqlx::QueryBuilder::new(format!(
-                    "SELECT external_ref, {FACT_COLUMNS} FROM sessions WHERE source = "
-                ));
-                qb.push_bind(source).push(" AND external_ref IN ");
-                crate::push_in_list!(qb, chunk.iter().copied());
-                qb.build_query_as()
-                    .persistent(false)
-                    .fetch_all(&mut **t)
-                    .await?
-            }
-        };
+        let rows: Vec<Row> = crate::db::KeyLookup::new(format!(
+            "SELECT external_ref, {FACT_COLUMNS} FROM sessions WHERE source = "
+        ))
+        .bind(source)
+        .sql(" AND external_ref")
+        .in_texts(chunk)
+        .fetch_all(tx)
+        .await?;
         out.extend(rows.into_iter().map(|r| (r.external_ref, r.fact)));
     }
     Ok(out)

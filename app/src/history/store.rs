@@ -78,31 +78,14 @@ pub async fn stored_versions(
 ) -> Result<HashMap<String, StoredVersion>, sqlx::Error> {
     let mut out = HashMap::with_capacity(external_refs.len());
     for chunk in external_refs.chunks(INSERT_CHUNK) {
-        let rows: Vec<(String, Uuid, Uuid, i64)> = match &mut *tx {
-            // One array parameter: cheap to plan for 1,000 keys (see `push_in_list!`).
-            Tx::Postgres(t) => {
-                sqlx::query_as(
-                    "SELECT external_ref, id, company_id, version FROM sessions
-                     WHERE source = $1 AND external_ref = ANY($2)",
-                )
-                .bind(source)
-                .bind(chunk)
-                .persistent(false)
-                .fetch_all(&mut **t)
-                .await?
-            }
-            Tx::Sqlite(t) => {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT external_ref, id, company_id, version FROM sessions WHERE source = ",
-                );
-                qb.push_bind(source).push(" AND external_ref IN ");
-                crate::push_in_list!(qb, chunk.iter().copied());
-                qb.build_query_as()
-                    .persistent(false)
-                    .fetch_all(&mut **t)
-                    .await?
-            }
-        };
+        let rows: Vec<(String, Uuid, Uuid, i64)> = crate::db::KeyLookup::new(
+            "SELECT external_ref, id, company_id, version FROM sessions WHERE source = ",
+        )
+        .bind(source)
+        .sql(" AND external_ref")
+        .in_texts(chunk)
+        .fetch_all(tx)
+        .await?;
         out.extend(rows.into_iter().map(|(r, id, company_id, version)| {
             (
                 r,

@@ -36,8 +36,8 @@ impl InvoiceStatus {
     /// What the customer sees: a stored status, with an unpaid invoice past its due date
     /// (`today` in the company's calendar) shown as overdue.
     #[cfg(feature = "ssr")]
-    pub fn shown(stored: &str, due_on: chrono::NaiveDate, today: chrono::NaiveDate) -> Self {
-        match Self::parse(stored).unwrap_or(InvoiceStatus::Unpaid) {
+    pub fn shown(stored: Self, due_on: chrono::NaiveDate, today: chrono::NaiveDate) -> Self {
+        match stored {
             InvoiceStatus::Unpaid if today > due_on => InvoiceStatus::Overdue,
             s => s,
         }
@@ -154,19 +154,19 @@ mod tests {
         let due = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
         let on = |d| NaiveDate::from_ymd_opt(2026, 4, d).unwrap();
         assert_eq!(
-            InvoiceStatus::shown("unpaid", due, due),
+            InvoiceStatus::shown(InvoiceStatus::Unpaid, due, due),
             InvoiceStatus::Unpaid
         );
         assert_eq!(
-            InvoiceStatus::shown("unpaid", due, on(1)),
+            InvoiceStatus::shown(InvoiceStatus::Unpaid, due, on(1)),
             InvoiceStatus::Overdue
         );
         assert_eq!(
-            InvoiceStatus::shown("paid", due, on(9)),
+            InvoiceStatus::shown(InvoiceStatus::Paid, due, on(9)),
             InvoiceStatus::Paid
         );
         assert_eq!(
-            InvoiceStatus::shown("credited", due, on(9)),
+            InvoiceStatus::shown(InvoiceStatus::Credited, due, on(9)),
             InvoiceStatus::Credited
         );
     }

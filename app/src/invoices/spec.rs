@@ -47,7 +47,7 @@ fn item(r: &InvoiceRow, today: NaiveDate, currency: &str, lang: Lang) -> Invoice
         amount: lang.money(r.amount_ore, currency),
         amount_excl_vat: lang.money(r.amount_ore - r.vat_ore, currency),
         vat: lang.money(r.vat_ore, currency),
-        status: InvoiceStatus::shown(&r.status, r.due_on, today),
+        status: InvoiceStatus::shown(r.status, r.due_on, today),
         paid_on: r.paid_on.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
@@ -81,7 +81,7 @@ pub async fn list(
     let mut overdue_count = 0;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
-        let shown = InvoiceStatus::shown(&r.status, r.due_on, today);
+        let shown = InvoiceStatus::shown(r.status, r.due_on, today);
         if shown.needs_attention() {
             outstanding += r.amount_ore;
         }

@@ -13,6 +13,9 @@ use crate::{
     with_pool, with_tx,
 };
 
+// A status column decodes straight into `InvoiceStatus`; an unknown one fails the row.
+crate::stored_as_text!(InvoiceStatus);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvoice {
     pub id: Uuid,
@@ -32,7 +35,7 @@ pub struct InvoiceSummary {
     pub id: Uuid,
     pub number: String,
     pub period_start: NaiveDate,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub amount_ore: i64,
     pub vat_ore: i64,
 }
@@ -254,7 +257,7 @@ pub struct InvoiceRow {
     pub issued_on: NaiveDate,
     pub due_on: NaiveDate,
     /// As stored: paid, unpaid or credited (overdue is derived: `InvoiceStatus::shown`).
-    pub status: String,
+    pub status: InvoiceStatus,
     pub paid_on: Option<NaiveDate>,
     pub amount_ore: i64,
     pub vat_ore: i64,

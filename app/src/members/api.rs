@@ -26,7 +26,7 @@ fn member_view(r: store::MemberRecord, tz: chrono_tz::Tz) -> Result<MemberView, 
         user_id: r.user_id,
         name: r.display_name,
         email: r.invited_email.unwrap_or(r.email),
-        role: stored_role(&r.role)?,
+        role: r.role,
         cost_center: r.cost_center,
         cost_center_id: r.cost_center_id,
         app_signed_in: r.app_signed_in_at.is_some(),
@@ -148,7 +148,7 @@ async fn invitations_view() -> Result<Vec<InvitationView>, AppError> {
             Ok(InvitationView {
                 id: i.id,
                 email: i.email,
-                role: stored_role(&i.role)?,
+                role: i.role,
                 status,
                 delivery_error: matches!(
                     status,
@@ -268,7 +268,7 @@ pub async fn invitation_info(token: String) -> Result<InvitationSummary, AppErro
             valid: inv.status == "pending" && inv.expires_at > crate::db::now_ts(),
             company: inv.company_name,
             email: inv.email,
-            role: stored_role(&inv.role)?,
+            role: inv.role,
         })
     })
     .await

@@ -3,8 +3,6 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[cfg(feature = "ssr")]
-use crate::error::AppError;
 use crate::{companies::Role, error::Reason};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -163,16 +161,6 @@ pub fn bulk_result_from_query(counts: &str, lines: &str) -> Option<BulkResult> {
         good,
         bad,
         imported,
-    })
-}
-
-/// A role as the database stores it. The columns' CHECK allows only the four roles, so an
-/// unknown one is a broken database: an error, never a silent downgrade to member.
-#[cfg(feature = "ssr")]
-pub(super) fn stored_role(role: &str) -> Result<Role, AppError> {
-    Role::parse(role).ok_or_else(|| {
-        tracing::error!(role, "a role the code does not know in the database");
-        AppError::Internal
     })
 }
 

@@ -199,7 +199,7 @@ async fn manageable_invitation(
     let inv = store::invitation(db, ctx.scope(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = Role::parse(&inv.role).ok_or(AppError::Internal)?;
+    let role = inv.role;
     if !may_manage(ctx.role(), role) {
         return Err(AppError::Forbidden);
     }
@@ -323,17 +323,14 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
     }
     // No inviter on record (older rows): nobody vouches for it, so it is not valid.
     let inviter_role = match inv.inviter_user_id {
-        Some(inviter) => store::active_role_in(&mut tx, scope, inviter).await?,
+        Some(inviter) => store::active_role(&mut tx, scope, inviter).await?,
         None => None,
     };
-    let role = Role::parse(&inv.role);
-    let may_grant = matches!(
-        (inviter_role.as_deref().and_then(Role::parse), role),
-        (Some(by), Some(role)) if may_manage(by, role)
-    );
-    let Some(role) = role.filter(|_| may_grant) else {
+    let role = inv.role;
+    let may_grant = matches!(inviter_role, Some(by) if may_manage(by, role));
+    if !may_grant {
         return Err(AcceptError::NotValid);
-    };
+    }
     let membership = NewMembership {
         user_id,
         role,
@@ -349,7 +346,7 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
         actor: Some(user_id),
         action: AuditAction::InvitationAccepted,
         subject: Some(user_id),
-        details: details(&[("email", &inv.email), ("role", &inv.role)]),
+        details: details(&[("email", &inv.email), ("role", inv.role.as_str())]),
         at: now,
     };
     audit::append(&mut tx, scope, &entry).await?;
@@ -360,7 +357,7 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
 /// The target's active role in the actor's company, or 404.
 async fn target_role(db: &Db, ctx: &TenantCtx, user_id: Uuid) -> Result<Role, AppError> {
     match store::active_role(db, ctx.scope(), user_id).await? {
-        Some(role) => super::model::stored_role(&role),
+        Some(role) => Ok(role),
         None => Err(AppError::NotFound),
     }
 }

@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use crate::{
     companies::Role,
-    db::{Db, Tx},
+    db::{Conn, Db, Tx},
     scope::CompanyScope,
-    with_pool, with_tx,
+    with_conn, with_pool, with_tx,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -17,7 +17,7 @@ pub struct MemberRecord {
     pub display_name: String,
     pub email: String,
     pub invited_email: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub cost_center: Option<String>,
     pub cost_center_id: Option<Uuid>,
     pub app_signed_in_at: Option<i64>,
@@ -136,7 +136,7 @@ pub async fn owner_count(db: &Db, scope: CompanyScope) -> Result<i64, sqlx::Erro
 pub struct InvitationRecord {
     pub id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
     pub expires_at: i64,
     pub created_at: i64,
@@ -169,7 +169,7 @@ pub struct InvitationByToken {
     pub company_id: Uuid,
     pub company_name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
     pub expires_at: i64,
     pub default_cost_center_id: Option<Uuid>,
@@ -193,27 +193,12 @@ pub async fn invitation_by_token(
 }
 
 /// The stored role of a person in the company, if they are an active member.
-pub async fn active_role(
-    db: &Db,
+pub async fn active_role<'c>(
+    conn: impl Into<Conn<'c>>,
     scope: CompanyScope,
     user_id: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_scalar(ACTIVE_ROLE_SQL)
-            .bind(scope.company_id())
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await
-    })
-}
-
-/// [`active_role`] inside a transaction.
-pub async fn active_role_in(
-    tx: &mut Tx,
-    scope: CompanyScope,
-    user_id: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    with_tx!(tx, |conn| {
+) -> Result<Option<Role>, sqlx::Error> {
+    with_conn!(conn, |conn| {
         sqlx::query_scalar(ACTIVE_ROLE_SQL)
             .bind(scope.company_id())
             .bind(user_id)
@@ -337,7 +322,7 @@ pub async fn insert_invitation(
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct InvitationState {
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
 }
 

@@ -3,8 +3,6 @@
 use super::model::*;
 #[cfg(feature = "ssr")]
 use super::{service, store};
-#[cfg(feature = "ssr")]
-use crate::companies::Role;
 use crate::error::AppError;
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -26,14 +24,12 @@ pub async fn report_settings() -> Result<ReportSettingsView, AppError> {
         Ok(ReportSettingsView {
             people: people
                 .into_iter()
-                .filter_map(|p| {
-                    Some(RecipientChoice {
-                        user_id: p.user_id,
-                        name: p.name,
-                        email: p.email,
-                        role: Role::parse(&p.role)?,
-                        chosen: p.chosen,
-                    })
+                .map(|p| RecipientChoice {
+                    user_id: p.user_id,
+                    name: p.name,
+                    email: p.email,
+                    role: p.role,
+                    chosen: p.chosen,
                 })
                 .collect(),
             lang: settings.map(|(l, _)| l).unwrap_or_default(),

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::{
+    companies::Role,
     db::{Db, Tx},
     scope::CompanyScope,
     with_pool, with_tx,
@@ -14,7 +15,7 @@ pub struct Eligible {
     pub user_id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     /// Currently a recipient.
     pub chosen: bool,
 }

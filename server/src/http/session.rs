@@ -16,7 +16,6 @@ use std::net::SocketAddr;
 
 use app::{
     auth::{service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE},
-    companies::Role,
     crypto,
     db::now_ts,
     i18n::Lang,
@@ -199,7 +198,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             Ok(Some((row, m))) => {
                 // The limits are those of the role the session acts with now (the front
                 // desk's working day, everyone else's 30 minutes / 8 hours).
-                let role = m.as_ref().and_then(|m| Role::parse(&m.role));
+                let role = m.as_ref().map(|m| m.role);
                 if !service::outlived(&row, role, now) {
                     if let Some(idle) = service::slide(&row, role, now) {
                         let _ = store::touch_session(&state.db, &row.token_hash, now, idle).await;

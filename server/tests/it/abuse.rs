@@ -314,7 +314,11 @@ async fn invitations_never_lower_a_membership_or_outlive_their_inviter(db: &Db) 
         .unwrap()
         .unwrap()
         .role;
-    assert_eq!(role, "owner", "the owner is still the owner");
+    assert_eq!(
+        role,
+        app::companies::Role::Owner,
+        "the owner is still the owner"
+    );
 
     // At most one pending invitation per (company, address), enforced by the database.
     invite(db, &owner, "x@acme.se", Role::Member).await.unwrap();
