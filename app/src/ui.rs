@@ -36,6 +36,7 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
             Reason::Archived => t.err_archived,
             Reason::Missing => t.err_missing,
             Reason::TooLong => t.err_too_long,
+            Reason::TooLarge => t.err_file_too_large,
             _ if field == "csv" => t.err_bad_csv,
             _ if field == "email" => t.invalid_email,
             _ => t.error_generic,
@@ -125,4 +126,51 @@ pub fn focus_on_mount(id: &'static str) {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
+}
+
+/// The file control of a CSV form (bulk invitations, cost centers' defaults). Hidden until the
+/// WASM runs: without it the form takes pasted text and posts as a plain form. A chosen file is
+/// read into the form's textarea `target` and its text handed to `loaded` (which shows the
+/// preview at once: what the user wants to see next). A file over `max_bytes` is not read;
+/// `refused` gets the error the server would give.
+#[component]
+pub fn CsvFilePicker(
+    id: &'static str,
+    label: &'static str,
+    target: NodeRef<leptos::html::Textarea>,
+    max_bytes: usize,
+    loaded: Callback<String>,
+    refused: Callback<AppError>,
+) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            if file.size() > max_bytes as f64 {
+                refused.run(AppError::invalid("csv", Reason::TooLarge));
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                if let (Ok(text), Some(area)) = (text, target.get_untracked()) {
+                    area.set_value(&text.as_string().unwrap_or_default());
+                    loaded.run(area.value());
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, max_bytes, target, loaded, refused);
+    };
+    view! {
+        <div class="field" hidden=move || !hydrated.get()>
+            <label for=id>{label}</label>
+            <input type="file" id=id accept=".csv,text/csv,text/plain" on:change=on_file />
+        </div>
+    }
 }

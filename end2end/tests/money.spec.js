@@ -212,6 +212,18 @@ test('an admin sets members\' defaults from a CSV: preview, a bad row refuses th
   else await expect(byId(page, ids.CC_IMPORT_FILE)).toBeHidden();
   const [a, b] = js ? f.defaultsTargets.slice(0, 2) : f.defaultsTargets.slice(2, 4);
   const bad = `email;cost_center_code\n${a};2010\n${b};9999\nnobody@nowhere.example;2010\n`;
+  if (js) {
+    // A file over 1 MB is not read: the box says why and stays empty. A chosen file fills the
+    // text box and shows its preview at once, and the error goes.
+    const alert = page.locator('#cost-centers-import .error[role="alert"]');
+    await byId(page, ids.CC_IMPORT_FILE).setInputFiles({ name: 'stor.csv', mimeType: 'text/csv', buffer: Buffer.alloc(1_000_001, 'a') });
+    await expect(alert).toContainText('större än 1 MB');
+    await expect(byId(page, ids.CC_IMPORT_CSV)).toHaveValue('');
+    await byId(page, ids.CC_IMPORT_FILE).setInputFiles({ name: 'standard.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await expect(byId(page, ids.CC_IMPORT_SUMMARY)).toContainText('1 giltiga rader, 2 rader med fel');
+    await expect(byId(page, ids.CC_IMPORT_CSV)).toHaveValue(bad);
+    await expect(alert).toHaveCount(0);
+  }
   await byId(page, ids.CC_IMPORT_CSV).fill(bad);
   await byId(page, ids.CC_IMPORT_SUBMIT).click();
   await expect(byId(page, ids.CC_IMPORT_SUMMARY)).toContainText('1 giltiga rader, 2 rader med fel');

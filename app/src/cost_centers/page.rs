@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use super::{
     import_result_from_query, list_cost_centers, ArchiveCostCenter, CostCenterView,
     CreateCostCenter, ImportDefaults, ImportResult, RenameCostCenter, SetGuestCostCenter,
+    IMPORT_MAX_BYTES,
 };
 use crate::{
     auth::use_session,
@@ -17,7 +18,7 @@ use crate::{
     i18n::use_lang,
     i18n::use_texts,
     ids,
-    ui::{error_text, load_failure, query_error, Csrf, FormError},
+    ui::{error_text, load_failure, query_error, Csrf, CsvFilePicker, FormError},
 };
 
 #[component]
@@ -204,34 +205,25 @@ fn ImportPanel(csrf: String, import: ServerAction<ImportDefaults>) -> impl IntoV
         })
     };
     let csv_ref = NodeRef::<leptos::html::Textarea>::new();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            leptos::task::spawn_local(async move {
-                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-                if let (Ok(text), Some(area)) = (text, csv_ref.get_untracked()) {
-                    area.set_value(&text.as_string().unwrap_or_default());
-                    // Show the preview at once: it is what the user wants to see next.
-                    import.dispatch(ImportDefaults {
-                        csv: area.value(),
-                        apply: None,
-                    });
-                }
-            });
+    // A file too large to send is refused before it is read, with the server's own error.
+    let too_large = RwSignal::new(None::<AppError>);
+    let loaded = Callback::new(move |csv: String| {
+        too_large.set(None);
+        import.dispatch(ImportDefaults { csv, apply: None });
+    });
+    let refused = Callback::new(move |e: AppError| too_large.set(Some(e)));
+    // A new preview or import (from a file or the form) replaces that error.
+    Effect::new(move |_| {
+        if import.input().with(Option::is_some) {
+            too_large.set(None);
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    });
     let result = move || {
-        let r: Option<Result<ImportResult, AppError>> =
-            import.value().get().or_else(|| from_query().map(Ok));
+        let r: Option<Result<ImportResult, AppError>> = too_large
+            .get()
+            .map(Err)
+            .or_else(|| import.value().get())
+            .or_else(|| from_query().map(Ok));
         r.map(|r| match r {
             Err(e) => view! { <p class="error" role="alert">{error_text(&e, t)}</p> }.into_any(),
             Ok(r) => view! { <ImportReport r /> }.into_any(),
@@ -243,10 +235,7 @@ fn ImportPanel(csrf: String, import: ServerAction<ImportDefaults>) -> impl IntoV
             <p class="hint">{t.cost_centers_import_intro}</p>
             <ActionForm action=import attr:class="stack" attr:id="cost-centers-import-form">
                 <Csrf token=csrf />
-                <div class="field" hidden=move || !hydrated.get()>
-                    <label for=ids::CC_IMPORT_FILE>{t.cost_centers_file}</label>
-                    <input type="file" id=ids::CC_IMPORT_FILE accept=".csv,text/csv,text/plain" on:change=on_file />
-                </div>
+                <CsvFilePicker id=ids::CC_IMPORT_FILE label=t.cost_centers_file target=csv_ref max_bytes=IMPORT_MAX_BYTES loaded refused />
                 <label for=ids::CC_IMPORT_CSV>{t.bulk_csv_label}</label>
                 <textarea id=ids::CC_IMPORT_CSV name="csv" rows="6" required spellcheck="false" node_ref=csv_ref
                     placeholder="email;cost_center_code"></textarea>

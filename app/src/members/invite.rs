@@ -10,7 +10,7 @@ use crate::{
     error::AppError,
     i18n::use_texts,
     ids,
-    ui::{error_text, Csrf},
+    ui::{error_text, Csrf, CsvFilePicker},
 };
 
 #[component]
@@ -81,42 +81,20 @@ pub(super) fn BulkForm(
     let import_ref = NodeRef::<leptos::html::Input>::new();
     // The file picker and the part-by-part import need the WASM; without it the form posts
     // the pasted text as a plain form.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     let progress = RwSignal::new(None::<(usize, usize)>);
     let stopped = RwSignal::new(None::<AppError>);
-    let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            if file.size() > super::BULK_MAX_BYTES as f64 {
-                stopped.set(Some(AppError::invalid(
-                    "csv",
-                    crate::error::Reason::TooLarge,
-                )));
-                return;
-            }
-            leptos::task::spawn_local(async move {
-                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-                if let (Ok(text), Some(area)) = (text, csv_ref.get_untracked()) {
-                    area.set_value(&text.as_string().unwrap_or_default());
-                    stopped.set(None);
-                    // Show the preview at once: it is what the user wants to see next.
-                    bulk.dispatch(BulkInvite {
-                        csv: area.value(),
-                        import: None,
-                        part: None,
-                    });
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    // A file too large to send is refused before it is read (nothing was sent: not a stop).
+    let too_large = RwSignal::new(None::<AppError>);
+    let loaded = Callback::new(move |csv: String| {
+        stopped.set(None);
+        too_large.set(None);
+        bulk.dispatch(BulkInvite {
+            csv,
+            import: None,
+            part: None,
+        });
+    });
+    let refused = Callback::new(move |e: AppError| too_large.set(Some(e)));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let csv = csv_ref
@@ -125,6 +103,7 @@ pub(super) fn BulkForm(
             .unwrap_or_default();
         let import = import_ref.get_untracked().is_some_and(|el| el.checked());
         stopped.set(None);
+        too_large.set(None);
         let rows = crate::csv_io::read::parse(&csv)
             .map(|r| r.len())
             .unwrap_or(0);
@@ -211,6 +190,9 @@ pub(super) fn BulkForm(
         })
     };
     let stopped_note = move || {
+        if let Some(e) = too_large.get() {
+            return Some(view! { <p class="error" role="alert">{error_text(&e, t)}</p> });
+        }
         stopped.get().map(|e| {
             view! { <p class="error" role="alert">{format!("{} {}", error_text(&e, t), t.bulk_stopped)}</p> }
         })
@@ -223,10 +205,7 @@ pub(super) fn BulkForm(
             <p class="hint">{t.bulk_intro}" "<a href="/members/template.csv" download="inbjudningar.csv">{t.bulk_template}</a></p>
             <form method="post" action=bulk_path id=ids::BULK_FORM class="stack" on:submit=on_submit>
                 <Csrf token=csrf />
-                <div class="field" hidden=move || !hydrated.get()>
-                    <label for=ids::BULK_FILE>{t.bulk_file_label}</label>
-                    <input type="file" id=ids::BULK_FILE accept=".csv,text/csv,text/plain" on:change=on_file />
-                </div>
+                <CsvFilePicker id=ids::BULK_FILE label=t.bulk_file_label target=csv_ref max_bytes=super::BULK_MAX_BYTES loaded refused />
                 <label for=ids::BULK_CSV>{t.bulk_csv_label}</label>
                 <textarea id=ids::BULK_CSV name="csv" rows="6" required spellcheck="false" node_ref=csv_ref></textarea>
                 <fieldset class="choices">

@@ -2,13 +2,12 @@
 //! through the real router with real cookies, on SQLite and on PostgreSQL. Each test failed on
 //! the code before the fix; the rules they hold are listed in docs/security.md.
 
-use app::scope::CompanyScope;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
     auth::{store as auth_store, SESSION_COOKIE},
     companies::{
-        store::{self as companies, CompanyRow, NewMembership},
+        store::{self as companies},
         Email, Role,
     },
     config::Config,
@@ -46,19 +45,7 @@ struct World {
 async fn world(db: &Db, members: usize, vars: &[(&str, &str)]) -> World {
     let now = app::db::now_ts();
     let company = Uuid::new_v4();
-    companies::insert_company(
-        db,
-        &CompanyRow {
-            id: company,
-            name: "Acme AB".into(),
-            org_number: "556000-0001".into(),
-            time_zone: "Europe/Stockholm".into(),
-            currency: "SEK".into(),
-        },
-        now,
-    )
-    .await
-    .unwrap();
+    crate::common::insert_company(db, company, "Acme AB", "556000-0001", now).await;
     let mut people = HashMap::new();
     let mut list = vec![
         (OWNER.to_owned(), Role::Owner),
@@ -66,19 +53,7 @@ async fn world(db: &Db, members: usize, vars: &[(&str, &str)]) -> World {
     ];
     list.extend((0..members).map(|i| (format!("m{i}@acme.se"), Role::Member)));
     for (email, role) in list {
-        let u = companies::upsert_user(db, Uuid::new_v4(), &Email::parse(&email).unwrap(), "", now)
-            .await
-            .unwrap();
-        let m_scope = CompanyScope::for_tests(company);
-        let m = NewMembership {
-            user_id: u,
-            role,
-            default_cost_center_id: None,
-            invited_email: None,
-        };
-        companies::add_membership(db, m_scope, &m, now)
-            .await
-            .unwrap();
+        let u = crate::common::add_member(db, company, &email, role, now).await;
         people.insert(email, u);
     }
     let vars: HashMap<String, String> = vars

@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc};
 use app::{
     auth::{service as auth, CSRF_HEADER, SESSION_COOKIE},
     companies::{
-        store::{self as companies, CompanyRow, NewMembership},
+        store::{self as companies},
         Email, Role,
     },
     config::Config,
@@ -71,14 +71,7 @@ async fn world() -> World {
     let mut ids = vec![];
     for (name, org) in [("Acme AB", "556000-0001"), ("Beta AB", "556000-0002")] {
         let id = Uuid::new_v4();
-        let c = CompanyRow {
-            id,
-            name: name.into(),
-            org_number: org.into(),
-            time_zone: "Europe/Stockholm".into(),
-            currency: "SEK".into(),
-        };
-        companies::insert_company(&db, &c, now).await.unwrap();
+        crate::common::insert_company(&db, id, name, org, now).await;
         ids.push(id);
     }
     let (acme, beta) = (ids[0], ids[1]);
@@ -91,19 +84,7 @@ async fn world() -> World {
         ("other", "owner@beta.se", beta, Role::Owner),
         ("beta_member", "member@beta.se", beta, Role::Member),
     ] {
-        let u = companies::upsert_user(&db, Uuid::new_v4(), &Email::parse(email).unwrap(), "", now)
-            .await
-            .unwrap();
-        let m_scope = CompanyScope::for_tests(company);
-        let m = NewMembership {
-            user_id: u,
-            role,
-            default_cost_center_id: None,
-            invited_email: None,
-        };
-        companies::add_membership(&db, m_scope, &m, now)
-            .await
-            .unwrap();
+        let u = crate::common::add_member(&db, company, email, role, now).await;
         people.insert(key, u);
     }
     let owner_ctx = app::auth::TenantCtx::from_database(&db, people["owner"], acme)

@@ -1,13 +1,51 @@
-//! What the integration tests share: requests as a browser sends them, and signing in the
-//! way a person does (a pre-session, a code from the outbox, the verify form).
+//! What the integration tests share: the companies and people a test starts with, requests
+//! as a browser sends them, and signing in the way a person does (a pre-session, a code from
+//! the outbox, the verify form).
 
 use std::time::Duration;
 
 use app::{
     auth::{SessionView, SESSION_COOKIE},
+    companies::{
+        store::{self as companies, CompanyRow, NewMembership},
+        Email, Role,
+    },
     db::Db,
+    scope::CompanyScope,
     with_pool,
 };
+use uuid::Uuid;
+
+/// A Swedish company (Stockholm, SEK) with this id, name and organisation number.
+pub async fn insert_company(db: &Db, id: Uuid, name: &str, org_number: &str, now: i64) {
+    let c = CompanyRow {
+        id,
+        name: name.into(),
+        org_number: org_number.into(),
+        time_zone: "Europe/Stockholm".into(),
+        currency: "SEK".into(),
+    };
+    companies::insert_company(db, &c, now).await.unwrap();
+}
+
+/// A person with this address (created if new), an active member of `company` in `role`,
+/// with no default cost center; their id.
+pub async fn add_member(db: &Db, company: Uuid, email: &str, role: Role, now: i64) -> Uuid {
+    let email = Email::parse(email).unwrap();
+    let user_id = companies::upsert_user(db, Uuid::new_v4(), &email, "", now)
+        .await
+        .unwrap();
+    let m = NewMembership {
+        user_id,
+        role,
+        default_cost_center_id: None,
+        invited_email: None,
+    };
+    companies::add_membership(db, CompanyScope::for_tests(company), &m, now)
+        .await
+        .unwrap();
+    user_id
+}
 use axum::{
     body::{to_bytes, Body},
     http::{header, HeaderMap, Request, StatusCode},

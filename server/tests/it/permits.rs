@@ -14,15 +14,11 @@ use std::{
 
 use app::{
     auth::{ingest as signing, service as auth, CSRF_HEADER, SESSION_COOKIE},
-    companies::{
-        store::{self as companies, CompanyRow, NewMembership},
-        Email, Role,
-    },
+    companies::Role,
     config::Config,
     crypto::{self, SecretKey},
     db::{Backend, Db},
     mailer::Mailer,
-    scope::CompanyScope,
     state::AppState,
     testing::TestDb,
     with_pool,
@@ -116,41 +112,8 @@ async fn world(backend: Backend) -> World {
     let inbox = Arc::new(Mutex::new(Inbox::default()));
     let addr = receiver(inbox.clone()).await;
     let company = Uuid::new_v4();
-    companies::insert_company(
-        &db,
-        &CompanyRow {
-            id: company,
-            name: "Acme AB".into(),
-            org_number: "556000-0001".into(),
-            time_zone: "Europe/Stockholm".into(),
-            currency: "SEK".into(),
-        },
-        0,
-    )
-    .await
-    .unwrap();
-    let desk = companies::upsert_user(
-        &db,
-        Uuid::new_v4(),
-        &Email::parse("desk@acme.se").unwrap(),
-        "",
-        0,
-    )
-    .await
-    .unwrap();
-    companies::add_membership(
-        &db,
-        CompanyScope::for_tests(company),
-        &NewMembership {
-            user_id: desk,
-            role: Role::FrontDesk,
-            default_cost_center_id: None,
-            invited_email: None,
-        },
-        0,
-    )
-    .await
-    .unwrap();
+    crate::common::insert_company(&db, company, "Acme AB", "556000-0001", 0).await;
+    let desk = crate::common::add_member(&db, company, "desk@acme.se", Role::FrontDesk, 0).await;
     let vars: HashMap<String, String> = [
         ("PORTAL_INGEST_KEYS", format!("bo={INGEST_SECRET}")),
         (
