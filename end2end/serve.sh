@@ -14,7 +14,7 @@ export PORTAL_FRAME_ANCESTORS="${E2E_FRAME_ANCESTORS:-http://127.0.0.2:${E2E_HOS
 # The browser is every test's client, all from 127.0.0.1; sign-in codes are limited to 20 an
 # hour per client address. Each signed-in test poses as its own client behind a proxy
 # (end2end/auth.js sets X-Forwarded-For), as the portal's users behind a load balancer are.
-# The per-address limit itself is tested in server/src/abuse_tests.rs.
+# The per-address limit itself is tested in server/tests/it/abuse.rs.
 export PORTAL_TRUSTED_PROXIES="127.0.0.1/32"
 # The front-desk tests post a guest's session as the back office would (a test-only key).
 export PORTAL_INGEST_KEYS="e2e=browser tests only and not a secret 32+ chars"
