@@ -14,6 +14,10 @@ mod history;
 mod ingest;
 mod members;
 
+/// The server's allocator (server/src/main.rs), so that a benchmark measures what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // `cargo bench` passes `--bench`; the first other argument names the benchmark.
     let name = std::env::args().skip(1).find(|a| !a.starts_with('-'));
