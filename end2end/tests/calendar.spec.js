@@ -13,7 +13,7 @@ const { fixtures } = require('../fixtures');
 const { postSessions } = require('../ingest');
 
 const byId = (page, id) => page.locator(`#${id}`);
-// The demo company's zone (server/src/demo.rs) and the page's language.
+// The demo company's zone (server/src/demo/catalog.rs) and the page's language.
 const ZONE = 'Europe/Stockholm';
 const MONTHS = ['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
   'september', 'oktober', 'november', 'december'];

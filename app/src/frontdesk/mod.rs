@@ -1,6 +1,6 @@
 //! The front desk (`/frontdesk`, Swedish *receptionen*): a shared tablet at a company's
 //! reception registers visitors' cars as guest permits, which the outbox worker sends to the
-//! operator's back office (signed, retried, idempotent: `server/src/permits.rs`), and shows
+//! operator's back office (signed, retried, idempotent: `server/src/jobs/permits.rs`), and shows
 //! today's guests (expected, parked now, left — from the sessions that arrive for their
 //! plates) and the members parked now, refreshed every 20 seconds by polling.
 //!

@@ -1,5 +1,5 @@
 //! Real data in: the operator's records — sessions, facilities, app users, invoices — enter
-//! the portal here and only here. The signed HTTP API (`server/src/ingest.rs`,
+//! the portal here and only here. The signed HTTP API (`server/src/http/ingest.rs`,
 //! `/ingest/v1/…`), the operator's backfill command (`portal ingest`) and the demo generator
 //! all call [`service`], so everything built on sessions (cost rollups, the front desk's
 //! "parked now") has one place to hook into.

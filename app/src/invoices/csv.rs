@@ -1,6 +1,6 @@
 //! The specification's CSV, built in the browser (and testable natively) by the history
 //! export's module and rules: RFC 4180, a BOM, text cells quoted and defused against
-//! formulas, numbers bare with the chosen decimal sign (`history/csv.rs`).
+//! formulas, numbers bare with the chosen decimal sign (`csv_io/write.rs`).
 
 use super::SpecCsvRow;
 use crate::{
