@@ -274,6 +274,139 @@ impl<'a> KeyLookup<'a> {
     }
 }
 
+/// One column of a [`bulk_write`]: every row's value, in row order.
+pub enum Column {
+    Uuid(Vec<uuid::Uuid>),
+    OptUuid(Vec<Option<uuid::Uuid>>),
+    Text(Vec<String>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    OptI64(Vec<Option<i64>>),
+}
+
+impl Column {
+    fn len(&self) -> usize {
+        match self {
+            Column::Uuid(v) => v.len(),
+            Column::OptUuid(v) => v.len(),
+            Column::Text(v) => v.len(),
+            Column::I32(v) => v.len(),
+            Column::I64(v) => v.len(),
+            Column::OptI64(v) => v.len(),
+        }
+    }
+
+    /// PostgreSQL's array type for `UNNEST`.
+    fn pg_array(&self) -> &'static str {
+        match self {
+            Column::Uuid(_) | Column::OptUuid(_) => "uuid[]",
+            Column::Text(_) => "text[]",
+            Column::I32(_) => "int4[]",
+            Column::I64(_) | Column::OptI64(_) => "int8[]",
+        }
+    }
+}
+
+/// Writes many rows with one text for both engines: `head` (`INSERT INTO t (a, b, …) `), the
+/// rows, then `tail` (`ON CONFLICT … DO UPDATE …`, `RETURNING …`). On PostgreSQL the rows are
+/// `SELECT * FROM UNNEST($1::uuid[], …)`, one array parameter per column: a statement of a
+/// dozen parameters whatever the batch size, cheap to parse and plan (docs/benchmarks.md,
+/// "Ingestion"). SQLite has no arrays: multi-row `VALUES`, in statements of at most 2,000 rows
+/// under its parameter limit. Returns the rows `tail`'s `RETURNING` gives ([`bulk_execute`]
+/// when there is none). Every column must have the same length.
+pub async fn bulk_write<T>(
+    tx: &mut Tx,
+    head: &str,
+    columns: &[Column],
+    tail: &str,
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    let rows = columns.first().map_or(0, Column::len);
+    debug_assert!(
+        columns.iter().all(|c| c.len() == rows),
+        "columns of one length"
+    );
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    match tx {
+        Tx::Postgres(t) => {
+            let arrays: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("${}::{}", i + 1, c.pg_array()))
+                .collect();
+            let sql = format!("{head} SELECT * FROM UNNEST({}) {tail}", arrays.join(", "));
+            let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
+            for c in columns {
+                q = match c {
+                    Column::Uuid(v) => q.bind(v),
+                    Column::OptUuid(v) => q.bind(v),
+                    Column::Text(v) => q.bind(v),
+                    Column::I32(v) => q.bind(v),
+                    Column::I64(v) => q.bind(v),
+                    Column::OptI64(v) => q.bind(v),
+                };
+            }
+            q.fetch_all(&mut **t).await
+        }
+        Tx::Sqlite(t) => {
+            let per_statement = (32_000 / columns.len().max(1)).clamp(1, 2_000);
+            let mut out = Vec::new();
+            let mut start = 0;
+            while start < rows {
+                let end = (start + per_statement).min(rows);
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(head);
+                qb.push_values(start..end, |mut b, i| {
+                    for c in columns {
+                        match c {
+                            Column::Uuid(v) => b.push_bind(v[i]),
+                            Column::OptUuid(v) => b.push_bind(v[i]),
+                            Column::Text(v) => b.push_bind(v[i].as_str()),
+                            Column::I32(v) => b.push_bind(v[i]),
+                            Column::I64(v) => b.push_bind(v[i]),
+                            Column::OptI64(v) => b.push_bind(v[i]),
+                        };
+                    }
+                });
+                qb.push(tail);
+                out.extend(
+                    qb.build_query_as::<T>()
+                        .persistent(false)
+                        .fetch_all(&mut **t)
+                        .await?,
+                );
+                start = end;
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// [`bulk_write`] of a statement without `RETURNING` (no rows come back).
+pub async fn bulk_execute(
+    tx: &mut Tx,
+    head: &str,
+    columns: &[Column],
+    tail: &str,
+) -> Result<(), sqlx::Error> {
+    bulk_write::<NoRow>(tx, head, columns, tail).await.map(drop)
+}
+
+/// The row of a statement that returns none.
+struct NoRow;
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for NoRow {
+    fn from_row(_: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(NoRow)
+    }
+}
+
 /// Serialises writers per key: on PostgreSQL, transaction-level advisory locks on every key,
 /// taken in ascending order in one round trip (so two writers cannot deadlock), released when
 /// `tx` ends. On SQLite nothing is needed: [`Db::begin`] already holds the database's write

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::SessionKind;
 use crate::{
     calendar::{local_day, month_of_day},
-    db::{Db, Tx},
+    db::{Column, Db, Tx},
     scope::CompanyScope,
     with_pool, with_tx,
 };
@@ -257,49 +257,24 @@ async fn add_groups(
         name,
         &format!("company_id, {at}, cost_center_key, facility_id, kind"),
     );
-    match tx {
-        // PostgreSQL: one array per column (see `upsert_sessions` for why).
-        Tx::Postgres(t) => {
-            let m = |f: fn(&Measures) -> i64| rows.iter().map(|(_, m)| f(m)).collect::<Vec<i64>>();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{head} SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::uuid[], $4::uuid[], $5::text[],
-                     $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::int8[]) {tail}"
-            )))
-            .bind(rows.iter().map(|(k, _)| k.company_id).collect::<Vec<_>>())
-            .bind(rows.iter().map(|(k, _)| k.at).collect::<Vec<_>>())
-            .bind(rows.iter().map(|(k, _)| k.cost_center).collect::<Vec<_>>())
-            .bind(rows.iter().map(|(k, _)| k.facility_id).collect::<Vec<_>>())
-            .bind(rows.iter().map(|(k, _)| k.kind.as_str()).collect::<Vec<_>>())
-            .bind(m(|m| m.sessions))
-            .bind(m(|m| m.parking_seconds))
-            .bind(m(|m| m.energy_wh))
-            .bind(m(|m| m.amount_ore))
-            .bind(m(|m| m.vat_ore))
-            .execute(&mut **t)
-            .await?;
-        }
-        // SQLite: multi-row VALUES, 10 parameters a row.
-        Tx::Sqlite(t) => {
-            for chunk in rows.chunks(2_000) {
-                let mut qb = sqlx::QueryBuilder::new(head.clone());
-                qb.push_values(chunk, |mut b, (k, m)| {
-                    b.push_bind(k.company_id)
-                        .push_bind(k.at)
-                        .push_bind(k.cost_center)
-                        .push_bind(k.facility_id)
-                        .push_bind(k.kind.as_str())
-                        .push_bind(m.sessions)
-                        .push_bind(m.parking_seconds)
-                        .push_bind(m.energy_wh)
-                        .push_bind(m.amount_ore)
-                        .push_bind(m.vat_ore);
-                });
-                qb.push(tail.clone());
-                qb.build().persistent(false).execute(&mut **t).await?;
-            }
-        }
-    }
-    Ok(())
+    let m = |f: fn(&Measures) -> i64| Column::I64(rows.iter().map(|(_, m)| f(m)).collect());
+    let columns = [
+        Column::Uuid(rows.iter().map(|(k, _)| k.company_id).collect()),
+        Column::I32(rows.iter().map(|(k, _)| k.at).collect()),
+        Column::Uuid(rows.iter().map(|(k, _)| k.cost_center).collect()),
+        Column::Uuid(rows.iter().map(|(k, _)| k.facility_id).collect()),
+        Column::Text(
+            rows.iter()
+                .map(|(k, _)| k.kind.as_str().to_owned())
+                .collect(),
+        ),
+        m(|m| m.sessions),
+        m(|m| m.parking_seconds),
+        m(|m| m.energy_wh),
+        m(|m| m.amount_ore),
+        m(|m| m.vat_ore),
+    ];
+    crate::db::bulk_execute(tx, &head, &columns, &tail).await
 }
 
 async fn add_members(tx: &mut Tx, map: &HashMap<MonthKey, Measures>) -> Result<(), sqlx::Error> {
@@ -310,43 +285,18 @@ async fn add_members(tx: &mut Tx, map: &HashMap<MonthKey, Measures>) -> Result<(
     let head = "INSERT INTO member_months (company_id, month, user_key,
                     sessions, parking_seconds, energy_wh, amount_ore, vat_ore) ";
     let tail = add_tail("member_months", "company_id, month, user_key");
-    match tx {
-        Tx::Postgres(t) => {
-            let m = |f: fn(&Measures) -> i64| rows.iter().map(|(_, m)| f(m)).collect::<Vec<i64>>();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{head} SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::uuid[],
-                     $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[]) {tail}"
-            )))
-            .bind(rows.iter().map(|(k, _)| k.company_id).collect::<Vec<_>>())
-            .bind(rows.iter().map(|(k, _)| k.month).collect::<Vec<_>>())
-            .bind(rows.iter().map(|(k, _)| k.user).collect::<Vec<_>>())
-            .bind(m(|m| m.sessions))
-            .bind(m(|m| m.parking_seconds))
-            .bind(m(|m| m.energy_wh))
-            .bind(m(|m| m.amount_ore))
-            .bind(m(|m| m.vat_ore))
-            .execute(&mut **t)
-            .await?;
-        }
-        Tx::Sqlite(t) => {
-            for chunk in rows.chunks(2_000) {
-                let mut qb = sqlx::QueryBuilder::new(head);
-                qb.push_values(chunk, |mut b, (k, m)| {
-                    b.push_bind(k.company_id)
-                        .push_bind(k.month)
-                        .push_bind(k.user)
-                        .push_bind(m.sessions)
-                        .push_bind(m.parking_seconds)
-                        .push_bind(m.energy_wh)
-                        .push_bind(m.amount_ore)
-                        .push_bind(m.vat_ore);
-                });
-                qb.push(tail.clone());
-                qb.build().persistent(false).execute(&mut **t).await?;
-            }
-        }
-    }
-    Ok(())
+    let m = |f: fn(&Measures) -> i64| Column::I64(rows.iter().map(|(_, m)| f(m)).collect());
+    let columns = [
+        Column::Uuid(rows.iter().map(|(k, _)| k.company_id).collect()),
+        Column::I32(rows.iter().map(|(k, _)| k.month).collect()),
+        Column::Uuid(rows.iter().map(|(k, _)| k.user).collect()),
+        m(|m| m.sessions),
+        m(|m| m.parking_seconds),
+        m(|m| m.energy_wh),
+        m(|m| m.amount_ore),
+        m(|m| m.vat_ore),
+    ];
+    crate::db::bulk_execute(tx, head, &columns, &tail).await
 }
 
 /// Keys per lookup statement (under both engines' parameter limits).

@@ -11,7 +11,7 @@ use super::{
     rollup, SessionKind,
 };
 use crate::{
-    db::{Db, Tx},
+    db::{Column, Db, Tx},
     scope::CompanyScope,
     with_pool,
 };
@@ -134,80 +134,22 @@ pub async fn upsert_sessions(
         }
     }
     let mut written_keys: Vec<(String, String)> = Vec::with_capacity(rows.len());
-    match tx {
-        // PostgreSQL: one array per column, UNNEST into rows. 15 parameters for the whole
-        // batch instead of 15 a row: the statement parses, binds and plans in a fraction of
-        // the time (ingestion 15,000 → see docs/benchmarks.md "Ingestion"), whatever its size.
-        Tx::Postgres(t) => {
-            let n = rows.len();
-            let mut c = PgColumns::with_capacity(n);
-            for (scope, s) in rows {
-                c.push(*scope, s);
-            }
-            // Constant text: the two constants joined (nothing of the caller's goes in).
-            let keys: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(
-                "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
-                                       energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version)
-                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[],
-                                      $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::uuid[],
-                                      $13::text[], $14::text[], $15::int8[])"
-                    .to_owned()
-                    + UPSERT_TAIL,
-            ))
-            .bind(c.id)
-            .bind(c.company_id)
-            .bind(c.user_id)
-            .bind(c.plate)
-            .bind(c.facility_id)
-            .bind(c.kind)
-            .bind(c.started_at)
-            .bind(c.ended_at)
-            .bind(c.energy_wh)
-            .bind(c.amount_ore)
-            .bind(c.vat_ore)
-            .bind(c.cost_center_id)
-            .bind(c.source)
-            .bind(c.external_ref)
-            .bind(c.version)
-            .fetch_all(&mut **t)
-            .await?;
-            written_keys.extend(keys);
-        }
-        // SQLite: multi-row VALUES (it has no arrays); each statement stays under its
-        // parameter limit.
-        Tx::Sqlite(t) => {
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
-                                           energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
-                );
-                qb.push_values(chunk, |mut b, (scope, s)| {
-                    b.push_bind(s.id)
-                        .push_bind(scope.company_id())
-                        .push_bind(s.user_id)
-                        .push_bind(s.plate.as_str())
-                        .push_bind(s.facility_id)
-                        .push_bind(s.kind.as_str())
-                        .push_bind(s.started_at)
-                        .push_bind(s.ended_at)
-                        .push_bind(s.energy_wh)
-                        .push_bind(s.amount_ore)
-                        .push_bind(s.vat_ore)
-                        .push_bind(s.cost_center_id)
-                        .push_bind(s.source.as_str())
-                        .push_bind(s.external_ref.as_str())
-                        .push_bind(s.version);
-                });
-                qb.push(UPSERT_TAIL);
-                let keys: Vec<(String, String)> = qb
-                    .build_query_as()
-                    .persistent(false)
-                    .fetch_all(&mut **t)
-                    .await?;
-                written_keys.extend(keys);
-            }
-        }
+    // One array per column on PostgreSQL (15 parameters for the whole batch instead of 15 a
+    // row), multi-row VALUES on SQLite: `db::bulk_write`.
+    let n = rows.len();
+    let mut c = Columns::with_capacity(n);
+    for (scope, s) in rows {
+        c.push(*scope, s);
     }
+    let keys: Vec<(String, String)> = crate::db::bulk_write(
+        tx,
+        "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
+                               energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
+        &c.into_columns(),
+        UPSERT_TAIL,
+    )
+    .await?;
+    written_keys.extend(keys);
     // Each written session: its old facts out of the rollups, its new ones in.
     let written: std::collections::HashSet<(String, String)> = written_keys.into_iter().collect();
     let mut deltas = rollup::Deltas::default();
@@ -243,15 +185,15 @@ const UPSERT_TAIL: &str = " ON CONFLICT (source, external_ref) DO UPDATE SET
    AND sessions.company_id = excluded.company_id
  RETURNING source, external_ref";
 
-/// A batch of sessions as PostgreSQL arrays, one per column.
+/// A batch of sessions by column, for `db::bulk_write`.
 #[derive(Default)]
-struct PgColumns {
+struct Columns {
     id: Vec<Uuid>,
     company_id: Vec<Uuid>,
     user_id: Vec<Option<Uuid>>,
     plate: Vec<String>,
     facility_id: Vec<Uuid>,
-    kind: Vec<&'static str>,
+    kind: Vec<String>,
     started_at: Vec<i64>,
     ended_at: Vec<Option<i64>>,
     energy_wh: Vec<Option<i64>>,
@@ -263,9 +205,9 @@ struct PgColumns {
     version: Vec<i64>,
 }
 
-impl PgColumns {
+impl Columns {
     fn with_capacity(n: usize) -> Self {
-        PgColumns {
+        Columns {
             id: Vec::with_capacity(n),
             company_id: Vec::with_capacity(n),
             user_id: Vec::with_capacity(n),
@@ -284,6 +226,27 @@ impl PgColumns {
         }
     }
 
+    /// The columns in the order of the INSERT's column list.
+    fn into_columns(self) -> [Column; 15] {
+        [
+            Column::Uuid(self.id),
+            Column::Uuid(self.company_id),
+            Column::OptUuid(self.user_id),
+            Column::Text(self.plate),
+            Column::Uuid(self.facility_id),
+            Column::Text(self.kind),
+            Column::I64(self.started_at),
+            Column::OptI64(self.ended_at),
+            Column::OptI64(self.energy_wh),
+            Column::I64(self.amount_ore),
+            Column::I64(self.vat_ore),
+            Column::OptUuid(self.cost_center_id),
+            Column::Text(self.source),
+            Column::Text(self.external_ref),
+            Column::I64(self.version),
+        ]
+    }
+
     /// The company comes from the scope, as in every scoped write.
     fn push(&mut self, scope: CompanyScope, s: &NewSession) {
         self.id.push(s.id);
@@ -291,7 +254,7 @@ impl PgColumns {
         self.user_id.push(s.user_id);
         self.plate.push(s.plate.clone());
         self.facility_id.push(s.facility_id);
-        self.kind.push(s.kind.as_str());
+        self.kind.push(s.kind.as_str().to_owned());
         self.started_at.push(s.started_at);
         self.ended_at.push(s.ended_at);
         self.energy_wh.push(s.energy_wh);
