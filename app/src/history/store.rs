@@ -133,15 +133,13 @@ pub async fn upsert_sessions(
             old.insert(((*source).to_owned(), r), fact);
         }
     }
-    let mut written_keys: Vec<(String, String)> = Vec::with_capacity(rows.len());
     // One array per column on PostgreSQL (15 parameters for the whole batch instead of 15 a
     // row), multi-row VALUES on SQLite: `db::bulk_write`.
-    let n = rows.len();
-    let mut c = Columns::with_capacity(n);
+    let mut c = Columns::with_capacity(rows.len());
     for (scope, s) in rows {
         c.push(*scope, s);
     }
-    let keys: Vec<(String, String)> = crate::db::bulk_write(
+    let written_keys: Vec<(String, String)> = crate::db::bulk_write(
         tx,
         "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
                                energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
@@ -149,7 +147,6 @@ pub async fn upsert_sessions(
         UPSERT_TAIL,
     )
     .await?;
-    written_keys.extend(keys);
     // Each written session: its old facts out of the rollups, its new ones in.
     let written: std::collections::HashSet<(String, String)> = written_keys.into_iter().collect();
     let mut deltas = rollup::Deltas::default();
