@@ -1,0 +1,429 @@
+//! Configuration from environment variables, validated once at start. An error names the
+//! variable and says what is wrong with it. The defaults serve the embedded case: SQLite
+//! under `data/`, the dev mailer, demo data, 127.0.0.1:3000.
+//!
+//! - [`vars`]: reading one variable and checking it (each error names its variable);
+//! - [`keys`]: the ingestion API's keys and the operator's permit endpoint (never printed);
+//! - [`proxy`]: which `X-Forwarded-For` entries are believed (trusted proxies).
+
+mod keys;
+mod proxy;
+mod vars;
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
+
+pub use keys::{IngestKeys, OperatorPermits};
+pub use proxy::{client_ip, Cidr};
+use vars::{is_local_origin, origin, Vars};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite:…` or `postgres://…`.
+    pub database_url: String,
+    /// `smtp://…` / `smtps://…`; `None` means the dev mailer (the dev mailbox page), which
+    /// [`Config::from_vars`] allows only for a local run or with `PORTAL_DEV_MAILER=true`.
+    pub smtp_url: Option<String>,
+    /// The configuration proves a run on the developer's own machine: listening on loopback,
+    /// a public URL of `http://127.0.0.1…` or `http://localhost…`, and SQLite. Only then may
+    /// the conveniences of the embedded default (dev mailer, generated key) switch themselves
+    /// on (shared/security.md, "Local conveniences").
+    pub local_run: bool,
+    /// `PORTAL_DEV_MAILER`: whether the dev mailer may stand in for SMTP (default: on a local
+    /// run only). See [`Config::check_for_serving`].
+    pub dev_mailer: bool,
+    /// `PORTAL_TRUSTED_PROXIES`: the load balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Origin links in mails are built from (never from the `Host` header), and the origin
+    /// a cross-site POST must come from.
+    pub public_url: String,
+    pub listen: SocketAddr,
+    /// Origins allowed to embed the portal in an iframe (`frame-ancestors`).
+    pub frame_ancestors: Vec<String>,
+    pub log_format: LogFormat,
+    /// Where the built site (`pkg/` from Trunk) is served from.
+    pub site_root: PathBuf,
+    /// Fill an empty database with demo data at start (default: on a local run only).
+    pub demo_data: bool,
+    /// `PORTAL_SECRET_KEY`: the HMAC key (at least 32 characters). When unset with SQLite,
+    /// the server generates one into `data/secret.key`; PostgreSQL deployments must set it,
+    /// so that every instance shares it.
+    pub secret_key: Option<String>,
+    /// `PORTAL_MAIL_FROM`: the sender of the portal's mail.
+    pub mail_from: String,
+    /// `PORTAL_SEND_BUDGET`: sign-in codes the whole deployment sends per hour at most (a
+    /// circuit breaker against abuse).
+    pub send_budget_per_hour: i64,
+    /// `PORTAL_INGEST_KEYS`: the back office's keys for the ingestion API (`/ingest/v1/…`).
+    /// Unset: the API answers 503 and says why.
+    pub ingest_keys: IngestKeys,
+    /// `PORTAL_OPERATOR_PERMITS_URL` and `PORTAL_OPERATOR_PERMITS_KEY`: where guest permits go
+    /// (the operator's back office) and the key they are signed with. Unset on a local run:
+    /// permits wait in the outbox; a deployment refuses to start without them.
+    pub operator_permits: Option<OperatorPermits>,
+}
+
+/// Limits that are not in security.md as numbers: the global hourly send budget is a circuit
+/// breaker sized per deployment.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub global_sends_per_hour: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            global_sends_per_hour: 1_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+pub(crate) fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
+
+const WHY_LOCAL: &str = "a local run listens on loopback, has a public URL of http://127.0.0.1 or http://localhost and uses SQLite";
+
+impl Config {
+    /// The settings a web server needs beyond those every command needs: a server that is
+    /// not a local run must have real mail (`SMTP_URL`; the dev mailer's page would show every
+    /// sign-in code to anyone) and its own key (`PORTAL_SECRET_KEY`; a generated one is for a
+    /// newcomer's laptop). `portal serve` refuses to start without them, naming the variable.
+    pub fn check_for_serving(&self) -> Result<(), ConfigError> {
+        if self.smtp_url.is_none() && !self.dev_mailer {
+            return Err(err(
+                "SMTP_URL",
+                format!("is required: without it the dev mailer would show sign-in codes to anyone, and it runs only on a local run ({WHY_LOCAL}) or with PORTAL_DEV_MAILER=true"),
+            ));
+        }
+        if self.secret_key.is_none() && !self.local_run {
+            return Err(err(
+                "PORTAL_SECRET_KEY",
+                format!(
+                    "is required outside a local run ({WHY_LOCAL}); e.g. `openssl rand -hex 32`"
+                ),
+            ));
+        }
+        if self.operator_permits.is_none() && !self.local_run {
+            return Err(err(
+                "PORTAL_OPERATOR_PERMITS_URL",
+                format!("is required outside a local run ({WHY_LOCAL}): without it guest permits never reach the operator (set PORTAL_OPERATOR_PERMITS_KEY too)"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Parses a set of variables (the process environment, or a test's map). Each setting is
+    /// read and checked on its own; the ones that depend on another (a local run, the secret
+    /// key with PostgreSQL) come after what they depend on.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let vars = Vars(vars);
+
+        let database_url = vars.database_url()?;
+        let smtp_url = vars.smtp_url()?;
+        let listen = vars.listen()?;
+        let public_url = match vars.get("PORTAL_PUBLIC_URL") {
+            Some(url) => origin("PORTAL_PUBLIC_URL", &url)?,
+            None => format!("http://{listen}"),
+        };
+        let frame_ancestors = vars.list("PORTAL_FRAME_ANCESTORS", |o| {
+            origin("PORTAL_FRAME_ANCESTORS", o)
+        })?;
+        let log_format = match vars.get("PORTAL_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(err(
+                    "PORTAL_LOG_FORMAT",
+                    format!("{other:?} must be pretty or json"),
+                ))
+            }
+        };
+        let site_root = PathBuf::from(
+            vars.get("PORTAL_SITE_ROOT")
+                .unwrap_or_else(|| "target/site".into()),
+        );
+
+        let local_run = listen.ip().is_loopback()
+            && is_local_origin(&public_url)
+            && database_url.starts_with("sqlite:");
+        // Demo accounts or the dev mailer in a deployment would be a convenience leaking out:
+        // by default only a local run (which is always SQLite) has them.
+        let demo_data = vars.flag("PORTAL_DEMO_DATA", local_run)?;
+        let dev_mailer = vars.flag("PORTAL_DEV_MAILER", local_run)?;
+        let secret_key = vars.secret_key(&database_url)?;
+
+        let trusted_proxies = vars.list("PORTAL_TRUSTED_PROXIES", |c| {
+            Cidr::parse(c).ok_or_else(|| {
+                err(
+                    "PORTAL_TRUSTED_PROXIES",
+                    format!("{c:?} is not an address block like 10.0.0.0/8"),
+                )
+            })
+        })?;
+        let mail_from = vars.mail_from()?;
+        let send_budget_per_hour = vars.positive("PORTAL_SEND_BUDGET", 1_000)?;
+        let ingest_keys = IngestKeys::parse(&vars.get("PORTAL_INGEST_KEYS").unwrap_or_default())
+            .map_err(|reason| err("PORTAL_INGEST_KEYS", reason))?;
+        let operator_permits = OperatorPermits::parse(
+            vars.get("PORTAL_OPERATOR_PERMITS_URL"),
+            vars.get("PORTAL_OPERATOR_PERMITS_KEY"),
+        )?;
+
+        Ok(Config {
+            operator_permits,
+            ingest_keys,
+            local_run,
+            dev_mailer,
+            trusted_proxies,
+            secret_key,
+            mail_from,
+            send_budget_per_hour,
+            database_url,
+            smtp_url,
+            public_url,
+            listen,
+            frame_ancestors,
+            log_format,
+            site_root,
+            demo_data,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_serve_the_embedded_case() {
+        let c = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(c.database_url, "sqlite:data/portal.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(c.smtp_url.is_none());
+        assert!(
+            c.local_run,
+            "the defaults are a local run: the dev mailer may run"
+        );
+        assert!(c.demo_data);
+        assert!(c.frame_ancestors.is_empty());
+    }
+
+    #[test]
+    fn a_bad_variable_is_named_in_the_error() {
+        for (var, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("PORTAL_LISTEN", "port 80"),
+            ("PORTAL_PUBLIC_URL", "portal.example.se"),
+            ("PORTAL_PUBLIC_URL", "https://portal.example.se/app"),
+            ("PORTAL_FRAME_ANCESTORS", "https://ok.se 'unsafe-inline'"),
+            ("SMTP_URL", "mail.example.se"),
+            ("PORTAL_LOG_FORMAT", "xml"),
+            ("PORTAL_DEMO_DATA", "maybe"),
+            ("PORTAL_SECRET_KEY", "too short"),
+            ("PORTAL_MAIL_FROM", "nobody"),
+            ("PORTAL_SEND_BUDGET", "-1"),
+            ("PORTAL_DEV_MAILER", "perhaps"),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("PORTAL_TRUSTED_PROXIES", "load-balancer"),
+        ] {
+            let e = Config::from_vars(&vars(&[(var, value)])).unwrap_err();
+            assert_eq!(e.var, var, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_secret_key() {
+        let e = Config::from_vars(&vars(&[("DATABASE_URL", "postgres://p@127.0.0.1/portal")]))
+            .unwrap_err();
+        assert_eq!(e.var, "PORTAL_SECRET_KEY");
+        let key = "k".repeat(32);
+        let c = Config::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+            ("PORTAL_SECRET_KEY", &key),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ]))
+        .unwrap();
+        assert!(!c.demo_data);
+        assert!(!c.local_run);
+    }
+
+    /// Issue 10, item 1: the dev mailer (and its page, which lists every code) runs only when
+    /// the configuration proves a local run, or when PORTAL_DEV_MAILER=true says so.
+    #[test]
+    fn without_smtp_only_a_local_run_may_start() {
+        let key = "k".repeat(32);
+        for production in [
+            vec![
+                ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+                ("PORTAL_SECRET_KEY", key.as_str()),
+            ],
+            vec![
+                ("PORTAL_LISTEN", "0.0.0.0:3000"),
+                ("PORTAL_SECRET_KEY", &key),
+            ],
+            vec![
+                ("PORTAL_PUBLIC_URL", "https://portal.aimopark.se"),
+                ("PORTAL_SECRET_KEY", &key),
+            ],
+            vec![
+                ("PORTAL_PUBLIC_URL", "http://127.0.0.1.evil.example"),
+                ("PORTAL_SECRET_KEY", &key),
+            ],
+            vec![("PORTAL_DEV_MAILER", "false")],
+        ] {
+            let e = Config::from_vars(&vars(&production))
+                .and_then(|c| c.check_for_serving())
+                .unwrap_err();
+            assert_eq!(e.var, "SMTP_URL", "{production:?}");
+        }
+        let c = Config::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+            ("PORTAL_SECRET_KEY", &key),
+            ("PORTAL_DEV_MAILER", "true"),
+            (
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "https://backoffice.example/permits",
+            ),
+            ("PORTAL_OPERATOR_PERMITS_KEY", &format!("k1={key}")),
+        ]))
+        .unwrap();
+        assert!(c.smtp_url.is_none() && !c.local_run);
+        assert_eq!(c.check_for_serving(), Ok(()));
+        let c =
+            Config::from_vars(&vars(&[("PORTAL_PUBLIC_URL", "http://localhost:3000")])).unwrap();
+        assert!(c.local_run);
+    }
+
+    #[test]
+    fn demo_data_is_only_for_a_local_run_unless_asked_for() {
+        let key = "k".repeat(32);
+        let deployed = Config::from_vars(&vars(&[
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("PORTAL_SECRET_KEY", &key),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ]))
+        .unwrap();
+        assert!(
+            !deployed.demo_data,
+            "a SQLite deployment gets no demo accounts"
+        );
+        let asked = Config::from_vars(&vars(&[
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("PORTAL_DEMO_DATA", "true"),
+        ]))
+        .unwrap();
+        assert!(asked.demo_data);
+    }
+
+    #[test]
+    fn a_deployment_needs_the_operators_permit_endpoint() {
+        let key = "k".repeat(32);
+        let mut production = vec![
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+            ("PORTAL_SECRET_KEY", key.as_str()),
+        ];
+        let e = Config::from_vars(&vars(&production))
+            .and_then(|c| c.check_for_serving())
+            .unwrap_err();
+        assert_eq!(e.var, "PORTAL_OPERATOR_PERMITS_URL");
+        let pair = format!("desk1={key}");
+        production.push(("PORTAL_OPERATOR_PERMITS_URL", "https://bo.example/permits"));
+        let e = Config::from_vars(&vars(&production)).unwrap_err();
+        assert_eq!(
+            e.var, "PORTAL_OPERATOR_PERMITS_KEY",
+            "a URL without its key"
+        );
+        production.push(("PORTAL_OPERATOR_PERMITS_KEY", &pair));
+        let c = Config::from_vars(&vars(&production)).unwrap();
+        assert_eq!(c.check_for_serving(), Ok(()));
+        let p = c.operator_permits.unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.key_id.as_str()),
+            ("https://bo.example/permits", "desk1")
+        );
+        assert!(
+            !format!("{p:?}").contains(&key),
+            "the secret is never printed"
+        );
+        // Plain http only to this machine; a short secret is refused.
+        for (url, k) in [
+            ("http://bo.example/permits", pair.as_str()),
+            ("https://bo.example/permits", "desk1=short"),
+        ] {
+            let e = Config::from_vars(&vars(&[
+                ("PORTAL_OPERATOR_PERMITS_URL", url),
+                ("PORTAL_OPERATOR_PERMITS_KEY", k),
+            ]))
+            .unwrap_err();
+            assert!(e.var.starts_with("PORTAL_OPERATOR_PERMITS_"), "{url} {k}");
+        }
+        let local = Config::from_vars(&vars(&[
+            (
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "http://127.0.0.1:9999/permits",
+            ),
+            ("PORTAL_OPERATOR_PERMITS_KEY", &pair),
+        ]))
+        .unwrap();
+        assert!(local.operator_permits.is_some());
+    }
+
+    #[test]
+    fn a_generated_key_is_only_for_a_local_run() {
+        let e = Config::from_vars(&vars(&[
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ]))
+        .and_then(|c| c.check_for_serving())
+        .unwrap_err();
+        assert_eq!(e.var, "PORTAL_SECRET_KEY");
+        let defaults = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(
+            defaults.check_for_serving(),
+            Ok(()),
+            "the embedded default serves"
+        );
+    }
+
+    #[test]
+    fn frame_ancestors_take_spaces_or_commas() {
+        let c = Config::from_vars(&vars(&[(
+            "PORTAL_FRAME_ANCESTORS",
+            "https://www.aimopark.se, https://www.aimopark.fi/",
+        )]))
+        .unwrap();
+        assert_eq!(
+            c.frame_ancestors,
+            ["https://www.aimopark.se", "https://www.aimopark.fi"]
+        );
+    }
+}
