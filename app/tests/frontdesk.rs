@@ -32,6 +32,8 @@ on_both_databases!(
     visitors_names_are_erased_ninety_days_after_the_visit,
     members_parked_now_are_those_with_an_open_session,
     the_operator_reads_the_permits_valid_now_a_page_at_a_time,
+    a_sender_whose_lease_ran_out_changes_nothing,
+    a_company_registers_at_most_its_hourly_quota_and_others_are_untouched,
 );
 
 struct World {
@@ -615,4 +617,92 @@ async fn the_operator_reads_the_permits_valid_now_a_page_at_a_time(db: &Db) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Issue 28, item 1: sender A claims a message and hangs past its lease; sender B claims it
+/// again and delivers it. A's late "failed" (or "sent") must not overwrite B's delivery: a
+/// delivered permit is never shown as "could not be sent".
+async fn a_sender_whose_lease_ran_out_changes_nothing(db: &Db) {
+    let w = world(db).await;
+    let desk = ctx(db, w.desk, w.company).await;
+    let fac = w.facility.to_string();
+    let id = service::register(db, &desk, &form("ABC 123", "", &fac), NOW)
+        .await
+        .unwrap();
+    let a = store::claim_messages(db, NOW, 10).await.unwrap();
+    assert_eq!(a.len(), 1);
+    assert!(
+        store::claim_messages(db, NOW + store::LEASE_SECONDS - 1, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nobody else takes it while A's lease holds"
+    );
+    let later = NOW + store::LEASE_SECONDS + 1;
+    let b = store::claim_messages(db, later, 10).await.unwrap();
+    assert_eq!(b.len(), 1, "the lease ran out: B takes it");
+    assert!(store::mark_message_sent(db, &b[0], later).await.unwrap());
+
+    let late = store::mark_message_failed(
+        db,
+        &a[0],
+        true,
+        "the operator answered 400",
+        86_400,
+        later + 5,
+    )
+    .await
+    .unwrap();
+    assert_eq!(late, None, "A's claim is gone: nothing changed");
+    assert!(!store::mark_message_sent(db, &a[0], later + 5)
+        .await
+        .unwrap());
+    let today = service::today(db, &desk, later, false, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
+    let g = today.guests.iter().find(|g| g.id == id).unwrap();
+    assert_eq!(g.delivery, Delivery::Sent, "B's delivery stands");
+}
+
+/// Issue 28, item 1: a script registering guests stops at the hourly quota with a wait, the
+/// refused call stores nothing, another company registers as usual, and the next hour opens.
+async fn a_company_registers_at_most_its_hourly_quota_and_others_are_untouched(db: &Db) {
+    let w = world(db).await;
+    let desk = ctx(db, w.desk, w.company).await;
+    let fac = w.facility.to_string();
+    for i in 0..service::GUESTS_PER_HOUR {
+        let plate = format!("ABC {:03}", i % 1000);
+        service::register(db, &desk, &form(&plate, "", &fac), NOW + i)
+            .await
+            .unwrap_or_else(|e| panic!("guest {i}: {e}"));
+    }
+    let permits = count(db, "SELECT COUNT(*) FROM guest_permits").await;
+    let refused = service::register(db, &desk, &form("XYZ 999", "", &fac), NOW + 300).await;
+    match refused {
+        Err(AppError::RateLimited { retry_after }) => {
+            assert!((1..=3_600).contains(&retry_after), "{retry_after}")
+        }
+        other => panic!("the 201st guest within the hour: {other:?}"),
+    }
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM guest_permits").await,
+        permits,
+        "the refused registration stored nothing"
+    );
+    assert!(
+        service::register(db, &desk, &form("", "", &fac), NOW + 300)
+            .await
+            .is_err_and(|e| !matches!(e, AppError::RateLimited { .. })),
+        "bad input is still answered as bad input"
+    );
+
+    // Another company's reception is not slowed by this one.
+    let beta = ctx(db, w.other_owner, w.other).await;
+    service::register(db, &beta, &form("DEF 456", "", &fac), NOW + 301)
+        .await
+        .expect("another company registers");
+    // An hour after the first guests, the quota opens again.
+    service::register(db, &desk, &form("XYZ 999", "", &fac), NOW + 3_600 + 200)
+        .await
+        .expect("the next hour");
 }

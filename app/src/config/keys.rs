@@ -36,15 +36,8 @@ impl OperatorPermits {
             (None, Some(_)) => return Err(err(URL, format!("is required with {KEY}"))),
             (Some(u), Some(k)) => (u, k),
         };
-        let loopback = [
-            "http://127.0.0.1:",
-            "http://127.0.0.1/",
-            "http://localhost:",
-            "http://localhost/",
-        ]
-        .iter()
-        .any(|p| url.starts_with(p));
-        if !(url.starts_with("https://") || loopback) || url.contains(char::is_whitespace) {
+        let a = super::vars::authority(URL, &url, &["https", "http"], false)?;
+        if a.scheme == "http" && !a.is_loopback() {
             return Err(err(
                 URL,
                 "must be an https:// URL (http:// only to 127.0.0.1 or localhost)",
@@ -103,6 +96,11 @@ impl IngestKeys {
             .iter()
             .find(|(k, _)| k == id)
             .map(|(_, s)| s.as_str())
+    }
+
+    /// Whether `secret` is the secret of one of these keys.
+    pub fn holds_secret(&self, secret: &str) -> bool {
+        self.0.iter().any(|(_, s)| s == secret)
     }
 
     pub fn is_empty(&self) -> bool {

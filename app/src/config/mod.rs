@@ -10,7 +10,11 @@ mod keys;
 mod proxy;
 mod vars;
 
-use std::{collections::HashMap, net::SocketAddr, path::PathBuf};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 pub use keys::{IngestKeys, OperatorPermits};
 pub use proxy::{client_ip, Cidr};
@@ -119,6 +123,9 @@ impl Config {
                 ),
             ));
         }
+        if let Some(reason) = self.site_root_exposes() {
+            return Err(err("PORTAL_SITE_ROOT", reason));
+        }
         if self.operator_permits.is_none() && !self.local_run {
             return Err(err(
                 "PORTAL_OPERATOR_PERMITS_URL",
@@ -126,6 +133,48 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The SQLite database file, when the database is SQLite (not in memory).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let p = self
+            .database_url
+            .strip_prefix("sqlite:")?
+            .trim_start_matches("//");
+        let p = p.split('?').next().unwrap_or(p);
+        (!p.is_empty() && p != ":memory:").then(|| PathBuf::from(p))
+    }
+
+    /// Where the embedded default keeps the key it generates: `secret.key` beside the
+    /// SQLite database file.
+    pub fn generated_key_path(&self) -> Option<PathBuf> {
+        let db = self.sqlite_path()?;
+        let dir = db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(dir.join("secret.key"))
+    }
+
+    /// Why the static files' root would serve something private (the database, the key file,
+    /// `data/`), if it would: `PORTAL_SITE_ROOT=.` would hand out `data/secret.key`.
+    fn site_root_exposes(&self) -> Option<String> {
+        let root = full_path(&self.site_root);
+        let mut private = vec![("data/", PathBuf::from("data"))];
+        private.extend(self.sqlite_path().map(|p| ("the database file", p)));
+        private.extend(
+            self.generated_key_path()
+                .map(|p| ("the secret key file", p)),
+        );
+        private.into_iter().find_map(|(what, path)| {
+            full_path(&path).starts_with(&root).then(|| {
+                format!(
+                    "{} holds {what} ({}), which it would serve to anyone: point it at the built site (target/site)",
+                    self.site_root.display(),
+                    path.display()
+                )
+            })
+        })
     }
 
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -173,12 +222,14 @@ impl Config {
         let secret_key = vars.secret_key(&database_url)?;
 
         let trusted_proxies = vars.list("PORTAL_TRUSTED_PROXIES", |c| {
-            Cidr::parse(c).ok_or_else(|| {
-                err(
-                    "PORTAL_TRUSTED_PROXIES",
-                    format!("{c:?} is not an address block like 10.0.0.0/8"),
-                )
-            })
+            match Cidr::parse(c) {
+                None => Err(format!("{c:?} is not an address block like 10.0.0.0/8")),
+                Some(b) if b.is_everyone() => Err(format!(
+                    "{c:?} would believe X-Forwarded-For from anyone: name the load balancers' own addresses"
+                )),
+                Some(b) => Ok(b),
+            }
+            .map_err(|reason| err("PORTAL_TRUSTED_PROXIES", reason))
         })?;
         let mail_from = vars.mail_from()?;
         let send_budget_per_hour = vars.positive("PORTAL_SEND_BUDGET", 1_000)?;
@@ -188,6 +239,17 @@ impl Config {
             vars.get("PORTAL_OPERATOR_PERMITS_URL"),
             vars.get("PORTAL_OPERATOR_PERMITS_KEY"),
         )?;
+        if operator_permits
+            .as_ref()
+            .is_some_and(|p| ingest_keys.holds_secret(&p.secret))
+        {
+            // One leaked secret must not both forge the back office's batches and the
+            // portal's permits.
+            return Err(err(
+                "PORTAL_OPERATOR_PERMITS_KEY",
+                "must not reuse a secret of PORTAL_INGEST_KEYS: give each direction its own",
+            ));
+        }
 
         Ok(Config {
             operator_permits,
@@ -208,6 +270,25 @@ impl Config {
             demo_data,
         })
     }
+}
+
+/// `path` made absolute with symbolic links resolved, as far as it exists (a file not yet
+/// created is resolved through its folder), so that `starts_with` compares real places.
+fn full_path(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = std::fs::canonicalize(dir) {
+            return d.join(name);
+        }
+    }
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]
@@ -425,5 +506,170 @@ mod tests {
             c.frame_ancestors,
             ["https://www.aimopark.se", "https://www.aimopark.fi"]
         );
+    }
+
+    /// A deployment's settings that pass, and one typo at a time that must not: each refused
+    /// configuration names its variable and says why (issue 28, item 4).
+    #[test]
+    fn a_deployment_cannot_start_unsafe_by_a_typo() {
+        let ingest_secret = "i".repeat(32);
+        let permit_secret = "p".repeat(32);
+        let ingest_keys = format!("bo={ingest_secret}");
+        let permit_key = format!("portal={permit_secret}");
+        let base: Vec<(&str, &str)> = vec![
+            ("PORTAL_LISTEN", "0.0.0.0:3000"),
+            ("PORTAL_PUBLIC_URL", "https://portal.example.se"),
+            ("SMTP_URL", "smtps://portal:pw@relay.example.se"),
+            ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("PORTAL_INGEST_KEYS", &ingest_keys),
+            (
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "https://bo.example.se/permits",
+            ),
+            ("PORTAL_OPERATOR_PERMITS_KEY", &permit_key),
+            ("PORTAL_FRAME_ANCESTORS", "https://www.aimopark.se"),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8"),
+        ];
+        let with = |changes: &[(&str, &str)]| {
+            let mut v = vars(&base);
+            for (k, val) in changes {
+                v.insert(k.to_string(), val.to_string());
+            }
+            Config::from_vars(&v).and_then(|c| c.check_for_serving().map(|()| c))
+        };
+        let c = with(&[]).expect("the deployment's own settings start");
+        assert!(!c.local_run);
+        for fine in [
+            ("SMTP_URL", "smtp://relay.example.se:587?tls=required"),
+            ("SMTP_URL", "smtp://127.0.0.1:1025"),
+            (
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "http://127.0.0.1:9000/permits",
+            ),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8 fd00::/8"),
+        ] {
+            assert!(with(&[fine]).is_ok(), "{fine:?} is a safe setting");
+        }
+        assert!(with(&[
+            ("SMTP_URL", "smtp://relay.internal:25"),
+            ("PORTAL_SMTP_ALLOW_PLAINTEXT", "true"),
+        ])
+        .is_ok());
+
+        // (what changes, the variable named, a word of the reason)
+        type Refused<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let refused: &[Refused] = &[
+            (
+                &[("PORTAL_PUBLIC_URL", "http://localhost:80@portal.example.se")],
+                "PORTAL_PUBLIC_URL",
+                "user name or password",
+            ),
+            (
+                &[(
+                    "PORTAL_OPERATOR_PERMITS_URL",
+                    "http://localhost:@evil.example/",
+                )],
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "user name or password",
+            ),
+            (
+                &[(
+                    "PORTAL_OPERATOR_PERMITS_URL",
+                    "http://bo.example.se/permits",
+                )],
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "https://",
+            ),
+            (
+                &[(
+                    "PORTAL_OPERATOR_PERMITS_URL",
+                    "http://localhost.evil.example/",
+                )],
+                "PORTAL_OPERATOR_PERMITS_URL",
+                "https://",
+            ),
+            (
+                &[("SMTP_URL", "smtp://relay.example.se:25")],
+                "SMTP_URL",
+                "clear text",
+            ),
+            (
+                &[("SMTP_URL", "smtp://relay.example.se:587?tls=opportunistic")],
+                "SMTP_URL",
+                "clear text",
+            ),
+            (
+                &[(
+                    "PORTAL_FRAME_ANCESTORS",
+                    "https://www.aimopark.se https://*.example.se",
+                )],
+                "PORTAL_FRAME_ANCESTORS",
+                "wildcard",
+            ),
+            (
+                &[("PORTAL_TRUSTED_PROXIES", "0.0.0.0/0")],
+                "PORTAL_TRUSTED_PROXIES",
+                "from anyone",
+            ),
+            (
+                &[("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, ::/0")],
+                "PORTAL_TRUSTED_PROXIES",
+                "from anyone",
+            ),
+            (
+                &[("PORTAL_OPERATOR_PERMITS_KEY", &ingest_keys)],
+                "PORTAL_OPERATOR_PERMITS_KEY",
+                "reuse",
+            ),
+            (&[("PORTAL_SITE_ROOT", ".")], "PORTAL_SITE_ROOT", "data/"),
+        ];
+        for (changes, var, why) in refused {
+            let e = with(changes).expect_err(&format!("{changes:?} must be refused"));
+            assert_eq!(e.var, *var, "{changes:?}: {e}");
+            assert!(e.reason.contains(why), "{changes:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_user_name_cannot_make_a_remote_host_a_local_run() {
+        // Before: `http://localhost:80@portal.example.se` counted as a local run, switching
+        // on the dev mailer, a generated key and demo data.
+        let e = Config::from_vars(&vars(&[(
+            "PORTAL_PUBLIC_URL",
+            "http://localhost:80@portal.example.se",
+        )]))
+        .unwrap_err();
+        assert_eq!(e.var, "PORTAL_PUBLIC_URL");
+        let c =
+            Config::from_vars(&vars(&[("PORTAL_PUBLIC_URL", "http://localhost:3000")])).unwrap();
+        assert!(c.local_run);
+    }
+
+    #[test]
+    fn the_site_root_never_holds_the_database_or_the_key() {
+        let dir = std::env::temp_dir().join(format!("portal-site-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("site")).unwrap();
+        let site = dir.join("site");
+        let inside = Config::from_vars(&vars(&[
+            (
+                "DATABASE_URL",
+                &format!("sqlite:{}/portal.db", site.display()),
+            ),
+            ("PORTAL_SITE_ROOT", &site.display().to_string()),
+        ]))
+        .unwrap();
+        let e = inside.check_for_serving().unwrap_err();
+        assert_eq!(e.var, "PORTAL_SITE_ROOT");
+        assert!(e.reason.contains("the database file"), "{e}");
+        let beside = Config::from_vars(&vars(&[
+            (
+                "DATABASE_URL",
+                &format!("sqlite:{}/portal.db", dir.display()),
+            ),
+            ("PORTAL_SITE_ROOT", &site.display().to_string()),
+        ]))
+        .unwrap();
+        beside.check_for_serving().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

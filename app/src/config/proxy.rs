@@ -21,6 +21,11 @@ impl Cidr {
         (prefix <= max).then_some(Cidr { net: addr, prefix })
     }
 
+    /// `0.0.0.0/0` or `::/0`: every address, i.e. anyone could write their own address.
+    pub fn is_everyone(&self) -> bool {
+        self.prefix == 0
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         // An IPv4 peer may arrive as an IPv4-mapped IPv6 address on a dual-stack socket.
         let ip = match ip {

@@ -69,13 +69,27 @@ impl Vars<'_> {
         }
     }
 
+    /// `smtps://` (TLS from the first byte), `smtp://…?tls=required` (STARTTLS or nothing), or
+    /// plain `smtp://` to this machine (the mail catcher, a local relay). Plain SMTP to another
+    /// host would send every sign-in code in clear text: refused unless
+    /// `PORTAL_SMTP_ALLOW_PLAINTEXT=true` says the network to the relay is private.
     pub(super) fn smtp_url(&self) -> Result<Option<String>, ConfigError> {
-        match self.get("SMTP_URL") {
-            Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
-                Err(err("SMTP_URL", "must start with smtp:// or smtps://"))
-            }
-            url => Ok(url),
+        let Some(url) = self.get("SMTP_URL") else {
+            return Ok(None);
+        };
+        let a = authority("SMTP_URL", &url, &["smtp", "smtps"], true)?;
+        let tls_required = a.rest.split(['?', '&']).any(|p| p == "tls=required");
+        if a.scheme == "smtp"
+            && !tls_required
+            && !a.is_loopback()
+            && !self.flag("PORTAL_SMTP_ALLOW_PLAINTEXT", false)?
+        {
+            return Err(err(
+                "SMTP_URL",
+                "would send sign-in codes in clear text to another host: use smtps://, add ?tls=required, or set PORTAL_SMTP_ALLOW_PLAINTEXT=true if the network to the relay is private",
+            ));
         }
+        Ok(Some(url))
     }
 
     pub(super) fn listen(&self) -> Result<SocketAddr, ConfigError> {
@@ -120,19 +134,110 @@ impl Vars<'_> {
     }
 }
 
-/// An origin is scheme, host and optional port, nothing else (`https://www.aimopark.se`).
-pub(super) fn origin(var: &'static str, value: &str) -> Result<String, ConfigError> {
-    let value = value.trim().trim_end_matches('/');
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
+/// The parts of a URL the portal's rules look at: scheme, host, port and what follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Authority {
+    pub(super) scheme: String,
+    /// Lower-cased; an IPv6 address without its brackets.
+    pub(super) host: String,
+    pub(super) port: Option<u16>,
+    /// Path, query and fragment (empty for an origin).
+    pub(super) rest: String,
+}
+
+impl Authority {
+    /// `localhost` or a loopback address (127.0.0.0/8, ::1): this machine.
+    pub(super) fn is_loopback(&self) -> bool {
+        self.host == "localhost"
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+/// Splits `scheme://host[:port][/rest]` by the rules of RFC 3986 rather than by prefix, so
+/// that a URL can only be what it looks like: a user name or password (`http://localhost:@evil`,
+/// `http://localhost:80@portal.example.se`) is refused unless `userinfo` allows it (SMTP's
+/// credentials), and so is a host with a wildcard or any character a host cannot have.
+pub(super) fn authority(
+    var: &'static str,
+    value: &str,
+    schemes: &[&str],
+    userinfo: bool,
+) -> Result<Authority, ConfigError> {
+    let (scheme, after) = value
+        .split_once("://")
+        .filter(|(s, _)| schemes.contains(&s.to_ascii_lowercase().as_str()))
         .ok_or_else(|| {
             err(
                 var,
-                format!("{value:?} must start with http:// or https://"),
+                format!(
+                    "{value:?} must start with {}",
+                    schemes.join("://, ") + "://"
+                ),
             )
         })?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', ' ', '\'', ';', ',']) {
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (mut auth, rest) = after.split_at(end);
+    if let Some((_, host)) = auth.rsplit_once('@') {
+        if !userinfo {
+            return Err(err(
+                var,
+                format!("{value:?} must not carry a user name or password (nothing before an @)"),
+            ));
+        }
+        auth = host;
+    }
+    let (host, port) = match auth.strip_prefix('[') {
+        Some(v6) => {
+            let (h, p) = v6
+                .split_once(']')
+                .ok_or_else(|| err(var, format!("{value:?}: an IPv6 host needs its ]")))?;
+            h.parse::<std::net::Ipv6Addr>()
+                .map_err(|_| err(var, format!("{value:?}: {h:?} is not an IPv6 address")))?;
+            (h.to_owned(), p)
+        }
+        None => match auth.split_once(':') {
+            Some((h, _)) => (h.to_ascii_lowercase(), &auth[h.len()..]),
+            None => (auth.to_ascii_lowercase(), ""),
+        },
+    };
+    let port = match port {
+        "" => None,
+        p => Some(
+            p.strip_prefix(':')
+                .and_then(|p| p.parse::<u16>().ok())
+                .ok_or_else(|| err(var, format!("{value:?}: the port must be a number")))?,
+        ),
+    };
+    if host.contains('*') {
+        return Err(err(
+            var,
+            format!("{value:?}: a wildcard host is not allowed; name each host"),
+        ));
+    }
+    let host_ok = !host.is_empty()
+        && (host.contains(':') // an IPv6 address, checked above
+            || host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    if !host_ok || rest.contains(char::is_whitespace) {
+        return Err(err(var, format!("{value:?} does not name a valid host")));
+    }
+    Ok(Authority {
+        scheme: scheme.to_ascii_lowercase(),
+        host,
+        port,
+        rest: rest.to_owned(),
+    })
+}
+
+/// An origin is scheme, host and optional port, nothing else (`https://www.aimopark.se`).
+pub(super) fn origin(var: &'static str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim().trim_end_matches('/');
+    let a = authority(var, value, &["https", "http"], false)?;
+    if !a.rest.is_empty() {
         return Err(err(
             var,
             format!("{value:?} must be an origin like https://example.se (no path)"),
@@ -141,13 +246,9 @@ pub(super) fn origin(var: &'static str, value: &str) -> Result<String, ConfigErr
     Ok(value.to_owned())
 }
 
-/// `http://127.0.0.1…` or `http://localhost…`: a public URL only a local run has.
+/// `http://127.0.0.1…` or `http://localhost…`: a public URL only a local run has. (The
+/// origin was checked by [`origin`], so no user name can make a remote host look local.)
 pub(super) fn is_local_origin(origin: &str) -> bool {
-    let host = origin
-        .strip_prefix("http://")
-        .unwrap_or("")
-        .split(':')
-        .next()
-        .unwrap_or("");
-    host == "127.0.0.1" || host == "localhost"
+    authority("", origin, &["http"], false)
+        .is_ok_and(|a| a.host == "127.0.0.1" || a.host == "localhost")
 }

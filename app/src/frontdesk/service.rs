@@ -29,6 +29,11 @@ pub const EARLY_ARRIVAL: i64 = 2 * 3600;
 /// Members "parked now": sessions without an end that started within this long.
 pub const PARKED_LOOKBACK: i64 = 7 * 86_400;
 pub const PARKED_LIMIT: i64 = 200;
+/// Guest permits one company may register per hour and per day: generous for a real
+/// reception, a wall against a script (issue 28: one company's thousands of permits would
+/// crowd every other company's out of the operator's channel).
+pub const GUESTS_PER_HOUR: i64 = 200;
+pub const GUESTS_PER_DAY: i64 = 1_000;
 
 /// The form as posted.
 pub struct GuestForm<'a> {
@@ -157,6 +162,7 @@ pub async fn register(
         "other"
     };
     let until = registration_end(tz, choice, form.until_at, now)?;
+    reserve_guest(db, ctx, now).await?;
 
     let id = Uuid::new_v4();
     let mut tx = db.begin().await?;
@@ -181,6 +187,30 @@ pub async fn register(
     log(&mut tx, ctx, AuditAction::GuestRegistered, &plate, now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Takes one permit of the company's hourly and daily quota, atomically (parallel requests
+/// cannot overdraw it), after the form was found valid: a mistyped plate costs nothing.
+async fn reserve_guest(db: &Db, ctx: &TenantCtx, now: i64) -> Result<(), AppError> {
+    use crate::auth::store::{reserve, Check};
+    let hour = format!("guests:hour:{}", ctx.scope().company_id());
+    let day = format!("guests:day:{}", ctx.scope().company_id());
+    let checks = [
+        Check::AtMost {
+            bucket: &hour,
+            window: 3_600,
+            max: GUESTS_PER_HOUR,
+        },
+        Check::AtMost {
+            bucket: &day,
+            window: 86_400,
+            max: GUESTS_PER_DAY,
+        },
+    ];
+    match reserve(db, &checks, &[&hour, &day], now).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(AppError::RateLimited { retry_after }),
+    }
 }
 
 pub async fn extend(

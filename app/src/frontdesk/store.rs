@@ -413,9 +413,15 @@ pub struct MessageRow {
     pub body: String,
     pub attempts: i32,
     pub created_at: i64,
+    /// The end of this claim's lease: the claim's token. Marking the outcome checks it, so an
+    /// instance whose lease ran out (and whose message another instance took) changes nothing.
+    pub lease_until: i64,
 }
 
-pub const LEASE_SECONDS: i64 = 60;
+/// A claim's lease: longer than the longest batch can take (the sender checks this at
+/// compile time against its batch size and request timeout), so that no message is claimed
+/// again while its first sender may still be posting it.
+pub const LEASE_SECONDS: i64 = 300;
 
 /// Claims up to `limit` due messages, oldest first (a lease, as the mail outbox does:
 /// `db::claim_due`).
@@ -423,7 +429,7 @@ pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<Message
     const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
         table: "operator_outbox",
         order_by: "next_attempt_at, created_at",
-        returning: "id, permit_id, version, body, attempts, created_at",
+        returning: "id, permit_id, version, body, attempts, created_at, lease_until",
     };
     let mut rows: Vec<MessageRow> =
         crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
@@ -431,25 +437,29 @@ pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<Message
     Ok(rows)
 }
 
-pub async fn mark_message_sent(db: &Db, id: Uuid, now: i64) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
+/// Marks a claimed message delivered; false (and nothing changed) when the claim is no
+/// longer this sender's: its lease ran out and another sender took the message.
+pub async fn mark_message_sent(db: &Db, row: &MessageRow, now: i64) -> Result<bool, sqlx::Error> {
+    let changed = with_pool!(db, |pool| {
         sqlx::query(
             "UPDATE operator_outbox SET status = 'sent', sent_at = $2, lease_until = NULL,
                     attempts = attempts + 1, last_error = NULL
-             WHERE id = $1",
+             WHERE id = $1 AND status = 'sending' AND lease_until = $3",
         )
-        .bind(id)
+        .bind(row.id)
         .bind(now)
+        .bind(row.lease_until)
         .execute(pool)
         .await
         .map(|r| r.rows_affected())
     })?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// A failed attempt: retried with backoff (10 s doubling up to 5 minutes) until the message
 /// is older than `give_up_after` or the failure is permanent; then `failed`, with the reason.
-/// Returns whether it gave up.
+/// Returns whether it gave up, or `None` when the claim is no longer this sender's (see
+/// [`mark_message_sent`]): a message another sender delivered is never shown as failed.
 pub async fn mark_message_failed(
     db: &Db,
     row: &MessageRow,
@@ -457,25 +467,26 @@ pub async fn mark_message_failed(
     reason: &str,
     give_up_after: i64,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<bool>, sqlx::Error> {
     let give_up = permanent || now - row.created_at >= give_up_after;
     let backoff = crate::db::backoff(row.attempts, 300);
-    with_pool!(db, |pool| {
+    let changed = with_pool!(db, |pool| {
         sqlx::query(
             "UPDATE operator_outbox SET status = $2, attempts = $3, next_attempt_at = $4,
                     lease_until = NULL, last_error = $5
-             WHERE id = $1",
+             WHERE id = $1 AND status = 'sending' AND lease_until = $6",
         )
         .bind(row.id)
         .bind(if give_up { "failed" } else { "pending" })
         .bind(row.attempts + 1)
         .bind(now + backoff)
         .bind(reason)
+        .bind(row.lease_until)
         .execute(pool)
         .await
         .map(|r| r.rows_affected())
     })?;
-    Ok(give_up)
+    Ok((changed == 1).then_some(give_up))
 }
 
 /// Sent messages are kept this long (for "sent to the operator" on the page), then deleted.

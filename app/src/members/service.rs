@@ -398,8 +398,7 @@ pub async fn change_role(
 }
 
 /// Removes someone from the company (or, when `user_id` is the actor, leaves it). The last
-/// owner can never go. Their sessions in this company stop at once: every request reads the
-/// role from the database.
+/// owner can never go. Their sessions in this company end at once.
 pub async fn remove(db: &Db, ctx: &TenantCtx, user_id: Uuid, now: i64) -> Result<(), AppError> {
     let target = target_role(db, ctx, user_id).await?;
     let leaving = user_id == ctx.user_id();
@@ -409,6 +408,12 @@ pub async fn remove(db: &Db, ctx: &TenantCtx, user_id: Uuid, now: i64) -> Result
     let mut tx = db.begin().await?;
     if !store::remove_member(&mut tx, ctx.scope(), user_id).await? {
         return Err(AppError::invalid("member", Reason::LastOwner));
+    }
+    if !leaving {
+        // Their sessions in this company end now, rows and all: a later invitation of the
+        // same address must never revive an old cookie (a reception tablet's, say) under a
+        // new role. (One who leaves keeps their session to pick another company.)
+        crate::auth::store::end_sessions_in(&mut tx, ctx.scope(), user_id).await?;
     }
     let action = if leaving {
         AuditAction::MemberLeft

@@ -61,17 +61,9 @@ fn load_key(config: &Config) -> Result<app::crypto::SecretKey, Box<dyn std::erro
         return SecretKey::new(k.as_bytes().to_vec())
             .ok_or_else(|| "PORTAL_SECRET_KEY: too short".into());
     }
-    let db_path = config
-        .database_url
-        .trim_start_matches("sqlite:")
-        .trim_start_matches("//");
-    let db_path = db_path.split('?').next().unwrap_or(db_path);
-    let dir = std::path::Path::new(db_path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty());
-    let path = dir
-        .unwrap_or_else(|| std::path::Path::new("."))
-        .join("secret.key");
+    let path = config
+        .generated_key_path()
+        .ok_or("PORTAL_SECRET_KEY: is required unless the database is a SQLite file")?;
     let key = match std::fs::read_to_string(&path) {
         Ok(k) => k.trim().to_owned(),
         Err(_) => {

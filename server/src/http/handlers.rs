@@ -49,6 +49,12 @@ pub(super) async fn cache_control(
         .then(|| assets.cache_control(path));
     let favicon = path == "/favicon.ico";
     let mut res = next.run(req).await;
+    if pkg.is_some() && !res.headers().contains_key(header::VARY) {
+        // The bundle is served as its brotli, gzip or plain copy by `Accept-Encoding`
+        // (ServeDir's precompressed files do not say so themselves).
+        res.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     let ok = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
     if !ok || res.headers().contains_key(header::CACHE_CONTROL) {
         return res;

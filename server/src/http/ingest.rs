@@ -317,7 +317,8 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
         return bad("limit must be 1 to 1000");
     }
     let now = app::db::now_ts();
-    match app::frontdesk::store::active_permits(
+    // Plates and validity of every company's guests: no cache along the way may keep them.
+    let mut res = match app::frontdesk::store::active_permits(
         &state.db,
         company.as_deref(),
         now,
@@ -357,7 +358,12 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
             res
         }
-    }
+    };
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// The three signature headers as OpenAPI security schemes (all three together).

@@ -178,6 +178,17 @@ fn is_sessionless(method: &Method, path: &str) -> bool {
             || path == "/readyz")
 }
 
+/// The front desk page's 20-second refresh (`GET /api/front_desk?choices=false`; the page's
+/// first load asks with `choices=true`).
+fn is_background_refresh(parts: &axum::http::request::Parts) -> bool {
+    parts.method == Method::GET
+        && parts.uri.path() == "/api/front_desk"
+        && parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p == "choices=false"))
+}
+
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if is_sessionless(req.method(), req.uri().path()) {
         return next.run(req).await;
@@ -200,7 +211,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 // desk's working day, everyone else's 30 minutes / 8 hours).
                 let role = m.as_ref().map(|m| m.role);
                 if !service::outlived(&row, role, now) {
-                    if let Some(idle) = service::slide(&row, role, now) {
+                    // A page's own refresh is not a person at work: it keeps only the front
+                    // desk's working-day session alive, which exists for exactly that.
+                    let counts = !is_background_refresh(&parts)
+                        || role == Some(app::companies::Role::FrontDesk);
+                    if let Some(idle) = service::slide(&row, role, now).filter(|_| counts) {
                         let _ = store::touch_session(&state.db, &row.token_hash, now, idle).await;
                     }
                     session = Some(row);

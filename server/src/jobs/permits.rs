@@ -18,6 +18,11 @@ use app::{config::OperatorPermits, db::now_ts, frontdesk::store, state::AppState
 use super::{BoxFuture, Round};
 
 const BATCH: i64 = 20;
+/// One POST's whole time, connecting included.
+const REQUEST_TIMEOUT_SECS: i64 = 10;
+// A batch posts one message after another: even if every one hangs until the timeout, the
+// batch ends before its lease does, so no other instance POSTs the same message meanwhile.
+const _: () = assert!(store::LEASE_SECONDS > BATCH * REQUEST_TIMEOUT_SECS + 60);
 /// Batches per round of the task (then it looks for a stop signal and goes on).
 const ROUND_BATCHES: usize = 2;
 /// How long a message that the operator did not take is retried.
@@ -31,7 +36,7 @@ pub struct PermitSender {
 impl PermitSender {
     pub fn new(target: OperatorPermits) -> Self {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS as u64))
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -81,12 +86,16 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
     };
     for row in &rows {
         match sender.post(row).await {
-            Ok(()) => {
-                if let Err(e) = store::mark_message_sent(&state.db, row.id, now_ts()).await {
-                    // Sent again when the lease ends, with the same idempotency key.
+            Ok(()) => match store::mark_message_sent(&state.db, row, now_ts()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(id = %row.id, "a permit message was delivered after its claim passed to another sender");
+                }
+                // Sent again when the lease ends, with the same idempotency key.
+                Err(e) => {
                     tracing::error!(error = %e, id = %row.id, "could not mark a permit message sent");
                 }
-            }
+            },
             Err((permanent, reason)) => {
                 let gave_up = store::mark_message_failed(
                     &state.db,
@@ -96,8 +105,13 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
                     GIVE_UP_AFTER,
                     now_ts(),
                 )
-                .await
-                .unwrap_or(false);
+                .await;
+                let gave_up = match gave_up {
+                    Ok(Some(g)) => g,
+                    // The claim is another sender's now: its outcome stands.
+                    Ok(None) => continue,
+                    Err(_) => false,
+                };
                 // The permit's id and version only: the body holds a plate.
                 tracing::warn!(id = %row.id, permit = %row.permit_id, version = row.version, permanent, gave_up, %reason, "permit message not delivered");
             }

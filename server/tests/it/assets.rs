@@ -106,6 +106,10 @@ async fn hashed_bundle_is_linked_cached_for_a_year_and_sent_precompressed() {
     }
     let wasm = send(&app, get(&format!("/pkg/{WASM}"), Some("br"))).await;
     assert_eq!(wasm.headers[header::CONTENT_TYPE], "application/wasm");
+    // A shared cache must keep the brotli, gzip and plain copies apart.
+    assert_eq!(wasm.headers[header::VARY], "accept-encoding");
+    let plain = send(&app, get(&format!("/pkg/{WASM}"), None)).await;
+    assert_eq!(plain.headers[header::VARY], "accept-encoding");
 
     // Not named after its content: asked for again. A name no build made: 404, not cached.
     let manifest = send(&app, get("/pkg/assets.json", None)).await;

@@ -411,6 +411,64 @@ async fn a_session_loses_the_company_the_moment_its_membership_ends() {
     );
 }
 
+/// Issue 28, item 3: the owner removes the reception account; the tablet's cookie ends with
+/// it. (Before, the session row outlived the membership, so inviting the same address again —
+/// even as admin — and accepting on another device turned the tablet's old cookie into an
+/// admin session without a new session id.)
+#[tokio::test]
+async fn removing_a_member_ends_their_sessions_in_that_company() {
+    let (t, app) = portal().await;
+    let owner = sign_in(&app, &t.db, OWNER).await;
+    let (desk_id, desk_email): (uuid::Uuid, String) = with_pool!(&t.db, |pool| {
+        sqlx::query_as(
+            "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.role = 'front_desk' AND m.status = 'active' AND m.company_id =
+                   (SELECT company_id FROM memberships WHERE user_id =
+                          (SELECT id FROM users WHERE email = $1))
+             ORDER BY u.email LIMIT 1",
+        )
+        .bind(OWNER)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    let desk = sign_in(&app, &t.db, &desk_email).await;
+    assert!(session_view(&app, &desk).await.user.is_some(), "signed in");
+
+    let csrf = session_view(&app, &owner).await.csrf;
+    let res = send(
+        &app,
+        post("/api/remove_member", &owner)
+            .body(form(&[
+                ("user_id", &desk_id.to_string()),
+                ("csrf_token", &csrf),
+            ]))
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    assert!(
+        session_view(&app, &desk).await.user.is_none(),
+        "the tablet's cookie names no session any more"
+    );
+    let left: i64 = with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions WHERE user_id = $1")
+            .bind(desk_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(left, 0, "no session row is left to revive");
+    assert!(
+        session_view(&app, &owner).await.user.is_some(),
+        "the owner's goes on"
+    );
+}
+
 #[tokio::test]
 async fn a_refused_invitation_in_a_plain_form_says_why_on_the_page() {
     let (t, app) = portal().await;

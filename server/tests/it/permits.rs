@@ -161,6 +161,11 @@ async fn world(backend: Backend) -> World {
 
 impl World {
     async fn ingest(&self, path: &str, body: serde_json::Value) -> (StatusCode, String) {
+        let res = self.ingest_response(path, body).await;
+        (res.status, res.body)
+    }
+
+    async fn ingest_response(&self, path: &str, body: serde_json::Value) -> crate::common::Res {
         let body = body.to_string();
         let ts = app::db::now_ts().to_string();
         let req = Request::builder()
@@ -183,8 +188,7 @@ impl World {
                 Body::from(body)
             })
             .unwrap();
-        let res = send(&self.app, req).await;
-        (res.status, res.body)
+        send(&self.app, req).await
     }
 
     async fn desk_session(&self) -> (String, String) {
@@ -267,14 +271,16 @@ async fn a_registered_guest_reaches_the_operator_once_and_shows_parked(backend: 
     assert_eq!(w.inbox.lock().unwrap().bad_signatures, 0);
     assert_eq!(w.today().await["guests"][0]["delivery"], "Sent");
 
-    // The back office reads the permits valid now.
-    let (status, text) = w
-        .ingest(
+    // The back office reads the permits valid now; no cache along the way keeps them.
+    let res = w
+        .ingest_response(
             "/ingest/v1/guest-permits?company=5560000001",
             serde_json::Value::Null,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{text}");
+    let text = res.body;
+    assert_eq!(res.status, StatusCode::OK, "{text}");
+    assert_eq!(res.headers[header::CACHE_CONTROL], "no-store");
     let list: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(list["permits"][0]["id"], id.to_string());
     assert!(!text.contains("Lena"));
@@ -358,6 +364,73 @@ async fn two_instances_sending_at_once_deliver_once(backend: Backend) {
     );
 }
 
+/// Issue 28, item 3: the front desk page refreshes every 20 s. That refresh must not keep an
+/// owner's session alive past its 30 idle minutes (a tab left open on the front desk page);
+/// the front desk's own working-day session is what the refresh is for.
+async fn a_poll_keeps_only_the_front_desks_session_alive(backend: Backend) {
+    let w = world(backend).await;
+    let company: Uuid = with_pool!(&w.db, |pool| {
+        sqlx::query_scalar("SELECT company_id FROM memberships WHERE user_id = $1")
+            .bind(w.desk)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let owner = crate::common::add_member(&w.db, company, "owner@acme.se", Role::Owner, 0).await;
+    let now = app::db::now_ts();
+    // Each session last seen two minutes ago, idle expiry in ten minutes.
+    let idle_after = |user: Uuid, path: &'static str| {
+        let (db, app) = (w.db.clone(), w.app.clone());
+        async move {
+            let token = auth::start_session(&db, None, user, now).await.unwrap();
+            let hash = crypto::parse_token(&token).unwrap();
+            with_pool!(&db, |pool| {
+                sqlx::query(
+                    "UPDATE web_sessions SET last_seen_at = $2, idle_expires_at = $3
+                     WHERE token_hash = $1",
+                )
+                .bind(hash.as_slice())
+                .bind(now - 120)
+                .bind(now + 600)
+                .execute(pool)
+                .await
+                .unwrap()
+                .rows_affected()
+            });
+            let res = send(
+                &app,
+                Request::get(path)
+                    .header(header::COOKIE, format!("{SESSION_COOKIE}={token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+            let idle: i64 = with_pool!(&db, |pool| {
+                sqlx::query_scalar("SELECT idle_expires_at FROM web_sessions WHERE token_hash = $1")
+                    .bind(hash.as_slice())
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            });
+            idle
+        }
+    };
+    assert_eq!(
+        idle_after(owner, "/api/front_desk?choices=false").await,
+        now + 600,
+        "the owner's tab refreshing is not the owner at work"
+    );
+    assert!(
+        idle_after(owner, "/api/front_desk?choices=true").await >= now + 29 * 60,
+        "opening the page is"
+    );
+    assert!(
+        idle_after(w.desk, "/api/front_desk?choices=false").await >= now + 9 * 3600,
+        "the front desk's working day goes on while its list refreshes"
+    );
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::$name(app::db::Backend::Sqlite).await } )* }
@@ -365,6 +438,7 @@ macro_rules! both {
     };
 }
 both!(
+    a_poll_keeps_only_the_front_desks_session_alive,
     a_registered_guest_reaches_the_operator_once_and_shows_parked,
     a_refused_delivery_is_retried_and_arrives_once,
     two_instances_sending_at_once_deliver_once
