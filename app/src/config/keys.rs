@@ -119,15 +119,8 @@ impl std::fmt::Debug for IngestKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::tests::vars;
     use crate::config::Config;
-    use std::collections::HashMap;
-
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn ingest_keys_are_checked_and_never_printed() {

@@ -295,7 +295,8 @@ fn full_path(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    /// A test's variables (shared with the other files' tests of `config`).
+    pub(super) fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
