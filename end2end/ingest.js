@@ -1,5 +1,6 @@
 // Posts sessions through the portal's signed ingestion API, as the operator's back office
-// does (HMAC over "timestamp.body" with the test-only key end2end/serve.sh configures).
+// does (the v2 signature of app/src/auth/ingest.rs: HMAC over "v2\nMETHOD\npath\ntimestamp\n
+// sha256(body)", with the test-only key end2end/serve.sh configures).
 const crypto = require('crypto');
 const { expect } = require('@playwright/test');
 
@@ -8,8 +9,11 @@ const INGEST_SECRET = 'browser tests only and not a secret 32+ chars'; // end2en
 async function postSessions(baseURL, sessions) {
   const body = JSON.stringify({ sessions });
   const ts = String(Math.floor(Date.now() / 1000));
-  const signature = crypto.createHmac('sha256', INGEST_SECRET).update(`${ts}.${body}`).digest('hex');
-  const res = await fetch(`${baseURL}/ingest/v1/sessions`, {
+  const path = '/ingest/v1/sessions';
+  const bodyHash = crypto.createHash('sha256').update(body).digest('hex');
+  const canonical = ['v2', 'POST', path, ts, bodyHash].join('\n');
+  const signature = 'v2=' + crypto.createHmac('sha256', INGEST_SECRET).update(canonical).digest('hex');
+  const res = await fetch(`${baseURL}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json', 'x-portal-key': 'e2e',

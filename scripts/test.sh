@@ -142,6 +142,25 @@ faults_passed=${faults_passed:-0}; faults_failed=${faults_failed:-1}
 [ "$faults_passed" -gt 0 ] || faults_failed=$((faults_failed > 0 ? faults_failed : 1))
 echo "Faults: $faults_passed passed, $faults_failed failed"
 
+# CI shows only the end of the output: name every test that failed (or passed only on a
+# retry) right above the summary, with the log that has its output.
+step "what failed"
+{
+  grep -E '^ *(FAIL|TIMEOUT|FLAKY|SIGSEGV|SIGABRT) \[' "$logs/cargo-test.log" | sed 's/^ */rust: /' | sort -u
+  [ -f target/e2e-results.json ] && node -e '
+    const walk = (s, path) => {
+      for (const spec of s.specs || []) for (const t of spec.tests || [])
+        if (t.status === "unexpected" || t.status === "flaky")
+          console.log(`browser (${t.projectName}, ${t.status}): ${path}${spec.title}`);
+      for (const c of s.suites || []) walk(c, `${path}${c.title} › `);
+    };
+    for (const s of require("./target/e2e-results.json").suites) walk(s, "");'
+  for f in calendar engines api-fuzz faults; do
+    [ -f "$logs/$f.log" ] && grep -E '^ *(✘|✖|not ok|FAIL(ED)?[: ])' "$logs/$f.log" | head -20 | sed "s/^ */$f: /"
+  done
+} 2>/dev/null | tail -40
+echo "(full output of each suite: $logs/)"
+
 passed=$((rust_passed + e2e_passed + calendar_passed + engines_passed + api_passed + faults_passed))
 failed=$((rust_failed + e2e_failed + calendar_failed + engines_failed + api_failed + faults_failed))
 echo

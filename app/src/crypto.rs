@@ -94,10 +94,33 @@ pub fn code_matches(
     verify_hex(code_hmac(key, purpose, email, code), stored_hex)
 }
 
-/// Whether `expected_hex` is this MAC's value, compared in constant time.
-/// The back office's request signature (the ingestion API, `auth::ingest`):
-/// HMAC-SHA256 under the key's secret over `<timestamp>.<body>`.
-pub(crate) fn ingest_mac(secret: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
+/// The back office's request signature (the ingestion API, `auth::ingest`), scheme `v2`:
+/// HMAC-SHA256 under the key's secret over the canonical string of a request
+/// (`auth::ingest::canonical`: method, path and query, timestamp, the body's SHA-256).
+fn ingest_hmac(secret: &str, canonical: &str) -> HmacSha256 {
+    let mut mac =
+        HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(canonical.as_bytes());
+    mac
+}
+
+/// [`ingest_hmac`] as lower-case hex, as a client sends it (after `v2=`).
+pub fn ingest_signature(secret: &str, canonical: &str) -> String {
+    hex(&ingest_hmac(secret, canonical).finalize().into_bytes())
+}
+
+/// Whether `signature` (raw bytes) is [`ingest_signature`] of this canonical string,
+/// compared in constant time.
+pub fn ingest_signature_matches(secret: &str, canonical: &str, signature: &[u8]) -> bool {
+    ingest_hmac(secret, canonical)
+        .verify_slice(signature)
+        .is_ok()
+}
+
+/// The first scheme, `v1`, kept for a documented transition only
+/// (`PORTAL_INGEST_LEGACY_SIGNATURES`): HMAC-SHA256 over `<timestamp>.<body>`. It names
+/// neither the method nor the path, so a signed request could be replayed to another resource.
+fn ingest_hmac_v1(secret: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
     let mut mac =
         HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(timestamp.as_bytes());
@@ -106,19 +129,33 @@ pub(crate) fn ingest_mac(secret: &str, timestamp: &str, body: &[u8]) -> HmacSha2
     mac
 }
 
-/// [`ingest_mac`] as lower-case hex, as a client sends it.
-pub fn ingest_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    hex(&ingest_mac(secret, timestamp, body).finalize().into_bytes())
+/// [`ingest_hmac_v1`] as lower-case hex (tests of the transition, and old clients).
+pub fn ingest_signature_v1(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    hex(&ingest_hmac_v1(secret, timestamp, body)
+        .finalize()
+        .into_bytes())
 }
 
-/// Whether `signature` is [`ingest_signature`] of these, compared in constant time.
-pub fn ingest_signature_matches(
+/// Whether `signature` (raw bytes) is [`ingest_signature_v1`] of these, in constant time.
+pub fn ingest_signature_v1_matches(
     secret: &str,
     timestamp: &str,
     body: &[u8],
-    signature: &str,
+    signature: &[u8],
 ) -> bool {
-    verify_hex(ingest_mac(secret, timestamp, body), signature)
+    ingest_hmac_v1(secret, timestamp, body)
+        .verify_slice(signature)
+        .is_ok()
+}
+
+/// SHA-256 of some bytes as lower-case hex (a signed request's body, in its canonical string).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Hex (either case) to bytes; `None` for anything else.
+pub fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    unhex(s)
 }
 
 fn verify_hex(mac: HmacSha256, expected_hex: &str) -> bool {

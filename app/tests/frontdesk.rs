@@ -45,6 +45,8 @@ struct World {
     owner: Uuid,
     member: Uuid,
     other_owner: Uuid,
+    /// A member of Acme who has given no name in the app.
+    unnamed: Uuid,
     cost_center: Uuid,
 }
 
@@ -99,6 +101,7 @@ async fn world(db: &Db) -> World {
         ("owner@acme.se", "Olga Ägare", ids[0], Role::Owner),
         ("member@acme.se", "Maja Medlem", ids[0], Role::Member),
         ("owner@beta.se", "", ids[1], Role::Owner),
+        ("noname@acme.se", "", ids[0], Role::Member),
     ] {
         let u = companies::upsert_user(db, Uuid::new_v4(), &Email::parse(email).unwrap(), name, 0)
             .await
@@ -141,6 +144,7 @@ async fn world(db: &Db) -> World {
         owner: people[1],
         member: people[2],
         other_owner: people[3],
+        unnamed: people[4],
         cost_center,
     }
 }
@@ -567,6 +571,7 @@ async fn members_parked_now_are_those_with_an_open_session(db: &Db) {
             Some(NOW - 3_600),
         ),
         session(&w, "C", 1, "GST 003", None, NOW - 600, None),
+        session(&w, "D", 1, "MEM 004", Some(w.unnamed), NOW - 60, None),
     ];
     app::testing::insert_sessions(db, &mut s).await.unwrap();
     let desk = ctx(db, w.desk, w.company).await;
@@ -576,10 +581,15 @@ async fn members_parked_now_are_those_with_an_open_session(db: &Db) {
     let plates: Vec<&str> = v.parked.iter().map(|p| p.plate.as_str()).collect();
     assert_eq!(
         plates,
-        ["MEM 001"],
-        "members with an open session; guests are in the guest list"
+        ["MEM 004", "MEM 001"],
+        "members with an open session, latest first; guests are in the guest list"
     );
-    assert_eq!(v.parked[0].name, "Maja Medlem");
+    // By the name they gave in the app; one who gave none is shown without one, never by
+    // their address (issue 28, item 3): not in the view, not in what the page's poll gets.
+    let names: Vec<Option<&str>> = v.parked.iter().map(|p| p.name.as_deref()).collect();
+    assert_eq!(names, [None, Some("Maja Medlem")]);
+    let json = serde_json::to_string(&v).unwrap();
+    assert!(!json.contains("@acme.se"), "{json}");
 }
 
 async fn the_operator_reads_the_permits_valid_now_a_page_at_a_time(db: &Db) {

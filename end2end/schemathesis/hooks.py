@@ -1,10 +1,13 @@
 """Schemathesis hooks for the ingestion API (scripts/test-api-fuzz.sh).
 
-`before_call` signs every generated request the way the back office must: HMAC-SHA256 under
-the test key's secret over "<timestamp>.<body>", the body being exactly the bytes sent (the
-hook serialises the generated body itself and passes those bytes, so nothing re-serialises
-them after signing). Without it every request would stop at 401 and nothing behind the
-signature would be tested.
+`before_call` signs every generated request the way the back office must (the v2 scheme of
+app/src/auth/ingest.rs): HMAC-SHA256 under the test key's secret over
+"v2\n<METHOD>\n<path?query>\n<timestamp>\n<hex sha256 of the body>", the body and the query
+being exactly the bytes sent (the hook serialises the generated body and encodes the query
+itself and passes those, so nothing re-encodes them after signing). A signature is accepted
+once: a request identical to one already signed in the same second waits for the next
+second, as a real client must. Without the hook every request would stop at 401 and nothing
+behind the signature would be tested.
 
 `after_call` records each answer's status and what a 200 says was inserted, so the script
 can compare it with the database afterwards (a batch is stored whole or not at all) and show
@@ -15,7 +18,9 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 import time
+import urllib.parse
 
 import schemathesis
 from schemathesis.core import NotSet
@@ -33,11 +38,36 @@ def _body_bytes(body):
     return json.dumps(body, ensure_ascii=False, default=str).encode()
 
 
+_SIGNED = set()
+_SIGNED_LOCK = threading.Lock()  # Schemathesis runs two workers
+
+
+def _path_and_query(kwargs):
+    """The request's path with its query encoded once, here, so what is signed is what is sent."""
+    url = urllib.parse.urlsplit(kwargs["url"])
+    params = kwargs.pop("params", None) or {}
+    pairs = list(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+    pairs += [(k, v) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])]
+    query = urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
+    kwargs["url"] = urllib.parse.urlunsplit((url.scheme, url.netloc, url.path, query, ""))
+    return url.path + (f"?{query}" if query else "")
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     data = _body_bytes(case.body)
-    ts = str(int(time.time()))
-    signature = hmac.new(SECRET, ts.encode() + b"." + data, hashlib.sha256).hexdigest()
+    method = case.method.upper()
+    path = _path_and_query(kwargs)
+    digest = hashlib.sha256(data).hexdigest()
+    while True:
+        ts = str(int(time.time()))
+        canonical = "\n".join(("v2", method, path, ts, digest))
+        with _SIGNED_LOCK:
+            if canonical not in _SIGNED:
+                _SIGNED.add(canonical)
+                break
+        time.sleep(0.2)
+    signature = "v2=" + hmac.new(SECRET, canonical.encode(), hashlib.sha256).hexdigest()
     kwargs.pop("json", None)
     kwargs["data"] = data
     # The generated case carries the three security headers (with made-up values): each is

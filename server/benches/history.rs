@@ -174,7 +174,13 @@ impl IngestLoad {
                     .header(app::auth::ingest::TIMESTAMP_HEADER, &ts)
                     .header(
                         app::auth::ingest::SIGNATURE_HEADER,
-                        app::crypto::ingest_signature(INGEST_SECRET, &ts, body.as_bytes()),
+                        app::auth::ingest::sign(
+                            INGEST_SECRET,
+                            "POST",
+                            "/ingest/v1/sessions",
+                            &ts,
+                            body.as_bytes(),
+                        ),
                     )
                     .header(header::CONTENT_TYPE, "application/json")
                     .body(Body::from(body))

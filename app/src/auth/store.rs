@@ -467,7 +467,8 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Housekeeping: expired sessions, used or expired codes, rate events older than a day.
+/// Housekeeping: expired sessions, used or expired codes, rate events older than a day, and
+/// ingestion signatures that could no longer be accepted anyway.
 pub async fn prune(db: &Db, now: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -485,8 +486,36 @@ pub async fn prune(db: &Db, now: i64) -> Result<(), sqlx::Error> {
             .bind(now - 86_400)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM ingest_signatures_seen WHERE remember_until < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await
     })
+}
+
+// --- the ingestion API's replay cache ----------------------------------------------------------
+
+/// Remembers a verified ingestion signature until `remember_until`; true when it was not
+/// seen before (one statement, so two instances receiving the same request at once cannot
+/// both take it as new).
+pub async fn first_use_of_signature(
+    db: &Db,
+    mac: &[u8],
+    remember_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO ingest_signatures_seen (mac, remember_until) VALUES ($1, $2)
+             ON CONFLICT (mac) DO NOTHING",
+        )
+        .bind(mac)
+        .bind(remember_until)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(inserted == 1)
 }
 
 // --- who may sign in -------------------------------------------------------------------------

@@ -66,6 +66,10 @@ pub struct Config {
     /// `PORTAL_INGEST_KEYS`: the back office's keys for the ingestion API (`/ingest/v1/…`).
     /// Unset: the API answers 503 and says why.
     pub ingest_keys: IngestKeys,
+    /// `PORTAL_INGEST_LEGACY_SIGNATURES=true`: the ingestion API also accepts the first
+    /// signature scheme (over `<timestamp>.<body>` only), while a back office is moved to the
+    /// current one. Off by default: such a signature can be replayed to another resource.
+    pub ingest_legacy_signatures: bool,
     /// `PORTAL_OPERATOR_PERMITS_URL` and `PORTAL_OPERATOR_PERMITS_KEY`: where guest permits go
     /// (the operator's back office) and the key they are signed with. Unset on a local run:
     /// permits wait in the outbox; a deployment refuses to start without them.
@@ -235,6 +239,7 @@ impl Config {
         let send_budget_per_hour = vars.positive("PORTAL_SEND_BUDGET", 1_000)?;
         let ingest_keys = IngestKeys::parse(&vars.get("PORTAL_INGEST_KEYS").unwrap_or_default())
             .map_err(|reason| err("PORTAL_INGEST_KEYS", reason))?;
+        let ingest_legacy_signatures = vars.flag("PORTAL_INGEST_LEGACY_SIGNATURES", false)?;
         let operator_permits = OperatorPermits::parse(
             vars.get("PORTAL_OPERATOR_PERMITS_URL"),
             vars.get("PORTAL_OPERATOR_PERMITS_KEY"),
@@ -254,6 +259,7 @@ impl Config {
         Ok(Config {
             operator_permits,
             ingest_keys,
+            ingest_legacy_signatures,
             local_run,
             dev_mailer,
             trusted_proxies,

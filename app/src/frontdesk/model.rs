@@ -68,7 +68,9 @@ pub struct GuestView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParkedView {
-    pub name: String,
+    /// The name the member gave in the app; `None` when they gave none (shown as such, never
+    /// replaced by their email address).
+    pub name: Option<String>,
     pub plate: String,
     pub facility: String,
     pub charging: bool,

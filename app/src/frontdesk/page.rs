@@ -389,7 +389,7 @@ fn ParkedList(view: TodayView) -> impl IntoView {
             view! {
                 <li data-plate=p.plate.clone()>
                     <span class="fd-plate">{p.plate.clone()}</span>
-                    <span>{p.name.clone()}</span>
+                    <span>{p.name.clone().unwrap_or_else(|| t.unnamed_member.to_owned())}</span>
                     <span class="hint">
                         {format!("{} · {} {}", p.facility, t.since, p.since)}
                         {p.charging.then(|| format!(" · {}", t.charging))}

@@ -458,7 +458,7 @@ pub async fn today(
         parked: parked
             .into_iter()
             .map(|r| ParkedView {
-                name: r.name,
+                name: (!r.name.is_empty()).then_some(r.name),
                 plate: r.plate,
                 facility: r.facility_name,
                 charging: r.kind == "charging",

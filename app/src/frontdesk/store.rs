@@ -253,6 +253,8 @@ pub async fn sessions_of_plates(
 /// A member's session that has not ended: who is parked (or charging) now.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ParkedRow {
+    /// The name the member gave in the app ('' when none): never their address (the front
+    /// desk sees who is parked, not how to reach them).
     pub name: String,
     pub plate: String,
     pub facility_name: String,
@@ -268,7 +270,7 @@ pub async fn members_parked_now(
 ) -> Result<Vec<ParkedRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END AS name, s.plate,
+            "SELECT u.display_name AS name, s.plate,
                     f.name AS facility_name, s.kind, s.started_at
              FROM sessions s
              JOIN users u ON u.id = s.user_id

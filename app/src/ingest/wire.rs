@@ -17,6 +17,17 @@ use utoipa::ToSchema;
 /// Records per request, on every resource.
 pub const MAX_BATCH: usize = 1_000;
 
+/// The most one session may cost, in minor units (1,000,000 kronor or euros): no parking or
+/// charging session comes near it, and with it no sum the portal keeps (a month's rollup, a
+/// history total, a year of costs) can leave an `i64` — 9.2 × 10¹⁸ / 10⁸ is 92 billion sessions.
+pub const MAX_SESSION_AMOUNT: i64 = 100_000_000;
+/// The most energy one charging session may carry, in watt-hours (10 MWh; a heavy truck's
+/// whole day of charging is about 1 MWh).
+pub const MAX_ENERGY_WH: i64 = 10_000_000;
+/// The largest invoice or invoice line, either sign, in minor units (10 billion kronor or
+/// euros). The lines' sum is checked in 128 bits, so no batch can wrap it.
+pub const MAX_INVOICE_AMOUNT: i64 = 1_000_000_000_000;
+
 /// `POST /ingest/v1/sessions`
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,13 +91,13 @@ pub struct SessionIn {
     pub ended_at: Option<String>,
     /// Charged energy in watt-hours (1 kWh = 1000); charging sessions only.
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub energy_wh: Option<i64>,
-    /// The cost including VAT, in minor units (öre, cent).
-    #[schema(minimum = 0)]
+    /// The cost including VAT, in minor units (öre, cent); at most 100,000,000.
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub amount_incl_vat: i64,
     /// The VAT in it, in minor units; at most `amount_incl_vat`.
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub vat: i64,
     /// The company's cost center code; when `null`, the member's default cost center (or
     /// none, for someone who is not a member).
@@ -244,9 +255,12 @@ pub struct InvoiceIn {
     #[serde(default)]
     #[schema(format = Date)]
     pub paid_on: Option<String>,
-    /// The total including VAT, in minor units: the sum of the lines.
+    /// The total including VAT, in minor units: the sum of the lines (negative for a credit;
+    /// at most 10¹² either way).
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub amount_incl_vat: i64,
     /// The VAT in it: the sum of the lines' VAT.
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub vat: i64,
     #[schema(max_items = 100000)]
     pub lines: Vec<InvoiceLineIn>,
@@ -265,7 +279,10 @@ pub enum InvoiceStatusIn {
 pub struct InvoiceLineIn {
     #[schema(min_length = 1, max_length = 500)]
     pub description: String,
+    /// At most 10¹² minor units either way.
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub amount_incl_vat: i64,
+    #[schema(minimum = -1_000_000_000_000_i64, maximum = 1_000_000_000_000_i64)]
     pub vat: i64,
     /// The session this line bills (its id), if it is a session; it must be the company's.
     #[serde(default)]

@@ -342,6 +342,11 @@ pub async fn accept(db: &Db, token: &str, user_id: Uuid, now: i64) -> Result<Uui
     if !companies::upsert_membership(&mut tx, scope, &membership, IfActive::Keep, now).await? {
         return Err(AcceptError::AlreadyMember);
     }
+    // A membership that comes back (they were removed, or left and kept their session to pick
+    // another company) comes back under the invited role: no old session of theirs in this
+    // company may carry on under it (a reception tablet's cookie must not become an admin's).
+    // The accepting device goes on under a new session id (`api::accept_invitation`).
+    crate::auth::store::end_sessions_in(&mut tx, scope, user_id).await?;
     let entry = NewAuditEntry {
         actor: Some(user_id),
         action: AuditAction::InvitationAccepted,

@@ -74,67 +74,83 @@ pub async fn save(
 }
 
 /// Sends every report that is due (see the module comment); returns the mails queued. Run by
-/// the server's background job once a minute and at start; safe on several instances.
+/// the server's background job once a minute and at start; safe on several instances. A
+/// company whose report fails is logged and tried again on the next run; it never stops the
+/// reports of the companies after it.
 pub async fn send_due(db: &Db, public_url: &str, now: i64) -> Result<usize, AppError> {
     let access = OperatorAccess::command_line();
     let mut queued = 0;
     for due in store::with_reports(db).await? {
-        let Some(tz) = crate::calendar::zone(&due.time_zone) else {
-            continue;
-        };
-        // The month before this one in the company's own calendar: due from its first minute.
-        let month = crate::calendar::last_complete_month(crate::calendar::local_date(tz, now));
-        if month < due.since_month || due.last_month.is_some_and(|m| m >= month) {
-            continue;
+        match send_one(db, &access, public_url, &due, now).await {
+            Ok(n) => queued += n,
+            // Nothing of it was stored (one transaction): the claim is free for the next run.
+            Err(e) => tracing::warn!(
+                company = %due.company_id,
+                error = ?e,
+                "a monthly report could not be queued; tried again on the next run"
+            ),
         }
-        let scope = access.scope(due.company_id);
-        let lang = Lang::from_code(&due.lang).unwrap_or_default();
-        // The figures first (reads), then one transaction: the claim, the mails, the audit.
-        let report = crate::costs::service::company_report(db, scope, month).await?;
-        let mut tx = db.begin().await?;
-        let recipients = store::recipient_addresses(&mut tx, scope).await?;
-        if recipients.is_empty() {
-            continue;
-        }
-        if !store::claim(&mut tx, scope, month, recipients.len() as i32, now).await? {
-            // Another instance sent it.
-            continue;
-        }
-        let (total, sections) = crate::costs::mail_lines(&report, &due.currency, lang);
-        let (y, m) = crate::calendar::month_of_index(month);
-        let link = crate::url::with_query(
-            &format!("{}/costs", public_url.trim_end_matches('/')),
-            &[("year", &y.to_string()), ("month", &m.to_string())],
-        );
-        let month_label = crate::costs::month_label(month, lang);
-        let t = lang.texts();
-        let sections: Vec<(&str, Vec<templates::ReportLine>)> = vec![
-            (t.costs_by_cost_center, sections.0),
-            (t.costs_by_kind, sections.1),
-        ];
-        for (user, to) in &recipients {
-            let message = templates::monthly_report(
-                lang,
-                to,
-                &due.name,
-                &month_label,
-                &total,
-                &sections,
-                &link,
-            );
-            outbox::enqueue(&mut tx, &message, "monthly_report", Some(*user), now).await?;
-        }
-        let entry = audit::NewAuditEntry {
-            actor: None,
-            action: AuditAction::ReportSent,
-            subject: None,
-            details: serde_json::json!({ "month": format!("{y}-{m:02}"), "recipients": recipients.len() })
-                .to_string(),
-            at: now,
-        };
-        audit::append(&mut tx, scope, &entry).await?;
-        tx.commit().await?;
-        queued += recipients.len();
     }
     Ok(queued)
+}
+
+/// One company's report, if due: the mails queued (0 when not due, or sent by another
+/// instance).
+async fn send_one(
+    db: &Db,
+    access: &OperatorAccess,
+    public_url: &str,
+    due: &store::Due,
+    now: i64,
+) -> Result<usize, AppError> {
+    let Some(tz) = crate::calendar::zone(&due.time_zone) else {
+        return Ok(0);
+    };
+    // The month before this one in the company's own calendar: due from its first minute.
+    let month = crate::calendar::last_complete_month(crate::calendar::local_date(tz, now));
+    if month < due.since_month || due.last_month.is_some_and(|m| m >= month) {
+        return Ok(0);
+    }
+    let scope = access.scope(due.company_id);
+    let lang = Lang::from_code(&due.lang).unwrap_or_default();
+    // The figures first (reads), then one transaction: the claim, the mails, the audit.
+    let report = crate::costs::service::company_report(db, scope, month).await?;
+    let mut tx = db.begin().await?;
+    let recipients = store::recipient_addresses(&mut tx, scope).await?;
+    if recipients.is_empty() {
+        return Ok(0);
+    }
+    if !store::claim(&mut tx, scope, month, recipients.len() as i32, now).await? {
+        // Another instance sent it.
+        return Ok(0);
+    }
+    let (total, sections) = crate::costs::mail_lines(&report, &due.currency, lang);
+    let (y, m) = crate::calendar::month_of_index(month);
+    let link = crate::url::with_query(
+        &format!("{}/costs", public_url.trim_end_matches('/')),
+        &[("year", &y.to_string()), ("month", &m.to_string())],
+    );
+    let month_label = crate::costs::month_label(month, lang);
+    let t = lang.texts();
+    let sections: Vec<(&str, Vec<templates::ReportLine>)> = vec![
+        (t.costs_by_cost_center, sections.0),
+        (t.costs_by_kind, sections.1),
+    ];
+    for (user, to) in &recipients {
+        let message =
+            templates::monthly_report(lang, to, &due.name, &month_label, &total, &sections, &link);
+        outbox::enqueue(&mut tx, &message, "monthly_report", Some(*user), now).await?;
+    }
+    let entry = audit::NewAuditEntry {
+        actor: None,
+        action: AuditAction::ReportSent,
+        subject: None,
+        details:
+            serde_json::json!({ "month": format!("{y}-{m:02}"), "recipients": recipients.len() })
+                .to_string(),
+        at: now,
+    };
+    audit::append(&mut tx, scope, &entry).await?;
+    tx.commit().await?;
+    Ok(recipients.len())
 }

@@ -111,14 +111,16 @@ pub struct Due {
     pub last_month: Option<i32>,
 }
 
-/// Every company with report settings and at least one recipient (operator-wide: the job).
+/// Every company with report settings and at least one recipient (operator-wide: the job),
+/// in name order.
 pub async fn with_reports(db: &Db) -> Result<Vec<Due>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT c.id AS company_id, c.name, c.time_zone, c.currency, s.lang, s.since_month,
                     (SELECT MAX(month) FROM report_sends r WHERE r.company_id = c.id) AS last_month
              FROM report_settings s JOIN companies c ON c.id = s.company_id
-             WHERE EXISTS (SELECT 1 FROM report_recipients r WHERE r.company_id = s.company_id)",
+             WHERE EXISTS (SELECT 1 FROM report_recipients r WHERE r.company_id = s.company_id)
+             ORDER BY c.name, c.id",
         )
         .fetch_all(pool)
         .await

@@ -7,7 +7,7 @@
 //! outcome into JSON. `GET /ingest/v1/openapi.json` is the OpenAPI 3.1 document generated
 //! from the wire types (`app::ingest::wire`) and the `#[utoipa::path]`s below.
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
 
 use app::{
     auth::{
@@ -26,9 +26,9 @@ use app::{
     state::AppState,
 };
 use axum::{
-    body::Body,
-    extract::{Request, State},
-    http::{header, HeaderMap, StatusCode},
+    body::Bytes,
+    extract::{OriginalUri, Request, State},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Router,
@@ -75,39 +75,108 @@ fn json_error(status: StatusCode, error: &str, reason: String) -> Response {
     )
 }
 
-/// Reads the body within the limit and checks the signature; the body comes back for the
-/// handler (the signature covers exactly these bytes) with the operator's access.
+/// How long a signed request's body may take to arrive once its headers are checked: a
+/// batch of 1,000 records is ~0.5 MB, seconds on the slowest link; a peer trickling bytes to
+/// hold a connection open is cut off.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Checks a request in the order that reads nothing from an unsigned peer: the headers (key,
+/// timestamp, the signature's form) and the declared length first, then the body within the
+/// limit and [`BODY_READ_TIMEOUT`], then the signature over it, then that it was not used
+/// before (`auth::ingest`). The body comes back for the handler (the signature covers
+/// exactly these bytes) with the operator's access.
 async fn signed_body(
     state: &AppState,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(axum::body::Bytes, OperatorAccess), Response> {
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return Err(json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("a request body may be at most {MAX_BODY_BYTES} bytes"),
-        ));
-    };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    req: Request,
+) -> Result<(axum::http::request::Parts, Bytes, OperatorAccess), Response> {
+    let (parts, body) = req.into_parts();
+    // Nested under /ingest/v1, the router sees the path without that prefix; the client
+    // signed the path it sent.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let signed = Signed {
+        method: parts.method.as_str(),
+        path_and_query,
         key: header(ingest::KEY_HEADER),
         timestamp: header(ingest::TIMESTAMP_HEADER),
         signature: header(ingest::SIGNATURE_HEADER),
     };
-    match ingest::verify(&state.config.ingest_keys, signed, &bytes, app::db::now_ts()) {
-        Ok(access) => Ok((bytes, access)),
-        Err(refusal) => {
-            let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            let error = if status == StatusCode::SERVICE_UNAVAILABLE {
-                "not_configured"
-            } else {
-                "unauthorized"
-            };
-            tracing::info!(reason = %refusal.reason(), "ingestion request refused");
-            Err(json_error(status, error, refusal.reason()))
-        }
+    let config = &state.config;
+    let now = app::db::now_ts();
+    let pending = ingest::check_headers(
+        &config.ingest_keys,
+        config.ingest_legacy_signatures,
+        signed,
+        now,
+    )
+    .map_err(refused)?;
+    let too_large = || {
+        json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a request body may be at most {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = header(header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
     }
+    let bytes = match tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return Err(too_large()),
+        Err(_) => {
+            return Err(json_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                format!(
+                    "the body did not arrive within {} s",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            ))
+        }
+    };
+    let verified = pending.verify(&bytes).map_err(refused)?;
+    let access = ingest::admit(&state.db, verified).await.map_err(refused)?;
+    Ok((parts, bytes, access))
+}
+
+/// A refused signature as JSON: 401 with the reason, or 503 (not configured; the replay
+/// cache unavailable, with `Retry-After`).
+fn refused(refusal: ingest::Refusal) -> Response {
+    tracing::info!(reason = %refusal.reason(), "ingestion request refused");
+    let mut res = match refusal {
+        ingest::Refusal::NotConfigured => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            refusal.reason(),
+        ),
+        ingest::Refusal::Unavailable => {
+            let mut res = json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                refusal.reason(),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            res
+        }
+        _ => json_error(StatusCode::UNAUTHORIZED, "unauthorized", refusal.reason()),
+    };
+    debug_assert_eq!(res.status().as_u16(), refusal.status());
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// Checks whether a request is signed right: the back office's first call while it wires up
@@ -117,13 +186,14 @@ async fn signed_body(
 #[utoipa::path(post, path = "/ingest/v1/ping", tag = "ingest",
     responses(
         (status = 200, description = "Signed right.", body = serde_json::Value, example = json!({"ok": true})),
-        (status = 401, description = "Not signed, signed wrong, or outside the 5-minute window.", body = ErrorBody),
-        (status = 503, description = "PORTAL_INGEST_KEYS is not set on this server.", body = ErrorBody),
+        (status = 401, description = "Not signed, signed wrong, outside the 5-minute window, or a signature already used.", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within 30 s of the headers.", body = ErrorBody),
+        (status = 413, description = "The body is larger than 8 MB.", body = ErrorBody),
+        (status = 503, description = "PORTAL_INGEST_KEYS is not set on this server, or the database is unavailable.", body = ErrorBody),
     ),
     security(("key" = [], "timestamp" = [], "signature" = [])))]
 async fn ping(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    match signed_body(&state, &parts.headers, body).await {
+    match signed_body(&state, req).await {
         Ok(_) => json(StatusCode::OK, &serde_json::json!({ "ok": true })),
         Err(refused) => refused,
     }
@@ -136,8 +206,7 @@ where
     F: FnOnce(Db, OperatorAccess, Vec<Incoming<T>>) -> Fut,
     Fut: Future<Output = Result<BatchResult, Rejected>>,
 {
-    let (parts, body) = req.into_parts();
-    let (bytes, access) = match signed_body(&state, &parts.headers, body).await {
+    let (_, bytes, access) = match signed_body(&state, req).await {
         Ok(signed) => signed,
         Err(refused) => return refused,
     };
@@ -195,10 +264,13 @@ enum BatchAnswers {
     /// Not JSON, not the resource's object, or not 1 to 1,000 records.
     #[response(status = 400)]
     BadBody(ErrorBody),
-    /// Not signed, signed wrong, or outside the 5-minute window.
+    /// Not signed, signed wrong, outside the 5-minute window, or a signature already used.
     #[response(status = 401)]
     Unsigned(ErrorBody),
-    /// The body is larger than 8 MB.
+    /// The body did not arrive within 30 s of the headers.
+    #[response(status = 408)]
+    Slow(ErrorBody),
+    /// The body is larger than 8 MB (said before it is read when Content-Length declares it).
     #[response(status = 413)]
     TooLarge(ErrorBody),
     /// One or more records are wrong: every problem by record index and field; nothing was stored.
@@ -279,20 +351,21 @@ struct PermitQuery {
 /// ended), in id order, a page at a time. The same permits reach the operator's permit
 /// endpoint as they change (see the description above); this is the way to catch up.
 ///
-/// Signed like every request; the body is empty, so the signature is over `<timestamp>.`.
+/// Signed like every request: the query is part of what is signed, and the body is empty
+/// (its SHA-256 is `e3b0c442…b855`).
 #[utoipa::path(get, path = "/ingest/v1/guest-permits", tag = "ingest", params(PermitQuery),
     responses(
         (status = 200, description = "The permits valid now (one page).", body = GuestPermitList),
         (status = 400, description = "A parameter is malformed.", body = ErrorBody),
-        (status = 401, description = "Not signed, signed wrong, or outside the 5-minute window.", body = ErrorBody),
+        (status = 401, description = "Not signed, signed wrong, outside the 5-minute window, or a signature already used.", body = ErrorBody),
         (status = 503, description = "Not configured (PORTAL_INGEST_KEYS unset), or the database is unavailable.", body = ErrorBody),
     ),
     security(("key" = [], "timestamp" = [], "signature" = [])))]
 async fn guest_permits(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    if let Err(refused) = signed_body(&state, &parts.headers, body).await {
-        return refused;
-    }
+    let parts = match signed_body(&state, req).await {
+        Ok((parts, _, _)) => parts,
+        Err(refused) => return refused,
+    };
     let bad = |reason: &str| json_error(StatusCode::BAD_REQUEST, "bad_request", reason.into());
     let query = match axum::extract::Query::<PermitQuery>::try_from_uri(&parts.uri) {
         Ok(q) => q.0,
@@ -375,7 +448,7 @@ impl Modify for SignedHeaders {
         for (name, header, text) in [
             ("key", ingest::KEY_HEADER, "The id of the key (from PORTAL_INGEST_KEYS) that signed the request."),
             ("timestamp", ingest::TIMESTAMP_HEADER, "Unix seconds when the request was signed; accepted within 300 s of the server's clock."),
-            ("signature", ingest::SIGNATURE_HEADER, "Lower-case hex of HMAC-SHA256, under the key's secret, of the timestamp, a full stop, and the exact body bytes."),
+            ("signature", ingest::SIGNATURE_HEADER, "`v2=` and the lower-case hex of HMAC-SHA256, under the key's secret, of the request's canonical string: `v2`, the method, the path with its query exactly as sent, the timestamp and the hex SHA-256 of the body, joined by line feeds (see Signing above). Each signature is accepted once."),
         ] {
             components.add_security_scheme(
                 name,

@@ -31,6 +31,8 @@ pub const GIVE_UP_AFTER: i64 = 86_400;
 pub struct PermitSender {
     client: reqwest::Client,
     target: OperatorPermits,
+    /// The path and query of the target URL as reqwest sends them: part of what is signed.
+    path_and_query: String,
 }
 
 impl PermitSender {
@@ -41,14 +43,31 @@ impl PermitSender {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client with static settings builds");
-        PermitSender { client, target }
+        // The URL was checked at start (config); an unparsable one signs "/" and fails to send.
+        let path_and_query = reqwest::Url::parse(&target.url).map_or_else(
+            |_| "/".to_owned(),
+            |url| match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_owned(),
+            },
+        );
+        PermitSender {
+            client,
+            target,
+            path_and_query,
+        }
     }
 
     /// One delivery attempt: `Ok` on 2xx, else whether the failure is permanent and why.
     async fn post(&self, row: &store::MessageRow) -> Result<(), (bool, String)> {
         let ts = now_ts().to_string();
-        let signature =
-            app::crypto::ingest_signature(&self.target.secret, &ts, row.body.as_bytes());
+        let signature = app::auth::ingest::sign(
+            &self.target.secret,
+            "POST",
+            &self.path_and_query,
+            &ts,
+            row.body.as_bytes(),
+        );
         let answer = self
             .client
             .post(&self.target.url)

@@ -469,6 +469,122 @@ async fn removing_a_member_ends_their_sessions_in_that_company() {
     );
 }
 
+/// Issue 28, item 3: a member who left the company (keeping their session, to pick another
+/// company) is invited back as admin and accepts on another device. The first device's
+/// cookie must not come back to life under the new role: accepting ends every session of
+/// theirs in that company, and the accepting device goes on under a new session id.
+#[tokio::test]
+async fn accepting_an_invitation_back_ends_every_old_session_in_that_company() {
+    use app::{
+        companies::{Email, Role},
+        i18n::Lang,
+        members::service as members,
+    };
+    let (t, app) = portal().await;
+    let (company, owner_id, member_id, member_email): (uuid::Uuid, uuid::Uuid, uuid::Uuid, String) = with_pool!(
+        &t.db,
+        |pool| {
+            sqlx::query_as(
+                "SELECT o.company_id, o.user_id, u.id, u.email
+                 FROM memberships o
+                 JOIN memberships m ON m.company_id = o.company_id AND m.role = 'member' AND m.status = 'active'
+                 JOIN users u ON u.id = m.user_id
+                 WHERE o.user_id = (SELECT id FROM users WHERE email = $1)
+                   AND NOT EXISTS (SELECT 1 FROM memberships x WHERE x.user_id = u.id AND x.company_id <> o.company_id)
+                 ORDER BY u.email LIMIT 1",
+            )
+            .bind(OWNER)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        }
+    );
+    let tablet = sign_in(&app, &t.db, &member_email).await;
+    let csrf = session_view(&app, &tablet).await.csrf;
+    let res = send(
+        &app,
+        post("/api/remove_member", &tablet)
+            .body(form(&[
+                ("user_id", &member_id.to_string()),
+                ("csrf_token", &csrf),
+            ]))
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    assert!(
+        session_view(&app, &tablet).await.user.is_some(),
+        "one who leaves keeps their session (to pick another company)"
+    );
+
+    let now = app::db::now_ts();
+    let owner = app::auth::TenantCtx::from_database(&t.db, owner_id, company)
+        .await
+        .unwrap();
+    let invitation = members::NewInvitation {
+        email: Email::parse(&member_email).unwrap(),
+        role: Role::Admin,
+        default_cost_center_id: None,
+    };
+    let id = members::invite(&t.db, &owner, &invitation, "http://x", Lang::Sv, now)
+        .await
+        .unwrap();
+    let text: String = with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE ref_id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let at = text.find("/invite/").unwrap() + 8;
+    let token = text[at..at + 64].to_owned();
+
+    // Signed in on the phone (directly: one address may ask for a code once a minute).
+    let phone = app::auth::service::start_session(&t.db, None, member_id, app::db::now_ts())
+        .await
+        .unwrap();
+    let csrf = session_view(&app, &phone).await.csrf;
+    let res = send(
+        &app,
+        post("/api/accept_invitation", &phone)
+            .body(form(&[("token", &token), ("csrf_token", &csrf)]))
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    let phone = res
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{SESSION_COOKIE}=")))
+        .and_then(|c| c.split(';').next())
+        .expect("accepting sets a new session cookie")
+        .to_owned();
+    let on_phone = session_view(&app, &phone).await;
+    assert_eq!(
+        on_phone
+            .user
+            .and_then(|u| u.current)
+            .map(|c| (c.id, c.role)),
+        Some((company, Role::Admin)),
+        "the accepting device goes on as admin"
+    );
+    let on_tablet = session_view(&app, &tablet).await;
+    assert!(
+        on_tablet.user.is_none(),
+        "the tablet's old cookie is not an admin session: {on_tablet:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_refused_invitation_in_a_plain_form_says_why_on_the_page() {
     let (t, app) = portal().await;

@@ -182,3 +182,46 @@ pub async fn sign_in(app: &Router, db: &Db, email: &str) -> String {
     assert_ne!(token, pre, "a new session id at sign-in");
     token
 }
+
+/// Signs ingestion requests the way the back office must (`app::auth::ingest`): each request
+/// afresh, and — since a signature is accepted once — a request identical to one already
+/// signed in the same second gets the next second's timestamp, as a real client waiting out
+/// the replay refusal would (the window leaves room either side of the clock).
+pub struct Signer {
+    key_id: String,
+    secret: String,
+    used: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl Signer {
+    pub fn new(key_id: &str, secret: &str) -> Self {
+        Signer {
+            key_id: key_id.into(),
+            secret: secret.into(),
+            used: Default::default(),
+        }
+    }
+
+    /// A request to `path_and_query` (e.g. `/ingest/v1/sessions`) with the three signature
+    /// headers over `body`; a POST carries the body as JSON.
+    pub fn request(&self, method: &str, path_and_query: &str, body: &[u8]) -> Request<Body> {
+        use app::auth::ingest;
+        let mut at = app::db::now_ts();
+        let signature = loop {
+            let sig = ingest::sign(&self.secret, method, path_and_query, &at.to_string(), body);
+            if self.used.lock().unwrap().insert(sig.clone()) {
+                break sig;
+            }
+            at += 1;
+        };
+        Request::builder()
+            .method(method)
+            .uri(path_and_query)
+            .header(ingest::KEY_HEADER, &self.key_id)
+            .header(ingest::TIMESTAMP_HEADER, at.to_string())
+            .header(ingest::SIGNATURE_HEADER, signature)
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_vec()))
+            .unwrap()
+    }
+}

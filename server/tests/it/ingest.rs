@@ -3,13 +3,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use app::{
-    config::Config,
-    crypto::{ingest_signature, SecretKey},
-    db::Backend,
-    mailer::Mailer,
-    testing::TestDb,
-};
+use app::{config::Config, crypto::SecretKey, db::Backend, mailer::Mailer, testing::TestDb};
 use axum::http::{header, Request};
 use tower::ServiceExt;
 
@@ -55,7 +49,7 @@ async fn ping(
         .header(ingest::TIMESTAMP_HEADER, &ts)
         .header(
             ingest::SIGNATURE_HEADER,
-            ingest_signature(secret, &ts, body.as_bytes()),
+            ingest::sign(secret, "POST", "/ingest/v1/ping", &ts, body.as_bytes()),
         )
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(sent.to_owned()))
@@ -150,6 +144,7 @@ struct World {
     company: uuid::Uuid,
     member: uuid::Uuid,
     cc200: uuid::Uuid,
+    signer: crate::common::Signer,
 }
 
 async fn world(backend: Backend) -> World {
@@ -209,6 +204,7 @@ async fn world(backend: Backend) -> World {
         company: ids[0],
         member,
         cc200: centers[1],
+        signer: crate::common::Signer::new(KEY, NEW),
     };
     let (status, body) = w
         .post(
@@ -231,17 +227,9 @@ impl World {
         body: serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
         let text = body.to_string();
-        let ts = app::db::now_ts().to_string();
-        let req = Request::post(format!("/ingest/v1/{resource}"))
-            .header(ingest::KEY_HEADER, KEY)
-            .header(ingest::TIMESTAMP_HEADER, &ts)
-            .header(
-                ingest::SIGNATURE_HEADER,
-                ingest_signature(NEW, &ts, text.as_bytes()),
-            )
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(text))
-            .unwrap();
+        let req = self
+            .signer
+            .request("POST", &format!("/ingest/v1/{resource}"), text.as_bytes());
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
@@ -646,6 +634,258 @@ async fn unsigned_writes_change_nothing(backend: Backend) {
     assert_eq!(w.session("S-1").await.0, 0);
 }
 
+/// Issue 28, item 5: amounts, VAT and energy have bounds no real business reaches, named by
+/// field when crossed; at the bounds, the month's costs and the history's totals are exact
+/// (before, two sessions near `i64::MAX` wrapped the costs to a negative total in a release
+/// build and made the history's totals answer 500).
+async fn amounts_have_bounds_and_sums_at_them_are_exact(backend: Backend) {
+    use app::ingest::wire::{MAX_ENERGY_WH, MAX_INVOICE_AMOUNT, MAX_SESSION_AMOUNT};
+    let w = world(backend).await;
+    let ended = |id: &str, amount: i64| {
+        let mut s = session(id, 1);
+        s["ended_at"] = "2026-11-02T10:00:00+01:00".into();
+        s["amount_incl_vat"] = amount.into();
+        s["vat"] = (amount / 5).into();
+        s
+    };
+    let mut charging = ended("S-C", 100);
+    charging["kind"] = "charging".into();
+    charging["energy_wh"] = (MAX_ENERGY_WH + 1).into();
+    let (status, body) = w
+        .post(
+            "sessions",
+            serde_json::json!({"sessions": [
+                ended("S-1", MAX_SESSION_AMOUNT), ended("S-2", MAX_SESSION_AMOUNT + 1),
+                ended("S-3", i64::MAX / 2), charging
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        problems(&body),
+        [
+            (1, "amount_incl_vat".to_owned()),
+            (2, "amount_incl_vat".to_owned()),
+            (3, "energy_wh".to_owned())
+        ]
+    );
+    assert_eq!(
+        w.session("S-1").await.0,
+        0,
+        "nothing of the batch was stored"
+    );
+
+    let (status, body) = w
+        .post(
+            "sessions",
+            serde_json::json!({"sessions": [
+                ended("S-1", MAX_SESSION_AMOUNT), ended("S-2", MAX_SESSION_AMOUNT)
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let scope = app::auth::OperatorAccess::command_line().scope(w.company);
+    let november = app::calendar::month_index(2026, 11);
+    let costs = app::costs::service::company_report(&w.t.db, scope, november)
+        .await
+        .unwrap();
+    assert_eq!(costs.total.now.amount_ore, 2 * MAX_SESSION_AMOUNT);
+    let (from, to) = (1_793_487_600, 1_796_079_600); // November 2026 in Stockholm
+    let totals = app::history::store::totals(&w.t.db, scope, from, to)
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.sessions, totals.amount_ore),
+        (2, 2 * MAX_SESSION_AMOUNT)
+    );
+
+    // An invoice beyond its bound, or one whose lines would wrap an i64, is refused by field.
+    let line = |amount: i64| serde_json::json!({"description": "Parkering", "amount_incl_vat": amount, "vat": 0});
+    let invoice = |number: &str, total: i64, lines: Vec<serde_json::Value>| {
+        serde_json::json!({
+            "number": number, "version": 1, "company": "556677-8899",
+            "period_start": "2026-11-01", "period_end": "2026-11-30",
+            "issued_on": "2026-12-03", "due_on": "2027-01-02", "status": "unpaid",
+            "paid_on": null, "amount_incl_vat": total, "vat": 0, "lines": lines
+        })
+    };
+    let (status, body) = w
+        .post(
+            "invoices",
+            serde_json::json!({"invoices": [
+                invoice("F-9", MAX_INVOICE_AMOUNT + 1, vec![line(MAX_INVOICE_AMOUNT + 1)]),
+                invoice("F-10", -2, vec![line(i64::MAX), line(i64::MAX)]),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        problems(&body),
+        [
+            (0, "amount_incl_vat".to_owned()),
+            (0, "lines[0].amount_incl_vat".to_owned()),
+            (1, "lines[0].amount_incl_vat".to_owned()),
+            (1, "lines[1].amount_incl_vat".to_owned()),
+            // The lines add up (in 128 bits) to 2 × i64::MAX, not to the total.
+            (1, "amount_incl_vat".to_owned()),
+        ]
+    );
+}
+
+/// A portal on `db` (another instance of the same deployment when `db` is shared).
+fn instance(db: &app::db::Db, vars: &[(&str, &str)]) -> Router {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = Arc::new(Config::from_vars(&vars).unwrap());
+    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+    portal_router(app_state(db.clone(), config, key, Mailer::dev()))
+}
+
+async fn answer(app: &Router, req: Request<Body>) -> (StatusCode, String) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The attack of issue 28: a monitoring system's signed, empty `POST /ingest/v1/ping`,
+/// captured, sent again — to the same resource, to another instance, or as a read of every
+/// company's guest permits. Each is refused; the old scheme that allowed the last one passes
+/// only while the transition setting is on.
+async fn a_signature_means_one_request(backend: Backend) {
+    let w = world(backend).await;
+    let keys = format!("{KEY}={NEW}");
+    let other_instance = instance(&w.t.db, &[("PORTAL_INGEST_KEYS", &keys)]);
+    let ping = w.signer.request("POST", "/ingest/v1/ping", b"");
+    let headers = ping.headers().clone();
+    let again = || {
+        let mut req = Request::post("/ingest/v1/ping")
+            .body(Body::empty())
+            .unwrap();
+        *req.headers_mut() = headers.clone();
+        req
+    };
+    assert_eq!(answer(&w.app, ping).await.0, StatusCode::OK);
+    for app in [&w.app, &other_instance] {
+        let (status, text) = answer(app, again()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+        assert!(text.contains("already used"), "{text}");
+    }
+    // The same headers on a read of the permits: another request, so no signature.
+    let mut read = Request::get("/ingest/v1/guest-permits?company=5566778899")
+        .body(Body::empty())
+        .unwrap();
+    *read.headers_mut() = headers.clone();
+    let (status, text) = answer(&w.app, read).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(!text.contains("\"permits\""), "{text}");
+
+    // The first scheme: refused by default, with a reason that says what to do ...
+    let legacy = |path: &str, method: &str| {
+        let ts = app::db::now_ts().to_string();
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(ingest::KEY_HEADER, KEY)
+            .header(ingest::TIMESTAMP_HEADER, &ts)
+            .header(
+                ingest::SIGNATURE_HEADER,
+                app::crypto::ingest_signature_v1(NEW, &ts, b""),
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, text) = answer(&w.app, legacy("/ingest/v1/guest-permits", "GET")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("v2="), "{text}");
+    // ... and accepted, once, only where the setting says a back office is being moved over.
+    let moving = instance(
+        &w.t.db,
+        &[
+            ("PORTAL_INGEST_KEYS", &keys),
+            ("PORTAL_INGEST_LEGACY_SIGNATURES", "true"),
+        ],
+    );
+    let req = legacy("/ingest/v1/guest-permits", "GET");
+    let replay_headers = req.headers().clone();
+    let (status, text) = answer(&moving, req).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let mut replay = Request::post("/ingest/v1/ping")
+        .body(Body::empty())
+        .unwrap();
+    *replay.headers_mut() = replay_headers;
+    let (status, text) = answer(&moving, replay).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("already used"), "{text}");
+
+    // The cache forgets a signature only once it could not be accepted anyway: pruned as if
+    // it were almost the end of the window, the ping is still refused; after it, the table
+    // is empty.
+    let now = app::db::now_ts();
+    app::auth::store::prune(&w.t.db, now + ingest::REPLAY_WINDOW - 10)
+        .await
+        .unwrap();
+    let (status, text) = answer(&w.app, again()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("already used"), "{text}");
+    app::auth::store::prune(&w.t.db, now + ingest::REPLAY_WINDOW + 10)
+        .await
+        .unwrap();
+    let seen = app::with_pool!(&w.t.db, |pool| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ingest_signatures_seen")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(seen, 0);
+}
+
+/// Nothing of a body is read before its headers pass: an unsigned request, or a signed one
+/// declaring more than the limit, is answered while its body has not even started; a signed
+/// body that never finishes is cut off after the read timeout (the clock is paused and
+/// advanced by tokio here, so the 30 s take no time).
+#[tokio::test]
+async fn the_headers_are_checked_before_the_body_is_read() {
+    use std::time::Duration;
+    let w = world(Backend::Sqlite).await;
+    let never = || {
+        Body::from_stream(futures::stream::pending::<
+            Result<axum::body::Bytes, std::io::Error>,
+        >())
+    };
+    let quickly = |req| tokio::time::timeout(Duration::from_secs(5), answer(&w.app, req));
+
+    let unsigned = Request::post("/ingest/v1/sessions").body(never()).unwrap();
+    let (status, text) = quickly(unsigned).await.expect("answered before the body");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+
+    let huge = {
+        let mut req = w.signer.request("POST", "/ingest/v1/sessions", b"");
+        req.headers_mut().insert(
+            header::CONTENT_LENGTH,
+            (server::http::ingest::MAX_BODY_BYTES + 1)
+                .to_string()
+                .parse()
+                .unwrap(),
+        );
+        *req.body_mut() = never();
+        req
+    };
+    let (status, text) = quickly(huge).await.expect("answered before the body");
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+
+    tokio::time::pause();
+    let mut slow = w.signer.request("POST", "/ingest/v1/sessions", b"{}");
+    *slow.body_mut() = never();
+    let (status, text) = answer(&w.app, slow).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{text}");
+    assert!(text.contains("30 s"), "{text}");
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -662,7 +902,9 @@ on_both!(
     a_bad_batch_stores_nothing_and_names_every_problem,
     an_unknown_app_user_is_created_without_a_membership,
     each_resource_checks_its_records,
-    unsigned_writes_change_nothing
+    unsigned_writes_change_nothing,
+    a_signature_means_one_request,
+    amounts_have_bounds_and_sums_at_them_are_exact
 );
 
 #[tokio::test]

@@ -25,7 +25,7 @@ use app::{
 };
 use axum::{
     body::Body,
-    http::{header, HeaderMap, Request, StatusCode},
+    http::{header, HeaderMap, Method, Request, StatusCode, Uri},
     routing::post,
     Router,
 };
@@ -48,45 +48,56 @@ struct Inbox {
     /// Answers to give before accepting (503s), counted down.
     fail_next: u32,
     bad_signatures: u32,
+    /// How long to take before answering (an endpoint that hangs past the sender's timeout).
+    delay: Option<std::time::Duration>,
 }
 
 async fn receiver(inbox: Arc<Mutex<Inbox>>) -> SocketAddr {
     let app = Router::new().route(
         "/permits",
-        post(move |headers: HeaderMap, body: String| {
-            let inbox = inbox.clone();
-            async move {
-                let h = |n: &str| {
-                    headers
-                        .get(n)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_owned()
-                };
-                let mut inbox = inbox.lock().unwrap();
-                let signed = h(signing::KEY_HEADER) == "portal"
-                    && crypto::ingest_signature_matches(
-                        PERMIT_SECRET,
-                        &h(signing::TIMESTAMP_HEADER),
-                        body.as_bytes(),
-                        &h(signing::SIGNATURE_HEADER),
-                    );
-                if !signed {
-                    inbox.bad_signatures += 1;
-                    return StatusCode::UNAUTHORIZED;
+        post(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: String| {
+                let inbox = inbox.clone();
+                async move {
+                    let delay = inbox.lock().unwrap().delay;
+                    if let Some(delay) = delay {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let h = |n: &str| {
+                        headers
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    let mut inbox = inbox.lock().unwrap();
+                    // As the operator checks it: the method and path this request came with.
+                    let signed = h(signing::KEY_HEADER) == "portal"
+                        && h(signing::SIGNATURE_HEADER)
+                            == signing::sign(
+                                PERMIT_SECRET,
+                                method.as_str(),
+                                uri.path_and_query().map_or("/", |pq| pq.as_str()),
+                                &h(signing::TIMESTAMP_HEADER),
+                                body.as_bytes(),
+                            );
+                    if !signed {
+                        inbox.bad_signatures += 1;
+                        return StatusCode::UNAUTHORIZED;
+                    }
+                    if inbox.fail_next > 0 {
+                        inbox.fail_next -= 1;
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let entry = inbox
+                        .by_key
+                        .entry(h("idempotency-key"))
+                        .or_insert((0, body));
+                    entry.0 += 1;
+                    StatusCode::OK
                 }
-                if inbox.fail_next > 0 {
-                    inbox.fail_next -= 1;
-                    return StatusCode::SERVICE_UNAVAILABLE;
-                }
-                let entry = inbox
-                    .by_key
-                    .entry(h("idempotency-key"))
-                    .or_insert((0, body));
-                entry.0 += 1;
-                StatusCode::OK
-            }
-        }),
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -104,6 +115,7 @@ struct World {
     facility: Uuid,
     inbox: Arc<Mutex<Inbox>>,
     sender: PermitSender,
+    signer: crate::common::Signer,
 }
 
 async fn world(backend: Backend) -> World {
@@ -143,6 +155,7 @@ async fn world(backend: Backend) -> World {
         facility: Uuid::nil(),
         inbox,
         sender,
+        signer: crate::common::Signer::new("bo", INGEST_SECRET),
     };
     let facility = w.ingest("/ingest/v1/facilities", serde_json::json!({"facilities": [{
         "id": "AIMO-SE-0101", "version": 1, "name": "P-hus Klara", "address": "Klarabergsgatan 1",
@@ -167,27 +180,11 @@ impl World {
 
     async fn ingest_response(&self, path: &str, body: serde_json::Value) -> crate::common::Res {
         let body = body.to_string();
-        let ts = app::db::now_ts().to_string();
-        let req = Request::builder()
-            .method(if body == "null" { "GET" } else { "POST" })
-            .uri(path)
-            .header(signing::KEY_HEADER, "bo")
-            .header(signing::TIMESTAMP_HEADER, &ts)
-            .header(
-                signing::SIGNATURE_HEADER,
-                crypto::ingest_signature(
-                    INGEST_SECRET,
-                    &ts,
-                    if body == "null" { b"" } else { body.as_bytes() },
-                ),
-            )
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(if body == "null" {
-                Body::empty()
-            } else {
-                Body::from(body)
-            })
-            .unwrap();
+        let req = if body == "null" {
+            self.signer.request("GET", path, b"")
+        } else {
+            self.signer.request("POST", path, body.as_bytes())
+        };
         send(&self.app, req).await
     }
 
@@ -431,6 +428,58 @@ async fn a_poll_keeps_only_the_front_desks_session_alive(backend: Backend) {
     );
 }
 
+/// Issue 28, item 1: the operator's endpoint hangs (12 s, past the sender's 10 s timeout)
+/// with 60 guest permits queued; a sign-in code asked for meanwhile still goes out within
+/// seconds, because each outbox is its own task (`server/src/jobs/mod.rs`).
+async fn a_hanging_operator_endpoint_holds_up_no_sign_in_code(backend: Backend) {
+    let w = world(backend).await;
+    for n in 0..60 {
+        w.register(&format!("SLW {n:03}")).await;
+    }
+    w.inbox.lock().unwrap().delay = Some(std::time::Duration::from_secs(12));
+    let (stop_tx, stop) = server::jobs::Stop::new();
+    let jobs = server::jobs::spawn_all(&w.state, &stop);
+    // The permit outbox is now waiting on the first answer that will not come.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let asked = std::time::Instant::now();
+    let (pre, csrf) = crate::common::pre_session(&w.app).await;
+    let res = crate::common::request_code(&w.app, &pre, &csrf, "desk@acme.se").await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    let sent_after = loop {
+        let sent: i64 = with_pool!(&w.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE to_email = 'desk@acme.se' AND status = 'sent'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        if sent == 1 {
+            break asked.elapsed();
+        }
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(8),
+            "the sign-in code waited behind the operator's endpoint"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let delivered = w.inbox.lock().unwrap().by_key.len();
+    let _ = stop_tx.send(true);
+    for job in jobs {
+        job.abort();
+    }
+    assert_eq!(
+        delivered, 0,
+        "no permit got through the hanging endpoint, so the test did hold the permit outbox"
+    );
+    println!("the code was sent {sent_after:?} after it was asked for");
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::$name(app::db::Backend::Sqlite).await } )* }
@@ -438,6 +487,7 @@ macro_rules! both {
     };
 }
 both!(
+    a_hanging_operator_endpoint_holds_up_no_sign_in_code,
     a_poll_keeps_only_the_front_desks_session_alive,
     a_registered_guest_reaches_the_operator_once_and_shows_parked,
     a_refused_delivery_is_retried_and_arrives_once,

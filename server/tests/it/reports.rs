@@ -236,3 +236,116 @@ async fn the_monthly_report_goes_out_once_on_postgres_with_two_instances() {
 async fn the_monthly_report_goes_out_once_on_sqlite_with_two_pools() {
     two_instances_send_each_report_once(Backend::Sqlite).await;
 }
+
+/// Issue 28, item 1: one company whose report fails (here its claim is refused by a trigger,
+/// as a broken row or constraint would) never stops the reports of the companies after it;
+/// nothing of the failed one is stored, so the next run sends it.
+async fn a_failing_company_stops_no_other_report(backend: Backend) {
+    let t = TestDb::fresh(backend).await;
+    let until = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+    let args = server::demo::DemoArgs {
+        members: 12,
+        sessions: 2_000,
+        until: Some(until),
+        ..Default::default()
+    };
+    server::demo::generate(&t.db, &args).await.unwrap();
+    let now = chrono_tz::Europe::Stockholm
+        .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
+        .unwrap()
+        .timestamp();
+    // The first two companies in the job's order (by name), each with one recipient.
+    let companies: Vec<uuid::Uuid> = app::with_pool!(&t.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM companies ORDER BY name, id LIMIT 2")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(companies.len(), 2, "the demo has several companies");
+    for company in &companies {
+        let scope = app::scope::CompanyScope::for_tests(*company);
+        let people = store::eligible(&t.db, scope).await.unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        store::save(
+            &mut tx,
+            scope,
+            "sv",
+            month_index(2026, 10),
+            &[people[0].user_id],
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let (broken, healthy) = (companies[0], companies[1]);
+    let id_literal = match backend {
+        Backend::Sqlite => format!("x'{}'", broken.simple()),
+        Backend::Postgres => format!("'{broken}'"),
+    };
+    let break_it = match backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER broken BEFORE INSERT ON report_sends WHEN NEW.company_id = {id_literal}
+             BEGIN SELECT RAISE(ABORT, 'a broken company'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION broken() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN RAISE EXCEPTION 'a broken company'; END $$"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER broken BEFORE INSERT ON report_sends FOR EACH ROW
+                 WHEN (NEW.company_id = {id_literal}) EXECUTE FUNCTION broken()"
+            ),
+        ],
+    };
+    let run = |sql: String| {
+        let db = t.db.clone();
+        async move {
+            app::with_pool!(&db, |pool| {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(pool)
+                    .await
+                    .map(drop)
+                    .unwrap()
+            });
+        }
+    };
+    for sql in break_it {
+        run(sql).await;
+    }
+    let sent = |company: uuid::Uuid| {
+        let db = t.db.clone();
+        async move {
+            app::with_pool!(&db, |pool| {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM report_sends WHERE company_id = $1",
+                )
+                .bind(company)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+            })
+        }
+    };
+    let url = "http://portal.example";
+    assert_eq!(reports::send_due(&t.db, url, now).await.unwrap(), 1);
+    assert_eq!((sent(broken).await, sent(healthy).await), (0, 1));
+    // Mended: the next run sends the one that failed, and only it.
+    let mend = match backend {
+        Backend::Sqlite => "DROP TRIGGER broken",
+        Backend::Postgres => "DROP TRIGGER broken ON report_sends",
+    };
+    run(mend.to_owned()).await;
+    assert_eq!(reports::send_due(&t.db, url, now + 60).await.unwrap(), 1);
+    assert_eq!((sent(broken).await, sent(healthy).await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_failing_company_stops_no_other_report_on_sqlite() {
+    a_failing_company_stops_no_other_report(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_failing_company_stops_no_other_report_on_postgres() {
+    a_failing_company_stops_no_other_report(Backend::Postgres).await;
+}

@@ -69,7 +69,11 @@ fn check_invoice(e: &mut Errors, index: usize, rec: InvoiceIn) -> Option<Invoice
         }
         (_, None) => None,
     };
-    if rec.vat.unsigned_abs() > rec.amount_incl_vat.unsigned_abs() {
+    let too_large =
+        format!("must be between -{MAX_INVOICE_AMOUNT} and {MAX_INVOICE_AMOUNT} (minor units)");
+    if rec.amount_incl_vat.unsigned_abs() > MAX_INVOICE_AMOUNT.unsigned_abs() {
+        own.add(index, "amount_incl_vat", too_large.clone());
+    } else if rec.vat.unsigned_abs() > rec.amount_incl_vat.unsigned_abs() {
         own.add(index, "vat", "must not be more than amount_incl_vat");
     }
     let (mut amount, mut vat) = (0i128, 0i128);
@@ -81,7 +85,13 @@ fn check_invoice(e: &mut Errors, index: usize, rec: InvoiceIn) -> Option<Invoice
             500,
             true,
         );
-        if line.vat.unsigned_abs() > line.amount_incl_vat.unsigned_abs() {
+        if line.amount_incl_vat.unsigned_abs() > MAX_INVOICE_AMOUNT.unsigned_abs() {
+            own.add(
+                index,
+                format!("lines[{n}].amount_incl_vat"),
+                too_large.clone(),
+            );
+        } else if line.vat.unsigned_abs() > line.amount_incl_vat.unsigned_abs() {
             own.add(
                 index,
                 format!("lines[{n}].vat"),

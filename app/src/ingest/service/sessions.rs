@@ -70,9 +70,11 @@ fn check_session(e: &mut Errors, index: usize, rec: SessionIn, now: i64) -> Opti
             "energy_wh",
             "only a charging session has energy; send null",
         ),
-        (SessionKind::Charging, Some(wh)) if wh < 0 => {
-            e.add(index, "energy_wh", "must be 0 or more")
-        }
+        (SessionKind::Charging, Some(wh)) if !(0..=MAX_ENERGY_WH).contains(&wh) => e.add(
+            index,
+            "energy_wh",
+            format!("must be 0 to {MAX_ENERGY_WH} (Wh)"),
+        ),
         _ => {}
     }
     let started_at = e.instant(index, "started_at", &rec.started_at);
@@ -90,8 +92,12 @@ fn check_session(e: &mut Errors, index: usize, rec: SessionIn, now: i64) -> Opti
             e.add(index, "ended_at", "is in the future");
         }
     }
-    if rec.amount_incl_vat < 0 {
-        e.add(index, "amount_incl_vat", "must be 0 or more");
+    if !(0..=MAX_SESSION_AMOUNT).contains(&rec.amount_incl_vat) {
+        e.add(
+            index,
+            "amount_incl_vat",
+            format!("must be 0 to {MAX_SESSION_AMOUNT} (minor units)"),
+        );
     }
     if rec.vat < 0 || rec.vat > rec.amount_incl_vat.max(0) {
         e.add(index, "vat", "must be between 0 and amount_incl_vat");
