@@ -83,13 +83,6 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn status(&self) -> u16 {
-        match self {
-            Refusal::NotConfigured | Refusal::Unavailable => 503,
-            _ => 401,
-        }
-    }
-
     pub fn reason(&self) -> String {
         match self {
             Refusal::NotConfigured => {
@@ -248,20 +241,20 @@ pub async fn admit(db: &Db, verified: Verified) -> Result<OperatorAccess, Refusa
     }
 }
 
-/// Both pure steps at once, for a body already in hand (tests; the HTTP door runs them apart).
-pub fn verify(
-    keys: &IngestKeys,
-    legacy: bool,
-    signed: Signed<'_>,
-    body: &[u8],
-    now: i64,
-) -> Result<Verified, Refusal> {
-    check_headers(keys, legacy, signed, now)?.verify(body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both pure steps at once, for a body already in hand (the HTTP door runs them apart).
+    fn verify(
+        keys: &IngestKeys,
+        legacy: bool,
+        signed: Signed<'_>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified, Refusal> {
+        check_headers(keys, legacy, signed, now)?.verify(body)
+    }
 
     const SECRET: &str = "the back office's secret of 32+ chars";
     const NOW: i64 = 1_800_000_000;

@@ -153,29 +153,26 @@ async fn signed_body(
 /// cache unavailable, with `Retry-After`).
 fn refused(refusal: ingest::Refusal) -> Response {
     tracing::info!(reason = %refusal.reason(), "ingestion request refused");
+    let reason = refusal.reason();
     let mut res = match refusal {
-        ingest::Refusal::NotConfigured => json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_configured",
-            refusal.reason(),
-        ),
-        ingest::Refusal::Unavailable => {
-            let mut res = json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                refusal.reason(),
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
-            res
+        ingest::Refusal::NotConfigured => {
+            json_error(StatusCode::SERVICE_UNAVAILABLE, "not_configured", reason)
         }
-        _ => json_error(StatusCode::UNAUTHORIZED, "unauthorized", refusal.reason()),
+        ingest::Refusal::Unavailable => unavailable(reason),
+        _ => json_error(StatusCode::UNAUTHORIZED, "unauthorized", reason),
     };
-    debug_assert_eq!(res.status().as_u16(), refusal.status());
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    res
+}
+
+/// 503 with `Retry-After`: the database is unavailable or busy, nothing was stored.
+fn unavailable(reason: String) -> Response {
+    let mut res = json_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason);
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
     res
 }
 
@@ -233,15 +230,10 @@ where
         }
         Err(Rejected::Db(e)) if app::error::is_retryable(&e) => {
             tracing::warn!(error = %e, resource, "ingestion batch not stored: database unavailable or busy");
-            let mut res = json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+            unavailable(
                 "the database is unavailable or busy; nothing was stored: send the batch again"
                     .into(),
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
-            res
+            )
         }
         Err(Rejected::Db(e)) => {
             tracing::error!(error = %e, resource, "ingestion batch failed");
@@ -422,14 +414,7 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
         }
         Err(e) => {
             tracing::warn!(error = %e, "guest permits could not be read");
-            let mut res = json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database is unavailable; try again".into(),
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
-            res
+            unavailable("the database is unavailable; try again".into())
         }
     };
     res.headers_mut().insert(

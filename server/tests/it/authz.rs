@@ -84,6 +84,8 @@ pub(crate) struct World {
     pub(crate) acme_cost_center: Uuid,
     pub(crate) facility: Uuid,
     pub(crate) acme_permit: Uuid,
+    /// When the admin's ongoing session (`ADMIN_PLATE`) started.
+    pub(crate) admin_parked_at: i64,
 }
 
 /// Each person's address (their email is what a page shows when they gave no name).
@@ -98,6 +100,11 @@ pub(crate) const EMAILS: [(&str, &str); 9] = [
     ("two", "two@acme.se"),
     ("removed", "gone@acme.se"),
 ];
+
+/// A person's address, by their key in `World::people`.
+pub(crate) fn email_of(key: &str) -> &'static str {
+    EMAILS.iter().find(|(k, _)| *k == key).unwrap().1
+}
 
 /// The plate of the admin's ongoing session, and of the guest at Acme's front desk: what a
 /// member, and anyone outside Acme, must never see.
@@ -118,19 +125,19 @@ pub(crate) async fn world_on(backend: Backend) -> World {
         ids.push(id);
     }
     let (acme, beta) = (ids[0], ids[1]);
-    for (key, email, company, role) in [
-        ("owner", "owner@acme.se", acme, Role::Owner),
-        ("admin", "admin@acme.se", acme, Role::Admin),
-        ("finance", "finance@acme.se", acme, Role::Finance),
-        ("member", "member@acme.se", acme, Role::Member),
-        ("front_desk", "desk@acme.se", acme, Role::FrontDesk),
-        ("other", "owner@beta.se", beta, Role::Owner),
-        ("beta_member", "member@beta.se", beta, Role::Member),
-        ("two", "two@acme.se", acme, Role::Member),
-        ("two", "two@acme.se", beta, Role::Admin),
-        ("removed", "gone@acme.se", acme, Role::Member),
+    for (key, company, role) in [
+        ("owner", acme, Role::Owner),
+        ("admin", acme, Role::Admin),
+        ("finance", acme, Role::Finance),
+        ("member", acme, Role::Member),
+        ("front_desk", acme, Role::FrontDesk),
+        ("other", beta, Role::Owner),
+        ("beta_member", beta, Role::Member),
+        ("two", acme, Role::Member),
+        ("two", beta, Role::Admin),
+        ("removed", acme, Role::Member),
     ] {
-        let u = crate::common::add_member(&db, company, email, role, now).await;
+        let u = crate::common::add_member(&db, company, email_of(key), role, now).await;
         people.insert(key, u);
     }
     let owner_ctx = app::auth::TenantCtx::from_database(&db, people["owner"], acme)
@@ -156,15 +163,7 @@ pub(crate) async fn world_on(backend: Backend) -> World {
     members::invite(&db, &owner_ctx, &again, "http://x", Lang::Sv, now)
         .await
         .unwrap();
-    let text: String = app::with_pool!(&db, |pool| {
-        sqlx::query_scalar("SELECT text_body FROM outbox WHERE ref_id = $1")
-            .bind(acme_invitation)
-            .fetch_one(pool)
-            .await
-            .unwrap()
-    });
-    let at = text.find("/invite/").unwrap() + 8;
-    let acme_invitation_token = text[at..at + 64].to_owned();
+    let acme_invitation_token = crate::common::invitation_token(&db, acme_invitation).await;
 
     // A cost center and an invoice of Acme, for the rows about them.
     let acme_scope = CompanyScope::for_tests(acme);
@@ -289,6 +288,7 @@ pub(crate) async fn world_on(backend: Backend) -> World {
         acme_cost_center,
         facility,
         acme_permit,
+        admin_parked_at: now,
     }
 }
 
@@ -366,7 +366,6 @@ impl World {
     /// front desk sees its guests' plates and who is parked now, never the members' addresses).
     pub(crate) fn foreign_texts(&self, actor: Actor) -> Vec<&'static str> {
         let own = World::person(actor);
-        let email = |k: &str| EMAILS.iter().find(|(p, _)| *p == k).unwrap().1;
         // The member of both companies is Beta's admin too: Beta's people see them.
         let in_beta = matches!(actor, Other | TwoCompanies);
         let acme: Vec<&str> = [
@@ -380,9 +379,9 @@ impl World {
         ]
         .into_iter()
         .filter(|k| Some(*k) != own && !(in_beta && *k == "two"))
-        .map(email)
+        .map(email_of)
         .collect();
-        let beta = vec![email("other"), email("beta_member"), "Beta AB"];
+        let beta = vec![email_of("other"), email_of("beta_member"), "Beta AB"];
         let plates = [ADMIN_PLATE, GUEST_PLATE];
         match actor {
             Owner | Admin | Finance => beta,

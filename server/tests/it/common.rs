@@ -225,3 +225,49 @@ impl Signer {
             .unwrap()
     }
 }
+
+/// The portal's router on `db` as a local run with these settings (dev mailer, a fixed test
+/// key): one instance of a deployment; call it twice on one database for two.
+pub fn portal_on_db(db: &Db, vars: &[(&str, &str)]) -> Router {
+    let vars: std::collections::HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = std::sync::Arc::new(app::config::Config::from_vars(&vars).unwrap());
+    let key = app::crypto::SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+    server::http::router(server::http::app_state(
+        db.clone(),
+        config,
+        key,
+        app::mailer::Mailer::dev(),
+    ))
+}
+
+/// A form posted as the page posts it, with the session's CSRF token; the answer must be a
+/// success or a redirect (a plain form's success).
+pub async fn submit(app: &Router, session: &str, path: &str, fields: &[(&str, &str)]) -> Res {
+    let csrf = session_view(app, session).await.csrf;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf_token", &csrf));
+    let res = send(app, post(path, session).body(form(&fields)).unwrap()).await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{path}: {} {}",
+        res.status,
+        res.body
+    );
+    res
+}
+
+/// The token of an invitation, read from its mail in the outbox (as the invitee clicks it).
+pub async fn invitation_token(db: &Db, invitation: Uuid) -> String {
+    let text: String = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE ref_id = $1")
+            .bind(invitation)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let at = text.find("/invite/").unwrap() + 8;
+    text[at..at + 64].to_owned()
+}

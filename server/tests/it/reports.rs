@@ -119,16 +119,15 @@ fn instance(db: Db, catcher: &MailCatcher) -> AppState {
     app_state(db, config, key, mailer)
 }
 
-async fn two_instances_send_each_report_once(backend: Backend) {
-    let catcher = MailCatcher::start().await;
+/// Demo data (12 members, `sessions` sessions) up to the end of October 2026, and "now":
+/// 15 November 2026, noon in Stockholm — the October report was due on the 1st and the
+/// server was down then. Both fixed: the tests never read today's date.
+async fn october_done(backend: Backend, sessions: usize) -> (TestDb, i64) {
     let t = TestDb::fresh(backend).await;
-    // Demo data up to the end of October 2026; "now" is 15 November 2026, noon in Stockholm:
-    // the October report was due on the 1st and the server was down then.
-    let until = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
     let args = server::demo::DemoArgs {
         members: 12,
-        sessions: 3_000,
-        until: Some(until),
+        sessions,
+        until: Some(NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()),
         ..Default::default()
     };
     server::demo::generate(&t.db, &args).await.unwrap();
@@ -136,6 +135,12 @@ async fn two_instances_send_each_report_once(backend: Backend) {
         .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
         .unwrap()
         .timestamp();
+    (t, now)
+}
+
+async fn two_instances_send_each_report_once(backend: Backend) {
+    let catcher = MailCatcher::start().await;
+    let (t, now) = october_done(backend, 3_000).await;
     let company: uuid::Uuid = app::with_pool!(&t.db, |pool| {
         sqlx::query_scalar("SELECT id FROM companies WHERE org_number = '556677-1001'")
             .fetch_one(pool)
@@ -241,19 +246,7 @@ async fn the_monthly_report_goes_out_once_on_sqlite_with_two_pools() {
 /// as a broken row or constraint would) never stops the reports of the companies after it;
 /// nothing of the failed one is stored, so the next run sends it.
 async fn a_failing_company_stops_no_other_report(backend: Backend) {
-    let t = TestDb::fresh(backend).await;
-    let until = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
-    let args = server::demo::DemoArgs {
-        members: 12,
-        sessions: 2_000,
-        until: Some(until),
-        ..Default::default()
-    };
-    server::demo::generate(&t.db, &args).await.unwrap();
-    let now = chrono_tz::Europe::Stockholm
-        .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
-        .unwrap()
-        .timestamp();
+    let (t, now) = october_done(backend, 2_000).await;
     // The first two companies in the job's order (by name), each with one recipient.
     let companies: Vec<uuid::Uuid> = app::with_pool!(&t.db, |pool| {
         sqlx::query_scalar("SELECT id FROM companies ORDER BY name, id LIMIT 2")

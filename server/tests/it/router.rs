@@ -1,21 +1,14 @@
 //! The router as a whole: headers, caching, the language switch, health and readiness.
 
-use std::collections::HashMap;
-
 use app::{db::Backend, testing::TestDb};
 use axum::body::{to_bytes, Body};
 use axum::http::Request;
 use tower::ServiceExt;
 
-use std::sync::Arc;
-
-use app::{config::Config, crypto::SecretKey, mailer::Mailer};
 use axum::{
     http::{header, StatusCode},
     Router,
 };
-
-use server::http::{app_state, router};
 
 async fn portal(vars: &[(&str, &str)]) -> (TestDb, Router) {
     let t = TestDb::fresh(Backend::Sqlite).await;
@@ -29,13 +22,7 @@ async fn portal(vars: &[(&str, &str)]) -> (TestDb, Router) {
     )
     .await
     .unwrap();
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let config = Arc::new(Config::from_vars(&vars).unwrap());
-    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
-    let app = router(app_state(t.db.clone(), config, key, Mailer::dev()));
+    let app = crate::common::portal_on_db(&t.db, vars);
     (t, app)
 }
 
