@@ -12,6 +12,44 @@ use crate::{
     mail::templates,
 };
 
+/// A company's allowance for one kind of action: at most `max` of them in any `window`
+/// seconds (the guest quota, the invitation budget).
+pub struct CompanyBudget {
+    /// The bucket's name before the company id: `"guests:hour"` counts in `guests:hour:<id>`.
+    pub name: &'static str,
+    pub window: i64,
+    pub max: i64,
+}
+
+/// Spends one of each of the company's budgets, atomically (`store::reserve`): parallel
+/// requests cannot overdraw them, and when one is spent none is charged and the answer is
+/// `RateLimited` with the seconds until all of them allow one more.
+pub async fn spend_company_budgets(
+    db: &Db,
+    company: Uuid,
+    budgets: &[CompanyBudget],
+    now: i64,
+) -> Result<(), crate::error::AppError> {
+    let buckets: Vec<String> = budgets
+        .iter()
+        .map(|b| format!("{}:{company}", b.name))
+        .collect();
+    let checks: Vec<store::Check<'_>> = budgets
+        .iter()
+        .zip(&buckets)
+        .map(|(b, bucket)| store::Check::AtMost {
+            bucket,
+            window: b.window,
+            max: b.max,
+        })
+        .collect();
+    let add: Vec<&str> = buckets.iter().map(String::as_str).collect();
+    match store::reserve(db, &checks, &add, now).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(crate::error::AppError::RateLimited { retry_after }),
+    }
+}
+
 pub const CODE_LIFETIME: i64 = 10 * 60;
 pub const MAX_ATTEMPTS: i32 = 5;
 pub const SEND_COOLDOWN: i64 = 60;

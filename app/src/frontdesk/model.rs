@@ -6,6 +6,13 @@ use uuid::Uuid;
 
 pub const PAGE: &str = "/frontdesk";
 
+/// Guest permits one company may register per hour and per day: generous for a real
+/// reception, a wall against a script (issue 28: one company's thousands of permits would
+/// crowd every other company's out of the operator's channel). The page names them when the
+/// quota is spent.
+pub const GUESTS_PER_HOUR: i64 = 200;
+pub const GUESTS_PER_DAY: i64 = 1_000;
+
 /// How often the page asks for today's list again (JavaScript on).
 pub const POLL_SECONDS: u32 = 20;
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::POLL_SECONDS;
 use super::{
     front_desk_today, texts::texts, CancelGuest, Delivery, ExtendGuest, GuestStatus, GuestView,
-    RegisterGuest, TodayView, PAGE,
+    RegisterGuest, TodayView, GUESTS_PER_DAY, GUESTS_PER_HOUR, PAGE,
 };
 use crate::{
     auth::use_session,
@@ -30,6 +30,15 @@ use crate::{
 /// The message for a front-desk error: by field, in the desk's own words.
 fn fd_error_text(err: &AppError, lang: crate::i18n::Lang) -> String {
     let t = texts(lang);
+    // The only limit on the desk's actions is the company's guest quota (`service::reserve_guest`).
+    if let AppError::RateLimited { retry_after } = err {
+        let minutes = ((retry_after + 59) / 60).max(1);
+        return t
+            .err_guest_quota
+            .replace("{per_hour}", &lang.int(GUESTS_PER_HOUR))
+            .replace("{per_day}", &lang.int(GUESTS_PER_DAY))
+            .replace("{minutes}", &minutes.to_string());
+    }
     if let AppError::Invalid { field, reason } = err {
         let text = match (field.as_str(), reason) {
             ("plate", _) => Some(t.err_plate),
@@ -456,5 +465,41 @@ fn CancelStep(g: GuestView, csrf: String, cancel: ServerAction<CancelGuest>) -> 
                 <a class="button secondary big" href=PAGE>{t.keep}</a>
             </ActionForm>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    /// A spent guest quota (429) names the limits and when the next guest can be registered,
+    /// in every language, instead of the sign-in's "too many attempts".
+    #[test]
+    fn a_spent_guest_quota_says_which_limit_and_when() {
+        let err = AppError::RateLimited { retry_after: 2_941 };
+        assert_eq!(
+            fd_error_text(&err, Lang::En),
+            "The company has registered as many guests as it may for now (200 an hour, 1,000 a day). \
+             The next guest can be registered in 50 min."
+        );
+        for lang in Lang::ALL {
+            let text = fd_error_text(&err, lang);
+            assert!(
+                text.contains("50 min") && text.contains("200"),
+                "{lang:?}: {text}"
+            );
+            assert!(
+                !text.contains('{'),
+                "{lang:?}: a placeholder left in {text}"
+            );
+            assert!(
+                !text.starts_with(lang.texts().rate_limited),
+                "{lang:?}: {text}"
+            );
+        }
+        // Under a minute left still says a minute, not zero.
+        let soon = fd_error_text(&AppError::RateLimited { retry_after: 5 }, Lang::En);
+        assert!(soon.ends_with("in 1 min."), "{soon}");
     }
 }

@@ -29,11 +29,7 @@ pub const EARLY_ARRIVAL: i64 = 2 * 3600;
 /// Members "parked now": sessions without an end that started within this long.
 pub const PARKED_LOOKBACK: i64 = 7 * 86_400;
 pub const PARKED_LIMIT: i64 = 200;
-/// Guest permits one company may register per hour and per day: generous for a real
-/// reception, a wall against a script (issue 28: one company's thousands of permits would
-/// crowd every other company's out of the operator's channel).
-pub const GUESTS_PER_HOUR: i64 = 200;
-pub const GUESTS_PER_DAY: i64 = 1_000;
+pub use super::model::{GUESTS_PER_DAY, GUESTS_PER_HOUR};
 
 /// The form as posted.
 pub struct GuestForm<'a> {
@@ -192,25 +188,20 @@ pub async fn register(
 /// Takes one permit of the company's hourly and daily quota, atomically (parallel requests
 /// cannot overdraw it), after the form was found valid: a mistyped plate costs nothing.
 async fn reserve_guest(db: &Db, ctx: &TenantCtx, now: i64) -> Result<(), AppError> {
-    use crate::auth::store::{reserve, Check};
-    let hour = format!("guests:hour:{}", ctx.scope().company_id());
-    let day = format!("guests:day:{}", ctx.scope().company_id());
-    let checks = [
-        Check::AtMost {
-            bucket: &hour,
+    use crate::auth::service::{spend_company_budgets, CompanyBudget};
+    let quota = [
+        CompanyBudget {
+            name: "guests:hour",
             window: 3_600,
             max: GUESTS_PER_HOUR,
         },
-        Check::AtMost {
-            bucket: &day,
+        CompanyBudget {
+            name: "guests:day",
             window: 86_400,
             max: GUESTS_PER_DAY,
         },
     ];
-    match reserve(db, &checks, &[&hour, &day], now).await? {
-        None => Ok(()),
-        Some(retry_after) => Err(AppError::RateLimited { retry_after }),
-    }
+    spend_company_budgets(db, ctx.scope().company_id(), &quota, now).await
 }
 
 pub async fn extend(

@@ -138,8 +138,15 @@ pub struct StoredInvoice {
     pub version: i64,
 }
 
-/// The stored invoices among these numbers. Not scoped: the ingestion service asks, to
-/// refuse an invoice that would move to another company.
+/// The stored invoices among these numbers, each number locked against other writers until
+/// the transaction ends. Not scoped: the ingestion service asks, to refuse an invoice that
+/// would move to another company.
+///
+/// The lock is what makes the answer usable: two batches carrying the same new number would
+/// otherwise both read "not stored", both pick a fresh id, and the loser's lines would point
+/// at an invoice id its `ON CONFLICT (number)` never inserted. On PostgreSQL each number's
+/// advisory lock is taken (in one order, so batches cannot deadlock); on SQLite `Db::begin`
+/// already holds the database's write lock.
 pub async fn stored_versions(
     tx: &mut Tx,
     numbers: &[&str],
@@ -147,6 +154,8 @@ pub async fn stored_versions(
     if numbers.is_empty() {
         return Ok(HashMap::new());
     }
+    let keys: Vec<i64> = numbers.iter().map(|n| lock_key(n)).collect();
+    crate::db::lock_keys(tx, &keys).await?;
     let rows: Vec<(String, Uuid, Uuid, i64)> = with_tx!(tx, |conn| {
         let mut qb = sqlx::QueryBuilder::new(
             "SELECT number, id, company_id, version FROM invoices WHERE number IN ",
@@ -170,6 +179,20 @@ pub async fn stored_versions(
             )
         })
         .collect())
+}
+
+/// An invoice number's advisory-lock number: the first eight bytes of a SHA-256 of the
+/// number under a tag, so it does not meet another use of advisory locks (a company's rollup
+/// lock is its id's bytes) except by a 2^-64 chance, which would only make two writers wait.
+fn lock_key(number: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"invoice number\0")
+        .chain_update(number.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 /// Inserts an invoice with its lines, or replaces a stored one of the same company and a

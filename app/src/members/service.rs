@@ -177,17 +177,13 @@ async fn send_invitation(
 /// Reserves one invitation of the company's daily budget, atomically (`auth::store::reserve`):
 /// parallel requests cannot overdraw it.
 async fn check_invite_budget(db: &Db, ctx: &TenantCtx, now: i64) -> Result<(), AppError> {
-    use crate::auth::store::{reserve, Check};
-    let bucket = format!("invite:company:{}", ctx.scope().company_id());
-    let budget = [Check::AtMost {
-        bucket: &bucket,
+    use crate::auth::service::{spend_company_budgets, CompanyBudget};
+    let budget = CompanyBudget {
+        name: "invite:company",
         window: 86_400,
         max: INVITATIONS_PER_COMPANY_PER_DAY,
-    }];
-    match reserve(db, &budget, &[&bucket], now).await? {
-        None => Ok(()),
-        Some(retry_after) => Err(AppError::RateLimited { retry_after }),
-    }
+    };
+    spend_company_budgets(db, ctx.scope().company_id(), &[budget], now).await
 }
 
 /// The invitation of this company, if it is one the actor may manage.

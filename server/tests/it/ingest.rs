@@ -1,9 +1,7 @@
 //! The signed ingestion API through the real router: signatures, keys and their rotation,
 //! limits, every resource, on both databases.
 
-use std::{collections::HashMap, sync::Arc};
-
-use app::{config::Config, crypto::SecretKey, db::Backend, mailer::Mailer, testing::TestDb};
+use app::{db::Backend, testing::TestDb};
 use axum::http::{header, Request};
 use tower::ServiceExt;
 
@@ -14,8 +12,6 @@ use axum::{
     Router,
 };
 
-use server::http::{app_state, router as portal_router};
-
 const OLD: &str = "the old secret of the back office 32+";
 const NEW: &str = "the new secret of the back office 32+";
 
@@ -25,13 +21,11 @@ async fn portal(keys: Option<&str>) -> (TestDb, Router) {
 
 async fn portal_on(backend: Backend, keys: Option<&str>) -> (TestDb, Router) {
     let t = TestDb::fresh(backend).await;
-    let mut vars = HashMap::new();
-    if let Some(k) = keys {
-        vars.insert("PORTAL_INGEST_KEYS".to_owned(), k.to_owned());
-    }
-    let config = Arc::new(Config::from_vars(&vars).unwrap());
-    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
-    let app = portal_router(app_state(t.db.clone(), config, key, Mailer::dev()));
+    let vars: Vec<(&str, &str)> = keys
+        .map(|k| ("PORTAL_INGEST_KEYS", k))
+        .into_iter()
+        .collect();
+    let app = crate::common::portal_on_db(&t.db, &vars);
     (t, app)
 }
 
@@ -732,17 +726,6 @@ async fn amounts_have_bounds_and_sums_at_them_are_exact(backend: Backend) {
     );
 }
 
-/// A portal on `db` (another instance of the same deployment when `db` is shared).
-fn instance(db: &app::db::Db, vars: &[(&str, &str)]) -> Router {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let config = Arc::new(Config::from_vars(&vars).unwrap());
-    let key = SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
-    portal_router(app_state(db.clone(), config, key, Mailer::dev()))
-}
-
 async fn answer(app: &Router, req: Request<Body>) -> (StatusCode, String) {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
@@ -759,7 +742,7 @@ async fn answer(app: &Router, req: Request<Body>) -> (StatusCode, String) {
 async fn a_signature_means_one_request(backend: Backend) {
     let w = world(backend).await;
     let keys = format!("{KEY}={NEW}");
-    let other_instance = instance(&w.t.db, &[("PORTAL_INGEST_KEYS", &keys)]);
+    let other_instance = crate::common::portal_on_db(&w.t.db, &[("PORTAL_INGEST_KEYS", &keys)]);
     let ping = w.signer.request("POST", "/ingest/v1/ping", b"");
     let headers = ping.headers().clone();
     let again = || {
@@ -803,7 +786,7 @@ async fn a_signature_means_one_request(backend: Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
     assert!(text.contains("v2="), "{text}");
     // ... and accepted, once, only where the setting says a back office is being moved over.
-    let moving = instance(
+    let moving = crate::common::portal_on_db(
         &w.t.db,
         &[
             ("PORTAL_INGEST_KEYS", &keys),
@@ -886,6 +869,72 @@ async fn the_headers_are_checked_before_the_body_is_read() {
     assert!(text.contains("30 s"), "{text}");
 }
 
+/// Two batches that carry the same new invoice numbers, sent at once (the operator's retry
+/// racing its first try, or two of its workers): each number is stored once, by one of
+/// them, with that batch's lines; the other batch learns it is already stored. Neither
+/// answers 500 and no line points at an invoice that was never stored. The second batch
+/// lists the numbers in the opposite order, so taking the numbers' locks in the batch's own
+/// order would deadlock.
+async fn two_batches_with_the_same_new_invoices_at_once(backend: Backend) {
+    let w = world(backend).await;
+    let invoice = |number: &str, line: &str| {
+        serde_json::json!({
+            "number": number, "version": 1, "company": "556677-8899",
+            "period_start": "2026-11-01", "period_end": "2026-11-30",
+            "issued_on": "2026-12-03", "due_on": "2027-01-02", "status": "unpaid",
+            "paid_on": null, "amount_incl_vat": 5_000, "vat": 1_000,
+            "lines": [{"description": line, "amount_incl_vat": 5_000, "vat": 1_000}]
+        })
+    };
+    for round in 0..5 {
+        let numbers: Vec<String> = (0..12).map(|n| format!("R{round}-{n}")).collect();
+        let first: Vec<_> = numbers.iter().map(|n| invoice(n, "first")).collect();
+        let second: Vec<_> = numbers.iter().rev().map(|n| invoice(n, "second")).collect();
+        let ((s1, b1), (s2, b2)) = tokio::join!(
+            w.post("invoices", serde_json::json!({ "invoices": first })),
+            w.post("invoices", serde_json::json!({ "invoices": second })),
+        );
+        assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b1}\n{b2}");
+        // Who stored each number, by the answers.
+        let mut inserted_by = std::collections::HashMap::new();
+        for (body, who) in [(&b1, "first"), (&b2, "second")] {
+            for r in body["results"].as_array().unwrap() {
+                let number = r["id"].as_str().unwrap().to_owned();
+                let outcome = r["outcome"].as_str().unwrap();
+                match outcome {
+                    "inserted" => assert!(
+                        inserted_by.insert(number.clone(), who).is_none(),
+                        "{number} inserted by both batches"
+                    ),
+                    "unchanged" => {}
+                    other => panic!("{number}: unexpected outcome {other} from the {who} batch"),
+                }
+            }
+        }
+        assert_eq!(inserted_by.len(), numbers.len(), "{b1}\n{b2}");
+        // What is stored: one invoice per number, with the lines of the batch that stored it.
+        let stored: Vec<(String, i64, String)> = app::with_pool!(&w.t.db, |pool| {
+            sqlx::query_as(
+                "SELECT i.number, COUNT(l.id), MIN(l.description)
+                 FROM invoices i LEFT JOIN invoice_lines l ON l.invoice_id = i.id
+                 WHERE i.number LIKE $1 GROUP BY i.number ORDER BY i.number",
+            )
+            .bind(format!("R{round}-%"))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        });
+        assert_eq!(stored.len(), numbers.len());
+        for (number, lines, line) in stored {
+            assert_eq!(
+                (lines, line.as_str()),
+                (1, inserted_by[&number]),
+                "{number}: its lines are the storing batch's"
+            );
+        }
+    }
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -904,7 +953,8 @@ on_both!(
     each_resource_checks_its_records,
     unsigned_writes_change_nothing,
     a_signature_means_one_request,
-    amounts_have_bounds_and_sums_at_them_are_exact
+    amounts_have_bounds_and_sums_at_them_are_exact,
+    two_batches_with_the_same_new_invoices_at_once
 );
 
 #[tokio::test]
