@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-export clean-data
+.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -66,6 +66,11 @@ test-api-fuzz: tools server-dev
 # A 5,000-row bulk invitation file, preview and import, SQLite and PostgreSQL (docs/benchmarks.md).
 bench-members-import:
 	cargo bench -p server --bench portal -- members-import
+
+# The front desk's day view at the daily guest quota (1,000 guests), SQLite and PostgreSQL
+# (docs/benchmarks.md, "Front desk at the quota").
+bench-frontdesk:
+	cargo bench -p server --bench portal -- frontdesk
 
 # Lighthouse 12 (mobile) on the sign-in, history and members pages of the release build, and
 # the bundle's sizes as sent (docs/benchmarks.md, "First load").

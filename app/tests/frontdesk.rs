@@ -34,6 +34,7 @@ on_both_databases!(
     the_operator_reads_the_permits_valid_now_a_page_at_a_time,
     a_sender_whose_lease_ran_out_changes_nothing,
     a_company_registers_at_most_its_hourly_quota_and_others_are_untouched,
+    a_day_at_the_daily_quota_lists_every_guest_with_its_status,
 );
 
 struct World {
@@ -715,4 +716,58 @@ async fn a_company_registers_at_most_its_hourly_quota_and_others_are_untouched(d
     service::register(db, &desk, &form("XYZ 999", "", &fac), NOW + 3_600 + 200)
         .await
         .expect("the next hour");
+}
+
+/// Issue 28, item 1: a day at the daily quota (200 an hour for five hours, 1,000 guests) is
+/// listed whole and right: every guest once, those whose car came parked or left, the rest
+/// expected; the 1,001st is refused until the first of the day's guests ages out. (Before
+/// the quota a script's ~32,763 plates in a day made the list answer 500 on SQLite.)
+async fn a_day_at_the_daily_quota_lists_every_guest_with_its_status(db: &Db) {
+    let w = world(db).await;
+    let desk = ctx(db, w.desk, w.company).await;
+    let fac = w.facility.to_string();
+    let plate = |n: i64| format!("QT {n:04}");
+    // Guest n is registered at `at(n)`: 200 in the first hour, 200 in the next, and so on.
+    let at = |n: i64| NOW + (n / service::GUESTS_PER_HOUR) * 3_600 + n % service::GUESTS_PER_HOUR;
+    for n in 0..service::GUESTS_PER_DAY {
+        service::register(db, &desk, &form(&plate(n), "", &fac), at(n))
+            .await
+            .unwrap_or_else(|e| panic!("guest {n}: {e}"));
+    }
+    let later = NOW + 5 * 3_600 + 60; // 17:07 the same day in Stockholm
+    match service::register(db, &desk, &form("QT 9999", "", &fac), later).await {
+        Err(AppError::RateLimited { retry_after }) => assert!(
+            (3_600..=86_400 - 5 * 3_600).contains(&retry_after),
+            "the day's first guest ages out in about 19 hours: {retry_after}"
+        ),
+        other => panic!("the 1,001st guest of the day: {other:?}"),
+    }
+    // Every 7th guest's car came; of those, every other one has left again.
+    let mut sessions: Vec<NewSession> = (0..service::GUESTS_PER_DAY)
+        .filter(|n| n % 7 == 0)
+        .map(|n| {
+            let start = at(n) + 60;
+            let end = (n % 14 == 0).then_some(start + 600);
+            session(&w, &format!("Q{n}"), 1, &plate(n), None, start, end)
+        })
+        .collect();
+    app::testing::insert_sessions(db, &mut sessions)
+        .await
+        .unwrap();
+
+    let today = service::today(db, &desk, later, false, app::i18n::Lang::Sv)
+        .await
+        .unwrap();
+    assert_eq!(today.guests.len(), service::GUESTS_PER_DAY as usize);
+    let mut seen = std::collections::HashSet::new();
+    for g in &today.guests {
+        let n: i64 = g.plate.trim_start_matches("QT ").parse().unwrap();
+        assert!(seen.insert(n), "{} listed twice", g.plate);
+        let expected = match (n % 7, n % 14) {
+            (0, 0) => GuestStatus::Left,
+            (0, _) => GuestStatus::ParkedNow,
+            _ => GuestStatus::Expected,
+        };
+        assert_eq!(g.status, expected, "{}", g.plate);
+    }
 }

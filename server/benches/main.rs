@@ -8,8 +8,10 @@
 //! | `make bench-export` | `… -- export-server` (its server-side half) |
 //! | `make bench-ingest` | `… -- ingest` |
 //! | `make bench-members-import` | `… -- members-import` |
+//! | `make bench-frontdesk` | `… -- frontdesk` |
 
 mod auth;
+mod frontdesk;
 mod history;
 mod ingest;
 mod members;
@@ -32,8 +34,9 @@ fn main() {
         Some("export-server") => runtime.block_on(history::bench_export_server()),
         Some("ingest") => runtime.block_on(ingest::bench_ingest()),
         Some("members-import") => runtime.block_on(members::bench_bulk_import()),
+        Some("frontdesk") => runtime.block_on(frontdesk::bench_front_desk()),
         _ => {
-            eprintln!("usage: cargo bench -p server --bench portal -- auth|history|export-server|ingest|members-import");
+            eprintln!("usage: cargo bench -p server --bench portal -- auth|history|export-server|ingest|members-import|frontdesk");
             std::process::exit(2);
         }
     }

@@ -12,7 +12,7 @@
 //! session's CSRF token in the `x-csrf-token` header or the `csrf_token` form field.
 //! Anything else is refused with 403 before it reaches a server function.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, pin::Pin, time::Duration};
 
 use app::{
     auth::{service, store, ClientIp, RequestSession, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE},
@@ -22,7 +22,7 @@ use app::{
     state::AppState,
 };
 use axum::{
-    body::{to_bytes, Body},
+    body::{Body, Bytes, HttpBody},
     extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
@@ -35,6 +35,13 @@ use axum::{
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Before sign-in (an address, a code) nothing is large; a pre-session is free to get.
 pub const MAX_PRE_SESSION_BODY_BYTES: usize = 16 * 1024;
+/// A signed-in browser uploading a file over the limit is still sending when the server
+/// decides. Answering and closing at once would leave its bytes unread, the kernel would reset
+/// the connection, and the browser would show a network error instead of the message. So the
+/// rest of an oversized body is read and thrown away first (nginx's "lingering close"), up to
+/// this much and for this long; past either the connection is simply closed.
+pub const DRAIN_BYTES: u64 = 64 * 1024 * 1024;
+pub const DRAIN_TIME: Duration = Duration::from_secs(30);
 
 /// A pre-session cookie is accepted this long after it was issued (the visitor may take a
 /// while to open the mail); once a code is asked for, the row's own expiries apply.
@@ -133,6 +140,38 @@ fn too_large(headers: &HeaderMap, limit: usize, css_href: &str) -> Response {
     };
     *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
     res
+}
+
+/// The body's bytes if there are at most `limit` of them; `None` as soon as the limit is
+/// passed (what was read is dropped, the rest stays in `body`) or the client goes away.
+async fn read_at_most(body: &mut Body, limit: usize) -> Option<Bytes> {
+    let mut kept: Vec<u8> = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await {
+        if let Ok(data) = frame.ok()?.into_data() {
+            if kept.len() + data.len() > limit {
+                return None;
+            }
+            kept.extend_from_slice(&data);
+        }
+    }
+    Some(Bytes::from(kept))
+}
+
+/// Reads what is left of a refused body and throws it away, so the client can read the answer
+/// (`DRAIN_BYTES`); gives up past `DRAIN_BYTES` or `DRAIN_TIME`.
+async fn drain(mut body: Body) {
+    let mut seen: u64 = 0;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(frame)) =
+            std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+            seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if seen > DRAIN_BYTES {
+                return;
+            }
+        }
+    })
+    .await;
 }
 
 fn forbidden(why: &'static str) -> Response {
@@ -285,10 +324,19 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return too_large(&parts.headers, limit, &state.assets.css_href());
-        }
-        let Ok(bytes) = to_bytes(body, limit).await else {
+        // Only a signed-in session's refused body is drained (a browser's upload); before
+        // sign-in nothing large is ever sent, and one declared beyond the drain limit would
+        // be cut off anyway.
+        let drains = row.user_id.is_some() && declared.is_none_or(|n| n <= DRAIN_BYTES);
+        let mut body = body;
+        let bytes = match declared {
+            Some(n) if n > limit as u64 => None,
+            _ => read_at_most(&mut body, limit).await,
+        };
+        let Some(bytes) = bytes else {
+            if drains {
+                drain(body).await;
+            }
             return too_large(&parts.headers, limit, &state.assets.css_href());
         };
         let is_form = parts
