@@ -26,8 +26,9 @@ site:
 	trunk build --release
 	cp -r public/. target/site/
 
+# PORTAL_COMMIT names the build's commit in the portal_build_info metric.
 server:
-	cargo build --release -p server
+	PORTAL_COMMIT=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown) cargo build --release -p server
 
 server-dev:
 	cargo build -p server

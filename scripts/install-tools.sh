@@ -63,6 +63,9 @@ if [ "$what" = test ]; then
   apt_install chromium fonts-dejavu-core
   # libfaketime: the browser suite at the calendar's hard moments (scripts/test-calendar.sh).
   apt_install faketime
+  # Debian's Prometheus 2.42: promtool checks and unit-tests the alert rules
+  # (deploy/prometheus/); its service is not started (nothing here runs systemd).
+  apt_install prometheus
   # The main flows in the other engines (scripts/test-engines.sh), Debian's builds only
   # (Playwright's patched Firefox and WebKit are never downloaded): Firefox ESR, driven by
   # npm's puppeteer-core over WebDriver BiDi; WebKitGTK's WebDriver server, which pulls in

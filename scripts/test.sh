@@ -39,6 +39,18 @@ step "cargo clippy -D warnings (server side, then the wasm side)"
 cargo clippy -q -p server -p app --all-targets -- -D warnings || die "clippy (server side)"
 cargo clippy -q -p frontend --target wasm32-unknown-unknown -- -D warnings || die "clippy (wasm side)"
 
+# --- alert rules ----------------------------------------------------------------------------
+# Debian's Prometheus 2.42 (installed by scripts/install-tools.sh test): the rules parse, and
+# each alert fires when it should and stays quiet when it should not (alerts.test.yml).
+step "alert rules: promtool check rules, promtool test rules"
+alerts_passed=0; alerts_failed=0
+if promtool check rules deploy/prometheus/alerts.yml &&
+  (cd deploy/prometheus && promtool test rules alerts.test.yml); then
+  alerts_passed=1
+else
+  alerts_failed=1; echo "FAILED: alert rules (deploy/prometheus/)"
+fi
+
 # --- Rust tests -----------------------------------------------------------------------------
 step "cargo test (unit, store conformance on SQLite and PostgreSQL, HTTP)"
 # cargo-nextest: one process per test, a timeout instead of a hang (.config/nextest.toml).
@@ -161,8 +173,8 @@ step "what failed"
 } 2>/dev/null | tail -40
 echo "(full output of each suite: $logs/)"
 
-passed=$((rust_passed + e2e_passed + calendar_passed + engines_passed + api_passed + faults_passed))
-failed=$((rust_failed + e2e_failed + calendar_failed + engines_failed + api_failed + faults_failed))
+passed=$((rust_passed + e2e_passed + calendar_passed + engines_passed + api_passed + faults_passed + alerts_passed))
+failed=$((rust_failed + e2e_failed + calendar_failed + engines_failed + api_failed + faults_failed + alerts_failed))
 echo
 echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
 echo "$passed passed, $failed failed"

@@ -481,6 +481,16 @@ impl Tx {
 }
 
 impl Db {
+    /// The pool's connections now: (in use, idle, maximum), for the metrics.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let (size, idle, max) = match self {
+            Db::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Db::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        (size.saturating_sub(idle), idle, max)
+    }
+
     /// Connects to `sqlite:…` or `postgres://…`. A SQLite file (and its folder) is created if
     /// missing, in WAL mode with foreign keys on.
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
@@ -643,6 +653,29 @@ where
             .await
         }
     }
+}
+
+/// What an outbox holds for the metrics: messages not yet delivered (pending or being sent)
+/// and the age in seconds of the oldest one that is due now and not taken by a live claim
+/// (0 when none): an outbox that keeps up holds this near 0.
+pub async fn outbox_state(
+    db: &Db,
+    outbox: &OutboxTable,
+    now: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    let table = outbox.table;
+    let sql = format!(
+        "SELECT COUNT(*), MIN(CASE WHEN status = 'pending' AND next_attempt_at <= $1 THEN next_attempt_at
+                                   WHEN status = 'sending' AND lease_until < $1 THEN lease_until END)
+         FROM {table} WHERE status IN ('pending', 'sending')"
+    );
+    let (depth, oldest): (i64, Option<i64>) = with_pool!(db, |pool| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(now)
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok((depth, oldest.map_or(0, |t| now - t)))
 }
 
 /// The wait before the next attempt of a delivery that failed `attempts` times: 10 s, 20 s,

@@ -30,6 +30,8 @@ pub mod mail;
 pub mod mailer;
 pub mod members;
 #[cfg(feature = "ssr")]
+pub mod metrics;
+#[cfg(feature = "ssr")]
 pub mod operator;
 pub mod org_number;
 pub mod plate;

@@ -1,6 +1,6 @@
 #![recursion_limit = "256"]
 //! The portal's server: everything that runs on the machine around the `app` crate (the
-//! domains, their rules, stores and pages). Four rooms, each a folder:
+//! domains, their rules, stores and pages). Five rooms, each a folder:
 //!
 //! - [`http`]: the doors. The axum router (pages, server functions, assets, health), the
 //!   session and CSRF layer, the security headers, and the signed ingestion API.
@@ -9,6 +9,8 @@
 //!   fails or waits never holds up another.
 //! - [`cli`]: the command line (`portal serve`, `migrate`, `demo`, `ingest`, `company`).
 //! - [`demo`]: the deterministic demo-data generator.
+//! - [`observe`]: eyes on it while it runs. The Prometheus recorder and `/metrics` on an
+//!   address of its own, and the request id every request and its log lines carry.
 //!
 //! The binary (`main.rs`) is a thin shell over [`cli::run`]. The integration tests live in
 //! `server/tests/it/` and the benchmarks in `server/benches/`; both use this library as any
@@ -18,6 +20,7 @@ pub mod cli;
 pub mod demo;
 pub mod http;
 pub mod jobs;
+pub mod observe;
 
 use app::config::Config;
 use tracing_subscriber::EnvFilter;

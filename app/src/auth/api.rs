@@ -133,6 +133,9 @@ pub async fn sign_out() -> Result<String, AppError> {
     let state = crate::state::use_app_state()?;
     if let Some(session) = request_session() {
         store::delete_session(&state.db, &session.row.token_hash).await?;
+        if session.row.user_id.is_some() {
+            crate::metrics::sessions_ended("signed_out", 1);
+        }
     }
     set_cookie(&expired_session_cookie());
     Ok(crate::answer::go_to("/sign-in"))

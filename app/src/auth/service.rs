@@ -10,6 +10,7 @@ use crate::{
     db::Db,
     i18n::Lang,
     mail::templates,
+    metrics,
 };
 
 /// A company's allowance for one kind of action: at most `max` of them in any `window`
@@ -46,7 +47,13 @@ pub async fn spend_company_budgets(
     let add: Vec<&str> = buckets.iter().map(String::as_str).collect();
     match store::reserve(db, &checks, &add, now).await? {
         None => Ok(()),
-        Some(retry_after) => Err(crate::error::AppError::RateLimited { retry_after }),
+        Some(retry_after) => {
+            // The kind of budget (`guests`, `invitations`): the part of the name before ':'.
+            if let Some(b) = budgets.first() {
+                metrics::rate_limited(b.name.split(':').next().unwrap_or(b.name));
+            }
+            Err(crate::error::AppError::RateLimited { retry_after })
+        }
     }
 }
 
@@ -162,7 +169,11 @@ pub async fn check_send_limits(
     ];
     match store::reserve(db, &checks, &[&ip_bucket, &email_bucket], now).await? {
         None => Ok(()),
-        Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
+        Some(retry_after) => {
+            metrics::signin_refused(metrics::SignInLimit::Send);
+            metrics::rate_limited("signin_send");
+            Err(AuthError::RateLimited { retry_after })
+        }
     }
 }
 
@@ -199,7 +210,11 @@ pub async fn check_verify_limits(
     ];
     match store::reserve(db, &checks, &[&session_bucket], now).await? {
         None => Ok(()),
-        Some(retry_after) => Err(AuthError::RateLimited { retry_after }),
+        Some(retry_after) => {
+            metrics::signin_refused(metrics::SignInLimit::Verify);
+            metrics::rate_limited("signin_verify");
+            Err(AuthError::RateLimited { retry_after })
+        }
     }
 }
 
@@ -228,6 +243,7 @@ pub async fn issue_code_if_eligible(
         .is_some()
     {
         tracing::warn!("the hourly send budget is spent: a sign-in code was not sent");
+        metrics::signin_refused(metrics::SignInLimit::Budget);
         return Ok(false);
     }
     issue_code(db, key, email, PURPOSE_SIGN_IN, lang, now).await?;
@@ -264,6 +280,9 @@ pub async fn issue_code(
     // Every code mail is a 'sign_in_code' to the outbox: its body is emptied once sent.
     crate::mail::store::enqueue(&mut tx, &mail, "sign_in_code", None, now).await?;
     tx.commit().await?;
+    if purpose == PURPOSE_SIGN_IN {
+        metrics::signin_code_sent();
+    }
     Ok(())
 }
 
@@ -329,7 +348,7 @@ pub async fn start_session(
         _ => (None, None),
     };
     let limits = session_limits(role);
-    new_session(
+    let token = new_session(
         db,
         old_hash,
         user_id,
@@ -339,7 +358,9 @@ pub async fn start_session(
         now + limits.absolute,
         limits,
     )
-    .await
+    .await?;
+    metrics::session_started();
+    Ok(token)
 }
 
 #[allow(clippy::too_many_arguments)]

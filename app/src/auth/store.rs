@@ -469,9 +469,18 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Erro
 
 /// Housekeeping: expired sessions, used or expired codes, rate events older than a day, and
 /// ingestion signatures that could no longer be accepted anyway.
-pub async fn prune(db: &Db, now: i64) -> Result<(), sqlx::Error> {
+/// Deletes what has expired; returns how many signed-in sessions ended with it (pre-sessions,
+/// which never had a person, are not counted).
+pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
+        let (signed_in,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM web_sessions WHERE user_id IS NOT NULL
+             AND (idle_expires_at <= $1 OR absolute_expires_at <= $1)",
+        )
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         sqlx::query(
             "DELETE FROM web_sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1",
         )
@@ -490,7 +499,8 @@ pub async fn prune(db: &Db, now: i64) -> Result<(), sqlx::Error> {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(signed_in as u64)
     })
 }
 
@@ -610,6 +620,6 @@ pub async fn end_sessions_in(
             .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected())
-    })?;
-    Ok(())
+    })
+    .map(|ended| crate::metrics::sessions_ended("membership_ended", ended))
 }

@@ -47,6 +47,9 @@ pub struct Config {
     /// a cross-site POST must come from.
     pub public_url: String,
     pub listen: SocketAddr,
+    /// `PORTAL_METRICS_LISTEN`: where `GET /metrics` (Prometheus) is served, on a listener
+    /// of its own; unset, nowhere. An internal address: never the public port.
+    pub metrics_listen: Option<SocketAddr>,
     /// Origins allowed to embed the portal in an iframe (`frame-ancestors`).
     pub frame_ancestors: Vec<String>,
     pub log_format: LogFormat,
@@ -194,6 +197,7 @@ impl Config {
         let database_url = vars.database_url()?;
         let smtp_url = vars.smtp_url()?;
         let listen = vars.listen()?;
+        let metrics_listen = vars.metrics_listen(listen)?;
         let public_url = match vars.get("PORTAL_PUBLIC_URL") {
             Some(url) => origin("PORTAL_PUBLIC_URL", &url)?,
             None => format!("http://{listen}"),
@@ -270,6 +274,7 @@ impl Config {
             smtp_url,
             public_url,
             listen,
+            metrics_listen,
             frame_ancestors,
             log_format,
             site_root,
@@ -322,6 +327,31 @@ mod tests {
         );
         assert!(c.demo_data);
         assert!(c.frame_ancestors.is_empty());
+    }
+
+    #[test]
+    fn the_metrics_listen_on_an_address_of_their_own() {
+        assert_eq!(
+            Config::from_vars(&HashMap::new()).unwrap().metrics_listen,
+            None
+        );
+        let c = Config::from_vars(&vars(&[("PORTAL_METRICS_LISTEN", "127.0.0.1:9100")])).unwrap();
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9100".parse().unwrap()));
+        for (listen, metrics) in [
+            ("127.0.0.1:3000", "127.0.0.1:3000"),
+            ("0.0.0.0:3000", "10.0.0.5:3000"),
+            ("10.0.0.5:3000", "0.0.0.0:3000"),
+        ] {
+            let e = Config::from_vars(&vars(&[
+                ("PORTAL_LISTEN", listen),
+                ("PORTAL_METRICS_LISTEN", metrics),
+            ]))
+            .unwrap_err();
+            assert_eq!(e.var, "PORTAL_METRICS_LISTEN", "{listen} / {metrics}");
+            assert!(e.reason.contains("port of their own"), "{}", e.reason);
+        }
+        let e = Config::from_vars(&vars(&[("PORTAL_METRICS_LISTEN", "9100")])).unwrap_err();
+        assert_eq!(e.var, "PORTAL_METRICS_LISTEN");
     }
 
     #[test]

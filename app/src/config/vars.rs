@@ -104,6 +104,33 @@ impl Vars<'_> {
         })
     }
 
+    /// `PORTAL_METRICS_LISTEN`: an address like `PORTAL_LISTEN`'s, and not the same one.
+    pub(super) fn metrics_listen(
+        &self,
+        listen: SocketAddr,
+    ) -> Result<Option<SocketAddr>, ConfigError> {
+        let Some(raw) = self.get("PORTAL_METRICS_LISTEN") else {
+            return Ok(None);
+        };
+        let addr: SocketAddr = raw.parse().map_err(|_| {
+            err(
+                "PORTAL_METRICS_LISTEN",
+                format!("{raw:?} is not an address like 127.0.0.1:9100"),
+            )
+        })?;
+        if addr.port() == listen.port()
+            && (addr.ip() == listen.ip()
+                || addr.ip().is_unspecified()
+                || listen.ip().is_unspecified())
+        {
+            return Err(err(
+                "PORTAL_METRICS_LISTEN",
+                format!("{raw:?} is the portal's own address (PORTAL_LISTEN): the metrics need a port of their own, on an internal network"),
+            ));
+        }
+        Ok(Some(addr))
+    }
+
     /// At least 32 characters; required with PostgreSQL, where every instance must share it.
     pub(super) fn secret_key(&self, database_url: &str) -> Result<Option<String>, ConfigError> {
         match self.get("PORTAL_SECRET_KEY") {

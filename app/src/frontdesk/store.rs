@@ -427,12 +427,18 @@ pub const LEASE_SECONDS: i64 = 300;
 
 /// Claims up to `limit` due messages, oldest first (a lease, as the mail outbox does:
 /// `db::claim_due`).
+const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
+    table: "operator_outbox",
+    order_by: "next_attempt_at, created_at",
+    returning: "id, permit_id, version, body, attempts, created_at, lease_until",
+};
+
+/// The permit outbox's depth and the age of its oldest due message (`db::outbox_state`).
+pub async fn outbox_state(db: &Db, now: i64) -> Result<(i64, i64), sqlx::Error> {
+    crate::db::outbox_state(db, &OUTBOX, now).await
+}
+
 pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<MessageRow>, sqlx::Error> {
-    const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
-        table: "operator_outbox",
-        order_by: "next_attempt_at, created_at",
-        returning: "id, permit_id, version, body, attempts, created_at, lease_until",
-    };
     let mut rows: Vec<MessageRow> =
         crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
     rows.sort_by_key(|r| r.created_at);

@@ -70,12 +70,18 @@ pub const LEASE_SECONDS: i64 = 60;
 /// them, and a bulk invitation of thousands must not hold up a sign-in code (found by the
 /// browser test that imports 300 people and then asks for a code). On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets
 /// several instances claim side by side without waiting on each other; SQLite has one writer.
+const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
+    table: "outbox",
+    order_by: "CASE WHEN kind = 'sign_in_code' THEN 0 ELSE 1 END, next_attempt_at",
+    returning: "id, to_email, subject, text_body, html_body, kind, attempts, created_at",
+};
+
+/// The mail outbox's depth and the age of its oldest due message (`db::outbox_state`).
+pub async fn outbox_state(db: &Db, now: i64) -> Result<(i64, i64), sqlx::Error> {
+    crate::db::outbox_state(db, &OUTBOX, now).await
+}
+
 pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
-        table: "outbox",
-        order_by: "CASE WHEN kind = 'sign_in_code' THEN 0 ELSE 1 END, next_attempt_at",
-        returning: "id, to_email, subject, text_body, html_body, kind, attempts, created_at",
-    };
     let mut rows: Vec<OutboxRow> =
         crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
     // RETURNING gives no order; send the codes of this batch first too.

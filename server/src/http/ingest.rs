@@ -23,6 +23,7 @@ use app::{
         },
         Incoming, Rejected, OPERATOR_SOURCE,
     },
+    metrics,
     state::AppState,
 };
 use axum::{
@@ -197,7 +198,12 @@ async fn ping(State(state): State<AppState>, req: Request) -> Response {
 }
 
 /// The shared path of every resource: signature, body, service, answer.
-async fn batch<T, F, Fut>(state: AppState, req: Request, resource: &str, store: F) -> Response
+async fn batch<T, F, Fut>(
+    state: AppState,
+    req: Request,
+    resource: &'static str,
+    store: F,
+) -> Response
 where
     T: DeserializeOwned,
     F: FnOnce(Db, OperatorAccess, Vec<Incoming<T>>) -> Fut,
@@ -205,13 +211,39 @@ where
 {
     let (_, bytes, access) = match signed_body(&state, req).await {
         Ok(signed) => signed,
-        Err(refused) => return refused,
+        Err(refused) => {
+            metrics::ingest_batch_refused(resource, "unsigned");
+            return refused;
+        }
     };
     let records = match parse_batch::<T>(&bytes, resource) {
         Ok(records) => records,
-        Err(bad) => return json_error(StatusCode::BAD_REQUEST, "bad_request", bad.0),
+        Err(bad) => {
+            metrics::ingest_batch_refused(resource, "bad_request");
+            return json_error(StatusCode::BAD_REQUEST, "bad_request", bad.0);
+        }
     };
-    match store(state.db.clone(), access, records).await {
+    let started = std::time::Instant::now();
+    let stored = store(state.db.clone(), access, records).await;
+    match &stored {
+        Ok(result) => {
+            metrics::ingest_batch_stored(resource, started.elapsed());
+            for (outcome, n) in [
+                ("inserted", result.inserted),
+                ("updated", result.updated),
+                ("unchanged", result.unchanged),
+                ("outdated", result.outdated),
+            ] {
+                metrics::ingest_records(resource, outcome, n as u64);
+            }
+        }
+        Err(Rejected::Invalid(_)) => metrics::ingest_batch_refused(resource, "invalid"),
+        Err(Rejected::Db(e)) if app::error::is_retryable(e) => {
+            metrics::ingest_batch_refused(resource, "unavailable");
+        }
+        Err(Rejected::Db(_)) => metrics::ingest_batch_refused(resource, "failed"),
+    }
+    match stored {
         Ok(result) => json(StatusCode::OK, &result),
         Err(Rejected::Invalid(errors)) => {
             let records: std::collections::BTreeSet<usize> =

@@ -120,6 +120,12 @@ pub fn router(state: AppState) -> Router {
         // small), where a higher level costs more server time than it saves on the wire.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
+        // Outermost: the request id, the span every log line of the request carries, and the
+        // request's count and time by route (`crate::observe`).
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.clone(),
+            crate::observe::http::layer,
+        ))
         .with_state(state)
 }
 
@@ -128,6 +134,27 @@ pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("PORTAL_LISTEN: cannot listen on {listen}: {e}"))?;
+    // The metrics on their own address, never through the portal's router.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = match state.config.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("PORTAL_METRICS_LISTEN: cannot listen on {addr}: {e}"))?;
+            tracing::info!("metrics on http://{addr}/metrics");
+            let handle = crate::observe::install();
+            Some(tokio::spawn(crate::observe::endpoint::serve(
+                listener,
+                handle,
+                state.db.clone(),
+                state.config.send_budget_per_hour,
+                async move {
+                    let _ = metrics_stopped.await;
+                },
+            )))
+        }
+        None => None,
+    };
     let (stop_jobs, stop) = crate::jobs::Stop::new();
     let jobs = crate::jobs::spawn_all(&state, &stop);
     tracing::info!("portal listening on http://{listen}");
@@ -145,6 +172,10 @@ pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
     let _ = stop_jobs.send(true);
     for job in jobs {
         let _ = job.await;
+    }
+    let _ = stop_metrics.send(());
+    if let Some(m) = metrics {
+        let _ = m.await;
     }
     db.close().await;
     tracing::info!("stopped");

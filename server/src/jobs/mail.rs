@@ -3,7 +3,12 @@
 
 use std::time::Duration;
 
-use app::{db::now_ts, mail::store, state::AppState};
+use app::{
+    db::now_ts,
+    mail::store,
+    metrics::{self, Delivery},
+    state::AppState,
+};
 
 use super::{BoxFuture, Round};
 
@@ -24,12 +29,21 @@ pub async fn send_due(state: &AppState) -> usize {
     for row in &rows {
         // Log the kind and id, never the body (a code mail carries the code).
         match state.mailer.send(&row.message()).await {
-            Ok(()) => mark_sent(state, row.id).await,
+            Ok(()) => {
+                metrics::outbox_delivery("mail", Delivery::Sent);
+                mark_sent(state, row.id).await;
+            }
             Err(err) => {
                 let gave_up =
                     store::mark_failed(&state.db, row, err.permanent, &err.reason, now_ts())
                         .await
                         .unwrap_or(false);
+                let outcome = if gave_up {
+                    Delivery::Failed
+                } else {
+                    Delivery::Retried
+                };
+                metrics::outbox_delivery("mail", outcome);
                 tracing::warn!(id = %row.id, kind = %row.kind, permanent = err.permanent, gave_up, reason = %err.reason, "mail not sent");
             }
         }

@@ -16,9 +16,13 @@ pub mod mail;
 pub mod permits;
 pub mod upkeep;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use app::state::AppState;
+use app::{db::now_ts, state::AppState};
 use tokio::{
     sync::{watch, Notify},
     task::JoinHandle,
@@ -81,14 +85,16 @@ where
     tokio::spawn(async move {
         while !stop.raised() {
             // A panic inside a round ends that round only (it is a task of its own).
-            let more = match tokio::spawn(round()).await {
-                Ok(Round::More) => true,
-                Ok(Round::Done) => false,
+            let started = Instant::now();
+            let (more, ok) = match tokio::spawn(round()).await {
+                Ok(Round::More) => (true, true),
+                Ok(Round::Done) => (false, true),
                 Err(e) => {
                     tracing::error!(job = name, error = %e, "outbox round failed");
-                    false
+                    (false, false)
                 }
             };
+            app::metrics::job_run(name, ok, started.elapsed(), now_ts());
             if more {
                 continue;
             }
@@ -127,11 +133,19 @@ where
                 _ = ticks.tick() => {}
                 () = stop.wait() => break,
             }
-            match tokio::spawn(job()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(job = name, error = %e, "background job failed"),
-                Err(e) => tracing::error!(job = name, error = %e, "background job panicked"),
-            }
+            let started = Instant::now();
+            let ok = match tokio::spawn(job()).await {
+                Ok(Ok(())) => true,
+                Ok(Err(e)) => {
+                    tracing::error!(job = name, error = %e, "background job failed");
+                    false
+                }
+                Err(e) => {
+                    tracing::error!(job = name, error = %e, "background job panicked");
+                    false
+                }
+            };
+            app::metrics::job_run(name, ok, started.elapsed(), now_ts());
         }
     })
 }

@@ -13,7 +13,13 @@
 
 use std::{sync::Arc, time::Duration};
 
-use app::{config::OperatorPermits, db::now_ts, frontdesk::store, state::AppState};
+use app::{
+    config::OperatorPermits,
+    db::now_ts,
+    frontdesk::store,
+    metrics::{self, Delivery},
+    state::AppState,
+};
 
 use super::{BoxFuture, Round};
 
@@ -106,7 +112,7 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
     for row in &rows {
         match sender.post(row).await {
             Ok(()) => match store::mark_message_sent(&state.db, row, now_ts()).await {
-                Ok(true) => {}
+                Ok(true) => metrics::outbox_delivery("permits", Delivery::Sent),
                 Ok(false) => {
                     tracing::warn!(id = %row.id, "a permit message was delivered after its claim passed to another sender");
                 }
@@ -131,6 +137,12 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
                     Ok(None) => continue,
                     Err(_) => false,
                 };
+                let outcome = if gave_up {
+                    Delivery::Failed
+                } else {
+                    Delivery::Retried
+                };
+                metrics::outbox_delivery("permits", outcome);
                 // The permit's id and version only: the body holds a plate.
                 tracing::warn!(id = %row.id, permit = %row.permit_id, version = row.version, permanent, gave_up, %reason, "permit message not delivered");
             }

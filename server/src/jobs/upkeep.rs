@@ -12,17 +12,19 @@ const EVERY_MINUTE: Duration = Duration::from_secs(60);
 
 pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
     let s = state.clone();
-    let sessions = periodic("prune sessions", EVERY_MINUTE, stop.clone(), move || {
+    let sessions = periodic("prune_sessions", EVERY_MINUTE, stop.clone(), move || {
         let db = s.db.clone();
         // Expired sessions, codes and rate events.
         async move {
-            auth_store::prune(&db, now_ts())
+            let ended = auth_store::prune(&db, now_ts())
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?;
+            app::metrics::sessions_ended("expired", ended);
+            Ok(())
         }
     });
     let s = state.clone();
-    let outbox = periodic("prune mail", EVERY_MINUTE, stop.clone(), move || {
+    let outbox = periodic("prune_mail", EVERY_MINUTE, stop.clone(), move || {
         let db = s.db.clone();
         // Sent mail past the outbox's retention.
         async move {
@@ -33,7 +35,7 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
         }
     });
     let s = state.clone();
-    let erasure = periodic("erase visitors", EVERY_MINUTE, stop.clone(), move || {
+    let erasure = periodic("erase_visitors", EVERY_MINUTE, stop.clone(), move || {
         let db = s.db.clone();
         // Visitors' names, 90 days after their visit.
         async move {
@@ -46,7 +48,7 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
         }
     });
     let s = state.clone();
-    let reports = periodic("monthly reports", EVERY_MINUTE, stop.clone(), move || {
+    let reports = periodic("monthly_reports", EVERY_MINUTE, stop.clone(), move || {
         let s = s.clone();
         // Due on the first of the month, and at start-up for any month missed while the
         // server was down.
@@ -55,6 +57,7 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::info!(mails = n, "monthly cost reports queued");
+                    app::metrics::reports_queued(n as u64);
                     s.mail_notify.notify_one();
                 }
                 Err(e) => return Err(format!("{e:?}")),

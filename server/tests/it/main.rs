@@ -13,6 +13,7 @@ mod demo;
 mod doors;
 mod house;
 mod ingest;
+mod metrics;
 mod permits;
 mod reports;
 mod router;

@@ -109,7 +109,9 @@ pub async fn upsert_sessions(
     if rows.is_empty() {
         return Ok(0);
     }
-    // The rollups (rollup.rs): lock the companies, read what is about to be replaced.
+    // The rollups (rollup.rs): lock the companies, read what is about to be replaced. Their
+    // share of the batch's time is a metric (`portal_rollup_upkeep_duration_seconds`).
+    let rollup_started = std::time::Instant::now();
     let companies: BTreeSet<Uuid> = rows.iter().map(|(scope, _)| scope.company_id()).collect();
     rollup::lock_companies(tx, &companies).await?;
     let zones = rollup::zones(tx, &companies.iter().copied().collect::<Vec<_>>()).await?;
@@ -126,6 +128,7 @@ pub async fn upsert_sessions(
             old.insert(((*source).to_owned(), r), fact);
         }
     }
+    let mut rollup_time = rollup_started.elapsed();
     // One array per column on PostgreSQL (15 parameters for the whole batch instead of 15 a
     // row), multi-row VALUES on SQLite: `db::bulk_write`.
     let mut c = Columns::with_capacity(rows.len());
@@ -142,6 +145,7 @@ pub async fn upsert_sessions(
     .await?;
     // Each written session: its old facts out of the rollups, its new ones in.
     let written: std::collections::HashSet<(String, String)> = written_keys.into_iter().collect();
+    let deltas_started = std::time::Instant::now();
     let mut deltas = rollup::Deltas::default();
     for (scope, s) in rows {
         let key = (s.source.clone(), s.external_ref.clone());
@@ -159,6 +163,8 @@ pub async fn upsert_sessions(
         deltas.add(tz, &fact, 1);
     }
     rollup::apply(tx, &deltas).await?;
+    rollup_time += deltas_started.elapsed();
+    crate::metrics::rollup_upkeep(rollup_time);
     Ok(written.len() as u64)
 }
 

@@ -1,0 +1,93 @@
+//! The router's outermost layer: a request id and a count for every request.
+
+use std::{net::SocketAddr, sync::Arc, time::Instant};
+
+use app::config::Config;
+use axum::{
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{HeaderName, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+use tracing::Instrument;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A request's id, in the request's extensions for whatever wants to show it (an error page's
+/// "quote this reference").
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// The id a trusted proxy gave (a short token of letters, digits, `-`, `_`, `.`; at most 64),
+/// else a new one. An id from anyone else is ignored: a client must not be able to plant one
+/// that collides with another person's log lines.
+fn request_id(req: &Request, trusted: &[app::config::Cidr]) -> String {
+    let from_proxy = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(peer)| trusted.iter().any(|c| c.contains(peer.ip())));
+    if from_proxy {
+        if let Some(id) = req
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| {
+                !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            })
+        {
+            return id.to_string();
+        }
+    }
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The route template the router matched (`/members`, `/api/invite`, `/lang/{code}`), or
+/// `unmatched` for what only the fallback answered (files of `public/`, 404s): the label stays
+/// bounded whatever paths clients try. (A layer added with `Router::layer` wraps each route,
+/// so the match is known here.)
+fn route(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string())
+}
+
+/// Gives the request its id and span, answers with `x-request-id`, and counts it.
+pub async fn layer(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(&req, &config.trusted_proxies);
+    let method = req.method().clone();
+    let route = route(&req);
+    // The route's template, not the path: a path may carry an id or a search.
+    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
+    let mut req = req;
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.run(req).instrument(span).await;
+    app::metrics::http_request(
+        &route,
+        method_label(&method),
+        res.status().as_u16(),
+        started.elapsed(),
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    res
+}
+
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
