@@ -22,7 +22,7 @@ use app::{
 use axum::{http::header, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::compression::CompressionLayer;
 
 /// Name of the WASM crate: Trunk writes `/pkg/frontend-<hash>.js` and
 /// `/pkg/frontend-<hash>_bg.wasm`; the shell links the names `pkg/assets.json` gives
@@ -119,9 +119,10 @@ pub fn router(state: AppState) -> Router {
         // The fastest level: most of what is compressed is JSON made on the fly (pages are
         // small), where a higher level costs more server time than it saves on the wire.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
-        .layer(TraceLayer::new_for_http())
-        // Outermost: the request id, the span every log line of the request carries, and the
-        // request's count and time by route (`crate::observe`).
+        // Outermost: the request id, the span every log line of the request carries, a log
+        // line per answer, and the request's count and time by route (`crate::observe`).
+        // (Not tower-http's TraceLayer: its span holds the URI, and an invitation's token is
+        // in its path.)
         .layer(axum::middleware::from_fn_with_state(
             state.config.clone(),
             crate::observe::http::layer,

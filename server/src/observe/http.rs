@@ -65,13 +65,17 @@ pub async fn layer(State(config): State<Arc<Config>>, req: Request, next: Next) 
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
     let mut req = req;
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = next.run(req).instrument(span).await;
-    app::metrics::http_request(
-        &route,
-        method_label(&method),
-        res.status().as_u16(),
-        started.elapsed(),
-    );
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let took = started.elapsed();
+    let status = res.status().as_u16();
+    // One line per request (debug; a 5xx at error), inside the request's span. Never the
+    // path or the query: an invitation's token is in its path.
+    if status >= 500 {
+        tracing::error!(parent: &span, status, ms = took.as_millis() as u64, "answered with a server error");
+    } else {
+        tracing::debug!(parent: &span, status, ms = took.as_millis() as u64, "answered");
+    }
+    app::metrics::http_request(&route, method_label(&method), status, took);
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }

@@ -373,3 +373,159 @@ app::on_both_databases!(
     counters_move_by_exactly_what_happened,
     the_mail_outbox_depth_rises_while_smtp_is_down_and_falls_after,
 );
+
+/// Everything the log shows, at every level of every crate, kept for the test to read.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// No log line at any level holds a one-time code, a session or CSRF token, an invitation's
+/// token, an ingestion secret or signature, or a visitor's name, while a sign-in, an
+/// invitation (sent and opened), an ingestion batch and a guest registration run through the
+/// real router and the mail job — with every crate logging at TRACE, in the JSON format a
+/// deployment uses.
+#[tokio::test]
+async fn no_log_line_holds_a_secret_or_a_visitors_name() {
+    let log = Captured::default();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(log.clone())
+            .json()
+            .finish(),
+    )
+    .unwrap();
+    let t = app::testing::TestDb::fresh(app::db::Backend::Sqlite).await;
+    let db = &t.db;
+    let now = app::db::now_ts();
+    let company = Uuid::new_v4();
+    common::insert_company(db, company, "Loggfri AB", "556000-4243", now).await;
+    common::add_member(db, company, "owner@loggfri.se", Role::Owner, now).await;
+    let vars: std::collections::HashMap<String, String> = [(
+        "PORTAL_INGEST_KEYS".to_string(),
+        format!("logkey={INGEST_SECRET}"),
+    )]
+    .into();
+    let config = Arc::new(app::config::Config::from_vars(&vars).unwrap());
+    let key = app::crypto::SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+    let state = server::http::app_state(db.clone(), config, key, app::mailer::Mailer::dev());
+    let app = server::http::router(state.clone());
+    let mut secrets: Vec<(&str, String)> = vec![("the ingestion secret", INGEST_SECRET.into())];
+
+    // Sign-in, the way a person does it; the code mail goes out through the mail job.
+    let (pre, csrf) = common::pre_session(&app).await;
+    let res = common::request_code(&app, &pre, &csrf, "owner@loggfri.se").await;
+    assert_eq!(res.status, StatusCode::OK);
+    let code = common::wait_for_code(db, "owner@loggfri.se").await;
+    server::jobs::mail::send_due(&state).await;
+    let req = common::post("/api/verify_code", &pre)
+        .body(common::form(&[("code", &code), ("csrf_token", &csrf)]))
+        .unwrap();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let session = res.new_session().unwrap();
+    let owner_csrf = common::session_view(&app, &session).await.csrf;
+    secrets.extend([
+        ("the code", code.clone()),
+        ("the code without its space", code.replace(' ', "")),
+        ("the pre-session token", pre),
+        ("the pre-session's CSRF token", csrf),
+        ("the session token", session.clone()),
+        ("the session's CSRF token", owner_csrf),
+    ]);
+
+    // An invitation: sent, and its link opened by the invitee.
+    common::submit(
+        &app,
+        &session,
+        "/api/invite_member",
+        &[
+            ("email", "ny@loggfri.se"),
+            ("role", "member"),
+            ("cost_center", ""),
+        ],
+    )
+    .await;
+    let text: String = app::with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = 'ny@loggfri.se'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let at = text.find("/invite/").unwrap() + 8;
+    let token = text[at..at + 64].to_owned();
+    server::jobs::mail::send_due(&state).await;
+    let opened = send(&app, common::get(&format!("/invite/{token}"), None)).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    secrets.push(("the invitation's token", token));
+
+    // An ingestion batch: a facility where the account works.
+    let signer = common::Signer::new("logkey", INGEST_SECRET);
+    let body = serde_json::to_vec(&serde_json::json!({"facilities": [{
+        "id": "LOG-1", "version": 1, "name": "P-hus Logg", "address": "Gatan 1", "city": "Stockholm",
+        "kind": "camera_garage", "company_account": "yes", "has_chargers": false
+    }]}))
+    .unwrap();
+    let req = signer.request("POST", "/ingest/v1/facilities", &body);
+    let signature = req.headers()[app::auth::ingest::SIGNATURE_HEADER]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let res = send(&app, req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    secrets.push(("the batch's signature", signature));
+
+    // A guest registered at the front desk, by name.
+    let facility: Uuid = app::with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM facilities")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let visitor = "Veronika Besöksdotter";
+    common::submit(
+        &app,
+        &session,
+        "/api/register_guest",
+        &[
+            ("plate", "LOG 123"),
+            ("visitor_name", visitor),
+            ("host", ""),
+            ("facility", &facility.to_string()),
+            ("until", "today"),
+        ],
+    )
+    .await;
+    let today = send(&app, common::get("/frontdesk", Some(&session))).await;
+    assert!(today.body.contains(visitor), "the page shows the visitor");
+    secrets.push(("the visitor's name", visitor.into()));
+    secrets.push(("the visitor's name in JSON", "Bes\\u00f6ksdotter".into()));
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    // The capture works: the requests above logged at every level down to TRACE, inside
+    // their request spans.
+    assert!(text.lines().count() > 50, "{text}");
+    assert!(text.contains("\"route\":\"/api/register_guest\""), "{text}");
+    assert!(text.contains("\"route\":\"/invite/{token}\""), "{text}");
+    for (what, secret) in &secrets {
+        if let Some(line) = text.lines().find(|l| l.contains(secret.as_str())) {
+            panic!("{what} is in the log: {line}");
+        }
+    }
+}
