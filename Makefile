@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export clean-data
+.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -53,6 +53,12 @@ bench-auth:
 # `make bench-demo` made (docs/benchmarks.md).
 bench-history:
 	cargo bench -p server --bench portal -- history
+
+# What metrics and request ids cost on /healthz and the sign-in page: the release server with
+# PORTAL_METRICS_LISTEN unset and set, alternately (BEFORE=<older binary> adds a third column).
+bench-metrics: tools server
+	scripts/install-tools.sh bench
+	scripts/bench-metrics.sh
 
 # Sessions per second through the signed ingestion API (batches of 1,000, loopback HTTP) vs a
 # plain multi-row INSERT of the same rows, SQLite and PostgreSQL (docs/benchmarks.md).

@@ -46,7 +46,7 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (RATE_LIMITED, "Requests refused with 429 by any limit, by limit"),
     (SESSIONS_STARTED, "Signed-in sessions started"),
     (SESSIONS_ENDED, "Signed-in sessions ended, by reason"),
-    (OUTBOX_DELIVERIES, "Outbox deliveries, by outbox and outcome (sent, retried, failed)"),
+    (OUTBOX_DELIVERIES, "Outbox deliveries, by outbox, kind (a mail's kind, or permit) and outcome (sent, retried, failed)"),
     (OUTBOX_DEPTH, "Messages waiting in an outbox (due or not), at scrape time"),
     (OUTBOX_OLDEST_DUE, "Age of the oldest message that is due and not yet sent, at scrape time (0 when none)"),
     (INGEST_RECORDS, "Records the ingestion API accepted, by resource and outcome"),
@@ -142,13 +142,24 @@ pub enum Delivery {
     Failed,
 }
 
-pub fn outbox_delivery(outbox: &'static str, outcome: Delivery) {
+/// One delivery of an outbox message. `kind` is the mail's kind (`sign_in_code`,
+/// `invitation`, `monthly_report`, `welcome_owner`; anything else is `other`) or `permit`.
+pub fn outbox_delivery(outbox: &'static str, kind: &str, outcome: Delivery) {
     let outcome = match outcome {
         Delivery::Sent => "sent",
         Delivery::Retried => "retried",
         Delivery::Failed => "failed",
     };
-    counter!(OUTBOX_DELIVERIES, "outbox" => outbox, "outcome" => outcome).increment(1);
+    let kind = match kind {
+        "sign_in_code" => "sign_in_code",
+        "invitation" => "invitation",
+        "monthly_report" => "monthly_report",
+        "welcome_owner" => "welcome_owner",
+        "permit" => "permit",
+        _ => "other",
+    };
+    counter!(OUTBOX_DELIVERIES, "outbox" => outbox, "kind" => kind, "outcome" => outcome)
+        .increment(1);
 }
 
 /// An outbox's depth and the age of its oldest due message, as read at scrape time.

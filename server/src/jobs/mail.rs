@@ -30,7 +30,7 @@ pub async fn send_due(state: &AppState) -> usize {
         // Log the kind and id, never the body (a code mail carries the code).
         match state.mailer.send(&row.message()).await {
             Ok(()) => {
-                metrics::outbox_delivery("mail", Delivery::Sent);
+                metrics::outbox_delivery("mail", &row.kind, Delivery::Sent);
                 mark_sent(state, row.id).await;
             }
             Err(err) => {
@@ -43,7 +43,7 @@ pub async fn send_due(state: &AppState) -> usize {
                 } else {
                     Delivery::Retried
                 };
-                metrics::outbox_delivery("mail", outcome);
+                metrics::outbox_delivery("mail", &row.kind, outcome);
                 tracing::warn!(id = %row.id, kind = %row.kind, permanent = err.permanent, gave_up, reason = %err.reason, "mail not sent");
             }
         }

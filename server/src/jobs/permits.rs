@@ -112,7 +112,7 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
     for row in &rows {
         match sender.post(row).await {
             Ok(()) => match store::mark_message_sent(&state.db, row, now_ts()).await {
-                Ok(true) => metrics::outbox_delivery("permits", Delivery::Sent),
+                Ok(true) => metrics::outbox_delivery("permits", "permit", Delivery::Sent),
                 Ok(false) => {
                     tracing::warn!(id = %row.id, "a permit message was delivered after its claim passed to another sender");
                 }
@@ -142,7 +142,7 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
                 } else {
                     Delivery::Retried
                 };
-                metrics::outbox_delivery("permits", outcome);
+                metrics::outbox_delivery("permits", "permit", outcome);
                 // The permit's id and version only: the body holds a plate.
                 tracing::warn!(id = %row.id, permit = %row.permit_id, version = row.version, permanent, gave_up, %reason, "permit message not delivered");
             }
