@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics clean-data
+.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -59,6 +59,12 @@ bench-history:
 bench-metrics: tools server
 	scripts/install-tools.sh bench
 	scripts/bench-metrics.sh
+
+# Two instances watched by Debian's Prometheus for a minute of load: rate, errors, p95 per
+# route, outbox depth and alerts, read back through Prometheus's API (docs/operations.md).
+watch: tools server
+	scripts/install-tools.sh bench
+	scripts/watch-two.sh
 
 # Sessions per second through the signed ingestion API (batches of 1,000, loopback HTTP) vs a
 # plain multi-row INSERT of the same rows, SQLite and PostgreSQL (docs/benchmarks.md).
