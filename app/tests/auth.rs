@@ -36,6 +36,7 @@ on_both_databases!(
     the_outbox_leases_retries_and_records_failures,
     a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale,
     a_code_mail_goes_before_a_queue_of_invitations,
+    pruning_waits_for_another_writer_and_counts_the_signed_in_sessions_it_ends,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -726,4 +727,70 @@ async fn a_mail_server_outage_loses_no_mail_but_a_code_is_not_sent_stale(db: &Db
         ("failed", "")
     );
     assert_eq!(failed.last_error.as_deref(), Some(refused));
+}
+
+/// The minute's prune ends expired sessions and says how many were signed in (the
+/// `portal_sessions_ended_total{reason="expired"}` metric). While another writer holds the
+/// database it waits and succeeds: on SQLite a prune that read before it wrote failed with
+/// "database is locked" once the other writer had committed (seen in the API fuzz run, where
+/// ingestion batches write all the time).
+async fn pruning_waits_for_another_writer_and_counts_the_signed_in_sessions_it_ends(db: &Db) {
+    let now = 1_790_000_000;
+    let person = companies::upsert_user(
+        db,
+        Uuid::new_v4(),
+        &Email::parse("p@x.se").unwrap(),
+        "",
+        now,
+    )
+    .await
+    .unwrap();
+    for (n, user_id, idle) in [
+        (1u8, Some(person), now - 1), // signed in, idle too long: ends, counted
+        (2, None, now - 1),           // a pre-session that expired: ends, not counted
+        (3, Some(person), now + 600), // signed in and live: stays
+    ] {
+        let hash = [n; 32];
+        let row = store::NewSession {
+            token_hash: &hash,
+            user_id,
+            company_id: None,
+            pending_email: None,
+            now: now - 3_600,
+            signed_in_at: user_id.map(|_| now - 3_600),
+            idle_expires_at: idle,
+            absolute_expires_at: now + 36_000,
+        };
+        store::insert_session(db, &row).await.unwrap();
+    }
+    // Another writer holds the database and changes it while the prune starts.
+    let mut other = db.begin().await.unwrap();
+    app::with_tx!(&mut other, |conn| {
+        sqlx::query("UPDATE users SET display_name = 'Skrivare' WHERE id = $1")
+            .bind(person)
+            .execute(&mut *conn)
+            .await
+            .map(drop)
+    })
+    .unwrap();
+    let prune = tokio::spawn({
+        let db = db.clone();
+        async move { store::prune(&db, now).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await.unwrap();
+    assert_eq!(
+        prune
+            .await
+            .unwrap()
+            .expect("the prune waited for the writer"),
+        1
+    );
+    let left: Vec<Vec<u8>> = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT token_hash FROM web_sessions")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(left, vec![vec![3u8; 32]], "only the live session is left");
 }

@@ -66,13 +66,18 @@ pub async fn request_code(email: String) -> Result<(), AppError> {
             state.mail_notify.clone(),
             state.limits,
         );
-        tokio::spawn(async move {
+        // In the request's span, so its log lines carry the request's id.
+        let work = async move {
             match service::issue_code_if_eligible(&db, &key, &email, limits, lang, now).await {
                 Ok(true) => notify.notify_one(),
                 Ok(false) => {}
                 Err(_) => tracing::error!("issuing the sign-in mail failed"),
             }
-        });
+        };
+        tokio::spawn(tracing::Instrument::instrument(
+            work,
+            tracing::Span::current(),
+        ));
         Ok(())
     })
     .await

@@ -470,17 +470,20 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Erro
 /// Housekeeping: expired sessions, used or expired codes, rate events older than a day, and
 /// ingestion signatures that could no longer be accepted anyway.
 /// Deletes what has expired; returns how many signed-in sessions ended with it (pre-sessions,
-/// which never had a person, are not counted).
+/// which never had a person, are not counted). Every statement writes: on SQLite a
+/// transaction that read first could not take the write lock after another writer committed
+/// ("database is locked"), while one that writes first waits for it.
 pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let (signed_in,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM web_sessions WHERE user_id IS NOT NULL
+        let signed_in = sqlx::query(
+            "DELETE FROM web_sessions WHERE user_id IS NOT NULL
              AND (idle_expires_at <= $1 OR absolute_expires_at <= $1)",
         )
         .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         sqlx::query(
             "DELETE FROM web_sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1",
         )
@@ -500,7 +503,7 @@ pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(signed_in as u64)
+        Ok(signed_in)
     })
 }
 

@@ -67,10 +67,15 @@ impl ReadAhead {
     /// the names the export has looked up so far.
     pub fn start(&self, key: String, db: Db, f: Filter, mut names: ExportNames) {
         let filter = f.clone();
-        let task = tokio::spawn(async move {
+        // In the request's span, so its log lines carry the request's id.
+        let work = async move {
             let chunk = store::export_chunk_with(&db, &f, &mut names).await?;
             Ok((chunk, names))
-        });
+        };
+        let task = tokio::spawn(tracing::Instrument::instrument(
+            work,
+            tracing::Span::current(),
+        ));
         let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
         w.chunks.retain(|_, e| {
             let keep = e.at.elapsed() < KEEP;
