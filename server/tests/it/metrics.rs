@@ -72,6 +72,14 @@ async fn metrics_endpoint(db: &Db) -> SocketAddr {
     addr
 }
 
+/// The company "Mätbar AB" with its owner owner@matbar.se.
+async fn company_with_owner(db: &Db, now: i64) -> Uuid {
+    let company = Uuid::new_v4();
+    common::insert_company(db, company, "Mätbar AB", "556000-4243", now).await;
+    common::add_member(db, company, "owner@matbar.se", Role::Owner, now).await;
+    company
+}
+
 /// Deltas of the counters a scrape shows, between two scrapes.
 struct Delta<'a> {
     before: &'a str,
@@ -87,9 +95,7 @@ impl Delta<'_> {
 async fn counters_move_by_exactly_what_happened(db: &Db) {
     let addr = metrics_endpoint(db).await;
     let now = app::db::now_ts();
-    let company = Uuid::new_v4();
-    common::insert_company(db, company, "Mätbar AB", "556000-4243", now).await;
-    common::add_member(db, company, "owner@matbar.se", Role::Owner, now).await;
+    let company = company_with_owner(db, now).await;
     let app = common::portal_on_db(db, &[("PORTAL_INGEST_KEYS", &format!("m={INGEST_SECRET}"))]);
     let before = scrape(addr).await;
 
@@ -236,9 +242,7 @@ async fn counters_move_by_exactly_what_happened(db: &Db) {
 async fn the_mail_outbox_depth_rises_while_smtp_is_down_and_falls_after(db: &Db) {
     let addr = metrics_endpoint(db).await;
     let now = app::db::now_ts();
-    let company = Uuid::new_v4();
-    common::insert_company(db, company, "Mätbar AB", "556000-4243", now).await;
-    common::add_member(db, company, "owner@matbar.se", Role::Owner, now).await;
+    company_with_owner(db, now).await;
     let config = Arc::new(app::config::Config::from_vars(&Default::default()).unwrap());
     let key = app::crypto::SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
     // Nothing listens on port 9 of loopback: every connection is refused, as with SMTP down.
