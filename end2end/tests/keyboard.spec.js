@@ -8,16 +8,20 @@ const mail = require('../mail');
 const { fixtures, dataMonthPath } = require('../fixtures');
 const hydrated = (page) => expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
 
-/** The focused element matches `selector` and its focus can be seen (an outline or a ring). */
+/** The focused element matches `selector` and its focus can be seen (an outline or a ring).
+ * Polled: the page moves the focus a tick after the step's content appears. */
 async function expectFocus(page, selector) {
-  const seen = await page.evaluate((sel) => {
+  await expect.poll(() => focusSeen(page, selector), { timeout: 3000 }).toBe('ok');
+}
+
+async function focusSeen(page, selector) {
+  return page.evaluate((sel) => {
     const a = document.activeElement;
     if (!a || !a.matches(sel)) return `focus is on ${a ? a.outerHTML.slice(0, 80) : 'nothing'}`;
     const s = getComputedStyle(a);
     const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
     return outline || s.boxShadow !== 'none' ? 'ok' : `no visible focus on ${sel}`;
   }, selector);
-  expect(seen).toBe('ok');
 }
 
 /** Presses Tab until `selector` has the focus (at most `max` times), and checks it shows. */
