@@ -44,6 +44,7 @@ pub fn details(pairs: &[(&str, &str)]) -> String {
 
 /// The one way into the log: inside the transaction of the change it describes, so the two
 /// commit (or not) together.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "audit::append"))]
 pub async fn append(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -69,6 +70,7 @@ pub async fn append(
 }
 
 /// A company's entries, newest first.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "audit::list"))]
 pub async fn list(db: &Db, scope: CompanyScope) -> Result<Vec<AuditEntry>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -101,6 +103,7 @@ pub struct AuditFilter<'a> {
 }
 
 /// A company's entries matching the filter, newest first, at most `limit`.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "audit::search"))]
 pub async fn search(
     db: &Db,
     scope: CompanyScope,

@@ -15,6 +15,7 @@ use crate::{
 
 /// Stores a new code's MAC for (email, purpose), replacing any earlier one: only one is
 /// live. Runs in the transaction that also queues the code's mail (`service::issue_code`).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "auth::put_code"))]
 pub async fn put_code(
     tx: &mut Tx,
     email: &str,
@@ -46,6 +47,12 @@ pub async fn put_code(
 /// Counts one attempt against the live code and returns its MAC, or `None` when there is no
 /// live code (none, expired, used, or out of attempts). The attempt is counted in the same
 /// statement that reads the MAC, before any comparison: parallel guesses cannot share one.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::take_attempt")
+)]
 pub async fn take_attempt(
     db: &Db,
     email: &str,
@@ -69,6 +76,12 @@ pub async fn take_attempt(
 }
 
 /// Marks the live code used. True for exactly one caller, however many race.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::consume_code")
+)]
 pub async fn consume_code(
     db: &Db,
     email: &str,
@@ -92,6 +105,12 @@ pub async fn consume_code(
 
 /// After a sign-in: forget every outstanding code of the email, and empty the bodies of its
 /// code mails still in the outbox.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::forget_codes")
+)]
 pub async fn forget_codes(db: &Db, email: &str) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -110,6 +129,12 @@ pub async fn forget_codes(db: &Db, email: &str) -> Result<(), sqlx::Error> {
 // --- rate limits -----------------------------------------------------------------------------
 
 /// Events in `bucket` since `since`, and the newest one's time.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::count_events")
+)]
 pub async fn count_events(
     db: &Db,
     bucket: &str,
@@ -166,6 +191,7 @@ impl Check<'_> {
 /// the database's one write lock, so no other writer runs between its checks and its insert;
 /// on PostgreSQL, where two statements could both read the old counts, it holds an advisory
 /// lock that every reservation takes. Returns `None` when reserved, or the seconds to wait when not.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "auth::reserve"))]
 pub async fn reserve(
     db: &Db,
     checks: &[Check<'_>],
@@ -250,6 +276,12 @@ pub async fn reserve(
     Ok(Some(1))
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::add_events")
+)]
 pub async fn add_events(db: &Db, buckets: &[&str], at: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -291,6 +323,12 @@ pub struct NewSession<'a> {
     pub absolute_expires_at: i64,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::insert_session")
+)]
 pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
@@ -315,6 +353,12 @@ pub async fn insert_session(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Err
 
 /// Replaces a session by a new one in one transaction (sign-in, company switch): the old
 /// token stops working at the moment the new one starts.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::rotate_session")
+)]
 pub async fn rotate_session(
     db: &Db,
     old_hash: &[u8],
@@ -349,6 +393,12 @@ pub async fn rotate_session(
 /// with its user's active membership in its company when there is one (role, company name,
 /// time zone, currency). One statement: every request reads the session and every
 /// tenant-scoped one needs the membership too, so this is one round trip instead of two.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::find_session")
+)]
 pub async fn find_session(
     db: &Db,
     token_hash: &[u8],
@@ -403,6 +453,12 @@ pub struct Membership {
 }
 
 /// Moves the idle expiry forward (never past the absolute one).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::touch_session")
+)]
 pub async fn touch_session(
     db: &Db,
     token_hash: &[u8],
@@ -428,6 +484,12 @@ pub async fn touch_session(
 /// The address a pre-session asked a code for. Writes the pre-session's row if it lived only
 /// in its cookie until now (the first database write of a sign-in), and never touches a
 /// signed-in session.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::set_pending_email")
+)]
 pub async fn set_pending_email(
     db: &Db,
     pre: &SessionRow,
@@ -456,6 +518,12 @@ pub async fn set_pending_email(
     Ok(())
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::delete_session")
+)]
 pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
@@ -473,6 +541,7 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Erro
 /// which never had a person, are not counted). Every statement writes: on SQLite a
 /// transaction that read first could not take the write lock after another writer committed
 /// ("database is locked"), while one that writes first waits for it.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "auth::prune"))]
 pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -512,6 +581,12 @@ pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 /// Remembers a verified ingestion signature until `remember_until`; true when it was not
 /// seen before (one statement, so two instances receiving the same request at once cannot
 /// both take it as new).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::first_use_of_signature")
+)]
 pub async fn first_use_of_signature(
     db: &Db,
     mac: &[u8],
@@ -535,6 +610,12 @@ pub async fn first_use_of_signature(
 
 /// The user with this email if they have an active membership, or a pending, unexpired
 /// invitation (then the user row is created on first sign-in).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::may_sign_in")
+)]
 pub async fn may_sign_in(db: &Db, email: &str, now: i64) -> Result<bool, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar(
@@ -552,6 +633,12 @@ pub async fn may_sign_in(db: &Db, email: &str, now: i64) -> Result<bool, sqlx::E
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::user_by_email")
+)]
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<(Uuid, String)>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as("SELECT id, display_name FROM users WHERE email = $1")
@@ -563,6 +650,7 @@ pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<(Uuid, String)
 
 /// The active membership of `user_id` in `company_id`: role, and the company's name, time
 /// zone and currency (one query: every tenant-scoped request needs both).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "auth::role_in"))]
 pub async fn role_in(
     db: &Db,
     user_id: Uuid,
@@ -581,6 +669,12 @@ pub async fn role_in(
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::user_email")
+)]
 pub async fn user_email(db: &Db, user_id: Uuid) -> Result<Option<(String, String)>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as("SELECT email, display_name FROM users WHERE id = $1")
@@ -592,6 +686,12 @@ pub async fn user_email(db: &Db, user_id: Uuid) -> Result<Option<(String, String
 
 /// The company of the pending, unexpired invitation with this token (see
 /// `auth::InvitationLink`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::pending_invitation_company")
+)]
 pub async fn pending_invitation_company(
     db: &Db,
     token_hash: &[u8],
@@ -611,6 +711,12 @@ pub async fn pending_invitation_company(
 
 /// Ends a person's sessions acting in one company (their role there changed, or they left):
 /// their next request signs in afresh under a new session id.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "auth::end_sessions_in")
+)]
 pub async fn end_sessions_in(
     tx: &mut Tx,
     scope: CompanyScope,

@@ -50,6 +50,11 @@ pub struct Config {
     /// `PORTAL_METRICS_LISTEN`: where `GET /metrics` (Prometheus) is served, on a listener
     /// of its own; unset, nowhere. An internal address: never the public port.
     pub metrics_listen: Option<SocketAddr>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: the OpenTelemetry collector's base URL (traces go to
+    /// `<it>/v1/traces` over OTLP/HTTP); unset, no exporter runs and nothing is buffered.
+    pub otlp_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME`: the name the traces carry (default `portal`).
+    pub otel_service_name: String,
     /// Origins allowed to embed the portal in an iframe (`frame-ancestors`).
     pub frame_ancestors: Vec<String>,
     pub log_format: LogFormat,
@@ -198,6 +203,10 @@ impl Config {
         let smtp_url = vars.smtp_url()?;
         let listen = vars.listen()?;
         let metrics_listen = vars.metrics_listen(listen)?;
+        let otlp_endpoint = vars.otlp_endpoint()?;
+        let otel_service_name = vars
+            .get("OTEL_SERVICE_NAME")
+            .unwrap_or_else(|| "portal".to_string());
         let public_url = match vars.get("PORTAL_PUBLIC_URL") {
             Some(url) => origin("PORTAL_PUBLIC_URL", &url)?,
             None => format!("http://{listen}"),
@@ -275,6 +284,8 @@ impl Config {
             public_url,
             listen,
             metrics_listen,
+            otlp_endpoint,
+            otel_service_name,
             frame_ancestors,
             log_format,
             site_root,
@@ -327,6 +338,27 @@ mod tests {
         );
         assert!(c.demo_data);
         assert!(c.frame_ancestors.is_empty());
+    }
+
+    #[test]
+    fn traces_go_to_an_http_collector_only_when_one_is_named() {
+        assert_eq!(
+            Config::from_vars(&HashMap::new()).unwrap().otlp_endpoint,
+            None
+        );
+        let c = Config::from_vars(&vars(&[(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://127.0.0.1:4318/",
+        )]))
+        .unwrap();
+        assert_eq!(c.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
+        assert_eq!(c.otel_service_name, "portal");
+        for bad in ["127.0.0.1:4318", "grpc://collector:4317", "http://"] {
+            let e = Config::from_vars(&vars(&[("OTEL_EXPORTER_OTLP_ENDPOINT", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "{bad}: {e}");
+        }
     }
 
     #[test]

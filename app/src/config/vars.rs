@@ -104,6 +104,25 @@ impl Vars<'_> {
         })
     }
 
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`: an `http://` or `https://` base URL (the standard
+    /// variable; the traces path `/v1/traces` is added to it), without a trailing slash.
+    pub(super) fn otlp_endpoint(&self) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = self.get("OTEL_EXPORTER_OTLP_ENDPOINT") else {
+            return Ok(None);
+        };
+        let base = raw.trim_end_matches('/');
+        let host = base
+            .strip_prefix("http://")
+            .or_else(|| base.strip_prefix("https://"));
+        match host {
+            Some(h) if !h.is_empty() => Ok(Some(base.to_string())),
+            _ => Err(err(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("{raw:?} is not a URL like http://collector:4318 (OTLP over HTTP)"),
+            )),
+        }
+    }
+
     /// `PORTAL_METRICS_LISTEN`: an address like `PORTAL_LISTEN`'s, and not the same one.
     pub(super) fn metrics_listen(
         &self,

@@ -36,6 +36,7 @@ struct KindRow {
 }
 
 /// Months `[first, end)` of the company per kind (the chart).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "costs::by_kind"))]
 pub async fn by_kind(
     db: &Db,
     scope: CompanyScope,
@@ -66,6 +67,7 @@ pub enum GroupBy {
 
 /// Months `[first, end)` of the company per cost center (nil: none) or per facility, groups
 /// without sessions left out.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "costs::grouped"))]
 pub async fn grouped(
     db: &Db,
     scope: CompanyScope,
@@ -94,6 +96,12 @@ pub async fn grouped(
 
 /// The members (nil: guests) of a month with the highest cost, and those whose cost rose
 /// most from the month before: "who drove it up". At most `limit` of each.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::leading_members")
+)]
 pub async fn leading_members(
     db: &Db,
     scope: CompanyScope,
@@ -140,6 +148,12 @@ pub async fn leading_members(
 }
 
 /// Every member's (nil: guests) sums in months `[first, end)`: the page that names everyone.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::every_member")
+)]
 pub async fn every_member(
     db: &Db,
     scope: CompanyScope,
@@ -160,6 +174,7 @@ pub async fn every_member(
 }
 
 /// These members' (nil: guests) sums in months `[first, end)`.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "costs::members"))]
 pub async fn members(
     db: &Db,
     scope: CompanyScope,
@@ -187,6 +202,12 @@ pub async fn members(
 }
 
 /// How many members (guests included) had sessions in a month.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::member_count")
+)]
 pub async fn member_count(db: &Db, scope: CompanyScope, month: i32) -> Result<i64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar(
@@ -200,6 +221,12 @@ pub async fn member_count(db: &Db, scope: CompanyScope, month: i32) -> Result<i6
 }
 
 /// One member's sessions that started in `[from, to)` (UTC seconds), as the rollups see them.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::own_facts")
+)]
 pub async fn own_facts(
     db: &Db,
     scope: CompanyScope,
@@ -232,6 +259,7 @@ pub struct Names {
     pub people: HashMap<Uuid, String>,
 }
 
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "costs::names"))]
 pub async fn names(
     db: &Db,
     scope: CompanyScope,

@@ -51,6 +51,12 @@ pub struct NewFacility {
 }
 
 /// The stored facilities among these codes: code → (id, version).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::stored_versions")
+)]
 pub async fn stored_versions(
     tx: &mut Tx,
     codes: &[&str],
@@ -76,6 +82,12 @@ pub async fn stored_versions(
 
 /// Inserts facilities, or replaces stored ones by a higher version (the same or an older
 /// version changes nothing). Returns the rows written.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::upsert_many")
+)]
 pub async fn upsert_many(tx: &mut Tx, rows: &[NewFacility]) -> Result<u64, sqlx::Error> {
     let mut written = 0;
     // 11 parameters a row.
@@ -120,6 +132,12 @@ pub async fn upsert_many(tx: &mut Tx, rows: &[NewFacility]) -> Result<u64, sqlx:
 
 /// [`upsert_many`] of one facility in a transaction of its own, for tests that build their
 /// world directly (a running portal's facilities come in through `crate::ingest`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::upsert")
+)]
 pub async fn upsert(db: &Db, new: &NewFacility) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     upsert_many(&mut tx, std::slice::from_ref(new)).await?;
@@ -127,6 +145,12 @@ pub async fn upsert(db: &Db, new: &NewFacility) -> Result<(), sqlx::Error> {
 }
 
 /// The facilities matching the filter, by city then name.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::list")
+)]
 pub async fn list(db: &Db, filter: &FacilityFilter) -> Result<Vec<Facility>, sqlx::Error> {
     // NULL parameters mean "no condition", so one statement serves every combination.
     let pattern = filter.text.as_deref().map(crate::db::like_pattern);
@@ -150,6 +174,12 @@ pub async fn list(db: &Db, filter: &FacilityFilter) -> Result<Vec<Facility>, sql
 }
 
 /// Every city with at least one facility, sorted.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::cities")
+)]
 pub async fn cities(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT DISTINCT city FROM facilities ORDER BY city")
@@ -177,6 +207,12 @@ pub struct FacilityName {
 }
 
 /// Every facility's name, by city and name.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::names")
+)]
 pub async fn names(db: &Db) -> Result<Vec<FacilityName>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as("SELECT id, name, city FROM facilities ORDER BY city, name")

@@ -43,6 +43,12 @@ const PERMIT_COLUMNS: &str = "p.id, p.plate, p.plate_key, p.visitor_name, p.host
 
 /// The company's permits that overlap `[from, to)` (today), or were cancelled in it, oldest
 /// start first.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::permits_between")
+)]
 pub async fn permits_between(
     db: &Db,
     scope: CompanyScope,
@@ -64,6 +70,12 @@ pub async fn permits_between(
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::permit")
+)]
 pub async fn permit(
     db: &Db,
     scope: CompanyScope,
@@ -92,6 +104,12 @@ pub struct NewPermit<'a> {
     pub now: i64,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::insert_permit")
+)]
 pub async fn insert_permit(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -125,6 +143,12 @@ pub async fn insert_permit(
 /// version; only while it is neither cancelled nor over (checked in the statement, so two
 /// receptionists cannot both change the same permit from the same old state). Returns the new
 /// version, `None` when the permit was not live.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::change_permit")
+)]
 pub async fn change_permit(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -152,6 +176,12 @@ pub async fn change_permit(
 }
 
 /// A facility where the company account works (`yes` or `some`), by id.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::usable_facility")
+)]
 pub async fn usable_facility(db: &Db, id: Uuid) -> Result<Option<String>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar(
@@ -165,6 +195,12 @@ pub async fn usable_facility(db: &Db, id: Uuid) -> Result<Option<String>, sqlx::
 
 /// The facilities the front desk offers: where the company account works, the company's most
 /// used for guests first, then by name.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::facility_choices")
+)]
 pub async fn facility_choices(
     db: &Db,
     scope: CompanyScope,
@@ -187,6 +223,12 @@ pub async fn facility_choices(
 /// whose name has as many characters (the service compares names case-insensitively in Rust:
 /// SQLite's `lower` knows only ASCII, and "Åsa" must match "åsa"). Returns (id, whether the
 /// address matched, name).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::host_candidates")
+)]
 pub async fn host_candidates(
     db: &Db,
     scope: CompanyScope,
@@ -219,6 +261,12 @@ pub struct PlateSession {
     pub ended_at: Option<i64>,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::sessions_of_plates")
+)]
 pub async fn sessions_of_plates(
     db: &Db,
     scope: CompanyScope,
@@ -262,6 +310,12 @@ pub struct ParkedRow {
     pub started_at: i64,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::members_parked_now")
+)]
 pub async fn members_parked_now(
     db: &Db,
     scope: CompanyScope,
@@ -290,6 +344,12 @@ pub async fn members_parked_now(
 
 // --- the company's guest cost center ---------------------------------------------------------
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::guest_cost_center")
+)]
 pub async fn guest_cost_center(db: &Db, scope: CompanyScope) -> Result<Option<Uuid>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT cost_center_id FROM guest_settings WHERE company_id = $1")
@@ -301,6 +361,12 @@ pub async fn guest_cost_center(db: &Db, scope: CompanyScope) -> Result<Option<Uu
 
 /// The guest cost centers of a batch's companies (company → cost center), in the ingestion
 /// batch's transaction.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::guest_cost_centers")
+)]
 pub async fn guest_cost_centers(
     tx: &mut Tx,
     scopes: &[CompanyScope],
@@ -323,6 +389,12 @@ pub async fn guest_cost_centers(
     Ok(rows.into_iter().collect())
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::set_guest_cost_center")
+)]
 pub async fn set_guest_cost_center(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -355,6 +427,12 @@ pub async fn set_guest_cost_center(
 // --- the operator's outbox -------------------------------------------------------------------
 
 /// Puts a message about a permit into the operator's outbox, in the change's transaction.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::enqueue_message")
+)]
 pub async fn enqueue_message(
     tx: &mut Tx,
     permit_id: Uuid,
@@ -392,6 +470,12 @@ pub struct PermitFacts {
     pub version: i64,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::permit_facts")
+)]
 pub async fn permit_facts(tx: &mut Tx, id: Uuid) -> Result<PermitFacts, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_as(
@@ -434,10 +518,22 @@ const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
 };
 
 /// The permit outbox's depth and the age of its oldest due message (`db::outbox_state`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::outbox_state")
+)]
 pub async fn outbox_state(db: &Db, now: i64) -> Result<(i64, i64), sqlx::Error> {
     crate::db::outbox_state(db, &OUTBOX, now).await
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::claim_messages")
+)]
 pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<MessageRow>, sqlx::Error> {
     let mut rows: Vec<MessageRow> =
         crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
@@ -447,6 +543,12 @@ pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<Message
 
 /// Marks a claimed message delivered; false (and nothing changed) when the claim is no
 /// longer this sender's: its lease ran out and another sender took the message.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::mark_message_sent")
+)]
 pub async fn mark_message_sent(db: &Db, row: &MessageRow, now: i64) -> Result<bool, sqlx::Error> {
     let changed = with_pool!(db, |pool| {
         sqlx::query(
@@ -468,6 +570,12 @@ pub async fn mark_message_sent(db: &Db, row: &MessageRow, now: i64) -> Result<bo
 /// is older than `give_up_after` or the failure is permanent; then `failed`, with the reason.
 /// Returns whether it gave up, or `None` when the claim is no longer this sender's (see
 /// [`mark_message_sent`]): a message another sender delivered is never shown as failed.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::mark_message_failed")
+)]
 pub async fn mark_message_failed(
     db: &Db,
     row: &MessageRow,
@@ -516,6 +624,12 @@ pub struct ActivePermit {
 
 /// Permits valid at `now` (not cancelled), optionally of one company, in id order from
 /// `after` (keyset), at most `limit`.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::active_permits")
+)]
 pub async fn active_permits(
     db: &Db,
     org_number: Option<&str>,
@@ -548,6 +662,12 @@ pub async fn active_permits(
 /// Erases visitors' names (and hosts) of permits that ended before `before`, and deletes the
 /// operator's sent messages older than [`MESSAGE_RETENTION`]. Returns how many names were
 /// erased.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::erase_old_names")
+)]
 pub async fn erase_old_names(db: &Db, before: i64, now: i64) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         async {

@@ -41,6 +41,7 @@ pub struct InvoiceSummary {
 }
 
 /// A company's invoices, newest period first.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "invoices::list"))]
 pub async fn list(db: &Db, scope: CompanyScope) -> Result<Vec<InvoiceSummary>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -56,6 +57,12 @@ pub async fn list(db: &Db, scope: CompanyScope) -> Result<Vec<InvoiceSummary>, s
 /// An invoice header whose lines and totals are taken from the company's sessions that
 /// started in `[from, to)`: one line per session, the line id being the session id (a
 /// session is invoiced once). Header, lines and totals are written in one transaction.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "invoices::insert_invoice_for_period")
+)]
 pub async fn insert_invoice_for_period(
     db: &Db,
     scope: CompanyScope,
@@ -147,6 +154,12 @@ pub struct StoredInvoice {
 /// at an invoice id its `ON CONFLICT (number)` never inserted. On PostgreSQL each number's
 /// advisory lock is taken (in one order, so batches cannot deadlock); on SQLite `Db::begin`
 /// already holds the database's write lock.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "invoices::stored_versions")
+)]
 pub async fn stored_versions(
     tx: &mut Tx,
     numbers: &[&str],
@@ -198,6 +211,12 @@ fn lock_key(number: &str) -> i64 {
 /// Inserts an invoice with its lines, or replaces a stored one of the same company and a
 /// lower version — header and lines together — in the caller's transaction. Returns whether
 /// it was written (the same or a higher version stored: not).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "invoices::upsert_invoice")
+)]
 pub async fn upsert_invoice(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -291,6 +310,7 @@ const INVOICE_COLUMNS: &str = "id, number, period_start, period_end, issued_on, 
 
 /// The company's invoices of periods that start in `[from, to)` (all when `None`), newest
 /// period first.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "invoices::rows"))]
 pub async fn rows(
     db: &Db,
     scope: CompanyScope,
@@ -316,6 +336,7 @@ pub async fn rows(
 }
 
 /// The years the company has invoices for (the list's year filter).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "invoices::years"))]
 pub async fn years(db: &Db, scope: CompanyScope) -> Result<Vec<NaiveDate>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar(
@@ -330,6 +351,7 @@ pub async fn years(db: &Db, scope: CompanyScope) -> Result<Vec<NaiveDate>, sqlx:
 }
 
 /// One invoice of the company (`None`: no such invoice, or another company's).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "invoices::row"))]
 pub async fn row(
     db: &Db,
     scope: CompanyScope,
@@ -365,6 +387,12 @@ pub struct SpecLine {
 }
 
 /// Every line of one of the company's invoices, in session order (fees last).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "invoices::spec_lines")
+)]
 pub async fn spec_lines(
     db: &Db,
     scope: CompanyScope,

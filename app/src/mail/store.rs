@@ -12,6 +12,7 @@ use crate::{
 /// Puts a message into the outbox, inside the transaction of the change that causes the
 /// mail (they commit together). `kind` names the template; `ref_id` ties it to what it is
 /// about (an invitation's state shows its newest mail).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::enqueue"))]
 pub async fn enqueue(
     tx: &mut Tx,
     m: &Message,
@@ -77,10 +78,17 @@ const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
 };
 
 /// The mail outbox's depth and the age of its oldest due message (`db::outbox_state`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "mail::outbox_state")
+)]
 pub async fn outbox_state(db: &Db, now: i64) -> Result<(i64, i64), sqlx::Error> {
     crate::db::outbox_state(db, &OUTBOX, now).await
 }
 
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::claim"))]
 pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
     let mut rows: Vec<OutboxRow> =
         crate::db::claim_due(db, &OUTBOX, now, LEASE_SECONDS, limit).await?;
@@ -91,6 +99,7 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx
 
 /// A sent message loses its body: a code or an invitation link must not outlive the
 /// sending (shared/security.md, "Codes at rest"). The subject never holds one.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::mark_sent"))]
 pub async fn mark_sent(db: &Db, id: Uuid, now: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
@@ -119,6 +128,12 @@ pub const MAX_BACKOFF: i64 = 5 * 60;
 /// refused the address) or the message is older than it is worth trying
 /// ([`GIVE_UP_AFTER`], [`GIVE_UP_CODES_AFTER`]); then it stays `failed` with the reason and
 /// without its body. Returns whether it gave up.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "mail::mark_failed")
+)]
 pub async fn mark_failed(
     db: &Db,
     row: &OutboxRow,
@@ -159,6 +174,7 @@ pub const RETENTION_SECONDS: i64 = 30 * 86_400;
 /// The outbox retention job: deletes sent and failed mail older than [`RETENTION_SECONDS`],
 /// and empties the body of any finished mail that still has one (mail finished before bodies
 /// were purged on sending). Returns how many rows were deleted.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::prune"))]
 pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         async {
@@ -191,6 +207,7 @@ pub struct OutboxStatus {
     pub text_body: String,
 }
 
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::status"))]
 pub async fn status(db: &Db, id: Uuid) -> Result<Option<OutboxStatus>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as("SELECT status, attempts, last_error, text_body FROM outbox WHERE id = $1")

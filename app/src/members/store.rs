@@ -55,6 +55,7 @@ const MEMBER_COLUMNS: &str = "SELECT m.user_id, u.display_name, u.email, m.invit
 
 /// One page of a company's active members matching `search` (name, email or a plate they
 /// parked with), and the number of all matches.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "members::list"))]
 pub async fn list(
     db: &Db,
     scope: CompanyScope,
@@ -104,6 +105,7 @@ pub async fn list(
 
 /// One active member of the company, by id (the confirm steps look people up this way,
 /// wherever the list was paged, sorted or searched).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "members::member"))]
 pub async fn member(
     db: &Db,
     scope: CompanyScope,
@@ -123,6 +125,12 @@ pub async fn member(
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::owner_count")
+)]
 pub async fn owner_count(db: &Db, scope: CompanyScope) -> Result<i64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND status = 'active'")
@@ -146,6 +154,12 @@ pub struct InvitationRecord {
     pub mail_error: Option<String>,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::invitations")
+)]
 pub async fn invitations(
     db: &Db,
     scope: CompanyScope,
@@ -176,6 +190,12 @@ pub struct InvitationByToken {
     pub inviter_user_id: Option<Uuid>,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::invitation_by_token")
+)]
 pub async fn invitation_by_token(
     db: &Db,
     token_hash: &[u8],
@@ -193,6 +213,12 @@ pub async fn invitation_by_token(
 }
 
 /// The stored role of a person in the company, if they are an active member.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::active_role")
+)]
 pub async fn active_role<'c>(
     conn: impl Into<Conn<'c>>,
     scope: CompanyScope,
@@ -211,6 +237,12 @@ const ACTIVE_ROLE_SQL: &str =
     "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'";
 
 /// Whether this address is an active member, and whether it has a live invitation.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::member_or_invited")
+)]
 pub async fn member_or_invited(
     db: &Db,
     scope: CompanyScope,
@@ -234,6 +266,12 @@ pub async fn member_or_invited(
 
 /// The addresses of every active member, and of every live invitation (the bulk import checks
 /// its rows against these two lists, loaded once).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::members_and_invited")
+)]
 pub async fn members_and_invited(
     db: &Db,
     scope: CompanyScope,
@@ -275,6 +313,12 @@ pub struct NewInvitationRow<'a> {
 /// Inserts an invitation; an expired one of the same address gives way (status
 /// 'replaced'). Returns `false`, with the transaction to be dropped, when the unique index
 /// (one pending invitation per company and address) refuses it: someone was quicker.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::insert_invitation")
+)]
 pub async fn insert_invitation(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -327,6 +371,12 @@ pub struct InvitationState {
 }
 
 /// One invitation of the company, by id.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::invitation")
+)]
 pub async fn invitation(
     db: &Db,
     scope: CompanyScope,
@@ -344,6 +394,12 @@ pub async fn invitation(
 }
 
 /// A new token and lifetime for an invitation, vouched for by `inviter` from now on.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::renew_invitation")
+)]
 pub async fn renew_invitation(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -369,6 +425,12 @@ pub async fn renew_invitation(
     Ok(())
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::cancel_invitation")
+)]
 pub async fn cancel_invitation(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -390,6 +452,12 @@ pub async fn cancel_invitation(
 
 /// Uses up a pending, unexpired invitation with this id and token: `true` for exactly one
 /// caller, however many try at once.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::use_invitation")
+)]
 pub async fn use_invitation(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -414,6 +482,12 @@ pub async fn use_invitation(
 }
 
 /// Sets an active member's role.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::set_role")
+)]
 pub async fn set_role(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -437,6 +511,12 @@ pub async fn set_role(
 /// Removes an active member, unless they are the last owner: the owner check and the removal
 /// are one statement, so two owners removing each other at the same moment cannot leave the
 /// company without one. Returns whether they were removed.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "members::remove_member")
+)]
 pub async fn remove_member(
     tx: &mut Tx,
     scope: CompanyScope,

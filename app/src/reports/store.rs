@@ -20,6 +20,12 @@ pub struct Eligible {
     pub chosen: bool,
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "reports::eligible")
+)]
 pub async fn eligible(db: &Db, scope: CompanyScope) -> Result<Vec<Eligible>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -38,6 +44,12 @@ pub async fn eligible(db: &Db, scope: CompanyScope) -> Result<Vec<Eligible>, sql
 }
 
 /// The company's settings: (language, first month reported).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "reports::settings")
+)]
 pub async fn settings(db: &Db, scope: CompanyScope) -> Result<Option<(String, i32)>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as("SELECT lang, since_month FROM report_settings WHERE company_id = $1")
@@ -48,6 +60,12 @@ pub async fn settings(db: &Db, scope: CompanyScope) -> Result<Option<(String, i3
 }
 
 /// The last month reported, if any.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "reports::last_sent")
+)]
 pub async fn last_sent(db: &Db, scope: CompanyScope) -> Result<Option<(i32, i64)>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -60,6 +78,7 @@ pub async fn last_sent(db: &Db, scope: CompanyScope) -> Result<Option<(i32, i64)
 }
 
 /// Replaces the settings and the recipients. `since_month` is kept when settings exist.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "reports::save"))]
 pub async fn save(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -113,6 +132,12 @@ pub struct Due {
 
 /// Every company with report settings and at least one recipient (operator-wide: the job),
 /// in name order.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "reports::with_reports")
+)]
 pub async fn with_reports(db: &Db) -> Result<Vec<Due>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -130,6 +155,7 @@ pub async fn with_reports(db: &Db) -> Result<Vec<Due>, sqlx::Error> {
 /// Claims the report of `month` for this transaction: true when no one has sent it. On
 /// PostgreSQL a second instance's insert waits for the first transaction and then finds the
 /// row; on SQLite the write lock (`BEGIN IMMEDIATE`) orders them.
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "reports::claim"))]
 pub async fn claim(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -153,6 +179,12 @@ pub async fn claim(
 }
 
 /// The recipients' addresses now: still active owners, admins or finance viewers.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "reports::recipient_addresses")
+)]
 pub async fn recipient_addresses(
     tx: &mut Tx,
     scope: CompanyScope,

@@ -103,6 +103,8 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_state, shell))
+        // Innermost: a server function's own span (`/api/<name>`), for traces.
+        .layer(axum::middleware::from_fn(crate::observe::http::server_fn))
         .layer(axum::middleware::from_fn(status_of_app_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.assets.clone(),

@@ -2,6 +2,7 @@
 //! outcome. Safe with several server instances (claims are leases in the database).
 
 use std::time::Duration;
+use tracing::Instrument;
 
 use app::{
     db::now_ts,
@@ -27,28 +28,36 @@ pub async fn send_due(state: &AppState) -> usize {
         }
     };
     for row in &rows {
-        // Log the kind and id, never the body (a code mail carries the code).
-        match state.mailer.send(&row.message()).await {
-            Ok(()) => {
-                metrics::outbox_delivery("mail", &row.kind, Delivery::Sent);
-                mark_sent(state, row.id).await;
-            }
-            Err(err) => {
-                let gave_up =
-                    store::mark_failed(&state.db, row, err.permanent, &err.reason, now_ts())
-                        .await
-                        .unwrap_or(false);
-                let outcome = if gave_up {
-                    Delivery::Failed
-                } else {
-                    Delivery::Retried
-                };
-                metrics::outbox_delivery("mail", &row.kind, outcome);
-                tracing::warn!(id = %row.id, kind = %row.kind, permanent = err.permanent, gave_up, reason = %err.reason, "mail not sent");
-            }
-        }
+        // One span per delivery (exported as a trace when OTLP is on): the outbox, the
+        // message's kind and id, never its address or body.
+        let span =
+            tracing::info_span!("outbox_delivery", outbox = "mail", kind = %row.kind, id = %row.id);
+        deliver(state, row).instrument(span).await;
     }
     rows.len()
+}
+
+/// Sends one claimed message and records the outcome.
+async fn deliver(state: &AppState, row: &store::OutboxRow) {
+    // Log the kind and id, never the body (a code mail carries the code).
+    match state.mailer.send(&row.message()).await {
+        Ok(()) => {
+            metrics::outbox_delivery("mail", &row.kind, Delivery::Sent);
+            mark_sent(state, row.id).await;
+        }
+        Err(err) => {
+            let gave_up = store::mark_failed(&state.db, row, err.permanent, &err.reason, now_ts())
+                .await
+                .unwrap_or(false);
+            let outcome = if gave_up {
+                Delivery::Failed
+            } else {
+                Delivery::Retried
+            };
+            metrics::outbox_delivery("mail", &row.kind, outcome);
+            tracing::warn!(id = %row.id, kind = %row.kind, permanent = err.permanent, gave_up, reason = %err.reason, "mail not sent");
+        }
+    }
 }
 
 /// Records a sent message. The mail is out: if the database is unreachable just now (a

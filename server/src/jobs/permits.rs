@@ -12,6 +12,7 @@
 //! the same `Idempotency-Key` and version, which the operator's back office de-duplicates.
 
 use std::{sync::Arc, time::Duration};
+use tracing::Instrument;
 
 use app::{
     config::OperatorPermits,
@@ -110,45 +111,53 @@ pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
         }
     };
     for row in &rows {
-        match sender.post(row).await {
-            Ok(()) => match store::mark_message_sent(&state.db, row, now_ts()).await {
-                Ok(true) => metrics::outbox_delivery("permits", "permit", Delivery::Sent),
-                Ok(false) => {
-                    tracing::warn!(id = %row.id, "a permit message was delivered after its claim passed to another sender");
-                }
-                // Sent again when the lease ends, with the same idempotency key.
-                Err(e) => {
-                    tracing::error!(error = %e, id = %row.id, "could not mark a permit message sent");
-                }
-            },
-            Err((permanent, reason)) => {
-                let gave_up = store::mark_message_failed(
-                    &state.db,
-                    row,
-                    permanent,
-                    &reason,
-                    GIVE_UP_AFTER,
-                    now_ts(),
-                )
-                .await;
-                let gave_up = match gave_up {
-                    Ok(Some(g)) => g,
-                    // The claim is another sender's now: its outcome stands.
-                    Ok(None) => continue,
-                    Err(_) => false,
-                };
-                let outcome = if gave_up {
-                    Delivery::Failed
-                } else {
-                    Delivery::Retried
-                };
-                metrics::outbox_delivery("permits", "permit", outcome);
-                // The permit's id and version only: the body holds a plate.
-                tracing::warn!(id = %row.id, permit = %row.permit_id, version = row.version, permanent, gave_up, %reason, "permit message not delivered");
-            }
-        }
+        // One span per delivery (a trace when OTLP is on): the permit's id and version,
+        // never the body, which holds a plate.
+        let span = tracing::info_span!("outbox_delivery", outbox = "permits", kind = "permit", id = %row.id, version = row.version);
+        deliver(state, sender, row).instrument(span).await;
     }
     rows.len()
+}
+
+/// Posts one claimed message and records the outcome.
+async fn deliver(state: &AppState, sender: &PermitSender, row: &store::MessageRow) {
+    match sender.post(row).await {
+        Ok(()) => match store::mark_message_sent(&state.db, row, now_ts()).await {
+            Ok(true) => metrics::outbox_delivery("permits", "permit", Delivery::Sent),
+            Ok(false) => {
+                tracing::warn!(id = %row.id, "a permit message was delivered after its claim passed to another sender");
+            }
+            // Sent again when the lease ends, with the same idempotency key.
+            Err(e) => {
+                tracing::error!(error = %e, id = %row.id, "could not mark a permit message sent");
+            }
+        },
+        Err((permanent, reason)) => {
+            let gave_up = store::mark_message_failed(
+                &state.db,
+                row,
+                permanent,
+                &reason,
+                GIVE_UP_AFTER,
+                now_ts(),
+            )
+            .await;
+            let gave_up = match gave_up {
+                Ok(Some(g)) => g,
+                // The claim is another sender's now: its outcome stands.
+                Ok(None) => return,
+                Err(_) => false,
+            };
+            let outcome = if gave_up {
+                Delivery::Failed
+            } else {
+                Delivery::Retried
+            };
+            metrics::outbox_delivery("permits", "permit", outcome);
+            // The permit's id and version only: the body holds a plate.
+            tracing::warn!(id = %row.id, permit = %row.permit_id, version = row.version, permanent, gave_up, %reason, "permit message not delivered");
+        }
+    }
 }
 
 /// Sends until nothing is due (a full batch means there may be more).

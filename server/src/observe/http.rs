@@ -62,12 +62,26 @@ pub async fn layer(State(config): State<Arc<Config>>, req: Request, next: Next) 
     let method = req.method().clone();
     let route = route(&req);
     // The route's template, not the path: a path may carry an id or a search.
-    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
+    // `otel.*` name and kind the span when it is exported as a trace (`super::traces`).
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %method,
+        route = %route,
+        status = tracing::field::Empty,
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+    );
     let mut req = req;
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.run(req).instrument(span.clone()).await;
     let took = started.elapsed();
     let status = res.status().as_u16();
+    span.record("status", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
     // One line per request (debug; a 5xx at error), inside the request's span. Never the
     // path or the query: an invitation's token is in its path.
     if status >= 500 {
@@ -80,6 +94,24 @@ pub async fn layer(State(config): State<Arc<Config>>, req: Request, next: Next) 
         res.headers_mut().insert(REQUEST_ID, v);
     }
     res
+}
+
+/// The span of a server function (`/api/<name>`), inside the request's: a trace shows the
+/// function apart from the layers around it (session check, compression). Debug level, so it
+/// costs nothing unless traces or debug logs are on.
+pub async fn server_fn(req: Request, next: Next) -> Response {
+    let name = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|m| m.as_str().strip_prefix("/api/"))
+        .map(str::to_owned);
+    match name {
+        Some(name) => {
+            let span = tracing::debug_span!("server_fn", name = %name, otel.name = %format_args!("server_fn {name}"));
+            next.run(req).instrument(span).await
+        }
+        None => next.run(req).await,
+    }
 }
 
 fn method_label(m: &axum::http::Method) -> &'static str {

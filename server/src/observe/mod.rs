@@ -10,10 +10,13 @@
 //! - [`endpoint`] serves `GET /metrics` on `PORTAL_METRICS_LISTEN`, never on the public port:
 //!   the figures (and the build's commit) are for the operator's Prometheus only.
 //!
+//! - [`traces`] exports the spans over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+//!
 //! The names and labels themselves live in `app::metrics`, where the domains record them.
 
 pub mod endpoint;
 pub mod http;
+pub mod traces;
 
 use std::sync::OnceLock;
 

@@ -17,3 +17,4 @@ mod metrics;
 mod permits;
 mod reports;
 mod router;
+mod traces;

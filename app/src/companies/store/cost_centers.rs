@@ -20,6 +20,12 @@ pub struct CostCenterRow {
 
 /// Adds a cost center to the scope's company (on the pool, or in the caller's transaction).
 /// A code the company already has is a unique violation (`UNIQUE (company_id, code)`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::insert_cost_center")
+)]
 pub async fn insert_cost_center<'c>(
     conn: impl Into<Conn<'c>>,
     scope: CompanyScope,
@@ -53,6 +59,12 @@ pub struct CostCenterEntry {
 }
 
 /// Every cost center of the company, active first, by code.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::cost_center_entries")
+)]
 pub async fn cost_center_entries(
     db: &Db,
     scope: CompanyScope,
@@ -73,6 +85,12 @@ pub async fn cost_center_entries(
 }
 
 /// One of the company's cost centers by id (`None`: not the company's).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::cost_center_entry")
+)]
 pub async fn cost_center_entry(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -91,6 +109,12 @@ pub async fn cost_center_entry(
 }
 
 /// Renames one of the company's cost centers; false when it is not the company's.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::rename_cost_center")
+)]
 pub async fn rename_cost_center(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -109,6 +133,12 @@ pub async fn rename_cost_center(
 }
 
 /// Archives (`Some(at)`) or restores (`None`) one of the company's cost centers.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::set_cost_center_archived")
+)]
 pub async fn set_cost_center_archived(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -126,6 +156,12 @@ pub async fn set_cost_center_archived(
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::cost_centers")
+)]
 pub async fn cost_centers(db: &Db, scope: CompanyScope) -> Result<Vec<CostCenterRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -140,6 +176,12 @@ pub async fn cost_centers(db: &Db, scope: CompanyScope) -> Result<Vec<CostCenter
 
 /// The cost centers with these codes in the scopes' companies, by (company, code). Archived
 /// ones are included: an old session may still name one.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::cost_center_ids")
+)]
 pub async fn cost_center_ids(
     tx: &mut Tx,
     scopes: &[CompanyScope],

@@ -34,6 +34,12 @@ pub enum IfActive {
 /// The one way a membership is made: inserts it, or reactivates a removed one with the new
 /// role, cost center and invited address; an active one is handled as `if_active` says.
 /// Returns whether the membership changed.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::upsert_membership")
+)]
 pub async fn upsert_membership(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -72,6 +78,12 @@ pub async fn upsert_membership(
 
 /// [`upsert_membership`] (keeping an active one) in a transaction of its own: one membership
 /// that is not part of a larger change (the demo generator, tests).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::add_membership")
+)]
 pub async fn add_membership(
     db: &Db,
     scope: CompanyScope,
@@ -85,6 +97,12 @@ pub async fn add_membership(
 }
 
 /// A person's active memberships: (company id, company name, role), by company name.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::memberships_of")
+)]
 pub async fn memberships_of(
     db: &Db,
     user_id: Uuid,
@@ -102,6 +120,12 @@ pub async fn memberships_of(
 }
 
 /// The company's active members by email: user id and current default cost center.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::active_members_by_email")
+)]
 pub async fn active_members_by_email(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -133,6 +157,12 @@ pub async fn active_members_by_email(
 /// Sets an active member's default cost center (`None`: none); false when the person is not
 /// an active member of the company. Sessions already stored keep theirs: the default is
 /// read when a session arrives (`ingest`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::set_default_cost_center")
+)]
 pub async fn set_default_cost_center(
     tx: &mut Tx,
     scope: CompanyScope,
@@ -155,6 +185,12 @@ pub async fn set_default_cost_center(
 
 /// The default cost center of each active member among `user_ids` in the scopes' companies,
 /// by (company, user); members without one are missing from the answer.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::default_cost_centers")
+)]
 pub async fn default_cost_centers(
     tx: &mut Tx,
     scopes: &[CompanyScope],

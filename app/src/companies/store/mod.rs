@@ -40,6 +40,12 @@ pub struct CompanyRow {
 }
 
 /// Adds a company (on the pool, or in the caller's transaction).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::insert_company")
+)]
 pub async fn insert_company<'c>(
     conn: impl Into<Conn<'c>>,
     c: &CompanyRow,
@@ -64,6 +70,12 @@ pub async fn insert_company<'c>(
 }
 
 /// The company with this organisation number (the operator's key for a company).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::company_by_org_number")
+)]
 pub async fn company_by_org_number(
     db: &Db,
     org_number: &str,
@@ -89,6 +101,12 @@ pub struct CompanyOverview {
 }
 
 /// Every company with its member count and owner, by name (the operator's list).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::overview")
+)]
 pub async fn overview(db: &Db) -> Result<Vec<CompanyOverview>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -104,6 +122,12 @@ pub async fn overview(db: &Db) -> Result<Vec<CompanyOverview>, sqlx::Error> {
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::company")
+)]
 pub async fn company(db: &Db, scope: CompanyScope) -> Result<Option<CompanyRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -115,6 +139,12 @@ pub async fn company(db: &Db, scope: CompanyScope) -> Result<Option<CompanyRow>,
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::count_companies")
+)]
 pub async fn count_companies(db: &Db) -> Result<i64, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_scalar(
         "SELECT COUNT(*) FROM companies"
@@ -125,6 +155,12 @@ pub async fn count_companies(db: &Db) -> Result<i64, sqlx::Error> {
 
 /// The ids of the companies with these organisation numbers (`NNNNNN-NNNN`); numbers no
 /// company has are missing from the answer.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::ids_by_org_number")
+)]
 pub async fn ids_by_org_number(
     tx: &mut Tx,
     org_numbers: &[&str],

@@ -10,6 +10,12 @@ use crate::{
 
 /// Finds the user with this email, or creates one (with `id` and `display_name`); returns
 /// the user's id. An existing user keeps their id and name.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::upsert_user")
+)]
 pub async fn upsert_user<'c>(
     conn: impl Into<Conn<'c>>,
     id: Uuid,
@@ -32,6 +38,12 @@ pub async fn upsert_user<'c>(
     })
 }
 
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::set_app_signed_in")
+)]
 pub async fn set_app_signed_in(db: &Db, user_id: Uuid, at: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
@@ -63,6 +75,12 @@ pub enum UserKey {
 }
 
 /// The users with these emails (normalised) or operator ids.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::users_by")
+)]
 pub async fn users_by(
     tx: &mut Tx,
     key: UserKey,
@@ -95,6 +113,12 @@ pub struct AppUserProfile {
 
 /// Creates users that do not exist yet (a user already holding the email or the operator id
 /// is left alone); returns how many were created. Look the ids up with [`users_by`] after.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::insert_app_users")
+)]
 pub async fn insert_app_users(
     tx: &mut Tx,
     users: &[(Uuid, &AppUserProfile)],
@@ -129,6 +153,12 @@ pub async fn insert_app_users(
 
 /// Links a user to the operator's id (when it has none) and takes the profile when it is
 /// newer than the stored one; an older profile changes nothing. Returns whether it changed.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::update_app_user")
+)]
 pub async fn update_app_user(
     tx: &mut Tx,
     user_id: Uuid,
@@ -157,6 +187,12 @@ pub async fn update_app_user(
 
 /// Gives a user the operator's id when they have none yet (an invited member whose first
 /// session names both their email and their app account).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::link_operator_id")
+)]
 pub async fn link_operator_id(
     tx: &mut Tx,
     user_id: Uuid,

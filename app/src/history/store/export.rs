@@ -49,6 +49,12 @@ fn export_rows(f: &Filter) -> (String, Vec<Arg>) {
 /// made this query 3× slower than SQLite itself (docs/benchmarks.md, "CSV export"). Both
 /// paths return the same rows in the same order (store test
 /// `the_sqlite_json_chunk_equals_the_rows_read_one_by_one`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::fetch_export_rows")
+)]
 pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportRow>, sqlx::Error> {
     match db {
         Db::Sqlite(pool) => {
@@ -70,6 +76,12 @@ pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportRow>, sq
 
 /// The rows read one by one through sqlx, on either engine (what the JSON path is checked
 /// against).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::export_rows_one_by_one")
+)]
 pub async fn export_rows_one_by_one(db: &Db, f: &Filter) -> Result<Vec<ExportRow>, sqlx::Error> {
     let (sql, args) = export_rows(f);
     with_pool!(db, |pool| {
@@ -130,6 +142,12 @@ fn parse_json_rows(text: &str) -> Result<Vec<ExportRow>, String> {
 /// The export's row query alone, rows fetched and decoded and nothing else done: what the
 /// export benchmark sets a whole chunk against. Returns the rows and the next cursor.
 #[cfg(feature = "testing")]
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::export_rows_raw")
+)]
 pub async fn export_rows_raw(db: &Db, f: &Filter) -> Result<(usize, Option<String>), sqlx::Error> {
     let rows = fetch_export_rows(db, f).await?;
     let (rows, next) = split_page(rows, f.limit, |r| (r.started_at, r.id));
@@ -138,6 +156,12 @@ pub async fn export_rows_raw(db: &Db, f: &Filter) -> Result<(usize, Option<Strin
 
 /// One chunk of the export (always newest first, from the filter's cursor, `f.limit` rows),
 /// dictionary-encoded.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::export_chunk")
+)]
 pub async fn export_chunk(db: &Db, f: &Filter) -> Result<crate::history::ExportChunk, sqlx::Error> {
     export_chunk_with(db, f, &mut ExportNames::default()).await
 }
@@ -154,6 +178,12 @@ pub struct ExportNames {
 }
 
 /// [`export_chunk`], reusing and adding to `names`.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::export_chunk_with")
+)]
 pub async fn export_chunk_with(
     db: &Db,
     f: &Filter,

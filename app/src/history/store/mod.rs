@@ -162,6 +162,12 @@ pub use read::*;
 pub use write::*;
 
 /// When the company's first session started, if it has any (the filter's first year).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::first_session_at")
+)]
 pub async fn first_session_at(db: &Db, scope: CompanyScope) -> Result<Option<i64>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT MIN(started_at) FROM sessions WHERE company_id = $1")
@@ -172,6 +178,12 @@ pub async fn first_session_at(db: &Db, scope: CompanyScope) -> Result<Option<i64
 }
 
 /// How the filter names one of the company's people: the name they set, else their address.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::person_name")
+)]
 pub async fn person_name(
     db: &Db,
     scope: CompanyScope,

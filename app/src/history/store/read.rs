@@ -18,6 +18,7 @@ pub struct Totals {
     pub vat_ore: i64,
 }
 
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "history::totals"))]
 pub async fn totals(
     db: &Db,
     scope: CompanyScope,
@@ -97,6 +98,12 @@ fn page_query(f: &Filter) -> (String, Vec<Arg>) {
 /// The page query alone, rows fetched and nothing else done with them: what the benchmark
 /// compares the server function against ("the same SQL run directly").
 #[cfg(feature = "testing")]
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::page_raw")
+)]
 pub async fn page_raw(db: &Db, f: &Filter) -> Result<usize, sqlx::Error> {
     let (sql, args) = page_query(f);
     let rows: Vec<PageRow> = with_pool!(db, |pool| {
@@ -108,6 +115,7 @@ pub async fn page_raw(db: &Db, f: &Filter) -> Result<usize, sqlx::Error> {
 }
 
 /// One page of the filter in its sort order, and the cursor of the next page (if any).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "history::page"))]
 pub async fn page(
     db: &Db,
     f: &Filter,
@@ -152,6 +160,12 @@ fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
 
 /// The totals of a filter: from the day rollup when the filter is made of its dimensions
 /// (period, cost center, facility, kind), else from the sessions.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::filter_totals")
+)]
 pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
     if f.users.is_none() && !f.guests && f.member_like.is_none() && f.plate.is_none() {
         let m = rollup::filter_totals(db, f).await?;
@@ -168,6 +182,12 @@ pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Er
 
 /// [`filter_totals`] summed over the sessions, whatever the filter (what the rollup path is
 /// tested against).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::sessions_totals")
+)]
 pub async fn sessions_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
     let (sql, args) = totals_query(f);
     with_pool!(db, |pool| {

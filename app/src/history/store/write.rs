@@ -64,6 +64,12 @@ pub struct StoredVersion {
 /// The stored sessions among these operator ids of `source`, by id. Not scoped: the
 /// ingestion service (the operator's access) asks, to refuse a session that would move to
 /// another company and to classify each record before it writes.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::stored_versions")
+)]
 pub async fn stored_versions(
     tx: &mut Tx,
     source: &str,
@@ -99,6 +105,12 @@ pub async fn stored_versions(
 /// the upsert), so a late or repeated record can never overwrite a newer one even when two
 /// batches race. Returns the rows written. Everything later built on sessions (the cost
 /// rollups, the front desk's "parked now") hooks in here.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::upsert_sessions")
+)]
 pub async fn upsert_sessions(
     tx: &mut Tx,
     rows: &[(CompanyScope, NewSession)],
@@ -266,6 +278,12 @@ impl Columns {
 /// [`upsert_sessions`] of one company's sessions in a transaction of its own; returns the
 /// rows written. For tests and benchmarks that build their world directly (the data of a
 /// running portal comes in through `crate::ingest`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::insert_sessions")
+)]
 pub async fn insert_sessions(
     db: &Db,
     scope: CompanyScope,
