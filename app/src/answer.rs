@@ -55,6 +55,7 @@ pub fn fail_form<T>(err: AppError, page: &str) -> Result<T, AppError> {
                 pairs.push(("field", field.clone()));
                 pairs.push(("reason", reason.to_string()));
             }
+            AppError::Internal { reference: Some(r) } => pairs.push(("reference", r.clone())),
             _ => {}
         }
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();

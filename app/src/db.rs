@@ -533,10 +533,13 @@ impl Db {
     /// ingestion batches at once did exactly that. Now the second waits for the first
     /// (up to the 5 s busy timeout). Transactions here are services' writes.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
+        let started = std::time::Instant::now();
+        let tx = match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        };
+        crate::metrics::db_begin(started.elapsed());
+        Ok(tx)
     }
 
     pub fn backend(&self) -> Backend {

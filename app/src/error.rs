@@ -26,9 +26,12 @@ pub enum AppError {
     /// Every failed code verification, whatever the reason: one message, one status.
     #[error("invalid or expired code")]
     InvalidCode,
-    /// Something failed on the server; details are logged there, never sent.
+    /// Something failed on the server; details are logged there, never sent. `reference` is
+    /// the request's id (`RequestId`), shown on the page ("quote this reference") and in the
+    /// error's log line, so customer service can find one from the other. Make it with
+    /// [`AppError::internal`].
     #[error("internal error")]
-    Internal,
+    Internal { reference: Option<String> },
     /// The database cannot be reached just now (restarting, failing over): HTTP 503 with
     /// `Retry-After`, and the request changed nothing.
     #[error("temporarily unavailable")]
@@ -202,7 +205,7 @@ impl AppError {
             Self::RateLimited { .. } => "rate_limited",
             Self::InvalidCode => "invalid_code",
             Self::Unavailable => "unavailable",
-            Self::Internal | Self::ServerFn(_) => "internal",
+            Self::Internal { .. } | Self::ServerFn(_) => "internal",
         }
     }
 
@@ -214,6 +217,7 @@ impl AppError {
         field: Option<String>,
         reason: Option<String>,
         retry_after: Option<i64>,
+        reference: Option<String>,
     ) -> Option<Self> {
         Some(match kind {
             "invalid" => Self::Invalid {
@@ -230,7 +234,10 @@ impl AppError {
                 retry_after: retry_after.unwrap_or(60).max(1),
             },
             "invalid_code" => Self::InvalidCode,
-            "internal" => Self::Internal,
+            "internal" => Self::Internal {
+                // Shown on the page: only what a request id can be (see `RequestId`).
+                reference: reference.filter(|r| RequestId::is_valid(r)),
+            },
             "unavailable" => Self::Unavailable,
             _ => return None,
         })
@@ -251,9 +258,50 @@ impl AppError {
                 | ServerFnErrorErr::MissingArg(_)
                 | ServerFnErrorErr::Deserialization(_),
             ) => 400,
-            Self::Internal | Self::ServerFn(_) => 500,
+            Self::Internal { .. } | Self::ServerFn(_) => 500,
         }
     }
+}
+
+/// A request's id: given by the server's outermost layer to every request (from a trusted
+/// proxy's `x-request-id`, else new), carried by its log lines and its answer's
+/// `x-request-id`, and kept in the request's extensions for [`AppError::internal`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// A short token of letters, digits, `-`, `_` and `.` (at most 64): what the server
+    /// accepts from a proxy and what a page shows back.
+    pub fn is_valid(id: &str) -> bool {
+        !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    }
+}
+
+impl AppError {
+    /// An internal error, carrying the current request's id when there is one (a server
+    /// function or a page render on the server; none in the browser or a background job).
+    pub fn internal() -> Self {
+        Self::Internal {
+            reference: current_request_id(),
+        }
+    }
+}
+
+/// The id of the request being served, read from the request's head in the Leptos context.
+/// (Not `state::with_request`: the state room depends on this one.)
+#[cfg(feature = "ssr")]
+fn current_request_id() -> Option<String> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestId>().map(|r| r.0.clone()))
+}
+
+#[cfg(not(feature = "ssr"))]
+fn current_request_id() -> Option<String> {
+    None
 }
 
 impl FromServerFnError for AppError {
@@ -267,12 +315,23 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        if matches!(err, sqlx::Error::PoolTimedOut) {
+            crate::metrics::db_pool_timeout();
+        }
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             return Self::Unavailable;
         }
-        tracing::error!(error = %err, "database error");
-        Self::Internal
+        let err_ = Self::internal();
+        if let Self::Internal {
+            reference: Some(reference),
+        } = &err_
+        {
+            tracing::error!(error = %err, %reference, "database error");
+        } else {
+            tracing::error!(error = %err, "database error");
+        }
+        err_
     }
 }
 
@@ -352,7 +411,7 @@ mod tests {
         assert_eq!(AppError::Unauthorized.status(), 401);
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::NotFound.status(), 404);
-        assert_eq!(AppError::Internal.status(), 500);
+        assert_eq!(AppError::internal().status(), 500);
         assert_eq!(AppError::RateLimited { retry_after: 5 }.status(), 429);
         assert_eq!(AppError::InvalidCode.status(), 400);
         assert_eq!(AppError::Unavailable.status(), 503);
@@ -369,7 +428,10 @@ mod tests {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
         assert_eq!(AppError::from(sqlx::Error::Io(io)), AppError::Unavailable);
         assert!(!is_unavailable(&sqlx::Error::RowNotFound));
-        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
+        assert_eq!(
+            AppError::from(sqlx::Error::RowNotFound),
+            AppError::Internal { reference: None }
+        );
     }
 
     #[test]
@@ -380,6 +442,10 @@ mod tests {
             AppError::InvalidCode,
             AppError::RateLimited { retry_after: 42 },
             AppError::Forbidden,
+            AppError::Internal { reference: None },
+            AppError::Internal {
+                reference: Some("0f3c9a7e5d2b4c6a8e1f0a2b3c4d5e6f".into()),
+            },
         ] {
             let retry = match &err {
                 AppError::RateLimited { retry_after } => Some(*retry_after),
@@ -391,12 +457,24 @@ mod tests {
                 }
                 _ => (None, None),
             };
+            let reference = match &err {
+                AppError::Internal { reference } => reference.clone(),
+                _ => None,
+            };
             assert_eq!(
-                AppError::from_query(err.kind(), field, reason, retry),
+                AppError::from_query(err.kind(), field, reason, retry, reference),
                 Some(err)
             );
         }
-        assert_eq!(AppError::from_query("nonsense", None, None, None), None);
+        assert_eq!(
+            AppError::from_query("nonsense", None, None, None, None),
+            None
+        );
+        // A reference in a crafted link is shown only if it could be a request id.
+        assert_eq!(
+            AppError::from_query("internal", None, None, None, Some("<b>call 555</b>".into())),
+            Some(AppError::Internal { reference: None })
+        );
     }
 
     #[test]

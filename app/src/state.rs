@@ -34,7 +34,7 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn use_app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState missing from the request context");
-        AppError::Internal
+        AppError::internal()
     })
 }
 

@@ -48,6 +48,9 @@ pub fn error_text(err: &AppError, t: &Texts) -> String {
         }
         AppError::Forbidden => t.forbidden.to_owned(),
         AppError::Unavailable => t.err_unavailable.to_owned(),
+        AppError::Internal { reference: Some(r) } => {
+            format!("{} {} {r}.", t.error_generic, t.err_reference)
+        }
         _ => t.error_generic.to_owned(),
     }
 }
@@ -74,6 +77,7 @@ pub fn query_error() -> Memo<Option<AppError>> {
                 q.get("field"),
                 q.get("reason"),
                 q.get("retry_after").and_then(|r| r.parse().ok()),
+                q.get("reference"),
             )
         })
     })

@@ -344,7 +344,7 @@ async fn tell_operator(tx: &mut Tx, id: Uuid, now: i64) -> Result<(), AppError> 
         }
         .to_owned(),
     };
-    let body = serde_json::to_string(&message).map_err(|_| AppError::Internal)?;
+    let body = serde_json::to_string(&message).map_err(|_| AppError::internal())?;
     store::enqueue_message(tx, id, f.version, &body, now).await?;
     Ok(())
 }

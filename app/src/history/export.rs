@@ -159,7 +159,7 @@ mod browser {
         csv::push_header(&mut text, t, opt);
         match piece(&text) {
             Ok(b) => parts.push(&b),
-            Err(_) => return state.set(ExportState::Failed(AppError::Internal)),
+            Err(_) => return state.set(ExportState::Failed(AppError::internal())),
         };
         let mut total = 0;
         let mut done = 0i64;
@@ -172,7 +172,7 @@ mod browser {
             let chunk = match rx.await {
                 Ok(Ok(c)) => c,
                 Ok(Err(e)) => return state.set(ExportState::Failed(e)),
-                Err(_) => return state.set(ExportState::Failed(AppError::Internal)),
+                Err(_) => return state.set(ExportState::Failed(AppError::internal())),
             };
             if cancel.get_untracked() {
                 return state.set(ExportState::Cancelled);
@@ -197,7 +197,7 @@ mod browser {
             csv::push_chunk(&mut text, &chunk, t, opt);
             match piece(&text) {
                 Ok(b) => parts.push(&b),
-                Err(_) => return state.set(ExportState::Failed(AppError::Internal)),
+                Err(_) => return state.set(ExportState::Failed(AppError::internal())),
             };
             let spent = now_ms() - t0;
             build_ms += spent;
@@ -214,7 +214,7 @@ mod browser {
         let bag = web_sys::BlobPropertyBag::new();
         bag.set_type("text/csv;charset=utf-8");
         let Ok(blob) = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &bag) else {
-            return state.set(ExportState::Failed(AppError::Internal));
+            return state.set(ExportState::Failed(AppError::internal()));
         };
         let blob_ms = now_ms() - started;
         // Figures for the benchmark (end2end/bench-export.js) and for anyone curious.
@@ -240,7 +240,7 @@ mod browser {
             }
         }
         if !crate::csv_io::write::download(&blob, &file) {
-            return state.set(ExportState::Failed(AppError::Internal));
+            return state.set(ExportState::Failed(AppError::internal()));
         }
         state.set(ExportState::Done { rows: done, file });
     }

@@ -396,7 +396,7 @@ fn SpecActions(id: String, file: String) -> impl IntoView {
                             Ok(blob) if crate::csv_io::write::download(&blob, &file) => {
                                 Ok(rows.len())
                             }
-                            _ => Err(AppError::Internal),
+                            _ => Err(AppError::internal()),
                         }
                     }
                     Err(e) => Err(e),

@@ -291,7 +291,7 @@ pub async fn accept_invitation(token: String) -> Result<String, AppError> {
         };
         let token = crate::auth::service::switch_company(&state.db, &row, company_id, now)
             .await?
-            .ok_or(AppError::Internal)?;
+            .ok_or_else(AppError::internal)?;
         crate::auth::set_session_cookie(&token);
         Ok(crate::answer::go_to("/"))
     })
@@ -310,7 +310,7 @@ async fn owner_and_email(
     let (email, _) = crate::auth::store::user_email(db, ctx.user_id())
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let email = crate::companies::Email::parse(&email).ok_or(AppError::Internal)?;
+    let email = crate::companies::Email::parse(&email).ok_or_else(AppError::internal)?;
     Ok((ctx, email))
 }
 
@@ -363,7 +363,7 @@ pub async fn transfer_ownership(user_id: Uuid, code: String) -> Result<String, A
         let company_id = ctx.scope().company_id();
         let token = crate::auth::service::switch_company(&state.db, &session.row, company_id, now)
             .await?
-            .ok_or(AppError::Internal)?;
+            .ok_or_else(AppError::internal)?;
         crate::auth::set_session_cookie(&token);
         Ok(crate::answer::go_to(MEMBERS_PAGE))
     })

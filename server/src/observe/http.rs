@@ -14,9 +14,8 @@ use tracing::Instrument;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A request's id, in the request's extensions for whatever wants to show it (an error page's
-/// "quote this reference").
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+/// "quote this reference", `AppError::internal`).
+pub use app::error::RequestId;
 
 /// The id a trusted proxy gave (a short token of letters, digits, `-`, `_`, `.`; at most 64),
 /// else a new one. An id from anyone else is ignored: a client must not be able to plant one
@@ -31,13 +30,7 @@ fn request_id(req: &Request, trusted: &[app::config::Cidr]) -> String {
             .headers()
             .get(&REQUEST_ID)
             .and_then(|v| v.to_str().ok())
-            .filter(|id| {
-                !id.is_empty()
-                    && id.len() <= 64
-                    && id
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            })
+            .filter(|id| RequestId::is_valid(id))
         {
             return id.to_string();
         }

@@ -227,6 +227,9 @@ async fn counters_move_by_exactly_what_happened(db: &Db) {
         1.0
     );
     assert!(value(&after, app::metrics::DB_POOL_MAX, &[]) >= 1.0);
+    // Every write above opened a transaction, and its wait was timed.
+    let begun = |text: &str| value(text, "portal_db_begin_duration_seconds_count", &[]);
+    assert!(begun(&after) > begun(&before), "transactions timed");
     assert_eq!(value(&after, app::metrics::READY, &[]), 1.0);
     assert_eq!(value(&after, app::metrics::SEND_BUDGET, &[]), 1_000.0);
     assert!(after.contains("# HELP portal_http_requests_total"));
@@ -542,4 +545,48 @@ async fn no_log_line_holds_a_secret_or_a_visitors_name() {
             panic!("{what} is in the log: {line}");
         }
     }
+}
+
+/// A failure customer service can trace: the page that could not load says "quote reference
+/// <id>", the id is the answer's `x-request-id`, and the error's log line carries it.
+#[tokio::test]
+async fn an_internal_error_shows_the_reference_its_log_line_carries() {
+    let log = Captured::default();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(log.clone())
+            .json()
+            .finish(),
+    )
+    .unwrap();
+    let t = app::testing::TestDb::fresh(app::db::Backend::Sqlite).await;
+    let db = &t.db;
+    company_with_owner(db, app::db::now_ts()).await;
+    let app = common::portal_on_db(db, &[]);
+    let session = common::sign_in(&app, db, "owner@matbar.se").await;
+    // The invoices' table is gone (a migration gone wrong): the page's query fails.
+    app::with_pool!(db, |pool| {
+        sqlx::query("ALTER TABLE invoices RENAME TO invoices_gone")
+            .execute(pool)
+            .await
+            .unwrap();
+    });
+    let res = send(&app, common::get("/invoices", Some(&session))).await;
+    let id = res.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32);
+    assert!(
+        res.body.contains(&format!("uppge referens {id}.")),
+        "the page quotes the request id {id}: {}",
+        res.body
+    );
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("database error"))
+        .unwrap_or_else(|| panic!("the failure is logged: {text}"));
+    assert!(
+        line.contains(&id),
+        "the log line carries the reference: {line}"
+    );
 }
