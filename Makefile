@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
+.PHONY: dist test-deploy test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -32,6 +32,18 @@ server:
 
 server-dev:
 	cargo build -p server
+
+# The release layout: target/dist/portal (binary, site, systemd unit, example environment,
+# docs/operations.md) and its tarball (docs/operations.md, "Installing").
+dist: tools site server
+	scripts/dist.sh
+
+# The deployment rehearsal on loopback: PostgreSQL over TLS (directly and through PgBouncer),
+# three release instances from the dist layout behind HAProxy's TLS, a rolling upgrade and a
+# kill -9 under load, the restore drill (docs/operations.md). `make test` runs a shorter slice.
+test-deploy: dist
+	scripts/install-tools.sh deploy
+	scripts/test-deploy.sh
 
 fmt:
 	cargo fmt --all

@@ -25,6 +25,7 @@ ls -la "$dir/demo.db" | awk '{printf "database file: %.0f MB\n", $5/1048576}'
 
 echo "== PostgreSQL"
 psql "$admin" -qc "DROP DATABASE IF EXISTS portal_bench_demo WITH (FORCE)" -c "CREATE DATABASE portal_bench_demo"
+DATABASE_URL="$pg_base/portal_bench_demo" "$bin" migrate >/dev/null
 DATABASE_URL="$pg_base/portal_bench_demo" /usr/bin/time -f "wall %e s, peak RSS %M KB" "$bin" "${args[@]}" >"$dir/pg.out"
 head -1 "$dir/pg.out"
 psql "$pg_base/portal_bench_demo" -Atc "SELECT 'database size: ' || pg_size_pretty(pg_database_size(current_database()))"

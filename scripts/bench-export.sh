@@ -20,6 +20,7 @@ for engine in sqlite postgres; do
     sqlite) url="sqlite:target/bench/demo.db" ;;
     postgres) url="${admin%/*}/portal_bench_demo" ;;
   esac
+  DATABASE_URL="$url" PORTAL_SECRET_KEY="bench key, 32 bytes or more....." ./target/release/portal migrate >/dev/null
   DATABASE_URL="$url" PORTAL_LISTEN="127.0.0.1:$port" PORTAL_DEMO_DATA=false PORTAL_DEV_MAILER=true \
     PORTAL_SECRET_KEY="bench key, 32 bytes or more....." PORTAL_SEND_BUDGET=100000 \
     PORTAL_OPERATOR_PERMITS_URL=http://127.0.0.1:9/permits \

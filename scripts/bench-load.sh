@@ -24,6 +24,10 @@ stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev
 trap stop EXIT
 start() { # DATABASE_URL, then extra env
   local url=$1; shift
+  # Migrating is a release step outside a local run (PostgreSQL here): done first, as a
+  # deployment does.
+  env DATABASE_URL="$url" PORTAL_LISTEN="127.0.0.1:$port" "$@" \
+    ./target/release/portal migrate >>"$dir/server.log" 2>&1
   env DATABASE_URL="$url" PORTAL_LISTEN="127.0.0.1:$port" "$@" \
     ./target/release/portal serve >>"$dir/server.log" 2>&1 &
   server=$!

@@ -3,6 +3,7 @@
 # right version, so a second run costs nothing. Versions and the reasons for them are in
 # ../shared/toolchain.md. Usage: scripts/install-tools.sh [build|test]
 #   build: wasm target, wasm-bindgen CLI, Trunk, npm's binaryen (what `make run` needs)
+#   deploy: the deployment rehearsal's HAProxy, PgBouncer, wrk (also part of test)
 #   test:  build + Chromium, Firefox ESR, WebKitGTK's WebDriver + Xvfb, the Node test
 #          dependencies (+ PostgreSQL binaries if no server)
 set -euo pipefail
@@ -88,6 +89,14 @@ if [ "$what" = test ]; then
     python3 -m venv "$st_venv" && "$st_venv/bin/pip" install -q "schemathesis==4.32.5"
   fi
   command -v curl >/dev/null || apt_install curl
+fi
+if [ "$what" = test ] || [ "$what" = deploy ]; then
+  # The deployment rehearsal (scripts/test-deploy.sh): HAProxy 2.6 terminating TLS, PgBouncer
+  # 1.18, wrk for the load, openssl for the throwaway CA, PostgreSQL's binaries for the TLS
+  # cluster, systemd-analyze for the unit. Their own services are never used: Debian's
+  # packages may start them on their default ports, which the rehearsal avoids.
+  apt_install haproxy pgbouncer wrk openssl curl systemd
+  if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then apt_install postgresql; fi
 fi
 if [ "$what" = bench ]; then
   apt_install wrk chromium fonts-dejavu-core curl

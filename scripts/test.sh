@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, then lint, Rust tests on SQLite and PostgreSQL, and
-# the browser tests (Playwright in Chromium; the main flows in Firefox and WebKit); ends with
+# the browser tests (Playwright in Chromium; the main flows in Firefox and WebKit), the
+# deployment rehearsal's short slice; ends with
 # one line "N passed, M failed".
 #
 # PostgreSQL: PG_TEST_URL if set; else the server on 127.0.0.1:5432 if it answers; else a
@@ -154,6 +155,23 @@ faults_passed=${faults_passed:-0}; faults_failed=${faults_failed:-1}
 [ "$faults_passed" -gt 0 ] || faults_failed=$((faults_failed > 0 ? faults_failed : 1))
 echo "Faults: $faults_passed passed, $faults_failed failed"
 
+# --- the deployment rehearsal's short slice: the dist layout (of the debug build here),
+# PostgreSQL over TLS through PgBouncer, three instances behind HAProxy's TLS, a rolling
+# upgrade under load, the restore drill (`make test-deploy` runs the whole, release build) ---
+step "deployment rehearsal, short slice (TLS, PgBouncer, HAProxy, rolling upgrade, restore)"
+deploy_passed=0; deploy_failed=0
+if [ -z "${build_failure:-}" ] &&
+  DIST_BIN=target/debug/portal DIST_DIR=target/dist-test scripts/dist.sh >"$logs/dist.log" 2>&1; then
+  DEPLOY_SLICE=short DEPLOY_RELEASE=target/dist-test/portal scripts/test-deploy.sh 2>&1 | tee "$logs/deploy.log"
+  deploy_passed=$(grep -Eo 'ℹ pass [0-9]+' "$logs/deploy.log" | tail -1 | awk '{print $3+0}')
+  deploy_failed=$(grep -Eo 'ℹ fail [0-9]+' "$logs/deploy.log" | tail -1 | awk '{print $3+0}')
+else
+  echo "FAILED: the release layout (see $logs/dist.log)"; tail -5 "$logs/dist.log"
+fi
+deploy_passed=${deploy_passed:-0}; deploy_failed=${deploy_failed:-1}
+[ "$deploy_passed" -gt 0 ] || deploy_failed=$((deploy_failed > 0 ? deploy_failed : 1))
+echo "Deploy: $deploy_passed passed, $deploy_failed failed"
+
 # CI shows only the end of the output: name every test that failed (or passed only on a
 # retry) right above the summary, with the log that has its output.
 step "what failed"
@@ -167,14 +185,14 @@ step "what failed"
       for (const c of s.suites || []) walk(c, `${path}${c.title} › `);
     };
     for (const s of require("./target/e2e-results.json").suites) walk(s, "");'
-  for f in calendar engines api-fuzz faults; do
+  for f in calendar engines api-fuzz faults deploy; do
     [ -f "$logs/$f.log" ] && grep -E '^ *(✘|✖|not ok|FAIL(ED)?[: ])' "$logs/$f.log" | head -20 | sed "s/^ */$f: /"
   done
 } 2>/dev/null | tail -40
 echo "(full output of each suite: $logs/)"
 
-passed=$((rust_passed + e2e_passed + calendar_passed + engines_passed + api_passed + faults_passed + alerts_passed))
-failed=$((rust_failed + e2e_failed + calendar_failed + engines_failed + api_failed + faults_failed + alerts_failed))
+passed=$((rust_passed + e2e_passed + calendar_passed + engines_passed + api_passed + faults_passed + alerts_passed + deploy_passed))
+failed=$((rust_failed + e2e_failed + calendar_failed + engines_failed + api_failed + faults_failed + alerts_failed + deploy_failed))
 echo
 echo "Rust tests on SQLite: $on_sqlite store tests; on PostgreSQL: $on_pg store tests"
 echo "$passed passed, $failed failed"

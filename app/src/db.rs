@@ -9,7 +9,7 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     migrate::Migrator,
-    postgres::{PgPool, PgPoolOptions},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
     },
@@ -513,10 +513,16 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // A request waits at most 3 s for a connection: while the server restarts or fails
             // over, requests answer 503 promptly rather than queueing (AppError::Unavailable).
+            // No `extra_float_digits` at connect: PgBouncer refuses unknown startup
+            // parameters, and PostgreSQL ≥ 12 already sends floats exactly (sqlx reads them in
+            // binary anyway). The application name shows the portal in pg_stat_activity.
+            let opts = PgConnectOptions::from_str(url)?
+                .extra_float_digits(None)
+                .application_name("portal");
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(3))
-                .connect(url)
+                .connect_with(opts)
                 .await?;
             Ok(Db::Postgres(pool))
         } else {
@@ -564,19 +570,117 @@ impl Db {
     /// True when the database answers and every migration this binary knows is applied:
     /// what `/readyz` reports.
     pub async fn is_ready(&self) -> bool {
-        let applied: Result<Vec<i64>, sqlx::Error> = with_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+        self.schema().await.is_ok_and(|s| s.pending.is_empty())
+    }
+
+    /// The schema as this binary sees it: which of its migrations are not applied, and which
+    /// applied migrations it does not know (a newer release migrated). No table yet means
+    /// every migration is pending.
+    pub async fn schema(&self) -> Result<Schema, sqlx::Error> {
+        let table: Option<String> = with_pool!(self, |pool| {
+            sqlx::query_scalar(match self {
+                Db::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                Db::Postgres(_) => "SELECT tablename::TEXT FROM pg_tables WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()",
+            })
+            .fetch_optional(pool)
+            .await
+        })?;
+        let applied: Vec<i64> = if table.is_some() {
+            with_pool!(self, |pool| {
+                sqlx::query_scalar(
+                    "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+                )
                 .fetch_all(pool)
                 .await
-        });
-        match applied {
-            Ok(applied) => self.migrator().iter().all(|m| applied.contains(&m.version)),
-            Err(_) => false,
-        }
+            })?
+        } else {
+            Vec::new()
+        };
+        let known: Vec<i64> = self
+            .migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .map(|m| m.version)
+            .collect();
+        Ok(Schema {
+            pending: known
+                .iter()
+                .copied()
+                .filter(|v| !applied.contains(v))
+                .collect(),
+            unknown: applied.into_iter().filter(|v| !known.contains(v)).collect(),
+        })
     }
 
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Copies a SQLite database to `path` while it serves: `VACUUM INTO` reads one consistent
+/// snapshot (WAL readers do not block writers), into `<path>.partial`, renamed when complete
+/// so that a half-written copy never carries the final name. Returns the copy's size.
+/// PostgreSQL is backed up with `pg_dump -Fc` (docs/operations.md).
+pub async fn backup(db: &Db, path: &std::path::Path) -> Result<u64, String> {
+    let Db::Sqlite(pool) = db else {
+        return Err(
+            "portal backup is for SQLite; back PostgreSQL up with pg_dump -Fc (docs/operations.md)"
+                .into(),
+        );
+    };
+    if path.exists() {
+        return Err(format!(
+            "{}: exists already; name a new file",
+            path.display()
+        ));
+    }
+    let partial = path.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    let target = partial
+        .to_str()
+        .ok_or_else(|| format!("{}: not a UTF-8 path", path.display()))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(pool)
+        .await
+        .map_err(|e| format!("backup to {}: {e}", path.display()))?;
+    std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Where the database's schema stands against this binary's migrations ([`Db::schema`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// Migrations this binary has that the database lacks: `portal migrate` applies them.
+    pub pending: Vec<i64>,
+    /// Migrations the database has that this binary does not know: a newer release migrated.
+    pub unknown: Vec<i64>,
+}
+
+impl Schema {
+    /// Why a deployed `portal serve` must not start on this schema, if it must not.
+    pub fn refusal(&self) -> Option<String> {
+        let list = |v: &[i64]| {
+            v.iter()
+                .map(|n| format!("{n:04}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.unknown.is_empty() {
+            Some(format!(
+                "the database is newer than this binary: it has migration(s) {} that this release does not know. Start the release that applied them (a rollback past a migration needs that release's own rollback plan, docs/operations.md)",
+                list(&self.unknown)
+            ))
+        } else if !self.pending.is_empty() {
+            Some(format!(
+                "the database schema is behind this binary: migration(s) {} are pending. Run `portal migrate` first (the release step; over PORTAL_MIGRATION_DATABASE_URL when DATABASE_URL is a pooler)",
+                list(&self.pending)
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -604,6 +708,35 @@ pub struct OutboxTable {
     pub order_by: &'static str,
     /// The columns the claim returns (the row type's fields).
     pub returning: &'static str,
+}
+
+/// Hands back claims this worker took and never attempted (an instance shutting down): the
+/// rows are due again at once for any instance, instead of after their lease. Only rows still
+/// under this worker's claim (`lease_until` as it set it) change; one whose lease already ran
+/// out and passed to another worker is left alone. Returns how many were handed back.
+pub async fn release_claims(
+    db: &Db,
+    outbox: &OutboxTable,
+    ids: &[uuid::Uuid],
+    lease_until: i64,
+) -> Result<u64, sqlx::Error> {
+    let table = outbox.table;
+    let sql = format!(
+        "UPDATE {table} SET status = 'pending', lease_until = NULL
+         WHERE id = $1 AND status = 'sending' AND lease_until = $2"
+    );
+    let mut released = 0;
+    for id in ids {
+        released += with_pool!(db, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(*id)
+                .bind(lease_until)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(released)
 }
 
 /// Claims up to `limit` due rows of an outbox for this worker under a lease of `lease`

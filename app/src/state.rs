@@ -22,6 +22,9 @@ pub struct AppState {
     pub mail_notify: std::sync::Arc<tokio::sync::Notify>,
     /// Wakes the guest-permit outbox's sender when the front desk queues a message.
     pub permits_notify: std::sync::Arc<tokio::sync::Notify>,
+    /// Set when the instance has been told to stop: `/readyz` answers 503 so the load
+    /// balancer takes it out while it still serves what reaches it (`server::http::serve`).
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { SMTPServer } = require('smtp-server');
+const { Catcher, Visitor: BaseVisitor, cookieFrom } = require('../lib/portal');
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'target/faults');
@@ -50,49 +50,7 @@ const pgctl = (what) =>
 
 // --- the mail server: a real SMTP server in this process, stopped and started at will -----
 
-class Catcher {
-  constructor() {
-    this.messages = []; // { to, raw }
-    this.server = null;
-  }
-  async start() {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      // A permanent refusal for the addresses that ask for one.
-      onRcptTo(address, _session, cb) {
-        if (address.address.startsWith('refuse')) {
-          const err = new Error('mailbox unavailable: no such user here');
-          err.responseCode = 550;
-          return cb(err);
-        }
-        cb();
-      },
-      onData: (stream, session, cb) => {
-        let raw = '';
-        stream.on('data', (c) => (raw += c));
-        stream.on('end', () => {
-          for (const r of session.envelope.rcptTo) this.messages.push({ to: r.address, raw });
-          cb();
-        });
-      },
-    });
-    await new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(SMTP_PORT, '127.0.0.1', resolve);
-    });
-  }
-  async stop() {
-    if (!this.server) return;
-    await new Promise((r) => this.server.close(r));
-    this.server = null;
-  }
-  to(address) {
-    return this.messages.filter((m) => m.to === address);
-  }
-}
-const catcher = new Catcher();
+const catcher = new Catcher(SMTP_PORT);
 /** The demo company's owner, signed in once in `before`. */
 let owner;
 
@@ -112,6 +70,8 @@ function startInstance(inst, { demo = false } = {}) {
       PORTAL_LISTEN: `127.0.0.1:${inst.port}`,
       PORTAL_PUBLIC_URL: PUBLIC_URL,
       PORTAL_SECRET_KEY: 'fault tests only: a shared key, not a secret, 32+ chars',
+      // No load balancer watches /readyz here: stop at once (a deployment drains 5 s).
+      PORTAL_DRAIN_SECONDS: '0',
       SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
       // A deployment needs the operator's permit endpoint; nothing here registers guests.
       PORTAL_OPERATOR_PERMITS_URL: 'http://127.0.0.1:9/permits',
@@ -153,53 +113,10 @@ async function waitReady(inst, limitMs = 30000) {
 
 // --- a browser's session, by hand -----------------------------------------------------------
 
-function cookieFrom(res) {
-  const set = res.headers.getSetCookie?.() || [];
-  for (const c of set) {
-    const m = /^(__Host-portal_session=[^;]*)/.exec(c);
-    if (m) return m[1];
-  }
-  return null;
-}
-
-class Visitor {
+/** A browser's session by hand (end2end/lib/portal.js), addressed by instance. */
+class Visitor extends BaseVisitor {
   constructor() {
-    this.cookie = '';
-    this.csrf = '';
-  }
-  headers(extra = {}) {
-    return { cookie: this.cookie, origin: PUBLIC_URL, 'x-csrf-token': this.csrf, ...extra };
-  }
-  async refreshCsrf(inst) {
-    const r = await fetch(`${base(inst)}/api/session`, { headers: { cookie: this.cookie } });
-    this.csrf = (await r.json()).csrf;
-  }
-  async post(inst, fn, form, { timeout = 15000 } = {}) {
-    return fetch(`${base(inst)}/api/${fn}`, {
-      method: 'POST',
-      headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded' }),
-      body: new URLSearchParams(form).toString(),
-      signal: AbortSignal.timeout(timeout),
-    });
-  }
-  async signIn(inst, email) {
-    const page = await fetch(`${base(inst)}/sign-in`);
-    this.cookie = cookieFrom(page);
-    await this.refreshCsrf(inst);
-    const since = catcher.to(email).length;
-    const asked = await this.post(inst, 'request_code', { email });
-    assert.equal(asked.status, 200, 'request_code');
-    let code = null;
-    for (let i = 0; i < 100 && !code; i++) {
-      const mail = catcher.to(email)[since];
-      code = mail && /(\d{3} \d{3})/.exec(mail.raw)?.[1];
-      if (!code) await sleep(100);
-    }
-    assert.ok(code, `a code mail to ${email}`);
-    const verified = await this.post(inst, 'verify_code', { code, next: '/' });
-    assert.equal(verified.status, 200, 'verify_code');
-    this.cookie = cookieFrom(verified);
-    await this.refreshCsrf(inst);
+    super({ baseOf: base, origin: PUBLIC_URL, catcher });
   }
 }
 
@@ -269,7 +186,9 @@ before(async () => {
   await catcher.start();
   psql(PG_ADMIN, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   psql(PG_ADMIN, `CREATE DATABASE ${DB_NAME}`);
-  // One instance makes the demo data (migrations, then the generator), the other joins.
+  // Migrating is the release step a deployment runs once, before its instances.
+  execFileSync(BIN, ['migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: DB_URL, PORTAL_SECRET_KEY: 'fault tests only: a shared key, not a secret, 32+ chars' }, stdio: 'ignore' });
+  // One instance makes the demo data, the other joins.
   startInstance(instances[0], { demo: true });
   await waitReady(instances[0], 180000);
   // The demo generator runs after /readyz can answer: wait for the owner to exist.

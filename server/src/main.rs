@@ -17,6 +17,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Healthcheck(args)) = &cli.command {
+        // Needs only the listen address: a health check must not fail on a setting it does
+        // not use. 0 healthy, 1 not (what a container runtime expects).
+        let listen = std::env::var("PORTAL_LISTEN")
+            .ok()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 3000)));
+        return match server::cli::healthcheck(args, listen).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {

@@ -30,6 +30,17 @@ pub enum LogFormat {
 pub struct Config {
     /// `sqlite:…` or `postgres://…`.
     pub database_url: String,
+    /// `PORTAL_MIGRATION_DATABASE_URL`: where `portal migrate` applies the migrations, when it
+    /// must not go through the pooler `DATABASE_URL` names (sqlx's migrator holds a
+    /// session-level advisory lock). PostgreSQL only; unset, `DATABASE_URL`.
+    pub migration_database_url: Option<String>,
+    /// `PORTAL_DRAIN_SECONDS`: after SIGTERM, how long `/readyz` answers 503 while requests are
+    /// still served, so the load balancer takes the instance out before it stops listening
+    /// (default 5; 0 on a local run, where Ctrl-C should be instant).
+    pub drain: std::time::Duration,
+    /// `PORTAL_SHUTDOWN_TIMEOUT`: after the drain, how long requests in flight may take to
+    /// finish before the instance exits anyway (default 20 s).
+    pub shutdown_timeout: std::time::Duration,
     /// `smtp://…` / `smtps://…`; `None` means the dev mailer (the dev mailbox page), which
     /// [`Config::from_vars`] allows only for a local run or with `PORTAL_DEV_MAILER=true`.
     pub smtp_url: Option<String>,
@@ -200,6 +211,26 @@ impl Config {
         let vars = Vars(vars);
 
         let database_url = vars.database_url()?;
+        vars.postgres_tls("DATABASE_URL", &database_url)?;
+        let migration_database_url = match vars.get("PORTAL_MIGRATION_DATABASE_URL") {
+            None => None,
+            Some(url) if database_url.starts_with("sqlite:") => {
+                return Err(err(
+                    "PORTAL_MIGRATION_DATABASE_URL",
+                    format!("{url:?} is for PostgreSQL behind a pooler; with SQLite, DATABASE_URL is migrated directly"),
+                ))
+            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                vars.postgres_tls("PORTAL_MIGRATION_DATABASE_URL", &url)?;
+                Some(url)
+            }
+            Some(_) => {
+                return Err(err(
+                    "PORTAL_MIGRATION_DATABASE_URL",
+                    "must start with postgres:// (a direct connection to the database DATABASE_URL names)",
+                ))
+            }
+        };
         let smtp_url = vars.smtp_url()?;
         let listen = vars.listen()?;
         let metrics_listen = vars.metrics_listen(listen)?;
@@ -236,6 +267,8 @@ impl Config {
         // by default only a local run (which is always SQLite) has them.
         let demo_data = vars.flag("PORTAL_DEMO_DATA", local_run)?;
         let dev_mailer = vars.flag("PORTAL_DEV_MAILER", local_run)?;
+        let drain = vars.seconds("PORTAL_DRAIN_SECONDS", if local_run { 0 } else { 5 })?;
+        let shutdown_timeout = vars.seconds("PORTAL_SHUTDOWN_TIMEOUT", 20)?;
         let secret_key = vars.secret_key(&database_url)?;
 
         let trusted_proxies = vars.list("PORTAL_TRUSTED_PROXIES", |c| {
@@ -280,6 +313,9 @@ impl Config {
             mail_from,
             send_budget_per_hour,
             database_url,
+            migration_database_url,
+            drain,
+            shutdown_timeout,
             smtp_url,
             public_url,
             listen,
@@ -406,6 +442,103 @@ mod tests {
         ] {
             let e = Config::from_vars(&vars(&[(var, value)])).unwrap_err();
             assert_eq!(e.var, var, "{value:?}");
+        }
+    }
+
+    /// Issue 30: PostgreSQL on another host only over TLS, unless the network is said to be
+    /// private; the migration URL follows the same rule and exists only for PostgreSQL.
+    #[test]
+    fn postgres_on_another_host_needs_tls() {
+        let key = "k".repeat(32);
+        let with = |pairs: &[(&str, &str)]| {
+            let mut v = vars(pairs);
+            v.insert("PORTAL_SECRET_KEY".into(), key.clone());
+            Config::from_vars(&v)
+        };
+        for ok in [
+            "postgres://p@127.0.0.1/portal",
+            "postgres://p@localhost:5432/portal",
+            "postgres://p@[::1]:5432/portal",
+            "postgres:///portal?host=/run/postgresql",
+            "postgres://p@db.internal/portal?sslmode=require",
+            "postgresql://p:pw@db.internal:5432/portal?sslmode=verify-full&sslrootcert=/etc/portal/ca.crt",
+            "postgres://p@10.0.0.7/portal?application_name=x&sslmode=verify-ca",
+        ] {
+            with(&[("DATABASE_URL", ok)]).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for refused in [
+            "postgres://p@db.internal/portal",
+            "postgres://p@10.0.0.7/portal?sslmode=prefer",
+            "postgres://p@db.internal/portal?sslmode=disable",
+            // A user name that looks like a host does not make the host local.
+            "postgres://localhost@db.internal/portal",
+        ] {
+            let e = with(&[("DATABASE_URL", refused)]).unwrap_err();
+            assert_eq!(e.var, "DATABASE_URL", "{refused}");
+            assert!(e.reason.contains("without TLS"), "{refused}: {e}");
+        }
+        with(&[
+            ("DATABASE_URL", "postgres://p@db.internal/portal"),
+            ("PORTAL_DATABASE_ALLOW_PLAINTEXT", "true"),
+        ])
+        .unwrap();
+        with(&[
+            ("DATABASE_URL", "postgres://p@db.internal/portal"),
+            ("PGSSLMODE", "verify-full"),
+        ])
+        .unwrap();
+        // The migration URL: checked the same way, PostgreSQL only.
+        let e = with(&[
+            (
+                "DATABASE_URL",
+                "postgres://p@pooler.internal/portal?sslmode=require",
+            ),
+            (
+                "PORTAL_MIGRATION_DATABASE_URL",
+                "postgres://p@db.internal/portal",
+            ),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "PORTAL_MIGRATION_DATABASE_URL");
+        let c = with(&[
+            ("DATABASE_URL", "postgres://p@127.0.0.1:6432/portal"),
+            (
+                "PORTAL_MIGRATION_DATABASE_URL",
+                "postgres://p@127.0.0.1:5432/portal",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.migration_database_url.as_deref(),
+            Some("postgres://p@127.0.0.1:5432/portal")
+        );
+        let e = Config::from_vars(&vars(&[(
+            "PORTAL_MIGRATION_DATABASE_URL",
+            "postgres://p@127.0.0.1/portal",
+        )]))
+        .unwrap_err();
+        assert_eq!(e.var, "PORTAL_MIGRATION_DATABASE_URL");
+    }
+
+    /// A local run stops at once; a deployment drains for 5 s unless told otherwise.
+    #[test]
+    fn a_deployment_drains_before_it_stops() {
+        let local = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(local.drain, std::time::Duration::ZERO);
+        let key = "k".repeat(32);
+        let deployed = Config::from_vars(&vars(&[
+            ("DATABASE_URL", "postgres://p@127.0.0.1/portal"),
+            ("PORTAL_SECRET_KEY", &key),
+        ]))
+        .unwrap();
+        assert_eq!(deployed.drain, std::time::Duration::from_secs(5));
+        assert_eq!(
+            deployed.shutdown_timeout,
+            std::time::Duration::from_secs(20)
+        );
+        for bad in ["-1", "601", "soon"] {
+            let e = Config::from_vars(&vars(&[("PORTAL_DRAIN_SECONDS", bad)])).unwrap_err();
+            assert_eq!(e.var, "PORTAL_DRAIN_SECONDS", "{bad}");
         }
     }
 

@@ -69,6 +69,86 @@ impl Vars<'_> {
         }
     }
 
+    /// A PostgreSQL URL (`DATABASE_URL`, `PORTAL_MIGRATION_DATABASE_URL`) to another host must
+    /// ask for TLS (`sslmode=require`, `verify-ca` or `verify-full`; `prefer`, libpq's default,
+    /// falls back to clear text without a word): otherwise the password and every sign-in code
+    /// and session row would cross the network in clear. Loopback and Unix sockets are this
+    /// machine; `PORTAL_DATABASE_ALLOW_PLAINTEXT=true` says the network is private.
+    pub(super) fn postgres_tls(&self, var: &'static str, url: &str) -> Result<(), ConfigError> {
+        let Some(after) = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+        else {
+            return Ok(());
+        };
+        let (auth, query) = match after.find(['/', '?']) {
+            Some(i) => (
+                &after[..i],
+                after[i..].split_once('?').map_or("", |(_, q)| q),
+            ),
+            None => (after, ""),
+        };
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name))
+                .map(|(_, v)| v.to_ascii_lowercase())
+        };
+        let host_part = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+        let host = match host_part.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or("").to_owned(),
+            None => host_part
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase(),
+        };
+        // `?host=/run/postgresql` (or no host at all) is a Unix socket on this machine.
+        let host = param("host").unwrap_or(host);
+        let local = host.is_empty()
+            || host.starts_with('/')
+            || host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        let mode = param("sslmode")
+            .or_else(|| param("ssl-mode"))
+            .or_else(|| self.get("PGSSLMODE").map(|m| m.to_ascii_lowercase()));
+        let encrypted = matches!(
+            mode.as_deref(),
+            Some("require" | "verify-ca" | "verify-full")
+        );
+        if local || encrypted || self.flag("PORTAL_DATABASE_ALLOW_PLAINTEXT", false)? {
+            return Ok(());
+        }
+        Err(err(
+            var,
+            format!("would talk to PostgreSQL on {host} without TLS (sslmode is {}): add ?sslmode=verify-full&sslrootcert=/path/to/ca.crt (or sslmode=require), or set PORTAL_DATABASE_ALLOW_PLAINTEXT=true if the network to the database is private", mode.as_deref().unwrap_or("unset")),
+        ))
+    }
+
+    /// Seconds, 0 to 600; `default` when unset.
+    pub(super) fn seconds(
+        &self,
+        var: &'static str,
+        default: u64,
+    ) -> Result<std::time::Duration, ConfigError> {
+        match self.get(var) {
+            None => Ok(std::time::Duration::from_secs(default)),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 600)
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| {
+                    err(
+                        var,
+                        format!("{v:?} must be a number of seconds from 0 to 600"),
+                    )
+                }),
+        }
+    }
+
     /// `smtps://` (TLS from the first byte), `smtp://…?tls=required` (STARTTLS or nothing), or
     /// plain `smtp://` to this machine (the mail catcher, a local relay). Plain SMTP to another
     /// host would send every sign-in code in clear text: refused unless

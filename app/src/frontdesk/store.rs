@@ -541,6 +541,21 @@ pub async fn claim_messages(db: &Db, now: i64, limit: i64) -> Result<Vec<Message
     Ok(rows)
 }
 
+/// Hands back messages claimed at `now` and not attempted (see [`crate::db::release_claims`]).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "frontdesk::release_messages")
+)]
+pub async fn release_messages(
+    db: &Db,
+    ids: &[uuid::Uuid],
+    claimed_at: i64,
+) -> Result<u64, sqlx::Error> {
+    crate::db::release_claims(db, &OUTBOX, ids, claimed_at + LEASE_SECONDS).await
+}
+
 /// Marks a claimed message delivered; false (and nothing changed) when the claim is no
 /// longer this sender's: its lease ran out and another sender took the message.
 #[tracing::instrument(

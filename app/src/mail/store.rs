@@ -97,6 +97,12 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx
     Ok(rows)
 }
 
+/// Hands back messages claimed at `now` and not attempted (see [`crate::db::release_claims`]).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::release"))]
+pub async fn release(db: &Db, ids: &[uuid::Uuid], claimed_at: i64) -> Result<u64, sqlx::Error> {
+    crate::db::release_claims(db, &OUTBOX, ids, claimed_at + LEASE_SECONDS).await
+}
+
 /// A sent message loses its body: a code or an invitation link must not outlive the
 /// sending (shared/security.md, "Codes at rest"). The subject never holds one.
 #[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "mail::mark_sent"))]

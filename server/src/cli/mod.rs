@@ -19,10 +19,18 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run the web server (the default).
+    /// Run the web server (the default). A local run migrates the database first; a
+    /// deployment checks that the schema is this release's and refuses to start otherwise.
     Serve,
-    /// Apply the database migrations and exit.
+    /// Apply the database migrations and exit: a release's first step, run once, before its
+    /// instances start (over PORTAL_MIGRATION_DATABASE_URL when DATABASE_URL is a pooler).
     Migrate,
+    /// Ask the local instance's /readyz and exit 0 (ready) or 1: a container's health check
+    /// with no curl in the image. Reads only PORTAL_LISTEN.
+    Healthcheck(HealthcheckArgs),
+    /// Copy the SQLite database to PATH while the portal serves (a consistent snapshot,
+    /// `VACUUM INTO`). PostgreSQL is backed up with pg_dump (docs/operations.md).
+    Backup(BackupArgs),
     /// Fill the database with deterministic demo data.
     Demo(crate::demo::DemoArgs),
     /// The operator's backfill: send a JSON Lines file of records through the ingestion
@@ -33,14 +41,45 @@ pub enum Command {
     Company(company::CompanyCommand),
 }
 
-async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
-    let db = Db::connect(&config.database_url)
+#[derive(clap::Args)]
+pub struct HealthcheckArgs {
+    /// The URL to ask (default: /readyz on PORTAL_LISTEN, 127.0.0.1 when it listens on all
+    /// addresses).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 3)]
+    pub timeout: u64,
+}
+
+#[derive(clap::Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist yet).
+    pub path: std::path::PathBuf,
+}
+
+async fn connect_to(url: &str, var: &str) -> Result<Db, Box<dyn std::error::Error>> {
+    Ok(Db::connect(url)
         .await
-        .map_err(|e| format!("DATABASE_URL: cannot connect: {e}"))?;
+        .map_err(|e| format!("{var}: cannot connect: {e}"))?)
+}
+
+/// Applies the migrations (over `PORTAL_MIGRATION_DATABASE_URL` when set) and builds the cost
+/// rollups of a database that had sessions before they existed (migration 0006).
+async fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+    let (url, var) = match &config.migration_database_url {
+        Some(url) => (url.as_str(), "PORTAL_MIGRATION_DATABASE_URL"),
+        None => (config.database_url.as_str(), "DATABASE_URL"),
+    };
+    let db = connect_to(url, var).await?;
+    // Only a newer database stops `migrate`: pending migrations are what it is for.
+    let before = db.schema().await?;
+    if !before.unknown.is_empty() {
+        return Err(before.refusal().unwrap_or_default().into());
+    }
     db.migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
-    // The cost rollups of a database that had sessions before they existed (migration 0006).
     let filled = app::history::rollup::fill_missing(&db)
         .await
         .map_err(|e| format!("building the cost rollups failed: {e}"))?;
@@ -49,6 +88,24 @@ async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
             companies = filled,
             "built the cost rollups from the stored sessions"
         );
+    }
+    for v in &before.pending {
+        tracing::info!(migration = v, "applied");
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// The database, ready for this binary: a local run migrates it (the newcomer's one command);
+/// a deployment only checks that its schema is exactly this release's, because migrating is a
+/// release step (`portal migrate`) that must not race between instances or versions.
+async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
+    if config.local_run {
+        migrate(config).await?;
+    }
+    let db = connect_to(&config.database_url, "DATABASE_URL").await?;
+    if let Some(reason) = db.schema().await?.refusal() {
+        return Err(reason.into());
     }
     Ok(db)
 }
@@ -90,8 +147,15 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 pub async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Migrate => {
-            connect(&config).await?;
+            migrate(&config).await?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::Healthcheck(args) => healthcheck(&args, config.listen).await,
+        Command::Backup(args) => {
+            let db = connect_to(&config.database_url, "DATABASE_URL").await?;
+            let bytes = app::db::backup(&db, &args.path).await?;
+            println!("{}: {bytes} bytes", args.path.display());
             Ok(())
         }
         Command::Demo(args) => {
@@ -140,5 +204,38 @@ pub async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::er
             };
             crate::http::serve(crate::http::app_state(db, Arc::new(config), key, mailer)).await
         }
+    }
+}
+
+/// `portal healthcheck`: GET the instance's `/readyz`; Ok only for a 200.
+pub async fn healthcheck(
+    args: &HealthcheckArgs,
+    listen: std::net::SocketAddr,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let url = args.url.clone().unwrap_or_else(|| {
+        let mut addr = listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}/readyz")
+    });
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.timeout))
+        .build()?;
+    let res = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: no answer: {e}"))?;
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    if status == reqwest::StatusCode::OK {
+        println!("{url}: {status} {}", body.trim());
+        Ok(())
+    } else {
+        Err(format!("{url}: {status} {}", body.trim()).into())
     }
 }

@@ -77,7 +77,9 @@ pub(super) async fn cache_control(
 }
 
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
-    if state.db.is_ready().await {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining: shutting down").into_response()
+    } else if state.db.is_ready().await {
         "ready".into_response()
     } else {
         (

@@ -8,7 +8,7 @@ pub mod session;
 
 use handlers::{cache_control, dev_mailbox, readyz, status_of_app_errors, switch_language};
 
-use std::sync::Arc;
+use std::{future::IntoFuture, sync::Arc};
 
 use app::{
     config::{Config, Limits},
@@ -49,6 +49,7 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
         mailer: Arc::new(mailer),
         mail_notify: Arc::new(tokio::sync::Notify::new()),
         permits_notify: Arc::new(tokio::sync::Notify::new()),
+        draining: Arc::default(),
     }
 }
 
@@ -133,6 +134,25 @@ pub fn router(state: AppState) -> Router {
 }
 
 pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
+    serve_until(state, shutdown_signal()).await
+}
+
+/// Serves until `stop` completes (SIGTERM or Ctrl-C for the binary, a test's signal), then
+/// drains and stops in order, each step bounded:
+///
+/// 1. **Drain** (`PORTAL_DRAIN_SECONDS`): `/readyz` answers 503 while every request is still
+///    served, so the load balancer's health check takes the instance out before it stops
+///    listening. A second signal ends the wait.
+/// 2. **Stop listening** and finish the requests in flight, for at most
+///    `PORTAL_SHUTDOWN_TIMEOUT`; then exit anyway (logged).
+/// 3. **Stop the jobs**: each finishes the delivery it is in, hands back the outbox messages
+///    it claimed and never attempted (another instance sends them at once), and ends; a job
+///    still busy after the same bound is abandoned (its claims run out and are retaken).
+/// 4. Close the metrics listener and the database pool.
+pub async fn serve_until(
+    state: AppState,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error>> {
     let listen = state.config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -158,23 +178,59 @@ pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
-    let (stop_jobs, stop) = crate::jobs::Stop::new();
-    let jobs = crate::jobs::spawn_all(&state, &stop);
+    let (stop_jobs, jobs_stop) = crate::jobs::Stop::new();
+    let jobs = crate::jobs::spawn_all(&state, &jobs_stop);
     tracing::info!("portal listening on http://{listen}");
     println!("\n  Portal: http://{listen}/\n");
     if state.mailer.is_dev() {
         println!("  Dev mailer: read sign-in codes at http://{listen}/dev/mailbox (never printed here)\n");
     }
     let db = state.db.clone();
-    axum::serve(
+    let (drain, bound) = (state.config.drain, state.config.shutdown_timeout);
+    let draining = state.draining.clone();
+    let stopped_listening = Arc::new(tokio::sync::Notify::new());
+    let stop_listening = {
+        let stopped_listening = stopped_listening.clone();
+        async move {
+            stop.await;
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !drain.is_zero() {
+                tracing::info!(
+                    seconds = drain.as_secs(),
+                    "draining: /readyz answers 503, requests are still served"
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(drain) => {}
+                    () = shutdown_signal() => tracing::info!("second signal: drain cut short"),
+                }
+            }
+            tracing::info!("no longer accepting connections; finishing requests in flight");
+            stopped_listening.notify_one();
+        }
+    };
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(stop_listening)
+    .into_future();
+    tokio::select! {
+        r = server => r?,
+        () = async {
+            stopped_listening.notified().await;
+            tokio::time::sleep(bound).await;
+        } => tracing::warn!(seconds = bound.as_secs(), "requests still in flight after the shutdown timeout: stopping anyway"),
+    }
     let _ = stop_jobs.send(true);
+    let deadline = tokio::time::Instant::now() + bound;
     for job in jobs {
-        let _ = job.await;
+        if tokio::time::timeout_at(deadline, job).await.is_err() {
+            tracing::warn!(
+                seconds = bound.as_secs(),
+                "background jobs still busy after the shutdown timeout: abandoned (their claims run out and are retaken)"
+            );
+            break;
+        }
     }
     let _ = stop_metrics.send(());
     if let Some(m) = metrics {
@@ -185,6 +241,7 @@ pub async fn serve(state: AppState) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The first SIGTERM or Ctrl-C.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -11,7 +11,7 @@ use app::{
     state::AppState,
 };
 
-use super::{BoxFuture, Round};
+use super::{BoxFuture, Round, Stop};
 
 const BATCH: i64 = 20;
 /// Batches per round of the task (then it looks for a stop signal and goes on).
@@ -19,6 +19,13 @@ const ROUND_BATCHES: usize = 5;
 
 /// Sends everything due now; returns how many messages it handled.
 pub async fn send_due(state: &AppState) -> usize {
+    send_due_until(state, &Stop::never()).await
+}
+
+/// [`send_due`], handing back the messages of the batch not yet attempted when `stop` is
+/// raised (the instance is shutting down): another instance sends them at once rather than
+/// when their lease ends.
+pub async fn send_due_until(state: &AppState, stop: &Stop) -> usize {
     let now = now_ts();
     let rows = match store::claim(&state.db, now, BATCH).await {
         Ok(rows) => rows,
@@ -27,7 +34,17 @@ pub async fn send_due(state: &AppState) -> usize {
             return 0;
         }
     };
-    for row in &rows {
+    for (i, row) in rows.iter().enumerate() {
+        if stop.raised() {
+            let rest: Vec<_> = rows[i..].iter().map(|r| r.id).collect();
+            match store::release(&state.db, &rest, now).await {
+                Ok(n) => tracing::info!(released = n, "stopping: handed back mail not yet sent"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "stopping: could not hand back mail; it goes out when its lease ends")
+                }
+            }
+            return i;
+        }
         // One span per delivery (exported as a trace when OTLP is on): the outbox, the
         // message's kind and id, never its address or body.
         let span =
@@ -80,12 +97,12 @@ async fn mark_sent(state: &AppState, id: uuid::Uuid) {
 }
 
 /// One round of the mail outbox's task: up to [`ROUND_BATCHES`] batches.
-pub fn round(state: AppState) -> impl Fn() -> BoxFuture<Round> + Send + 'static {
+pub fn round(state: AppState, stop: Stop) -> impl Fn() -> BoxFuture<Round> + Send + 'static {
     move || {
-        let state = state.clone();
+        let (state, stop) = (state.clone(), stop.clone());
         Box::pin(async move {
             for _ in 0..ROUND_BATCHES {
-                if (send_due(&state).await as i64) < BATCH {
+                if stop.raised() || (send_due_until(&state, &stop).await as i64) < BATCH {
                     return Round::Done;
                 }
             }

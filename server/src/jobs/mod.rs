@@ -39,7 +39,12 @@ impl Stop {
         (tx, Stop(rx))
     }
 
-    fn raised(&self) -> bool {
+    /// A signal that is never raised (a one-off call outside the server's jobs).
+    pub fn never() -> Stop {
+        Stop::new().1
+    }
+
+    pub(crate) fn raised(&self) -> bool {
         *self.0.borrow()
     }
 
@@ -56,7 +61,7 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
         "mail",
         state.mail_notify.clone(),
         stop.clone(),
-        mail::round(state.clone()),
+        mail::round(state.clone(), stop.clone()),
     )];
     if let Some(target) = state.config.operator_permits.clone() {
         let sender = Arc::new(permits::PermitSender::new(target));
@@ -64,7 +69,7 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
             "permits",
             state.permits_notify.clone(),
             stop.clone(),
-            permits::round(state.clone(), sender),
+            permits::round(state.clone(), sender, stop.clone()),
         ));
     }
     jobs.extend(upkeep::spawn_all(state, stop));

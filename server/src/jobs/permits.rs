@@ -22,7 +22,7 @@ use app::{
     state::AppState,
 };
 
-use super::{BoxFuture, Round};
+use super::{BoxFuture, Round, Stop};
 
 const BATCH: i64 = 20;
 /// One POST's whole time, connecting included.
@@ -103,14 +103,33 @@ impl PermitSender {
 
 /// Sends what is due now; returns how many messages it handled.
 pub async fn send_due(state: &AppState, sender: &PermitSender) -> usize {
-    let rows = match store::claim_messages(&state.db, now_ts(), BATCH).await {
+    send_due_until(state, sender, &Stop::never()).await
+}
+
+/// [`send_due`], handing back the messages not yet attempted when `stop` is raised.
+pub async fn send_due_until(state: &AppState, sender: &PermitSender, stop: &Stop) -> usize {
+    let now = now_ts();
+    let rows = match store::claim_messages(&state.db, now, BATCH).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::error!(error = %e, "operator outbox claim failed");
             return 0;
         }
     };
-    for row in &rows {
+    for (i, row) in rows.iter().enumerate() {
+        if stop.raised() {
+            let rest: Vec<_> = rows[i..].iter().map(|r| r.id).collect();
+            match store::release_messages(&state.db, &rest, now).await {
+                Ok(n) => tracing::info!(
+                    released = n,
+                    "stopping: handed back permits not yet delivered"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "stopping: could not hand back permits; they go out when their lease ends")
+                }
+            }
+            return i;
+        }
         // One span per delivery (a trace when OTLP is on): the permit's id and version,
         // never the body, which holds a plate.
         let span = tracing::info_span!("outbox_delivery", outbox = "permits", kind = "permit", id = %row.id, version = row.version);
@@ -169,12 +188,13 @@ pub async fn send_all_due(state: &AppState, sender: &PermitSender) {
 pub fn round(
     state: AppState,
     sender: Arc<PermitSender>,
+    stop: Stop,
 ) -> impl Fn() -> BoxFuture<Round> + Send + 'static {
     move || {
-        let (state, sender) = (state.clone(), sender.clone());
+        let (state, sender, stop) = (state.clone(), sender.clone(), stop.clone());
         Box::pin(async move {
             for _ in 0..ROUND_BATCHES {
-                if (send_due(&state, &sender).await as i64) < BATCH {
+                if stop.raised() || (send_due_until(&state, &sender, &stop).await as i64) < BATCH {
                     return Round::Done;
                 }
             }

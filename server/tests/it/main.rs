@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod authz;
 mod demo;
+mod deploy;
 mod doors;
 mod house;
 mod ingest;
