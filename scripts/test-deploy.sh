@@ -29,7 +29,7 @@ for tool in haproxy pgbouncer openssl psql; do
 done
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$pgbin" ] || fail "PostgreSQL binaries not found (scripts/install-tools.sh deploy)"
-for p in $pg_port $bouncer_port 8443 8080 8404 3711 3712 3713 1027; do
+for p in $pg_port $bouncer_port 6435 8443 8080 8404 3711 3712 3713 3714 3715 1027; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "port $p on 127.0.0.1 is taken"; fi
 done
 
@@ -48,7 +48,7 @@ fi
 stop_all() {
   set +e
   [ -f "$dir/haproxy/haproxy.pid" ] && kill "$(cat "$dir/haproxy/haproxy.pid")" 2>/dev/null
-  [ -f "$dir/bouncer/pgbouncer.pid" ] && kill "$(cat "$dir/bouncer/pgbouncer.pid")" 2>/dev/null
+  for pid in "$dir"/bouncer/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
   [ -f "$dir/pg/data/postmaster.pid" ] && as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1
   pkill -f "$dir/install/" 2>/dev/null
   true

@@ -7,7 +7,8 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, execFileSync, spawnSync } = require('node:child_process');
+const { spawn, execFile, execFileSync, spawnSync } = require('node:child_process');
+const execFileP = require('node:util').promisify(execFile);
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,7 +25,7 @@ const PGBIN = process.env.DEPLOY_PGBIN;
 const SMTP_PORT = 1027;
 const PUBLIC = 'https://localhost:8443';
 const OWNER = 'anna.lindberg@nordstrombygg.example';
-const INGEST_SECRET = 'deploy rehearsal only and not a secret 32+';
+const INGEST_SECRET = 'deploy rehearsal ingestion only and not a secret 32+';
 const tls = (port, db = 'portal', ca = `${CA}/ca.crt`) =>
   `postgres://postgres@localhost:${port}/${db}?sslmode=verify-full&sslrootcert=${ca}`;
 const DIRECT = tls(PG_PORT);
@@ -145,6 +146,7 @@ async function waitHaproxy(name, want, limitMs = 20000) {
  * sign-in page (a database write: a pre-session) and the liveness check in turn. Every answer
  * that is not a 200, and every network error, is a failure.
  */
+const loads = new Set();
 function steadyLoad(visitor, workers = 6) {
   const stats = { sent: 0, failed: 0, errors: [] };
   let running = true;
@@ -162,22 +164,26 @@ function steadyLoad(visitor, workers = 6) {
         await r.arrayBuffer();
         if (r.status !== 200) {
           stats.failed++;
-          stats.errors.push(`${p}: ${r.status}`);
+          if (stats.errors.length < 100) stats.errors.push(`${p}: ${r.status}`);
         }
       } catch (e) {
         stats.failed++;
-        stats.errors.push(`${p}: ${e.cause?.code || e.message}`);
+        if (stats.errors.length < 100) stats.errors.push(`${p}: ${e.cause?.code || e.message}`);
+        await sleep(50);
       }
     }
   });
-  return {
+  const load = {
     stats,
     async stop() {
       running = false;
+      loads.delete(load);
       await Promise.all(loops);
       return stats;
     },
   };
+  loads.add(load);
+  return load;
 }
 
 /** Signed batches of sessions through HAProxy, as the back office sends them. */
@@ -204,6 +210,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const load of [...loads]) await load.stop();
   for (const inst of instances) await stop(inst);
   await catcher.stop();
   fs.writeFileSync(path.join(DIR, 'report.json'), JSON.stringify(report, null, 2));
@@ -282,11 +289,13 @@ test('behind TLS: the redirect, HSTS, Secure cookies, sign-in, an invitation, hi
 
 test('a rolling upgrade under steady load fails no request and loses or doubles no mail', async () => {
   const load = steadyLoad(owner);
-  // Mail while the instances are replaced: invitations and sign-in codes, each to its own
-  // address, all through HAProxy.
+  // Mail while the instances are replaced, all through HAProxy: an invitation every 250 ms,
+  // each to its own address, and sign-ins of members one after another (a code each).
   const asked = [];
+  const signedIn = [];
   let mailing = true;
-  const mailer = (async () => {
+  const members = psql(DIRECT, "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.role = 'member' ORDER BY u.email LIMIT 6").split('\n');
+  const invitations = (async () => {
     for (let i = 0; mailing; i++) {
       const email = `rolling-${i}@deploy.example`;
       const r = await owner.post(PUBLIC, 'invite_member', { email, role: 'member', cost_center: '' });
@@ -295,27 +304,43 @@ test('a rolling upgrade under steady load fails no request and loses or doubles 
       await sleep(250);
     }
   })();
-  await sleep(1500);
+  const signIns = (async () => {
+    for (const email of members) {
+      if (!mailing) break;
+      const v = new Visitor({ origin: PUBLIC, catcher });
+      await v.signIn(PUBLIC, email);
+      signedIn.push(email);
+      await sleep(1000);
+    }
+  })();
   const steps = [];
-  for (const inst of instances) {
-    const t0 = Date.now();
-    const stopped = await stop(inst);
-    assert.equal(stopped.code, 0, `instance ${inst.name} exits cleanly after its drain (${JSON.stringify(stopped)})`);
-    start(inst, 'portal-next');
-    await healthy(inst);
-    const up = await waitHaproxy(inst.name, 'UP');
-    steps.push({ instance: inst.name, stop_ms: stopped.ms, back_in_service_ms: Date.now() - t0, haproxy_up_after_ready_ms: up });
+  let stats;
+  try {
+    await sleep(1500);
+    for (const inst of instances) {
+      const t0 = Date.now();
+      const stopped = await stop(inst);
+      assert.equal(stopped.code, 0, `instance ${inst.name} exits cleanly after its drain (${JSON.stringify(stopped)})`);
+      start(inst, 'portal-next');
+      await healthy(inst);
+      const up = await waitHaproxy(inst.name, 'UP');
+      steps.push({ instance: inst.name, stop_ms: stopped.ms, back_in_service_ms: Date.now() - t0, haproxy_up_after_ready_ms: up });
+    }
+    await sleep(1500);
+  } finally {
+    mailing = false;
+    await Promise.allSettled([invitations, signIns]);
+    stats = await load.stop();
   }
-  await sleep(1500);
-  mailing = false;
-  await mailer;
-  const stats = await load.stop();
-  say('rolling upgrade', { steps, requests: stats.sent, failed: stats.failed, invitations: asked.length });
+  await signIns;
+  say('rolling upgrade', { steps, requests: stats.sent, failed: stats.failed, invitations: asked.length, sign_ins: signedIn.length });
   assert.equal(stats.failed, 0, `no failed request: ${stats.errors.slice(0, 5).join(', ')}`);
   assert.ok(asked.length > 10, 'invitations were sent throughout');
+  assert.ok(signedIn.length >= 3, 'members signed in during the upgrade');
   for (let i = 0; i < 200 && asked.some((e) => catcher.to(e).length === 0); i++) await sleep(100);
-  const counts = asked.map((e) => catcher.to(e).length);
-  assert.deepEqual(counts, asked.map(() => 1), 'every invitation exactly once');
+  await sleep(2000); // a second copy, if any, would arrive by now
+  assert.deepEqual(asked.map((e) => catcher.to(e).length), asked.map(() => 1), 'every invitation exactly once');
+  assert.deepEqual(signedIn.map((e) => catcher.to(e).length), signedIn.map(() => 1), 'every sign-in code exactly once');
 });
 
 test('kill -9 of one instance: failures bounded by its requests in flight, HAProxy takes it out', { skip: SHORT && 'the full rehearsal only (make test-deploy)' }, async () => {
@@ -374,14 +399,22 @@ test('restore drill: pg_dump under write load, restored into a new database, an 
       batches = k;
     }
   })();
-  while (batches < 3) await sleep(50);
   const dump = path.join(DIR, 'portal.dump');
-  const t0 = Date.now();
-  execFileSync('pg_dump', ['-Fc', '-f', dump, DIRECT]);
-  const dumpMs = Date.now() - t0;
-  const during = batches;
-  await sleep(500);
-  writing = false;
+  let dumpMs;
+  let during;
+  try {
+    while (batches < 3) await sleep(50);
+    const before = batches;
+    const t0 = Date.now();
+    // Asynchronously: the writer keeps ingesting while pg_dump reads its snapshot.
+    await execFileP('pg_dump', ['-Fc', '-f', dump, DIRECT]);
+    const duringDump = batches - before;
+    dumpMs = Date.now() - t0;
+    during = duringDump;
+    await sleep(500);
+  } finally {
+    writing = false;
+  }
   await writer;
   psql(tls(PG_PORT, 'postgres'), 'CREATE DATABASE portal_restored');
   const t1 = Date.now();
@@ -433,6 +466,11 @@ test('PgBouncer in transaction mode: measured, and why the portal needs session 
   }
   await stop(inst);
   const log = fs.readFileSync(path.join(DIR, 'instance-txn.log'), 'utf8');
-  for (const m of log.matchAll(/prepared statement[^"\\]*/g)) errors.add(m[0].slice(0, 80));
-  say('transaction mode', { ready, requests: sent, failed, errors: [...errors].slice(0, 3) });
+  for (const m of log.matchAll(/prepared statement \\"sqlx_s_\d+\\" (already exists|does not exist)/g)) errors.add(m[1]);
+  say('transaction mode', { ready, requests: sent, failed, errors: [...errors] });
+  // What docs/operations.md says ("A pooler"): through a transaction pooler the portal's
+  // named statements collide. Should this stop failing (a newer PgBouncer, a sqlx change),
+  // the documented decision is to be revisited.
+  assert.ok(ready && sent > 0, 'the instance started and was asked');
+  assert.ok(failed > 0 && errors.size > 0, 'transaction mode breaks named prepared statements');
 });
