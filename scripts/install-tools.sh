@@ -95,7 +95,8 @@ if [ "$what" = test ] || [ "$what" = deploy ]; then
   # 1.18, wrk for the load, openssl for the throwaway CA, PostgreSQL's binaries for the TLS
   # cluster, systemd-analyze for the unit. Their own services are never used: Debian's
   # packages may start them on their default ports, which the rehearsal avoids.
-  apt_install haproxy pgbouncer wrk openssl curl systemd
+  # libnss3-tools: certutil puts the throwaway CA where Chromium trusts it.
+  apt_install haproxy pgbouncer wrk openssl curl systemd libnss3-tools
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then apt_install postgresql; fi
 fi
 if [ "$what" = bench ]; then
