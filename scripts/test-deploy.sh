@@ -7,7 +7,7 @@
 #   - the release directory (`make dist`: target/dist/portal) copied into an empty folder and
 #     run as a non-root user from another working directory, configured only by environment;
 #   - HAProxy 2.6 terminating TLS on 127.0.0.1:8443 (http on 8080 redirects), health checks on
-#     /readyz, in front of three instances.
+#     /readyz, in front of three instances; Prometheus 2.42 scraping their metrics.
 # Then end2end/deploy/rehearsal.js runs the checks, one PASS/FAIL line each, and prints what it
 # measured (target/deploy/report.json).
 #   DEPLOY_SLICE=short  the bounded slice `make test` runs (no kill -9 lease wait, shorter load)
@@ -24,12 +24,12 @@ runner=portal-rehearsal   # the non-root user the instances run as
 
 fail() { echo "test-deploy: $*" >&2; exit 1; }
 [ -x "$release/bin/portal" ] || fail "$release/bin/portal is missing (make dist)"
-for tool in haproxy pgbouncer openssl psql; do
+for tool in haproxy pgbouncer openssl psql prometheus certutil; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/install-tools.sh deploy)"
 done
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$pgbin" ] || fail "PostgreSQL binaries not found (scripts/install-tools.sh deploy)"
-for p in $pg_port $bouncer_port 6435 8443 8080 8404 3711 3712 3713 3714 3715 1027; do
+for p in $pg_port $bouncer_port 6435 8443 8080 8404 3711 3712 3713 3714 3715 3716 9490 9711 9712 9713 1027; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "port $p on 127.0.0.1 is taken"; fi
 done
 
@@ -48,6 +48,7 @@ fi
 stop_all() {
   set +e
   [ -f "$dir/haproxy/haproxy.pid" ] && kill "$(cat "$dir/haproxy/haproxy.pid")" 2>/dev/null
+  [ -f "$dir/prom/prometheus.pid" ] && kill "$(cat "$dir/prom/prometheus.pid")" 2>/dev/null
   for pid in "$dir"/bouncer/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
   [ -f "$dir/pg/data/postmaster.pid" ] && as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1
   pkill -f "$dir/install/" 2>/dev/null
@@ -171,6 +172,20 @@ frontend stats
 EOF
 haproxy -c -q -f "$dir/haproxy/haproxy.cfg" || fail "haproxy.cfg does not check"
 haproxy -D -f "$dir/haproxy/haproxy.cfg" 2>"$dir/haproxy/haproxy.log"
+
+# --- Prometheus (Debian's 2.42) scraping the three instances' metrics listeners -------------
+mkdir -p "$dir/prom"
+cat >"$dir/prom/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: portal
+    static_configs:
+      - targets: ["127.0.0.1:9711", "127.0.0.1:9712", "127.0.0.1:9713"]
+EOF
+prometheus --config.file="$dir/prom/prometheus.yml" --storage.tsdb.path="$dir/prom/data" \
+  --web.listen-address=127.0.0.1:9490 >"$dir/prom/prometheus.log" 2>&1 &
+echo $! >"$dir/prom/prometheus.pid"
 
 echo "infrastructure up after $(( $(date +%s) - t0 )) s"
 

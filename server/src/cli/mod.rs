@@ -104,10 +104,23 @@ async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
         migrate(config).await?;
     }
     let db = connect_to(&config.database_url, "DATABASE_URL").await?;
-    if let Some(reason) = db.schema().await?.refusal() {
+    let schema = db.schema().await.map_err(|e| pooler_hint(&e))?;
+    if let Some(reason) = schema.refusal() {
         return Err(reason.into());
     }
     Ok(db)
+}
+
+/// A database error, with the likely cause named when it is the symptom of a transaction
+/// pooler: sqlx's named prepared statements (`sqlx_s_N`) found taken or missing on the server
+/// connection, which only happens when connections are shared between clients.
+fn pooler_hint(e: &sqlx::Error) -> String {
+    let text = e.to_string();
+    if text.contains("prepared statement \"sqlx_s_") {
+        format!("DATABASE_URL: {text}. This is what a pooler in transaction mode does to the portal's prepared statements: use PgBouncer in session mode (docs/operations.md, \"A pooler\")")
+    } else {
+        format!("DATABASE_URL: {text}")
+    }
 }
 
 /// The HMAC key: `PORTAL_SECRET_KEY`, or for the embedded SQLite default a key generated
