@@ -20,10 +20,13 @@ async fn main() -> ExitCode {
     if let Some(Command::Healthcheck(args)) = &cli.command {
         // Needs only the listen address: a health check must not fail on a setting it does
         // not use. 0 healthy, 1 not (what a container runtime expects).
-        let listen = std::env::var("PORTAL_LISTEN")
-            .ok()
-            .and_then(|l| l.trim().parse().ok())
-            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let listen = match Config::listen_from_env() {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                return ExitCode::from(1);
+            }
+        };
         return match server::cli::healthcheck(args, listen).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -200,6 +200,12 @@ impl Config {
         })
     }
 
+    /// `PORTAL_LISTEN` alone, for `portal healthcheck`, which must not fail on a setting it
+    /// does not use.
+    pub fn listen_from_env() -> Result<SocketAddr, ConfigError> {
+        Vars(&std::env::vars().collect()).listen()
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(&std::env::vars().collect())
     }
