@@ -1,4 +1,4 @@
-//! Generates the text tables (`Texts`, `FrontDeskTexts`, `MailTexts` and one static of each
+//! Generates the text tables (`Texts`, `FrontDeskTexts`, `MailTexts`, `PolicyTexts` and one static of each
 //! per language) from `app/locales/*.toml`, where translators work without reading Rust.
 //!
 //! The build fails, naming the file and the key, when a language misses a key of `sv.toml`
@@ -14,10 +14,11 @@ use toml::{Table, Value};
 const LANGS: [(&str, &str); 4] = [("sv", "SV"), ("en", "EN"), ("fi", "FI"), ("nb", "NB")];
 
 /// Sections of a locale file and the struct each becomes. `""` is the file's top level.
-const SECTIONS: [(&str, &str, &str); 3] = [
+const SECTIONS: [(&str, &str, &str); 4] = [
     ("", "Texts", "TEXTS"),
     ("frontdesk", "FrontDeskTexts", "FRONTDESK"),
     ("mail", "MailTexts", "MAIL"),
+    ("policies", "PolicyTexts", "POLICIES"),
 ];
 
 fn main() {

@@ -187,6 +187,40 @@ for n, engine in enumerate(("firefox", "webkit")):
         "ownCompany": own_name,
         "domain": domain,
     }
+# The rules (issue 31, end2end/tests/policies.spec.js): per mode (JavaScript on and off) a
+# company of its own, so no other test sees its rules, with an admin, a member and three cost
+# centers; the member's default is the third, the one the test picks.
+policies = {}
+for n, mode in enumerate(("js", "nojs")):
+    own = uuid.uuid4()
+    own_org = f"559999-{21 + n:04}"
+    db.execute(
+        "INSERT INTO companies (id, name, org_number, time_zone, currency, created_at) "
+        "VALUES (?, ?, ?, 'Europe/Stockholm', 'SEK', ?)",
+        (own.bytes, f"Regler {mode.upper()} AB", own_org, now),
+    )
+    centers = []
+    for code, name in [("100", "Ledning"), ("200", "Sälj"), ("300", "Service")]:
+        cid = uuid.uuid4()
+        db.execute(
+            "INSERT INTO cost_centers (id, company_id, code, name, created_at) VALUES (?, ?, ?, ?, ?)",
+            (cid.bytes, own.bytes, code, name, now),
+        )
+        centers.append(cid)
+    admin_email = f"admin.{mode}@regler.example"
+    member_email_p = f"medlem.{mode}@regler.example"
+    add_person(own, "admin", admin_email, "Regel Admin")
+    member_id_p = add_person(own, "member", member_email_p, "Regel Medlem")
+    db.execute(
+        "UPDATE memberships SET default_cost_center_id = ? WHERE user_id = ? AND company_id = ?",
+        (centers[2].bytes, member_id_p.bytes, own.bytes),
+    )
+    policies[mode] = {
+        "admin": admin_email,
+        "member": member_email_p,
+        "orgNumber": own_org,
+        "center": "300 Service",
+    }
 facility_codes = {
     str(uuid.UUID(bytes=fid)): code
     for fid, code in db.execute(
@@ -196,6 +230,7 @@ facility_codes = {
 db.commit()
 fixtures = {
     **a11y,
+    "policies": policies,
     **keyboard,
     **calendar,
     "desks": desks,

@@ -159,4 +159,11 @@ module.exports = {
   GUEST_CC_FORM: 'guest-cc-form',
   GUEST_CC_SELECT: 'guest-cc-select',
   HOME_FRONT_DESK_LINK: 'home-front-desk-link',
+  POLICY_FORM: 'policy-form',
+  POLICY_EFFECTIVE: 'policy-effective',
+  POLICY_VEHICLES: 'policy-vehicles',
+  POLICY_VEHICLE_ADD: 'policy-vehicle-add',
+  POLICY_MEMBER_LOOKUP: 'policy-member-lookup',
+  POLICY_CENTER_PICK: 'policy-center-pick',
+  HISTORY_POLICY: 'history-policy',
 };

@@ -90,6 +90,14 @@ pub fn day_number(date: NaiveDate) -> i32 {
     (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
 }
 
+/// `YYYY-MM-DD HH:MM` of an instant in a time zone.
+pub fn format_local(tz: Tz, t: i64) -> String {
+    tz.timestamp_opt(t, 0)
+        .single()
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// An instant as RFC 3339 in UTC to the second (`2026-11-20T07:55:00Z`): what the portal
 /// writes for other systems (the operator's permit messages, the demo's records).
 pub fn rfc3339_utc(t: i64) -> String {

@@ -101,10 +101,16 @@ pub enum Reason {
     TooFar,
     /// A time that has already passed.
     InThePast,
+    /// Not a time of day (`HH:MM`).
+    NotATime,
+    /// Not a number (an amount, a count of hours).
+    NotANumber,
+    /// A number or time outside what the field allows.
+    OutOfRange,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 32] = [
+    pub const ALL: [Reason; 35] = [
         Reason::NotEmail,
         Reason::AlreadyMember,
         Reason::AlreadyInvited,
@@ -137,6 +143,9 @@ impl Reason {
         Reason::Ambiguous,
         Reason::TooFar,
         Reason::InThePast,
+        Reason::NotATime,
+        Reason::NotANumber,
+        Reason::OutOfRange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -173,6 +182,9 @@ impl Reason {
             Reason::Ambiguous => "ambiguous",
             Reason::TooFar => "too_far",
             Reason::InThePast => "in_the_past",
+            Reason::NotATime => "not_a_time",
+            Reason::NotANumber => "not_a_number",
+            Reason::OutOfRange => "out_of_range",
         }
     }
 

@@ -102,6 +102,15 @@ pub const INVITE_ACCEPT: &str = "invite-accept";
 pub const HYDRATED_ATTR: &str = "data-hydrated";
 
 /// Every id above, by its constant's name, for the mirror test.
+/// The rules page (`/policies`) and the history's policy filter.
+pub const POLICY_FORM: &str = "policy-form";
+pub const POLICY_EFFECTIVE: &str = "policy-effective";
+pub const POLICY_VEHICLES: &str = "policy-vehicles";
+pub const POLICY_VEHICLE_ADD: &str = "policy-vehicle-add";
+pub const POLICY_MEMBER_LOOKUP: &str = "policy-member-lookup";
+pub const POLICY_CENTER_PICK: &str = "policy-center-pick";
+pub const HISTORY_POLICY: &str = "history-policy";
+
 pub const ALL: &[(&str, &str)] = &[
     ("MAIN", MAIN),
     ("LANG_SWITCH", LANG_SWITCH),
@@ -262,6 +271,13 @@ pub const ALL: &[(&str, &str)] = &[
     ("GUEST_CC_FORM", GUEST_CC_FORM),
     ("GUEST_CC_SELECT", GUEST_CC_SELECT),
     ("HOME_FRONT_DESK_LINK", HOME_FRONT_DESK_LINK),
+    ("POLICY_FORM", POLICY_FORM),
+    ("POLICY_EFFECTIVE", POLICY_EFFECTIVE),
+    ("POLICY_VEHICLES", POLICY_VEHICLES),
+    ("POLICY_VEHICLE_ADD", POLICY_VEHICLE_ADD),
+    ("POLICY_MEMBER_LOOKUP", POLICY_MEMBER_LOOKUP),
+    ("POLICY_CENTER_PICK", POLICY_CENTER_PICK),
+    ("HISTORY_POLICY", HISTORY_POLICY),
 ];
 
 // Costs, invoices, cost centers, the monthly report (issue 14).

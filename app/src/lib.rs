@@ -35,6 +35,7 @@ pub mod metrics;
 pub mod operator;
 pub mod org_number;
 pub mod plate;
+pub mod policies;
 pub mod reports;
 mod shell;
 pub mod ui;

@@ -51,6 +51,40 @@ pub fn normalise_any(raw: &str) -> Option<String> {
     (2..=12).contains(&alnum).then_some(out)
 }
 
+/// A plate as a person typed it (a guest's at the front desk, a member's registered vehicle),
+/// normalised for display: the feed's form
+/// (`plate::normalise_any`: Swedish `ABC 123`, others upper case with single spaces), and a
+/// run of letters followed by digits typed without a space split the way Nordic plates are
+/// written (`ab12345` → `AB 12345`, `abc1` → `ABC 1`). Matching never depends on it
+/// ([`key`]).
+pub fn display(raw: &str) -> Option<String> {
+    let plate = normalise_any(raw)?;
+    if plate.contains(' ') {
+        return Some(plate);
+    }
+    let letters = plate.chars().take_while(|c| c.is_alphabetic()).count();
+    let rest = &plate[plate
+        .char_indices()
+        .nth(letters)
+        .map_or(plate.len(), |(i, _)| i)..];
+    if (1..=3).contains(&letters) && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+        let head = &plate[..plate.len() - rest.len()];
+        Some(format!("{head} {rest}"))
+    } else {
+        Some(plate)
+    }
+}
+
+/// Letters and digits of a plate, upper-cased: how a typed plate meets the feed's spelling
+/// of it (`ABC-123`, `abc 123` and `ABC123` are one car).
+pub fn key(plate: &str) -> String {
+    plate
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,10 +18,11 @@ use crate::{
     frontdesk::FrontDeskPage,
     history::HistoryPage,
     home::HomePage,
-    i18n::{use_lang, use_texts, Lang, Texts},
+    i18n::{use_lang, use_texts, Lang},
     ids,
     invoices::{InvoicePage, InvoicesPage},
     members::{InvitePage, MembersPage},
+    policies::PoliciesPage,
     reports::ReportPage,
 };
 
@@ -143,6 +144,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/costs/report") view=ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices") view=InvoicesPage ssr=SsrMode::Async />
                     <Route path=path!("/cost-centers") view=CostCentersPage ssr=SsrMode::Async />
+                    <Route path=path!("/policies") view=PoliciesPage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id") view=InvoicePage ssr=SsrMode::Async />
                     <Route path=path!("/frontdesk") view=FrontDeskPage ssr=SsrMode::Async />
                 </Routes>
@@ -154,10 +156,12 @@ pub fn App() -> impl IntoView {
 /// The sections a role may open, in the navigation's order, as (path, label). Signed out (or
 /// before a company is chosen) only the public list of facilities. The home page's cards
 /// show the same sections with a line each; the server functions enforce the same rules.
-pub fn sections(role: Option<Role>, t: &'static Texts) -> Vec<(&'static str, &'static str)> {
+pub fn sections(role: Option<Role>, lang: crate::i18n::Lang) -> Vec<(&'static str, &'static str)> {
+    let t = lang.texts();
     let records = role.is_some_and(Role::sees_company_records);
     let own = role.is_some_and(|r| r != Role::FrontDesk);
     let desk = role.is_some_and(Role::uses_front_desk);
+    let policy_texts = lang.policies();
     [
         (desk, "/frontdesk", t.nav_front_desk),
         (own, "/history", t.nav_history_short),
@@ -165,6 +169,7 @@ pub fn sections(role: Option<Role>, t: &'static Texts) -> Vec<(&'static str, &'s
         (records, "/invoices", t.invoices_title),
         (records, "/members", t.members_title),
         (records, "/cost-centers", t.cost_centers_title),
+        (own, "/policies", policy_texts.nav),
         (records, "/audit", t.audit_title),
         (
             role != Some(Role::FrontDesk),
@@ -194,7 +199,7 @@ fn Header() -> impl IntoView {
     let session = crate::auth::use_session();
     let nav_links = move || {
         Suspend::new(async move {
-            sections(session.current_role().await, t)
+            sections(session.current_role().await, lang)
                 .into_iter()
                 .map(|(href, label)| view! { <A href=href>{label}</A> })
                 .collect_view()

@@ -280,6 +280,7 @@ fn session(
         source: "test".into(),
         external_ref: r.into(),
         version,
+        policy_flags: 0,
     }
 }
 

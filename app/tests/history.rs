@@ -196,6 +196,7 @@ async fn world(db: &Db) -> World {
                 .then(|| centers[rng.next(2) as usize]),
             source: "test".into(),
             version: 0,
+            policy_flags: 0,
             external_ref: format!("s{n}"),
         });
     }
@@ -566,6 +567,7 @@ async fn months_follow_the_local_calendar_across_daylight_saving(db: &Db) {
             vat_ore: 20,
             cost_center_id: None,
             version: 0,
+            policy_flags: 0,
             source: "dst".into(),
             external_ref: format!("dst{i}"),
         })
@@ -1391,6 +1393,7 @@ async fn a_month_is_the_sum_of_its_days_and_its_rollup_in_every_zone_at_the_hard
                     cost_center_id: None,
                     source: "hard".into(),
                     version: 0,
+                    policy_flags: 0,
                     external_ref: format!("hard{n}-{i}"),
                 }
             })
@@ -1536,6 +1539,7 @@ async fn the_cost_pages_others_row_leads_to_each_of_them_by_name(db: &Db) {
                 cost_center_id: None,
                 source: "many".into(),
                 version: 0,
+                policy_flags: 0,
                 external_ref: format!("many{i}-{n}"),
             });
         }

@@ -342,6 +342,7 @@ fn session(w: &World, company_id: Uuid, n: usize, started_at: i64, amount_ore: i
         cost_center_id: (company_id == w.acme.id).then_some(w.cc),
         source: "test".into(),
         version: 0,
+        policy_flags: 0,
         external_ref: format!("{company_id}-{n}"),
     }
 }

@@ -105,6 +105,7 @@ async fn a_full_day(db: &Db, desk: &TenantCtx, company: Uuid, facility: Uuid) {
             source: "bench".into(),
             external_ref: format!("Q{n}"),
             version: 1,
+            policy_flags: 0,
         })
         .collect();
     app::testing::insert_sessions(db, &mut sessions)

@@ -4,7 +4,10 @@
 //! JSON over a real loopback HTTP connection, each request signed — and, in the same run, the
 //! same rows written by a plain multi-row `INSERT` (batches of 1,000, one transaction each)
 //! into an identical fresh database: the floor any ingestion costs. Prints both rates and
-//! their ratio; the figures go to docs/benchmarks.md.
+//! their ratio; the figures go to docs/benchmarks.md. With one connection the API run is
+//! repeated into a world where every company has rules (company, cost center, every tenth
+//! member with their own and two registered cars: `policies`), so that every session is
+//! judged: the judgement's cost is the difference.
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -44,8 +47,9 @@ struct World {
 }
 
 /// Companies with cost centers and members, through the stores (as customer service and
-/// the companies' administrators make them); facilities through the API's service.
-async fn world(db: &Db) -> World {
+/// the companies' administrators make them); facilities through the API's service. With
+/// `rules`, every company has rules at each level (valid since 2025, before every session).
+async fn world(db: &Db, rules: bool) -> World {
     let access = OperatorAccess::command_line();
     let now = app::db::now_ts();
     let mut orgs = vec![];
@@ -69,11 +73,51 @@ async fn world(db: &Db) -> World {
         companies::insert_cost_center(db, scope, &cc, now)
             .await
             .unwrap();
+        let mut levels = vec![];
+        if rules {
+            use app::policies::model::{Rules, Target};
+            levels.push((
+                Target::Company,
+                Rules {
+                    weekdays: Some(0b001_1111),
+                    hours: Some((6 * 60, 20 * 60)),
+                    max_stay_minutes: Some(600),
+                    session_cap: Some(15_000),
+                    ..Rules::default()
+                },
+            ));
+            levels.push((
+                Target::CostCenter(cc.id),
+                Rules {
+                    charging_allowed: Some(false),
+                    monthly_cap: Some(200_000),
+                    ..Rules::default()
+                },
+            ));
+        }
         for m in 0..MEMBERS_EACH {
             let email = Email::parse(&format!("p{m}@bolag{c}.example")).unwrap();
             let user = companies::upsert_user(db, Uuid::new_v4(), &email, "", now)
                 .await
                 .unwrap();
+            if rules && m % 10 == 0 {
+                use app::policies::model::{Rules, Target};
+                levels.push((
+                    Target::Member(user),
+                    Rules {
+                        only_registered: Some(true),
+                        monthly_cap: Some(500_000),
+                        ..Rules::default()
+                    },
+                ));
+                let mut tx = db.begin().await.unwrap();
+                for plate in [format!("ABC {:03}", m), format!("XYZ {:03}", m)] {
+                    app::policies::store::add_vehicle(&mut tx, scope, user, &plate, now)
+                        .await
+                        .unwrap();
+                }
+                tx.commit().await.unwrap();
+            }
             companies::add_membership(
                 db,
                 scope,
@@ -89,6 +133,14 @@ async fn world(db: &Db) -> World {
             .unwrap();
             members.push((c, email.as_str().to_owned()));
         }
+        let since_2025 = 1_735_686_000;
+        let mut tx = db.begin().await.unwrap();
+        for (target, r) in &levels {
+            app::policies::store::insert_version(&mut tx, scope, *target, r, since_2025, None)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
         orgs.push(company.org_number);
     }
     let facilities: Vec<_> = (0..FACILITIES)
@@ -326,7 +378,7 @@ pub async fn bench_ingest() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         // The world's names are the same in every fresh database built by `world`.
         let names = TestDb::fresh(backend).await;
-        let w = world(&names.db).await;
+        let w = world(&names.db, false).await;
         let all = sessions(&w);
         let bodies: Vec<Vec<u8>> = all
             .chunks(BATCH)
@@ -336,8 +388,8 @@ pub async fn bench_ingest() {
         for connections in [1, 2] {
             let api_db = TestDb::fresh(backend).await;
             let plain_db = TestDb::fresh(backend).await;
-            world(&api_db.db).await;
-            world(&plain_db.db).await;
+            world(&api_db.db, false).await;
+            world(&plain_db.db, false).await;
             let api = through_the_api(&api_db.db, &bodies, connections).await;
             let plain = plain_insert(&plain_db.db, &all, connections).await;
             assert_eq!(count(&api_db.db).await, SESSIONS as i64);
@@ -353,6 +405,23 @@ pub async fn bench_ingest() {
                 backend.name(),
                 plain / api
             );
+            if connections == 1 {
+                let judged_db = TestDb::fresh(backend).await;
+                world(&judged_db.db, true).await;
+                let judged = through_the_api(&judged_db.db, &bodies, connections).await;
+                let flagged: i64 = with_pool!(&judged_db.db, |pool| sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sessions WHERE policy_flags <> 0"
+                )
+                .fetch_one(pool)
+                .await
+                .unwrap());
+                println!(
+                    "{:<8} the same into companies with rules (every session judged, {flagged} outside policy): \
+                     API {judged:>8.0}/s · judging costs {:+.1} % of the time",
+                    backend.name(),
+                    (api / judged - 1.0) * 100.0
+                );
+            }
         }
     }
 }

@@ -28,10 +28,14 @@ pub enum AuditAction {
     GuestExtended,
     GuestCancelled,
     GuestCostCenterSet,
+    PolicyChanged,
+    VehicleAdded,
+    VehicleRemoved,
+    PolicyRechecked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
         AuditAction::InvitationCancelled,
@@ -55,6 +59,10 @@ impl AuditAction {
         AuditAction::GuestExtended,
         AuditAction::GuestCancelled,
         AuditAction::GuestCostCenterSet,
+        AuditAction::PolicyChanged,
+        AuditAction::VehicleAdded,
+        AuditAction::VehicleRemoved,
+        AuditAction::PolicyRechecked,
     ];
 
     /// The stored name (also the filter's value in the URL).
@@ -83,6 +91,10 @@ impl AuditAction {
             AuditAction::GuestExtended => "guest.extended",
             AuditAction::GuestCancelled => "guest.cancelled",
             AuditAction::GuestCostCenterSet => "guest.cost_center_set",
+            AuditAction::PolicyChanged => "policy.changed",
+            AuditAction::VehicleAdded => "vehicle.added",
+            AuditAction::VehicleRemoved => "vehicle.removed",
+            AuditAction::PolicyRechecked => "policy.rechecked",
         }
     }
 

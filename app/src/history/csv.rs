@@ -4,7 +4,7 @@
 use super::ExportChunk;
 use crate::{
     csv_io::write::{push_datetime, push_fixed, push_padded, push_titles, text_cell, CsvOptions},
-    i18n::Texts,
+    i18n::{Lang, Texts},
 };
 
 /// The header row, in the page's language.
@@ -13,7 +13,11 @@ pub fn push_header(out: &mut String, t: &Texts, opt: CsvOptions) {
 }
 
 /// Appends every row of a chunk. Dictionary entries are escaped once here, not per row.
-pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOptions) {
+pub fn push_chunk(out: &mut String, chunk: &ExportChunk, lang: Lang, opt: CsvOptions) {
+    let t = lang.texts();
+    let reasons = &lang.policies().reasons;
+    // A policy cell per distinct set of reasons (a company has a handful), escaped once.
+    let mut policy_cells: std::collections::HashMap<i64, String> = Default::default();
     let members: Vec<String> = chunk.members.iter().map(|m| text_cell(m)).collect();
     let plates: Vec<String> = chunk.plates.iter().map(|p| text_cell(p)).collect();
     let facilities: Vec<(String, String)> = chunk
@@ -27,8 +31,20 @@ pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOpti
     let empty = String::new();
     let sep = opt.separator;
     out.reserve(chunk.rows.len() * 160);
-    for &(member, plate, facility, is_charging, start, end, wh, amount, vat, center, shift) in
-        &chunk.rows
+    for &(
+        member,
+        plate,
+        facility,
+        is_charging,
+        start,
+        end,
+        wh,
+        amount,
+        vat,
+        center,
+        shift,
+        flags,
+    ) in &chunk.rows
     {
         fn get<'a>(v: &'a [String], i: u32, empty: &'a String) -> &'a str {
             v.get(i as usize).unwrap_or(empty).as_str()
@@ -69,6 +85,16 @@ pub fn push_chunk(out: &mut String, chunk: &ExportChunk, t: &Texts, opt: CsvOpti
         push_fixed(out, vat, 2, opt);
         out.push(sep);
         out.push_str(get(&centers, center, &empty));
+        out.push(sep);
+        if flags != 0 {
+            let cell = policy_cells.entry(flags).or_insert_with(|| {
+                let labels: Vec<&str> = crate::history::PolicyReason::of(flags)
+                    .map(|r| reasons[r.index()])
+                    .collect();
+                text_cell(&labels.join(", "))
+            });
+            out.push_str(cell);
+        }
         out.push_str("\r\n");
     }
 }
@@ -103,6 +129,7 @@ mod tests {
                     2_469,
                     0,
                     0,
+                    0,
                 ),
                 (
                     1,
@@ -116,6 +143,7 @@ mod tests {
                     -100,
                     1,
                     0,
+                    9,
                 ),
             ],
             next: None,
@@ -125,12 +153,11 @@ mod tests {
 
     #[test]
     fn rows_use_the_chosen_separator_and_decimal_sign_with_crlf() {
-        let t = Lang::Sv.texts();
         let mut out = String::new();
         push_chunk(
             &mut out,
             &chunk(),
-            t,
+            Lang::Sv,
             CsvOptions {
                 separator: ';',
                 decimal_comma: true,
@@ -138,22 +165,22 @@ mod tests {
         );
         assert_eq!(
             out,
-            "\"'=Evil\";\"ABC 123\";\"Garage Ö\";\"Malmö\";\"Parkering\";2026-03-01 00:30;2026-03-01 02:35;125;;123,45;98,76;24,69;\"\"\r\n\
-             \"Anna \"\"A\"\" Lindberg\";\"ABC 123\";\"Garage Ö\";\"Malmö\";\"Laddning\";2026-03-01 00:30;;;12,345;-5,00;-4,00;-1,00;\"2010 Projekt; Norr\"\r\n"
+            "\"'=Evil\";\"ABC 123\";\"Garage Ö\";\"Malmö\";\"Parkering\";2026-03-01 00:30;2026-03-01 02:35;125;;123,45;98,76;24,69;\"\";\r\n\
+             \"Anna \"\"A\"\" Lindberg\";\"ABC 123\";\"Garage Ö\";\"Malmö\";\"Laddning\";2026-03-01 00:30;;;12,345;-5,00;-4,00;-1,00;\"2010 Projekt; Norr\";\"Utanför tillåten tid, Laddning inte tillåten\"\r\n"
         );
         let mut en = String::new();
         push_chunk(
             &mut en,
             &chunk(),
-            Lang::En.texts(),
+            Lang::En,
             CsvOptions {
                 separator: ',',
                 decimal_comma: false,
             },
         );
-        assert!(en.starts_with("\"'=Evil\",\"ABC 123\",\"Garage Ö\",\"Malmö\",\"Parking\",2026-03-01 00:30,2026-03-01 02:35,125,,123.45,98.76,24.69,\"\"\r\n"), "{en}");
+        assert!(en.starts_with("\"'=Evil\",\"ABC 123\",\"Garage Ö\",\"Malmö\",\"Parking\",2026-03-01 00:30,2026-03-01 02:35,125,,123.45,98.76,24.69,\"\",\r\n"), "{en}");
         assert!(
-            en.contains(",12.345,-5.00,-4.00,-1.00,\"2010 Projekt; Norr\"\r\n"),
+            en.contains(",12.345,-5.00,-4.00,-1.00,\"2010 Projekt; Norr\",\"Outside allowed hours, Charging not allowed\"\r\n"),
             "{en}"
         );
     }
@@ -174,7 +201,7 @@ mod tests {
             decimal_comma: true,
         };
         let mut out = String::new();
-        push_chunk(&mut out, &c, Lang::Sv.texts(), opt);
+        push_chunk(&mut out, &c, Lang::Sv, opt);
         assert!(
             out.contains(";2027-03-28 01:30;2027-03-28 04:55;145;"),
             "{out}"
@@ -183,7 +210,7 @@ mod tests {
         c.rows[0].5 = Some(start + 85 * 60);
         c.rows[0].10 = -3600;
         let mut out = String::new();
-        push_chunk(&mut out, &c, Lang::Sv.texts(), opt);
+        push_chunk(&mut out, &c, Lang::Sv, opt);
         assert!(out.contains(";145;"), "{out}");
     }
 
@@ -194,7 +221,7 @@ mod tests {
             separator: ',',
             decimal_comma: true,
         };
-        push_chunk(&mut out, &chunk(), Lang::Sv.texts(), opt);
+        push_chunk(&mut out, &chunk(), Lang::Sv, opt);
         assert!(out.contains(",\"123,45\",\"98,76\",\"24,69\","), "{out}");
         assert!(out.contains(",\"12,345\",\"-5,00\","), "{out}");
     }
@@ -205,7 +232,7 @@ mod tests {
             let opt = CsvOptions::for_lang(lang);
             let mut out = String::from(BOM);
             push_header(&mut out, lang.texts(), opt);
-            push_chunk(&mut out, &chunk(), lang.texts(), opt);
+            push_chunk(&mut out, &chunk(), lang, opt);
             assert!(out.starts_with("\u{feff}\""));
             let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();
             assert_eq!(lines.len(), 3);

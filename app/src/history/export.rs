@@ -194,7 +194,7 @@ mod browser {
             yield_to_microtasks().await;
             let t0 = now_ms();
             text.clear();
-            csv::push_chunk(&mut text, &chunk, t, opt);
+            csv::push_chunk(&mut text, &chunk, lang, opt);
             match piece(&text) {
                 Ok(b) => parts.push(&b),
                 Err(_) => return state.set(ExportState::Failed(AppError::internal())),

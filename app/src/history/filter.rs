@@ -71,6 +71,8 @@ pub struct Filter {
     pub cost_center: Option<CostCenterChoice>,
     pub facility: Option<Uuid>,
     pub kind: Option<SessionKind>,
+    /// Only sessions outside policy for any of these reasons (`policies::model::Reason` bits).
+    pub policy: Option<i64>,
     pub sort: Sort,
     pub limit: i64,
     /// Keyset cursor: (sort key, id) of the last row of the previous page.
@@ -255,6 +257,15 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         "" => None,
         k => Some(SessionKind::parse(k).ok_or_else(|| AppError::invalid("kind", Reason::Unknown))?),
     };
+    let policy = match q.policy.trim() {
+        "" => None,
+        "outside" => Some(crate::history::ANY_POLICY_REASON),
+        code => Some(
+            crate::history::PolicyReason::parse(code)
+                .ok_or_else(|| AppError::invalid("policy", Reason::Unknown))?
+                .bit(),
+        ),
+    };
     let sort = match q.sort.trim() {
         "" | "start" => Sort::Start,
         "cost" => Sort::Cost,
@@ -288,6 +299,7 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
         },
         facility: id("facility", &q.facility)?,
         kind,
+        policy,
         sort,
         limit,
         after: parse_cursor(q.after.trim())?,

@@ -63,6 +63,9 @@ pub fn format_row(f: &Filter, r: SessionRecord, lang: Lang) -> super::HistoryRow
         cost: lang.money(r.amount_ore, &f.currency),
         cost_excl_vat: lang.money(r.amount_ore - r.vat_ore, &f.currency),
         cost_center: r.cost_center,
+        policy: crate::history::PolicyReason::of(r.policy_flags)
+            .map(|reason| lang.policies().reasons[reason.index()].to_owned())
+            .collect(),
     }
 }
 

@@ -20,6 +20,8 @@ pub struct HistoryQuery {
     pub facility: String,
     /// `parking`, `charging` or empty for both.
     pub kind: String,
+    /// `outside` (any reason), a reason's code (`policies::model::Reason::code`), or empty.
+    pub policy: String,
     /// `start` (newest first, the default), `cost` or `duration` (largest first).
     pub sort: String,
     pub size: String,
@@ -40,6 +42,7 @@ macro_rules! query_fields {
             ("cost_center", $($r)* $q.cost_center),
             ("facility", $($r)* $q.facility),
             ("kind", $($r)* $q.kind),
+            ("policy", $($r)* $q.policy),
             ("sort", $($r)* $q.sort),
             ("size", $($r)* $q.size),
             ("after", $($r)* $q.after),
@@ -50,12 +53,12 @@ macro_rules! query_fields {
 impl HistoryQuery {
     /// Every field with its URL name, in a fixed order (the list is `query_fields!`, the one
     /// place a new filter field is named).
-    pub fn fields(&self) -> [(&'static str, &str); 12] {
+    pub fn fields(&self) -> [(&'static str, &str); 13] {
         query_fields!(self; &).map(|(k, v)| (k, v.as_str()))
     }
 
     /// The fields to fill in, with their URL names (the order of [`HistoryQuery::fields`]).
-    pub fn fields_mut(&mut self) -> [(&'static str, &mut String); 12] {
+    pub fn fields_mut(&mut self) -> [(&'static str, &mut String); 13] {
         query_fields!(self; &mut)
     }
 
@@ -123,6 +126,9 @@ pub struct HistoryRow {
     pub cost: String,
     pub cost_excl_vat: String,
     pub cost_center: String,
+    /// Why the session is outside the company's policy, in the viewer's language (empty:
+    /// within it).
+    pub policy: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,7 +200,7 @@ pub struct ExportChunk {
 }
 
 /// (member, plate, facility, charging, start, end, energy Wh, amount incl. VAT öre, VAT öre,
-/// cost center, shift). Times are local wall-clock seconds (UTC seconds plus the company zone's
+/// cost center, shift, policy flags). Times are local wall-clock seconds (UTC seconds plus the company zone's
 /// offset at that instant), so the browser formats them without a time-zone database. `shift`
 /// is the zone's offset at the end less at the start: 0, or ±3600 for a session across a
 /// daylight-saving change, whose real length is `end - start - shift` (a session from 01:30 to
@@ -211,7 +217,81 @@ pub type ExportRow = (
     i64,
     u32,
     i32,
+    i64,
 );
+
+/// Why a session is outside its company's policy (the rules: `policies`). Stored as a bit each in
+/// `sessions.policy_flags` ([`PolicyReason::bit`]); named in URLs and the CSV by [`PolicyReason::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PolicyReason {
+    /// Started on a day or at an hour the rules do not allow.
+    OutsideHours,
+    /// The member's rules allow only their registered vehicles, and this plate is not one.
+    UnregisteredVehicle,
+    ParkingNotAllowed,
+    ChargingNotAllowed,
+    /// Longer than the maximum stay .
+    OverMaxStay,
+    /// Cost more than the cap per session.
+    OverSessionCap,
+    /// The member's month, this session included, went past the monthly cap.
+    OverMonthlyCap,
+}
+
+impl PolicyReason {
+    pub const ALL: [PolicyReason; 7] = [
+        PolicyReason::OutsideHours,
+        PolicyReason::UnregisteredVehicle,
+        PolicyReason::ParkingNotAllowed,
+        PolicyReason::ChargingNotAllowed,
+        PolicyReason::OverMaxStay,
+        PolicyReason::OverSessionCap,
+        PolicyReason::OverMonthlyCap,
+    ];
+
+    /// The reason's bit in `sessions.policy_flags`. Never renumber: stored judgements keep it.
+    pub const fn bit(self) -> i64 {
+        match self {
+            PolicyReason::OutsideHours => 1,
+            PolicyReason::UnregisteredVehicle => 2,
+            PolicyReason::ParkingNotAllowed => 4,
+            PolicyReason::ChargingNotAllowed => 8,
+            PolicyReason::OverMaxStay => 16,
+            PolicyReason::OverSessionCap => 32,
+            PolicyReason::OverMonthlyCap => 64,
+        }
+    }
+
+    /// The name in the history's URL (`?policy=outside_hours`) and the CSV.
+    pub fn code(self) -> &'static str {
+        match self {
+            PolicyReason::OutsideHours => "outside_hours",
+            PolicyReason::UnregisteredVehicle => "unregistered_vehicle",
+            PolicyReason::ParkingNotAllowed => "parking_not_allowed",
+            PolicyReason::ChargingNotAllowed => "charging_not_allowed",
+            PolicyReason::OverMaxStay => "over_max_stay",
+            PolicyReason::OverSessionCap => "over_session_cap",
+            PolicyReason::OverMonthlyCap => "over_monthly_cap",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<PolicyReason> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The reason's place in [`PolicyReason::ALL`], which the texts' `reasons` list follows.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The reasons of stored flags, in [`PolicyReason::ALL`]'s order.
+    pub fn of(flags: i64) -> impl Iterator<Item = PolicyReason> {
+        Self::ALL.into_iter().filter(move |r| flags & r.bit() != 0)
+    }
+}
+
+/// Every reason's bit: the history filter "outside policy" (any reason).
+pub const ANY_POLICY_REASON: i64 = 127;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionKind {

@@ -36,6 +36,7 @@ fn field_label(field: &str, t: &Texts) -> String {
         "cost_center" => t.cost_center_label,
         "facility" => t.history_facility,
         "kind" => t.history_kind,
+        "policy" => crate::i18n::Lang::of(t).policies().policy,
         "sort" => t.history_sort,
         "size" => t.history_size,
         "after" => t.history_page,
@@ -167,6 +168,7 @@ fn control_values(q: &HistoryQuery, opts: &FilterChoices) -> Vec<(&'static str, 
         (ids::HISTORY_COST_CENTER, q.cost_center.clone()),
         (ids::HISTORY_FACILITY, q.facility.clone()),
         (ids::HISTORY_KIND, q.kind.clone()),
+        (ids::HISTORY_POLICY, q.policy.clone()),
         (ids::HISTORY_SORT, q.sort.clone()),
         (ids::HISTORY_SIZE, q.size.clone()),
     ];
@@ -279,6 +281,16 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
         ("parking".to_owned(), t.kind_parking.to_owned()),
         ("charging".to_owned(), t.kind_charging.to_owned()),
     ];
+    let pt = crate::i18n::Lang::of(t).policies();
+    let policies: Vec<(String, String)> =
+        std::iter::once(("outside".to_owned(), pt.outside.to_owned()))
+            .chain(crate::history::PolicyReason::ALL.into_iter().map(|r| {
+                (
+                    r.code().to_owned(),
+                    format!("{}: {}", pt.outside, pt.reasons[r.index()]),
+                )
+            }))
+            .collect();
     let sorts = vec![
         ("cost".to_owned(), t.history_sort_cost.to_owned()),
         ("duration".to_owned(), t.history_sort_duration.to_owned()),
@@ -318,6 +330,7 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
         &query.cost_center,
         &query.facility,
         &query.kind,
+        &query.policy,
     ]
     .into_iter()
     .filter(|v| !v.is_empty())
@@ -357,6 +370,7 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
             {select("cost_center", ids::HISTORY_COST_CENTER, t.cost_center_label, t.history_all, centers, query.cost_center.clone())}
             {select("facility", ids::HISTORY_FACILITY, t.history_facility, t.history_all, facilities, query.facility.clone())}
             {select("kind", ids::HISTORY_KIND, t.history_kind, t.history_both_kinds, kinds, query.kind.clone())}
+            {select("policy", ids::HISTORY_POLICY, pt.policy, pt.any_session, policies, query.policy.clone())}
             {select("sort", ids::HISTORY_SORT, t.history_sort, t.history_sort_start, sorts, query.sort.clone())}
             {select("size", ids::HISTORY_SIZE, t.history_size, t.history_size_default, sizes, query.size.clone())}
             <div class="actions">
@@ -486,6 +500,7 @@ fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> im
                         <th scope="col" class="num">{t.history_cost}</th>
                         <th scope="col" class="num">{t.history_cost_excl}</th>
                         <th scope="col">{t.cost_center_label}</th>
+                        <th scope="col">{crate::i18n::Lang::of(t).policies().policy}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -499,6 +514,7 @@ fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> im
 #[component]
 fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
     let t = use_texts();
+    let pt = crate::i18n::Lang::of(t).policies();
     let member = match (own, r.member_id) {
         (false, Some(id)) => {
             let href = with_query(
@@ -533,6 +549,12 @@ fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
             <td data-label=t.history_cost class="num cost">{r.cost}</td>
             <td data-label=t.history_cost_excl class="num">{r.cost_excl_vat}</td>
             <td data-label=t.cost_center_label class:blank=r.cost_center.is_empty()>{r.cost_center.clone()}</td>
+            <td data-label=pt.policy class="policy" class:blank=r.policy.is_empty()>
+                {(!r.policy.is_empty()).then(|| view! {
+                    <span class="badge outside-policy">{pt.outside}</span>
+                    <ul class="reasons">{r.policy.iter().map(|reason| view! { <li>{reason.clone()}</li> }).collect_view()}</ul>
+                })}
+            </td>
         </tr>
     }
 }

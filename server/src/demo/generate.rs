@@ -139,6 +139,9 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         let mut members = people
             .members(&mut rng, spec, scope, is_big, n_members, &cost_centers)
             .await?;
+        if is_big {
+            seed_policies(db, scope, &cost_centers).await?;
+        }
         report.members += members.len();
         if is_big {
             // The last demo account also works for the first small company.
@@ -201,6 +204,43 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The big company's rules, set before its sessions arrive so that ingestion judges them:
+/// for its second cost center "weekdays 06–20, parking only, at most 10 hours, 2,000 kr a
+/// month" (the random sessions include Saturday charges and long stays that break them),
+/// in force since 2020 (a fixed date: the demo data is the same whenever it is made).
+async fn seed_policies(
+    db: &Db,
+    scope: app::scope::CompanyScope,
+    cost_centers: &[(Uuid, String)],
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::policies::model::{Rules, Target};
+    let Some((center, _)) = cost_centers.get(1) else {
+        return Ok(());
+    };
+    let rules = Rules {
+        weekdays: Some(0b001_1111),
+        hours: Some((6 * 60, 20 * 60)),
+        parking_allowed: Some(true),
+        charging_allowed: Some(false),
+        max_stay_minutes: Some(10 * 60),
+        monthly_cap: Some(200_000),
+        ..Rules::default()
+    };
+    let since_2020 = 1_577_833_200;
+    let mut tx = db.begin().await?;
+    app::policies::store::insert_version(
+        &mut tx,
+        scope,
+        Target::CostCenter(*center),
+        &rules,
+        since_2020,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Sends the operator's facilities of every city through the ingestion service.

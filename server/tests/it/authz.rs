@@ -261,6 +261,7 @@ pub(crate) async fn world_on(backend: Backend) -> World {
         source: "test".into(),
         external_ref: "ADM-1".into(),
         version: 1,
+        policy_flags: 0,
     }];
     app::testing::insert_sessions(&db, &mut parked)
         .await
@@ -557,6 +558,21 @@ fn call_for(path: &str, w: &World) -> Call {
         "/api/set_guest_cost_center" => {
             Call::Post(vec![("cost_center", w.acme_cost_center.to_string())])
         }
+        "/api/policies" => Call::Get("cost_center=&member=".into()),
+        // Acme's cost center: the other company's owner names a cost center unknown there.
+        "/api/save_policy" => Call::Post(vec![
+            ("level", "cost_center".into()),
+            ("id", w.acme_cost_center.to_string()),
+            ("form[charging]", "no".into()),
+            ("form[max_stay_hours]", "10".into()),
+        ]),
+        // Acme's member registers their own car; the other company's owner names someone
+        // who is not their member.
+        "/api/set_vehicle" => Call::Post(vec![
+            ("user_id", acme_member),
+            ("plate", "abc-123".into()),
+            ("add", "yes".into()),
+        ]),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
@@ -667,6 +683,11 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "/api/set_guest_cost_center",
         [200, 200, 403, 403, 403, 400, 403],
     ),
+    // Rules: everyone in a company reads (a member their own), owners and admins change;
+    // a member keeps their own vehicles.
+    ("/api/policies", [200, 200, 200, 200, 403, 200, 401]),
+    ("/api/save_policy", [200, 200, 403, 403, 403, 400, 403]),
+    ("/api/set_vehicle", [200, 200, 403, 200, 403, 400, 403]),
 ];
 
 /// Where the member of both companies (Beta's admin, acting in Beta) is not answered as

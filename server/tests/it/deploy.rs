@@ -194,6 +194,7 @@ async fn a_backup_taken_under_write_load_restores_a_consistent_moment() {
                         source: "drill".into(),
                         external_ref: format!("DRILL-{k}-{i}"),
                         version: 1,
+                        policy_flags: 0,
                     })
                     .collect();
                 app::testing::insert_sessions(&db, &mut batch)

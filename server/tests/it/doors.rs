@@ -41,6 +41,8 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/costs/report", [200, 200, 403, 403, 403, 200, 401]),
     ("/invoices", [200, 200, 200, 403, 403, 200, 401]),
     ("/cost-centers", [200, 200, 200, 403, 403, 200, 401]),
+    // The rules: everyone in a company but the desk (a member sees their own).
+    ("/policies", [200, 200, 200, 200, 403, 200, 401]),
     // Another company's invoice is not found, not forbidden.
     ("/invoices/{id}", [200, 200, 200, 403, 403, 404, 401]),
     ("/frontdesk", [200, 200, 403, 403, 200, 200, 401]),

@@ -32,6 +32,7 @@ const DOMAINS_BOTTOM_UP: &[&str] = &[
     "facilities",
     "frontdesk",
     "history",
+    "policies",
     "costs",
     "cost_centers",
     "members",

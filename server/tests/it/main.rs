@@ -16,6 +16,7 @@ mod house;
 mod ingest;
 mod metrics;
 mod permits;
+mod policies;
 mod reports;
 mod router;
 mod traces;

@@ -24,6 +24,7 @@ pub struct ExportRow {
     pub amount_ore: i64,
     pub vat_ore: i64,
     pub cost_center_id: Option<Uuid>,
+    pub policy_flags: i64,
 }
 
 /// The export's row query: newest first from the filter's cursor, `f.limit + 1` rows, no
@@ -37,7 +38,7 @@ fn export_rows(f: &Filter) -> (String, Vec<Arg>) {
     let k = keyset_sql(&f, &mut args, f.limit + 1);
     let sql = format!(
         "SELECT s.id, s.user_id, s.plate, s.facility_id, s.kind, s.started_at, s.ended_at,
-                s.energy_wh, s.amount_ore, s.vat_ore, s.cost_center_id
+                s.energy_wh, s.amount_ore, s.vat_ore, s.cost_center_id, s.policy_flags
          FROM sessions s WHERE {w}{k}"
     );
     (sql, args)
@@ -62,7 +63,7 @@ pub async fn fetch_export_rows(db: &Db, f: &Filter) -> Result<Vec<ExportRow>, sq
             let sql = format!(
                 "SELECT json_group_array(json_array(hex(id), hex(user_id), plate, hex(facility_id),
                           kind, started_at, ended_at, energy_wh, amount_ore, vat_ore,
-                          hex(cost_center_id)))
+                          hex(cost_center_id), policy_flags))
                  FROM ({sql})"
             );
             let text: String = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), &args)
@@ -105,6 +106,7 @@ fn parse_json_rows(text: &str) -> Result<Vec<ExportRow>, String> {
         i64,
         i64,
         String,
+        i64,
     );
     let id = |hex: &str| Uuid::try_parse(hex).map_err(|e| format!("export row id {hex:?}: {e}"));
     let maybe = |hex: &str| {
@@ -130,6 +132,7 @@ fn parse_json_rows(text: &str) -> Result<Vec<ExportRow>, String> {
                 amount_ore: r.8,
                 vat_ore: r.9,
                 cost_center_id: maybe(&r.10)?,
+                policy_flags: r.11,
             })
         })
         .collect::<Result<Vec<ExportRow>, String>>()?;
@@ -219,6 +222,7 @@ pub async fn export_chunk_with(
             r.vat_ore,
             index(&mut centers, r.cost_center_id),
             (offset_end - offset_start) as i32,
+            r.policy_flags,
         ));
     }
     let user_ids: Vec<Uuid> = users

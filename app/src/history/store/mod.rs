@@ -97,6 +97,16 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
             next(Arg::T(k.as_str().into()), args)
         ));
     }
+    // `policy_flags <> 0` as written is what lets both engines use the partial index
+    // `sessions_outside_policy` (migrations/*/0010_policies.sql).
+    match f.policy {
+        None => {}
+        Some(crate::history::ANY_POLICY_REASON) => w.push_str(" AND s.policy_flags <> 0"),
+        Some(bits) => w.push_str(&format!(
+            " AND s.policy_flags <> 0 AND (s.policy_flags & {}) <> 0",
+            next(Arg::I(bits), args)
+        )),
+    }
     w
 }
 

@@ -65,6 +65,8 @@ pub struct SessionRecord {
     pub vat_ore: i64,
     /// `code name`, or empty.
     pub cost_center: String,
+    /// `policies::model::Reason` bits; 0 within policy.
+    pub policy_flags: i64,
 }
 
 /// A row of the page query: the record and its sort key (for the next page's cursor).
@@ -84,7 +86,7 @@ fn page_query(f: &Filter) -> (String, Vec<Arg>) {
         "SELECT s.id, s.user_id, COALESCE(NULLIF(u.display_name, ''), u.email, '') AS member,
                 s.plate, fa.name AS facility, fa.city, s.kind, s.started_at, s.ended_at, s.energy_wh,
                 s.amount_ore, s.vat_ore, COALESCE(c.code || ' ' || c.name, '') AS cost_center,
-                {key} AS sort_key
+                s.policy_flags, {key} AS sort_key
          FROM sessions s
          JOIN facilities fa ON fa.id = s.facility_id
          LEFT JOIN users u ON u.id = s.user_id
@@ -167,7 +169,12 @@ fn totals_query(f: &Filter) -> (String, Vec<Arg>) {
     fields(op = "history::filter_totals")
 )]
 pub async fn filter_totals(db: &Db, f: &Filter) -> Result<FilterTotals, sqlx::Error> {
-    if f.users.is_none() && !f.guests && f.member_like.is_none() && f.plate.is_none() {
+    if f.users.is_none()
+        && !f.guests
+        && f.member_like.is_none()
+        && f.plate.is_none()
+        && f.policy.is_none()
+    {
         let m = rollup::filter_totals(db, f).await?;
         return Ok(FilterTotals {
             sessions: m.sessions,

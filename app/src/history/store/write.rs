@@ -29,6 +29,9 @@ pub struct NewSession {
     /// The operator's version of the record: a stored session is only ever replaced by a
     /// higher one (migrations/*/0005_ingest.sql).
     pub version: i64,
+    /// The judgement against the company's rules (`policies::model::Reason` bits, 0 within
+    /// policy), made by the ingestion service before it writes.
+    pub policy_flags: i64,
 }
 
 /// What the rollups need of a session being written.
@@ -49,7 +52,7 @@ impl From<&NewSession> for rollup::Fact {
     }
 }
 
-/// Rows per INSERT statement: 15 parameters each stays under both engines' limits
+/// Rows per INSERT statement: 16 parameters each stays under both engines' limits
 /// (SQLite 32,766, PostgreSQL 65,535).
 pub const INSERT_CHUNK: usize = 2_000;
 
@@ -59,6 +62,11 @@ pub struct StoredVersion {
     pub id: Uuid,
     pub company_id: Uuid,
     pub version: i64,
+    /// What the policies' monthly cap takes out of the member's month when the session is
+    /// replaced: its member, start and amount.
+    pub user_id: Option<Uuid>,
+    pub started_at: i64,
+    pub amount_ore: i64,
 }
 
 /// The stored sessions among these operator ids of `source`, by id. Not scoped: the
@@ -77,24 +85,29 @@ pub async fn stored_versions(
 ) -> Result<HashMap<String, StoredVersion>, sqlx::Error> {
     let mut out = HashMap::with_capacity(external_refs.len());
     for chunk in external_refs.chunks(INSERT_CHUNK) {
-        let rows: Vec<(String, Uuid, Uuid, i64)> = crate::db::KeyLookup::new(
-            "SELECT external_ref, id, company_id, version FROM sessions WHERE source = ",
+        let rows: Vec<(String, Uuid, Uuid, i64, Option<Uuid>, i64, i64)> = crate::db::KeyLookup::new(
+            "SELECT external_ref, id, company_id, version, user_id, started_at, amount_ore FROM sessions WHERE source = ",
         )
         .bind(source)
         .sql(" AND external_ref")
         .in_texts(chunk)
         .fetch_all(tx)
         .await?;
-        out.extend(rows.into_iter().map(|(r, id, company_id, version)| {
-            (
-                r,
-                StoredVersion {
-                    id,
-                    company_id,
-                    version,
-                },
-            )
-        }));
+        out.extend(rows.into_iter().map(
+            |(r, id, company_id, version, user_id, started_at, amount_ore)| {
+                (
+                    r,
+                    StoredVersion {
+                        id,
+                        company_id,
+                        version,
+                        user_id,
+                        started_at,
+                        amount_ore,
+                    },
+                )
+            },
+        ));
     }
     Ok(out)
 }
@@ -141,7 +154,7 @@ pub async fn upsert_sessions(
         }
     }
     let mut rollup_time = rollup_started.elapsed();
-    // One array per column on PostgreSQL (15 parameters for the whole batch instead of 15 a
+    // One array per column on PostgreSQL (16 parameters for the whole batch instead of 16 a
     // row), multi-row VALUES on SQLite: `db::bulk_write`.
     let mut c = Columns::with_capacity(rows.len());
     for (scope, s) in rows {
@@ -150,7 +163,8 @@ pub async fn upsert_sessions(
     let written_keys: Vec<(String, String)> = crate::db::bulk_write(
         tx,
         "INSERT INTO sessions (id, company_id, user_id, plate, facility_id, kind, started_at, ended_at,
-                               energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version) ",
+                               energy_wh, amount_ore, vat_ore, cost_center_id, source, external_ref, version,
+                               policy_flags) ",
         &c.into_columns(),
         UPSERT_TAIL,
     )
@@ -188,7 +202,7 @@ const UPSERT_TAIL: &str = " ON CONFLICT (source, external_ref) DO UPDATE SET
     started_at = excluded.started_at, ended_at = excluded.ended_at,
     energy_wh = excluded.energy_wh, amount_ore = excluded.amount_ore,
     vat_ore = excluded.vat_ore, cost_center_id = excluded.cost_center_id,
-    version = excluded.version
+    version = excluded.version, policy_flags = excluded.policy_flags
  WHERE sessions.version < excluded.version
    AND sessions.company_id = excluded.company_id
  RETURNING source, external_ref";
@@ -211,6 +225,7 @@ struct Columns {
     source: Vec<String>,
     external_ref: Vec<String>,
     version: Vec<i64>,
+    policy_flags: Vec<i64>,
 }
 
 impl Columns {
@@ -231,11 +246,12 @@ impl Columns {
             source: Vec::with_capacity(n),
             external_ref: Vec::with_capacity(n),
             version: Vec::with_capacity(n),
+            policy_flags: Vec::with_capacity(n),
         }
     }
 
     /// The columns in the order of the INSERT's column list.
-    fn into_columns(self) -> [Column; 15] {
+    fn into_columns(self) -> [Column; 16] {
         [
             Column::Uuid(self.id),
             Column::Uuid(self.company_id),
@@ -252,6 +268,7 @@ impl Columns {
             Column::Text(self.source),
             Column::Text(self.external_ref),
             Column::I64(self.version),
+            Column::I64(self.policy_flags),
         ]
     }
 
@@ -272,6 +289,7 @@ impl Columns {
         self.source.push(s.source.clone());
         self.external_ref.push(s.external_ref.clone());
         self.version.push(s.version);
+        self.policy_flags.push(s.policy_flags);
     }
 }
 
@@ -295,4 +313,81 @@ pub async fn insert_sessions(
     let written = upsert_sessions(&mut tx, &rows).await?;
     tx.commit().await?;
     Ok(written)
+}
+
+/// What the policies' "check again" needs of each stored session.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JudgedSession {
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub cost_center_id: Option<Uuid>,
+    pub plate: String,
+    #[sqlx(try_from = "String")]
+    pub kind: SessionKind,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    pub amount_ore: i64,
+    pub policy_flags: i64,
+}
+
+/// The company's sessions started at or after `from`, in start order, for judging them again
+/// (`policies::service::save` with "check again"), in the caller's transaction.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::sessions_to_judge")
+)]
+pub async fn sessions_to_judge(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    from: i64,
+) -> Result<Vec<JudgedSession>, sqlx::Error> {
+    crate::with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, user_id, cost_center_id, plate, kind, started_at, ended_at, amount_ore, policy_flags
+             FROM sessions WHERE company_id = $1 AND started_at >= $2 ORDER BY started_at, id",
+        )
+        .bind(scope.company_id())
+        .bind(from)
+        .fetch_all(&mut *conn)
+        .await
+    })
+}
+
+/// Stores new judgements: `changes` as (session id, policy flags), grouped into one UPDATE per
+/// distinct judgement (a company has a handful).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::set_policy_flags")
+)]
+pub async fn set_policy_flags(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    changes: &[(Uuid, i64)],
+) -> Result<(), sqlx::Error> {
+    let mut by_flags: HashMap<i64, Vec<Uuid>> = HashMap::new();
+    for (id, flags) in changes {
+        by_flags.entry(*flags).or_default().push(*id);
+    }
+    for (flags, ids) in by_flags {
+        for chunk in ids.chunks(1_000) {
+            crate::with_tx!(tx, |conn| {
+                let mut qb = sqlx::QueryBuilder::new("UPDATE sessions SET policy_flags = ");
+                qb.push_bind(flags);
+                qb.push(" WHERE company_id = ");
+                qb.push_bind(scope.company_id());
+                qb.push(" AND id IN ");
+                crate::push_in_list!(qb, chunk.iter().copied());
+                qb.build()
+                    .persistent(false)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ())
+            })?;
+        }
+    }
+    Ok(())
 }

@@ -297,6 +297,41 @@ impl UserDirectory {
     }
 }
 
+/// Judges the sessions about to be written against their companies' rules in force when each
+/// started (`policies::service::Judge`), in start order so that each counts towards its
+/// member's month for the later ones, and stores the reasons on the rows.
+async fn judge(
+    tx: &mut Tx,
+    scopes: &[crate::scope::CompanyScope],
+    stored: &HashMap<String, history::StoredVersion>,
+    rows: &mut [(crate::scope::CompanyScope, NewSession)],
+) -> Result<(), sqlx::Error> {
+    use crate::policies::service::{Candidate, Judge};
+    let candidates: Vec<Candidate> = rows
+        .iter()
+        .map(|(_, s)| Candidate {
+            company_id: s.company_id,
+            user_id: s.user_id,
+            cost_center_id: s.cost_center_id,
+            plate: s.plate.clone(),
+            charging: s.kind == SessionKind::Charging,
+            started_at: s.started_at,
+            ended_at: s.ended_at,
+            amount: s.amount_ore,
+            replaces: stored
+                .get(&s.external_ref)
+                .map(|v| (v.user_id, v.started_at, v.amount_ore)),
+        })
+        .collect();
+    let mut judge = Judge::load(tx, scopes, &candidates).await?;
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| (candidates[i].started_at, i));
+    for i in order {
+        rows[i].1.policy_flags = judge.judge(&candidates[i]);
+    }
+    Ok(())
+}
+
 /// Stores a batch of sessions from `source` (the API's is [`OPERATOR_SOURCE`]).
 pub async fn sessions(
     db: &Db,
@@ -453,9 +488,11 @@ pub async fn sessions(
                 source: source.to_owned(),
                 external_ref: d.rec.id.clone(),
                 version: d.rec.version,
+                policy_flags: 0,
             },
         ));
     }
+    judge(&mut tx, &scopes, &stored, &mut rows).await?;
     history::upsert_sessions(&mut tx, &rows).await?;
     tx.commit().await?;
     result.results.sort_by_key(|r| r.index);

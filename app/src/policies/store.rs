@@ -1,0 +1,346 @@
+//! Policies in the database: the versions of each level's rules (`policy_rules`, only ever
+//! inserted) and the members' registered vehicles (`vehicles`). Every function takes the
+//! company's scope; the judgements themselves are stored with the sessions
+//! (`sessions.policy_flags`, written by `history::store::upsert_sessions`).
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::model::{Rules, Target, Version};
+use crate::{db::Tx, scope::CompanyScope, with_conn, with_tx};
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    company_id: Uuid,
+    cost_center_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+    valid_from: i64,
+    weekdays: Option<i32>,
+    from_minute: Option<i32>,
+    to_minute: Option<i32>,
+    parking_allowed: Option<bool>,
+    charging_allowed: Option<bool>,
+    max_stay_minutes: Option<i32>,
+    session_cap_ore: Option<i64>,
+    monthly_cap_ore: Option<i64>,
+    only_registered: Option<bool>,
+}
+
+impl From<VersionRow> for Version {
+    fn from(r: VersionRow) -> Version {
+        let target = match (r.cost_center_id, r.user_id) {
+            (Some(c), _) => Target::CostCenter(c),
+            (None, Some(u)) => Target::Member(u),
+            (None, None) => Target::Company,
+        };
+        Version {
+            company_id: r.company_id,
+            target,
+            valid_from: r.valid_from,
+            rules: Rules {
+                weekdays: r.weekdays.map(|w| w as u8),
+                hours: r
+                    .from_minute
+                    .zip(r.to_minute)
+                    .map(|(f, t)| (f as u16, t as u16)),
+                parking_allowed: r.parking_allowed,
+                charging_allowed: r.charging_allowed,
+                max_stay_minutes: r.max_stay_minutes.map(i64::from),
+                session_cap: r.session_cap_ore,
+                monthly_cap: r.monthly_cap_ore,
+                only_registered: r.only_registered,
+            },
+        }
+    }
+}
+
+const VERSION_COLUMNS: &str = "SELECT company_id, cost_center_id, user_id, valid_from, weekdays, from_minute, to_minute,
+        parking_allowed, charging_allowed, max_stay_minutes, session_cap_ore, monthly_cap_ore, only_registered
+ FROM policy_rules WHERE company_id IN ";
+
+/// Every version of every level of these companies' rules, oldest first (a company has a
+/// handful: the judgement picks the one in force per session, `model::Versions`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::versions")
+)]
+pub async fn versions<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
+    scopes: &[CompanyScope],
+) -> Result<Vec<Version>, sqlx::Error> {
+    if scopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<VersionRow> = with_conn!(conn, |c| {
+        let mut qb = sqlx::QueryBuilder::new(VERSION_COLUMNS);
+        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+        qb.push(" ORDER BY valid_from, version");
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *c)
+            .await
+    })?;
+    Ok(rows.into_iter().map(Version::from).collect())
+}
+
+/// Stores a new version of one level's rules, in force from `valid_from`, numbered after the
+/// company's last save (so of two versions with the same `valid_from` the later one wins; the
+/// caller holds the company's lock, `history::rollup::lock_companies`, or is alone). The cost
+/// center or member must be the company's (the caller checked; the foreign keys hold it too).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::insert_version")
+)]
+pub async fn insert_version(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    target: Target,
+    rules: &Rules,
+    valid_from: i64,
+    actor: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    let (center, user) = match target {
+        Target::Company => (None, None),
+        Target::CostCenter(c) => (Some(c), None),
+        Target::Member(u) => (None, Some(u)),
+    };
+    let r = rules;
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO policy_rules (id, company_id, cost_center_id, user_id, valid_from, created_by,
+                 weekdays, from_minute, to_minute, parking_allowed, charging_allowed, max_stay_minutes,
+                 session_cap_ore, monthly_cap_ore, only_registered, version)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                    COALESCE(MAX(version), 0) + 1
+             FROM policy_rules WHERE company_id = $2",
+        )
+        .bind(Uuid::new_v4())
+        .bind(scope.company_id())
+        .bind(center)
+        .bind(user)
+        .bind(valid_from)
+        .bind(actor)
+        .bind(r.weekdays.map(i32::from))
+        .bind(r.hours.map(|(f, _)| i32::from(f)))
+        .bind(r.hours.map(|(_, t)| i32::from(t)))
+        .bind(r.parking_allowed)
+        .bind(r.charging_allowed)
+        .bind(r.max_stay_minutes.map(|m| m as i32))
+        .bind(r.session_cap)
+        .bind(r.monthly_cap)
+        .bind(r.only_registered)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// The registered vehicles of these members, as (company, member, plate key).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::registered")
+)]
+pub async fn registered(
+    tx: &mut Tx,
+    scopes: &[CompanyScope],
+    users: &[Uuid],
+) -> Result<HashSet<(Uuid, Uuid, String)>, sqlx::Error> {
+    if scopes.is_empty() || users.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(Uuid, Uuid, String)> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT company_id, user_id, plate_key FROM vehicles WHERE company_id IN ",
+        );
+        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+        qb.push(" AND user_id IN ");
+        crate::push_in_list!(qb, users.iter().copied());
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+    })?;
+    Ok(rows.into_iter().collect())
+}
+
+/// One member's registered vehicles, as shown, in plate order.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::vehicles")
+)]
+pub async fn vehicles<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
+    scope: CompanyScope,
+    user: Uuid,
+) -> Result<Vec<String>, sqlx::Error> {
+    with_conn!(conn, |c| {
+        sqlx::query_scalar(
+            "SELECT plate FROM vehicles WHERE company_id = $1 AND user_id = $2 ORDER BY plate_key",
+        )
+        .bind(scope.company_id())
+        .bind(user)
+        .fetch_all(&mut *c)
+        .await
+    })
+}
+
+/// Registers a vehicle; `false` when the member already has it (in any spelling).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::add_vehicle")
+)]
+pub async fn add_vehicle(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user: Uuid,
+    plate: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let key = crate::plate::key(plate);
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO vehicles (company_id, user_id, plate_key, plate, added_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (company_id, user_id, plate_key) DO NOTHING",
+        )
+        .bind(scope.company_id())
+        .bind(user)
+        .bind(&key)
+        .bind(plate)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Removes a vehicle by any spelling of its plate; `false` when the member had none such.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::remove_vehicle")
+)]
+pub async fn remove_vehicle(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    user: Uuid,
+    plate: &str,
+) -> Result<bool, sqlx::Error> {
+    let key = crate::plate::key(plate);
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "DELETE FROM vehicles WHERE company_id = $1 AND user_id = $2 AND plate_key = $3",
+        )
+        .bind(scope.company_id())
+        .bind(user)
+        .bind(&key)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// What these members spent in these local months (`calendar::month_index`), from the cost
+/// rollup, as stored before the caller's writes: ((company, member, month) → minor units).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::month_totals")
+)]
+pub async fn month_totals(
+    tx: &mut Tx,
+    scopes: &[CompanyScope],
+    users: &[Uuid],
+    months: &[i32],
+) -> Result<HashMap<(Uuid, Uuid, i32), i64>, sqlx::Error> {
+    if scopes.is_empty() || users.is_empty() || months.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, Uuid, i32, i64)> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT company_id, user_key, month, amount_ore FROM member_months WHERE company_id IN ",
+        );
+        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+        qb.push(" AND user_key IN ");
+        crate::push_in_list!(qb, users.iter().copied());
+        qb.push(" AND month IN ");
+        crate::push_in_list!(qb, months.iter().copied());
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, u, m, a)| ((c, u, m), a))
+        .collect())
+}
+
+/// Whether the user is an active member of the company.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::is_member")
+)]
+pub async fn is_member(tx: &mut Tx, scope: CompanyScope, user: Uuid) -> Result<bool, sqlx::Error> {
+    let n: i64 = with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND user_id = $2 AND status = 'active'",
+        )
+        .bind(scope.company_id())
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await
+    })?;
+    Ok(n > 0)
+}
+
+/// A member as the rules page shows them: id, name (else email), email and default cost
+/// center. Found by id, or by email (any case), among the company's active members.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberFacts {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub default_cost_center_id: Option<Uuid>,
+}
+
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::member")
+)]
+pub async fn member(
+    db: &crate::db::Db,
+    scope: CompanyScope,
+    id: Option<Uuid>,
+    email: &str,
+) -> Result<Option<MemberFacts>, sqlx::Error> {
+    crate::with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT u.id, COALESCE(NULLIF(u.display_name, ''), u.email) AS name, u.email,
+                    m.default_cost_center_id
+             FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.company_id = $1 AND m.status = 'active' AND (u.id = $2 OR u.email = $3)",
+        )
+        .bind(scope.company_id())
+        .bind(id.unwrap_or(Uuid::nil()))
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(pool)
+        .await
+    })
+}

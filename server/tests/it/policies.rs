@@ -1,0 +1,562 @@
+//! Company policies through the real router, on both databases, as an admin and a member use
+//! them: rules saved per cost center and per member with the page's form (bad input refused
+//! by field, nothing stored), a member registering their own car, signed batches judged by
+//! the rules in force when each session started (a correction judged again, the monthly cap
+//! counted across batches), the history's "outside policy" filter with the reasons in JSON
+//! and in the server-rendered page, and "check again from a date" audited. Every date is fixed
+//! (November 2026), and so is every expectation.
+
+use app::{
+    companies::{
+        store::{self as companies, CostCenterRow},
+        Role,
+    },
+    db::Backend,
+    testing::TestDb,
+    with_pool,
+};
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    Router,
+};
+use uuid::Uuid;
+
+use crate::common::{add_member, form, insert_company, post, send, session_view, sign_in, Res};
+
+const KEY: &str = "bo";
+const SECRET: &str = "the back office's secret of 32 bytes+";
+const OWNER: &str = "owner@acme.example";
+const ANNA: &str = "anna@acme.example";
+
+struct World {
+    t: TestDb,
+    app: Router,
+    anna: Uuid,
+    cc200: Uuid,
+    signer: crate::common::Signer,
+}
+
+async fn world(backend: Backend) -> World {
+    let t = TestDb::fresh(backend).await;
+    let app =
+        crate::common::portal_on_db(&t.db, &[("PORTAL_INGEST_KEYS", &format!("{KEY}={SECRET}"))]);
+    let now = app::db::now_ts();
+    let company = Uuid::new_v4();
+    insert_company(&t.db, company, "Acme AB", "556677-8899", now).await;
+    add_member(&t.db, company, OWNER, Role::Owner, now).await;
+    let anna = add_member(&t.db, company, ANNA, Role::Member, now).await;
+    let scope = app::auth::OperatorAccess::command_line().scope(company);
+    let cc200 = Uuid::new_v4();
+    companies::insert_cost_center(
+        &t.db,
+        scope,
+        &CostCenterRow {
+            id: cc200,
+            company_id: company,
+            code: "200".into(),
+            name: "Sälj".into(),
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    with_pool!(&t.db, |pool| {
+        sqlx::query("UPDATE memberships SET default_cost_center_id = $1 WHERE user_id = $2")
+            .bind(cc200)
+            .bind(anna)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .unwrap()
+    });
+    let w = World {
+        t,
+        app,
+        anna,
+        cc200,
+        signer: crate::common::Signer::new(KEY, SECRET),
+    };
+    let (status, body) = w
+        .ingest(
+            "facilities",
+            serde_json::json!({"facilities": [{
+                "id": "F-1", "version": 1, "name": "Garage Ett", "address": "Gatan 1",
+                "city": "Uppsala", "kind": "camera_garage", "company_account": "yes",
+                "has_chargers": true
+            }]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    w
+}
+
+/// A session of Anna's at the facility, local Stockholm times (UTC+1 in November).
+fn session(
+    id: &str,
+    version: i64,
+    plate: &str,
+    kind: &str,
+    start: &str,
+    end: &str,
+    amount: i64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "version": version, "company": "556677-8899",
+        "app_user": {"email": ANNA}, "plate": plate, "facility": "F-1",
+        "kind": kind, "started_at": format!("{start}+01:00"), "ended_at": format!("{end}+01:00"),
+        "energy_wh": if kind == "charging" { Some(12_000) } else { None },
+        "amount_incl_vat": amount, "vat": amount / 5
+    })
+}
+
+impl World {
+    async fn ingest(
+        &self,
+        resource: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let text = body.to_string();
+        let req = self
+            .signer
+            .request("POST", &format!("/ingest/v1/{resource}"), text.as_bytes());
+        let res = send(&self.app, req).await;
+        (
+            res.status,
+            serde_json::from_str(&res.body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// The stored judgement of each session, by the operator's id.
+    async fn flags(&self) -> std::collections::BTreeMap<String, Vec<&'static str>> {
+        let rows: Vec<(String, i64)> = with_pool!(&self.t.db, |pool| {
+            sqlx::query_as("SELECT external_ref, policy_flags FROM sessions")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        rows.into_iter()
+            .map(|(r, f)| {
+                (
+                    r,
+                    app::policies::model::Reason::of(f)
+                        .map(|r| r.code())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        with_pool!(&self.t.db, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        })
+    }
+
+    /// A form posted as the page's script posts it (`html` false) or as a plain form post
+    /// without JavaScript (`html` true: the browser asks for a page back).
+    async fn submit(&self, session: &str, path: &str, fields: &[(&str, &str)], html: bool) -> Res {
+        let csrf = session_view(&self.app, session).await.csrf;
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &csrf));
+        let mut req = post(path, session);
+        if html {
+            req = req.header(header::ACCEPT, "text/html,application/xhtml+xml");
+        }
+        send(&self.app, req.body(form(&fields)).unwrap()).await
+    }
+
+    async fn get(&self, session: &str, path: &str) -> Res {
+        let req = Request::get(path)
+            .header(
+                header::COOKIE,
+                format!("{}={session}", app::auth::SESSION_COOKIE),
+            )
+            .body(Body::empty())
+            .unwrap();
+        send(&self.app, req).await
+    }
+}
+
+/// "Weekdays 06–20, parking only, at most 10 hours, 2,000 a month" for cost center 200, in
+/// force from 1 November 2026.
+fn acceptance_rules(cc: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("level", "cost_center".into()),
+        ("id", cc.into()),
+        ("form[days]", "weekdays".into()),
+        ("form[hours_from]", "06:00".into()),
+        ("form[hours_to]", "20:00".into()),
+        ("form[parking]", "yes".into()),
+        ("form[charging]", "no".into()),
+        ("form[max_stay_hours]", "10".into()),
+        ("form[monthly_cap]", "2 000".into()),
+        ("valid_from", "2026-11-01".into()),
+    ]
+}
+
+fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_started(
+    backend: Backend,
+) {
+    let w = world(backend).await;
+    let owner = sign_in(&w.app, &w.t.db, OWNER).await;
+    let cc = w.cc200.to_string();
+
+    // Bad input, with JavaScript and without: refused by field, nothing stored.
+    let mut bad = acceptance_rules(&cc);
+    bad[3].1 = "25:00".into();
+    let res = w
+        .submit(&owner, "/api/save_policy", &fields(&bad), false)
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert!(
+        res.body.contains("hours_from") && res.body.contains("out_of_range"),
+        "{}",
+        res.body
+    );
+    let res = w
+        .submit(&owner, "/api/save_policy", &fields(&bad), true)
+        .await;
+    assert!(res.status.is_redirection(), "{} {}", res.status, res.body);
+    let location = res.headers[header::LOCATION].to_str().unwrap();
+    assert_eq!(
+        location,
+        format!("/policies?cost_center={cc}&error=invalid&field=hours_from&reason=out_of_range")
+    );
+    let page = w.get(&owner, location).await;
+    assert!(
+        page.body
+            .contains("Sessioner får starta: värdet ligger utanför det tillåtna"),
+        "the page names the field and the rule"
+    );
+    assert_eq!(w.count("policy_rules").await, 0);
+
+    // The acceptance rules for the cost center; Anna, for herself, only her registered car.
+    let res = w
+        .submit(
+            &owner,
+            "/api/save_policy",
+            &fields(&acceptance_rules(&cc)),
+            false,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let anna_id = w.anna.to_string();
+    let own_rule = [
+        ("level", "member"),
+        ("id", anna_id.as_str()),
+        ("form[only_registered]", "yes"),
+        ("valid_from", "2026-11-01"),
+    ];
+    assert_eq!(
+        w.submit(&owner, "/api/save_policy", &own_rule, false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let anna = sign_in(&w.app, &w.t.db, ANNA).await;
+    let mine = [
+        ("user_id", anna_id.as_str()),
+        ("plate", "abc-123"),
+        ("add", "yes"),
+    ];
+    assert_eq!(
+        w.submit(&anna, "/api/set_vehicle", &mine, false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Anna may not change the rules.
+    assert_eq!(
+        w.submit(&anna, "/api/save_policy", &own_rule, false)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // A signed batch: a weekday within the rules; a Saturday charge of 22 hours; another
+    // car; a large weekday session.
+    let batch = serde_json::json!({"sessions": [
+        session("S-1", 1, "ABC 123", "parking", "2026-11-02T08:00:00", "2026-11-02T10:00:00", 10_000),
+        session("S-2", 1, "ABC123", "charging", "2026-11-07T10:00:00", "2026-11-08T08:00:00", 30_000),
+        session("S-3", 1, "XYZ 999", "parking", "2026-11-03T09:00:00", "2026-11-03T10:00:00", 10_000),
+        session("S-4", 1, "abc 123", "parking", "2026-11-04T09:00:00", "2026-11-04T10:00:00", 150_000),
+    ]});
+    let (status, body) = w.ingest("sessions", batch).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let flags = w.flags().await;
+    assert_eq!(flags["S-1"], Vec::<&str>::new());
+    assert_eq!(
+        flags["S-2"],
+        ["outside_hours", "charging_not_allowed", "over_max_stay"]
+    );
+    assert_eq!(flags["S-3"], ["unregistered_vehicle"]);
+    assert_eq!(
+        flags["S-4"],
+        Vec::<&str>::new(),
+        "2,000 kr reached, not passed"
+    );
+
+    // The next batch: Anna's month is at 2,000 kr, so 50 kr more is over the cap.
+    let (status, body) = w
+        .ingest("sessions", serde_json::json!({"sessions": [
+            session("S-5", 1, "ABC 123", "parking", "2026-11-06T09:00:00", "2026-11-06T10:00:00", 5_000),
+        ]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(w.flags().await["S-5"], ["over_monthly_cap"]);
+
+    // The history, filtered as a person would, in JSON and as the server renders it.
+    let history = |policy: &str| {
+        let q = app::history::HistoryQuery {
+            year: "2026".into(),
+            month: "11".into(),
+            policy: policy.into(),
+            ..Default::default()
+        };
+        format!("/api/history?{}", q.encoded())
+    };
+    let res = w.get(&owner, &history("outside")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let page: app::history::HistoryPageData = serde_json::from_str(&res.body).unwrap();
+    let plates: Vec<(&str, Vec<String>)> = page
+        .rows
+        .iter()
+        .map(|r| (r.plate.as_str(), r.policy.clone()))
+        .collect();
+    assert_eq!(
+        plates,
+        [
+            (
+                "ABC 123",
+                vec![
+                    "Utanför tillåten tid".to_owned(),
+                    "Laddning inte tillåten".into(),
+                    "Över maxtid".into()
+                ]
+            ),
+            ("ABC 123", vec!["Över månadstaket".to_owned()]),
+            ("XYZ 999", vec!["Oregistrerat fordon".to_owned()]),
+        ]
+    );
+    let res = w.get(&owner, &history("unregistered_vehicle")).await;
+    let page: app::history::HistoryPageData = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(
+        page.rows
+            .iter()
+            .map(|r| r.plate.as_str())
+            .collect::<Vec<_>>(),
+        ["XYZ 999"]
+    );
+    let res = w.get(&owner, &history("nonsense")).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    let html = send(
+        &w.app,
+        crate::common::get("/history?year=2026&month=11&policy=outside", Some(&owner)),
+    )
+    .await;
+    assert_eq!(html.status, StatusCode::OK);
+    for text in [
+        "Utanför tillåten tid",
+        "Laddning inte tillåten",
+        "Över maxtid",
+        "Oregistrerat fordon",
+    ] {
+        assert!(
+            html.body.contains(text),
+            "the page without JavaScript shows {text:?}"
+        );
+    }
+    // Anna sees her own flags.
+    let res = w.get(&anna, &history("outside")).await;
+    let page: app::history::HistoryPageData = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(page.rows.len(), 3);
+
+    // A correction is judged again: S-2 became a weekday hour's parking, and its 300 kr
+    // leave Anna's month.
+    let (status, body) = w
+        .ingest("sessions", serde_json::json!({"sessions": [
+            session("S-2", 2, "ABC 123", "parking", "2026-11-09T09:00:00", "2026-11-09T10:00:00", 1_000),
+        ]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(w.flags().await["S-2"], Vec::<&str>::new());
+
+    // A later change does not touch past judgements, nor a correction of a session that
+    // started before it: S-1 is judged by the rules in force on 2 November.
+    let later = [
+        ("level", "company"),
+        ("id", ""),
+        ("form[parking]", "no"),
+        ("valid_from", "2026-11-20"),
+    ];
+    assert_eq!(
+        w.submit(&owner, "/api/save_policy", &later, false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let (status, _) = w
+        .ingest("sessions", serde_json::json!({"sessions": [
+            session("S-1", 2, "ABC 123", "parking", "2026-11-02T08:00:00", "2026-11-02T11:00:00", 10_000),
+        ]}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before = w.flags().await;
+    assert_eq!(before["S-1"], Vec::<&str>::new());
+
+    // "Check again from 1 November" with a cap per session of 1,000 kr: S-4 (1,500 kr) is
+    // flagged; S-5 is cleared, since Anna's month counted again in start order without the
+    // 300 kr the correction of S-2 took out is 1,750 kr; the rest keep their reasons, and the
+    // audit log says what was done.
+    let mut capped = acceptance_rules(&cc);
+    capped.push(("form[session_cap]", "1000".into()));
+    capped.push(("recheck", "on".into()));
+    let res = w
+        .submit(&owner, "/api/save_policy", &fields(&capped), false)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let after = w.flags().await;
+    assert_eq!(after["S-4"], ["over_session_cap"]);
+    assert_eq!(after["S-5"], Vec::<&str>::new());
+    for id in ["S-1", "S-2", "S-3"] {
+        assert_eq!(after[id], before[id], "{id}");
+    }
+    let audit: Vec<String> = with_pool!(&w.t.db, |pool| {
+        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'policy.rechecked'")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0].contains("\"changed\":2") && audit[0].contains("\"checked\":5"),
+        "{}",
+        audit[0]
+    );
+}
+
+async fn a_members_rules_in_force_say_where_each_comes_from(backend: Backend) {
+    let w = world(backend).await;
+    let owner = sign_in(&w.app, &w.t.db, OWNER).await;
+    let cc = w.cc200.to_string();
+    let anna_id = w.anna.to_string();
+    let mut rules = acceptance_rules(&cc);
+    rules.retain(|(k, _)| *k != "valid_from");
+    assert_eq!(
+        w.submit(&owner, "/api/save_policy", &fields(&rules), false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let company = [
+        ("level", "company"),
+        ("id", ""),
+        ("form[session_cap]", "500"),
+        ("form[max_stay_hours]", "24"),
+    ];
+    assert_eq!(
+        w.submit(&owner, "/api/save_policy", &company, false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let member = [
+        ("level", "member"),
+        ("id", anna_id.as_str()),
+        ("form[monthly_cap]", "3000"),
+    ];
+    assert_eq!(
+        w.submit(&owner, "/api/save_policy", &member, false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // The owner looks Anna up by her address, in any case.
+    let res = w
+        .get(
+            &owner,
+            "/api/policies?cost_center=&member=Anna%40Acme.example",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v: app::policies::PolicyView = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(v.target_id, Some(w.anna));
+    let line = |rule: &str| {
+        let l = v
+            .effective
+            .iter()
+            .find(|l| l.rule.starts_with(rule))
+            .unwrap_or_else(|| panic!("{rule}"));
+        (l.value.clone(), l.from.clone())
+    };
+    assert_eq!(
+        line("Maxtid"),
+        ("10 h".into(), "Kostnadsstället".into()),
+        "the cost center's 10 h beats the company's 24"
+    );
+    assert_eq!(
+        line("Månadstak"),
+        ("3\u{a0}000,00\u{a0}kr".into(), "Medarbetaren".into())
+    );
+    assert_eq!(
+        line("Kostnadstak per session"),
+        ("500,00\u{a0}kr".into(), "Företaget".into())
+    );
+    assert_eq!(
+        line("Laddning"),
+        ("Inte tillåten".into(), "Kostnadsstället".into())
+    );
+
+    // Anna sees her own, whatever the URL names; the page renders without JavaScript.
+    let anna = sign_in(&w.app, &w.t.db, ANNA).await;
+    let res = w
+        .get(
+            &anna,
+            "/api/policies?cost_center=&member=owner%40acme.example",
+        )
+        .await;
+    let mine: app::policies::PolicyView = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(
+        (mine.target_id, mine.can_manage, mine.may_edit_vehicles),
+        (Some(w.anna), false, true)
+    );
+    let html = send(&w.app, crate::common::get("/policies", Some(&anna))).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(
+        html.body.contains("Inte tillåten") && html.body.contains("Registrerade fordon"),
+        "{}",
+        html.body
+    );
+    // Someone who is not the company's member is named as such.
+    let res = w
+        .get(
+            &owner,
+            "/api/policies?cost_center=&member=nobody%40acme.example",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+}
+
+macro_rules! on_both {
+    ($($name:ident),*) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(app::db::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(app::db::Backend::Postgres).await })*
+        }
+    };
+}
+on_both!(
+    an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_started,
+    a_members_rules_in_force_say_where_each_comes_from
+);
