@@ -194,7 +194,7 @@ mod browser {
             yield_to_microtasks().await;
             let t0 = now_ms();
             text.clear();
-            csv::push_chunk(&mut text, &chunk, lang, opt);
+            csv::push_chunk(&mut text, &chunk, crate::i18n::Lang::of(t), opt);
             match piece(&text) {
                 Ok(b) => parts.push(&b),
                 Err(_) => return state.set(ExportState::Failed(AppError::internal())),
