@@ -49,3 +49,6 @@ CREATE TABLE vehicles (
 ALTER TABLE sessions ADD COLUMN policy_flags BIGINT NOT NULL DEFAULT 0;
 -- "Outside policy" in the history: few rows, so a partial index.
 CREATE INDEX sessions_outside_policy ON sessions (company_id, started_at, id) WHERE policy_flags <> 0;
+-- The sessions still open (no end): the periodic check for cars parked past their maximum
+-- stay reads them every few minutes (policies::service::flag_overstays).
+CREATE INDEX sessions_open ON sessions (company_id, started_at) WHERE ended_at IS NULL;

@@ -5,9 +5,11 @@
 //! same rows written by a plain multi-row `INSERT` (batches of 1,000, one transaction each)
 //! into an identical fresh database: the floor any ingestion costs. Prints both rates and
 //! their ratio; the figures go to docs/benchmarks.md. With one connection the API run is
-//! repeated into a world where every company has rules (company, cost center, every tenth
-//! member with their own and two registered cars: `policies`), so that every session is
-//! judged: the judgement's cost is the difference.
+//! repeated into worlds where every company has rules at every level (company, cost center,
+//! every tenth member: `policies`), so that every session is judged: the judgement's cost is
+//! the difference. `Typical` rules leave most sessions within them (about one in six outside);
+//! `Strict` ones put four in five outside, each of which also goes into the partial index of
+//! sessions outside policy.
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -46,10 +48,17 @@ struct World {
     members: Vec<(usize, String)>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuleSet {
+    None,
+    Typical,
+    Strict,
+}
+
 /// Companies with cost centers and members, through the stores (as customer service and
 /// the companies' administrators make them); facilities through the API's service. With
-/// `rules`, every company has rules at each level (valid since 2025, before every session).
-async fn world(db: &Db, rules: bool) -> World {
+/// rules, every company has them at each level (valid since 2025, before every session).
+async fn world(db: &Db, rules: RuleSet) -> World {
     let access = OperatorAccess::command_line();
     let now = app::db::now_ts();
     let mut orgs = vec![];
@@ -74,38 +83,66 @@ async fn world(db: &Db, rules: bool) -> World {
             .await
             .unwrap();
         let mut levels = vec![];
-        if rules {
+        {
             use app::policies::model::{Rules, Target};
-            levels.push((
-                Target::Company,
-                Rules {
-                    weekdays: Some(0b001_1111),
-                    hours: Some((6 * 60, 20 * 60)),
-                    max_stay_minutes: Some(600),
-                    session_cap: Some(15_000),
-                    ..Rules::default()
-                },
-            ));
-            levels.push((
-                Target::CostCenter(cc.id),
-                Rules {
-                    charging_allowed: Some(false),
-                    monthly_cap: Some(200_000),
-                    ..Rules::default()
-                },
-            ));
+            match rules {
+                RuleSet::None => {}
+                // Every day 05–24, at most 10 hours and 200 kr a session; the cost center
+                // allows both kinds up to 20,000 kr a month.
+                RuleSet::Typical => {
+                    levels.push((
+                        Target::Company,
+                        Rules {
+                            weekdays: Some(0b111_1111),
+                            hours: Some((5 * 60, 24 * 60)),
+                            max_stay_minutes: Some(600),
+                            session_cap: Some(20_000),
+                            ..Rules::default()
+                        },
+                    ));
+                    levels.push((
+                        Target::CostCenter(cc.id),
+                        Rules {
+                            parking_allowed: Some(true),
+                            charging_allowed: Some(true),
+                            monthly_cap: Some(2_000_000),
+                            ..Rules::default()
+                        },
+                    ));
+                }
+                RuleSet::Strict => {
+                    levels.push((
+                        Target::Company,
+                        Rules {
+                            weekdays: Some(0b001_1111),
+                            hours: Some((6 * 60, 20 * 60)),
+                            max_stay_minutes: Some(600),
+                            session_cap: Some(15_000),
+                            ..Rules::default()
+                        },
+                    ));
+                    levels.push((
+                        Target::CostCenter(cc.id),
+                        Rules {
+                            charging_allowed: Some(false),
+                            monthly_cap: Some(200_000),
+                            ..Rules::default()
+                        },
+                    ));
+                }
+            }
         }
         for m in 0..MEMBERS_EACH {
             let email = Email::parse(&format!("p{m}@bolag{c}.example")).unwrap();
             let user = companies::upsert_user(db, Uuid::new_v4(), &email, "", now)
                 .await
                 .unwrap();
-            if rules && m % 10 == 0 {
+            if rules != RuleSet::None && m % 10 == 0 {
                 use app::policies::model::{Rules, Target};
                 levels.push((
                     Target::Member(user),
                     Rules {
-                        only_registered: Some(true),
+                        only_registered: Some(rules == RuleSet::Strict),
                         monthly_cap: Some(500_000),
                         ..Rules::default()
                     },
@@ -378,7 +415,7 @@ pub async fn bench_ingest() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         // The world's names are the same in every fresh database built by `world`.
         let names = TestDb::fresh(backend).await;
-        let w = world(&names.db, false).await;
+        let w = world(&names.db, RuleSet::None).await;
         let all = sessions(&w);
         let bodies: Vec<Vec<u8>> = all
             .chunks(BATCH)
@@ -388,8 +425,8 @@ pub async fn bench_ingest() {
         for connections in [1, 2] {
             let api_db = TestDb::fresh(backend).await;
             let plain_db = TestDb::fresh(backend).await;
-            world(&api_db.db, false).await;
-            world(&plain_db.db, false).await;
+            world(&api_db.db, RuleSet::None).await;
+            world(&plain_db.db, RuleSet::None).await;
             let api = through_the_api(&api_db.db, &bodies, connections).await;
             let plain = plain_insert(&plain_db.db, &all, connections).await;
             assert_eq!(count(&api_db.db).await, SESSIONS as i64);
@@ -405,9 +442,12 @@ pub async fn bench_ingest() {
                 backend.name(),
                 plain / api
             );
-            if connections == 1 {
+            for rules in [RuleSet::Typical, RuleSet::Strict]
+                .into_iter()
+                .filter(|_| connections == 1)
+            {
                 let judged_db = TestDb::fresh(backend).await;
-                world(&judged_db.db, true).await;
+                world(&judged_db.db, rules).await;
                 let judged = through_the_api(&judged_db.db, &bodies, connections).await;
                 let flagged: i64 = with_pool!(&judged_db.db, |pool| sqlx::query_scalar(
                     "SELECT COUNT(*) FROM sessions WHERE policy_flags <> 0"
@@ -416,7 +456,7 @@ pub async fn bench_ingest() {
                 .await
                 .unwrap());
                 println!(
-                    "{:<8} the same into companies with rules (every session judged, {flagged} outside policy): \
+                    "{:<8} the same into companies with {rules:?} rules (every session judged, {flagged} outside policy): \
                      API {judged:>8.0}/s · judging costs {:+.1} % of the time",
                     backend.name(),
                     (api / judged - 1.0) * 100.0

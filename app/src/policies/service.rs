@@ -576,6 +576,48 @@ pub fn effective_lines(e: &Effective, lang: Lang, currency: &str) -> Vec<Effecti
     ]
 }
 
+/// Flags the sessions still open (no end) that have been parked longer than the maximum stay
+/// in force when they started — a car still in the garage is flagged while it is there, not
+/// only when its session ends — and takes the flag off one whose rules no longer say so. Run
+/// by the periodic job `overstays`, as the operator (every company with a maximum stay), a
+/// company at a time under its lock. Returns the sessions whose flag changed. When the session
+/// ends, ingestion judges it again with its real length.
+pub async fn flag_overstays(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
+    let access = crate::auth::OperatorAccess::command_line();
+    let bit = super::model::Reason::OverMaxStay.bit();
+    let mut changed = 0;
+    for company in store::companies_with_max_stay(db).await? {
+        let scope = access.scope(company);
+        let mut tx = db.begin().await?;
+        crate::history::rollup::lock_companies(&mut tx, &[company].into_iter().collect()).await?;
+        let open = crate::history::store::open_sessions(&mut tx, scope).await?;
+        if open.is_empty() {
+            continue;
+        }
+        let book = Book::new(store::versions(&mut tx, &[scope]).await?);
+        let changes: Vec<(Uuid, i64)> = open
+            .iter()
+            .filter_map(|s| {
+                let max = book
+                    .effective(company, s.cost_center_id, s.user_id, s.started_at)
+                    .rules
+                    .max_stay_minutes;
+                let over = max.is_some_and(|m| now - s.started_at > m * 60);
+                let flags = if over {
+                    s.policy_flags | bit
+                } else {
+                    s.policy_flags & !bit
+                };
+                (flags != s.policy_flags).then_some((s.id, flags))
+            })
+            .collect();
+        crate::history::store::set_policy_flags(&mut tx, scope, &changes).await?;
+        tx.commit().await?;
+        changed += changes.len();
+    }
+    Ok(changed)
+}
+
 /// A session about to be written, as the judgement sees it.
 pub struct Candidate {
     pub company_id: Uuid,
@@ -676,7 +718,7 @@ impl Judge {
             return 0;
         };
         let start = local(tz, c.started_at);
-        let month = month_of(tz, c.started_at);
+        let month = crate::calendar::month_index(start.year(), start.month());
         let month_total = c.user_id.map(|u| {
             let total = self.totals.entry((c.company_id, u, month)).or_insert(0);
             if let Some((Some(old_user), old_start, old_amount)) = c.replaces {
@@ -697,10 +739,16 @@ impl Judge {
             minute: (start.hour() * 60 + start.minute()) as u16,
             duration: c.ended_at.map(|end| end - c.started_at),
             amount: c.amount,
-            registered: c.user_id.map(|u| {
-                self.registered
-                    .contains(&(c.company_id, u, crate::plate::key(&c.plate)))
-            }),
+            // The plate's key is built only where the rule asks (it allocates).
+            registered: match (c.user_id, rules.only_registered) {
+                (Some(u), Some(true)) => Some(self.registered.contains(&(
+                    c.company_id,
+                    u,
+                    crate::plate::key(&c.plate),
+                ))),
+                (Some(_), _) => Some(true),
+                (None, _) => None,
+            },
             month_total,
         };
         super::model::judge(&rules, &facts)

@@ -193,6 +193,24 @@ pub async fn vehicles<'c>(
     })
 }
 
+/// The companies that have ever set a maximum stay at some level (the overstay check's
+/// companies). Not scoped: the periodic job asks for every company, as the operator.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::companies_with_max_stay")
+)]
+pub async fn companies_with_max_stay(db: &crate::db::Db) -> Result<Vec<Uuid>, sqlx::Error> {
+    crate::with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT DISTINCT company_id FROM policy_rules WHERE max_stay_minutes IS NOT NULL",
+        )
+        .fetch_all(pool)
+        .await
+    })
+}
+
 /// Registers a vehicle; `false` when the member already has it (in any spelling).
 #[tracing::instrument(
     name = "db",

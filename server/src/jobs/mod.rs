@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | [`mail`] | the mail outbox: sign-in codes, invitations, reports | woken on queue, else every 2 s |
 //! | [`permits`] | the guest-permit outbox to the operator's back office | woken on queue, else every 2 s |
-//! | [`upkeep`] | prune sessions/codes/rate events; prune sent mail; erase visitors' names; queue monthly reports | each every minute, from start-up |
+//! | [`upkeep`] | prune sessions/codes/rate events; prune sent mail; erase visitors' names; queue monthly reports; flag cars parked past their maximum stay | each every minute, from start-up |
 
 pub mod mail;
 pub mod permits;

@@ -1,5 +1,6 @@
 //! The periodic jobs: each runs once a minute from start-up, on its own (a failure of one is
-//! logged and never holds up another).
+//! logged and never holds up another): pruning, visitors' names, monthly reports, and the
+//! cars parked past their maximum stay (`policies::service::flag_overstays`).
 
 use std::time::Duration;
 
@@ -65,5 +66,18 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
             Ok(())
         }
     });
-    vec![sessions, outbox, erasure, reports]
+    let s = state.clone();
+    let overstays = periodic("overstays", EVERY_MINUTE, stop.clone(), move || {
+        let db = s.db.clone();
+        // Cars still parked past their maximum stay, flagged while they are there.
+        async move {
+            match app::policies::service::flag_overstays(&db, now_ts()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "overstays flagged"),
+                Err(e) => return Err(e.to_string()),
+            }
+            Ok(())
+        }
+    });
+    vec![sessions, outbox, erasure, reports, overstays]
 }

@@ -546,6 +546,100 @@ async fn a_members_rules_in_force_say_where_each_comes_from(backend: Backend) {
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
 }
 
+/// Open sessions relative to the moment the test runs (its rules too): a car parked 11 hours
+/// under a 10-hour maximum is flagged while it is still there; one parked 2 hours is flagged
+/// when the check runs 9 hours later; when each session ends, ingestion judges its real length.
+async fn a_car_still_parked_past_its_maximum_stay_is_flagged_while_it_is_there(backend: Backend) {
+    use app::policies::model::{Rules, Target};
+    let w = world(backend).await;
+    let now = app::db::now_ts();
+    let company: Uuid = with_pool!(&w.t.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM companies")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let scope = app::auth::OperatorAccess::command_line().scope(company);
+    let mut tx = w.t.db.begin().await.unwrap();
+    let ten_hours = Rules {
+        max_stay_minutes: Some(600),
+        ..Rules::default()
+    };
+    app::policies::store::insert_version(
+        &mut tx,
+        scope,
+        Target::CostCenter(w.cc200),
+        &ten_hours,
+        now - 30 * 86_400,
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let at = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339();
+    let open = |id: &str, version: i64, start: i64, end: Option<i64>| {
+        serde_json::json!({
+            "id": id, "version": version, "company": "556677-8899",
+            "app_user": {"email": ANNA}, "plate": "ABC 123", "facility": "F-1",
+            "kind": "parking", "started_at": at(start), "ended_at": end.map(at),
+            "amount_incl_vat": 0, "vat": 0
+        })
+    };
+    let (a, b) = (now - 11 * 3600, now - 2 * 3600);
+    let (status, body) = w
+        .ingest(
+            "sessions",
+            serde_json::json!({"sessions": [open("A", 1, a, None), open("B", 1, b, None)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        w.flags().await["A"],
+        Vec::<&str>::new(),
+        "no end yet: not judged on its stay at arrival"
+    );
+
+    assert_eq!(
+        app::policies::service::flag_overstays(&w.t.db, now)
+            .await
+            .unwrap(),
+        1
+    );
+    let flags = w.flags().await;
+    assert_eq!(
+        (flags["A"].as_slice(), flags["B"].as_slice()),
+        (&["over_max_stay"][..], &[][..])
+    );
+    // Run again: nothing new.
+    assert_eq!(
+        app::policies::service::flag_overstays(&w.t.db, now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        app::policies::service::flag_overstays(&w.t.db, now + 9 * 3600)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(w.flags().await["B"], ["over_max_stay"]);
+
+    // The back office ends both: A after 11 hours (still over), B after 3 hours (within).
+    let (status, body) = w
+        .ingest(
+            "sessions",
+            serde_json::json!({"sessions": [open("A", 2, a, Some(a + 11 * 3600)), open("B", 2, b, Some(b + 3 * 3600))]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let flags = w.flags().await;
+    assert_eq!(
+        (flags["A"].as_slice(), flags["B"].as_slice()),
+        (&["over_max_stay"][..], &[][..])
+    );
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -558,5 +652,6 @@ macro_rules! on_both {
 }
 on_both!(
     an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_started,
-    a_members_rules_in_force_say_where_each_comes_from
+    a_members_rules_in_force_say_where_each_comes_from,
+    a_car_still_parked_past_its_maximum_stay_is_flagged_while_it_is_there
 );

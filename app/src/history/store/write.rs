@@ -355,6 +355,29 @@ pub async fn sessions_to_judge(
     })
 }
 
+/// The company's sessions still open (no end), oldest first, for the check of cars parked past
+/// their maximum stay (`policies::service::flag_overstays`), in the caller's transaction.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::open_sessions")
+)]
+pub async fn open_sessions(
+    tx: &mut Tx,
+    scope: CompanyScope,
+) -> Result<Vec<JudgedSession>, sqlx::Error> {
+    crate::with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, user_id, cost_center_id, plate, kind, started_at, ended_at, amount_ore, policy_flags
+             FROM sessions WHERE company_id = $1 AND ended_at IS NULL ORDER BY started_at, id",
+        )
+        .bind(scope.company_id())
+        .fetch_all(&mut *conn)
+        .await
+    })
+}
+
 /// Stores new judgements: `changes` as (session id, policy flags), grouped into one UPDATE per
 /// distinct judgement (a company has a handful).
 #[tracing::instrument(
