@@ -33,6 +33,26 @@ pub struct NewAuditEntry {
     pub at: i64,
 }
 
+/// Appends an entry by the signed-in person of `ctx` (their company, their id as the actor)
+/// in the caller's transaction: what a service writes beside each change it makes.
+pub async fn record(
+    tx: &mut Tx,
+    ctx: &crate::auth::TenantCtx,
+    action: AuditAction,
+    subject: Option<Uuid>,
+    details: serde_json::Value,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let entry = NewAuditEntry {
+        actor: Some(ctx.user_id()),
+        action,
+        subject,
+        details: details.to_string(),
+        at: now,
+    };
+    append(tx, ctx.scope(), &entry).await
+}
+
 /// A JSON object of string pairs, for [`NewAuditEntry::details`].
 pub fn details(pairs: &[(&str, &str)]) -> String {
     let map: serde_json::Map<String, serde_json::Value> = pairs

@@ -51,25 +51,6 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, AppError> {
     Ok(v.to_owned())
 }
 
-async fn log(
-    tx: &mut Tx,
-    ctx: &TenantCtx,
-    action: AuditAction,
-    subject: Option<Uuid>,
-    details: serde_json::Value,
-    now: i64,
-) -> Result<(), AppError> {
-    let entry = audit::NewAuditEntry {
-        actor: Some(ctx.user_id()),
-        action,
-        subject,
-        details: details.to_string(),
-        at: now,
-    };
-    audit::append(tx, ctx.scope(), &entry).await?;
-    Ok(())
-}
-
 pub async fn create(
     db: &Db,
     ctx: &TenantCtx,
@@ -95,7 +76,7 @@ pub async fn create(
         return Err(AppError::invalid("code", Reason::Taken));
     }
     companies::insert_cost_center(&mut tx, scope, &row, now).await?;
-    log(
+    audit::record(
         &mut tx,
         ctx,
         AuditAction::CostCenterCreated,
@@ -125,7 +106,7 @@ pub async fn rename(
         return Ok(());
     }
     companies::rename_cost_center(&mut tx, ctx.scope(), id, &name).await?;
-    log(
+    audit::record(
         &mut tx,
         ctx,
         AuditAction::CostCenterRenamed,
@@ -161,7 +142,7 @@ pub async fn set_archived(
     } else {
         AuditAction::CostCenterRestored
     };
-    log(
+    audit::record(
         &mut tx,
         ctx,
         action,
@@ -202,7 +183,7 @@ pub async fn set_default(
     if !companies::set_default_cost_center(&mut tx, ctx.scope(), user_id, cost_center).await? {
         return Err(AppError::invalid("member", Reason::NotAMember));
     }
-    log(
+    audit::record(
         &mut tx,
         ctx,
         AuditAction::DefaultCostCenterSet,
@@ -306,9 +287,7 @@ pub async fn import_defaults(
     if apply && bad == 0 {
         for (user, target, code) in &changes {
             companies::set_default_cost_center(&mut tx, scope, *user, *target).await?;
-            log(
-                &mut tx,
-                ctx,
+            audit::record(&mut tx, ctx,
                 AuditAction::DefaultCostCenterSet,
                 Some(*user),
                 serde_json::json!({ "cost_center": (!code.is_empty()).then_some(code), "import": true }),

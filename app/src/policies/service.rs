@@ -143,25 +143,6 @@ pub fn rules_from(f: &RulesForm) -> Result<Rules, AppError> {
     })
 }
 
-async fn log(
-    tx: &mut Tx,
-    ctx: &TenantCtx,
-    action: AuditAction,
-    subject: Option<Uuid>,
-    details: serde_json::Value,
-    now: i64,
-) -> Result<(), AppError> {
-    let entry = audit::NewAuditEntry {
-        actor: Some(ctx.user_id()),
-        action,
-        subject,
-        details: details.to_string(),
-        at: now,
-    };
-    audit::append(tx, ctx.scope(), &entry).await?;
-    Ok(())
-}
-
 /// That a cost center or member named by a form is the company's.
 async fn check_target(tx: &mut Tx, scope: CompanyScope, target: Target) -> Result<(), AppError> {
     let known = match target {
@@ -254,7 +235,7 @@ pub async fn save(
         "valid_from": crate::calendar::format_local(tz, from),
         "rules": rules,
     });
-    log(
+    audit::record(
         &mut tx,
         ctx,
         AuditAction::PolicyChanged,
@@ -271,7 +252,7 @@ pub async fn save(
             "checked": saved.checked,
             "changed": saved.changed,
         });
-        log(
+        audit::record(
             &mut tx,
             ctx,
             AuditAction::PolicyRechecked,
@@ -362,7 +343,7 @@ pub async fn set_vehicle(
     } else {
         AuditAction::VehicleRemoved
     };
-    log(
+    audit::record(
         &mut tx,
         ctx,
         action,

@@ -69,6 +69,9 @@ pub struct StoredVersion {
     pub amount_ore: i64,
 }
 
+/// (external_ref, id, company, version, user, started_at, amount): a row of [`stored_versions`].
+type StoredRow = (String, Uuid, Uuid, i64, Option<Uuid>, i64, i64);
+
 /// The stored sessions among these operator ids of `source`, by id. Not scoped: the
 /// ingestion service (the operator's access) asks, to refuse a session that would move to
 /// another company and to classify each record before it writes.
@@ -85,7 +88,7 @@ pub async fn stored_versions(
 ) -> Result<HashMap<String, StoredVersion>, sqlx::Error> {
     let mut out = HashMap::with_capacity(external_refs.len());
     for chunk in external_refs.chunks(INSERT_CHUNK) {
-        let rows: Vec<(String, Uuid, Uuid, i64, Option<Uuid>, i64, i64)> = crate::db::KeyLookup::new(
+        let rows: Vec<StoredRow> = crate::db::KeyLookup::new(
             "SELECT external_ref, id, company_id, version, user_id, started_at, amount_ore FROM sessions WHERE source = ",
         )
         .bind(source)
