@@ -17,7 +17,7 @@ port=3480
 dir=target/bench/load
 mkdir -p "$dir"
 OWNER=anna.lindberg@nordstrombygg.example
-MONTH='query%5Byear%5D=2026&query%5Bmonth%5D=10&query%5Bfrom%5D=&query%5Bto%5D=&query%5Bmember%5D=&query%5Bplate%5D=&query%5Bcost_center%5D=&query%5Bfacility%5D=&query%5Bkind%5D=&query%5Bsort%5D=&query%5Bsize%5D=&query%5Bafter%5D='
+MONTH='query%5Byear%5D=2026&query%5Bmonth%5D=10&query%5Bfrom%5D=&query%5Bto%5D=&query%5Bmember%5D=&query%5Bplate%5D=&query%5Bcost_center%5D=&query%5Bfacility%5D=&query%5Bkind%5D=&query%5Bpolicy%5D=&query%5Bsort%5D=&query%5Bsize%5D=&query%5Bafter%5D='
 
 server=
 stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; server=; }

@@ -19,6 +19,7 @@ test('an admin sets a cost center\'s rules and a Saturday charge of 22 hours sho
   const f = fixtures();
   const p = f.policies[js ? 'js' : 'nojs'];
   await signIn(page, p.admin, { hydrated: js });
+  await expect(page).toHaveURL(/\/$/);
   await page.getByRole('link', { name: 'Regler', exact: true }).first().click();
   await expect(page).toHaveURL(/\/policies$/);
   await expect(page.locator('h2').first()).toHaveText('Regler för hela företaget');
@@ -84,6 +85,8 @@ test('an admin sets a cost center\'s rules and a Saturday charge of 22 hours sho
   const theirs = await browser.newContext({ baseURL, javaScriptEnabled: js });
   const them = await theirs.newPage();
   await signIn(them, p.member, { hydrated: js });
+  // Signed in (the home page) before going on: a navigation now would cut the sign-in short.
+  await expect(them).toHaveURL(/\/$/);
   await them.goto('/policies');
   const line = (rule) => byId(them, ids.POLICY_EFFECTIVE).locator('tr', { hasText: rule });
   await expect(line('Laddning')).toContainText('Inte tillåten');

@@ -5,7 +5,10 @@ use uuid::Uuid;
 
 /// The history filter as it stands in the URL (`/history?year=2026&month=3&plate=ABC123…`).
 /// Every field is the raw text, so a bad value is reported by name instead of being dropped.
+/// A field left out is empty (its default), so a link or script made before a filter existed
+/// (`policy` came with issue 31) still works.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HistoryQuery {
     pub year: String,
     /// `1`–`12`; empty with a year = the whole year; empty without a year = this month.

@@ -35,7 +35,8 @@ pub fn may_see(ctx: &TenantCtx, user: Uuid) -> bool {
     ctx.role().sees_company_records() || ctx.user_id() == user
 }
 
-/// `HH:MM` (`24:00` allowed as an end) as minutes after midnight.
+/// `HH:MM` as minutes after midnight; as an end, `24:00` and `00:00` both mean midnight at the
+/// end of the day (1440), so "22:00 to 00:00" is the evening, not an empty span.
 fn minutes(field: &str, raw: &str, end: bool) -> Result<u16, AppError> {
     let bad = || AppError::invalid(field, Reason::NotATime);
     let (h, m) = raw.trim().split_once([':', '.']).ok_or_else(bad)?;
@@ -43,7 +44,10 @@ fn minutes(field: &str, raw: &str, end: bool) -> Result<u16, AppError> {
     if m > 59 || h > 24 || (h == 24 && (m > 0 || !end)) {
         return Err(AppError::invalid(field, Reason::OutOfRange));
     }
-    Ok(h * 60 + m)
+    Ok(match h * 60 + m {
+        0 if end => 1440,
+        at => at,
+    })
 }
 
 /// An amount in major units (`2000`, `2 000`, `1500,50`) as minor units, 0 to [`MAX_CAP`].
@@ -162,11 +166,14 @@ async fn check_target(tx: &mut Tx, scope: CompanyScope, target: Target) -> Resul
     }
 }
 
-/// How far back or ahead a version may take effect.
-const VALID_FROM_SPAN: i64 = 366 * 86_400;
+/// How far ahead a version may take effect.
+const VALID_FROM_AHEAD: i64 = 366 * 86_400;
+/// The earliest date a version may take effect (a typing mistake's guard; a fixed date, so
+/// that a date once accepted stays accepted whatever the day).
+const VALID_FROM_EARLIEST: (i32, u32, u32) = (2000, 1, 1);
 
 /// When a version takes effect: `raw` a date in the company's calendar (its midnight), empty
-/// for `now`; at most a year back or ahead.
+/// for `now`; from 2000 to at most a year ahead.
 pub fn valid_from(raw: &str, tz: Tz, now: i64) -> Result<i64, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -175,7 +182,9 @@ pub fn valid_from(raw: &str, tz: Tz, now: i64) -> Result<i64, AppError> {
     let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| AppError::invalid("valid_from", Reason::NotADate))?;
     let at = crate::calendar::local_midnight(tz, date);
-    if (at - now).abs() > VALID_FROM_SPAN {
+    let (y, m, d) = VALID_FROM_EARLIEST;
+    let earliest = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+    if date < earliest || at - now > VALID_FROM_AHEAD {
         return Err(AppError::invalid("valid_from", Reason::OutOfRange));
     }
     Ok(at)
@@ -246,7 +255,7 @@ pub async fn save(
     .await?;
     let mut saved = Saved::default();
     if recheck {
-        saved = judge_again(&mut tx, ctx.scope(), tz, from).await?;
+        saved = judge_again(&mut tx, ctx.scope(), tz, from, now).await?;
         let details = serde_json::json!({
             "from": crate::calendar::format_local(tz, from),
             "checked": saved.checked,
@@ -274,6 +283,7 @@ async fn judge_again(
     scope: CompanyScope,
     tz: Tz,
     from: i64,
+    now: i64,
 ) -> Result<Saved, sqlx::Error> {
     let month_start = {
         let l = local(tz, from);
@@ -294,7 +304,7 @@ async fn judge_again(
             replaces: None,
         })
         .collect();
-    let mut judge = Judge::load_with(tx, &[scope], &candidates, false).await?;
+    let mut judge = Judge::load_with(tx, &[scope], &candidates, false, now).await?;
     let mut saved = Saved::default();
     let mut changes = Vec::new();
     for (s, c) in sessions.iter().zip(&candidates) {
@@ -622,6 +632,8 @@ pub struct Judge {
     registered: HashSet<(Uuid, Uuid, String)>,
     /// Running month totals per (company, member, month), this batch's judged sessions added.
     totals: HashMap<(Uuid, Uuid, i32), i64>,
+    /// An open session (no end) is judged on its stay so far, as the overstay job does.
+    now: i64,
 }
 
 fn local(tz: Tz, at: i64) -> chrono::DateTime<Tz> {
@@ -636,13 +648,15 @@ fn month_of(tz: Tz, at: i64) -> i32 {
 }
 
 impl Judge {
-    /// For a batch about to be written: the month totals start from the cost rollups.
+    /// For a batch about to be written: the month totals start from the cost rollups (the
+    /// member's spending recorded so far that month).
     pub async fn load(
         tx: &mut Tx,
         scopes: &[CompanyScope],
         batch: &[Candidate],
+        now: i64,
     ) -> Result<Judge, sqlx::Error> {
-        Self::load_with(tx, scopes, batch, true).await
+        Self::load_with(tx, scopes, batch, true, now).await
     }
 
     /// `stored_totals` false: the month totals start at zero (the caller feeds every session
@@ -652,6 +666,7 @@ impl Judge {
         scopes: &[CompanyScope],
         batch: &[Candidate],
         stored_totals: bool,
+        now: i64,
     ) -> Result<Judge, sqlx::Error> {
         let book = Book::new(store::versions(&mut *tx, scopes).await?);
         let ruled: Vec<CompanyScope> = scopes
@@ -664,6 +679,7 @@ impl Judge {
             zones: HashMap::new(),
             registered: HashSet::new(),
             totals: HashMap::new(),
+            now,
         };
         if ruled.is_empty() {
             return Ok(judge);
@@ -718,7 +734,7 @@ impl Judge {
             charging: c.charging,
             weekday: start.weekday().num_days_from_monday() as u8,
             minute: (start.hour() * 60 + start.minute()) as u16,
-            duration: c.ended_at.map(|end| end - c.started_at),
+            duration: Some(c.ended_at.unwrap_or(self.now).max(c.started_at) - c.started_at),
             amount: c.amount,
             // The plate's key is built only where the rule asks (it allocates).
             registered: match (c.user_id, rules.only_registered) {
@@ -772,6 +788,16 @@ mod tests {
         assert_eq!(r.max_stay_minutes, Some(600));
         assert_eq!(r.monthly_cap, Some(200_000));
         assert_eq!(r.session_cap, Some(14_950));
+        let evening = RulesForm {
+            hours_from: "22:00".into(),
+            hours_to: "00:00".into(),
+            ..form()
+        };
+        assert_eq!(
+            rules_from(&evening).unwrap().hours,
+            Some((1320, 1440)),
+            "00:00 as an end is midnight"
+        );
         let night = RulesForm {
             hours_from: "22:00".into(),
             hours_to: "06:00".into(),
@@ -785,6 +811,27 @@ mod tests {
             ..form()
         };
         assert_eq!(rules_from(&custom).unwrap().weekdays, Some(0b110_0000));
+    }
+
+    #[test]
+    fn a_version_takes_effect_from_2000_to_a_year_ahead() {
+        let tz = chrono_tz::Europe::Stockholm;
+        let now = 1_796_601_600; // 2026-12-07T00:00:00Z, a fixed instant
+        assert_eq!(valid_from("", tz, now), Ok(now));
+        assert_eq!(valid_from("2026-11-01", tz, now), Ok(1_793_487_600));
+        assert!(valid_from("2000-01-01", tz, now).is_ok());
+        for (raw, reason) in [
+            ("1999-12-31", Reason::OutOfRange),
+            ("2028-01-01", Reason::OutOfRange),
+            ("2026-13-01", Reason::NotADate),
+            ("1 november", Reason::NotADate),
+        ] {
+            assert_eq!(
+                valid_from(raw, tz, now),
+                Err(AppError::invalid("valid_from", reason)),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

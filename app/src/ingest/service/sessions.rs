@@ -305,6 +305,7 @@ async fn judge(
     scopes: &[crate::scope::CompanyScope],
     stored: &HashMap<String, history::StoredVersion>,
     rows: &mut [(crate::scope::CompanyScope, NewSession)],
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     use crate::policies::service::{Candidate, Judge};
     let candidates: Vec<Candidate> = rows
@@ -323,7 +324,7 @@ async fn judge(
                 .map(|v| (v.user_id, v.started_at, v.amount_ore)),
         })
         .collect();
-    let mut judge = Judge::load(tx, scopes, &candidates).await?;
+    let mut judge = Judge::load(tx, scopes, &candidates, now).await?;
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| (candidates[i].started_at, i));
     for i in order {
@@ -492,7 +493,13 @@ pub async fn sessions(
             },
         ));
     }
-    judge(&mut tx, &scopes, &stored, &mut rows).await?;
+    // The batch's companies are locked before they are judged (as `upsert_sessions` would
+    // lock them anyway, re-entrantly): a save with "check again", or another batch of the same
+    // members' month, cannot slip between the judgement and the write.
+    let locked: std::collections::BTreeSet<Uuid> =
+        rows.iter().map(|(s, _)| s.company_id()).collect();
+    crate::history::rollup::lock_companies(&mut tx, &locked).await?;
+    judge(&mut tx, &scopes, &stored, &mut rows, now).await?;
     history::upsert_sessions(&mut tx, &rows).await?;
     tx.commit().await?;
     result.results.sort_by_key(|r| r.index);
