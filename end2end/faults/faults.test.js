@@ -152,8 +152,9 @@ function decodeChunk(buf) {
     plates: vec(str),
     facilities: vec(() => [str(), str()]),
     cost_centers: vec(str),
-    // The last: the zone's offset at the end less at the start (a daylight-saving change).
-    rows: vec(() => [u(), u(), u(), buf[at++] === 1, i64(), opt(i64), opt(i64), i64(), i64(), u(), i64()]),
+    // Then the zone's offset at the end less at the start (a daylight-saving change), and the
+    // policy judgement's bits (issue 31).
+    rows: vec(() => [u(), u(), u(), buf[at++] === 1, i64(), opt(i64), opt(i64), i64(), i64(), u(), i64(), i64()]),
     next: opt(str),
     total: opt(i64),
   };
