@@ -162,7 +162,10 @@ step "deployment rehearsal, short slice (TLS, PgBouncer, HAProxy, rolling upgrad
 deploy_passed=0; deploy_failed=0
 if [ -z "${build_failure:-}" ] &&
   DIST_BIN=target/debug/portal DIST_DIR=target/dist-test scripts/dist.sh >"$logs/dist.log" 2>&1; then
-  DEPLOY_SLICE=short DEPLOY_RELEASE=target/dist-test/portal scripts/test-deploy.sh 2>&1 | tee "$logs/deploy.log"
+  # Bounded: the slice takes about 90 s; a test runner left hanging by a failed check (seen
+  # once, after a failed restore drill) must fail this step, not eat CI's 90 minutes.
+  timeout -k 20 480 env DEPLOY_SLICE=short DEPLOY_RELEASE=target/dist-test/portal \
+    scripts/test-deploy.sh 2>&1 | tee "$logs/deploy.log"
   deploy_passed=$(grep -Eo 'ℹ pass [0-9]+' "$logs/deploy.log" | tail -1 | awk '{print $3+0}')
   deploy_failed=$(grep -Eo 'ℹ fail [0-9]+' "$logs/deploy.log" | tail -1 | awk '{print $3+0}')
 else
