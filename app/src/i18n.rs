@@ -74,14 +74,6 @@ impl Lang {
         }
     }
 
-    /// The language whose main table `t` is (for code handed only the table).
-    pub fn of(t: &Texts) -> Lang {
-        Lang::ALL
-            .into_iter()
-            .find(|l| std::ptr::eq(l.texts(), t))
-            .unwrap_or_default()
-    }
-
     pub fn policies(self) -> &'static PolicyTexts {
         match self {
             Lang::Sv => &POLICIES_SV,

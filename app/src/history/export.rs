@@ -48,7 +48,7 @@ pub(super) fn ExportPanel(
         leptos::task::spawn_local(browser::run(
             query.get_untracked(),
             opt,
-            t,
+            lang,
             file.clone(),
             state,
             cancel,
@@ -113,7 +113,7 @@ mod browser {
     use leptos::wasm_bindgen::JsValue;
 
     use super::{super::csv, ExportState};
-    use crate::{error::AppError, history::HistoryQuery, i18n::Texts};
+    use crate::{error::AppError, history::HistoryQuery};
 
     fn now_ms() -> f64 {
         web_sys::window()
@@ -141,7 +141,7 @@ mod browser {
     pub async fn run(
         query: HistoryQuery,
         opt: crate::csv_io::write::CsvOptions,
-        t: &'static Texts,
+        lang: crate::i18n::Lang,
         file: String,
         state: RwSignal<ExportState>,
         cancel: RwSignal<bool>,
@@ -156,7 +156,7 @@ mod browser {
             web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(text)))
         };
         let mut text = String::from(crate::csv_io::write::BOM);
-        csv::push_header(&mut text, t, opt);
+        csv::push_header(&mut text, lang.texts(), opt);
         match piece(&text) {
             Ok(b) => parts.push(&b),
             Err(_) => return state.set(ExportState::Failed(AppError::internal())),
@@ -194,7 +194,7 @@ mod browser {
             yield_to_microtasks().await;
             let t0 = now_ms();
             text.clear();
-            csv::push_chunk(&mut text, &chunk, crate::i18n::Lang::of(t), opt);
+            csv::push_chunk(&mut text, &chunk, lang, opt);
             match piece(&text) {
                 Ok(b) => parts.push(&b),
                 Err(_) => return state.set(ExportState::Failed(AppError::internal())),

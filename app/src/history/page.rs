@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    i18n::{use_lang, use_texts, Texts},
+    i18n::{use_lang, use_texts},
     ids,
     ui::error_text,
     url::with_query,
@@ -25,7 +25,8 @@ fn query_from(m: &leptos_router::params::ParamsMap) -> HistoryQuery {
 }
 
 /// The label of a field an `Invalid` error names, for "check the field X".
-fn field_label(field: &str, t: &Texts) -> String {
+fn field_label(field: &str, lang: crate::i18n::Lang) -> String {
+    let t = lang.texts();
     match field {
         "year" => t.history_year,
         "month" => t.history_month,
@@ -36,7 +37,7 @@ fn field_label(field: &str, t: &Texts) -> String {
         "cost_center" => t.cost_center_label,
         "facility" => t.history_facility,
         "kind" => t.history_kind,
-        "policy" => crate::i18n::Lang::of(t).policies().policy,
+        "policy" => lang.policies().policy,
         "sort" => t.history_sort,
         "size" => t.history_size,
         "after" => t.history_page,
@@ -45,10 +46,11 @@ fn field_label(field: &str, t: &Texts) -> String {
     .to_owned()
 }
 
-fn problem_text(e: &AppError, t: &Texts) -> String {
+fn problem_text(e: &AppError, lang: crate::i18n::Lang) -> String {
+    let t = lang.texts();
     match e {
         AppError::Invalid { field, .. } => {
-            format!("{} ”{}”.", t.error_invalid, field_label(field, t))
+            format!("{} ”{}”.", t.error_invalid, field_label(field, lang))
         }
         AppError::Forbidden | AppError::Unauthorized => t.members_forbidden.to_owned(),
         e => error_text(e, t),
@@ -97,7 +99,7 @@ pub fn HistoryPage() -> impl IntoView {
                         .into_any()
                 }
                 Err(e) => {
-                    return view! { <p class="error" role="alert" id=ids::HISTORY_ERROR>{problem_text(&e, t)}</p> }
+                    return view! { <p class="error" role="alert" id=ids::HISTORY_ERROR>{problem_text(&e, use_lang())}</p> }
                         .into_any()
                 }
             };
@@ -281,7 +283,7 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
         ("parking".to_owned(), t.kind_parking.to_owned()),
         ("charging".to_owned(), t.kind_charging.to_owned()),
     ];
-    let pt = crate::i18n::Lang::of(t).policies();
+    let pt = use_lang().policies();
     let policies: Vec<(String, String)> =
         std::iter::once(("outside".to_owned(), pt.outside.to_owned()))
             .chain(crate::history::PolicyReason::ALL.into_iter().map(|r| {
@@ -500,7 +502,7 @@ fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> im
                         <th scope="col" class="num">{t.history_cost}</th>
                         <th scope="col" class="num">{t.history_cost_excl}</th>
                         <th scope="col">{t.cost_center_label}</th>
-                        <th scope="col">{crate::i18n::Lang::of(t).policies().policy}</th>
+                        <th scope="col">{use_lang().policies().policy}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -514,7 +516,7 @@ fn Table(data: HistoryPageData, total: i64, pos: i64, query: HistoryQuery) -> im
 #[component]
 fn Row(r: HistoryRow, own: bool, query: HistoryQuery) -> impl IntoView {
     let t = use_texts();
-    let pt = crate::i18n::Lang::of(t).policies();
+    let pt = use_lang().policies();
     let member = match (own, r.member_id) {
         (false, Some(id)) => {
             let href = with_query(

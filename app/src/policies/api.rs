@@ -66,7 +66,6 @@ impl RulesForm {
             Some(true) => "yes".into(),
             Some(false) => "no".into(),
         };
-        let time = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
         let amount = |a: Option<i64>| match a {
             None => String::new(),
             Some(a) if a % 100 == 0 => (a / 100).to_string(),
@@ -91,19 +90,19 @@ impl RulesForm {
             day4: day(4),
             day5: day(5),
             day6: day(6),
-            hours_from: r.hours.map(|(f, _)| time(f)).unwrap_or_default(),
-            hours_to: r.hours.map(|(_, t)| time(t)).unwrap_or_default(),
+            hours_from: r
+                .hours
+                .map(|(f, _)| super::model::clock(f))
+                .unwrap_or_default(),
+            hours_to: r
+                .hours
+                .map(|(_, t)| super::model::clock(t))
+                .unwrap_or_default(),
             parking: yes_no(r.parking_allowed),
             charging: yes_no(r.charging_allowed),
             max_stay_hours: r
                 .max_stay_minutes
-                .map(|m| {
-                    if m % 60 == 0 {
-                        (m / 60).to_string()
-                    } else {
-                        format!("{:.2}", m as f64 / 60.0)
-                    }
-                })
+                .map(super::model::stay_hours)
                 .unwrap_or_default(),
             session_cap: amount(r.session_cap),
             monthly_cap: amount(r.monthly_cap),

@@ -267,6 +267,20 @@ pub fn judge(r: &Rules, f: &Facts) -> i64 {
     flags
 }
 
+/// `HH:MM` of minutes after midnight (1440 is `24:00`), as the form and the page write them.
+pub fn clock(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A maximum stay in hours as the form and the page write it: `10`, `1.50`.
+pub fn stay_hours(minutes: i64) -> String {
+    if minutes % 60 == 0 {
+        (minutes / 60).to_string()
+    } else {
+        format!("{:.2}", minutes as f64 / 60.0)
+    }
+}
+
 /// Limits of a rule's value, for the form's checks and the inputs' `max`.
 pub const MAX_STAY_HOURS: i64 = 24 * 31;
 /// 1,000,000 kr/€ in minor units: anything larger is a typing mistake.

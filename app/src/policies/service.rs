@@ -485,7 +485,6 @@ pub fn effective_lines(e: &Effective, lang: Lang, currency: &str) -> Vec<Effecti
         .to_owned()
     };
     let r = &e.rules;
-    let time = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
     let days = match r.weekdays {
         None => pt.not_set.to_owned(),
         Some(0b111_1111) => pt.days_every.to_owned(),
@@ -511,8 +510,8 @@ pub fn effective_lines(e: &Effective, lang: Lang, currency: &str) -> Vec<Effecti
                 || pt.not_set.to_owned(),
                 |(f, t)| {
                     pt.hours_value
-                        .replace("{from}", &time(f))
-                        .replace("{to}", &time(t))
+                        .replace("{from}", &super::model::clock(f))
+                        .replace("{to}", &super::model::clock(t))
                 },
             ),
             from: from(e.from.hours),
@@ -532,14 +531,8 @@ pub fn effective_lines(e: &Effective, lang: Lang, currency: &str) -> Vec<Effecti
             value: r.max_stay_minutes.map_or_else(
                 || pt.not_set.to_owned(),
                 |m| {
-                    pt.minutes_value.replace(
-                        "{hours}",
-                        &RulesForm::from_rules(&Rules {
-                            max_stay_minutes: Some(m),
-                            ..Rules::default()
-                        })
-                        .max_stay_hours,
-                    )
+                    pt.minutes_value
+                        .replace("{hours}", &super::model::stay_hours(m))
                 },
             ),
             from: from(e.from.max_stay_minutes),
