@@ -14,11 +14,12 @@ use toml::{Table, Value};
 const LANGS: [(&str, &str); 4] = [("sv", "SV"), ("en", "EN"), ("fi", "FI"), ("nb", "NB")];
 
 /// Sections of a locale file and the struct each becomes. `""` is the file's top level.
-const SECTIONS: [(&str, &str, &str); 4] = [
+const SECTIONS: [(&str, &str, &str); 5] = [
     ("", "Texts", "TEXTS"),
     ("frontdesk", "FrontDeskTexts", "FRONTDESK"),
     ("mail", "MailTexts", "MAIL"),
     ("policies", "PolicyTexts", "POLICIES"),
+    ("alerts", "AlertTexts", "ALERTS"),
 ];
 
 fn main() {

@@ -165,5 +165,12 @@ module.exports = {
   POLICY_VEHICLE_ADD: 'policy-vehicle-add',
   POLICY_MEMBER_LOOKUP: 'policy-member-lookup',
   POLICY_CENTER_PICK: 'policy-center-pick',
+  COSTS_BUDGETS: 'costs-budgets',
+  COSTS_BUDGET_FORM: 'costs-budget-form',
+  NOTICES_LIST: 'notices-list',
+  NOTICES_SETTINGS: 'notices-settings',
+  NOTICES_MARK_READ: 'notices-mark-read',
+  HEADER_NOTICES: 'header-notices',
+  UNSUBSCRIBE_FORM: 'unsubscribe-form',
   HISTORY_POLICY: 'history-policy',
 };

@@ -83,6 +83,15 @@ impl Lang {
         }
     }
 
+    pub fn alerts(self) -> &'static AlertTexts {
+        match self {
+            Lang::Sv => &ALERTS_SV,
+            Lang::En => &ALERTS_EN,
+            Lang::Fi => &ALERTS_FI,
+            Lang::Nb => &ALERTS_NB,
+        }
+    }
+
     pub fn mail(self) -> &'static MailTexts {
         match self {
             Lang::Sv => &MAIL_SV,

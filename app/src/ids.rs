@@ -109,6 +109,13 @@ pub const POLICY_VEHICLES: &str = "policy-vehicles";
 pub const POLICY_VEHICLE_ADD: &str = "policy-vehicle-add";
 pub const POLICY_MEMBER_LOOKUP: &str = "policy-member-lookup";
 pub const POLICY_CENTER_PICK: &str = "policy-center-pick";
+pub const COSTS_BUDGETS: &str = "costs-budgets";
+pub const COSTS_BUDGET_FORM: &str = "costs-budget-form";
+pub const NOTICES_LIST: &str = "notices-list";
+pub const NOTICES_SETTINGS: &str = "notices-settings";
+pub const NOTICES_MARK_READ: &str = "notices-mark-read";
+pub const HEADER_NOTICES: &str = "header-notices";
+pub const UNSUBSCRIBE_FORM: &str = "unsubscribe-form";
 pub const HISTORY_POLICY: &str = "history-policy";
 
 pub const ALL: &[(&str, &str)] = &[
@@ -277,6 +284,13 @@ pub const ALL: &[(&str, &str)] = &[
     ("POLICY_VEHICLE_ADD", POLICY_VEHICLE_ADD),
     ("POLICY_MEMBER_LOOKUP", POLICY_MEMBER_LOOKUP),
     ("POLICY_CENTER_PICK", POLICY_CENTER_PICK),
+    ("COSTS_BUDGETS", COSTS_BUDGETS),
+    ("COSTS_BUDGET_FORM", COSTS_BUDGET_FORM),
+    ("NOTICES_LIST", NOTICES_LIST),
+    ("NOTICES_SETTINGS", NOTICES_SETTINGS),
+    ("NOTICES_MARK_READ", NOTICES_MARK_READ),
+    ("HEADER_NOTICES", HEADER_NOTICES),
+    ("UNSUBSCRIBE_FORM", UNSUBSCRIBE_FORM),
     ("HISTORY_POLICY", HISTORY_POLICY),
 ];
 

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 #[cfg(feature = "ssr")]
+pub mod alerts;
 pub mod answer;
 pub mod audit;
 pub mod auth;
@@ -31,6 +32,7 @@ pub mod mailer;
 pub mod members;
 #[cfg(feature = "ssr")]
 pub mod metrics;
+pub mod money;
 #[cfg(feature = "ssr")]
 pub mod operator;
 pub mod org_number;

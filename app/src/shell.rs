@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 use crate::{
+    alerts::{unread_notices, NoticesPage, UnsubscribePage},
     audit::AuditPage,
     auth::{CompanyPicker, SessionContext, SignInPage, UserMenu},
     companies::Role,
@@ -145,6 +146,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invoices") view=InvoicesPage ssr=SsrMode::Async />
                     <Route path=path!("/cost-centers") view=CostCentersPage ssr=SsrMode::Async />
                     <Route path=path!("/policies") view=PoliciesPage ssr=SsrMode::Async />
+                    <Route path=path!("/notices") view=NoticesPage ssr=SsrMode::Async />
+                    <Route path=path!("/notices/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async />
                     <Route path=path!("/invoices/:id") view=InvoicePage ssr=SsrMode::Async />
                     <Route path=path!("/frontdesk") view=FrontDeskPage ssr=SsrMode::Async />
                 </Routes>
@@ -170,6 +173,7 @@ pub fn sections(role: Option<Role>, lang: crate::i18n::Lang) -> Vec<(&'static st
         (records, "/members", t.members_title),
         (records, "/cost-centers", t.cost_centers_title),
         (own, "/policies", policy_texts.nav),
+        (records, "/notices", lang.alerts().nav),
         (records, "/audit", t.audit_title),
         (
             role != Some(Role::FrontDesk),
@@ -197,11 +201,41 @@ fn Header() -> impl IntoView {
     };
     // One navigation: the sections the role may open (`sections`), the same for every page.
     let session = crate::auth::use_session();
+    // The unread notices, counted again on every navigation (one indexed count).
+    // Asked only for a role that gets notices (anyone else's answer would be a refusal).
+    let unread = Resource::new(
+        move || location.pathname.get(),
+        move |_| async move {
+            if session
+                .current_role()
+                .await
+                .is_some_and(Role::sees_company_records)
+            {
+                unread_notices().await.unwrap_or(0)
+            } else {
+                0
+            }
+        },
+    );
     let nav_links = move || {
         Suspend::new(async move {
-            sections(session.current_role().await, lang)
+            let role = session.current_role().await;
+            let count = unread.await;
+            sections(role, lang)
                 .into_iter()
-                .map(|(href, label)| view! { <A href=href>{label}</A> })
+                .map(|(href, label)| {
+                    if href == "/notices" && count > 0 {
+                        let full = Lang::fill(lang.alerts().header_unread, &[("n", &count.to_string())]);
+                        view! {
+                            <A href=href attr:id=ids::HEADER_NOTICES attr:aria-label=full>
+                                {label}" "<span class="badge count" aria-hidden="true">{count}</span>
+                            </A>
+                        }
+                        .into_any()
+                    } else {
+                        view! { <A href=href>{label}</A> }.into_any()
+                    }
+                })
                 .collect_view()
         })
     };

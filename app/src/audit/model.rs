@@ -32,10 +32,11 @@ pub enum AuditAction {
     VehicleAdded,
     VehicleRemoved,
     PolicyRechecked,
+    BudgetChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::InvitationSent,
         AuditAction::InvitationResent,
         AuditAction::InvitationCancelled,
@@ -63,6 +64,7 @@ impl AuditAction {
         AuditAction::VehicleAdded,
         AuditAction::VehicleRemoved,
         AuditAction::PolicyRechecked,
+        AuditAction::BudgetChanged,
     ];
 
     /// The stored name (also the filter's value in the URL).
@@ -95,6 +97,7 @@ impl AuditAction {
             AuditAction::VehicleAdded => "vehicle.added",
             AuditAction::VehicleRemoved => "vehicle.removed",
             AuditAction::PolicyRechecked => "policy.rechecked",
+            AuditAction::BudgetChanged => "budget.changed",
         }
     }
 

@@ -20,17 +20,45 @@ pub async fn cost_report(query: CostsQuery) -> Result<CostsView, AppError> {
             _ => return Err(AppError::invalid("members", crate::error::Reason::Unknown)),
         };
         let report = service::report(&state.db, &ctx, month, members).await?;
-        let mut view = format::view(
+        let lang = crate::i18n::lang_of_request();
+        let mut view = format::view(&report, &ctx.company().currency, today, lang);
+        super::budget::complete_view(
+            &state.db,
+            &ctx,
             &report,
-            &ctx.company().currency,
-            today,
-            crate::i18n::lang_of_request(),
-        );
+            &mut view,
+            lang,
+            crate::db::now_ts(),
+        )
+        .await?;
         view.sets_up_report = matches!(
             ctx.role(),
             crate::companies::Role::Owner | crate::companies::Role::Admin
         );
         Ok(view)
+    })
+    .await
+}
+
+/// Sets the monthly budget of the company (`cost_center` empty) or of a cost center, or
+/// removes it (`amount` empty). Owners and admins.
+#[server(prefix = "/api", endpoint = "save_budget", client = crate::csrf_client::CsrfClient)]
+pub async fn save_budget(
+    cost_center: String,
+    amount: String,
+    #[server(default)] back: String,
+) -> Result<String, AppError> {
+    // Back to the month the form was on (a path of /costs only, never elsewhere).
+    let back = if back.starts_with("/costs?") || back == "/costs" {
+        back
+    } else {
+        "/costs".to_owned()
+    };
+    crate::answer::form(&back, async {
+        let state = crate::state::use_app_state()?;
+        let ctx = crate::auth::tenant().await?;
+        super::budget::save(&state.db, &ctx, &cost_center, &amount, crate::db::now_ts()).await?;
+        Ok(crate::answer::go_to(&back))
     })
     .await
 }

@@ -91,6 +91,8 @@ fn line<K>(
         cost_excl_vat: lang.money(l.now.amount_ore - l.now.vat_ore, currency),
         change,
         trend,
+        outside: String::new(),
+        outside_href: None,
     }
 }
 
@@ -207,6 +209,9 @@ pub fn view(r: &Report, currency: &str, today: NaiveDate, lang: Lang) -> CostsVi
         facilities,
         kinds,
         total,
+        budgets: Vec::new(),
+        budget_choices: Vec::new(),
+        currency: currency.to_owned(),
         history_href,
         prev_href: costs_link(month - 1),
         next_href: (month < current).then(|| costs_link(month + 1)),

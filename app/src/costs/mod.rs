@@ -7,6 +7,8 @@
 //! same for a company of five members as for one of five thousand.
 
 #[cfg(feature = "ssr")]
+pub mod budget;
+#[cfg(feature = "ssr")]
 mod chart;
 #[cfg(feature = "ssr")]
 pub mod format;

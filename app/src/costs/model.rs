@@ -49,6 +49,68 @@ pub struct CostLine {
     /// `+1 234,00 kr (+12 %)`, or "new".
     pub change: String,
     pub trend: Trend,
+    /// Spent outside the company's rules this month (empty: nothing), and the history of
+    /// exactly those sessions.
+    #[serde(default)]
+    pub outside: String,
+    #[serde(default)]
+    pub outside_href: Option<String>,
+}
+
+/// How a budget stands: under 80 %, from 80 %, from 100 %.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BudgetState {
+    #[default]
+    Under,
+    Near,
+    Over,
+}
+
+impl BudgetState {
+    pub fn of(actual: i64, budget: i64) -> BudgetState {
+        if budget <= 0 || actual * 100 >= budget * 100 {
+            BudgetState::Over
+        } else if actual * 100 >= budget * 80 {
+            BudgetState::Near
+        } else {
+            BudgetState::Under
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            BudgetState::Under => "budget under",
+            BudgetState::Near => "budget near",
+            BudgetState::Over => "budget over",
+        }
+    }
+}
+
+/// One budget against the chosen month's costs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    pub label: String,
+    pub href: String,
+    pub budget: String,
+    pub actual: String,
+    /// What remains, or "over by …".
+    pub remaining: String,
+    /// Spent as a whole per cent of the budget (the bar's width, capped at 100 there).
+    pub percent: u32,
+    pub state: BudgetState,
+    /// The month's total at the pace so far (the current month only), and whether it
+    /// passes the budget.
+    pub forecast: Option<String>,
+    pub forecast_over: bool,
+}
+
+/// A choice of the budget form: the value posted (empty: the company), its label, and the
+/// budget it has now (the amount as typed, empty: none).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetChoice {
+    pub value: String,
+    pub label: String,
+    pub current: String,
 }
 
 /// One month of the chart, as the table alternative shows it.
@@ -81,6 +143,15 @@ pub struct CostsView {
     pub facilities: Vec<CostLine>,
     pub kinds: Vec<CostLine>,
     pub total: CostLine,
+    /// The company's and cost centers' budgets against this month (company view only).
+    #[serde(default)]
+    pub budgets: Vec<BudgetLine>,
+    /// Owners and admins set budgets: the form's choices (empty for everyone else).
+    #[serde(default)]
+    pub budget_choices: Vec<BudgetChoice>,
+    /// The company's currency, for the budget form's label.
+    #[serde(default)]
+    pub currency: String,
     /// The history of the whole month.
     pub history_href: String,
     /// The month before and after (none after the current month).

@@ -5,11 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::{cost_report, ChartRow, CostLine, CostsQuery, CostsView};
+use super::{
+    cost_report, BudgetChoice, BudgetLine, ChartRow, CostLine, CostsQuery, CostsView, SaveBudget,
+};
 use crate::{
-    i18n::{use_texts, Texts},
+    auth::use_session,
+    i18n::{use_lang, use_texts, Texts},
     ids,
-    ui::load_failure,
+    ui::{error_text, load_failure, query_error, Csrf},
 };
 
 #[component]
@@ -23,11 +26,15 @@ pub fn CostsPage() -> impl IntoView {
             members: m.get("members").unwrap_or_default(),
         })
     });
-    let report = Resource::new(move || query.get(), cost_report);
+    let save = ServerAction::<SaveBudget>::new();
+    let report = Resource::new(
+        move || (query.get(), save.version().get()),
+        |(q, _)| cost_report(q),
+    );
     let body = move || {
         Suspend::new(async move {
             match report.await {
-                Ok(v) => view! { <Report v=v /> }.into_any(),
+                Ok(v) => view! { <Report v=v save /> }.into_any(),
                 Err(e) => load_failure(e, t, t.members_forbidden),
             }
         })
@@ -42,8 +49,9 @@ pub fn CostsPage() -> impl IntoView {
 }
 
 #[component]
-fn Report(v: CostsView) -> impl IntoView {
+fn Report(v: CostsView, save: ServerAction<SaveBudget>) -> impl IntoView {
     let t = use_texts();
+    let pt = use_lang().policies();
     let months = t
         .months
         .iter()
@@ -87,7 +95,13 @@ fn Report(v: CostsView) -> impl IntoView {
             <div><dt>{t.history_cost_excl}</dt><dd>{v.total.cost_excl_vat.clone()}</dd></div>
             <div><dt>{prev_col.clone()}</dt><dd class=v.total.trend.class()>{v.total.change.clone()}</dd></div>
             <div><dt>{t.costs_sessions}</dt><dd>{v.total.sessions.clone()}</dd></div>
+            {(!v.total.outside.is_empty()).then(|| view! {
+                <div><dt>{pt.outside}</dt><dd><a href=v.total.outside_href.clone().unwrap_or_default()>{v.total.outside.clone()}</a></dd></div>
+            })}
         </dl>
+        {(!v.own_only).then(|| view! {
+            <Budgets lines=v.budgets.clone() choices=v.budget_choices.clone() currency=v.currency.clone() year=v.year month=v.month save />
+        })}
         <p class="links">
             <a href=v.history_href.clone()>{t.costs_see_history}</a>
             {v.sets_up_report.then(|| view! { " · "<a href="/costs/report" id=ids::COSTS_REPORT_LINK>{t.report_link}</a> })}
@@ -103,10 +117,10 @@ fn Report(v: CostsView) -> impl IntoView {
             <summary class="disclosure">{t.costs_chart_as_table}</summary>
             <ChartTable rows=v.chart_rows.clone() />
         </details>
-        <Breakdown id=ids::COSTS_COST_CENTERS title=t.costs_by_cost_center lines=v.cost_centers.clone() prev_col=prev_col.clone() />
-        <Breakdown id=ids::COSTS_MEMBERS title=if v.own_only { t.costs_by_member_own } else { t.costs_by_member } lines=v.members.clone() prev_col=prev_col.clone() />
-        <Breakdown id=ids::COSTS_FACILITIES title=t.costs_by_facility lines=v.facilities.clone() prev_col=prev_col.clone() />
-        <Breakdown id=ids::COSTS_KINDS title=t.costs_by_kind lines=v.kinds.clone() prev_col=prev_col />
+        <Breakdown id=ids::COSTS_COST_CENTERS title=t.costs_by_cost_center lines=v.cost_centers.clone() prev_col=prev_col.clone() outside=true />
+        <Breakdown id=ids::COSTS_MEMBERS title=if v.own_only { t.costs_by_member_own } else { t.costs_by_member } lines=v.members.clone() prev_col=prev_col.clone() outside=true />
+        <Breakdown id=ids::COSTS_FACILITIES title=t.costs_by_facility lines=v.facilities.clone() prev_col=prev_col.clone() outside=false />
+        <Breakdown id=ids::COSTS_KINDS title=t.costs_by_kind lines=v.kinds.clone() prev_col=prev_col outside=false />
     }
 }
 
@@ -151,8 +165,11 @@ fn Breakdown(
     title: &'static str,
     lines: Vec<CostLine>,
     prev_col: String,
+    /// A column of what was spent outside policy (cost centers and members).
+    outside: bool,
 ) -> impl IntoView {
     let t: &'static Texts = use_texts();
+    let pt = use_lang().policies();
     let body = if lines.is_empty() {
         view! { <p class="empty">{t.costs_empty}</p> }.into_any()
     } else {
@@ -168,6 +185,7 @@ fn Breakdown(
                             <th scope="col" class="num">{t.history_cost}</th>
                             <th scope="col" class="num">{t.history_cost_excl}</th>
                             <th scope="col" class="num">{prev_col.clone()}</th>
+                            {outside.then(|| view! { <th scope="col" class="num">{pt.outside}</th> })}
                         </tr>
                     </thead>
                     <tbody>
@@ -187,6 +205,10 @@ fn Breakdown(
                                         <td data-label=t.history_cost class="num cost">{l.cost}</td>
                                         <td data-label=t.history_cost_excl class="num">{l.cost_excl_vat}</td>
                                         <td data-label=prev_col.clone() class=format!("num {}", l.trend.class())>{l.change}</td>
+                                        {outside.then(|| match l.outside_href {
+                                            Some(h) => view! { <td data-label=pt.outside class="num outside"><a href=h>{l.outside}</a></td> }.into_any(),
+                                            None => view! { <td data-label=pt.outside class="num">"–"</td> }.into_any(),
+                                        })}
                                     </tr>
                                 }
                             })
@@ -202,5 +224,133 @@ fn Breakdown(
             <h2 id=format!("{id}-h")>{title}</h2>
             {body}
         </section>
+    }
+}
+
+/// The budgets against the month, and (owners and admins) the form that sets them.
+#[component]
+fn Budgets(
+    lines: Vec<BudgetLine>,
+    choices: Vec<BudgetChoice>,
+    currency: String,
+    year: i32,
+    month: u32,
+    save: ServerAction<SaveBudget>,
+) -> impl IntoView {
+    let a = use_lang().alerts();
+    let session = use_session();
+    let from_query = query_error();
+    let error = Signal::derive(move || {
+        save.value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| from_query.get())
+    });
+    let table = if lines.is_empty() {
+        view! { <p class="empty">{a.budgets_none}</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-scroll">
+                <table class="costs-table budgets" id=ids::COSTS_BUDGETS>
+                    <thead>
+                        <tr>
+                            <th scope="col">{a.budget_for}</th>
+                            <th scope="col" class="num">{a.budget}</th>
+                            <th scope="col" class="num">{a.spent}</th>
+                            <th scope="col" class="num">{a.remaining}</th>
+                            <th scope="col" class="num">{a.forecast}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {lines
+                            .into_iter()
+                            .map(|b| {
+                                let width = format!("width: {}%", b.percent.min(100));
+                                let forecast_class = if b.forecast_over { "num forecast over" } else { "num forecast" };
+                                let spent = format!("{} ({}\u{a0}%)", b.actual, b.percent);
+                                view! {
+                                    <tr class=b.state.class()>
+                                        <th scope="row" data-label=a.budget_for>
+                                            <a href=b.href>{b.label}</a>
+                                            <span class="meter" aria-hidden="true"><span style=width></span></span>
+                                        </th>
+                                        <td data-label=a.budget class="num">{b.budget}</td>
+                                        <td data-label=a.spent class="num">{spent}</td>
+                                        <td data-label=a.remaining class="num remaining">{b.remaining}</td>
+                                        <td data-label=a.forecast class=forecast_class>{b.forecast.unwrap_or_else(|| "–".to_owned())}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    let form = (!choices.is_empty()).then(|| {
+        let back = format!("/costs?year={year}&month={month}");
+        let label = a.budget_amount.replace("{currency}", &currency);
+        let options = choices
+            .into_iter()
+            .map(|c| {
+                let text = if c.current.is_empty() {
+                    c.label.clone()
+                } else {
+                    format!("{} ({})", c.label, c.current)
+                };
+                view! { <option value=c.value>{text}</option> }
+            })
+            .collect_view();
+        let csrf = Suspend::new(async move {
+            let token = session.session.await.map(|s| s.csrf).unwrap_or_default();
+            view! { <Csrf token /> }
+        });
+        view! {
+            <ActionForm action=save attr:class="filters budget-form" attr:id=ids::COSTS_BUDGET_FORM>
+                <Suspense>{csrf}</Suspense>
+                <input type="hidden" name="back" value=back />
+                <div class="field">
+                    <label for="budget-target">{a.budget_for}</label>
+                    <select id="budget-target" name="cost_center">{options}</select>
+                </div>
+                <div class="field">
+                    <label for="budget-amount">{label}</label>
+                    <input id="budget-amount" name="amount" inputmode="decimal" autocomplete="off" aria-describedby="budget-amount-hint" />
+                    <p class="hint" id="budget-amount-hint">{a.budget_amount_hint}</p>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="button">{a.budget_save}</button>
+                </div>
+            </ActionForm>
+        }
+    });
+    view! {
+        <section class="breakdown budgets-section" aria-labelledby="budgets-h">
+            <h2 id="budgets-h">{a.budgets_title}</h2>
+            <p class="hint">{a.budgets_intro}</p>
+            {move || error.get().map(|e| view! {
+                <p class="error" role="alert" id=ids::FORM_ERROR>{budget_error(&e)}</p>
+            })}
+            {table}
+            {form}
+        </section>
+    }
+}
+
+/// A refused budget, named by its field in the user's language.
+fn budget_error(e: &crate::error::AppError) -> String {
+    use crate::error::{AppError, Reason};
+    let lang = use_lang();
+    let (a, pt) = (lang.alerts(), lang.policies());
+    match e {
+        AppError::Invalid { field, reason } if field == "amount" => {
+            let what = match reason {
+                Reason::OutOfRange => a.budget_err_range,
+                _ => pt.err_not_a_number,
+            };
+            format!("{}: {what}", a.budget)
+        }
+        e => error_text(e, lang.texts()),
     }
 }

@@ -310,3 +310,118 @@ pub async fn names(
         people: ppl.into_iter().collect(),
     })
 }
+
+/// The company's monthly budgets: (the cost center, none for the company's own; amount).
+#[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "costs::budgets"))]
+pub async fn budgets(
+    db: &Db,
+    scope: CompanyScope,
+) -> Result<Vec<(Option<Uuid>, i64)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as("SELECT cost_center_id, amount_ore FROM budgets WHERE company_id = $1")
+            .bind(scope.company_id())
+            .fetch_all(pool)
+            .await
+    })
+}
+
+/// Sets (or with `None` removes) the company's budget or a cost center's.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::set_budget")
+)]
+pub async fn set_budget(
+    tx: &mut crate::db::Tx,
+    scope: CompanyScope,
+    cost_center: Option<Uuid>,
+    amount: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    crate::with_tx!(tx, |conn| {
+        async {
+            sqlx::query(
+                "DELETE FROM budgets WHERE company_id = $1
+                 AND (cost_center_id = $2 OR (cost_center_id IS NULL AND $2 IS NULL))",
+            )
+            .bind(scope.company_id())
+            .bind(cost_center)
+            .execute(&mut *conn)
+            .await?;
+            if let Some(amount) = amount {
+                sqlx::query(
+                    "INSERT INTO budgets (company_id, cost_center_id, amount_ore, updated_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(scope.company_id())
+                .bind(cost_center)
+                .bind(amount)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        }
+        .await
+    })
+}
+
+/// What was spent outside policy, per cost center and member, in `[from, to)` (timestamps):
+/// read through the partial index of flagged sessions, which holds only those.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Outside {
+    pub cost_center_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub sessions: i64,
+    pub amount_ore: i64,
+}
+
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::outside_policy")
+)]
+pub async fn outside_policy(
+    db: &Db,
+    scope: CompanyScope,
+    user: Option<Uuid>,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Outside>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT cost_center_id, user_id, COUNT(*) AS sessions,
+                    CAST(COALESCE(SUM(amount_ore), 0) AS BIGINT) AS amount_ore
+             FROM sessions
+             WHERE company_id = $1 AND policy_flags <> 0 AND started_at >= $2 AND started_at < $3
+               AND ($4 IS NULL OR user_id = $4)
+             GROUP BY cost_center_id, user_id",
+        )
+        .bind(scope.company_id())
+        .bind(from)
+        .bind(to)
+        .bind(user)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The companies with a budget and their time zones (operator-wide: the budget check).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "costs::companies_with_budgets")
+)]
+pub async fn companies_with_budgets(db: &Db) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT c.id, c.time_zone FROM companies c
+             WHERE EXISTS (SELECT 1 FROM budgets b WHERE b.company_id = c.id) ORDER BY c.id",
+        )
+        .fetch_all(pool)
+        .await
+    })
+}

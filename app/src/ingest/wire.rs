@@ -398,3 +398,61 @@ pub struct GuestPermitOut {
     #[schema(format = DateTime)]
     pub valid_until: String,
 }
+
+/// `GET /ingest/v1/policies?company=…`: a company's rules as they stand, so that the
+/// operator can refuse an out-of-policy app session at its start where it is able. Of every
+/// level, the version in force now and any that take effect later; a rule left out (`null`)
+/// is the level above's (member → cost center → company), at the company level no rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PolicyList {
+    /// The company's organisation number.
+    #[schema(example = "556677-1001")]
+    pub company: String,
+    /// The company's highest rule version: unchanged since the last read, nothing changed.
+    pub version: i64,
+    pub levels: Vec<PolicyLevelOut>,
+    /// The members' registered vehicles (the rule "only registered vehicles").
+    pub vehicles: Vec<VehicleOut>,
+}
+
+/// One level's rules in one version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PolicyLevelOut {
+    /// `company`, `cost_center` or `member`.
+    #[schema(example = "cost_center")]
+    pub level: String,
+    /// The cost center's code (level `cost_center`).
+    pub cost_center: Option<String>,
+    /// The member's address, as the app user's email (level `member`).
+    pub member: Option<String>,
+    /// The company's save counter: a later version of the same level replaces this one.
+    pub version: i64,
+    /// RFC 3339, UTC: sessions that start at or after it are judged by this version.
+    #[schema(format = DateTime)]
+    pub valid_from: String,
+    /// Allowed start days, `mon` … `sun`.
+    #[schema(example = json!(["mon", "tue", "wed", "thu", "fri"]))]
+    pub weekdays: Option<Vec<String>>,
+    /// Allowed start times in the company's time zone, `HH:MM`; `to` at or before `from` is a
+    /// span past midnight (it belongs to the day it starts).
+    #[schema(example = "06:00")]
+    pub hours_from: Option<String>,
+    #[schema(example = "20:00")]
+    pub hours_to: Option<String>,
+    pub parking_allowed: Option<bool>,
+    pub charging_allowed: Option<bool>,
+    pub max_stay_minutes: Option<i64>,
+    /// Minor units (öre, cents), VAT included.
+    pub session_cap: Option<i64>,
+    /// Minor units per member and calendar month, VAT included.
+    pub monthly_cap: Option<i64>,
+    pub only_registered: Option<bool>,
+}
+
+/// A member's registered vehicles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VehicleOut {
+    pub member: String,
+    /// As shown (`ABC 123`); compare letters and digits only.
+    pub plates: Vec<String>,
+}

@@ -258,3 +258,53 @@ mod tests {
         assert!(e.text.contains("valid for 10 minutes"));
     }
 }
+
+/// An alert, or a day's alerts in one digest: the intro, each alert as a line with a link to
+/// exactly what it is about, a button to `link`, and the unsubscribe link for this kind of
+/// mail (`unsubscribe`: the line's label and the signed link).
+pub fn alert(
+    lang: Lang,
+    to: &str,
+    subject: &str,
+    intro: &str,
+    lines: &[(String, String)],
+    link: &str,
+    unsubscribe: (&str, &str),
+) -> Message {
+    let a = lang.alerts();
+    let mut text = format!("{intro}\n\n");
+    let mut html = format!(
+        "<p>{}</p><ul style=\"padding-left:1.2rem\">",
+        escape_html(intro)
+    );
+    for (line, href) in lines {
+        text.push_str(&format!("- {line}\n  {href}\n"));
+        html.push_str(&format!(
+            "<li style=\"margin:0.3rem 0\"><a href=\"{}\" style=\"color:#00365c\">{}</a></li>",
+            escape_html(href),
+            escape_html(line)
+        ));
+    }
+    html.push_str("</ul>");
+    text.push_str(&format!("\n{}: {link}\n", a.mail_button));
+    html.push_str(&format!(
+        "<p><a href=\"{}\" style=\"display:inline-block;padding:0.7rem 1.2rem;background:#00365c;\
+         color:#fff;border-radius:8px;text-decoration:none;font-weight:600\">{}</a></p>",
+        escape_html(link),
+        escape_html(a.mail_button)
+    ));
+    let (label, href) = unsubscribe;
+    text.push_str(&format!("\n{label} {href}\n"));
+    html.push_str(&format!(
+        "<p style=\"font-size:0.85rem;color:#52606d\">{} <a href=\"{}\" style=\"color:#52606d\">{}</a></p>",
+        escape_html(label),
+        escape_html(href),
+        escape_html(a.unsubscribe_button)
+    ));
+    Message {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text,
+        html: html_page(lang, subject, &html),
+    }
+}

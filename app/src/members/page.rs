@@ -346,6 +346,15 @@ fn MemberRow(
     } else {
         m.name.clone()
     };
+    // The member's rules in force and their vehicles (`/policies?member=…`).
+    let rules_link = {
+        let pt = crate::i18n::use_lang().policies();
+        let label = crate::i18n::Lang::fill(
+            pt.heading_member,
+            &[("name", if m.name.is_empty() { &m.email } else { &m.name })],
+        );
+        view! { <a class="button secondary small" href=format!("/policies?member={}", m.user_id) aria-label=label>{pt.nav}</a> }
+    };
     let app = if m.app_signed_in {
         ("app-yes", t.app_yes)
     } else {
@@ -364,7 +373,7 @@ fn MemberRow(
                 <dt>{t.sort_last_session}</dt>
                 <dd>{m.last_session.clone().unwrap_or_else(|| "–".into())}</dd>
             </dl>
-            <div class="member-actions">{role_control}{transfer_link}{remove_link}</div>
+            <div class="member-actions">{role_control}{rules_link}{transfer_link}{remove_link}</div>
         </li>
     }
 }

@@ -66,11 +66,7 @@ impl RulesForm {
             Some(true) => "yes".into(),
             Some(false) => "no".into(),
         };
-        let amount = |a: Option<i64>| match a {
-            None => String::new(),
-            Some(a) if a % 100 == 0 => (a / 100).to_string(),
-            Some(a) => format!("{}.{:02}", a / 100, a % 100),
-        };
+        let amount = |a: Option<i64>| a.map(crate::money::form_value).unwrap_or_default();
         let day = |d: u8| {
             r.weekdays
                 .filter(|w| w & (1 << d) != 0)

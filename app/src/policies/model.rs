@@ -129,6 +129,8 @@ pub struct Version {
     pub company_id: Uuid,
     pub target: Target,
     pub valid_from: i64,
+    /// The company's save counter (1, 2, …): what the operator keeps as the highest seen.
+    pub number: i64,
     pub rules: Rules,
 }
 
@@ -284,7 +286,7 @@ pub fn stay_hours(minutes: i64) -> String {
 /// Limits of a rule's value, for the form's checks and the inputs' `max`.
 pub const MAX_STAY_HOURS: i64 = 24 * 31;
 /// 1,000,000 kr/€ in minor units: anything larger is a typing mistake.
-pub const MAX_CAP: i64 = 100_000_000;
+pub const MAX_CAP: i64 = crate::money::MAX_AMOUNT;
 
 #[cfg(test)]
 mod tests {
@@ -485,6 +487,7 @@ mod tests {
             company_id: company,
             target,
             valid_from,
+            number: valid_from,
             rules: Rules {
                 session_cap: cap,
                 ..Rules::default()

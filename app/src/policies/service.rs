@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::{
-    model::{Book, Effective, Facts, Level, Rules, Target, MAX_CAP, MAX_STAY_HOURS},
+    model::{Book, Effective, Facts, Level, Rules, Target, MAX_STAY_HOURS},
     store, EffectiveLine, PolicyView, RulesForm,
 };
 use crate::{
@@ -50,34 +50,9 @@ fn minutes(field: &str, raw: &str, end: bool) -> Result<u16, AppError> {
     })
 }
 
-/// An amount in major units (`2000`, `2 000`, `1500,50`) as minor units, 0 to [`MAX_CAP`].
+/// An amount in major units as minor units, 0 to `model::MAX_CAP` (`crate::money::parse`).
 fn amount(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
-    let text: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
-        .collect();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let bad = || AppError::invalid(field, Reason::NotANumber);
-    let (whole, cents) = match text.split_once([',', '.']) {
-        None => (text.as_str(), ""),
-        Some((w, c)) => (w, c),
-    };
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || cents.len() > 2
-        || !cents.bytes().all(|b| b.is_ascii_digit())
-        || whole.len() > 12
-    {
-        return Err(bad());
-    }
-    let minor = whole.parse::<i64>().map_err(|_| bad())? * 100
-        + format!("{cents:0<2}").parse::<i64>().map_err(|_| bad())?;
-    if minor > MAX_CAP {
-        return Err(AppError::invalid(field, Reason::OutOfRange));
-    }
-    Ok(Some(minor))
+    crate::money::parse(field, raw)
 }
 
 /// `yes`, `no` or empty (as the level above).
@@ -596,6 +571,20 @@ pub async fn flag_overstays(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
             })
             .collect();
         crate::history::store::set_policy_flags(&mut tx, scope, &changes).await?;
+        // Newly past their stay: an alert each, once (alerts::store::raise).
+        let alerts: Vec<_> = changes
+            .iter()
+            .filter(|(_, flags)| flags & bit != 0)
+            .map(|(id, _)| {
+                (
+                    scope,
+                    crate::alerts::service::for_session(crate::alerts::Kind::Overstay, *id),
+                )
+            })
+            .collect();
+        if !alerts.is_empty() {
+            crate::alerts::store::raise(&mut tx, &alerts, now).await?;
+        }
         tx.commit().await?;
         changed += changes.len();
     }
@@ -938,4 +927,53 @@ mod tests {
             Err(AppError::invalid("charging", Reason::Unknown))
         );
     }
+}
+
+/// The rules as the operator reads them (`GET /ingest/v1/policies`): of every level of the
+/// company, the version in force at `now` and any that take effect later, oldest first, with
+/// the cost center's code or the member's address; and the members' registered vehicles.
+pub struct ForOperator {
+    pub versions: Vec<(super::model::Version, Option<String>, Option<String>)>,
+    pub vehicles: Vec<(String, String)>,
+}
+
+pub async fn for_operator(db: &Db, scope: CompanyScope, now: i64) -> Result<ForOperator, AppError> {
+    let scopes = [scope];
+    let (all, centers, vehicles) = tokio::try_join!(
+        store::versions(db, &scopes),
+        crate::companies::store::cost_centers(db, scope),
+        store::all_vehicles(db, scope),
+    )?;
+    // Per level: drop the versions a later one in force at `now` replaced.
+    let mut latest_in_force: HashMap<Target, i64> = HashMap::new();
+    for v in all.iter().filter(|v| v.valid_from <= now) {
+        let n = latest_in_force.entry(v.target).or_insert(v.number);
+        // `all` is in (valid_from, number) order: the last one seen is the one in force.
+        *n = v.number;
+    }
+    let kept: Vec<super::model::Version> = all
+        .into_iter()
+        .filter(|v| v.valid_from > now || latest_in_force.get(&v.target) == Some(&v.number))
+        .collect();
+    let users: Vec<Uuid> = kept
+        .iter()
+        .filter_map(|v| match v.target {
+            Target::Member(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    let emails = store::emails(db, &users).await?;
+    let codes: HashMap<Uuid, String> = centers.into_iter().map(|c| (c.id, c.code)).collect();
+    let versions = kept
+        .into_iter()
+        .map(|v| {
+            let (code, email) = match v.target {
+                Target::Company => (None, None),
+                Target::CostCenter(c) => (Some(codes.get(&c).cloned().unwrap_or_default()), None),
+                Target::Member(u) => (None, Some(emails.get(&u).cloned().unwrap_or_default())),
+            };
+            (v, code, email)
+        })
+        .collect();
+    Ok(ForOperator { versions, vehicles })
 }

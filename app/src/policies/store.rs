@@ -16,6 +16,7 @@ struct VersionRow {
     cost_center_id: Option<Uuid>,
     user_id: Option<Uuid>,
     valid_from: i64,
+    version: i64,
     weekdays: Option<i32>,
     from_minute: Option<i32>,
     to_minute: Option<i32>,
@@ -38,6 +39,7 @@ impl From<VersionRow> for Version {
             company_id: r.company_id,
             target,
             valid_from: r.valid_from,
+            number: r.version,
             rules: Rules {
                 weekdays: r.weekdays.map(|w| w as u8),
                 hours: r
@@ -55,7 +57,7 @@ impl From<VersionRow> for Version {
     }
 }
 
-const VERSION_COLUMNS: &str = "SELECT company_id, cost_center_id, user_id, valid_from, weekdays, from_minute, to_minute,
+const VERSION_COLUMNS: &str = "SELECT company_id, cost_center_id, user_id, valid_from, version, weekdays, from_minute, to_minute,
         parking_allowed, charging_allowed, max_stay_minutes, session_cap_ore, monthly_cap_ore, only_registered
  FROM policy_rules WHERE company_id IN ";
 
@@ -361,4 +363,49 @@ pub async fn member(
         .fetch_optional(pool)
         .await
     })
+}
+
+/// Every registered vehicle of the company's members, with the member's address: (address,
+/// plate as shown), by address and plate (the operator's read of the rules).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::all_vehicles")
+)]
+pub async fn all_vehicles(
+    db: &crate::db::Db,
+    scope: CompanyScope,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    crate::with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT u.email, v.plate FROM vehicles v JOIN users u ON u.id = v.user_id
+             WHERE v.company_id = $1 ORDER BY u.email, v.plate_key",
+        )
+        .bind(scope.company_id())
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The addresses of these users (the operator's read names members by address).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::emails")
+)]
+pub async fn emails(
+    db: &crate::db::Db,
+    users: &[Uuid],
+) -> Result<HashMap<Uuid, String>, sqlx::Error> {
+    if users.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = crate::with_pool!(db, |pool| {
+        let mut qb = sqlx::QueryBuilder::new("SELECT id, email FROM users WHERE id IN ");
+        crate::push_in_list!(qb, users.iter().copied());
+        qb.build_query_as().persistent(false).fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().collect())
 }

@@ -12,7 +12,7 @@ use app::{
         wire::{AcceptanceIn, FacilityIn, FacilityKindIn},
     },
 };
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use rand::{rngs::StdRng, SeedableRng};
 use uuid::Uuid;
 
@@ -199,6 +199,9 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         )
         .await?;
         report.sessions += inserted;
+        if is_big {
+            seed_budgets(db, scope, &cost_centers, until, now).await?;
+        }
         report.invoices +=
             generate_invoices(db, &access, &mut rng, &company, lines, until, tz, index).await?;
     }
@@ -239,6 +242,47 @@ async fn seed_policies(
         None,
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The big company's budgets, from what its sessions cost in `until`'s month: the second
+/// cost center's budget set so that the month stands at 85 % of it (the budget alert at 80 %
+/// fires, the forecast shows where the month is going), and the company's at twice its
+/// month. Derived from the generated data, so the same seed and `until` give the same
+/// budgets.
+async fn seed_budgets(
+    db: &Db,
+    scope: app::scope::CompanyScope,
+    cost_centers: &[(Uuid, String)],
+    until: NaiveDate,
+    now: i64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use app::costs::store;
+    let month = app::calendar::month_index(until.year(), until.month());
+    let groups = store::grouped(db, scope, store::GroupBy::CostCenter, month, month + 1).await?;
+    let total: i64 = groups.iter().map(|g| g.m.amount_ore).sum();
+    let second = cost_centers.get(1).map(|(id, _)| *id);
+    let spent: i64 = groups
+        .iter()
+        .filter(|g| Some(g.key) == second)
+        .map(|g| g.m.amount_ore)
+        .sum();
+    let mut tx = db.begin().await?;
+    if total > 0 {
+        // Whole kronor.
+        store::set_budget(&mut tx, scope, None, Some((total * 2 / 100 + 1) * 100), now).await?;
+    }
+    if let (Some(center), true) = (second, spent > 0) {
+        store::set_budget(
+            &mut tx,
+            scope,
+            Some(center),
+            Some((spent * 100 / 85 / 100 + 1) * 100),
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -19,7 +19,8 @@ use app::{
         parse_batch, service,
         wire::{
             AppUserBatch, BatchResult, ErrorBody, FacilityBatch, GuestPermitList, GuestPermitOut,
-            InvalidBatch, InvoiceBatch, Outcome, RecordError, RecordResult, SessionBatch,
+            InvalidBatch, InvoiceBatch, Outcome, PolicyLevelOut, PolicyList, RecordError,
+            RecordResult, SessionBatch, VehicleOut,
         },
         Incoming, Rejected, OPERATOR_SOURCE,
     },
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/app-users", post(app_users))
         .route("/invoices", post(invoices))
         .route("/guest-permits", get(guest_permits))
+        .route("/policies", get(policies))
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
             json_error(
@@ -456,6 +458,131 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
     res
 }
 
+/// `GET /ingest/v1/policies`'s query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PolicyQuery {
+    /// The company (organisation number, `NNNNNN-NNNN`, the dash optional).
+    #[param(pattern = r"^[0-9]{6}-?[0-9]{4}$")]
+    company: String,
+}
+
+/// A company's rules as they stand: of each level (the company, a cost center, a member) the
+/// version in force now and any that take effect later, and the members' registered
+/// vehicles, so that the back office can refuse an out-of-policy app session at its start
+/// where it is able. The portal judges every session that arrives anyway (camera garages
+/// included) and marks those outside policy. `version` is the company's highest rule
+/// version: read again when it changes.
+///
+/// Signed like every request: the query is part of what is signed, and the body is empty.
+#[utoipa::path(get, path = "/ingest/v1/policies", tag = "ingest", params(PolicyQuery),
+    responses(
+        (status = 200, description = "The company's rules in force now and later.", body = PolicyList),
+        (status = 400, description = "A parameter is malformed.", body = ErrorBody),
+        (status = 401, description = "Not signed, signed wrong, outside the 5-minute window, or a signature already used.", body = ErrorBody),
+        (status = 404, description = "No company has that organisation number.", body = ErrorBody),
+        (status = 503, description = "Not configured (PORTAL_INGEST_KEYS unset), or the database is unavailable.", body = ErrorBody),
+    ),
+    security(("key" = [], "timestamp" = [], "signature" = [])))]
+async fn policies(State(state): State<AppState>, req: Request) -> Response {
+    let parts = match signed_body(&state, req).await {
+        Ok((parts, _, _)) => parts,
+        Err(refused) => return refused,
+    };
+    let bad = |reason: &str| json_error(StatusCode::BAD_REQUEST, "bad_request", reason.into());
+    let Ok(query) = axum::extract::Query::<PolicyQuery>::try_from_uri(&parts.uri) else {
+        return bad("the query must be company=<organisation number>");
+    };
+    let Some(org) = app::org_number::parse(&query.company) else {
+        return bad("company must be an organisation number, NNNNNN-NNNN");
+    };
+    let unavailable_now = |e: &dyn std::fmt::Debug| {
+        tracing::warn!(error = ?e, "the rules could not be read");
+        unavailable("the database is unavailable; try again".into())
+    };
+    let company = match app::companies::store::company_by_org_number(&state.db, &org).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return json_error(
+                StatusCode::NOT_FOUND,
+                "no_such_company",
+                format!("no company has the organisation number {org}"),
+            )
+        }
+        Err(e) => return unavailable_now(&e),
+    };
+    // The signed back office is the operator (`auth::OperatorAccess`).
+    let scope = OperatorAccess::command_line().scope(company.id);
+    let listing =
+        match app::policies::service::for_operator(&state.db, scope, app::db::now_ts()).await {
+            Ok(l) => l,
+            Err(e) => return unavailable_now(&e),
+        };
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let levels: Vec<PolicyLevelOut> = listing
+        .versions
+        .iter()
+        .map(|(v, code, email)| {
+            use app::policies::model::{clock, Level};
+            let r = &v.rules;
+            PolicyLevelOut {
+                level: match v.target.level() {
+                    Level::Company => "company",
+                    Level::CostCenter => "cost_center",
+                    Level::Member => "member",
+                }
+                .into(),
+                cost_center: code.clone(),
+                member: email.clone(),
+                version: v.number,
+                valid_from: app::calendar::rfc3339_utc(v.valid_from),
+                weekdays: r.weekdays.map(|w| {
+                    (0..7)
+                        .filter(|d| w & (1 << d) != 0)
+                        .map(|d| DAYS[d as usize].to_owned())
+                        .collect()
+                }),
+                hours_from: r.hours.map(|(f, _)| clock(f)),
+                hours_to: r.hours.map(|(_, t)| clock(t)),
+                parking_allowed: r.parking_allowed,
+                charging_allowed: r.charging_allowed,
+                max_stay_minutes: r.max_stay_minutes,
+                session_cap: r.session_cap,
+                monthly_cap: r.monthly_cap,
+                only_registered: r.only_registered,
+            }
+        })
+        .collect();
+    let mut vehicles: Vec<VehicleOut> = Vec::new();
+    for (member, plate) in listing.vehicles {
+        match vehicles.last_mut() {
+            Some(v) if v.member == member => v.plates.push(plate),
+            _ => vehicles.push(VehicleOut {
+                member,
+                plates: vec![plate],
+            }),
+        }
+    }
+    let body = PolicyList {
+        company: company.org_number,
+        version: listing
+            .versions
+            .iter()
+            .map(|(v, _, _)| v.number)
+            .max()
+            .unwrap_or(0),
+        levels,
+        vehicles,
+    };
+    let mut res = json(StatusCode::OK, &body);
+    // The members' plates: no cache along the way may keep them.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 /// The three signature headers as OpenAPI security schemes (all three together).
 struct SignedHeaders;
 
@@ -482,7 +609,7 @@ impl Modify for SignedHeaders {
         version = "1",
         description = include_str!("ingest_api.md"),
     ),
-    paths(ping, sessions, facilities, app_users, invoices, guest_permits),
+    paths(ping, sessions, facilities, app_users, invoices, guest_permits, policies),
     // The answers' schemas: `BatchAnswers` refers to them, but an `IntoResponses` type does
     // not add them to the components by itself.
     components(schemas(BatchResult, InvalidBatch, ErrorBody, RecordResult, RecordError, Outcome)),

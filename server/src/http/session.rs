@@ -280,12 +280,13 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
 
     // A visitor on the sign-in page gets a pre-session (and with it a CSRF token): a signed
-    // cookie, no database write.
+    // cookie, no database write. So does one who opens a mail's unsubscribe link, whose
+    // button must work without signing in.
     let mut new_cookie = None;
     let path = parts.uri.path();
     if session.is_none()
         && parts.method == Method::GET
-        && (path == "/sign-in" || path.starts_with("/sign-in/"))
+        && (path == "/sign-in" || path.starts_with("/sign-in/") || path == "/notices/unsubscribe")
     {
         let (token, hash) = crypto::new_pre_session_token(&state.key, now);
         new_cookie = Some(app::auth::session_cookie(&token));

@@ -1,6 +1,7 @@
 //! The periodic jobs: each runs once a minute from start-up, on its own (a failure of one is
 //! logged and never holds up another): pruning, visitors' names, monthly reports, and the
-//! cars parked past their maximum stay (`policies::service::flag_overstays`).
+//! cars parked past their maximum stay (`policies::service::flag_overstays`), and the alerts
+//! (`costs::budget::check`, `alerts::service::deliver` and `send_digests`).
 
 use std::time::Duration;
 
@@ -79,5 +80,32 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
             Ok(())
         }
     });
-    vec![sessions, outbox, erasure, reports, overstays]
+    let s = state.clone();
+    let alerts = periodic("alerts", EVERY_MINUTE, stop.clone(), move || {
+        let s = s.clone();
+        // Budgets past 80 % and 100 % raised; every raised alert delivered once (notices,
+        // mails at once); the daily digests from 07:00 in each company's time zone.
+        async move {
+            let now = now_ts();
+            let url = &s.config.public_url;
+            let raised = app::costs::budget::check(&s.db, now)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            if raised > 0 {
+                tracing::info!(alerts = raised, "budget alerts raised");
+            }
+            let mails = app::alerts::service::deliver(&s.db, &s.key, url, now)
+                .await
+                .map_err(|e| format!("{e:?}"))?
+                + app::alerts::service::send_digests(&s.db, &s.key, url, now)
+                    .await
+                    .map_err(|e| format!("{e:?}"))?;
+            if mails > 0 {
+                tracing::info!(mails, "alert mails queued");
+                s.mail_notify.notify_one();
+            }
+            Ok(())
+        }
+    });
+    vec![sessions, outbox, erasure, reports, overstays, alerts]
 }

@@ -573,6 +573,31 @@ fn call_for(path: &str, w: &World) -> Call {
             ("plate", "abc-123".into()),
             ("add", "yes".into()),
         ]),
+        "/api/notices" => Call::Get("before=".into()),
+        "/api/unread_notices" => Call::Get(String::new()),
+        "/api/mark_notices_read" => Call::Post(vec![]),
+        "/api/save_alert_settings" => Call::Post(vec![
+            ("choices[policy]", "immediate".into()),
+            ("choices[overstay]", "portal".into()),
+            ("choices[budget]", "digest".into()),
+        ]),
+        // Acme's cost center: the other company's owner names a cost center unknown there.
+        "/api/save_budget" => Call::Post(vec![
+            ("cost_center", w.acme_cost_center.to_string()),
+            ("amount", "5000".into()),
+        ]),
+        // A link the server never signed: refused the same to everyone (the signature is the
+        // only key; tested with real links in alerts.rs).
+        "/api/unsubscribe_link" => Call::Get(format!(
+            "c={}&u={}&k=budget&s=00",
+            w.acme_cost_center, w.acme_cost_center
+        )),
+        "/api/unsubscribe" => Call::Post(vec![
+            ("c", w.acme_cost_center.to_string()),
+            ("u", w.acme_cost_center.to_string()),
+            ("k", "budget".into()),
+            ("s", "00".into()),
+        ]),
         other => {
             panic!("{other} has no call in the authorisation matrix: add it to call_for and MATRIX")
         }
@@ -688,6 +713,22 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("/api/policies", [200, 200, 200, 200, 403, 200, 401]),
     ("/api/save_policy", [200, 200, 403, 403, 403, 400, 403]),
     ("/api/set_vehicle", [200, 200, 403, 200, 403, 400, 403]),
+    // Budgets: owners and admins set them (another company's cost center is unknown there).
+    ("/api/save_budget", [200, 200, 403, 403, 403, 400, 403]),
+    // Notices: those who see the company's records; the header's count is 0 for a member.
+    ("/api/notices", [200, 200, 200, 403, 403, 200, 401]),
+    ("/api/unread_notices", [200, 200, 200, 200, 403, 200, 401]),
+    (
+        "/api/mark_notices_read",
+        [200, 200, 200, 403, 403, 200, 403],
+    ),
+    (
+        "/api/save_alert_settings",
+        [200, 200, 200, 403, 403, 200, 403],
+    ),
+    // A mail's unsubscribe link needs no sign-in, only the server's signature.
+    ("/api/unsubscribe_link", [400, 400, 400, 400, 400, 400, 400]),
+    ("/api/unsubscribe", [400, 400, 400, 400, 400, 400, 403]),
 ];
 
 /// Where the member of both companies (Beta's admin, acting in Beta) is not answered as

@@ -226,6 +226,9 @@ impl Signer {
     }
 }
 
+/// The key of [`portal_on_db`]'s instances (what signs their links).
+pub const TEST_KEY: &[u8; 32] = b"test key, 32 bytes or more......";
+
 /// The portal's router on `db` as a local run with these settings (dev mailer, a fixed test
 /// key): one instance of a deployment; call it twice on one database for two.
 pub fn portal_on_db(db: &Db, vars: &[(&str, &str)]) -> Router {
@@ -234,7 +237,7 @@ pub fn portal_on_db(db: &Db, vars: &[(&str, &str)]) -> Router {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let config = std::sync::Arc::new(app::config::Config::from_vars(&vars).unwrap());
-    let key = app::crypto::SecretKey::new(*b"test key, 32 bytes or more......").unwrap();
+    let key = app::crypto::SecretKey::new(*TEST_KEY).unwrap();
     server::http::router(server::http::app_state(
         db.clone(),
         config,

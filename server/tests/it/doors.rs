@@ -43,6 +43,11 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/cost-centers", [200, 200, 200, 403, 403, 200, 401]),
     // The rules: everyone in a company but the desk (a member sees their own).
     ("/policies", [200, 200, 200, 200, 403, 200, 401]),
+    // Notices: those who see the company's records.
+    ("/notices", [200, 200, 200, 403, 403, 200, 401]),
+    // A mail's signed link, for anyone who holds it (a link without a valid signature is
+    // refused on the page, for everyone alike).
+    ("/notices/unsubscribe", [400, 400, 400, 400, 400, 400, 400]),
     // Another company's invoice is not found, not forbidden.
     ("/invoices/{id}", [200, 200, 200, 403, 403, 404, 401]),
     ("/frontdesk", [200, 200, 403, 403, 200, 200, 401]),

@@ -32,6 +32,7 @@ const DOMAINS_BOTTOM_UP: &[&str] = &[
     "facilities",
     "frontdesk",
     "history",
+    "alerts",
     "policies",
     "costs",
     "cost_centers",

@@ -6,6 +6,7 @@
 mod common;
 
 mod abuse;
+mod alerts;
 mod assets;
 mod auth;
 mod authz;

@@ -24,20 +24,20 @@ use uuid::Uuid;
 
 use crate::common::{add_member, form, insert_company, post, send, session_view, sign_in, Res};
 
-const KEY: &str = "bo";
-const SECRET: &str = "the back office's secret of 32 bytes+";
-const OWNER: &str = "owner@acme.example";
-const ANNA: &str = "anna@acme.example";
+pub(crate) const KEY: &str = "bo";
+pub(crate) const SECRET: &str = "the back office's secret of 32 bytes+";
+pub(crate) const OWNER: &str = "owner@acme.example";
+pub(crate) const ANNA: &str = "anna@acme.example";
 
-struct World {
-    t: TestDb,
-    app: Router,
-    anna: Uuid,
-    cc200: Uuid,
+pub(crate) struct World {
+    pub(crate) t: TestDb,
+    pub(crate) app: Router,
+    pub(crate) anna: Uuid,
+    pub(crate) cc200: Uuid,
     signer: crate::common::Signer,
 }
 
-async fn world(backend: Backend) -> World {
+pub(crate) async fn world(backend: Backend) -> World {
     let t = TestDb::fresh(backend).await;
     let app =
         crate::common::portal_on_db(&t.db, &[("PORTAL_INGEST_KEYS", &format!("{KEY}={SECRET}"))]);
@@ -92,7 +92,7 @@ async fn world(backend: Backend) -> World {
 }
 
 /// A session of Anna's at the facility, local Stockholm times (UTC+1 in November).
-fn session(
+pub(crate) fn session(
     id: &str,
     version: i64,
     plate: &str,
@@ -111,7 +111,7 @@ fn session(
 }
 
 impl World {
-    async fn ingest(
+    pub(crate) async fn ingest(
         &self,
         resource: &str,
         body: serde_json::Value,
@@ -147,7 +147,7 @@ impl World {
             .collect()
     }
 
-    async fn count(&self, table: &str) -> i64 {
+    pub(crate) async fn count(&self, table: &str) -> i64 {
         with_pool!(&self.t.db, |pool| {
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
                 .fetch_one(pool)
@@ -158,7 +158,13 @@ impl World {
 
     /// A form posted as the page's script posts it (`html` false) or as a plain form post
     /// without JavaScript (`html` true: the browser asks for a page back).
-    async fn submit(&self, session: &str, path: &str, fields: &[(&str, &str)], html: bool) -> Res {
+    pub(crate) async fn submit(
+        &self,
+        session: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        html: bool,
+    ) -> Res {
         let csrf = session_view(&self.app, session).await.csrf;
         let mut fields = fields.to_vec();
         fields.push(("csrf_token", &csrf));
@@ -169,7 +175,7 @@ impl World {
         send(&self.app, req.body(form(&fields)).unwrap()).await
     }
 
-    async fn get(&self, session: &str, path: &str) -> Res {
+    pub(crate) async fn get(&self, session: &str, path: &str) -> Res {
         let req = Request::get(path)
             .header(
                 header::COOKIE,
@@ -183,7 +189,7 @@ impl World {
 
 /// "Weekdays 06–20, parking only, at most 10 hours, 2,000 a month" for cost center 200, in
 /// force from 1 November 2026.
-fn acceptance_rules(cc: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn acceptance_rules(cc: &str) -> Vec<(&'static str, String)> {
     vec![
         ("level", "cost_center".into()),
         ("id", cc.into()),
@@ -198,7 +204,7 @@ fn acceptance_rules(cc: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 

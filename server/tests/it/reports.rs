@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use server::http::app_state;
 
 /// A maildev of its own on free ports, stopped when dropped.
-struct MailCatcher {
+pub(crate) struct MailCatcher {
     child: std::process::Child,
     smtp: u16,
     web: u16,
@@ -43,7 +43,7 @@ fn free_port() -> u16 {
 }
 
 impl MailCatcher {
-    async fn start() -> MailCatcher {
+    pub(crate) async fn start() -> MailCatcher {
         let bin =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/.bin/maildev");
         assert!(
@@ -78,7 +78,7 @@ impl MailCatcher {
     }
 
     /// GET on maildev's REST API: the JSON body, or `None` while it is not up.
-    async fn get(&self, path: &str) -> Option<serde_json::Value> {
+    pub(crate) async fn get(&self, path: &str) -> Option<serde_json::Value> {
         let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.web))
             .await
             .ok()?;
@@ -93,7 +93,7 @@ impl MailCatcher {
     }
 
     /// (recipient, subject) of every mail caught.
-    async fn mails(&self) -> Vec<(String, String)> {
+    pub(crate) async fn mails(&self) -> Vec<(String, String)> {
         let list = self.get("/api/email").await.expect("maildev answers");
         list.as_array()
             .unwrap()
@@ -108,7 +108,7 @@ impl MailCatcher {
     }
 }
 
-fn instance(db: Db, catcher: &MailCatcher) -> AppState {
+pub(crate) fn instance(db: Db, catcher: &MailCatcher) -> AppState {
     let config = Arc::new(Config::from_vars(&HashMap::new()).unwrap());
     let key = app::crypto::SecretKey::new(*b"report test key, 32 bytes or mor").unwrap();
     let mailer = Mailer::smtp(

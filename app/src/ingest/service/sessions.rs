@@ -297,6 +297,9 @@ impl UserDirectory {
     }
 }
 
+/// Sessions that started longer ago than this (seconds) are judged but alert no one.
+pub const ALERT_WINDOW: i64 = 14 * 86_400;
+
 /// Judges the sessions about to be written against their companies' rules in force when each
 /// started (`policies::service::Judge`), in start order so that each counts towards its
 /// member's month for the later ones, and stores the reasons on the rows.
@@ -501,6 +504,22 @@ pub async fn sessions(
     crate::history::rollup::lock_companies(&mut tx, &locked).await?;
     judge(&mut tx, &scopes, &stored, &mut rows, now).await?;
     history::upsert_sessions(&mut tx, &rows).await?;
+    // A session outside policy raises its alert in the same transaction: once, however often
+    // it is sent or corrected (alerts::store::raise). Old sessions arriving late (a backfill)
+    // are marked in the history but alert no one.
+    let alerts: Vec<_> = rows
+        .iter()
+        .filter(|(_, s)| s.policy_flags != 0 && s.started_at >= now - ALERT_WINDOW)
+        .map(|(scope, s)| {
+            (
+                *scope,
+                crate::alerts::service::for_session(crate::alerts::Kind::Policy, s.id),
+            )
+        })
+        .collect();
+    if !alerts.is_empty() {
+        crate::alerts::store::raise(&mut tx, &alerts, now).await?;
+    }
     tx.commit().await?;
     result.results.sort_by_key(|r| r.index);
     Ok(result)
