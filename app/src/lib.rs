@@ -4,8 +4,8 @@
 
 #![recursion_limit = "256"]
 
-#[cfg(feature = "ssr")]
 pub mod alerts;
+#[cfg(feature = "ssr")]
 pub mod answer;
 pub mod audit;
 pub mod auth;

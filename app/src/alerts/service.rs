@@ -316,8 +316,8 @@ pub async fn deliver(
     let mut companies: HashMap<Uuid, Option<Company>> = HashMap::new();
     for p in store::undelivered(db, 200).await? {
         let scope = access.scope(p.company_id);
-        if !companies.contains_key(&p.company_id) {
-            companies.insert(p.company_id, Company::load(db, scope).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = companies.entry(p.company_id) {
+            e.insert(Company::load(db, scope).await?);
         }
         let Some(company) = companies.get(&p.company_id).and_then(Option::as_ref) else {
             continue;
@@ -403,8 +403,8 @@ pub async fn send_digests(
     let mut companies: HashMap<Uuid, Option<Company>> = HashMap::new();
     for d in store::digests_due(db).await? {
         let scope = access.scope(d.company_id);
-        if !companies.contains_key(&d.company_id) {
-            companies.insert(d.company_id, Company::load(db, scope).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = companies.entry(d.company_id) {
+            e.insert(Company::load(db, scope).await?);
         }
         let Some(company) = companies.get(&d.company_id).and_then(Option::as_ref) else {
             continue;

@@ -319,9 +319,9 @@ mod tests {
 
     #[test]
     fn a_budget_is_near_from_80_and_over_from_100_per_cent() {
-        assert_eq!(BudgetState::of(79_99, 100_00), BudgetState::Under);
-        assert_eq!(BudgetState::of(80_00, 100_00), BudgetState::Near);
-        assert_eq!(BudgetState::of(99_99, 100_00), BudgetState::Near);
-        assert_eq!(BudgetState::of(100_00, 100_00), BudgetState::Over);
+        assert_eq!(BudgetState::of(7_999, 10_000), BudgetState::Under);
+        assert_eq!(BudgetState::of(8_000, 10_000), BudgetState::Near);
+        assert_eq!(BudgetState::of(9_999, 10_000), BudgetState::Near);
+        assert_eq!(BudgetState::of(10_000, 10_000), BudgetState::Over);
     }
 }

@@ -213,52 +213,6 @@ pub fn welcome_owner(lang: Lang, to: &str, company: &str, sign_in_url: &str) -> 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_invitation_says_which_address_to_use_in_the_app() {
-        let m = invitation(
-            Lang::Sv,
-            "bo@acme.se",
-            "Acme AB",
-            "Anna",
-            crate::companies::Role::Member,
-            "http://x/invite/t",
-        );
-        assert!(m.text.contains("http://x/invite/t"));
-        assert!(m
-            .text
-            .contains("Aimo Park-appen med just den här adressen, bo@acme.se"));
-        assert!(m.html.contains("href=\"http://x/invite/t\""));
-        let e = invitation(
-            Lang::En,
-            "bo@acme.se",
-            "Acme <AB>",
-            "Anna",
-            crate::companies::Role::Admin,
-            "http://x",
-        );
-        assert!(
-            e.html.contains("Acme &lt;AB&gt;"),
-            "names are escaped in HTML"
-        );
-    }
-
-    #[test]
-    fn the_code_mail_has_both_parts_in_the_chosen_language() {
-        let m = sign_in_code(Lang::Sv, "anna@example.se", "042917", 10);
-        assert_eq!(m.subject, "Din inloggningskod till Aimo Park");
-        assert!(!m.subject.contains("042"), "never a code in the subject");
-        assert_eq!(display_code("042917"), "042 917");
-        assert!(m.text.contains("042 917") && m.text.contains("10 minuter"));
-        assert!(m.html.contains("042 917") && m.html.contains("lang=\"sv\""));
-        let e = sign_in_code(Lang::En, "anna@example.se", "042917", 10);
-        assert!(e.text.contains("valid for 10 minutes"));
-    }
-}
-
 /// An alert, or a day's alerts in one digest: the intro, each alert as a line with a link to
 /// exactly what it is about, a button to `link`, and the unsubscribe link for this kind of
 /// mail (`unsubscribe`: the line's label and the signed link).
@@ -306,5 +260,51 @@ pub fn alert(
         subject: subject.to_owned(),
         text,
         html: html_page(lang, subject, &html),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_invitation_says_which_address_to_use_in_the_app() {
+        let m = invitation(
+            Lang::Sv,
+            "bo@acme.se",
+            "Acme AB",
+            "Anna",
+            crate::companies::Role::Member,
+            "http://x/invite/t",
+        );
+        assert!(m.text.contains("http://x/invite/t"));
+        assert!(m
+            .text
+            .contains("Aimo Park-appen med just den här adressen, bo@acme.se"));
+        assert!(m.html.contains("href=\"http://x/invite/t\""));
+        let e = invitation(
+            Lang::En,
+            "bo@acme.se",
+            "Acme <AB>",
+            "Anna",
+            crate::companies::Role::Admin,
+            "http://x",
+        );
+        assert!(
+            e.html.contains("Acme &lt;AB&gt;"),
+            "names are escaped in HTML"
+        );
+    }
+
+    #[test]
+    fn the_code_mail_has_both_parts_in_the_chosen_language() {
+        let m = sign_in_code(Lang::Sv, "anna@example.se", "042917", 10);
+        assert_eq!(m.subject, "Din inloggningskod till Aimo Park");
+        assert!(!m.subject.contains("042"), "never a code in the subject");
+        assert_eq!(display_code("042917"), "042 917");
+        assert!(m.text.contains("042 917") && m.text.contains("10 minuter"));
+        assert!(m.html.contains("042 917") && m.html.contains("lang=\"sv\""));
+        let e = sign_in_code(Lang::En, "anna@example.se", "042917", 10);
+        assert!(e.text.contains("valid for 10 minutes"));
     }
 }

@@ -734,6 +734,55 @@ impl Judge {
     }
 }
 
+/// The rules as the operator reads them (`GET /ingest/v1/policies`): of every level of the
+/// company, the version in force at `now` and any that take effect later, oldest first, with
+/// the cost center's code or the member's address; and the members' registered vehicles.
+pub struct ForOperator {
+    pub versions: Vec<(super::model::Version, Option<String>, Option<String>)>,
+    pub vehicles: Vec<(String, String)>,
+}
+
+pub async fn for_operator(db: &Db, scope: CompanyScope, now: i64) -> Result<ForOperator, AppError> {
+    let scopes = [scope];
+    let (all, centers, vehicles) = tokio::try_join!(
+        store::versions(db, &scopes),
+        crate::companies::store::cost_centers(db, scope),
+        store::all_vehicles(db, scope),
+    )?;
+    // Per level: drop the versions a later one in force at `now` replaced.
+    let mut latest_in_force: HashMap<Target, i64> = HashMap::new();
+    for v in all.iter().filter(|v| v.valid_from <= now) {
+        let n = latest_in_force.entry(v.target).or_insert(v.number);
+        // `all` is in (valid_from, number) order: the last one seen is the one in force.
+        *n = v.number;
+    }
+    let kept: Vec<super::model::Version> = all
+        .into_iter()
+        .filter(|v| v.valid_from > now || latest_in_force.get(&v.target) == Some(&v.number))
+        .collect();
+    let users: Vec<Uuid> = kept
+        .iter()
+        .filter_map(|v| match v.target {
+            Target::Member(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    let emails = store::emails(db, &users).await?;
+    let codes: HashMap<Uuid, String> = centers.into_iter().map(|c| (c.id, c.code)).collect();
+    let versions = kept
+        .into_iter()
+        .map(|v| {
+            let (code, email) = match v.target {
+                Target::Company => (None, None),
+                Target::CostCenter(c) => (Some(codes.get(&c).cloned().unwrap_or_default()), None),
+                Target::Member(u) => (None, Some(emails.get(&u).cloned().unwrap_or_default())),
+            };
+            (v, code, email)
+        })
+        .collect();
+    Ok(ForOperator { versions, vehicles })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -927,53 +976,4 @@ mod tests {
             Err(AppError::invalid("charging", Reason::Unknown))
         );
     }
-}
-
-/// The rules as the operator reads them (`GET /ingest/v1/policies`): of every level of the
-/// company, the version in force at `now` and any that take effect later, oldest first, with
-/// the cost center's code or the member's address; and the members' registered vehicles.
-pub struct ForOperator {
-    pub versions: Vec<(super::model::Version, Option<String>, Option<String>)>,
-    pub vehicles: Vec<(String, String)>,
-}
-
-pub async fn for_operator(db: &Db, scope: CompanyScope, now: i64) -> Result<ForOperator, AppError> {
-    let scopes = [scope];
-    let (all, centers, vehicles) = tokio::try_join!(
-        store::versions(db, &scopes),
-        crate::companies::store::cost_centers(db, scope),
-        store::all_vehicles(db, scope),
-    )?;
-    // Per level: drop the versions a later one in force at `now` replaced.
-    let mut latest_in_force: HashMap<Target, i64> = HashMap::new();
-    for v in all.iter().filter(|v| v.valid_from <= now) {
-        let n = latest_in_force.entry(v.target).or_insert(v.number);
-        // `all` is in (valid_from, number) order: the last one seen is the one in force.
-        *n = v.number;
-    }
-    let kept: Vec<super::model::Version> = all
-        .into_iter()
-        .filter(|v| v.valid_from > now || latest_in_force.get(&v.target) == Some(&v.number))
-        .collect();
-    let users: Vec<Uuid> = kept
-        .iter()
-        .filter_map(|v| match v.target {
-            Target::Member(u) => Some(u),
-            _ => None,
-        })
-        .collect();
-    let emails = store::emails(db, &users).await?;
-    let codes: HashMap<Uuid, String> = centers.into_iter().map(|c| (c.id, c.code)).collect();
-    let versions = kept
-        .into_iter()
-        .map(|v| {
-            let (code, email) = match v.target {
-                Target::Company => (None, None),
-                Target::CostCenter(c) => (Some(codes.get(&c).cloned().unwrap_or_default()), None),
-                Target::Member(u) => (None, Some(emails.get(&u).cloned().unwrap_or_default())),
-            };
-            (v, code, email)
-        })
-        .collect();
-    Ok(ForOperator { versions, vehicles })
 }

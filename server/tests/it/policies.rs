@@ -22,7 +22,9 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::common::{add_member, form, insert_company, post, send, session_view, sign_in, Res};
+use crate::common::{
+    add_member, form, get, insert_company, post, send, session_view, sign_in, Res,
+};
 
 pub(crate) const KEY: &str = "bo";
 pub(crate) const SECRET: &str = "the back office's secret of 32 bytes+";
@@ -286,6 +288,59 @@ async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_start
             .status,
         StatusCode::FORBIDDEN
     );
+
+    // The back office reads the rules as they stand, signed (and only signed).
+    let res = send(
+        &w.app,
+        w.signer
+            .request("GET", "/ingest/v1/policies?company=556677-8899", b""),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let rules: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(rules["company"], "556677-8899");
+    assert_eq!(rules["version"], 2, "two saves");
+    let levels = rules["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 2, "{levels:?}");
+    let center = levels.iter().find(|l| l["level"] == "cost_center").unwrap();
+    assert_eq!(center["cost_center"], "200");
+    assert_eq!(
+        center["weekdays"],
+        serde_json::json!(["mon", "tue", "wed", "thu", "fri"])
+    );
+    assert_eq!(
+        (center["hours_from"].as_str(), center["hours_to"].as_str()),
+        (Some("06:00"), Some("20:00"))
+    );
+    assert_eq!(center["charging_allowed"], false);
+    assert_eq!(center["max_stay_minutes"], 600);
+    assert_eq!(center["monthly_cap"], 200_000);
+    assert_eq!(
+        center["only_registered"],
+        serde_json::Value::Null,
+        "as the level above"
+    );
+    let member = levels.iter().find(|l| l["level"] == "member").unwrap();
+    assert_eq!(
+        (
+            member["member"].as_str(),
+            member["only_registered"].as_bool()
+        ),
+        (Some(ANNA), Some(true))
+    );
+    assert_eq!(
+        rules["vehicles"],
+        serde_json::json!([{ "member": ANNA, "plates": ["ABC 123"] }])
+    );
+    let unsigned = send(&w.app, get("/ingest/v1/policies?company=556677-8899", None)).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+    let unknown = send(
+        &w.app,
+        w.signer
+            .request("GET", "/ingest/v1/policies?company=556000-0000", b""),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
 
     // A signed batch: a weekday within the rules; a Saturday charge of 22 hours; another
     // car; a large weekday session.
