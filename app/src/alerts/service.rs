@@ -514,12 +514,17 @@ pub async fn view(
     if !may_receive(ctx.role()) {
         return Err(AppError::Forbidden);
     }
+    // The keyset of the previous page's last notice: `<created_at>.<id>`.
     let before = match before.trim() {
         "" => None,
-        raw => Some(
-            raw.parse::<i64>()
-                .map_err(|_| AppError::invalid("before", Reason::Unknown))?,
-        ),
+        raw => {
+            let bad = || AppError::invalid("before", Reason::Unknown);
+            let (at, id) = raw.split_once('.').ok_or_else(bad)?;
+            Some((
+                at.parse::<i64>().map_err(|_| bad())?,
+                Uuid::parse_str(id).map_err(|_| bad())?,
+            ))
+        }
     };
     let scope = ctx.scope();
     let (rows, unread, settings, company) = tokio::try_join!(
@@ -546,10 +551,10 @@ pub async fn view(
             }
         })
         .collect();
-    let older_href = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| with_query("/notices", &[("before", &r.notice_created_at.to_string())]));
+    let older_href = more.then(|| rows.last()).flatten().map(|r| {
+        let key = format!("{}.{}", r.notice_created_at, r.notice_id);
+        with_query("/notices", &[("before", &key)])
+    });
     let settings = Kind::ALL
         .into_iter()
         .map(|k| {

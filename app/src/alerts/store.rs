@@ -239,32 +239,38 @@ pub async fn facts(
 /// One of a person's notices with its alert's facts.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NoticeRow {
+    pub notice_id: Uuid,
     pub notice_created_at: i64,
     pub read_at: Option<i64>,
     #[sqlx(flatten)]
     pub fact: Fact,
 }
 
-/// A person's notices, newest first, raised before `before` (a page's end), at most `limit`.
+/// A person's notices, newest first (then by id: many arrive in one delivery), after the
+/// keyset `before` (the previous page's last (created_at, id)), at most `limit`.
 #[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "alerts::notices"))]
 pub async fn notices(
     db: &Db,
     scope: CompanyScope,
     user: Uuid,
-    before: Option<i64>,
+    before: Option<(i64, Uuid)>,
     limit: i64,
 ) -> Result<Vec<NoticeRow>, sqlx::Error> {
+    // Without a cursor: a key after every row.
+    let (at, id) = before.unwrap_or((i64::MAX, Uuid::max()));
     let sql = format!(
-        "SELECT n.created_at AS notice_created_at, n.read_at, {FACT_COLUMNS}
+        "SELECT n.id AS notice_id, n.created_at AS notice_created_at, n.read_at, {FACT_COLUMNS}
          FROM notices n JOIN alerts a ON a.id = n.alert_id {FACT_JOINS}
-         WHERE n.company_id = $1 AND n.user_id = $2 AND ($3 IS NULL OR n.created_at < $3)
-         ORDER BY n.created_at DESC, n.id DESC LIMIT $4"
+         WHERE n.company_id = $1 AND n.user_id = $2
+           AND (n.created_at < $3 OR (n.created_at = $3 AND n.id < $4))
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $5"
     );
     with_pool!(db, |pool| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(scope.company_id())
             .bind(user)
-            .bind(before)
+            .bind(at)
+            .bind(id)
             .bind(limit)
             .fetch_all(pool)
             .await

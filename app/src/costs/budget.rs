@@ -135,24 +135,25 @@ pub async fn complete_view(
         })
         .collect();
     if may_set(ctx.role()) {
-        let current = |c: Option<Uuid>| {
-            lines
-                .iter()
-                .find(|(k, _)| *k == c)
-                .map(|(_, v)| crate::money::form_value(*v))
-                .unwrap_or_default()
+        // Each choice says its budget now: "2010 Projekt Norr (3 703,00 kr)".
+        let choice = |c: Option<Uuid>, name: String| {
+            let budget = lines.iter().find(|(k, _)| *k == c).map(|(_, v)| *v);
+            BudgetChoice {
+                value: c.map(|id| id.to_string()).unwrap_or_default(),
+                label: match budget {
+                    Some(v) => format!("{name} ({})", lang.money(v, &currency)),
+                    None => name,
+                },
+                current: budget.map(crate::money::form_value).unwrap_or_default(),
+            }
         };
-        view.budget_choices = std::iter::once(BudgetChoice {
-            value: String::new(),
-            label: a.budget_company.to_owned(),
-            current: current(None),
-        })
-        .chain(centers.iter().map(|c| BudgetChoice {
-            value: c.id.to_string(),
-            label: format!("{} {}", c.code, c.name),
-            current: current(Some(c.id)),
-        }))
-        .collect();
+        view.budget_choices = std::iter::once(choice(None, a.budget_company.to_owned()))
+            .chain(
+                centers
+                    .iter()
+                    .map(|c| choice(Some(c.id), format!("{} {}", c.code, c.name))),
+            )
+            .collect();
     }
     Ok(())
 }

@@ -104,8 +104,8 @@ pub struct BudgetLine {
     pub forecast_over: bool,
 }
 
-/// A choice of the budget form: the value posted (empty: the company), its label, and the
-/// budget it has now (the amount as typed, empty: none).
+/// A choice of the budget form: the value posted (empty: the company), its label (with the
+/// budget it has now), and that budget as the amount field would hold it (empty: none).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BudgetChoice {
     pub value: String,

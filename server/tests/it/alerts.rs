@@ -546,3 +546,71 @@ async fn the_budget_alert_arrives_once_at_80_per_cent_on_sqlite() {
 async fn the_budget_alert_arrives_once_at_80_per_cent_on_postgres() {
     the_budget_alert_arrives_once_at_80_per_cent(Backend::Postgres).await;
 }
+
+/// 120 notices delivered in one run (one timestamp): the list pages through every one of
+/// them once, "older notices" after "older notices", as a person clicks.
+async fn the_notices_page_through_every_notice_once(backend: Backend) {
+    let w = world(backend).await;
+    let owner = sign_in(&w.app, &w.t.db, OWNER).await;
+    let company: uuid::Uuid = with_pool!(&w.t.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM companies")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let scope = app::scope::CompanyScope::for_tests(company);
+    let raised: Vec<_> = (0..120)
+        .map(|i| {
+            let d = alerts::BudgetDetails {
+                cost_center: None,
+                month: 24_000 + i,
+                threshold: 80,
+                spent: 8_000,
+                budget: 10_000,
+            };
+            (scope, alerts::for_budget(&d))
+        })
+        .collect();
+    let mut tx = w.t.db.begin().await.unwrap();
+    assert_eq!(
+        app::alerts::store::raise(&mut tx, &raised, 1_800_000_000)
+            .await
+            .unwrap(),
+        120
+    );
+    tx.commit().await.unwrap();
+    alerts::deliver(&w.t.db, &key(), URL, 1_800_000_000)
+        .await
+        .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut path = "/api/notices?before=".to_owned();
+    let mut pages = 0;
+    loop {
+        let res = w.get(&owner, &path).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+        assert_eq!(v["unread"], 120);
+        for n in v["notices"].as_array().unwrap() {
+            assert!(
+                seen.insert(n["text"].as_str().unwrap().to_owned()),
+                "shown twice: {n}"
+            );
+        }
+        pages += 1;
+        match v["older_href"].as_str() {
+            Some(h) => path = h.replace("/notices?", "/api/notices?"),
+            None => break,
+        }
+    }
+    assert_eq!((seen.len(), pages), (120, 3));
+}
+
+#[tokio::test]
+async fn the_notices_page_through_every_notice_once_on_sqlite() {
+    the_notices_page_through_every_notice_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_notices_page_through_every_notice_once_on_postgres() {
+    the_notices_page_through_every_notice_once(Backend::Postgres).await;
+}
