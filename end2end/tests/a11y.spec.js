@@ -58,9 +58,9 @@ for (const [role, key, pages] of [
   // DATA: the month the fixed demo data lives in (the defaults show this month, which is empty
   // once the calendar has passed the data; both are swept).
   ['owner', 'a11yOwner', ['/', '/frontdesk', '/history', '/history?DATA&kind=charging&size=25', '/costs', '/costs?DATA', '/costs/report',
-    '/invoices', '/members', '/cost-centers', '/audit', '/facilities', '/policies', '/history?DATA&policy=outside']],
+    '/invoices', '/members', '/cost-centers', '/audit', '/facilities', '/policies', '/history?DATA&policy=outside', '/notices']],
   ['admin', 'a11yAdmin', ['/', '/members', '/cost-centers', '/frontdesk']],
-  ['finance viewer', 'a11yFinance', ['/', '/history', '/costs', '/invoices', '/members', '/audit']],
+  ['finance viewer', 'a11yFinance', ['/', '/history', '/costs', '/invoices', '/members', '/audit', '/notices']],
   ['member', 'a11yMember', ['/', '/history', '/costs', '/facilities', '/policies']],
   ['front desk', 'a11yDesk', ['/frontdesk']],
   ['member of two companies', 'a11yTwo', ['/companies']],

@@ -99,4 +99,40 @@ test('an admin sets a cost center\'s rules and a Saturday charge of 22 hours sho
   await them.goto('/history?year=2026&month=11&policy=outside');
   await expect(byId(them, ids.HISTORY_TABLE).locator('tbody tr td.policy li').first()).toHaveText('Utanför tillåten tid');
   await theirs.close();
+
+  // The costs of November: what was outside policy, on the total and on the cost center's
+  // row, each a link to exactly those sessions.
+  await page.goto('/costs?year=2026&month=11');
+  const total = byId(page, ids.COSTS_TOTAL);
+  await expect(total).toContainText('Utanför reglerna');
+  await expect(total).toContainText('250,00\u00a0kr');
+  const centerRow = byId(page, ids.COSTS_COST_CENTERS).locator('tr', { hasText: p.center });
+  await expect(centerRow.locator('td.outside a')).toHaveText('250,00\u00a0kr');
+
+  // A budget for the third cost center: a typo first (refused by field, nothing saved), then
+  // 300 kr, which November's 290 kr puts at 96 %: near the budget, 10 kr left.
+  const budgetForm = byId(page, ids.COSTS_BUDGET_FORM);
+  await budgetForm.locator('#budget-target').selectOption({ label: p.center });
+  await budgetForm.locator('#budget-amount').fill('trehundra');
+  await budgetForm.getByRole('button', { name: 'Spara budget' }).click();
+  await expect(byId(page, ids.FORM_ERROR)).toContainText('Månadsbudget: skriv ett belopp, till exempel 2000 eller 149,50.');
+  await expect(page.getByText('Inga budgetar är satta.')).toBeVisible();
+  await budgetForm.locator('#budget-target').selectOption({ label: p.center });
+  await budgetForm.locator('#budget-amount').fill('300');
+  await budgetForm.getByRole('button', { name: 'Spara budget' }).click();
+  const budgetRow = byId(page, ids.COSTS_BUDGETS).locator('tbody tr', { hasText: p.center });
+  await expect(budgetRow).toHaveClass(/budget near/);
+  await expect(budgetRow).toContainText('290,00\u00a0kr (96\u00a0%)');
+  await expect(budgetRow.locator('td.remaining')).toHaveText('10,00\u00a0kr');
+  await expect(page).toHaveURL(/\/costs\?year=2026&month=11/);
+
+  // Who is told what: the admin wants the budget alerts by mail at once.
+  await page.getByRole('link', { name: 'Aviseringar', exact: true }).first().click();
+  await expect(page).toHaveURL(/\/notices$/);
+  await page.locator('#alert-budget').selectOption('immediate');
+  await byId(page, ids.NOTICES_SETTINGS).getByRole('button', { name: 'Spara val' }).click();
+  await expect(page.getByText('Dina val är sparade.')).toBeVisible();
+  await page.reload();
+  await expect(page.locator('#alert-budget')).toHaveValue('immediate');
+  await expect(page.locator('#alert-policy')).toHaveValue('portal');
 });
