@@ -46,6 +46,10 @@ curl -fsS "http://127.0.0.1:$port/ingest/v1/openapi.json" -o "$dir/openapi.json"
 seed_args=(--seed "$seed")
 [ "$seed" = random ] && seed_args=()
 echo "schemathesis: ${seconds}s at most, seed ${seed}"
+# One worker: with two, Hypothesis parses lambdas' source on two threads at once, which trips
+# a CPython 3.11 bug ("AST constructor recursion depth mismatch", python/cpython#106905) as a
+# runtime error of the tool, not a finding; it was seen once in two runs when GET
+# /ingest/v1/policies joined the document. Two cores gain little from a second worker here.
 export PORTAL_FUZZ_KEY_ID=fuzz PORTAL_FUZZ_SECRET="$secret" PORTAL_FUZZ_OUTCOMES="$PWD/$dir/outcomes.txt"
 touch "$PORTAL_FUZZ_OUTCOMES"
 (
@@ -53,7 +57,7 @@ touch "$PORTAL_FUZZ_OUTCOMES"
     SCHEMATHESIS_HOOKS=hooks PYTHONPATH=. timeout $((seconds + 60)) "$venv/bin/schemathesis" run \
       "../../$dir/openapi.json" --url "http://127.0.0.1:$port" \
       --checks all --exclude-checks ignored_auth --max-time "$seconds" --max-examples 60 "${seed_args[@]}" \
-      --request-timeout 20 --workers 2 --report junit --report-dir "../../$dir" \
+      --request-timeout 20 --workers 1 --report junit --report-dir "../../$dir" \
       --warnings off
 ) 2>&1 | tee "$dir/schemathesis.log"
 st_status=${PIPESTATUS[0]}
