@@ -103,6 +103,21 @@ impl Company {
     }
 }
 
+/// The companies a job run has loaded, each once (a run delivers many alerts per company).
+#[derive(Default)]
+struct Companies(HashMap<Uuid, Option<Company>>);
+
+impl Companies {
+    /// The company of `scope` (none: it is gone).
+    async fn get(&mut self, db: &Db, scope: CompanyScope) -> Result<Option<&Company>, AppError> {
+        let id = scope.company_id();
+        if let std::collections::hash_map::Entry::Vacant(e) = self.0.entry(id) {
+            e.insert(Company::load(db, scope).await?);
+        }
+        Ok(self.0.get(&id).and_then(Option::as_ref))
+    }
+}
+
 /// An alert in words: the mail's subject, the line, and the page of exactly what it is about.
 pub struct Said {
     pub subject: String,
@@ -313,13 +328,10 @@ pub async fn deliver(
 ) -> Result<usize, AppError> {
     let access = OperatorAccess::command_line();
     let mut queued = 0;
-    let mut companies: HashMap<Uuid, Option<Company>> = HashMap::new();
+    let mut companies = Companies::default();
     for p in store::undelivered(db, 200).await? {
         let scope = access.scope(p.company_id);
-        if let std::collections::hash_map::Entry::Vacant(e) = companies.entry(p.company_id) {
-            e.insert(Company::load(db, scope).await?);
-        }
-        let Some(company) = companies.get(&p.company_id).and_then(Option::as_ref) else {
+        let Some(company) = companies.get(db, scope).await? else {
             continue;
         };
         match deliver_one(db, key, public_url, scope, company, p.id, now).await {
@@ -400,13 +412,10 @@ pub async fn send_digests(
 ) -> Result<usize, AppError> {
     let access = OperatorAccess::command_line();
     let mut queued = 0;
-    let mut companies: HashMap<Uuid, Option<Company>> = HashMap::new();
+    let mut companies = Companies::default();
     for d in store::digests_due(db).await? {
         let scope = access.scope(d.company_id);
-        if let std::collections::hash_map::Entry::Vacant(e) = companies.entry(d.company_id) {
-            e.insert(Company::load(db, scope).await?);
-        }
-        let Some(company) = companies.get(&d.company_id).and_then(Option::as_ref) else {
+        let Some(company) = companies.get(db, scope).await? else {
             continue;
         };
         let local = company.tz.timestamp_opt(now, 0).single();
