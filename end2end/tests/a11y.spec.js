@@ -50,6 +50,9 @@ async function session(page, email) {
 }
 
 test('signed out: sign-in, facilities, an invitation link @js', async ({ browser }) => {
+  // Three pages at up to ~11 s each on a busy machine (hydration and axe): past the default
+  // 30 s when it is the first test of a run and the server is still cold (seen here).
+  test.setTimeout(90_000);
   const found = await sweep(browser, undefined, ['/sign-in', '/facilities', '/invite/not-a-real-token']);
   expect(found).toEqual([]);
 });
