@@ -14,7 +14,8 @@ export TRUNK_SKIP_VERSION_CHECK=true
 mkdir -p target/test-logs
 logs=target/test-logs
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Each step says when it began (UTC), so a run's log shows where its time goes.
+step() { printf '\n\033[1m==> %s\033[0m  [%s]\n' "$*" "$(date -u +%H:%M:%S)"; }
 die() { echo "FAILED: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 scripts/install-tools.sh test || die "installing tools"
