@@ -422,8 +422,17 @@ pub async fn send_digests(
         let Some(local) = local.filter(|l| l.hour() >= DIGEST_HOUR) else {
             continue;
         };
-        let cutoff = crate::calendar::local_midnight(company.tz, local.date_naive())
-            + i64::from(DIGEST_HOUR) * 3600;
+        // 07:00 on the wall clock, also on the days of 23 and 25 hours (midnight + 7 h
+        // would be 08:00 or 06:00 then).
+        let seven = local
+            .date_naive()
+            .and_hms_opt(DIGEST_HOUR, 0, 0)
+            .expect("a valid hour");
+        let cutoff = company
+            .tz
+            .from_local_datetime(&seven)
+            .earliest()
+            .map_or(now, |t| t.timestamp());
         let day = day_number(local.date_naive());
         match digest_one(
             db, key, public_url, scope, company, d.user_id, day, cutoff, now,
