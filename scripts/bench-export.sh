@@ -24,6 +24,7 @@ for engine in sqlite postgres; do
   DATABASE_URL="$url" PORTAL_LISTEN="127.0.0.1:$port" PORTAL_DEMO_DATA=false PORTAL_DEV_MAILER=true \
     PORTAL_SECRET_KEY="bench key, 32 bytes or more....." PORTAL_SEND_BUDGET=100000 \
     PORTAL_OPERATOR_PERMITS_URL=http://127.0.0.1:9/permits \
+    PORTAL_OPERATOR_POLICIES_URL=http://127.0.0.1:9/policies \
     PORTAL_OPERATOR_PERMITS_KEY="bench=benchmarks only and not a secret 32+" \
     ./target/release/portal serve >"target/bench/export-$engine.log" 2>&1 &
   server=$!

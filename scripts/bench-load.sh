@@ -70,6 +70,7 @@ echo "== 2. /api/history for a month at benchmark size (make bench-demo), ${secs
 bench_env=(PORTAL_DEMO_DATA=false PORTAL_DEV_MAILER=true
   "PORTAL_SECRET_KEY=bench key, 32 bytes or more....." PORTAL_SEND_BUDGET=100000
   PORTAL_OPERATOR_PERMITS_URL=http://127.0.0.1:9/permits
+  PORTAL_OPERATOR_POLICIES_URL=http://127.0.0.1:9/policies
   "PORTAL_OPERATOR_PERMITS_KEY=bench=benchmarks only and not a secret 32+")
 echo "| What | Path | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"

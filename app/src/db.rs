@@ -821,6 +821,89 @@ pub async fn outbox_state(
     Ok((depth, oldest.map_or(0, |t| now - t)))
 }
 
+/// A claim's lease on a message to the operator: longer than the longest batch can take (the
+/// sender checks this at compile time against its batch size and request timeout), so that
+/// no message is claimed again while its first sender may still be posting it.
+pub const OPERATOR_LEASE_SECONDS: i64 = 300;
+
+/// A message of an outbox to the operator's back office (`operator_outbox` for guest permits,
+/// `policy_outbox` for the companies' rules), as a claim returns it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OperatorMessage {
+    /// The message's idempotency key.
+    pub id: uuid::Uuid,
+    /// What the message is about: the permit, the company.
+    pub subject: uuid::Uuid,
+    pub version: i64,
+    pub body: String,
+    pub attempts: i32,
+    pub created_at: i64,
+    /// The end of this claim's lease: the claim's token. Marking the outcome checks it, so an
+    /// instance whose lease ran out (and whose message another instance took) changes nothing.
+    pub lease_until: i64,
+}
+
+/// Marks a claimed message delivered; false (and nothing changed) when the claim is no
+/// longer this sender's: its lease ran out and another sender took the message.
+pub async fn mark_sent(
+    db: &Db,
+    outbox: &OutboxTable,
+    row: &OperatorMessage,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let table = outbox.table;
+    let sql = format!(
+        "UPDATE {table} SET status = 'sent', sent_at = $2, lease_until = NULL,
+                attempts = attempts + 1, last_error = NULL
+         WHERE id = $1 AND status = 'sending' AND lease_until = $3"
+    );
+    let changed = with_pool!(db, |pool| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(row.id)
+            .bind(now)
+            .bind(row.lease_until)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(changed == 1)
+}
+
+/// A failed attempt: retried with backoff (10 s doubling up to 5 minutes) until the message
+/// is older than `give_up_after` or the failure is permanent; then `failed`, with the reason.
+/// Returns whether it gave up, or `None` when the claim is no longer this sender's (see
+/// [`mark_sent`]): a message another sender delivered is never shown as failed.
+pub async fn mark_failed(
+    db: &Db,
+    outbox: &OutboxTable,
+    row: &OperatorMessage,
+    permanent: bool,
+    reason: &str,
+    give_up_after: i64,
+    now: i64,
+) -> Result<Option<bool>, sqlx::Error> {
+    let give_up = permanent || now - row.created_at >= give_up_after;
+    let table = outbox.table;
+    let sql = format!(
+        "UPDATE {table} SET status = $2, attempts = $3, next_attempt_at = $4,
+                lease_until = NULL, last_error = $5
+         WHERE id = $1 AND status = 'sending' AND lease_until = $6"
+    );
+    let changed = with_pool!(db, |pool| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(row.id)
+            .bind(if give_up { "failed" } else { "pending" })
+            .bind(row.attempts + 1)
+            .bind(now + backoff(row.attempts, 300))
+            .bind(reason)
+            .bind(row.lease_until)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok((changed == 1).then_some(give_up))
+}
+
 /// The wait before the next attempt of a delivery that failed `attempts` times: 10 s, 20 s,
 /// 40 s, … at most `max`.
 pub fn backoff(attempts: i32, max: i64) -> i64 {

@@ -51,6 +51,7 @@ function env(extra = {}) {
     PORTAL_SECRET_KEY: 'deploy rehearsal only: a shared key, not a secret',
     SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
     PORTAL_OPERATOR_PERMITS_URL: 'http://127.0.0.1:9/permits',
+    PORTAL_OPERATOR_POLICIES_URL: 'http://127.0.0.1:9/policies',
     PORTAL_OPERATOR_PERMITS_KEY: 'permits=deploy rehearsal only and not a secret 32+',
     PORTAL_INGEST_KEYS: `deploy=${INGEST_SECRET}`,
     PORTAL_SEND_BUDGET: '100000',

@@ -73,8 +73,9 @@ function startInstance(inst, { demo = false } = {}) {
       // No load balancer watches /readyz here: stop at once (a deployment drains 5 s).
       PORTAL_DRAIN_SECONDS: '0',
       SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
-      // A deployment needs the operator's permit endpoint; nothing here registers guests.
+      // A deployment needs the operator's endpoints; nothing here registers guests or rules.
       PORTAL_OPERATOR_PERMITS_URL: 'http://127.0.0.1:9/permits',
+      PORTAL_OPERATOR_POLICIES_URL: 'http://127.0.0.1:9/policies',
       PORTAL_OPERATOR_PERMITS_KEY: 'faults=fault tests only and not a secret 32+',
       PORTAL_DEV_MAILER: 'false',
       PORTAL_DEMO_DATA: demo ? 'true' : 'false',

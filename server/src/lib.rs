@@ -4,7 +4,7 @@
 //!
 //! - [`http`]: the doors. The axum router (pages, server functions, assets, health), the
 //!   session and CSRF layer, the security headers, and the signed ingestion API.
-//! - [`jobs`]: the background work. One task per outbox (mail, guest permits) and one per
+//! - [`jobs`]: the background work. One task per outbox (mail, guest permits, rule changes) and one per
 //!   periodic job (pruning, erasure, monthly reports), each on its own schedule; a job that
 //!   fails or waits never holds up another.
 //! - [`cli`]: the command line (`portal serve`, `migrate`, `demo`, `ingest`, `company`).

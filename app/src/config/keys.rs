@@ -1,52 +1,76 @@
-//! Secrets from the environment: the ingestion API's keys and the operator's permit endpoint.
+//! Secrets from the environment: the ingestion API's keys and the operator's back office
+//! endpoints (guest permits, company rules).
 //! Their `Debug` output shows ids and URLs only, never a secret.
 
 use super::{err, ConfigError};
 
-/// The operator's endpoint for guest permits and the key that signs each message (the
-/// ingestion API's scheme: `x-portal-key`, `x-portal-timestamp`, `x-portal-signature`).
+/// The operator's back office: its endpoint for guest permits, its endpoint for the
+/// companies' rules, and the key that signs each message to either (the ingestion API's
+/// scheme: `x-portal-key`, `x-portal-timestamp`, `x-portal-signature`).
 #[derive(Clone, PartialEq, Eq)]
-pub struct OperatorPermits {
-    pub url: String,
+pub struct OperatorBackOffice {
+    /// `PORTAL_OPERATOR_PERMITS_URL`.
+    pub permits_url: String,
+    /// `PORTAL_OPERATOR_POLICIES_URL`: unset, rule changes wait in their outbox (a local run
+    /// or a test; `Config::check_for_serving` refuses a deployment without it).
+    pub policies_url: Option<String>,
     pub key_id: String,
     pub secret: String,
 }
 
-impl std::fmt::Debug for OperatorPermits {
+impl std::fmt::Debug for OperatorBackOffice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OperatorPermits")
-            .field("url", &self.url)
+        f.debug_struct("OperatorBackOffice")
+            .field("permits_url", &self.permits_url)
+            .field("policies_url", &self.policies_url)
             .field("key_id", &self.key_id)
             .finish_non_exhaustive()
     }
 }
 
-impl OperatorPermits {
-    /// Both variables or neither; an `https://` URL (plain `http://` only to this machine, for
-    /// tests); the key as one `id=secret` pair of `PORTAL_INGEST_KEYS`'s form.
+impl OperatorBackOffice {
+    /// The permits URL and the key both or neither (the rules' URL only with them); each URL
+    /// `https://` (plain `http://` only to this machine, for tests); the key as one
+    /// `id=secret` pair of `PORTAL_INGEST_KEYS`'s form.
     pub(super) fn parse(
         url: Option<String>,
         key: Option<String>,
+        policies_url: Option<String>,
     ) -> Result<Option<Self>, ConfigError> {
         const URL: &str = "PORTAL_OPERATOR_PERMITS_URL";
         const KEY: &str = "PORTAL_OPERATOR_PERMITS_KEY";
+        const POLICIES: &str = "PORTAL_OPERATOR_POLICIES_URL";
         let (url, key) = match (url, key) {
+            (None, None) if policies_url.is_some() => {
+                return Err(err(
+                    POLICIES,
+                    format!("needs {URL} and {KEY} (its messages are signed with that key)"),
+                ))
+            }
             (None, None) => return Ok(None),
             (Some(_), None) => return Err(err(KEY, format!("is required with {URL}"))),
             (None, Some(_)) => return Err(err(URL, format!("is required with {KEY}"))),
             (Some(u), Some(k)) => (u, k),
         };
-        let a = super::vars::authority(URL, &url, &["https", "http"], false)?;
-        if a.scheme == "http" && !a.is_loopback() {
-            return Err(err(
-                URL,
-                "must be an https:// URL (http:// only to 127.0.0.1 or localhost)",
-            ));
+        let checked = |var: &'static str, url: &str| {
+            let a = super::vars::authority(var, url, &["https", "http"], false)?;
+            if a.scheme == "http" && !a.is_loopback() {
+                return Err(err(
+                    var,
+                    "must be an https:// URL (http:// only to 127.0.0.1 or localhost)",
+                ));
+            }
+            Ok(())
+        };
+        checked(URL, &url)?;
+        if let Some(p) = &policies_url {
+            checked(POLICIES, p)?;
         }
         let keys = IngestKeys::parse(&key).map_err(|reason| err(KEY, reason))?;
         match keys.0.as_slice() {
-            [(id, secret)] => Ok(Some(OperatorPermits {
-                url,
+            [(id, secret)] => Ok(Some(OperatorBackOffice {
+                permits_url: url,
+                policies_url,
                 key_id: id.clone(),
                 secret: secret.clone(),
             })),

@@ -16,7 +16,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-pub use keys::{IngestKeys, OperatorPermits};
+pub use keys::{IngestKeys, OperatorBackOffice};
 pub use proxy::{client_ip, Cidr};
 use vars::{is_local_origin, origin, Vars};
 
@@ -89,10 +89,11 @@ pub struct Config {
     /// signature scheme (over `<timestamp>.<body>` only), while a back office is moved to the
     /// current one. Off by default: such a signature can be replayed to another resource.
     pub ingest_legacy_signatures: bool,
-    /// `PORTAL_OPERATOR_PERMITS_URL` and `PORTAL_OPERATOR_PERMITS_KEY`: where guest permits go
+    /// `PORTAL_OPERATOR_PERMITS_URL`, `PORTAL_OPERATOR_POLICIES_URL` and
+    /// `PORTAL_OPERATOR_PERMITS_KEY`: where guest permits and the companies' rule changes go
     /// (the operator's back office) and the key they are signed with. Unset on a local run:
-    /// permits wait in the outbox; a deployment refuses to start without them.
-    pub operator_permits: Option<OperatorPermits>,
+    /// the messages wait in their outboxes; a deployment refuses to start without them.
+    pub operator: Option<OperatorBackOffice>,
 }
 
 /// Limits that are not in security.md as numbers: the global hourly send budget is a circuit
@@ -149,10 +150,21 @@ impl Config {
         if let Some(reason) = self.site_root_exposes() {
             return Err(err("PORTAL_SITE_ROOT", reason));
         }
-        if self.operator_permits.is_none() && !self.local_run {
+        if self.operator.is_none() && !self.local_run {
             return Err(err(
                 "PORTAL_OPERATOR_PERMITS_URL",
                 format!("is required outside a local run ({WHY_LOCAL}): without it guest permits never reach the operator (set PORTAL_OPERATOR_PERMITS_KEY too)"),
+            ));
+        }
+        if self
+            .operator
+            .as_ref()
+            .is_some_and(|o| o.policies_url.is_none())
+            && !self.local_run
+        {
+            return Err(err(
+                "PORTAL_OPERATOR_POLICIES_URL",
+                format!("is required outside a local run ({WHY_LOCAL}): without it the companies' rule changes never reach the operator"),
             ));
         }
         Ok(())
@@ -292,11 +304,12 @@ impl Config {
         let ingest_keys = IngestKeys::parse(&vars.get("PORTAL_INGEST_KEYS").unwrap_or_default())
             .map_err(|reason| err("PORTAL_INGEST_KEYS", reason))?;
         let ingest_legacy_signatures = vars.flag("PORTAL_INGEST_LEGACY_SIGNATURES", false)?;
-        let operator_permits = OperatorPermits::parse(
+        let operator = OperatorBackOffice::parse(
             vars.get("PORTAL_OPERATOR_PERMITS_URL"),
             vars.get("PORTAL_OPERATOR_PERMITS_KEY"),
+            vars.get("PORTAL_OPERATOR_POLICIES_URL"),
         )?;
-        if operator_permits
+        if operator
             .as_ref()
             .is_some_and(|p| ingest_keys.holds_secret(&p.secret))
         {
@@ -309,7 +322,7 @@ impl Config {
         }
 
         Ok(Config {
-            operator_permits,
+            operator,
             ingest_keys,
             ingest_legacy_signatures,
             local_run,
@@ -601,6 +614,10 @@ mod tests {
                 "PORTAL_OPERATOR_PERMITS_URL",
                 "https://backoffice.example/permits",
             ),
+            (
+                "PORTAL_OPERATOR_POLICIES_URL",
+                "https://backoffice.example/policies",
+            ),
             ("PORTAL_OPERATOR_PERMITS_KEY", &format!("k1={key}")),
         ]))
         .unwrap();
@@ -652,12 +669,31 @@ mod tests {
             "a URL without its key"
         );
         production.push(("PORTAL_OPERATOR_PERMITS_KEY", &pair));
+        let e = Config::from_vars(&vars(&production))
+            .and_then(|c| c.check_for_serving())
+            .unwrap_err();
+        assert_eq!(
+            e.var, "PORTAL_OPERATOR_POLICIES_URL",
+            "the rules' endpoint too"
+        );
+        production.push((
+            "PORTAL_OPERATOR_POLICIES_URL",
+            "https://bo.example/policies",
+        ));
         let c = Config::from_vars(&vars(&production)).unwrap();
         assert_eq!(c.check_for_serving(), Ok(()));
-        let p = c.operator_permits.unwrap();
+        let p = c.operator.unwrap();
         assert_eq!(
-            (p.url.as_str(), p.key_id.as_str()),
-            ("https://bo.example/permits", "desk1")
+            (
+                p.permits_url.as_str(),
+                p.policies_url.as_deref(),
+                p.key_id.as_str()
+            ),
+            (
+                "https://bo.example/permits",
+                Some("https://bo.example/policies"),
+                "desk1"
+            )
         );
         assert!(
             !format!("{p:?}").contains(&key),
@@ -683,7 +719,16 @@ mod tests {
             ("PORTAL_OPERATOR_PERMITS_KEY", &pair),
         ]))
         .unwrap();
-        assert!(local.operator_permits.is_some());
+        assert!(local.operator.is_some());
+        let e = Config::from_vars(&vars(&[(
+            "PORTAL_OPERATOR_POLICIES_URL",
+            "https://bo.example/policies",
+        )]))
+        .unwrap_err();
+        assert_eq!(
+            e.var, "PORTAL_OPERATOR_POLICIES_URL",
+            "the rules' endpoint without the key that signs for it"
+        );
     }
 
     #[test]
@@ -733,6 +778,10 @@ mod tests {
             (
                 "PORTAL_OPERATOR_PERMITS_URL",
                 "https://bo.example.se/permits",
+            ),
+            (
+                "PORTAL_OPERATOR_POLICIES_URL",
+                "https://bo.example.se/policies",
             ),
             ("PORTAL_OPERATOR_PERMITS_KEY", &permit_key),
             ("PORTAL_FRAME_ANCESTORS", "https://www.aimopark.se"),
@@ -794,6 +843,14 @@ mod tests {
                     "http://localhost.evil.example/",
                 )],
                 "PORTAL_OPERATOR_PERMITS_URL",
+                "https://",
+            ),
+            (
+                &[(
+                    "PORTAL_OPERATOR_POLICIES_URL",
+                    "http://bo.example.se/policies",
+                )],
+                "PORTAL_OPERATOR_POLICIES_URL",
                 "https://",
             ),
             (

@@ -220,3 +220,34 @@ pub async fn names(db: &Db) -> Result<Vec<FacilityName>, sqlx::Error> {
             .await
     })
 }
+
+/// A facility where the company account works (fully or partly), as the rules list it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountFacility {
+    pub id: Uuid,
+    /// The operator's id (`AIMO-SE-0101`).
+    pub external_ref: String,
+    pub name: String,
+    pub city: String,
+}
+
+/// Every facility where the company account works, by city and name: the choices of the rule
+/// "only these facilities" (`policies`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "facilities::account_facilities")
+)]
+pub async fn account_facilities<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
+) -> Result<Vec<AccountFacility>, sqlx::Error> {
+    crate::with_conn!(conn, |c| {
+        sqlx::query_as(
+            "SELECT id, external_ref, name, city FROM facilities
+             WHERE company_account <> 'no' ORDER BY city, name",
+        )
+        .fetch_all(&mut *c)
+        .await
+    })
+}

@@ -491,30 +491,17 @@ pub async fn permit_facts(tx: &mut Tx, id: Uuid) -> Result<PermitFacts, sqlx::Er
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct MessageRow {
-    pub id: Uuid,
-    pub permit_id: Uuid,
-    pub version: i64,
-    pub body: String,
-    pub attempts: i32,
-    pub created_at: i64,
-    /// The end of this claim's lease: the claim's token. Marking the outcome checks it, so an
-    /// instance whose lease ran out (and whose message another instance took) changes nothing.
-    pub lease_until: i64,
-}
+/// A claimed message about a permit (its `subject` is the permit's id).
+pub type MessageRow = crate::db::OperatorMessage;
 
-/// A claim's lease: longer than the longest batch can take (the sender checks this at
-/// compile time against its batch size and request timeout), so that no message is claimed
-/// again while its first sender may still be posting it.
-pub const LEASE_SECONDS: i64 = 300;
+/// A claim's lease (`db::OPERATOR_LEASE_SECONDS`).
+pub const LEASE_SECONDS: i64 = crate::db::OPERATOR_LEASE_SECONDS;
 
-/// Claims up to `limit` due messages, oldest first (a lease, as the mail outbox does:
-/// `db::claim_due`).
-const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
+/// The permits' outbox (the `db` functions claim, mark and count its rows).
+pub const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
     table: "operator_outbox",
     order_by: "next_attempt_at, created_at",
-    returning: "id, permit_id, version, body, attempts, created_at, lease_until",
+    returning: "id, permit_id AS subject, version, body, attempts, created_at, lease_until",
 };
 
 /// The permit outbox's depth and the age of its oldest due message (`db::outbox_state`).
@@ -556,41 +543,12 @@ pub async fn release_messages(
     crate::db::release_claims(db, &OUTBOX, ids, claimed_at + LEASE_SECONDS).await
 }
 
-/// Marks a claimed message delivered; false (and nothing changed) when the claim is no
-/// longer this sender's: its lease ran out and another sender took the message.
-#[tracing::instrument(
-    name = "db",
-    level = "debug",
-    skip_all,
-    fields(op = "frontdesk::mark_message_sent")
-)]
+/// Marks a claimed message delivered (`db::mark_sent`).
 pub async fn mark_message_sent(db: &Db, row: &MessageRow, now: i64) -> Result<bool, sqlx::Error> {
-    let changed = with_pool!(db, |pool| {
-        sqlx::query(
-            "UPDATE operator_outbox SET status = 'sent', sent_at = $2, lease_until = NULL,
-                    attempts = attempts + 1, last_error = NULL
-             WHERE id = $1 AND status = 'sending' AND lease_until = $3",
-        )
-        .bind(row.id)
-        .bind(now)
-        .bind(row.lease_until)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    Ok(changed == 1)
+    crate::db::mark_sent(db, &OUTBOX, row, now).await
 }
 
-/// A failed attempt: retried with backoff (10 s doubling up to 5 minutes) until the message
-/// is older than `give_up_after` or the failure is permanent; then `failed`, with the reason.
-/// Returns whether it gave up, or `None` when the claim is no longer this sender's (see
-/// [`mark_message_sent`]): a message another sender delivered is never shown as failed.
-#[tracing::instrument(
-    name = "db",
-    level = "debug",
-    skip_all,
-    fields(op = "frontdesk::mark_message_failed")
-)]
+/// A failed attempt (`db::mark_failed`).
 pub async fn mark_message_failed(
     db: &Db,
     row: &MessageRow,
@@ -599,25 +557,7 @@ pub async fn mark_message_failed(
     give_up_after: i64,
     now: i64,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let give_up = permanent || now - row.created_at >= give_up_after;
-    let backoff = crate::db::backoff(row.attempts, 300);
-    let changed = with_pool!(db, |pool| {
-        sqlx::query(
-            "UPDATE operator_outbox SET status = $2, attempts = $3, next_attempt_at = $4,
-                    lease_until = NULL, last_error = $5
-             WHERE id = $1 AND status = 'sending' AND lease_until = $6",
-        )
-        .bind(row.id)
-        .bind(if give_up { "failed" } else { "pending" })
-        .bind(row.attempts + 1)
-        .bind(now + backoff)
-        .bind(reason)
-        .bind(row.lease_until)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    Ok((changed == 1).then_some(give_up))
+    crate::db::mark_failed(db, &OUTBOX, row, permanent, reason, give_up_after, now).await
 }
 
 /// Sent messages are kept this long (for "sent to the operator" on the page), then deleted.

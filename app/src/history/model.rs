@@ -239,10 +239,12 @@ pub enum PolicyReason {
     OverSessionCap,
     /// The member's month, this session included, went past the monthly cap.
     OverMonthlyCap,
+    /// At a facility the rules do not list.
+    FacilityNotAllowed,
 }
 
 impl PolicyReason {
-    pub const ALL: [PolicyReason; 7] = [
+    pub const ALL: [PolicyReason; 8] = [
         PolicyReason::OutsideHours,
         PolicyReason::UnregisteredVehicle,
         PolicyReason::ParkingNotAllowed,
@@ -250,6 +252,7 @@ impl PolicyReason {
         PolicyReason::OverMaxStay,
         PolicyReason::OverSessionCap,
         PolicyReason::OverMonthlyCap,
+        PolicyReason::FacilityNotAllowed,
     ];
 
     /// The reason's bit in `sessions.policy_flags`. Never renumber: stored judgements keep it.
@@ -262,6 +265,7 @@ impl PolicyReason {
             PolicyReason::OverMaxStay => 16,
             PolicyReason::OverSessionCap => 32,
             PolicyReason::OverMonthlyCap => 64,
+            PolicyReason::FacilityNotAllowed => 128,
         }
     }
 
@@ -275,6 +279,7 @@ impl PolicyReason {
             PolicyReason::OverMaxStay => "over_max_stay",
             PolicyReason::OverSessionCap => "over_session_cap",
             PolicyReason::OverMonthlyCap => "over_monthly_cap",
+            PolicyReason::FacilityNotAllowed => "facility_not_allowed",
         }
     }
 
@@ -294,7 +299,7 @@ impl PolicyReason {
 }
 
 /// Every reason's bit: the history filter "outside policy" (any reason).
-pub const ANY_POLICY_REASON: i64 = 127;
+pub const ANY_POLICY_REASON: i64 = 255;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SessionKind {

@@ -49,6 +49,11 @@ pub struct RulesForm {
     pub monthly_cap: String,
     #[serde(default)]
     pub only_registered: String,
+    /// The ticked facilities, `facility[id-<id>]=on` (a key that starts with a digit would
+    /// read as a list index): the only ones where sessions may be. None ticked: as the level
+    /// above.
+    #[serde(default)]
+    pub facility: std::collections::BTreeMap<String, String>,
 }
 
 impl RulesForm {
@@ -103,7 +108,23 @@ impl RulesForm {
             session_cap: amount(r.session_cap),
             monthly_cap: amount(r.monthly_cap),
             only_registered: yes_no(r.only_registered),
+            facility: r
+                .facilities
+                .iter()
+                .flatten()
+                .map(|id| (Self::facility_key(*id), "on".to_owned()))
+                .collect(),
         }
+    }
+
+    /// Whether the facility is ticked.
+    pub fn has_facility(&self, id: Uuid) -> bool {
+        self.facility.contains_key(&Self::facility_key(id))
+    }
+
+    /// The key of a facility's box in `facility`.
+    pub fn facility_key(id: Uuid) -> String {
+        format!("id-{id}")
     }
 }
 
@@ -135,6 +156,9 @@ pub struct PolicyView {
     pub vehicles: Vec<String>,
     pub may_edit_vehicles: bool,
     pub cost_centers: Vec<(Uuid, String)>,
+    /// The facilities where the company account works, as (id, "name, city"): the choices of
+    /// the rule "only these facilities".
+    pub facilities: Vec<(Uuid, String)>,
     pub currency: String,
 }
 

@@ -7,7 +7,8 @@
 //! - [`service`]: who may change what, the form's checks, and [`service::Judge`], which the
 //!   ingestion service runs over each batch before it writes (the one write path of
 //!   sessions), storing the reasons in `sessions.policy_flags`;
-//! - [`store`]: the SQL (`policy_rules`, `vehicles`);
+//! - [`store`]: the SQL (`policy_rules`, `vehicles`, `policy_outbox`);
+//! - [`wire`]: the rules as the operator's back office reads them and gets them pushed;
 //! - `api`, `page`: `/policies`.
 
 mod api;
@@ -17,6 +18,8 @@ mod page;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod wire;
 
 pub use api::*;
 pub use page::PoliciesPage;

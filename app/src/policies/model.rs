@@ -11,7 +11,7 @@ pub use crate::history::{PolicyReason as Reason, ANY_POLICY_REASON as ANY_REASON
 
 /// The rules one level sets. `None` leaves a rule to the level above (member → cost center →
 /// company); at the company level `None` means no such rule.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rules {
     /// Allowed weekdays: bit 0 Monday … bit 6 Sunday.
     pub weekdays: Option<u8>,
@@ -25,6 +25,9 @@ pub struct Rules {
     pub session_cap: Option<i64>,
     pub monthly_cap: Option<i64>,
     pub only_registered: Option<bool>,
+    /// The only facilities where sessions may be (sorted, at least one); `None`: every
+    /// facility where the account works, as far as this level says.
+    pub facilities: Option<Vec<Uuid>>,
 }
 
 impl Rules {
@@ -68,7 +71,7 @@ impl Target {
 }
 
 /// A member's rules with each rule's level: the most specific level that sets a rule wins.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effective {
     pub rules: Rules,
     pub from: Sources,
@@ -85,6 +88,7 @@ pub struct Sources {
     pub session_cap: Option<Level>,
     pub monthly_cap: Option<Level>,
     pub only_registered: Option<Level>,
+    pub facilities: Option<Level>,
 }
 
 /// Combines the levels, most specific first wins, rule by rule.
@@ -120,11 +124,18 @@ pub fn effective(
         monthly_cap,
         only_registered
     );
+    for (level, rules) in levels {
+        if let Some(list) = rules.and_then(|r| r.facilities.as_ref()) {
+            e.rules.facilities = Some(list.clone());
+            e.from.facilities = Some(level);
+            break;
+        }
+    }
     e
 }
 
 /// One version of one level's rules, in force from `valid_from` until the level's next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Version {
     pub company_id: Uuid,
     pub target: Target,
@@ -209,6 +220,8 @@ pub struct Facts {
     pub registered: Option<bool>,
     /// The member's spending this local month with this session; `None` for a guest.
     pub month_total: Option<i64>,
+    /// Where the session was.
+    pub facility: Uuid,
 }
 
 /// Whether a start at (`weekday`, `minute`) falls in the allowed days and hours. A span past
@@ -266,6 +279,12 @@ pub fn judge(r: &Rules, f: &Facts) -> i64 {
         Reason::OverMonthlyCap,
         matches!((r.monthly_cap, f.month_total), (Some(cap), Some(t)) if t > cap),
     );
+    flag(
+        Reason::FacilityNotAllowed,
+        r.facilities
+            .as_ref()
+            .is_some_and(|list| list.binary_search(&f.facility).is_err()),
+    );
     flags
 }
 
@@ -306,6 +325,7 @@ mod tests {
             amount: 5_000,
             registered: Some(true),
             month_total: Some(5_000),
+            facility: Uuid::from_u128(7),
         }
     }
 
@@ -327,6 +347,24 @@ mod tests {
             ..Rules::default()
         };
         let e = effective(Some(&company), Some(&center), Some(&member));
+        assert_eq!(
+            (e.rules.facilities.clone(), e.from.facilities),
+            (None, None)
+        );
+        let only = Rules {
+            facilities: Some(vec![Uuid::from_u128(5)]),
+            ..Rules::default()
+        };
+        let narrower = Rules {
+            facilities: Some(vec![Uuid::from_u128(6)]),
+            ..member.clone()
+        };
+        let e2 = effective(Some(&only), Some(&center), Some(&member));
+        assert_eq!(e2.rules.facilities, Some(vec![Uuid::from_u128(5)]));
+        assert_eq!(e2.from.facilities, Some(Level::Company));
+        let e3 = effective(Some(&only), Some(&center), Some(&narrower));
+        assert_eq!(e3.rules.facilities, Some(vec![Uuid::from_u128(6)]));
+        assert_eq!(e3.from.facilities, Some(Level::Member));
         assert_eq!(e.rules.weekdays, Some(WEEKDAYS));
         assert_eq!(e.from.weekdays, Some(Level::Company));
         assert_eq!(e.rules.charging_allowed, Some(false));
@@ -430,17 +468,27 @@ mod tests {
                 f,
                 Reason::OverMaxStay,
             ),
+            (
+                Rules {
+                    facilities: Some(vec![Uuid::from_u128(3), Uuid::from_u128(9)]),
+                    ..Rules::default()
+                },
+                f,
+                Reason::FacilityNotAllowed,
+            ),
         ];
         for (rules, facts, reason) in cases {
             assert_eq!(judge(&rules, &facts), reason.bit(), "{reason:?}");
         }
-        // At the limit is within it; a guest is judged by neither vehicle nor month.
+        // At the limit is within it, a listed facility is allowed; a guest is judged by
+        // neither vehicle nor month.
         assert_eq!(
             judge(
                 &Rules {
                     session_cap: Some(5_000),
                     max_stay_minutes: Some(60),
                     monthly_cap: Some(5_000),
+                    facilities: Some(vec![Uuid::from_u128(3), Uuid::from_u128(7)]),
                     ..Rules::default()
                 },
                 &f

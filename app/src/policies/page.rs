@@ -32,6 +32,7 @@ fn policy_error(e: &AppError, lang: Lang, currency: &str) -> String {
         "session_cap" => pt.session_cap,
         "monthly_cap" => pt.monthly_cap,
         "only_registered" => pt.vehicles_rule,
+        "facilities" => pt.facilities,
         "plate" => pt.plate,
         "member" => pt.level_member,
         "valid_from" => pt.valid_from_date,
@@ -44,6 +45,7 @@ fn policy_error(e: &AppError, lang: Lang, currency: &str) -> String {
         Reason::OutOfRange => pt.err_out_of_range,
         Reason::Missing if field == "day" => pt.err_day_missing,
         Reason::Missing => pt.err_missing,
+        Reason::Unknown if field == "facilities" => pt.err_facility,
         Reason::Unknown => pt.err_unknown,
         Reason::NotAPlate => pt.err_plate,
         Reason::NotAMember => pt.err_member,
@@ -246,6 +248,22 @@ fn RulesEditor(v: PolicyView, csrf: String, save: ServerAction<SavePolicy>) -> i
             </div>
         }
     };
+    let facility_boxes = v
+        .facilities
+        .iter()
+        .enumerate()
+        .map(|(i, (fid, label))| {
+            let box_id = format!("policy-facility{i}");
+            let for_id = box_id.clone();
+            view! {
+                <label class="check" for=for_id>
+                    <input type="checkbox" id=box_id name=format!("form[facility][{}]", RulesForm::facility_key(*fid))
+                        checked=f.has_facility(*fid) disabled=disabled />
+                    {label.clone()}
+                </label>
+            }
+        })
+        .collect_view();
     let session_cap_label = pt.session_cap.replace("{currency}", &v.currency);
     let monthly_cap_label = pt.monthly_cap.replace("{currency}", &v.currency);
     view! {
@@ -284,6 +302,11 @@ fn RulesEditor(v: PolicyView, csrf: String, save: ServerAction<SavePolicy>) -> i
                 {text("session_cap", session_cap_label, f.session_cap.clone(), "decimal", Some(pt.amount_hint))}
                 {text("monthly_cap", monthly_cap_label, f.monthly_cap.clone(), "decimal", None)}
             </div>
+            <fieldset class="facilities" aria-describedby="policy-facilities-hint">
+                <legend>{pt.facilities}</legend>
+                <p class="hint" id="policy-facilities-hint">{pt.facilities_hint}</p>
+                <div class="facility-boxes">{facility_boxes}</div>
+            </fieldset>
             {v.can_manage.then(|| view! {
                 <fieldset class="valid-from">
                     <legend>{pt.valid_from}</legend>

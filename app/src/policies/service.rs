@@ -119,7 +119,29 @@ pub fn rules_from(f: &RulesForm) -> Result<Rules, AppError> {
         session_cap: amount("session_cap", &f.session_cap)?,
         monthly_cap: amount("monthly_cap", &f.monthly_cap)?,
         only_registered: choice("only_registered", &f.only_registered)?,
+        facilities: facilities_from(f)?,
     })
+}
+
+/// The ticked facilities, sorted (`None`: none ticked, as the level above). Whether each is
+/// one where the account works is checked against the database by [`save`].
+fn facilities_from(f: &RulesForm) -> Result<Option<Vec<Uuid>>, AppError> {
+    if f.facility.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = f
+        .facility
+        .keys()
+        .map(|k| {
+            k.trim()
+                .strip_prefix("id-")
+                .and_then(|id| Uuid::parse_str(id).ok())
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or(AppError::invalid("facilities", Reason::Unknown))?;
+    ids.sort();
+    ids.dedup();
+    Ok(Some(ids))
 }
 
 /// That a cost center or member named by a form is the company's.
@@ -199,6 +221,16 @@ pub async fn save(
     )
     .await?;
     check_target(&mut tx, ctx.scope(), target).await?;
+    if let Some(list) = &rules.facilities {
+        let known: HashSet<Uuid> = crate::facilities::store::account_facilities(&mut tx)
+            .await?
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        if !list.iter().all(|id| known.contains(id)) {
+            return Err(AppError::invalid("facilities", Reason::Unknown));
+        }
+    }
     store::insert_version(
         &mut tx,
         ctx.scope(),
@@ -228,6 +260,7 @@ pub async fn save(
         now,
     )
     .await?;
+    announce(&mut tx, ctx.scope(), now).await?;
     let mut saved = Saved::default();
     if recheck {
         saved = judge_again(&mut tx, ctx.scope(), tz, from, now).await?;
@@ -272,6 +305,7 @@ async fn judge_again(
             user_id: s.user_id,
             cost_center_id: s.cost_center_id,
             plate: s.plate.clone(),
+            facility_id: s.facility_id,
             charging: s.kind == crate::history::SessionKind::Charging,
             started_at: s.started_at,
             ended_at: s.ended_at,
@@ -337,6 +371,7 @@ pub async fn set_vehicle(
         now,
     )
     .await?;
+    announce(&mut tx, ctx.scope(), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -373,10 +408,15 @@ pub async fn view(
         Target::Company
     };
     let scopes = [scope];
-    let (versions, centers) = tokio::try_join!(
+    let (versions, centers, facilities) = tokio::try_join!(
         store::versions(db, &scopes),
         crate::companies::store::cost_centers(db, scope),
+        crate::facilities::store::account_facilities(db),
     )?;
+    let facility_names: HashMap<Uuid, String> = facilities
+        .iter()
+        .map(|f| (f.id, format!("{}, {}", f.name, f.city)))
+        .collect();
     let book = Book::new(versions);
     let company = ctx.scope().company_id();
     let currency = ctx.company().currency.clone();
@@ -401,7 +441,7 @@ pub async fn view(
                 .await?
                 .ok_or(AppError::invalid("member", Reason::NotAMember))?;
             let e = book.effective(company, m.default_cost_center_id, Some(m.id), now);
-            effective = effective_lines(&e, lang, &currency);
+            effective = effective_lines(&e, lang, &currency, &facility_names);
             vehicles = store::vehicles(db, scope, m.id).await?;
             member_email = m.email;
             member_name = m.name.clone();
@@ -434,13 +474,22 @@ pub async fn view(
             .iter()
             .map(|c| (c.id, format!("{} {}", c.code, c.name)))
             .collect(),
+        facilities: facilities
+            .into_iter()
+            .map(|f| (f.id, format!("{}, {}", f.name, f.city)))
+            .collect(),
         currency,
     })
 }
 
 /// A member's rules in force as lines of (rule, value, where it is set), in the viewer's
-/// language.
-pub fn effective_lines(e: &Effective, lang: Lang, currency: &str) -> Vec<EffectiveLine> {
+/// language; `facilities` names the allowed facilities.
+pub fn effective_lines(
+    e: &Effective,
+    lang: Lang,
+    currency: &str,
+    facilities: &HashMap<Uuid, String>,
+) -> Vec<EffectiveLine> {
     let pt = lang.policies();
     let from = |l: Option<Level>| {
         match l {
@@ -532,6 +581,27 @@ pub fn effective_lines(e: &Effective, lang: Lang, currency: &str) -> Vec<Effecti
             .to_owned(),
             from: from(e.from.only_registered),
         },
+        EffectiveLine {
+            rule: pt.facilities.into(),
+            value: r.facilities.as_ref().map_or_else(
+                || pt.not_set.to_owned(),
+                |list| {
+                    // A facility no longer listed by the operator keeps its place by id.
+                    let mut names: Vec<String> = list
+                        .iter()
+                        .map(|id| {
+                            facilities
+                                .get(id)
+                                .cloned()
+                                .unwrap_or_else(|| id.to_string())
+                        })
+                        .collect();
+                    names.sort();
+                    names.join("; ")
+                },
+            ),
+            from: from(e.from.facilities),
+        },
     ]
 }
 
@@ -597,6 +667,7 @@ pub struct Candidate {
     pub user_id: Option<Uuid>,
     pub cost_center_id: Option<Uuid>,
     pub plate: String,
+    pub facility_id: Uuid,
     pub charging: bool,
     pub started_at: i64,
     pub ended_at: Option<i64>,
@@ -729,6 +800,7 @@ impl Judge {
                 (None, _) => None,
             },
             month_total,
+            facility: c.facility_id,
         };
         super::model::judge(&rules, &facts)
     }
@@ -740,15 +812,18 @@ impl Judge {
 pub struct ForOperator {
     pub versions: Vec<(super::model::Version, Option<String>, Option<String>)>,
     pub vehicles: Vec<(String, String)>,
+    /// The operator's ids of the facilities the rules name.
+    pub facility_refs: HashMap<Uuid, String>,
 }
 
-pub async fn for_operator(db: &Db, scope: CompanyScope, now: i64) -> Result<ForOperator, AppError> {
-    let scopes = [scope];
-    let (all, centers, vehicles) = tokio::try_join!(
-        store::versions(db, &scopes),
-        crate::companies::store::cost_centers(db, scope),
-        store::all_vehicles(db, scope),
-    )?;
+async fn for_operator(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    now: i64,
+) -> Result<ForOperator, sqlx::Error> {
+    let all = store::versions(&mut *tx, &[scope]).await?;
+    let centers = crate::companies::store::cost_centers(&mut *tx, scope).await?;
+    let vehicles = store::all_vehicles(&mut *tx, scope).await?;
     // Per level: drop the versions a later one in force at `now` replaced.
     let mut latest_in_force: HashMap<Target, i64> = HashMap::new();
     for v in all.iter().filter(|v| v.valid_from <= now) {
@@ -767,7 +842,16 @@ pub async fn for_operator(db: &Db, scope: CompanyScope, now: i64) -> Result<ForO
             _ => None,
         })
         .collect();
-    let emails = store::emails(db, &users).await?;
+    let emails = store::emails(&mut *tx, &users).await?;
+    let facility_refs = if kept.iter().any(|v| v.rules.facilities.is_some()) {
+        crate::facilities::store::account_facilities(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.external_ref))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let codes: HashMap<Uuid, String> = centers.into_iter().map(|c| (c.id, c.code)).collect();
     let versions = kept
         .into_iter()
@@ -780,7 +864,39 @@ pub async fn for_operator(db: &Db, scope: CompanyScope, now: i64) -> Result<ForO
             (v, code, email)
         })
         .collect();
-    Ok(ForOperator { versions, vehicles })
+    Ok(ForOperator {
+        versions,
+        vehicles,
+        facility_refs,
+    })
+}
+
+/// The company's rules as the operator reads them (`GET /ingest/v1/policies`), read in one
+/// transaction so that the list and its version agree.
+pub async fn operator_list(
+    db: &Db,
+    scope: CompanyScope,
+    org_number: String,
+    now: i64,
+) -> Result<super::wire::PolicyList, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let version = crate::companies::store::policy_version(&mut tx, scope).await?;
+    let listing = for_operator(&mut tx, scope, now).await?;
+    tx.commit().await?;
+    Ok(super::wire::PolicyList::new(org_number, version, listing))
+}
+
+/// Tells the operator of a change of the company's rules or vehicles, in the change's
+/// transaction: the company's rules version goes one up, and the whole list at that version
+/// goes into the outbox (`store::enqueue_message`). The back office keeps the highest version
+/// it has seen, so messages that arrive out of order or twice do no harm.
+async fn announce(tx: &mut Tx, scope: CompanyScope, now: i64) -> Result<(), sqlx::Error> {
+    let (version, org_number) = crate::companies::store::next_policy_version(tx, scope).await?;
+    let listing = for_operator(tx, scope, now).await?;
+    let body = super::wire::PolicyList::new(org_number, version, listing);
+    let body = serde_json::to_string(&body).expect("the rules' list serialises");
+    store::enqueue_message(tx, scope, version, &body, now).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ struct VersionRow {
     session_cap_ore: Option<i64>,
     monthly_cap_ore: Option<i64>,
     only_registered: Option<bool>,
+    /// JSON: the allowed facilities' ids (`Rules::facilities`).
+    facilities: Option<String>,
 }
 
 impl From<VersionRow> for Version {
@@ -52,13 +54,23 @@ impl From<VersionRow> for Version {
                 session_cap: r.session_cap_ore,
                 monthly_cap: r.monthly_cap_ore,
                 only_registered: r.only_registered,
+                // Written by `insert_version` only; a list that does not read (never seen)
+                // would leave the rule to the level above rather than fail every judgement.
+                facilities: r.facilities.and_then(|f| {
+                    serde_json::from_str::<Vec<Uuid>>(&f)
+                        .inspect_err(
+                            |e| tracing::error!(error = %e, "unreadable facilities of a rule"),
+                        )
+                        .ok()
+                }),
             },
         }
     }
 }
 
 const VERSION_COLUMNS: &str = "SELECT company_id, cost_center_id, user_id, valid_from, version, weekdays, from_minute, to_minute,
-        parking_allowed, charging_allowed, max_stay_minutes, session_cap_ore, monthly_cap_ore, only_registered
+        parking_allowed, charging_allowed, max_stay_minutes, session_cap_ore, monthly_cap_ore, only_registered,
+        facilities
  FROM policy_rules WHERE company_id IN ";
 
 /// Every version of every level of these companies' rules, oldest first (a company has a
@@ -116,8 +128,8 @@ pub async fn insert_version(
         sqlx::query(
             "INSERT INTO policy_rules (id, company_id, cost_center_id, user_id, valid_from, created_by,
                  weekdays, from_minute, to_minute, parking_allowed, charging_allowed, max_stay_minutes,
-                 session_cap_ore, monthly_cap_ore, only_registered, version)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                 session_cap_ore, monthly_cap_ore, only_registered, facilities, version)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                     COALESCE(MAX(version), 0) + 1
              FROM policy_rules WHERE company_id = $2",
         )
@@ -136,6 +148,11 @@ pub async fn insert_version(
         .bind(r.session_cap)
         .bind(r.monthly_cap)
         .bind(r.only_registered)
+        .bind(
+            r.facilities
+                .as_ref()
+                .map(|f| serde_json::to_string(f).expect("ids serialise")),
+        )
         .execute(&mut *conn)
         .await
         .map(|_| ())
@@ -373,17 +390,17 @@ pub async fn member(
     skip_all,
     fields(op = "policies::all_vehicles")
 )]
-pub async fn all_vehicles(
-    db: &crate::db::Db,
+pub async fn all_vehicles<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
     scope: CompanyScope,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
-    crate::with_pool!(db, |pool| {
+    with_conn!(conn, |c| {
         sqlx::query_as(
             "SELECT u.email, v.plate FROM vehicles v JOIN users u ON u.id = v.user_id
              WHERE v.company_id = $1 ORDER BY u.email, v.plate_key",
         )
         .bind(scope.company_id())
-        .fetch_all(pool)
+        .fetch_all(&mut *c)
         .await
     })
 }
@@ -395,17 +412,96 @@ pub async fn all_vehicles(
     skip_all,
     fields(op = "policies::emails")
 )]
-pub async fn emails(
-    db: &crate::db::Db,
+pub async fn emails<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
     users: &[Uuid],
 ) -> Result<HashMap<Uuid, String>, sqlx::Error> {
     if users.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String)> = crate::with_pool!(db, |pool| {
+    let rows: Vec<(Uuid, String)> = with_conn!(conn, |c| {
         let mut qb = sqlx::QueryBuilder::new("SELECT id, email FROM users WHERE id IN ");
         crate::push_in_list!(qb, users.iter().copied());
-        qb.build_query_as().persistent(false).fetch_all(pool).await
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *c)
+            .await
     })?;
     Ok(rows.into_iter().collect())
+}
+
+// --- the operator's outbox of rule changes -----------------------------------------------
+
+/// The rules' outbox (the `db` functions claim, mark and count its rows; `subject` is the
+/// company).
+pub const OUTBOX: crate::db::OutboxTable = crate::db::OutboxTable {
+    table: "policy_outbox",
+    order_by: "next_attempt_at, created_at, version",
+    returning: "id, company_id AS subject, version, body, attempts, created_at, lease_until",
+};
+
+/// Puts a message with the company's rules into the operator's outbox, in the change's
+/// transaction.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::enqueue_message")
+)]
+pub async fn enqueue_message(
+    tx: &mut Tx,
+    scope: CompanyScope,
+    version: i64,
+    body: &str,
+    now: i64,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO policy_outbox (id, company_id, version, body, status, attempts, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+        )
+        .bind(id)
+        .bind(scope.company_id())
+        .bind(version)
+        .bind(body)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(id)
+}
+
+/// The rules' outbox's depth and the age of its oldest due message (`db::outbox_state`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::outbox_state")
+)]
+pub async fn outbox_state(db: &crate::db::Db, now: i64) -> Result<(i64, i64), sqlx::Error> {
+    crate::db::outbox_state(db, &OUTBOX, now).await
+}
+
+/// Sent messages are kept this long, then deleted (the operator has them; the company's
+/// `policy_version` keeps counting).
+pub const MESSAGE_RETENTION: i64 = 30 * 86_400;
+
+/// Deletes the sent messages older than [`MESSAGE_RETENTION`].
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::prune_sent")
+)]
+pub async fn prune_sent(db: &crate::db::Db, now: i64) -> Result<u64, sqlx::Error> {
+    let before = now - MESSAGE_RETENTION;
+    crate::with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM policy_outbox WHERE status = 'sent' AND created_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })
 }

@@ -24,7 +24,7 @@ use super::{
     invoices::generate_invoices,
     parts::{ingest, new_id, DemoFacility, DemoMember},
     people::{add_front_desk, People},
-    sessions::{generate_sessions, park_now},
+    sessions::{break_the_rules, generate_sessions, park_now},
 };
 
 #[derive(clap::Args, Debug, Clone)]
@@ -140,7 +140,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             .members(&mut rng, spec, scope, is_big, n_members, &cost_centers)
             .await?;
         if is_big {
-            seed_policies(db, scope, &cost_centers).await?;
+            seed_policies(db, scope, &cost_centers, &members, now).await?;
         }
         report.members += members.len();
         if is_big {
@@ -166,6 +166,23 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
                     now,
                 )
                 .await?;
+                // And a recent weekend's charge that breaks the second cost center's rules.
+                let charger = usable
+                    .iter()
+                    .find(|&&i| all_facilities[i].has_chargers)
+                    .unwrap_or(&usable[0]);
+                if let Some((_, code)) = cost_centers.get(1) {
+                    report.sessions += break_the_rules(
+                        db,
+                        &access,
+                        spec.org_number,
+                        &all_facilities[*charger].code,
+                        code,
+                        tz,
+                        now,
+                    )
+                    .await?;
+                }
             }
         }
         // The member of two companies also works for the first small company.
@@ -209,17 +226,23 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
     Ok(report)
 }
 
-/// The big company's rules, set before its sessions arrive so that ingestion judges them:
-/// for its second cost center "weekdays 06–20, parking only, at most 10 hours, 2,000 kr a
-/// month" (the random sessions include Saturday charges and long stays that break them),
-/// in force since 2020 (a fixed date: the demo data is the same whenever it is made).
+/// The big company's rules, set before its sessions arrive so that ingestion judges them, in
+/// force since 2020 (a fixed date: the demo data is the same whenever it is made):
+/// - its second cost center: "weekdays 06–20, parking only, at most 10 hours, 2,000 kr a
+///   month" (the random sessions include Saturday charges and long stays that break them);
+/// - the first member of that cost center who parks two cars: "only registered vehicles",
+///   with the first car registered (the second car's sessions are an unregistered plate);
+/// - its third cost center: only the facilities of the first city (its sessions elsewhere
+///   are at a facility not allowed).
 async fn seed_policies(
     db: &Db,
     scope: app::scope::CompanyScope,
     cost_centers: &[(Uuid, String)],
+    members: &[DemoMember],
+    now: i64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use app::policies::model::{Rules, Target};
-    let Some((center, _)) = cost_centers.get(1) else {
+    let Some((center, code)) = cost_centers.get(1) else {
         return Ok(());
     };
     let rules = Rules {
@@ -232,6 +255,21 @@ async fn seed_policies(
         ..Rules::default()
     };
     let since_2020 = 1_577_833_200;
+    let two_cars = members
+        .iter()
+        .find(|m| &m.cost_center == code && m.plates.len() == 2 && m.app_user.is_some());
+    let two_cars = match two_cars {
+        Some(m) => app::policies::store::member(db, scope, None, &m.email)
+            .await?
+            .map(|found| (found.id, m.plates[0].clone())),
+        None => None,
+    };
+    let first_city: Vec<Uuid> = app::facilities::store::account_facilities(db)
+        .await?
+        .into_iter()
+        .filter(|f| f.city == CITIES[0].0)
+        .map(|f| f.id)
+        .collect();
     let mut tx = db.begin().await?;
     app::policies::store::insert_version(
         &mut tx,
@@ -242,6 +280,39 @@ async fn seed_policies(
         None,
     )
     .await?;
+    if let Some((user, plate)) = two_cars {
+        let only_registered = Rules {
+            only_registered: Some(true),
+            ..Rules::default()
+        };
+        app::policies::store::insert_version(
+            &mut tx,
+            scope,
+            Target::Member(user),
+            &only_registered,
+            since_2020,
+            None,
+        )
+        .await?;
+        app::policies::store::add_vehicle(&mut tx, scope, user, &plate, now).await?;
+    }
+    if let (Some((third, _)), false) = (cost_centers.get(2), first_city.is_empty()) {
+        let mut facilities = first_city;
+        facilities.sort();
+        let only_there = Rules {
+            facilities: Some(facilities),
+            ..Rules::default()
+        };
+        app::policies::store::insert_version(
+            &mut tx,
+            scope,
+            Target::CostCenter(*third),
+            &only_there,
+            since_2020,
+            None,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

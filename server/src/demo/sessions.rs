@@ -19,6 +19,73 @@ use super::{
     parts::{ingest, vat_of, DemoFacility, DemoMember, InvoiceLine, DEMO_SOURCE},
 };
 
+/// A Saturday charge of 22 hours by the demo member (Maja Svensson, `MAJ 517`), billed to the
+/// cost center whose rules allow weekdays 06–20, parking only and 10 hours at most
+/// (`generate::seed_policies`): outside policy for three reasons, on the history, on Maja's
+/// own page and, as it arrives within the alerts' window, as a notice. The last such weekend
+/// that is over by `now`; only on `make run` (as [`park_now`]), so the fixed-date demo stays
+/// as it was. Returns how many sessions it added.
+pub(super) async fn break_the_rules(
+    db: &Db,
+    access: &app::auth::OperatorAccess,
+    org_number: &str,
+    facility_code: &str,
+    cost_center: &str,
+    tz: Tz,
+    now: i64,
+) -> Result<u64, Box<dyn std::error::Error>> {
+    let today = Utc
+        .timestamp_opt(now, 0)
+        .single()
+        .ok_or("now is not a time")?
+        .with_timezone(&tz)
+        .date_naive();
+    let at = |day: NaiveDate, hour: u32| {
+        tz.from_local_datetime(
+            &day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default()),
+        )
+        .earliest()
+        .map(|t| t.timestamp())
+    };
+    // The latest Saturday whose Sunday 08:00 has passed.
+    let mut saturday = today;
+    loop {
+        let sunday = saturday + Days::new(1);
+        let over = at(sunday, 8).is_some_and(|end| end < now);
+        if saturday.weekday() == chrono::Weekday::Sat && over {
+            break;
+        }
+        saturday = saturday.pred_opt().ok_or("no Saturday before today")?;
+    }
+    let (Some(start), Some(end)) = (at(saturday, 10), at(saturday + Days::new(1), 8)) else {
+        return Ok(0);
+    };
+    let amount = 38_500;
+    let record = SessionIn {
+        id: format!("DEMO-RULES-{saturday}"),
+        version: 1,
+        company: org_number.into(),
+        app_user: Some(AppUserRef {
+            id: None,
+            email: Some(DEMO_ACCOUNTS[3].email.into()),
+        }),
+        plate: "MAJ 517".into(),
+        facility: facility_code.into(),
+        kind: SessionKindIn::Charging,
+        started_at: rfc3339(start),
+        ended_at: Some(rfc3339(end)),
+        energy_wh: Some(64_000),
+        amount_incl_vat: amount,
+        vat: vat_of(amount),
+        cost_center: Some(cost_center.into()),
+    };
+    let result = ingest("sessions", vec![record], async |batch| {
+        ingest_service::sessions(db, access, DEMO_SOURCE, batch).await
+    })
+    .await?;
+    Ok(result.inserted as u64)
+}
+
 /// Sessions going on now at the large company: two demo members and the first registered
 /// guest (KLM 482), started within the last three hours, no end yet. Returns how many.
 pub(super) async fn park_now(

@@ -19,8 +19,8 @@ use app::{
         parse_batch, service,
         wire::{
             AppUserBatch, BatchResult, ErrorBody, FacilityBatch, GuestPermitList, GuestPermitOut,
-            InvalidBatch, InvoiceBatch, Outcome, PolicyLevelOut, PolicyList, RecordError,
-            RecordResult, SessionBatch, VehicleOut,
+            InvalidBatch, InvoiceBatch, Outcome, PolicyList, RecordError, RecordResult,
+            SessionBatch,
         },
         Incoming, Rejected, OPERATOR_SOURCE,
     },
@@ -513,66 +513,17 @@ async fn policies(State(state): State<AppState>, req: Request) -> Response {
     };
     // The signed back office is the operator (`auth::OperatorAccess`).
     let scope = OperatorAccess::command_line().scope(company.id);
-    let listing =
-        match app::policies::service::for_operator(&state.db, scope, app::db::now_ts()).await {
-            Ok(l) => l,
-            Err(e) => return unavailable_now(&e),
-        };
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let levels: Vec<PolicyLevelOut> = listing
-        .versions
-        .iter()
-        .map(|(v, code, email)| {
-            use app::policies::model::{clock, Level};
-            let r = &v.rules;
-            PolicyLevelOut {
-                level: match v.target.level() {
-                    Level::Company => "company",
-                    Level::CostCenter => "cost_center",
-                    Level::Member => "member",
-                }
-                .into(),
-                cost_center: code.clone(),
-                member: email.clone(),
-                version: v.number,
-                valid_from: app::calendar::rfc3339_utc(v.valid_from),
-                weekdays: r.weekdays.map(|w| {
-                    (0..7)
-                        .filter(|d| w & (1 << d) != 0)
-                        .map(|d| DAYS[d as usize].to_owned())
-                        .collect()
-                }),
-                hours_from: r.hours.map(|(f, _)| clock(f)),
-                hours_to: r.hours.map(|(_, t)| clock(t)),
-                parking_allowed: r.parking_allowed,
-                charging_allowed: r.charging_allowed,
-                max_stay_minutes: r.max_stay_minutes,
-                session_cap: r.session_cap,
-                monthly_cap: r.monthly_cap,
-                only_registered: r.only_registered,
-            }
-        })
-        .collect();
-    let mut vehicles: Vec<VehicleOut> = Vec::new();
-    for (member, plate) in listing.vehicles {
-        match vehicles.last_mut() {
-            Some(v) if v.member == member => v.plates.push(plate),
-            _ => vehicles.push(VehicleOut {
-                member,
-                plates: vec![plate],
-            }),
-        }
-    }
-    let body = PolicyList {
-        company: company.org_number,
-        version: listing
-            .versions
-            .iter()
-            .map(|(v, _, _)| v.number)
-            .max()
-            .unwrap_or(0),
-        levels,
-        vehicles,
+    let now = app::db::now_ts();
+    let body = match app::policies::service::operator_list(
+        &state.db,
+        scope,
+        company.org_number,
+        now,
+    )
+    .await
+    {
+        Ok(list) => list,
+        Err(e) => return unavailable_now(&e),
     };
     let mut res = json(StatusCode::OK, &body);
     // The members' plates: no cache along the way may keep them.

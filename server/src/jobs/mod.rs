@@ -9,11 +9,12 @@
 //! | job | what | when |
 //! |---|---|---|
 //! | [`mail`] | the mail outbox: sign-in codes, invitations, reports | woken on queue, else every 2 s |
-//! | [`permits`] | the guest-permit outbox to the operator's back office | woken on queue, else every 2 s |
+//! | [`operator`] (permits) | the guest-permit outbox to the operator's back office | woken on queue, else every 2 s |
+//! | [`operator`] (policies) | the companies' rule changes to the operator's back office | every 2 s |
 //! | [`upkeep`] | prune sessions/codes/rate events; prune sent mail; erase visitors' names; queue monthly reports; flag cars parked past their maximum stay | each every minute, from start-up |
 
 pub mod mail;
-pub mod permits;
+pub mod operator;
 pub mod upkeep;
 
 use std::{
@@ -54,8 +55,9 @@ impl Stop {
     }
 }
 
-/// Starts every job of this instance. Guest permits go to the operator only when its endpoint
-/// is configured; otherwise their messages wait in the database (a local run).
+/// Starts every job of this instance. Guest permits and rule changes go to the operator only
+/// when its endpoints are configured; otherwise their messages wait in the database (a local
+/// run).
 pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
     let mut jobs = vec![outbox(
         "mail",
@@ -63,14 +65,24 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
         stop.clone(),
         mail::round(state.clone(), stop.clone()),
     )];
-    if let Some(target) = state.config.operator_permits.clone() {
-        let sender = Arc::new(permits::PermitSender::new(target));
+    if let Some(target) = &state.config.operator {
+        let sender = Arc::new(operator::OperatorSender::permits(target));
         jobs.push(outbox(
-            "permits",
+            operator::PERMITS.name,
             state.permits_notify.clone(),
             stop.clone(),
-            permits::round(state.clone(), sender, stop.clone()),
+            operator::round(state.clone(), sender, stop.clone()),
         ));
+        if let Some(sender) = operator::OperatorSender::policies(target) {
+            // Rule changes are rare and not urgent to the second: no wake-up, the poll finds
+            // them (and those other instances queued).
+            jobs.push(outbox(
+                operator::POLICIES.name,
+                Arc::new(Notify::new()),
+                stop.clone(),
+                operator::round(state.clone(), Arc::new(sender), stop.clone()),
+            ));
+        }
     }
     jobs.extend(upkeep::spawn_all(state, stop));
     jobs

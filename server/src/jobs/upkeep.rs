@@ -28,9 +28,13 @@ pub fn spawn_all(state: &AppState, stop: &Stop) -> Vec<JoinHandle<()>> {
     let s = state.clone();
     let outbox = periodic("prune_mail", EVERY_MINUTE, stop.clone(), move || {
         let db = s.db.clone();
-        // Sent mail past the outbox's retention.
+        // Sent mail past the outbox's retention, and rule changes the operator took.
         async move {
-            mail_store::prune(&db, now_ts())
+            let now = now_ts();
+            mail_store::prune(&db, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            app::policies::store::prune_sent(&db, now)
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string())

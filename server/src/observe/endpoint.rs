@@ -39,6 +39,10 @@ async fn metrics(State(s): State<Scrape>) -> impl IntoResponse {
         Ok((depth, age)) => m::outbox_state("permits", depth, age),
         Err(e) => tracing::warn!(error = %e, "metrics: could not read the permit outbox"),
     }
+    match app::policies::store::outbox_state(&s.db, now).await {
+        Ok((depth, age)) => m::outbox_state("policies", depth, age),
+        Err(e) => tracing::warn!(error = %e, "metrics: could not read the rules' outbox"),
+    }
     s.handle.run_upkeep();
     (
         [(

@@ -9,7 +9,7 @@
 //! | `request` (named `GET /members`) | `observe::http::layer`, every request | info |
 //! | `server_fn` (named `server_fn <name>`) | `observe::http::server_fn`, `/api/<name>` | debug |
 //! | `db` (field `op`, e.g. `members::list`) | every store function (`app/src/*/store`) | debug |
-//! | `outbox_delivery` | each mail or permit delivery (`jobs::mail`, `jobs::permits`) | info |
+//! | `outbox_delivery` | each mail, permit or rules delivery (`jobs::mail`, `jobs::operator`) | info |
 //!
 //! and, as span events, the log lines at info and above inside them. A span's fields are ids,
 //! route templates and kinds, never personal data (the test `it::traces` reads what arrives).

@@ -232,18 +232,18 @@ pub const TEST_KEY: &[u8; 32] = b"test key, 32 bytes or more......";
 /// The portal's router on `db` as a local run with these settings (dev mailer, a fixed test
 /// key): one instance of a deployment; call it twice on one database for two.
 pub fn portal_on_db(db: &Db, vars: &[(&str, &str)]) -> Router {
+    server::http::router(state_on_db(db, vars))
+}
+
+/// The state [`portal_on_db`] builds its router on (for the jobs a test runs itself).
+pub fn state_on_db(db: &Db, vars: &[(&str, &str)]) -> app::state::AppState {
     let vars: std::collections::HashMap<String, String> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let config = std::sync::Arc::new(app::config::Config::from_vars(&vars).unwrap());
     let key = app::crypto::SecretKey::new(*TEST_KEY).unwrap();
-    server::http::router(server::http::app_state(
-        db.clone(),
-        config,
-        key,
-        app::mailer::Mailer::dev(),
-    ))
+    server::http::app_state(db.clone(), config, key, app::mailer::Mailer::dev())
 }
 
 /// A form posted as the page posts it, with the session's CSRF token; the answer must be a

@@ -84,6 +84,73 @@ async fn the_same_seed_gives_the_same_data_on_both_databases() {
             assert_eq!(admins, 2);
         });
     }
+    // The big company's sessions break its rules the ways the demo sets them up: an
+    // unregistered plate, a facility outside the third cost center's city; the same on both
+    // engines.
+    let mut broken = Vec::new();
+    for db in [&sqlite.db, &pg.db] {
+        let counts: (i64, i64) = with_pool!(db, |pool| {
+            sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN policy_flags & 2 = 2 THEN 1 ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN policy_flags & 128 = 128 THEN 1 ELSE 0 END), 0)
+                 FROM sessions",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        broken.push(counts);
+    }
+    let (unregistered, elsewhere) = broken[0];
+    assert!(unregistered > 0 && elsewhere > 0, "{broken:?}");
+    assert_eq!(broken[0], broken[1]);
+}
+
+/// `make run`'s demo (no `--until`: up to now) has a recent weekend's charge that breaks the
+/// second cost center's rules three ways, by the demo member, raised as an alert. Relative to
+/// the moment the test runs, as the demo is.
+#[tokio::test]
+async fn a_demo_made_today_has_a_weekend_charge_outside_policy() {
+    let t = TestDb::fresh(Backend::Sqlite).await;
+    let args = DemoArgs {
+        seed: 3,
+        members: 12,
+        sessions: 300,
+        until: None,
+    };
+    generate(&t.db, &args).await.unwrap();
+    let now = app::db::now_ts();
+    with_pool!(&t.db, |pool| {
+        let (flags, started, ended, email): (i64, i64, i64, String) = sqlx::query_as(
+            "SELECT s.policy_flags, s.started_at, s.ended_at, u.email
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.external_ref LIKE 'DEMO-RULES-%'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let reasons: Vec<&str> = app::policies::model::Reason::of(flags)
+            .map(|r| r.code())
+            .collect();
+        assert_eq!(
+            reasons,
+            ["outside_hours", "charging_not_allowed", "over_max_stay"]
+        );
+        assert_eq!(ended - started, 22 * 3600);
+        assert!(
+            ended < now && now - started < 9 * 86_400,
+            "the last weekend"
+        );
+        assert_eq!(email, DEMO_ACCOUNTS[3].email);
+        let alerts: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM alerts a JOIN sessions s ON s.id = a.session_id
+             WHERE a.kind = 'policy' AND s.external_ref LIKE 'DEMO-RULES-%'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(alerts, 1);
+    });
 }
 
 #[tokio::test]

@@ -40,6 +40,10 @@ fn deployed(url: &str) -> Config {
         ("SMTP_URL", "smtp://127.0.0.1:9"),
         ("PORTAL_OPERATOR_PERMITS_URL", "http://127.0.0.1:9/permits"),
         (
+            "PORTAL_OPERATOR_POLICIES_URL",
+            "http://127.0.0.1:9/policies",
+        ),
+        (
             "PORTAL_OPERATOR_PERMITS_KEY",
             "deploy=deploy tests only and not a secret 32+",
         ),

@@ -34,7 +34,7 @@ use uuid::Uuid;
 use crate::common::{form, send};
 use server::{
     http::{app_state, router},
-    jobs::permits::{self, PermitSender},
+    jobs::operator::{self as permits, OperatorSender},
 };
 
 const INGEST_SECRET: &str = "the back office's ingestion secret of 32+";
@@ -42,19 +42,29 @@ const PERMIT_SECRET: &str = "the portal's permit-signing secret of 32+";
 
 /// What the receiving server saw.
 #[derive(Default)]
-struct Inbox {
+pub(crate) struct Inbox {
     /// Idempotency key → (times received, body).
-    by_key: HashMap<String, (u32, String)>,
+    pub(crate) by_key: HashMap<String, (u32, String)>,
     /// Answers to give before accepting (503s), counted down.
-    fail_next: u32,
-    bad_signatures: u32,
+    pub(crate) fail_next: u32,
+    pub(crate) bad_signatures: u32,
     /// How long to take before answering (an endpoint that hangs past the sender's timeout).
     delay: Option<std::time::Duration>,
 }
 
 async fn receiver(inbox: Arc<Mutex<Inbox>>) -> SocketAddr {
+    receiver_at(inbox, "/permits", PERMIT_SECRET).await
+}
+
+/// The operator's back office: accepts POSTs to `path` signed under `secret` with the key id
+/// `portal`, de-duplicated by `Idempotency-Key` (as the operator's is).
+pub(crate) async fn receiver_at(
+    inbox: Arc<Mutex<Inbox>>,
+    path: &'static str,
+    secret: &'static str,
+) -> SocketAddr {
     let app = Router::new().route(
-        "/permits",
+        path,
         post(
             move |method: Method, uri: Uri, headers: HeaderMap, body: String| {
                 let inbox = inbox.clone();
@@ -75,7 +85,7 @@ async fn receiver(inbox: Arc<Mutex<Inbox>>) -> SocketAddr {
                     let signed = h(signing::KEY_HEADER) == "portal"
                         && h(signing::SIGNATURE_HEADER)
                             == signing::sign(
-                                PERMIT_SECRET,
+                                secret,
                                 method.as_str(),
                                 uri.path_and_query().map_or("/", |pq| pq.as_str()),
                                 &h(signing::TIMESTAMP_HEADER),
@@ -114,7 +124,7 @@ struct World {
     desk: Uuid,
     facility: Uuid,
     inbox: Arc<Mutex<Inbox>>,
-    sender: PermitSender,
+    sender: OperatorSender,
     signer: crate::common::Signer,
 }
 
@@ -144,7 +154,7 @@ async fn world(backend: Backend) -> World {
     let key = SecretKey::new(*b"permit test key, 32 bytes or mor").unwrap();
     let state = app_state(db.clone(), config.clone(), key.clone(), Mailer::dev());
     let app = router(state.clone());
-    let sender = PermitSender::new(config.operator_permits.clone().unwrap());
+    let sender = OperatorSender::permits(config.operator.as_ref().unwrap());
     let w = World {
         _t: t,
         db,
@@ -347,7 +357,7 @@ async fn two_instances_sending_at_once_deliver_once(backend: Backend) {
         db: other_db,
         ..w.state.clone()
     };
-    let other_sender = PermitSender::new(w.state.config.operator_permits.clone().unwrap());
+    let other_sender = OperatorSender::permits(w.state.config.operator.as_ref().unwrap());
     tokio::join!(
         permits::send_all_due(&w.state, &w.sender),
         permits::send_all_due(&other, &other_sender),

@@ -34,15 +34,24 @@ pub(crate) const ANNA: &str = "anna@acme.example";
 pub(crate) struct World {
     pub(crate) t: TestDb,
     pub(crate) app: Router,
+    state: app::state::AppState,
     pub(crate) anna: Uuid,
     pub(crate) cc200: Uuid,
     signer: crate::common::Signer,
 }
 
 pub(crate) async fn world(backend: Backend) -> World {
+    world_with(backend, &[]).await
+}
+
+/// [`world`] with more settings.
+async fn world_with(backend: Backend, vars: &[(&str, &str)]) -> World {
     let t = TestDb::fresh(backend).await;
-    let app =
-        crate::common::portal_on_db(&t.db, &[("PORTAL_INGEST_KEYS", &format!("{KEY}={SECRET}"))]);
+    let keys = format!("{KEY}={SECRET}");
+    let mut all = vec![("PORTAL_INGEST_KEYS", keys.as_str())];
+    all.extend_from_slice(vars);
+    let state = crate::common::state_on_db(&t.db, &all);
+    let app = server::http::router(state.clone());
     let now = app::db::now_ts();
     let company = Uuid::new_v4();
     insert_company(&t.db, company, "Acme AB", "556677-8899", now).await;
@@ -75,6 +84,7 @@ pub(crate) async fn world(backend: Backend) -> World {
     let w = World {
         t,
         app,
+        state,
         anna,
         cc200,
         signer: crate::common::Signer::new(KEY, SECRET),
@@ -299,7 +309,7 @@ async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_start
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let rules: serde_json::Value = serde_json::from_str(&res.body).unwrap();
     assert_eq!(rules["company"], "556677-8899");
-    assert_eq!(rules["version"], 2, "two saves");
+    assert_eq!(rules["version"], 3, "two saves and a vehicle");
     let levels = rules["levels"].as_array().unwrap();
     assert_eq!(levels.len(), 2, "{levels:?}");
     let center = levels.iter().find(|l| l["level"] == "cost_center").unwrap();
@@ -332,6 +342,21 @@ async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_start
         rules["vehicles"],
         serde_json::json!([{ "member": ANNA, "plates": ["ABC 123"] }])
     );
+    // Each change went into the operator's outbox as the whole list at its version; the last
+    // is what the back office reads.
+    let pushed: Vec<(i64, String)> = with_pool!(&w.t.db, |pool| {
+        sqlx::query_as("SELECT version, body FROM policy_outbox ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        pushed.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [1, 2, 3],
+        "one message per change, none for the refused save or Anna's refused one"
+    );
+    let last: serde_json::Value = serde_json::from_str(&pushed[2].1).unwrap();
+    assert_eq!(last, rules, "the last push is the list as read");
     let unsigned = send(&w.app, get("/ingest/v1/policies?company=556677-8899", None)).await;
     assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
     let unknown = send(
@@ -693,6 +718,302 @@ async fn a_car_still_parked_past_its_maximum_stay_is_flagged_while_it_is_there(b
     );
 }
 
+/// The rule "only these facilities": ticked on the form (with JavaScript and without), a
+/// facility where the account does not work or no facility at all refused by field and
+/// nothing stored, a session elsewhere flagged, the member's rules in force naming the
+/// facility, and the operator's read listing it by its id.
+async fn only_the_facilities_ticked_are_allowed(backend: Backend) {
+    let w = world(backend).await;
+    let (status, body) = w
+        .ingest(
+            "facilities",
+            serde_json::json!({"facilities": [
+                {"id": "F-2", "version": 1, "name": "Garage Två", "address": "Gatan 2",
+                 "city": "Västerås", "kind": "camera_garage", "company_account": "yes",
+                 "has_chargers": false},
+                {"id": "F-3", "version": 1, "name": "Bomgaraget", "address": "Gatan 3",
+                 "city": "Västerås", "kind": "barrier_garage", "company_account": "no",
+                 "company_account_note": "Bomgaraget tar inte företagskonto ännu.",
+                 "has_chargers": false}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id_of = |external: &'static str| {
+        let db = w.t.db.clone();
+        async move {
+            let id: Uuid = with_pool!(&db, |pool| {
+                sqlx::query_scalar("SELECT id FROM facilities WHERE external_ref = $1")
+                    .bind(external)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            });
+            id
+        }
+    };
+    let (f1, f3) = (id_of("F-1").await, id_of("F-3").await);
+    let owner = sign_in(&w.app, &w.t.db, OWNER).await;
+    let tick = |id: Uuid| format!("form[facility][id-{id}]");
+
+    // The choices are the facilities where the account works, by city and name.
+    let res = w.get(&owner, "/api/policies?cost_center=&member=").await;
+    let v: app::policies::PolicyView = serde_json::from_str(&res.body).unwrap();
+    let labels: Vec<&str> = v.facilities.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(labels, ["Garage Ett, Uppsala", "Garage Två, Västerås"]);
+
+    // Refused: a facility where the account does not work, an id that is none.
+    for (key, html) in [(tick(f3), false), ("form[facility][F-1]".to_owned(), true)] {
+        let fields = [("level", "company"), ("id", ""), (key.as_str(), "on")];
+        let res = w.submit(&owner, "/api/save_policy", &fields, html).await;
+        if html {
+            let location = res.headers[header::LOCATION].to_str().unwrap();
+            assert!(
+                location.contains("field=facilities&reason=unknown"),
+                "{location}"
+            );
+            let page = w.get(&owner, location).await;
+            assert!(
+                page.body
+                    .contains("Anläggningar: välj bland anläggningarna i listan."),
+                "the page names the field and the rule"
+            );
+        } else {
+            assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+            assert!(res.body.contains("facilities"), "{}", res.body);
+        }
+    }
+    assert_eq!(w.count("policy_rules").await, 0);
+
+    // Only Garage Ett from 1 November, as a form without JavaScript posts it.
+    let key = tick(f1);
+    let fields = [
+        ("level", "company"),
+        ("id", ""),
+        (key.as_str(), "on"),
+        ("valid_from", "2026-11-01"),
+    ];
+    let res = w.submit(&owner, "/api/save_policy", &fields, true).await;
+    assert!(res.status.is_redirection(), "{} {}", res.status, res.body);
+    let page = w.get(&owner, "/policies").await;
+    let boxes: Vec<&str> = page
+        .body
+        .split("<input type=\"checkbox\"")
+        .skip(1)
+        .filter(|b| b.contains("form[facility]"))
+        .collect();
+    assert_eq!(
+        boxes.len(),
+        2,
+        "one box per facility where the account works"
+    );
+    assert_eq!(
+        boxes.iter().filter(|b| b.contains(" checked")).count(),
+        1,
+        "Garage Ett ticked"
+    );
+
+    // Sessions at each facility: the one at Garage Två is outside policy.
+    let mut at_two = session(
+        "S-2",
+        1,
+        "ABC 123",
+        "parking",
+        "2026-11-03T09:00:00",
+        "2026-11-03T10:00:00",
+        4_000,
+    );
+    at_two["facility"] = "F-2".into();
+    let (status, body) = w
+        .ingest(
+            "sessions",
+            serde_json::json!({"sessions": [
+                session("S-1", 1, "ABC 123", "parking", "2026-11-02T09:00:00", "2026-11-02T10:00:00", 4_000),
+                at_two,
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let flags = w.flags().await;
+    assert_eq!(flags["S-1"], Vec::<&str>::new());
+    assert_eq!(flags["S-2"], ["facility_not_allowed"]);
+
+    // Anna's rules in force name it, from the company; the operator reads its id.
+    let res = w
+        .get(
+            &owner,
+            &format!("/api/policies?cost_center=&member={}", w.anna),
+        )
+        .await;
+    let v: app::policies::PolicyView = serde_json::from_str(&res.body).unwrap();
+    let line = v
+        .effective
+        .iter()
+        .find(|l| l.rule == "Anläggningar")
+        .unwrap();
+    assert_eq!(
+        (line.value.as_str(), line.from.as_str()),
+        ("Garage Ett, Uppsala", "Företaget")
+    );
+    let res = send(
+        &w.app,
+        w.signer
+            .request("GET", "/ingest/v1/policies?company=556677-8899", b""),
+    )
+    .await;
+    let rules: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(rules["levels"][0]["facilities"], serde_json::json!(["F-1"]));
+}
+
+const PUSH_SECRET: &str = "the portal's signing secret for the operator 32+";
+
+/// Every change of the rules and vehicles reaches the operator's back office once: signed,
+/// the whole list at its version, a refused delivery retried with its own idempotency key,
+/// two instances sending at once delivering each message once, and nothing for a change
+/// refused or one that changes nothing.
+async fn every_rule_change_reaches_the_operator_once(backend: Backend) {
+    use server::jobs::operator::{self, OperatorSender};
+    let inbox = std::sync::Arc::new(std::sync::Mutex::new(crate::permits::Inbox::default()));
+    let addr = crate::permits::receiver_at(inbox.clone(), "/policies", PUSH_SECRET).await;
+    let permits_url = format!("http://{addr}/permits");
+    let policies_url = format!("http://{addr}/policies");
+    let key = format!("portal={PUSH_SECRET}");
+    let w = world_with(
+        backend,
+        &[
+            ("PORTAL_OPERATOR_PERMITS_URL", &permits_url),
+            ("PORTAL_OPERATOR_POLICIES_URL", &policies_url),
+            ("PORTAL_OPERATOR_PERMITS_KEY", &key),
+        ],
+    )
+    .await;
+    let target = w.state.config.operator.clone().unwrap();
+    let sender = OperatorSender::policies(&target).expect("the rules' endpoint is set");
+    let owner = sign_in(&w.app, &w.t.db, OWNER).await;
+    let anna = sign_in(&w.app, &w.t.db, ANNA).await;
+    let cc = w.cc200.to_string();
+    let anna_id = w.anna.to_string();
+
+    // Three changes: the cost center's rules, a car of Anna's, her own rule. A refused save,
+    // and a car she already has in another spelling, change nothing and tell nothing.
+    let ok = |res: Res| assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    ok(w.submit(
+        &owner,
+        "/api/save_policy",
+        &fields(&acceptance_rules(&cc)),
+        false,
+    )
+    .await);
+    let car = |plate: &'static str| {
+        [
+            ("user_id", anna_id.clone()),
+            ("plate", plate.into()),
+            ("add", "yes".into()),
+        ]
+    };
+    ok(
+        w.submit(&anna, "/api/set_vehicle", &fields(&car("abc-123")), false)
+            .await,
+    );
+    ok(
+        w.submit(&anna, "/api/set_vehicle", &fields(&car("ABC123")), false)
+            .await,
+    );
+    let mut bad = acceptance_rules(&cc);
+    bad[7].1 = "-4".into();
+    let refused = w
+        .submit(&owner, "/api/save_policy", &fields(&bad), false)
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let own_rule = [
+        ("level", "member"),
+        ("id", anna_id.as_str()),
+        ("form[only_registered]", "yes"),
+        ("valid_from", "2026-11-01"),
+    ];
+    ok(w.submit(&owner, "/api/save_policy", &own_rule, false).await);
+    assert_eq!(w.count("policy_outbox").await, 3);
+
+    // The back office is down for the first attempt: the first message waits for its
+    // retry, the other two go.
+    inbox.lock().unwrap().fail_next = 1;
+    operator::send_all_due(&w.state, &sender).await;
+    assert_eq!(inbox.lock().unwrap().by_key.len(), 2);
+    let waiting: Vec<(i64, String, i32)> = with_pool!(&w.t.db, |pool| {
+        sqlx::query_as("SELECT version, status, attempts FROM policy_outbox WHERE status <> 'sent'")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(waiting, [(1, "pending".to_owned(), 1)]);
+    // Its backoff passes; two instances send at once.
+    with_pool!(&w.t.db, |pool| {
+        sqlx::query("UPDATE policy_outbox SET next_attempt_at = 0 WHERE status = 'pending'")
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .unwrap()
+    });
+    let other = app::state::AppState {
+        db: app::db::Db::connect(&w.t.url()).await.unwrap(),
+        ..w.state.clone()
+    };
+    let other_sender = OperatorSender::policies(&target).unwrap();
+    tokio::join!(
+        operator::send_all_due(&w.state, &sender),
+        operator::send_all_due(&other, &other_sender),
+    );
+    let got: Vec<(u32, String)> = {
+        let inbox = inbox.lock().unwrap();
+        assert_eq!(inbox.bad_signatures, 0);
+        inbox.by_key.values().cloned().collect()
+    };
+    let mut versions: Vec<(i64, u32)> = got
+        .iter()
+        .map(|(n, body)| {
+            let list: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(list["company"], "556677-8899");
+            (list["version"].as_i64().unwrap(), *n)
+        })
+        .collect();
+    versions.sort();
+    assert_eq!(versions, [(1, 1), (2, 1), (3, 1)], "each version once");
+    let newest = got
+        .iter()
+        .map(|(_, b)| serde_json::from_str::<serde_json::Value>(b).unwrap())
+        .find(|l| l["version"] == 3)
+        .unwrap();
+    assert_eq!(
+        newest["vehicles"],
+        serde_json::json!([{ "member": ANNA, "plates": ["ABC 123"] }])
+    );
+    let levels: Vec<&str> = newest["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["cost_center", "member"]);
+    let res = send(
+        &w.app,
+        w.signer
+            .request("GET", "/ingest/v1/policies?company=556677-8899", b""),
+    )
+    .await;
+    let read: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(
+        read, newest,
+        "what was pushed last is what the back office reads"
+    );
+    let unsent: i64 = with_pool!(&w.t.db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM policy_outbox WHERE status <> 'sent'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(unsent, 0);
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -706,5 +1027,7 @@ macro_rules! on_both {
 on_both!(
     an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_started,
     a_members_rules_in_force_say_where_each_comes_from,
-    a_car_still_parked_past_its_maximum_stay_is_flagged_while_it_is_there
+    a_car_still_parked_past_its_maximum_stay_is_flagged_while_it_is_there,
+    every_rule_change_reaches_the_operator_once,
+    only_the_facilities_ticked_are_allowed
 );

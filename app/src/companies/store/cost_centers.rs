@@ -162,14 +162,17 @@ pub async fn set_cost_center_archived(
     skip_all,
     fields(op = "companies::cost_centers")
 )]
-pub async fn cost_centers(db: &Db, scope: CompanyScope) -> Result<Vec<CostCenterRow>, sqlx::Error> {
-    with_pool!(db, |pool| {
+pub async fn cost_centers<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
+    scope: CompanyScope,
+) -> Result<Vec<CostCenterRow>, sqlx::Error> {
+    crate::with_conn!(conn, |c| {
         sqlx::query_as(
             "SELECT id, company_id, code, name FROM cost_centers
              WHERE company_id = $1 AND archived_at IS NULL ORDER BY code",
         )
         .bind(scope.company_id())
-        .fetch_all(pool)
+        .fetch_all(&mut *c)
         .await
     })
 }

@@ -69,6 +69,49 @@ pub async fn insert_company<'c>(
     Ok(())
 }
 
+/// The company's rules version after one more change the operator is told of
+/// (`companies.policy_version`, counted up in the change's transaction; the row's lock keeps
+/// two changes of one company from taking the same number), and its organisation number.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::next_policy_version")
+)]
+pub async fn next_policy_version(
+    tx: &mut Tx,
+    scope: CompanyScope,
+) -> Result<(i64, String), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "UPDATE companies SET policy_version = policy_version + 1 WHERE id = $1
+             RETURNING policy_version, org_number",
+        )
+        .bind(scope.company_id())
+        .fetch_one(&mut *conn)
+        .await
+    })
+}
+
+/// The company's rules version as it stands (see [`next_policy_version`]).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "companies::policy_version")
+)]
+pub async fn policy_version<'c>(
+    conn: impl Into<Conn<'c>>,
+    scope: CompanyScope,
+) -> Result<i64, sqlx::Error> {
+    with_conn!(conn, |c| {
+        sqlx::query_scalar("SELECT policy_version FROM companies WHERE id = $1")
+            .bind(scope.company_id())
+            .fetch_one(&mut *c)
+            .await
+    })
+}
+
 /// The company with this organisation number (the operator's key for a company).
 #[tracing::instrument(
     name = "db",

@@ -325,6 +325,7 @@ pub struct JudgedSession {
     pub user_id: Option<Uuid>,
     pub cost_center_id: Option<Uuid>,
     pub plate: String,
+    pub facility_id: Uuid,
     #[sqlx(try_from = "String")]
     pub kind: SessionKind,
     pub started_at: i64,
@@ -348,7 +349,7 @@ pub async fn sessions_to_judge(
 ) -> Result<Vec<JudgedSession>, sqlx::Error> {
     crate::with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, user_id, cost_center_id, plate, kind, started_at, ended_at, amount_ore, policy_flags
+            "SELECT id, user_id, cost_center_id, plate, facility_id, kind, started_at, ended_at, amount_ore, policy_flags
              FROM sessions WHERE company_id = $1 AND started_at >= $2 ORDER BY started_at, id",
         )
         .bind(scope.company_id())
@@ -372,7 +373,7 @@ pub async fn open_sessions(
 ) -> Result<Vec<JudgedSession>, sqlx::Error> {
     crate::with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, user_id, cost_center_id, plate, kind, started_at, ended_at, amount_ore, policy_flags
+            "SELECT id, user_id, cost_center_id, plate, facility_id, kind, started_at, ended_at, amount_ore, policy_flags
              FROM sessions WHERE company_id = $1 AND ended_at IS NULL ORDER BY started_at, id",
         )
         .bind(scope.company_id())

@@ -318,6 +318,7 @@ async fn judge(
             user_id: s.user_id,
             cost_center_id: s.cost_center_id,
             plate: s.plate.clone(),
+            facility_id: s.facility_id,
             charging: s.kind == SessionKind::Charging,
             started_at: s.started_at,
             ended_at: s.ended_at,
