@@ -135,4 +135,26 @@ test('an admin sets a cost center\'s rules and a Saturday charge of 22 hours sho
   await page.reload();
   await expect(page.locator('#alert-budget')).toHaveValue('immediate');
   await expect(page.locator('#alert-policy')).toHaveValue('portal');
+
+  // Only some facilities, for the cost center: the fifth and the seventh of the list, as a
+  // person picks them (a later date, so the November sessions above keep their judgement).
+  await page.goto('/policies');
+  await page.locator('#policy-cost-center').selectOption({ label: p.center });
+  await byId(page, ids.POLICY_CENTER_PICK).getByRole('button').click();
+  await expect(page).toHaveURL(/cost_center=/);
+  const boxes = form.locator('.facility-boxes input[type=checkbox]');
+  const fifth = (await boxes.nth(4).locator('xpath=..').innerText()).trim();
+  const seventh = (await boxes.nth(6).locator('xpath=..').innerText()).trim();
+  await boxes.nth(4).check();
+  await boxes.nth(6).check();
+  await form.locator('#policy-valid-from').fill('2026-12-01');
+  await form.getByRole('button', { name: 'Spara reglerna' }).click();
+  await expect(page.getByText('Gäller sedan 2026-12-01 00:00.')).toBeVisible();
+  await page.reload();
+  await expect(boxes.nth(4)).toBeChecked();
+  await expect(boxes.nth(6)).toBeChecked();
+  await expect(form.locator('.facility-boxes input:checked')).toHaveCount(2);
+  // The form came filled with the rules in force, so the new version keeps them.
+  await expect(form.locator('#policy-hours_from')).toHaveValue('06:00');
+  expect([fifth, seventh].every((name) => name.includes(', '))).toBe(true);
 });

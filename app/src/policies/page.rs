@@ -248,6 +248,23 @@ fn RulesEditor(v: PolicyView, csrf: String, save: ServerAction<SavePolicy>) -> i
             </div>
         }
     };
+    // Who may not change the rules reads the ticked facilities as a list (disabled boxes in a
+    // scrolling box could not be reached with the keyboard).
+    let ticked: Vec<String> = v
+        .facilities
+        .iter()
+        .filter(|(fid, _)| f.has_facility(*fid))
+        .map(|(_, label)| label.clone())
+        .collect();
+    let read_only_facilities = if ticked.is_empty() {
+        view! { <p>{inherit}</p> }.into_any()
+    } else {
+        let items = ticked
+            .into_iter()
+            .map(|l| view! { <li>{l}</li> })
+            .collect_view();
+        view! { <ul class="facility-list">{items}</ul> }.into_any()
+    };
     let facility_boxes = v
         .facilities
         .iter()
@@ -305,7 +322,11 @@ fn RulesEditor(v: PolicyView, csrf: String, save: ServerAction<SavePolicy>) -> i
             <fieldset class="facilities" aria-describedby="policy-facilities-hint">
                 <legend>{pt.facilities}</legend>
                 <p class="hint" id="policy-facilities-hint">{pt.facilities_hint}</p>
-                <div class="facility-boxes">{facility_boxes}</div>
+                {if disabled {
+                    read_only_facilities
+                } else {
+                    view! { <div class="facility-boxes">{facility_boxes}</div> }.into_any()
+                }}
             </fieldset>
             {v.can_manage.then(|| view! {
                 <fieldset class="valid-from">
