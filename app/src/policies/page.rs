@@ -263,7 +263,7 @@ fn RulesEditor(v: PolicyView, csrf: String, save: ServerAction<SavePolicy>) -> i
             .into_iter()
             .map(|l| view! { <li>{l}</li> })
             .collect_view();
-        view! { <ul class="facility-list">{items}</ul> }.into_any()
+        view! { <ul class="policy-facilities">{items}</ul> }.into_any()
     };
     let facility_boxes = v
         .facilities
