@@ -250,10 +250,16 @@ pub async fn save(
 /// The thresholds that raise a budget alert, in per cent.
 pub const THRESHOLDS: [u32; 2] = [80, 100];
 
-/// Raises the budget alerts of the current month (each company's own calendar): for every
-/// budget whose month has reached 80 % or 100 %, one alert per threshold, once
-/// (`alerts::service::for_budget`'s key), however often or on however many instances this
-/// runs. Returns the alerts newly raised. Run by the server's alerts job once a minute.
+/// How many days into a month the previous month's budgets are still checked: the sessions of
+/// a month's last days can arrive days later (a back office's backfill, a correction), and
+/// may still take that month past a threshold.
+pub const LATE_DAYS: u32 = 7;
+
+/// Raises the budget alerts of the current month (each company's own calendar), and of the
+/// previous one in a month's first [`LATE_DAYS`] days: for every budget whose month has
+/// reached 80 % or 100 %, one alert per threshold, once (`alerts::service::for_budget`'s key),
+/// however often or on however many instances this runs. Returns the alerts newly raised.
+/// Run by the server's alerts job once a minute.
 pub async fn check(db: &Db, now: i64) -> Result<u64, AppError> {
     let access = crate::auth::OperatorAccess::command_line();
     let mut raised = 0;
@@ -261,47 +267,64 @@ pub async fn check(db: &Db, now: i64) -> Result<u64, AppError> {
         let scope = access.scope(company);
         let tz = crate::calendar::zone(&zone).unwrap_or(chrono_tz::Europe::Stockholm);
         let today = crate::calendar::local_date(tz, now);
-        let month = crate::calendar::month_index(
+        let current = crate::calendar::month_index(
             chrono::Datelike::year(&today),
             chrono::Datelike::month(&today),
         );
-        let (budgets, groups) = tokio::try_join!(
-            store::budgets(db, scope),
-            store::grouped(db, scope, store::GroupBy::CostCenter, month, month + 1),
-        )?;
-        let mut spent: HashMap<Option<Uuid>, i64> = HashMap::new();
-        for g in &groups {
-            *spent.entry(None).or_default() += g.m.amount_ore;
-            if g.key != NONE {
-                *spent.entry(Some(g.key)).or_default() += g.m.amount_ore;
-            }
+        let months = if chrono::Datelike::day(&today) <= LATE_DAYS {
+            vec![current, current - 1]
+        } else {
+            vec![current]
+        };
+        let budgets = store::budgets(db, scope).await?;
+        for month in months {
+            raised += check_month(db, scope, &budgets, month, now).await?;
         }
-        let alerts: Vec<_> = budgets
-            .iter()
-            .flat_map(|&(center, budget)| {
-                let actual = spent.get(&center).copied().unwrap_or(0);
-                THRESHOLDS
-                    .into_iter()
-                    .filter(move |t| actual as i128 * 100 >= budget as i128 * i128::from(*t))
-                    .map(move |threshold| {
-                        crate::alerts::service::for_budget(&crate::alerts::service::BudgetDetails {
-                            cost_center: center,
-                            month,
-                            threshold,
-                            spent: actual,
-                            budget,
-                        })
-                    })
-            })
-            .map(|a| (scope, a))
-            .collect();
-        if alerts.is_empty() {
-            continue;
-        }
-        let mut tx = db.begin().await?;
-        raised += crate::alerts::store::raise(&mut tx, &alerts, now).await?;
-        tx.commit().await?;
     }
+    Ok(raised)
+}
+
+/// [`check`] of one company's month.
+async fn check_month(
+    db: &Db,
+    scope: crate::scope::CompanyScope,
+    budgets: &[(Option<Uuid>, i64)],
+    month: i32,
+    now: i64,
+) -> Result<u64, AppError> {
+    let groups = store::grouped(db, scope, store::GroupBy::CostCenter, month, month + 1).await?;
+    let mut spent: HashMap<Option<Uuid>, i64> = HashMap::new();
+    for g in &groups {
+        *spent.entry(None).or_default() += g.m.amount_ore;
+        if g.key != NONE {
+            *spent.entry(Some(g.key)).or_default() += g.m.amount_ore;
+        }
+    }
+    let alerts: Vec<_> = budgets
+        .iter()
+        .flat_map(|&(center, budget)| {
+            let actual = spent.get(&center).copied().unwrap_or(0);
+            THRESHOLDS
+                .into_iter()
+                .filter(move |t| actual as i128 * 100 >= budget as i128 * i128::from(*t))
+                .map(move |threshold| {
+                    crate::alerts::service::for_budget(&crate::alerts::service::BudgetDetails {
+                        cost_center: center,
+                        month,
+                        threshold,
+                        spent: actual,
+                        budget,
+                    })
+                })
+        })
+        .map(|a| (scope, a))
+        .collect();
+    if alerts.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.begin().await?;
+    let raised = crate::alerts::store::raise(&mut tx, &alerts, now).await?;
+    tx.commit().await?;
     Ok(raised)
 }
 

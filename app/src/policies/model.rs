@@ -174,6 +174,15 @@ impl Book {
         self.levels.keys().any(|(c, _)| *c == company)
     }
 
+    /// Whether any version of any level of the company's rules passes `test` (what the
+    /// judgement needs to read: registered cars only if some level asks for them).
+    pub fn sets(&self, company: Uuid, test: impl Fn(&Rules) -> bool) -> bool {
+        self.levels
+            .iter()
+            .filter(|((c, _), _)| *c == company)
+            .any(|(_, list)| list.iter().any(|(_, r)| test(r)))
+    }
+
     /// The level's rules in force at `at`, if it had any then.
     pub fn in_force(&self, company: Uuid, target: Target, at: i64) -> Option<&Rules> {
         let list = self.levels.get(&(company, target))?;

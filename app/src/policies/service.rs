@@ -721,7 +721,10 @@ impl Judge {
         stored_totals: bool,
         now: i64,
     ) -> Result<Judge, sqlx::Error> {
-        let book = Book::new(store::versions(&mut *tx, scopes).await?);
+        // The rules and the zones in one round trip, then the members' cars and month totals
+        // in one more, each read only when some version of these companies asks for it.
+        let (versions, zone_names) = store::versions_and_zones(tx, scopes).await?;
+        let book = Book::new(versions);
         let ruled: Vec<CompanyScope> = scopes
             .iter()
             .copied()
@@ -738,22 +741,40 @@ impl Judge {
             return Ok(judge);
         }
         let ids: Vec<Uuid> = ruled.iter().map(|s| s.company_id()).collect();
-        judge.zones = crate::history::rollup::zones(tx, &ids).await?;
+        judge.zones = zone_names
+            .into_iter()
+            .map(|(id, name)| {
+                crate::calendar::zone(&name)
+                    .map(|tz| (id, tz))
+                    .ok_or_else(|| {
+                        sqlx::Error::Decode(format!("unknown time zone {name:?}").into())
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         let ruled_batch = || batch.iter().filter(|c| ids.contains(&c.company_id));
         let users: Vec<Uuid> = ruled_batch()
             .filter_map(|c| c.user_id)
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        judge.registered = store::registered(tx, &ruled, &users).await?;
-        let months: Vec<i32> = ruled_batch()
-            .filter_map(|c| Some(month_of(*judge.zones.get(&c.company_id)?, c.started_at)))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        if stored_totals {
-            judge.totals = store::month_totals(tx, &ruled, &users, &months).await?;
-        }
+        let cars = ids
+            .iter()
+            .any(|&c| judge.book.sets(c, |r| r.only_registered == Some(true)));
+        let caps = ids
+            .iter()
+            .any(|&c| judge.book.sets(c, |r| r.monthly_cap.is_some()));
+        let months: Vec<i32> = if stored_totals && caps {
+            ruled_batch()
+                .filter_map(|c| Some(month_of(*judge.zones.get(&c.company_id)?, c.started_at)))
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let facts = store::member_facts(tx, &ruled, &users, cars, &months).await?;
+        judge.registered = facts.registered;
+        judge.totals = facts.totals;
         Ok(judge)
     }
 

@@ -28,6 +28,9 @@ struct VersionRow {
     only_registered: Option<bool>,
     /// JSON: the allowed facilities' ids (`Rules::facilities`).
     facilities: Option<String>,
+    /// The company's time zone, when the query joins it ([`versions_and_zones`]).
+    #[sqlx(default)]
+    time_zone: Option<String>,
 }
 
 impl From<VersionRow> for Version {
@@ -100,6 +103,47 @@ pub async fn versions<'c>(
     Ok(rows.into_iter().map(Version::from).collect())
 }
 
+/// [`versions`] and, in the same round trip, the time zone of each company that has any:
+/// what a batch's judgement reads first (`service::Judge`).
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "policies::versions_and_zones")
+)]
+pub async fn versions_and_zones(
+    tx: &mut Tx,
+    scopes: &[CompanyScope],
+) -> Result<(Vec<Version>, HashMap<Uuid, String>), sqlx::Error> {
+    if scopes.is_empty() {
+        return Ok((Vec::new(), HashMap::new()));
+    }
+    let rows: Vec<VersionRow> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "SELECT r.company_id, r.cost_center_id, r.user_id, r.valid_from, r.version, r.weekdays,
+                    r.from_minute, r.to_minute, r.parking_allowed, r.charging_allowed,
+                    r.max_stay_minutes, r.session_cap_ore, r.monthly_cap_ore, r.only_registered,
+                    r.facilities, c.time_zone
+             FROM policy_rules r JOIN companies c ON c.id = r.company_id WHERE r.company_id IN ",
+        );
+        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+        qb.push(" ORDER BY r.valid_from, r.version");
+        qb.build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+    })?;
+    let mut zones = HashMap::new();
+    let mut versions = Vec::with_capacity(rows.len());
+    for mut r in rows {
+        if let Some(tz) = r.time_zone.take() {
+            zones.insert(r.company_id, tz);
+        }
+        versions.push(Version::from(r));
+    }
+    Ok((versions, zones))
+}
+
 /// Stores a new version of one level's rules, in force from `valid_from`, numbered after the
 /// company's last save (so of two versions with the same `valid_from` the later one wins; the
 /// caller holds the company's lock, `history::rollup::lock_companies`, or is alone). The cost
@@ -159,34 +203,77 @@ pub async fn insert_version(
     })
 }
 
-/// The registered vehicles of these members, as (company, member, plate key).
+/// What the judgement of a batch needs of its members, in one round trip: their registered
+/// vehicles as (company, member, plate key) when `cars`, and their month totals as recorded
+/// (`member_months`) for `months` (none: not read).
 #[tracing::instrument(
     name = "db",
     level = "debug",
     skip_all,
-    fields(op = "policies::registered")
+    fields(op = "policies::member_facts")
 )]
-pub async fn registered(
+pub async fn member_facts(
     tx: &mut Tx,
     scopes: &[CompanyScope],
     users: &[Uuid],
-) -> Result<HashSet<(Uuid, Uuid, String)>, sqlx::Error> {
-    if scopes.is_empty() || users.is_empty() {
-        return Ok(HashSet::new());
+    cars: bool,
+    months: &[i32],
+) -> Result<BatchMembers, sqlx::Error> {
+    let mut facts = BatchMembers::default();
+    if scopes.is_empty() || users.is_empty() || (!cars && months.is_empty()) {
+        return Ok(facts);
     }
-    let rows: Vec<(Uuid, Uuid, String)> = with_tx!(tx, |conn| {
-        let mut qb = sqlx::QueryBuilder::new(
-            "SELECT company_id, user_id, plate_key FROM vehicles WHERE company_id IN ",
-        );
-        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
-        qb.push(" AND user_id IN ");
-        crate::push_in_list!(qb, users.iter().copied());
+    type Row = (Uuid, Uuid, Option<String>, Option<i32>, Option<i64>);
+    let rows: Vec<Row> = with_tx!(tx, |conn| {
+        let mut qb = sqlx::QueryBuilder::new("");
+        if cars {
+            qb.push(
+                "SELECT company_id, user_id, plate_key, CAST(NULL AS INTEGER) AS month,
+                        CAST(NULL AS BIGINT) AS amount_ore
+                 FROM vehicles WHERE company_id IN ",
+            );
+            crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+            qb.push(" AND user_id IN ");
+            crate::push_in_list!(qb, users.iter().copied());
+        }
+        if !months.is_empty() {
+            if cars {
+                qb.push(" UNION ALL ");
+            }
+            qb.push(
+                "SELECT company_id, user_key, CAST(NULL AS TEXT), month, amount_ore
+                 FROM member_months WHERE company_id IN ",
+            );
+            crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
+            qb.push(" AND user_key IN ");
+            crate::push_in_list!(qb, users.iter().copied());
+            qb.push(" AND month IN ");
+            crate::push_in_list!(qb, months.iter().copied());
+        }
         qb.build_query_as()
             .persistent(false)
             .fetch_all(&mut *conn)
             .await
     })?;
-    Ok(rows.into_iter().collect())
+    for (company, user, plate_key, month, amount) in rows {
+        match (plate_key, month, amount) {
+            (Some(key), _, _) => {
+                facts.registered.insert((company, user, key));
+            }
+            (None, Some(m), Some(a)) => {
+                facts.totals.insert((company, user, m), a);
+            }
+            _ => {}
+        }
+    }
+    Ok(facts)
+}
+
+/// See [`member_facts`].
+#[derive(Debug, Default)]
+pub struct BatchMembers {
+    pub registered: HashSet<(Uuid, Uuid, String)>,
+    pub totals: HashMap<(Uuid, Uuid, i32), i64>,
 }
 
 /// One member's registered vehicles, as shown, in plate order.
@@ -286,43 +373,6 @@ pub async fn remove_vehicle(
         .await
         .map(|r| r.rows_affected() == 1)
     })
-}
-
-/// What these members spent in these local months (`calendar::month_index`), from the cost
-/// rollup, as stored before the caller's writes: ((company, member, month) → minor units).
-#[tracing::instrument(
-    name = "db",
-    level = "debug",
-    skip_all,
-    fields(op = "policies::month_totals")
-)]
-pub async fn month_totals(
-    tx: &mut Tx,
-    scopes: &[CompanyScope],
-    users: &[Uuid],
-    months: &[i32],
-) -> Result<HashMap<(Uuid, Uuid, i32), i64>, sqlx::Error> {
-    if scopes.is_empty() || users.is_empty() || months.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, Uuid, i32, i64)> = with_tx!(tx, |conn| {
-        let mut qb = sqlx::QueryBuilder::new(
-            "SELECT company_id, user_key, month, amount_ore FROM member_months WHERE company_id IN ",
-        );
-        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
-        qb.push(" AND user_key IN ");
-        crate::push_in_list!(qb, users.iter().copied());
-        qb.push(" AND month IN ");
-        crate::push_in_list!(qb, months.iter().copied());
-        qb.build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await
-    })?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, u, m, a)| ((c, u, m), a))
-        .collect())
 }
 
 /// Whether the user is an active member of the company.

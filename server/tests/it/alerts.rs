@@ -519,13 +519,21 @@ async fn the_budget_alert_arrives_once_at_80_per_cent(backend: Backend) {
     let page = w.get(&owner, "/costs?year=2026&month=11").await;
     assert!(page.body.contains("budget near"), "85 % is near the budget");
 
-    // A December "now": November is not the current month; nothing new.
-    let dec = Stockholm
-        .with_ymd_and_hms(2026, 12, 2, 12, 0, 0)
-        .unwrap()
-        .timestamp();
-    assert_eq!(app::costs::budget::check(&w.t.db, dec).await.unwrap(), 0);
-    // More spending in November passes 100 %: its own alert, once.
+    // A December "now": November's 80 % is not raised again.
+    let december = |day| {
+        Stockholm
+            .with_ymd_and_hms(2026, 12, day, 12, 0, 0)
+            .unwrap()
+            .timestamp()
+    };
+    assert_eq!(
+        app::costs::budget::check(&w.t.db, december(2))
+            .await
+            .unwrap(),
+        0
+    );
+    // A late November session, sent in December, passes 100 %: its own alert, once, while
+    // November is still looked at (its first week), and not after.
     let s = session(
         "S-NOV2",
         1,
@@ -537,7 +545,19 @@ async fn the_budget_alert_arrives_once_at_80_per_cent(backend: Backend) {
     );
     w.ingest("sessions", serde_json::json!({ "sessions": [s] }))
         .await;
-    assert_eq!(app::costs::budget::check(&w.t.db, nov).await.unwrap(), 1);
+    assert_eq!(
+        app::costs::budget::check(&w.t.db, december(20))
+            .await
+            .unwrap(),
+        0,
+        "November is no longer looked at on 20 December"
+    );
+    assert_eq!(
+        app::costs::budget::check(&w.t.db, december(7))
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(app::costs::budget::check(&other, nov).await.unwrap(), 0);
 }
 
