@@ -336,22 +336,10 @@ where
     }
     match tx {
         Tx::Postgres(t) => {
-            let arrays: Vec<String> = columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("${}::{}", i + 1, c.pg_array()))
-                .collect();
-            let sql = format!("{head} SELECT * FROM UNNEST({}) {tail}", arrays.join(", "));
+            let sql = pg_unnest(head, columns, tail, 0);
             let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
             for c in columns {
-                q = match c {
-                    Column::Uuid(v) => q.bind(v),
-                    Column::OptUuid(v) => q.bind(v),
-                    Column::Text(v) => q.bind(v),
-                    Column::I32(v) => q.bind(v),
-                    Column::I64(v) => q.bind(v),
-                    Column::OptI64(v) => q.bind(v),
-                };
+                q = bind_array(q, c);
             }
             q.fetch_all(&mut **t).await
         }
@@ -384,6 +372,86 @@ where
                 start = end;
             }
             Ok(out)
+        }
+    }
+}
+
+/// `{head} SELECT * FROM UNNEST($n::type[], …) {tail}`, the columns' parameters numbered after
+/// the `offset` ones before them.
+fn pg_unnest(head: &str, columns: &[Column], tail: &str, offset: usize) -> String {
+    let arrays: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("${}::{}", offset + i + 1, c.pg_array()))
+        .collect();
+    format!("{head} SELECT * FROM UNNEST({}) {tail}", arrays.join(", "))
+}
+
+/// Binds a column as one PostgreSQL array.
+fn bind_array<'q, T>(
+    q: sqlx::query::QueryAs<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>,
+    c: &'q Column,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments> {
+    match c {
+        Column::Uuid(v) => q.bind(v),
+        Column::OptUuid(v) => q.bind(v),
+        Column::Text(v) => q.bind(v),
+        Column::I32(v) => q.bind(v),
+        Column::I64(v) => q.bind(v),
+        Column::OptI64(v) => q.bind(v),
+    }
+}
+
+/// One statement of [`bulk_execute_all`]: as [`bulk_execute`]'s arguments.
+pub struct BulkStatement {
+    pub head: String,
+    pub columns: Vec<Column>,
+    pub tail: String,
+}
+
+/// Several [`bulk_execute`]s in one round trip on PostgreSQL: each but the last a
+/// data-modifying `WITH` of the one statement (which PostgreSQL runs to completion whether or
+/// not the last reads it). They see one snapshot, so no statement may depend on another's
+/// effect: writes to different tables, as the cost rollups' three (`history::rollup::apply`).
+/// SQLite runs them one after the other (a round trip there is a function call). Statements
+/// without rows are left out.
+pub async fn bulk_execute_all(
+    tx: &mut Tx,
+    statements: &[BulkStatement],
+) -> Result<(), sqlx::Error> {
+    let statements: Vec<&BulkStatement> = statements
+        .iter()
+        .filter(|s| s.columns.first().is_some_and(|c| c.len() > 0))
+        .collect();
+    match tx {
+        Tx::Postgres(t) if statements.len() > 1 => {
+            let mut sql = String::new();
+            let mut offset = 0;
+            let last = statements.len() - 1;
+            for (i, s) in statements.iter().enumerate() {
+                let one = pg_unnest(&s.head, &s.columns, &s.tail, offset);
+                offset += s.columns.len();
+                if i == last {
+                    sql.push_str(&one);
+                } else {
+                    sql.push_str(if i == 0 { "WITH " } else { ", " });
+                    sql.push_str(&format!("w{i} AS ({one})"));
+                    sql.push(' ');
+                }
+            }
+            let mut q = sqlx::query_as::<_, NoRow>(sqlx::AssertSqlSafe(sql));
+            for s in &statements {
+                for c in &s.columns {
+                    q = bind_array(q, c);
+                }
+            }
+            q.fetch_all(&mut **t).await.map(drop)
+        }
+        _ => {
+            for s in statements {
+                bulk_execute(tx, &s.head, &s.columns, &s.tail).await?;
+            }
+            Ok(())
         }
     }
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::SessionKind;
 use crate::{
     calendar::{local_day, month_of_day},
-    db::{Column, Db, Tx},
+    db::{BulkStatement, Column, Db, Tx},
     scope::CompanyScope,
     with_pool, with_tx,
 };
@@ -190,11 +190,19 @@ fn lock_key(company: Uuid) -> i64 {
     i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) ^ 0x524f_4c4c_5550_0000
 }
 
-/// Adds the deltas to the stored rollups (a group that is new is inserted).
+/// Adds the deltas to the stored rollups (a group that is new is inserted): the three
+/// tables' upserts in one round trip on PostgreSQL (`db::bulk_execute_all`; each table's rows
+/// are only ever written under the company's lock, so they cannot deadlock each other).
 pub async fn apply(tx: &mut Tx, d: &Deltas) -> Result<(), sqlx::Error> {
-    add_groups(tx, GroupTable::Days, &d.days).await?;
-    add_groups(tx, GroupTable::Months, &d.months).await?;
-    add_members(tx, &d.members).await
+    crate::db::bulk_execute_all(
+        tx,
+        &[
+            add_groups(GroupTable::Days, &d.days),
+            add_groups(GroupTable::Months, &d.months),
+            add_members(&d.members),
+        ],
+    )
+    .await
 }
 
 /// The two tables of [`GroupKey`]s.
@@ -239,15 +247,9 @@ fn add_tail(table: &str, key: &str) -> String {
     )
 }
 
-async fn add_groups(
-    tx: &mut Tx,
-    table: GroupTable,
-    map: &HashMap<GroupKey, Measures>,
-) -> Result<(), sqlx::Error> {
+/// The upsert adding a day or month rollup's deltas (no rows: nothing to do).
+fn add_groups(table: GroupTable, map: &HashMap<GroupKey, Measures>) -> BulkStatement {
     let rows = sorted(map);
-    if rows.is_empty() {
-        return Ok(());
-    }
     let (name, at) = table.names();
     let head = format!(
         "INSERT INTO {name} (company_id, {at}, cost_center_key, facility_id, kind,
@@ -258,7 +260,7 @@ async fn add_groups(
         &format!("company_id, {at}, cost_center_key, facility_id, kind"),
     );
     let m = |f: fn(&Measures) -> i64| Column::I64(rows.iter().map(|(_, m)| f(m)).collect());
-    let columns = [
+    let columns = vec![
         Column::Uuid(rows.iter().map(|(k, _)| k.company_id).collect()),
         Column::I32(rows.iter().map(|(k, _)| k.at).collect()),
         Column::Uuid(rows.iter().map(|(k, _)| k.cost_center).collect()),
@@ -274,19 +276,21 @@ async fn add_groups(
         m(|m| m.amount_ore),
         m(|m| m.vat_ore),
     ];
-    crate::db::bulk_execute(tx, &head, &columns, &tail).await
+    BulkStatement {
+        head,
+        columns,
+        tail,
+    }
 }
 
-async fn add_members(tx: &mut Tx, map: &HashMap<MonthKey, Measures>) -> Result<(), sqlx::Error> {
+/// The upsert adding the members' month deltas (no rows: nothing to do).
+fn add_members(map: &HashMap<MonthKey, Measures>) -> BulkStatement {
     let rows = sorted(map);
-    if rows.is_empty() {
-        return Ok(());
-    }
     let head = "INSERT INTO member_months (company_id, month, user_key,
                     sessions, parking_seconds, energy_wh, amount_ore, vat_ore) ";
     let tail = add_tail("member_months", "company_id, month, user_key");
     let m = |f: fn(&Measures) -> i64| Column::I64(rows.iter().map(|(_, m)| f(m)).collect());
-    let columns = [
+    let columns = vec![
         Column::Uuid(rows.iter().map(|(k, _)| k.company_id).collect()),
         Column::I32(rows.iter().map(|(k, _)| k.month).collect()),
         Column::Uuid(rows.iter().map(|(k, _)| k.user).collect()),
@@ -296,13 +300,17 @@ async fn add_members(tx: &mut Tx, map: &HashMap<MonthKey, Measures>) -> Result<(
         m(|m| m.amount_ore),
         m(|m| m.vat_ore),
     ];
-    crate::db::bulk_execute(tx, head, &columns, &tail).await
+    BulkStatement {
+        head: head.to_owned(),
+        columns,
+        tail,
+    }
 }
 
-/// Keys per lookup statement (under both engines' parameter limits).
-const LOOKUP_CHUNK: usize = 2_000;
-
-const FACT_COLUMNS: &str = "company_id, user_id, cost_center_id, facility_id, kind, started_at,
+/// The columns of a [`Fact`] (`history::store::stored_versions` reads them with the
+/// versions).
+pub(crate) const FACT_COLUMNS: &str =
+    "company_id, user_id, cost_center_id, facility_id, kind, started_at,
     ended_at, energy_wh, amount_ore, vat_ore";
 
 /// Both rollups of one company computed afresh from its sessions: what the fill writes and
@@ -477,34 +485,6 @@ pub async fn mark_filled(tx: &mut Tx, company: Uuid) -> Result<(), sqlx::Error> 
         .map(|r| r.rows_affected())
     })?;
     Ok(())
-}
-
-/// The stored facts of the sessions under these operator ids of `source` (keyed by id):
-/// what an upsert is about to replace.
-pub async fn stored_facts(
-    tx: &mut Tx,
-    source: &str,
-    external_refs: &[&str],
-) -> Result<HashMap<String, Fact>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        external_ref: String,
-        #[sqlx(flatten)]
-        fact: Fact,
-    }
-    let mut out = HashMap::with_capacity(external_refs.len());
-    for chunk in external_refs.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<Row> = crate::db::KeyLookup::new(format!(
-            "SELECT external_ref, {FACT_COLUMNS} FROM sessions WHERE source = "
-        ))
-        .bind(source)
-        .sql(" AND external_ref")
-        .in_texts(chunk)
-        .fetch_all(tx)
-        .await?;
-        out.extend(rows.into_iter().map(|r| (r.external_ref, r.fact)));
-    }
-    Ok(out)
 }
 
 /// The totals of a history filter made of rollup dimensions (no member, plate or text):

@@ -57,24 +57,21 @@ impl From<&NewSession> for rollup::Fact {
 pub const INSERT_CHUNK: usize = 2_000;
 
 /// What is stored under one of the operator's session ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredVersion {
     pub id: Uuid,
-    pub company_id: Uuid,
     pub version: i64,
-    /// What the policies' monthly cap takes out of the member's month when the session is
-    /// replaced: its member, start and amount.
-    pub user_id: Option<Uuid>,
-    pub started_at: i64,
-    pub amount_ore: i64,
+    /// What a replacement takes out of the rollups (and of the member's month, for the
+    /// policies' monthly cap); its company is the session's.
+    #[sqlx(flatten)]
+    pub fact: rollup::Fact,
 }
-
-/// (external_ref, id, company, version, user, started_at, amount): a row of [`stored_versions`].
-type StoredRow = (String, Uuid, Uuid, i64, Option<Uuid>, i64, i64);
 
 /// The stored sessions among these operator ids of `source`, by id. Not scoped: the
 /// ingestion service (the operator's access) asks, to refuse a session that would move to
-/// another company and to classify each record before it writes.
+/// another company and to classify each record before it writes. Read after the companies'
+/// locks ([`rollup::lock_companies`]), the answer is also what [`upsert_known_sessions`]
+/// replaces: one lookup serves the version check, the judgement and the rollups.
 #[tracing::instrument(
     name = "db",
     level = "debug",
@@ -86,31 +83,24 @@ pub async fn stored_versions(
     source: &str,
     external_refs: &[&str],
 ) -> Result<HashMap<String, StoredVersion>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        external_ref: String,
+        #[sqlx(flatten)]
+        stored: StoredVersion,
+    }
     let mut out = HashMap::with_capacity(external_refs.len());
     for chunk in external_refs.chunks(INSERT_CHUNK) {
-        let rows: Vec<StoredRow> = crate::db::KeyLookup::new(
-            "SELECT external_ref, id, company_id, version, user_id, started_at, amount_ore FROM sessions WHERE source = ",
-        )
+        let rows: Vec<Row> = crate::db::KeyLookup::new(format!(
+            "SELECT external_ref, id, version, {} FROM sessions WHERE source = ",
+            rollup::FACT_COLUMNS
+        ))
         .bind(source)
         .sql(" AND external_ref")
         .in_texts(chunk)
         .fetch_all(tx)
         .await?;
-        out.extend(rows.into_iter().map(
-            |(r, id, company_id, version, user_id, started_at, amount_ore)| {
-                (
-                    r,
-                    StoredVersion {
-                        id,
-                        company_id,
-                        version,
-                        user_id,
-                        started_at,
-                        amount_ore,
-                    },
-                )
-            },
-        ));
+        out.extend(rows.into_iter().map(|r| (r.external_ref, r.stored)));
     }
     Ok(out)
 }
@@ -142,7 +132,6 @@ pub async fn upsert_sessions(
     let rollup_started = std::time::Instant::now();
     let companies: BTreeSet<Uuid> = rows.iter().map(|(scope, _)| scope.company_id()).collect();
     rollup::lock_companies(tx, &companies).await?;
-    let zones = rollup::zones(tx, &companies.iter().copied().collect::<Vec<_>>()).await?;
     let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
     for (_, s) in rows {
         by_source
@@ -150,13 +139,73 @@ pub async fn upsert_sessions(
             .or_default()
             .push(s.external_ref.as_str());
     }
-    let mut old: HashMap<(String, String), rollup::Fact> = HashMap::new();
+    let mut old: HashMap<&str, HashMap<String, StoredVersion>> = HashMap::new();
     for (source, refs) in &by_source {
-        for (r, fact) in rollup::stored_facts(tx, source, refs).await? {
-            old.insert(((*source).to_owned(), r), fact);
+        old.insert(source, stored_versions(tx, source, refs).await?);
+    }
+    let looked_up = rollup_started.elapsed();
+    write_locked(
+        tx,
+        rows,
+        &companies,
+        |source, r| old.get(source)?.get(r).map(|s| &s.fact),
+        looked_up,
+    )
+    .await
+}
+
+/// [`upsert_sessions`] for a caller that already holds the rows' companies' locks
+/// ([`rollup::lock_companies`]) and read, after taking them, what is stored under the rows'
+/// ids ([`stored_versions`] of `source`, which every row is of): the ingestion service, which
+/// needs that answer before it writes anyway. Saves the batch a second lookup of its ids.
+#[tracing::instrument(
+    name = "db",
+    level = "debug",
+    skip_all,
+    fields(op = "history::upsert_sessions")
+)]
+pub async fn upsert_known_sessions(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[(CompanyScope, NewSession)],
+    stored: &HashMap<String, StoredVersion>,
+) -> Result<u64, sqlx::Error> {
+    for (scope, s) in rows {
+        scope.check(s.company_id)?;
+        if s.source != source {
+            return Err(sqlx::Error::Protocol(format!(
+                "a session of source {:?} in a batch of {source:?}",
+                s.source
+            )));
         }
     }
-    let mut rollup_time = rollup_started.elapsed();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let companies: BTreeSet<Uuid> = rows.iter().map(|(scope, _)| scope.company_id()).collect();
+    write_locked(
+        tx,
+        rows,
+        &companies,
+        |_, r| stored.get(r).map(|s| &s.fact),
+        std::time::Duration::ZERO,
+    )
+    .await
+}
+
+/// The write of [`upsert_sessions`] once the companies are locked: the sessions, then the
+/// rollups' deltas, each written session's `old` facts (by source and operator id) out and its
+/// new ones in. `looked_up`: the rollups' share of the time so far.
+async fn write_locked<'m>(
+    tx: &mut Tx,
+    rows: &[(CompanyScope, NewSession)],
+    companies: &BTreeSet<Uuid>,
+    old: impl Fn(&str, &str) -> Option<&'m rollup::Fact>,
+    looked_up: std::time::Duration,
+) -> Result<u64, sqlx::Error> {
+    let zones_started = std::time::Instant::now();
+    let zones = rollup::zones(tx, &companies.iter().copied().collect::<Vec<_>>()).await?;
+    let mut rollup_time = looked_up + zones_started.elapsed();
     // One array per column on PostgreSQL (16 parameters for the whole batch instead of 16 a
     // row), multi-row VALUES on SQLite: `db::bulk_write`.
     let mut c = Columns::with_capacity(rows.len());
@@ -177,14 +226,13 @@ pub async fn upsert_sessions(
     let deltas_started = std::time::Instant::now();
     let mut deltas = rollup::Deltas::default();
     for (scope, s) in rows {
-        let key = (s.source.clone(), s.external_ref.clone());
-        if !written.contains(&key) {
+        if !written.contains(&(s.source.clone(), s.external_ref.clone())) {
             continue;
         }
         let tz = *zones
             .get(&scope.company_id())
             .ok_or(sqlx::Error::RowNotFound)?;
-        if let Some(before) = old.get(&key) {
+        if let Some(before) = old(&s.source, &s.external_ref) {
             deltas.add(tz, before, -1);
         }
         let mut fact = rollup::Fact::from(s);

@@ -208,7 +208,7 @@ pub async fn invoices(
             let session_id = match &line.session {
                 None => None,
                 Some(s) => match sessions.get(s) {
-                    Some(stored) if stored.company_id == company_id => Some(stored.id),
+                    Some(stored) if stored.fact.company_id == company_id => Some(stored.id),
                     _ => {
                         e.add(
                             d.index,

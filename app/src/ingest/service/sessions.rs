@@ -325,7 +325,7 @@ async fn judge(
             amount: s.amount_ore,
             replaces: stored
                 .get(&s.external_ref)
-                .map(|v| (v.user_id, v.started_at, v.amount_ore)),
+                .map(|v| (v.fact.user_id, v.fact.started_at, v.fact.amount_ore)),
         })
         .collect();
     let mut judge = Judge::load(tx, scopes, &candidates, now).await?;
@@ -361,6 +361,12 @@ pub async fn sessions(
     let companies =
         Companies::load(&mut tx, distinct(drafts.iter().map(|d| d.org.as_str()))).await?;
     let scopes = companies.scopes(access);
+    // The batch's companies are locked first (`upsert_known_sessions` needs it): the stored
+    // versions read below are then also what the write replaces in the cost rollups, and a
+    // save with "check again", or another batch of the same members' month, cannot slip
+    // between the judgement and the write.
+    let locked: std::collections::BTreeSet<Uuid> = scopes.iter().map(|s| s.company_id()).collect();
+    crate::history::rollup::lock_companies(&mut tx, &locked).await?;
     let facility_ids = facilities::stored_versions(
         &mut tx,
         &distinct(drafts.iter().map(|d| d.rec.facility.as_str())),
@@ -417,7 +423,7 @@ pub async fn sessions(
             _ => None,
         };
         if let (Some(s), Some(company)) = (stored.get(&d.rec.id), company_id) {
-            if s.company_id != company {
+            if s.fact.company_id != company {
                 e.add(
                     d.index,
                     "company",
@@ -497,14 +503,8 @@ pub async fn sessions(
             },
         ));
     }
-    // The batch's companies are locked before they are judged (as `upsert_sessions` would
-    // lock them anyway, re-entrantly): a save with "check again", or another batch of the same
-    // members' month, cannot slip between the judgement and the write.
-    let locked: std::collections::BTreeSet<Uuid> =
-        rows.iter().map(|(s, _)| s.company_id()).collect();
-    crate::history::rollup::lock_companies(&mut tx, &locked).await?;
     judge(&mut tx, &scopes, &stored, &mut rows, now).await?;
-    history::upsert_sessions(&mut tx, &rows).await?;
+    history::upsert_known_sessions(&mut tx, source, &rows, &stored).await?;
     // A session outside policy raises its alert in the same transaction: once, however often
     // it is sent or corrected (alerts::store::raise). Old sessions arriving late (a backfill)
     // are marked in the history but alert no one.
