@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: dist test-deploy test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
+.PHONY: dist test-deploy test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest scaling-partitions fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -56,6 +56,11 @@ lint:
 # Times the demo generator at benchmark size on SQLite and PostgreSQL (docs/benchmarks.md).
 bench-demo: tools server
 	scripts/bench-demo.sh
+
+# Monthly partitions of sessions measured on a copy in the benchmark database (after
+# make bench-demo): the history's and the export's queries on both (docs/scaling.md).
+scaling-partitions:
+	scripts/scaling-partitions.sh
 
 # p50/p95 of the sign-in endpoints through the real router, SQLite and PostgreSQL, release build.
 bench-auth:

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Times the demo generator at benchmark size (5,000 members, 2,000,000 sessions in the large
 # company) on SQLite and on PostgreSQL, with the release build. Figures go to
-# docs/benchmarks.md. Usage: scripts/bench-demo.sh [members] [sessions]
+# docs/benchmarks.md. Usage: scripts/bench-demo.sh [members] [sessions]; PORTAL_BIN names
+# another binary (an older build, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 members=${1:-5000}
 sessions=${2:-2000000}
-bin=target/release/portal
+bin=${PORTAL_BIN:-target/release/portal}
 [ -x "$bin" ] || cargo build --release -p server
 dir=target/bench
 mkdir -p "$dir"
