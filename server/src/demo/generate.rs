@@ -216,6 +216,9 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         )
         .await?;
         report.sessions += inserted;
+        // The invoices look the sessions up by operator id: with fresh statistics, through
+        // the index (`db::analyze`; autovacuum would, minutes later).
+        app::db::analyze(db).await?;
         if is_big {
             seed_budgets(db, scope, &cost_centers, until, now).await?;
         }
