@@ -166,12 +166,14 @@ pub async fn zones(tx: &mut Tx, companies: &[Uuid]) -> Result<HashMap<Uuid, Tz>,
             .await
     })?;
     rows.into_iter()
-        .map(|(id, name)| {
-            crate::calendar::zone(&name)
-                .map(|tz| (id, tz))
-                .ok_or_else(|| sqlx::Error::Decode(format!("unknown time zone {name:?}").into()))
-        })
+        .map(|(id, name)| Ok((id, zone_named(&name)?)))
         .collect()
+}
+
+/// A company's stored time zone; an unknown name fails the row as a decode error.
+pub fn zone_named(name: &str) -> Result<Tz, sqlx::Error> {
+    crate::calendar::zone(name)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown time zone {name:?}").into()))
 }
 
 /// On PostgreSQL, takes each company's rollup lock until the transaction ends (in one order,

@@ -723,7 +723,7 @@ impl Judge {
     ) -> Result<Judge, sqlx::Error> {
         // The rules and the zones in one round trip, then the members' cars and month totals
         // in one more, each read only when some version of these companies asks for it.
-        let (versions, zone_names) = store::versions_and_zones(tx, scopes).await?;
+        let (versions, zones) = store::versions_and_zones(tx, scopes).await?;
         let book = Book::new(versions);
         let ruled: Vec<CompanyScope> = scopes
             .iter()
@@ -741,16 +741,7 @@ impl Judge {
             return Ok(judge);
         }
         let ids: Vec<Uuid> = ruled.iter().map(|s| s.company_id()).collect();
-        judge.zones = zone_names
-            .into_iter()
-            .map(|(id, name)| {
-                crate::calendar::zone(&name)
-                    .map(|tz| (id, tz))
-                    .ok_or_else(|| {
-                        sqlx::Error::Decode(format!("unknown time zone {name:?}").into())
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        judge.zones = zones;
         let ruled_batch = || batch.iter().filter(|c| ids.contains(&c.company_id));
         let users: Vec<Uuid> = ruled_batch()
             .filter_map(|c| c.user_id)

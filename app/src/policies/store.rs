@@ -28,9 +28,8 @@ struct VersionRow {
     only_registered: Option<bool>,
     /// JSON: the allowed facilities' ids (`Rules::facilities`).
     facilities: Option<String>,
-    /// The company's time zone, when the query joins it ([`versions_and_zones`]).
-    #[sqlx(default)]
-    time_zone: Option<String>,
+    /// The company's time zone ([`versions_and_zones`] keeps it).
+    time_zone: String,
 }
 
 impl From<VersionRow> for Version {
@@ -71,9 +70,11 @@ impl From<VersionRow> for Version {
     }
 }
 
+/// The versions of these companies' rules with each company's time zone (a correlated
+/// subquery over a handful of rows): one text for [`versions`] and [`versions_and_zones`].
 const VERSION_COLUMNS: &str = "SELECT company_id, cost_center_id, user_id, valid_from, version, weekdays, from_minute, to_minute,
         parking_allowed, charging_allowed, max_stay_minutes, session_cap_ore, monthly_cap_ore, only_registered,
-        facilities
+        facilities, (SELECT time_zone FROM companies c WHERE c.id = policy_rules.company_id) AS time_zone
  FROM policy_rules WHERE company_id IN ";
 
 /// Every version of every level of these companies' rules, oldest first (a company has a
@@ -88,10 +89,21 @@ pub async fn versions<'c>(
     conn: impl Into<crate::db::Conn<'c>>,
     scopes: &[CompanyScope],
 ) -> Result<Vec<Version>, sqlx::Error> {
+    Ok(version_rows(conn, scopes)
+        .await?
+        .into_iter()
+        .map(Version::from)
+        .collect())
+}
+
+async fn version_rows<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
+    scopes: &[CompanyScope],
+) -> Result<Vec<VersionRow>, sqlx::Error> {
     if scopes.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<VersionRow> = with_conn!(conn, |c| {
+    with_conn!(conn, |c| {
         let mut qb = sqlx::QueryBuilder::new(VERSION_COLUMNS);
         crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
         qb.push(" ORDER BY valid_from, version");
@@ -99,12 +111,11 @@ pub async fn versions<'c>(
             .persistent(false)
             .fetch_all(&mut *c)
             .await
-    })?;
-    Ok(rows.into_iter().map(Version::from).collect())
+    })
 }
 
-/// [`versions`] and, in the same round trip, the time zone of each company that has any:
-/// what a batch's judgement reads first (`service::Judge`).
+/// [`versions`] and, from the same rows, the time zone of each company that has any: what a
+/// batch's judgement reads first (`service::Judge`), in one round trip.
 #[tracing::instrument(
     name = "db",
     level = "debug",
@@ -114,30 +125,13 @@ pub async fn versions<'c>(
 pub async fn versions_and_zones(
     tx: &mut Tx,
     scopes: &[CompanyScope],
-) -> Result<(Vec<Version>, HashMap<Uuid, String>), sqlx::Error> {
-    if scopes.is_empty() {
-        return Ok((Vec::new(), HashMap::new()));
-    }
-    let rows: Vec<VersionRow> = with_tx!(tx, |conn| {
-        let mut qb = sqlx::QueryBuilder::new(
-            "SELECT r.company_id, r.cost_center_id, r.user_id, r.valid_from, r.version, r.weekdays,
-                    r.from_minute, r.to_minute, r.parking_allowed, r.charging_allowed,
-                    r.max_stay_minutes, r.session_cap_ore, r.monthly_cap_ore, r.only_registered,
-                    r.facilities, c.time_zone
-             FROM policy_rules r JOIN companies c ON c.id = r.company_id WHERE r.company_id IN ",
-        );
-        crate::push_in_list!(qb, scopes.iter().map(|s| s.company_id()));
-        qb.push(" ORDER BY r.valid_from, r.version");
-        qb.build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await
-    })?;
+) -> Result<(Vec<Version>, HashMap<Uuid, chrono_tz::Tz>), sqlx::Error> {
+    let rows = version_rows(&mut *tx, scopes).await?;
     let mut zones = HashMap::new();
     let mut versions = Vec::with_capacity(rows.len());
-    for mut r in rows {
-        if let Some(tz) = r.time_zone.take() {
-            zones.insert(r.company_id, tz);
+    for r in rows {
+        if let std::collections::hash_map::Entry::Vacant(e) = zones.entry(r.company_id) {
+            e.insert(crate::history::rollup::zone_named(&r.time_zone)?);
         }
         versions.push(Version::from(r));
     }
