@@ -351,6 +351,18 @@ async fn sent_twice_is_stored_once_and_only_newer_versions_win(backend: Backend)
         .await
         .unwrap();
     assert_eq!((totals.sessions, totals.amount_ore), (2, 12_500));
+
+    // The cost rollups followed the update through the ingestion's own write
+    // (`upsert_known_sessions`: the old facts from the service's lookup): version 1's
+    // cost center 200 and amount 0 out, version 2's cost center 100 and 12,500 in.
+    let kept = app::history::rollup::stored(&w.t.db, scope).await.unwrap();
+    let mut tx = w.t.db.begin().await.unwrap();
+    let recount = app::history::rollup::recompute(&mut tx, scope)
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(!kept.months.is_empty());
+    assert_eq!(kept, recount, "the rollups drifted from the sessions");
 }
 
 async fn a_bad_batch_stores_nothing_and_names_every_problem(backend: Backend) {
