@@ -9,7 +9,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 
-.PHONY: dist test-deploy test-calendar bench-web bench-load run test test-faults test-api-fuzz test-engines bench-ingest scaling-partitions fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
+.PHONY: dist test-deploy test-calendar bench-web bench-load bench-load-replica run test test-faults test-api-fuzz test-engines bench-ingest scaling-partitions fuzz tools site server server-dev fmt lint bench-demo bench-auth bench-history bench-members-import bench-frontdesk bench-export bench-metrics watch clean-data
 
 run: tools site server
 	./target/release/portal serve
@@ -113,6 +113,12 @@ bench-web: tools site server
 bench-load: tools server
 	scripts/install-tools.sh bench
 	scripts/bench-load.sh
+
+# /api/history with one primary and one streaming replica against the primary alone, on a
+# throwaway pair of its own (docs/benchmarks.md, "Read replicas").
+bench-load-replica: tools server
+	scripts/install-tools.sh bench
+	scripts/bench-replica.sh
 
 # CSV export of 1,000,000 rows in headless Chromium vs papaparse (docs/benchmarks.md).
 bench-export: tools site server

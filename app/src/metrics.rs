@@ -35,6 +35,10 @@ pub const DB_POOL_CONNECTIONS: &str = "portal_db_pool_connections";
 pub const DB_POOL_MAX: &str = "portal_db_pool_max_connections";
 pub const DB_BEGIN_DURATION: &str = "portal_db_begin_duration_seconds";
 pub const DB_POOL_TIMEOUTS: &str = "portal_db_pool_timeouts_total";
+pub const DB_READS: &str = "portal_db_reads_total";
+pub const DB_REPLICA_READ_FAILURES: &str = "portal_db_replica_read_failures_total";
+pub const DB_REPLICA_USABLE: &str = "portal_db_replica_usable";
+pub const DB_REPLICA_LAG: &str = "portal_db_replica_lag_bytes";
 pub const READY: &str = "portal_ready";
 pub const SEND_BUDGET: &str = "portal_signin_send_budget_per_hour";
 pub const BUILD_INFO: &str = "portal_build_info";
@@ -63,6 +67,10 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (DB_POOL_MAX, "The database pool's maximum number of connections"),
     (DB_BEGIN_DURATION, "Time to take a pooled connection and open a transaction (every write); grows when the pool is exhausted (on SQLite, also the wait for the write lock)"),
     (DB_POOL_TIMEOUTS, "Requests that found no free database connection within the pool's wait (answered 503)"),
+    (DB_READS, "Reads that may be a moment old (history, costs, invoices, facilities, export), by target (replica, primary); counted only with DATABASE_READ_URLS"),
+    (DB_REPLICA_READ_FAILURES, "Reads that failed on a replica and ran again on the primary, by replica"),
+    (DB_REPLICA_USABLE, "1 while a replica takes reads (reachable, a standby, within PORTAL_READ_MAX_LAG_MS), by replica"),
+    (DB_REPLICA_LAG, "WAL bytes the primary has written that a replica had not replayed, at its last check, by replica"),
     (READY, "1 when this instance would answer /readyz with 200 (database reachable, schema current), at scrape time"),
     (SEND_BUDGET, "PORTAL_SEND_BUDGET: sign-in codes the deployment sends per hour at most"),
     (BUILD_INFO, "Always 1; the version and commit of the running binary as labels"),
@@ -225,6 +233,23 @@ pub fn db_begin(took: Duration) {
 /// No connection was free within the pool's wait (`sqlx::Error::PoolTimedOut`).
 pub fn db_pool_timeout() {
     counter!(DB_POOL_TIMEOUTS).increment(1);
+}
+
+/// A read sent to a replica or to the primary (`crate::replicas`).
+pub fn db_read(target: &'static str) {
+    counter!(DB_READS, "target" => target).increment(1);
+}
+
+pub fn db_replica_read_failed(replica: &'static str) {
+    counter!(DB_REPLICA_READ_FAILURES, "replica" => replica).increment(1);
+}
+
+pub fn db_replica_usable(replica: &'static str, usable: bool) {
+    gauge!(DB_REPLICA_USABLE, "replica" => replica).set(if usable { 1.0 } else { 0.0 });
+}
+
+pub fn db_replica_lag(replica: &'static str, bytes: u64) {
+    gauge!(DB_REPLICA_LAG, "replica" => replica).set(bytes as f64);
 }
 
 /// What `/readyz` would answer, and the configured send budget, as read at scrape time.

@@ -12,6 +12,9 @@ pub struct AppState {
     /// The browser bundle's (hashed) file names, read once at start-up.
     pub assets: std::sync::Arc<crate::assets::Assets>,
     pub db: Db,
+    /// Where the reads that may be a moment old go: a read replica or `db`
+    /// (`crate::replicas`; use [`AppState::read`]).
+    pub reads: crate::replicas::Reads,
     pub config: std::sync::Arc<Config>,
     /// The HMAC key for codes and CSRF tokens.
     pub key: crate::crypto::SecretKey,
@@ -31,6 +34,32 @@ impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
     }
+}
+
+impl AppState {
+    /// Runs a read that may be a moment old (history, costs, invoices, facilities, export)
+    /// on a read replica when one is usable and has replayed this person's last write (the
+    /// request's [`crate::replicas::ReadAfter`]), else on the primary; a replica's failure
+    /// runs it again on the primary. Without replicas, simply `read(self.db)`.
+    pub async fn read<T, E, F, Fut>(&self, read: F) -> Result<T, E>
+    where
+        F: Fn(Db) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+        E: crate::replicas::ReplicaFault,
+    {
+        self.reads.run(read_after(), read).await
+    }
+
+    /// The database a read of this request may go to now, for work that is not run again on
+    /// a failure (see [`crate::replicas::Reads::pick`]).
+    pub fn read_db(&self) -> Db {
+        self.reads.pick(read_after())
+    }
+}
+
+/// This request's [`crate::replicas::ReadAfter`], if its person wrote a moment ago.
+pub fn read_after() -> Option<crate::replicas::ReadAfter> {
+    with_request(|p| p.extensions.get::<crate::replicas::ReadAfter>().copied()).flatten()
 }
 
 /// The state inside a server function or an SSR render.

@@ -34,6 +34,14 @@ pub struct Config {
     /// must not go through the pooler `DATABASE_URL` names (sqlx's migrator holds a
     /// session-level advisory lock). PostgreSQL only; unset, `DATABASE_URL`.
     pub migration_database_url: Option<String>,
+    /// `DATABASE_READ_URLS`: hot standbys of the PostgreSQL primary (streaming replicas),
+    /// separated by commas or spaces. The reads that may be a moment old (history, costs,
+    /// invoices, facilities, export chunks) go to one of them (`crate::replicas`). PostgreSQL
+    /// only; empty, every read goes to `DATABASE_URL`.
+    pub database_read_urls: Vec<String>,
+    /// `PORTAL_READ_MAX_LAG_MS`: a replica further behind the primary than this is skipped
+    /// until it catches up (default 1000 ms).
+    pub read_max_lag: std::time::Duration,
     /// `PORTAL_DRAIN_SECONDS`: after SIGTERM, how long `/readyz` answers 503 while requests are
     /// still served, so the load balancer takes the instance out before it stops listening
     /// (default 5; 0 on a local run, where Ctrl-C should be instant).
@@ -249,6 +257,26 @@ impl Config {
                 ))
             }
         };
+        let database_read_urls = vars.list("DATABASE_READ_URLS", |url| {
+            if database_url.starts_with("sqlite:") {
+                return Err(err(
+                    "DATABASE_READ_URLS",
+                    "read replicas are PostgreSQL hot standbys; with SQLite, leave it unset",
+                ));
+            }
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(err(
+                    "DATABASE_READ_URLS",
+                    format!("{} must start with postgres:// (a hot standby of the database DATABASE_URL names)", crate::replicas::redacted(url)),
+                ));
+            }
+            vars.postgres_tls("DATABASE_READ_URLS", url)?;
+            Ok(url.to_owned())
+        })?;
+        let read_max_lag = std::time::Duration::from_millis(
+            vars.positive("PORTAL_READ_MAX_LAG_MS", 1_000)?
+                .unsigned_abs(),
+        );
         let smtp_url = vars.smtp_url()?;
         let listen = vars.listen()?;
         let metrics_listen = vars.metrics_listen(listen)?;
@@ -333,6 +361,8 @@ impl Config {
             send_budget_per_hour,
             database_url,
             migration_database_url,
+            database_read_urls,
+            read_max_lag,
             drain,
             shutdown_timeout,
             smtp_url,
@@ -462,6 +492,54 @@ mod tests {
             let e = Config::from_vars(&vars(&[(var, value)])).unwrap_err();
             assert_eq!(e.var, var, "{value:?}");
         }
+    }
+
+    /// Issue 32: read replicas are PostgreSQL standbys, named by URLs that follow
+    /// `DATABASE_URL`'s TLS rule; an error never shows a password.
+    #[test]
+    fn read_replicas_are_postgres_standbys_over_tls() {
+        let pg = |pairs: &[(&str, &str)]| {
+            let mut v = vars(pairs);
+            v.insert("PORTAL_SECRET_KEY".into(), "k".repeat(32));
+            v.entry("DATABASE_URL".into())
+                .or_insert_with(|| "postgres://p@127.0.0.1/portal".into());
+            Config::from_vars(&v)
+        };
+        let c = pg(&[(
+            "DATABASE_READ_URLS",
+            "postgres://p@127.0.0.1:5433/portal, postgres://p:pw@db2.internal/portal?sslmode=verify-full",
+        )])
+        .unwrap();
+        assert_eq!(c.database_read_urls.len(), 2);
+        assert_eq!(c.read_max_lag, std::time::Duration::from_millis(1000));
+        assert!(pg(&[]).unwrap().database_read_urls.is_empty());
+        for (pairs, why) in [
+            (
+                vec![
+                    ("DATABASE_URL", "sqlite:data/portal.db"),
+                    ("DATABASE_READ_URLS", "postgres://p@127.0.0.1/x"),
+                ],
+                "with SQLite",
+            ),
+            (
+                vec![("DATABASE_READ_URLS", "mysql://p:hunter2@127.0.0.1/x")],
+                "postgres://",
+            ),
+            (
+                vec![(
+                    "DATABASE_READ_URLS",
+                    "postgres://p:hunter2@db2.internal/portal",
+                )],
+                "TLS",
+            ),
+        ] {
+            let e = pg(&pairs).unwrap_err();
+            assert_eq!(e.var, "DATABASE_READ_URLS", "{pairs:?}");
+            assert!(e.to_string().contains(why), "{e}");
+            assert!(!e.to_string().contains("hunter2"), "{e}");
+        }
+        let e = pg(&[("PORTAL_READ_MAX_LAG_MS", "0")]).unwrap_err();
+        assert_eq!(e.var, "PORTAL_READ_MAX_LAG_MS");
     }
 
     /// Issue 30: PostgreSQL on another host only over TLS, unless the network is said to be

@@ -19,18 +19,18 @@ pub async fn cost_report(query: CostsQuery) -> Result<CostsView, AppError> {
             "all" => service::Members::All,
             _ => return Err(AppError::invalid("members", crate::error::Reason::Unknown)),
         };
-        let report = service::report(&state.db, &ctx, month, members).await?;
         let lang = crate::i18n::lang_of_request();
-        let mut view = format::view(&report, &ctx.company().currency, today, lang);
-        super::budget::complete_view(
-            &state.db,
-            &ctx,
-            &report,
-            &mut view,
-            lang,
-            crate::db::now_ts(),
-        )
-        .await?;
+        let now = crate::db::now_ts();
+        let ctx_ = &ctx;
+        // The report and its budgets from one database, so that both are of one moment.
+        let mut view = state
+            .read(|db| async move {
+                let report = service::report(&db, ctx_, month, members).await?;
+                let mut view = format::view(&report, &ctx_.company().currency, today, lang);
+                super::budget::complete_view(&db, ctx_, &report, &mut view, lang, now).await?;
+                Ok::<_, AppError>(view)
+            })
+            .await?;
         view.sets_up_report = matches!(
             ctx.role(),
             crate::companies::Role::Owner | crate::companies::Role::Admin

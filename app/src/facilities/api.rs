@@ -13,9 +13,13 @@ pub async fn list_facilities(query: FacilityQuery) -> Result<FacilityList, AppEr
     crate::answer::json(async move {
         let filter = query.validate()?;
         let state = crate::state::use_app_state()?;
-        let (facilities, cities) =
-            tokio::try_join!(store::list(&state.db, &filter), store::cities(&state.db),)
-                .map_err(AppError::from)?;
+        let filter = &filter;
+        let (facilities, cities) = state
+            .read(
+                |db| async move { tokio::try_join!(store::list(&db, filter), store::cities(&db)) },
+            )
+            .await
+            .map_err(AppError::from)?;
         Ok(FacilityList { facilities, cities })
     })
     .await

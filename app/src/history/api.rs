@@ -14,7 +14,10 @@ pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppErr
         let ctx = crate::auth::tenant().await?;
         let f = filter::resolve(&ctx, &query, crate::db::now_ts()).await?;
         let lang = crate::i18n::lang_of_request();
-        let (rows, next) = store::page(&state.db, &f).await?;
+        let fr = &f;
+        let (rows, next) = state
+            .read(|db| async move { store::page(&db, fr).await })
+            .await?;
         Ok(HistoryPageData {
             rows: rows
                 .into_iter()
@@ -38,7 +41,10 @@ pub async fn history_totals(query: HistoryQuery) -> Result<TotalsView, AppError>
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
         let f = filter::resolve(&ctx, &query, crate::db::now_ts()).await?;
-        let totals = store::filter_totals(&state.db, &f).await?;
+        let fr = &f;
+        let totals = state
+            .read(|db| async move { store::filter_totals(&db, fr).await })
+            .await?;
         Ok(format::format_totals(
             &f,
             totals,
@@ -54,14 +60,11 @@ pub async fn history_options(member: String) -> Result<FilterChoices, AppError> 
     crate::answer::json(async move {
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
-        choices::options(
-            &state.db,
-            &ctx,
-            &member,
-            crate::db::now_ts(),
-            crate::i18n::lang_of_request(),
-        )
-        .await
+        let (ctx, member) = (&ctx, member.as_str());
+        let (now, lang) = (crate::db::now_ts(), crate::i18n::lang_of_request());
+        state
+            .read(|db| async move { choices::options(&db, ctx, member, now, lang).await })
+            .await
     })
     .await
 }
@@ -87,7 +90,7 @@ pub async fn export_history(query: HistoryQuery) -> Result<ExportChunk, AppError
         // below every domain and so may not name a history type).
         let read_ahead = use_context::<ahead::ReadAhead>().unwrap_or_default();
         let export = service::Export {
-            db: &state.db,
+            state: &state,
             key: &state.key,
             session_token_hash: &session.row.token_hash,
             read_ahead: &read_ahead,

@@ -7,14 +7,15 @@ use super::{ahead, filter, store, ExportChunk, HistoryQuery, EXPORT_CHUNK};
 use crate::{
     auth::TenantCtx,
     crypto::{export_cursor_mac, export_cursor_matches, SecretKey},
-    db::Db,
     error::{AppError, Reason},
+    state::AppState,
 };
 
-/// What one session's export needs besides the request: the database, the key that signs
-/// its cursors, the session they are signed for, and the read-ahead cache.
+/// What one session's export needs besides the request: the databases (the primary for the
+/// audit entry, a read replica when there is one for the rows), the key that signs its
+/// cursors, the session they are signed for, and the read-ahead cache.
 pub struct Export<'a> {
-    pub db: &'a Db,
+    pub state: &'a AppState,
     pub key: &'a SecretKey,
     pub session_token_hash: &'a [u8],
     pub read_ahead: &'a ahead::ReadAhead,
@@ -60,8 +61,12 @@ impl Export<'_> {
         let mut f = filter::resolve(ctx, &query, now).await?;
         f.limit = EXPORT_CHUNK;
         let total = if query.after.is_empty() {
-            let rows = store::filter_totals(self.db, &f).await?.sessions;
-            filter::audit_export(self.db, ctx, &query, rows, now).await?;
+            let fr = &f;
+            let rows = (self.state)
+                .read(|db| async move { store::filter_totals(&db, fr).await })
+                .await?
+                .sessions;
+            filter::audit_export(&self.state.db, ctx, &query, rows, now).await?;
             Some(rows)
         } else {
             None
@@ -76,9 +81,14 @@ impl Export<'_> {
         let (mut chunk, names) = match built {
             Some(built) => built,
             None => {
-                let mut names = store::ExportNames::default();
-                let chunk = store::export_chunk_with(self.db, &f, &mut names).await?;
-                (chunk, names)
+                let fr = &f;
+                (self.state)
+                    .read(|db| async move {
+                        let mut names = store::ExportNames::default();
+                        let chunk = store::export_chunk_with(&db, fr, &mut names).await?;
+                        Ok::<_, sqlx::Error>((chunk, names))
+                    })
+                    .await?
             }
         };
         chunk.total = total;
@@ -88,7 +98,7 @@ impl Export<'_> {
             if let Ok(after) = filter::parse_cursor(&cursor) {
                 let next = filter::Filter { after, ..f };
                 self.read_ahead
-                    .start(ahead_key(&signed), self.db.clone(), next, names);
+                    .start(ahead_key(&signed), self.state.read_db(), next, names);
             }
             chunk.next = Some(signed);
         }

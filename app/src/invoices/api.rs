@@ -17,14 +17,11 @@ pub async fn list_invoices(query: InvoiceQuery) -> Result<InvoiceList, AppError>
         let state = crate::state::use_app_state()?;
         let ctx = crate::auth::tenant().await?;
         require_finance(&ctx)?;
-        spec::list(
-            &state.db,
-            &ctx,
-            &query,
-            crate::db::now_ts(),
-            crate::i18n::lang_of_request(),
-        )
-        .await
+        let (ctx, query) = (&ctx, &query);
+        let (now, lang) = (crate::db::now_ts(), crate::i18n::lang_of_request());
+        state
+            .read(|db| async move { spec::list(&db, ctx, query, now, lang).await })
+            .await
     })
     .await
 }
@@ -40,15 +37,11 @@ pub async fn invoice_specification(id: String, group: String) -> Result<InvoiceS
         if group.chars().count() > 40 {
             return Err(AppError::invalid("group", Reason::TooLong));
         }
-        spec::specification(
-            &state.db,
-            &ctx,
-            id,
-            group.trim(),
-            crate::db::now_ts(),
-            crate::i18n::lang_of_request(),
-        )
-        .await
+        let (ctx, group) = (&ctx, group.trim());
+        let (now, lang) = (crate::db::now_ts(), crate::i18n::lang_of_request());
+        state
+            .read(|db| async move { spec::specification(&db, ctx, id, group, now, lang).await })
+            .await
     })
     .await
 }

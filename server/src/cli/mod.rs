@@ -215,7 +215,8 @@ pub async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::er
                 // `check_for_serving` allowed it: a local run or PORTAL_DEV_MAILER=true.
                 None => app::mailer::Mailer::dev(),
             };
-            crate::http::serve(crate::http::app_state(db, Arc::new(config), key, mailer)).await
+            let state = crate::http::app_state(db, Arc::new(config), key, mailer);
+            crate::http::serve(crate::http::with_replicas(state)?).await
         }
     }
 }

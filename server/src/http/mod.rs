@@ -3,6 +3,7 @@
 
 mod handlers;
 pub mod ingest;
+mod replicas;
 pub mod security;
 pub mod session;
 
@@ -42,6 +43,7 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
     AppState {
         leptos_options,
         assets: Arc::new(app::assets::Assets::load(&config.site_root)),
+        reads: app::replicas::Reads::primary_only(db.clone()),
         db,
         config,
         key,
@@ -51,6 +53,24 @@ pub fn app_state(db: Db, config: Arc<Config>, key: SecretKey, mailer: Mailer) ->
         permits_notify: Arc::new(tokio::sync::Notify::new()),
         draining: Arc::default(),
     }
+}
+
+/// `state` with the read replicas of `DATABASE_READ_URLS` (and their watcher) when the
+/// configuration names any; unchanged otherwise.
+pub fn with_replicas(mut state: AppState) -> Result<AppState, String> {
+    if !state.config.database_read_urls.is_empty() {
+        state.reads = app::replicas::Reads::connect(
+            state.db.clone(),
+            &state.config.database_read_urls,
+            state.config.read_max_lag,
+        )
+        .map_err(|e| format!("DATABASE_READ_URLS: {e}"))?;
+        tracing::info!(
+            replicas = state.config.database_read_urls.len(),
+            "reads that may be a moment old go to the read replicas"
+        );
+    }
+    Ok(state)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -110,6 +130,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.assets.clone(),
             cache_control,
+        ))
+        // Inside the session layer: only a request that passed its checks marks a write.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            replicas::read_your_writes,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -47,7 +47,7 @@ pub const DRAIN_TIME: Duration = Duration::from_secs(30);
 /// while to open the mail); once a code is asked for, the row's own expiries apply.
 const PRE_SESSION_LIFETIME: i64 = service::ABSOLUTE_TIMEOUT;
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -18,6 +18,7 @@ mod ingest;
 mod metrics;
 mod permits;
 mod policies;
+mod replicas;
 mod reports;
 mod router;
 mod traces;
