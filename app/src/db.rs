@@ -33,6 +33,76 @@ impl Backend {
     }
 }
 
+/// Replaces SQLite's `lower()` on this connection with Unicode's (Rust's `to_lowercase`):
+/// the built-in changes ASCII only, so a search for "åsa" missed "Åsa" on SQLite while
+/// PostgreSQL found it (`app/src/nordic.rs`). No index uses `lower()`, so none is built with
+/// the other one.
+async fn unicode_lower(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    use libsqlite3_sys as ffi;
+    use std::ffi::c_int;
+
+    /// `lower(text)`: NULL stays NULL; anything else is read as text and lower-cased.
+    unsafe extern "C" fn lower(
+        ctx: *mut ffi::sqlite3_context,
+        argc: c_int,
+        argv: *mut *mut ffi::sqlite3_value,
+    ) {
+        // SAFETY: SQLite calls this with `argc` values in `argv` (registered with one
+        // argument); the text pointer and its length are valid until the value changes,
+        // and SQLITE_TRANSIENT makes SQLite copy the result before `lowered` is dropped.
+        unsafe {
+            if argc != 1 {
+                ffi::sqlite3_result_null(ctx);
+                return;
+            }
+            let value = *argv;
+            if ffi::sqlite3_value_type(value) == ffi::SQLITE_NULL {
+                ffi::sqlite3_result_null(ctx);
+                return;
+            }
+            let text = ffi::sqlite3_value_text(value);
+            let len = ffi::sqlite3_value_bytes(value);
+            let bytes = if text.is_null() || len <= 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(text, len as usize)
+            };
+            let lowered = crate::nordic::lower(&String::from_utf8_lossy(bytes));
+            ffi::sqlite3_result_text(
+                ctx,
+                lowered.as_ptr().cast(),
+                lowered.len() as c_int,
+                ffi::SQLITE_TRANSIENT(),
+            );
+        }
+    }
+
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this connection's open handle, held locked for the call; the name is a
+    // NUL-terminated literal; no user data and no destructor.
+    let rc = unsafe {
+        ffi::sqlite3_create_function_v2(
+            db,
+            c"lower".as_ptr(),
+            1,
+            ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC,
+            std::ptr::null_mut(),
+            Some(lower),
+            None,
+            None,
+            None,
+        )
+    };
+    if rc == ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(sqlx::Error::Configuration(
+            format!("registering SQLite's Unicode lower() failed: code {rc}").into(),
+        ))
+    }
+}
+
 /// A pool on one of the two engines. Cheap to clone (the pools are reference-counted).
 #[derive(Debug, Clone)]
 pub enum Db {
@@ -568,13 +638,22 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(Duration::from_secs(5))
+                // Names in the three countries' orders (app/src/nordic.rs); PostgreSQL has
+                // ICU collations of the same names (migration 0013).
+                .collation("nordic_sv", |a, b| {
+                    crate::nordic::compare(a, b, crate::nordic::Order::Swedish)
+                })
+                .collation("nordic_no", |a, b| {
+                    crate::nordic::compare(a, b, crate::nordic::Order::Norwegian)
+                });
             let path = opts.get_filename();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .after_connect(|conn, _| Box::pin(unicode_lower(conn)))
                 .connect_with(opts)
                 .await?;
             Ok(Db::Sqlite(pool))

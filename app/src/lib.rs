@@ -54,6 +54,8 @@ pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod nordic;
+#[cfg(feature = "ssr")]
 pub mod replicas;
 #[cfg(feature = "ssr")]
 pub mod scope;

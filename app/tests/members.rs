@@ -29,6 +29,7 @@ on_both_databases!(
     the_last_owner_can_never_be_removed_or_leave,
     a_removed_member_loses_access_at_once,
     members_are_found_by_name_email_or_plate_and_paged,
+    nordic_names_are_found_in_any_case_and_sorted_in_each_countrys_order,
     every_change_is_in_the_audit_log,
     the_audit_log_filters_by_action_person_and_time,
     ownership_moves_to_an_admin_only_with_a_fresh_code,
@@ -404,6 +405,94 @@ async fn a_removed_member_loses_access_at_once(db: &Db) {
     );
 }
 
+/// Issue 33: "åsa" finds "Åsa", "ø" finds "Ø", "ä" finds "Ä" on both engines (SQLite's own
+/// lower() changes ASCII only), and names sort as each country's alphabet has it: Swedish and
+/// Finnish … z, å, ä, ö; Norwegian … z, æ, ø, å. Real names of the three countries.
+async fn nordic_names_are_found_in_any_case_and_sorted_in_each_countrys_order(db: &Db) {
+    use app::org_number::Country;
+    let co = Uuid::new_v4();
+    let row = CompanyRow {
+        id: co,
+        name: "Pohjola Rakennus Oy".into(),
+        org_number: "0112038-9".into(),
+        time_zone: "Europe/Helsinki".into(),
+        currency: "EUR".into(),
+    };
+    companies::insert_company(db, &row, 0).await.unwrap();
+    let names = [
+        ("asa@nordic.example", "Åsa Öberg"),
+        ("angla@nordic.example", "Ängla Lindqvist"),
+        ("orjan@nordic.example", "Örjan Ek"),
+        ("anna@nordic.example", "Anna Ahlström"),
+        ("zakarias@nordic.example", "Zakarias Zetterlund"),
+        ("oyvind@nordic.example", "Øyvind Haugen"),
+        ("aerlend@nordic.example", "Ærlend Dahl"),
+        ("aino@nordic.example", "Aino Mäkinen"),
+    ];
+    for (email, name) in names {
+        let u = user(db, email, name).await;
+        join(db, co, u, Role::Member).await;
+    }
+    let scope = CompanyScope::for_tests(co);
+    let found = |q: &'static str| async move {
+        let (rows, n) = members::list(db, scope, Some(q), MemberSort::Name, Country::Fi, 20, 0)
+            .await
+            .unwrap();
+        (
+            n,
+            rows.into_iter().map(|r| r.display_name).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(found("åsa").await, (1, vec!["Åsa Öberg".to_owned()]));
+    assert_eq!(
+        found("ÄNGLA").await,
+        (1, vec!["Ängla Lindqvist".to_owned()])
+    );
+    assert_eq!(found("øyvind").await, (1, vec!["Øyvind Haugen".to_owned()]));
+    assert_eq!(
+        found("ærlend dahl").await,
+        (1, vec!["Ærlend Dahl".to_owned()])
+    );
+    assert_eq!(found("mäki").await, (1, vec!["Aino Mäkinen".to_owned()]));
+    let order = |country| async move {
+        members::list(db, scope, None, MemberSort::Name, country, 20, 0)
+            .await
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|r| r.display_name)
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(Country::Se).await,
+        [
+            "Aino Mäkinen",
+            "Anna Ahlström",
+            "Zakarias Zetterlund",
+            "Åsa Öberg",
+            "Ängla Lindqvist",
+            "Ærlend Dahl",
+            "Örjan Ek",
+            "Øyvind Haugen",
+        ]
+    );
+    assert_eq!(order(Country::Fi).await, order(Country::Se).await);
+    assert_eq!(
+        order(Country::No).await,
+        [
+            "Aino Mäkinen",
+            "Anna Ahlström",
+            "Zakarias Zetterlund",
+            "Ängla Lindqvist",
+            "Ærlend Dahl",
+            "Örjan Ek",
+            "Øyvind Haugen",
+            "Åsa Öberg",
+        ]
+    );
+}
+
 async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
     let acme = company(db, "acme").await;
     let beta = company(db, "beta").await;
@@ -416,6 +505,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(acme.id),
         None,
         MemberSort::Name,
+        app::org_number::Country::Se,
         10,
         0,
     )
@@ -427,6 +517,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(acme.id),
         None,
         MemberSort::Name,
+        app::org_number::Country::Se,
         10,
         20,
     )
@@ -438,6 +529,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(acme.id),
         Some("PERSON 07"),
         MemberSort::Name,
+        app::org_number::Country::Se,
         10,
         0,
     )
@@ -449,6 +541,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(acme.id),
         Some("owner@"),
         MemberSort::Email,
+        app::org_number::Country::Se,
         10,
         0,
     )
@@ -464,6 +557,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(acme.id),
         Some("first_last@"),
         MemberSort::Email,
+        app::org_number::Country::Se,
         10,
         0,
     )
@@ -475,6 +569,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(acme.id),
         Some("p_7"),
         MemberSort::Name,
+        app::org_number::Country::Se,
         10,
         0,
     )
@@ -486,6 +581,7 @@ async fn members_are_found_by_name_email_or_plate_and_paged(db: &Db) {
         CompanyScope::for_tests(beta.id),
         Some("p07"),
         MemberSort::Name,
+        app::org_number::Country::Se,
         10,
         0,
     )

@@ -410,6 +410,7 @@ pub async fn find_session(
         row: SessionRow,
         role: Option<Role>,
         company_name: Option<String>,
+        org_number: Option<String>,
         time_zone: Option<String>,
         currency: Option<String>,
     }
@@ -417,7 +418,7 @@ pub async fn find_session(
         sqlx::query_as(
             "SELECT w.token_hash, w.user_id, w.company_id, w.pending_email, w.signed_in_at, w.last_seen_at,
                     w.idle_expires_at, w.absolute_expires_at,
-                    m.role, c.name AS company_name, c.time_zone, c.currency
+                    m.role, c.name AS company_name, c.org_number, c.time_zone, c.currency
              FROM web_sessions w
              LEFT JOIN memberships m
                ON m.user_id = w.user_id AND m.company_id = w.company_id AND m.status = 'active'
@@ -430,13 +431,22 @@ pub async fn find_session(
         .await
     })?;
     Ok(found.map(|f| {
-        let membership = match (f.role, f.company_name, f.time_zone, f.currency) {
-            (Some(role), Some(name), Some(time_zone), Some(currency)) => Some(Membership {
-                role,
-                name,
-                time_zone,
-                currency,
-            }),
+        let membership = match (
+            f.role,
+            f.company_name,
+            f.org_number,
+            f.time_zone,
+            f.currency,
+        ) {
+            (Some(role), Some(name), Some(org_number), Some(time_zone), Some(currency)) => {
+                Some(Membership {
+                    role,
+                    name,
+                    org_number,
+                    time_zone,
+                    currency,
+                })
+            }
             _ => None,
         };
         (f.row, membership)
@@ -448,6 +458,7 @@ pub async fn find_session(
 pub struct Membership {
     pub role: Role,
     pub name: String,
+    pub org_number: String,
     pub time_zone: String,
     pub currency: String,
 }
@@ -658,7 +669,7 @@ pub async fn role_in(
 ) -> Result<Option<Membership>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT m.role, c.name, c.time_zone, c.currency
+            "SELECT m.role, c.name, c.org_number, c.time_zone, c.currency
              FROM memberships m JOIN companies c ON c.id = m.company_id
              WHERE m.user_id = $1 AND m.company_id = $2 AND m.status = 'active'",
         )

@@ -47,12 +47,20 @@ pub struct TenantCtx {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompanyFacts {
     pub name: String,
+    /// As its country writes it (`crate::org_number`).
+    pub org_number: String,
     /// IANA zone, e.g. `Europe/Stockholm`.
     pub time_zone: String,
     pub currency: String,
 }
 
 impl CompanyFacts {
+    /// The company's country, from its organisation number's shape (Sweden for a number of
+    /// no known shape, which only data from before the shapes were checked can hold).
+    pub fn country(&self) -> crate::org_number::Country {
+        crate::org_number::Country::of(&self.org_number).unwrap_or(crate::org_number::Country::Se)
+    }
+
     /// The company's calendar. A zone the database has but this build does not know (the
     /// operator CLI only stores known ones) falls back to Stockholm, the operator's home:
     /// the one place that decides it.
@@ -196,6 +204,7 @@ impl TenantCtx {
             role: m.role,
             company: CompanyFacts {
                 name: m.name,
+                org_number: m.org_number,
                 time_zone: m.time_zone,
                 currency: m.currency,
             },

@@ -175,15 +175,13 @@ impl Errors {
         }
     }
 
-    /// An organisation number, normalised to `NNNNNN-NNNN`.
+    /// An organisation number of any of the three countries, normalised to how its country
+    /// writes it (`crate::org_number`). The shape only: whether a company has it is the
+    /// batch's next question.
     pub fn org_number(&mut self, index: usize, field: &str, value: &str) -> Option<String> {
-        let parsed = crate::org_number::parse(value);
+        let parsed = crate::org_number::parse(value).map(|(_, n)| n);
         if parsed.is_none() {
-            self.add(
-                index,
-                field,
-                "must be an organisation number, NNNNNN-NNNN (the dash optional)",
-            );
+            self.add(index, field, crate::org_number::SHAPES);
         }
         parsed
     }

@@ -68,7 +68,9 @@ pub struct SessionIn {
     /// Grows with each change of this session (it ended, its cost was corrected).
     #[schema(minimum = 0)]
     pub version: i64,
-    /// The company's organisation number, `NNNNNN-NNNN` (the dash optional).
+    /// The company's organisation number as its country writes it: Swedish `NNNNNN-NNNN`,
+    /// Finnish Y-tunnus `NNNNNNN-N` or Norwegian `NNN NNN NNN` (dashes and spaces optional).
+    /// A number no company has is refused; when its check digit is wrong, the error says so.
     #[schema(example = "556677-1001")]
     pub company: String,
     /// Who parked: the app user by the operator's id, the email they were invited with, or

@@ -86,6 +86,7 @@ async fn members_page(query: MemberQuery) -> Result<MemberPage, AppError> {
         ctx.scope(),
         (!q.is_empty()).then_some(q),
         sort,
+        ctx.company().country(),
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
     )

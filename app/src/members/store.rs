@@ -34,15 +34,23 @@ pub enum MemberSort {
 }
 
 impl MemberSort {
-    fn order_by(self) -> &'static str {
+    /// `ORDER BY`, names in the company's country's alphabetical order (`crate::nordic`: the
+    /// collation of the same name on both engines).
+    fn order_by(self, country: crate::org_number::Country) -> String {
+        let names = format!(
+            "u.display_name COLLATE {}",
+            crate::nordic::collation(country)
+        );
         match self {
             // People who have not set a name yet come last, not first.
-            MemberSort::Name => "CASE WHEN u.display_name = '' THEN 1 ELSE 0 END, lower(u.display_name), u.email",
-            MemberSort::Email => "u.email",
-            MemberSort::Role => {
-                "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'finance' THEN 2 ELSE 3 END, lower(u.display_name)"
+            MemberSort::Name => {
+                format!("CASE WHEN u.display_name = '' THEN 1 ELSE 0 END, {names}, u.email")
             }
-            MemberSort::LastSession => "last_session_at DESC NULLS LAST, u.email",
+            MemberSort::Email => "u.email".to_owned(),
+            MemberSort::Role => format!(
+                "CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'finance' THEN 2 ELSE 3 END, {names}, u.email"
+            ),
+            MemberSort::LastSession => "last_session_at DESC NULLS LAST, u.email".to_owned(),
         }
     }
 }
@@ -61,6 +69,7 @@ pub async fn list(
     scope: CompanyScope,
     search: Option<&str>,
     sort: MemberSort,
+    country: crate::org_number::Country,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<MemberRecord>, i64), sqlx::Error> {
@@ -81,7 +90,7 @@ pub async fn list(
                 OR m.user_id IN (SELECT s.user_id FROM sessions s WHERE s.company_id = $1 AND s.plate = $3))";
     let sql = format!(
         "{MEMBER_COLUMNS} {FILTER} ORDER BY {} LIMIT $4 OFFSET $5",
-        sort.order_by()
+        sort.order_by(country)
     );
     let count_sql = format!("SELECT COUNT(*) {FILTER}");
     with_pool!(db, |pool| {

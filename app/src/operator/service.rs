@@ -89,8 +89,9 @@ pub async fn create_company(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(invalid("name", "must be 1 to 200 characters"));
     }
-    let org = crate::org_number::parse(c.org_number)
-        .ok_or_else(|| invalid("org-number", "must look like 556677-8899"))?;
+    // A new company's number must be right to the check digit; its shape names its country.
+    let (_country, org) =
+        crate::org_number::validate(c.org_number).map_err(|e| invalid("org-number", e.reason()))?;
     let email = Email::parse(c.owner_email)
         .ok_or_else(|| invalid("owner-email", "not an email address"))?;
     if crate::calendar::zone(c.time_zone).is_none() {
@@ -146,8 +147,8 @@ pub async fn set_owner(
     lang: Lang,
     now: i64,
 ) -> Result<(), OperatorError> {
-    let org = crate::org_number::parse(org_number)
-        .ok_or_else(|| invalid("org-number", "must look like 556677-8899"))?;
+    let (_, org) = crate::org_number::parse(org_number)
+        .ok_or_else(|| invalid("org-number", crate::org_number::SHAPES))?;
     let email =
         Email::parse(owner_email).ok_or_else(|| invalid("email", "not an email address"))?;
     let company = companies::company_by_org_number(db, &org)

@@ -10,15 +10,18 @@ pub enum CompanyCommand {
     Create {
         #[arg(long)]
         name: String,
-        /// Organisation number, 556677-8899.
+        /// Organisation number with its check digit: Swedish 556677-8899, Finnish Y-tunnus
+        /// 0112038-9 or Norwegian 923 609 016. Its shape names the company's country.
         #[arg(long)]
         org_number: String,
         #[arg(long)]
         owner_email: String,
-        #[arg(long, default_value = "Europe/Stockholm")]
-        time_zone: String,
-        #[arg(long, default_value = "SEK")]
-        currency: String,
+        /// Default: the country's (Europe/Stockholm, Europe/Helsinki, Europe/Oslo).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Default: the country's (SEK, EUR, NOK).
+        #[arg(long)]
+        currency: Option<String>,
         /// Language of the welcome mail: sv or en.
         #[arg(long, default_value = "sv")]
         lang: String,
@@ -57,12 +60,17 @@ pub async fn run(
             currency,
             lang,
         } => {
+            // The country's zone and currency unless given (a number of no country's shape
+            // is refused by create_company, naming the shapes).
+            let (zone, money) = app::org_number::Country::of(&org_number)
+                .unwrap_or(app::org_number::Country::Se)
+                .defaults();
             let c = operator::NewCompany {
                 name: &name,
                 org_number: &org_number,
                 owner_email: &owner_email,
-                time_zone: &time_zone,
-                currency: &currency,
+                time_zone: time_zone.as_deref().unwrap_or(zone),
+                currency: currency.as_deref().unwrap_or(money),
             };
             let access = app::auth::OperatorAccess::command_line();
             let lang = lang_of(&lang)?;

@@ -413,8 +413,8 @@ pub(super) const SMALL: &[CompanySpec] = &[
     // After the Swedish ones, so the seeded data of those stays as it was.
     CompanySpec {
         name: "Virtasen Rakennus Oy",
-        // The ingestion API keys companies by a Swedish-form number (NNNNNN-NNNN) only.
-        org_number: "556677-4004",
+        // A Finnish Y-tunnus (check digit by weights 7 9 10 5 8 4 2, mod 11).
+        org_number: "1234567-1",
         domain: "virtasenrakennus.example",
         cost_centers: &[("10", "Työmaat"), ("20", "Toimisto")],
         time_zone: chrono_tz::Europe::Helsinki,
@@ -423,7 +423,8 @@ pub(super) const SMALL: &[CompanySpec] = &[
     },
     CompanySpec {
         name: "Haugen Bygg AS",
-        org_number: "556677-5005",
+        // A Norwegian organisasjonsnummer (check digit by weights 3 2 7 6 5 4 3 2, mod 11).
+        org_number: "987 654 325",
         domain: "haugenbygg.example",
         cost_centers: &[("100", "Prosjekt"), ("200", "Kontor")],
         time_zone: chrono_tz::Europe::Oslo,

@@ -360,7 +360,8 @@ async fn invoices(State(state): State<AppState>, req: Request) -> Response {
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PermitQuery {
-    /// Only this company's permits (organisation number, `NNNNNN-NNNN`, the dash optional).
+    /// Only this company's permits: its organisation number, Swedish `NNNNNN-NNNN`, Finnish
+    /// `NNNNNNN-N` or Norwegian `NNN NNN NNN` (dashes and spaces optional).
     #[param(pattern = r"^[0-9]{6}-?[0-9]{4}$")]
     company: Option<String>,
     /// The `next` of the previous page (a UUID).
@@ -400,8 +401,8 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
     let company = match query.company.as_deref() {
         None => None,
         Some(raw) => match app::org_number::parse(raw) {
-            Some(org) => Some(org),
-            None => return bad("company must be an organisation number, NNNNNN-NNNN"),
+            Some((_, org)) => Some(org),
+            None => return bad(&format!("company {}", app::org_number::SHAPES)),
         },
     };
     let after = match query.after.as_deref() {
@@ -462,7 +463,8 @@ async fn guest_permits(State(state): State<AppState>, req: Request) -> Response 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PolicyQuery {
-    /// The company (organisation number, `NNNNNN-NNNN`, the dash optional).
+    /// The company: its organisation number, Swedish `NNNNNN-NNNN`, Finnish `NNNNNNN-N` or
+    /// Norwegian `NNN NNN NNN` (dashes and spaces optional).
     #[param(pattern = r"^[0-9]{6}-?[0-9]{4}$")]
     company: String,
 }
@@ -493,8 +495,8 @@ async fn policies(State(state): State<AppState>, req: Request) -> Response {
     let Ok(query) = axum::extract::Query::<PolicyQuery>::try_from_uri(&parts.uri) else {
         return bad("the query must be company=<organisation number>");
     };
-    let Some(org) = app::org_number::parse(&query.company) else {
-        return bad("company must be an organisation number, NNNNNN-NNNN");
+    let Some((_, org)) = app::org_number::parse(&query.company) else {
+        return bad(&format!("company {}", app::org_number::SHAPES));
     };
     let unavailable_now = |e: &dyn std::fmt::Debug| {
         tracing::warn!(error = ?e, "the rules could not be read");
@@ -506,7 +508,7 @@ async fn policies(State(state): State<AppState>, req: Request) -> Response {
             return json_error(
                 StatusCode::NOT_FOUND,
                 "no_such_company",
-                format!("no company has the organisation number {org}"),
+                app::org_number::unknown(&org),
             )
         }
         Err(e) => return unavailable_now(&e),

@@ -230,7 +230,7 @@ mod operator {
             let id = operator::create_company(
                 &t.db,
                 &OperatorAccess::command_line(),
-                &company("5599001122", "Boss@Ny.se"),
+                &company("5599001129", "Boss@Ny.se"),
                 "http://p",
                 Lang::Sv,
                 1,
@@ -241,7 +241,7 @@ mod operator {
             assert_eq!(
                 list,
                 [app::companies::store::CompanyOverview {
-                    org_number: "559900-1122".into(),
+                    org_number: "559900-1129".into(),
                     name: "Ny Firma AB".into(),
                     active_members: 1,
                     owner_email: Some("boss@ny.se".into()),
@@ -261,7 +261,7 @@ mod operator {
             let again = operator::create_company(
                 &t.db,
                 &OperatorAccess::command_line(),
-                &company("559900-1122", "x@ny.se"),
+                &company("559900-1129", "x@ny.se"),
                 "http://p",
                 Lang::Sv,
                 2,
@@ -281,6 +281,46 @@ mod operator {
         }
     }
 
+    /// Issue 33: a Finnish and a Norwegian company by their own numbers, stored as their
+    /// countries write them; a typing error in the check digit is refused, naming the rule.
+    #[tokio::test]
+    async fn finnish_and_norwegian_companies_are_created_by_their_own_numbers() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let t = TestDb::fresh(backend).await;
+            for (raw, stored) in [("0112038-9", "0112038-9"), ("923609016", "923 609 016")] {
+                let id = operator::create_company(
+                    &t.db,
+                    &OperatorAccess::command_line(),
+                    &company(raw, "owner@nordic.example"),
+                    "http://p",
+                    Lang::En,
+                    1,
+                )
+                .await
+                .unwrap();
+                let row = app::companies::store::company_by_org_number(&t.db, stored)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(row.id, id);
+            }
+            for typo in ["0112038-8", "923 609 017"] {
+                let e = operator::create_company(
+                    &t.db,
+                    &OperatorAccess::command_line(),
+                    &company(typo, "owner@nordic.example"),
+                    "http://p",
+                    Lang::En,
+                    1,
+                )
+                .await
+                .unwrap_err();
+                assert!(e.to_string().contains("check digit"), "{typo}: {e}");
+            }
+            assert_eq!(operator::list_companies(&t.db).await.unwrap().len(), 2);
+        }
+    }
+
     #[tokio::test]
     async fn bad_input_names_the_flag_and_changes_nothing() {
         let t = TestDb::fresh(Backend::Sqlite).await;
@@ -288,23 +328,25 @@ mod operator {
             (
                 NewCompany {
                     name: " ",
-                    ..company("5599001122", "a@b.se")
+                    ..company("5599001129", "a@b.se")
                 },
                 "name",
             ),
             (company("55990011", "a@b.se"), "org-number"),
-            (company("5599001122", "not-an-email"), "owner-email"),
+            (company("5599001129", "not-an-email"), "owner-email"),
+            // The shape of a Swedish number, a check digit off by one.
+            (company("5599001122", "a@b.se"), "org-number"),
             (
                 NewCompany {
                     time_zone: "Mars/Olympus",
-                    ..company("5599001122", "a@b.se")
+                    ..company("5599001129", "a@b.se")
                 },
                 "time-zone",
             ),
             (
                 NewCompany {
                     currency: "kronor",
-                    ..company("5599001122", "a@b.se")
+                    ..company("5599001129", "a@b.se")
                 },
                 "currency",
             ),

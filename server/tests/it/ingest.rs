@@ -433,6 +433,80 @@ async fn a_bad_batch_stores_nothing_and_names_every_problem(backend: Backend) {
     );
 }
 
+/// Issue 33: Finnish and Norwegian companies receive sessions by their own organisation
+/// numbers, in any spelling their countries use; a number with a wrong check digit is
+/// refused with the rule it breaks, a number of no country's shape with the shapes.
+async fn finnish_and_norwegian_companies_receive_sessions_by_their_numbers(backend: Backend) {
+    let w = world(backend).await;
+    let now = app::db::now_ts();
+    let mut ids = vec![];
+    for (name, org, zone, currency) in [
+        ("Pohjola Rakennus Oy", "0112038-9", "Europe/Helsinki", "EUR"),
+        ("Fjord Bygg AS", "923 609 016", "Europe/Oslo", "NOK"),
+    ] {
+        let c = app::companies::store::CompanyRow {
+            id: uuid::Uuid::new_v4(),
+            name: name.into(),
+            org_number: org.into(),
+            time_zone: zone.into(),
+            currency: currency.into(),
+        };
+        app::companies::store::insert_company(&w.t.db, &c, now)
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    let guest = |id: &str, company: &str| {
+        let mut s = session(id, 1);
+        s["company"] = company.into();
+        s["app_user"] = serde_json::Value::Null;
+        s
+    };
+    let batch = serde_json::json!({"sessions": [
+        guest("FI-1", "0112038-9"), guest("FI-2", "01120389"),
+        guest("NO-1", "923 609 016"), guest("NO-2", "923609016"),
+    ]});
+    let (status, body) = w.post("sessions", batch).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(outcomes(&body), ["inserted"; 4]);
+    for (id, company) in [
+        ("FI-1", ids[0]),
+        ("FI-2", ids[0]),
+        ("NO-1", ids[1]),
+        ("NO-2", ids[1]),
+    ] {
+        let stored: uuid::Uuid = app::with_pool!(&w.t.db, |pool| {
+            sqlx::query_scalar("SELECT company_id FROM sessions WHERE external_ref = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        });
+        assert_eq!(stored, company, "{id}");
+    }
+    let batch = serde_json::json!({"sessions": [
+        guest("FI-3", "0112038-8"), guest("NO-3", "923 609 017"), guest("X-1", "556677-889"),
+    ]});
+    let (status, body) = w.post("sessions", batch).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let reasons: Vec<String> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["field"], e["reason"]))
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[0].contains("Finnish Y-tunnus") && reasons[0].contains("check digit"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("Norwegian") && reasons[1].contains("check digit"),
+        "{reasons:?}"
+    );
+    assert!(reasons[2].contains("NNN NNN NNN"), "{reasons:?}");
+}
+
 async fn an_unknown_app_user_is_created_without_a_membership(backend: Backend) {
     let w = world(backend).await;
     let mut guest = session("S-1", 1);
@@ -962,6 +1036,7 @@ on_both!(
     sent_twice_is_stored_once_and_only_newer_versions_win,
     a_bad_batch_stores_nothing_and_names_every_problem,
     an_unknown_app_user_is_created_without_a_membership,
+    finnish_and_norwegian_companies_receive_sessions_by_their_numbers,
     each_resource_checks_its_records,
     unsigned_writes_change_nothing,
     a_signature_means_one_request,

@@ -93,11 +93,7 @@ impl Companies {
     pub(super) fn get(&self, errors: &mut Errors, index: usize, org: &str) -> Option<Uuid> {
         let id = self.0.get(org).copied();
         if id.is_none() {
-            errors.add(
-                index,
-                "company",
-                format!("no company has the organisation number {org}"),
-            );
+            errors.add(index, "company", crate::org_number::unknown(org));
         }
         id
     }
