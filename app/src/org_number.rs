@@ -34,6 +34,16 @@ impl Country {
         }
     }
 
+    /// From its ISO code (`SE`, `FI`, `NO`), as stored.
+    pub fn from_code(code: &str) -> Option<Country> {
+        match code {
+            "SE" => Some(Country::Se),
+            "FI" => Some(Country::Fi),
+            "NO" => Some(Country::No),
+            _ => None,
+        }
+    }
+
     /// The country of a stored (normalised) organisation number.
     pub fn of(org_number: &str) -> Option<Country> {
         parse(org_number).map(|(country, _)| country)

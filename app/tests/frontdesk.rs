@@ -90,6 +90,7 @@ async fn world(db: &Db) -> World {
                 external_ref: code.into(),
                 facility: f.clone(),
                 version: 1,
+                country: app::org_number::Country::Se,
             },
         )
         .await

@@ -70,6 +70,7 @@ async fn add_facility_version(db: &Db, code: &str, f: Facility, version: i64) ->
         &NewFacility {
             external_ref: code.into(),
             version,
+            country: app::org_number::Country::Se,
             facility: f.clone(),
         },
     )

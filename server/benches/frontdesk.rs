@@ -52,6 +52,7 @@ async fn reception(db: &Db) -> (TenantCtx, Uuid, Uuid) {
         external_ref: "FQ".into(),
         facility: facility.clone(),
         version: 1,
+        country: app::org_number::Country::Se,
     };
     facilities::upsert(db, &new).await.unwrap();
     let email = Email::parse("desk@kvot.se").unwrap();

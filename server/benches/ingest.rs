@@ -192,6 +192,7 @@ async fn world(db: &Db, rules: RuleSet) -> World {
                 company_account: app::ingest::wire::AcceptanceIn::Yes,
                 company_account_note: String::new(),
                 has_chargers: true,
+                country: app::ingest::wire::CountryIn::Se,
             })
         })
         .collect();

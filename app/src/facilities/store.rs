@@ -48,9 +48,11 @@ pub struct NewFacility {
     pub external_ref: String,
     pub facility: Facility,
     pub version: i64,
+    /// Where it is: how the plates parked there are written (`crate::plate::normalise_for`).
+    pub country: crate::org_number::Country,
 }
 
-/// The stored facilities among these codes: code → (id, version).
+/// The stored facilities among these codes: code → (id, version, country).
 #[tracing::instrument(
     name = "db",
     level = "debug",
@@ -60,13 +62,13 @@ pub struct NewFacility {
 pub async fn stored_versions(
     tx: &mut Tx,
     codes: &[&str],
-) -> Result<HashMap<String, (Uuid, i64)>, sqlx::Error> {
+) -> Result<HashMap<String, (Uuid, i64, crate::org_number::Country)>, sqlx::Error> {
     if codes.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(String, Uuid, i64)> = with_tx!(tx, |conn| {
+    let rows: Vec<(String, Uuid, i64, String)> = with_tx!(tx, |conn| {
         let mut qb = sqlx::QueryBuilder::new(
-            "SELECT external_ref, id, version FROM facilities WHERE external_ref IN ",
+            "SELECT external_ref, id, version, country FROM facilities WHERE external_ref IN ",
         );
         crate::push_in_list!(qb, codes.iter().copied());
         qb.build_query_as()
@@ -74,10 +76,14 @@ pub async fn stored_versions(
             .fetch_all(&mut *conn)
             .await
     })?;
-    Ok(rows
-        .into_iter()
-        .map(|(code, id, version)| (code, (id, version)))
-        .collect())
+    rows.into_iter()
+        .map(|(code, id, version, country)| {
+            let country = crate::org_number::Country::from_code(&country).ok_or_else(|| {
+                sqlx::Error::Decode(format!("facilities.country: unknown value {country:?}").into())
+            })?;
+            Ok((code, (id, version, country)))
+        })
+        .collect()
 }
 
 /// Inserts facilities, or replaces stored ones by a higher version (the same or an older
@@ -90,12 +96,12 @@ pub async fn stored_versions(
 )]
 pub async fn upsert_many(tx: &mut Tx, rows: &[NewFacility]) -> Result<u64, sqlx::Error> {
     let mut written = 0;
-    // 11 parameters a row.
+    // 12 parameters a row.
     for chunk in rows.chunks(2_000) {
         written += with_tx!(tx, |conn| {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO facilities (id, external_ref, name, address, city, kind, company_account,
-                                         company_account_note, has_chargers, search_text, version) ",
+                                         company_account_note, has_chargers, search_text, version, country) ",
             );
             qb.push_values(chunk, |mut b, new| {
                 let f = &new.facility;
@@ -110,7 +116,8 @@ pub async fn upsert_many(tx: &mut Tx, rows: &[NewFacility]) -> Result<u64, sqlx:
                     .push_bind(f.company_account_note.as_str())
                     .push_bind(f.has_chargers)
                     .push_bind(search_text)
-                    .push_bind(new.version);
+                    .push_bind(new.version)
+                    .push_bind(new.country.code());
             });
             qb.push(
                 " ON CONFLICT (external_ref) DO UPDATE SET
@@ -118,7 +125,7 @@ pub async fn upsert_many(tx: &mut Tx, rows: &[NewFacility]) -> Result<u64, sqlx:
                     kind = excluded.kind, company_account = excluded.company_account,
                     company_account_note = excluded.company_account_note,
                     has_chargers = excluded.has_chargers, search_text = excluded.search_text,
-                    version = excluded.version
+                    version = excluded.version, country = excluded.country
                  WHERE facilities.version < excluded.version",
             );
             qb.build()

@@ -147,9 +147,11 @@ pub async fn register(
     };
     let facility_id = Uuid::parse_str(form.facility.trim())
         .map_err(|_| AppError::invalid("facility", Reason::Unknown))?;
-    store::usable_facility(db, facility_id)
+    let (_, country) = store::usable_facility(db, facility_id)
         .await?
         .ok_or(AppError::invalid("facility", Reason::Unknown))?;
+    // Written the way the facility's country writes its plates (a Finnish garage `ABC-123`).
+    let plate = crate::plate::display_for(country, form.plate).unwrap_or(plate);
     let tz = ctx.company().zone();
     // A typed end wins over the quick choices: a person who types a time means it.
     let choice = if form.until_at.trim().is_empty() {

@@ -182,15 +182,26 @@ pub async fn change_permit(
     skip_all,
     fields(op = "frontdesk::usable_facility")
 )]
-pub async fn usable_facility(db: &Db, id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_scalar(
-            "SELECT external_ref FROM facilities WHERE id = $1 AND company_account IN ('yes', 'some')",
+pub async fn usable_facility(
+    db: &Db,
+    id: Uuid,
+) -> Result<Option<(String, crate::org_number::Country)>, sqlx::Error> {
+    let row: Option<(String, String)> = with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT external_ref, country FROM facilities WHERE id = $1 AND company_account IN ('yes', 'some')",
         )
         .bind(id)
         .fetch_optional(pool)
         .await
+    })?;
+    row.map(|(code, country)| {
+        crate::org_number::Country::from_code(&country)
+            .map(|c| (code, c))
+            .ok_or_else(|| {
+                sqlx::Error::Decode(format!("facilities.country: unknown value {country:?}").into())
+            })
     })
+    .transpose()
 }
 
 /// The facilities the front desk offers: where the company account works, the company's most

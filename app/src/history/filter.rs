@@ -13,7 +13,6 @@ use crate::{
     db::Db,
     error::{AppError, Reason},
     i18n::Lang,
-    plate::Plate,
     scope::CompanyScope,
 };
 
@@ -67,7 +66,9 @@ pub struct Filter {
     pub guests: bool,
     /// A `LIKE` pattern (escaped): only the company's people whose name or email matches.
     pub member_like: Option<String>,
-    pub plate: Option<String>,
+    /// Every stored form of the plate asked for (`crate::plate::spellings`): a Finnish
+    /// `ABC-123` and a Swedish `ABC 123` are found by either spelling.
+    pub plate: Option<Vec<String>>,
     pub cost_center: Option<CostCenterChoice>,
     pub facility: Option<Uuid>,
     pub kind: Option<SessionKind>,
@@ -241,10 +242,8 @@ pub async fn resolve(ctx: &TenantCtx, q: &HistoryQuery, now: i64) -> Result<Filt
     let plate = match q.plate.trim() {
         "" => None,
         p => Some(
-            Plate::parse(p)
-                .ok_or_else(|| AppError::invalid("plate", Reason::NotAPlate))?
-                .as_str()
-                .to_owned(),
+            crate::plate::spellings(p)
+                .ok_or_else(|| AppError::invalid("plate", Reason::NotAPlate))?,
         ),
     };
     let id = |field: &str, v: &str| match v.trim() {

@@ -77,7 +77,9 @@ pub struct SessionIn {
     /// both; `null` for a guest's session (no app user).
     #[serde(default)]
     pub app_user: Option<AppUserRef>,
-    /// The vehicle's plate; Swedish plates are normalised to `ABC 123`, others to upper case.
+    /// The vehicle's plate, stored the way the facility's country writes its plates (Swedish
+    /// `ABC 123`, Finnish `ABC-123`, Norwegian `AB 12345`); a foreign plate upper-cased with
+    /// single spaces.
     #[schema(example = "ABC 123")]
     pub plate: String,
     /// The facility's id (its code, as sent to `/ingest/v1/facilities`).
@@ -160,6 +162,22 @@ pub struct FacilityIn {
     pub company_account_note: String,
     #[serde(default)]
     pub has_chargers: bool,
+    /// The country the facility is in (default `SE`). Plates parked here are stored and shown
+    /// the way it writes its own: Swedish `ABC 123`, Finnish `ABC-123`, Norwegian `AB 12345`;
+    /// foreign plates as they come.
+    #[serde(default)]
+    pub country: CountryIn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub enum CountryIn {
+    #[default]
+    #[serde(rename = "SE")]
+    Se,
+    #[serde(rename = "FI")]
+    Fi,
+    #[serde(rename = "NO")]
+    No,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -61,6 +61,10 @@ const MEMBER_COLUMNS: &str = "SELECT m.user_id, u.display_name, u.email, m.invit
         (SELECT MAX(s.started_at) FROM sessions s WHERE s.company_id = m.company_id AND s.user_id = m.user_id)
             AS last_session_at";
 
+/// The stored forms of a searched plate the member search looks for (`plate::spellings`
+/// gives at most five: the foreign form, the Swedish, Finnish and Norwegian, the display form).
+const PLATE_FORMS: usize = 5;
+
 /// One page of a company's active members matching `search` (name, email or a plate they
 /// parked with), and the number of all matches.
 #[tracing::instrument(name = "db", level = "debug", skip_all, fields(op = "members::list"))]
@@ -79,35 +83,41 @@ pub async fn list(
     // (company, plate, started_at) index answers it even with millions of sessions. The
     // plate's people are found once (an uncorrelated IN), not once per member: a correlated
     // EXISTS took 30 s at 5,000 members and 2,000,000 sessions.
-    let plate = search
-        .and_then(crate::plate::Plate::parse)
-        .map(|p| p.as_str().to_owned());
+    // Every stored form of it (a Finnish garage stores `ABC-123`, a Swedish one `ABC 123`).
+    let mut plates: Vec<Option<String>> = search
+        .and_then(crate::plate::spellings)
+        .unwrap_or_default()
+        .into_iter()
+        .map(Some)
+        .collect();
+    plates.resize(PLATE_FORMS, None);
     const FILTER: &str = "FROM memberships m JOIN users u ON u.id = m.user_id
          LEFT JOIN cost_centers cc ON cc.company_id = m.company_id AND cc.id = m.default_cost_center_id
          WHERE m.company_id = $1 AND m.status = 'active'
            AND ($2 IS NULL OR lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\'
                 OR lower(coalesce(m.invited_email, '')) LIKE $2 ESCAPE '\\'
-                OR m.user_id IN (SELECT s.user_id FROM sessions s WHERE s.company_id = $1 AND s.plate = $3))";
+                OR m.user_id IN (SELECT s.user_id FROM sessions s
+                                 WHERE s.company_id = $1 AND s.plate IN ($3, $4, $5, $6, $7)))";
     let sql = format!(
-        "{MEMBER_COLUMNS} {FILTER} ORDER BY {} LIMIT $4 OFFSET $5",
+        "{MEMBER_COLUMNS} {FILTER} ORDER BY {} LIMIT $8 OFFSET $9",
         sort.order_by(country)
     );
     let count_sql = format!("SELECT COUNT(*) {FILTER}");
     with_pool!(db, |pool| {
-        let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(scope.company_id())
-            .bind(pattern.as_deref())
-            .bind(plate.as_deref())
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+            .bind(pattern.as_deref());
+        for p in &plates {
+            rows = rows.bind(p.as_deref());
+        }
+        let rows = rows.bind(limit).bind(offset).fetch_all(pool).await?;
+        let mut total = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
             .bind(scope.company_id())
-            .bind(pattern.as_deref())
-            .bind(plate.as_deref())
-            .fetch_one(pool)
-            .await?;
+            .bind(pattern.as_deref());
+        for p in &plates {
+            total = total.bind(p.as_deref());
+        }
+        let total: i64 = total.fetch_one(pool).await?;
         Ok((rows, total))
     })
 }

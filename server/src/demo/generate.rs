@@ -9,7 +9,7 @@ use app::{
     facilities::{Acceptance, FacilityKind},
     ingest::{
         service as ingest_service,
-        wire::{AcceptanceIn, FacilityIn, FacilityKindIn},
+        wire::{AcceptanceIn, CountryIn, FacilityIn, FacilityKindIn},
     },
 };
 use chrono::{Datelike, NaiveDate, Utc};
@@ -390,6 +390,7 @@ async fn send_facilities(
                 },
                 company_account_note: (*note).into(),
                 has_chargers: *chargers,
+                country: CountryIn::Se,
             });
             all_facilities.push(DemoFacility {
                 code,

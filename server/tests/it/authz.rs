@@ -210,6 +210,7 @@ pub(crate) async fn world_on(backend: Backend) -> World {
         &app::facilities::store::NewFacility {
             external_ref: "F1".into(),
             version: 1,
+            country: app::org_number::Country::Se,
             facility: app::facilities::Facility {
                 id: facility,
                 name: "Garage".into(),

@@ -456,36 +456,69 @@ async fn finnish_and_norwegian_companies_receive_sessions_by_their_numbers(backe
             .unwrap();
         ids.push(c.id);
     }
-    let guest = |id: &str, company: &str| {
+    // A garage in Helsinki and one in Oslo: plates parked there are written their way.
+    let (status, body) = w
+        .post(
+            "facilities",
+            serde_json::json!({"facilities": [
+                {"id": "F-FI", "version": 1, "name": "Pysäköintitalo Kamppi", "address": "Urho Kekkosen katu 1",
+                 "city": "Helsinki", "kind": "barrier_garage", "company_account": "yes", "country": "FI"},
+                {"id": "F-NO", "version": 1, "name": "Parkering Aker Brygge", "address": "Stranden 1",
+                 "city": "Oslo", "kind": "barrier_garage", "company_account": "yes", "country": "NO"},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let guest = |id: &str, company: &str, facility: &str, plate: &str| {
         let mut s = session(id, 1);
         s["company"] = company.into();
         s["app_user"] = serde_json::Value::Null;
+        s["facility"] = facility.into();
+        s["plate"] = plate.into();
         s
     };
     let batch = serde_json::json!({"sessions": [
-        guest("FI-1", "0112038-9"), guest("FI-2", "01120389"),
-        guest("NO-1", "923 609 016"), guest("NO-2", "923609016"),
+        guest("FI-1", "0112038-9", "F-FI", "abc123"),
+        guest("FI-2", "01120389", "F-FI", "M-AB 1234"),
+        guest("NO-1", "923 609 016", "F-NO", "ab12345"),
+        guest("NO-2", "923609016", "F-NO", "abc-123"),
+        // A Finnish car in a Swedish garage: written the Swedish way there.
+        guest("SE-1", "0112038-9", "F-1", "abc-123"),
     ]});
     let (status, body) = w.post("sessions", batch).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(outcomes(&body), ["inserted"; 4]);
-    for (id, company) in [
-        ("FI-1", ids[0]),
-        ("FI-2", ids[0]),
-        ("NO-1", ids[1]),
-        ("NO-2", ids[1]),
+    assert_eq!(outcomes(&body), ["inserted"; 5]);
+    for (id, company, plate) in [
+        ("FI-1", ids[0], "ABC-123"),
+        ("FI-2", ids[0], "M AB 1234"),
+        ("NO-1", ids[1], "AB 12345"),
+        ("NO-2", ids[1], "ABC 123"),
+        ("SE-1", ids[0], "ABC 123"),
     ] {
-        let stored: uuid::Uuid = app::with_pool!(&w.t.db, |pool| {
-            sqlx::query_scalar("SELECT company_id FROM sessions WHERE external_ref = $1")
+        let stored: (uuid::Uuid, String) = app::with_pool!(&w.t.db, |pool| {
+            sqlx::query_as("SELECT company_id, plate FROM sessions WHERE external_ref = $1")
                 .bind(id)
                 .fetch_one(pool)
                 .await
                 .unwrap()
         });
-        assert_eq!(stored, company, "{id}");
+        assert_eq!(stored, (company, plate.to_owned()), "{id}");
     }
+    // One typed plate finds the car in both garages' spellings (the history's plate filter).
+    let spellings = app::plate::spellings("abc 123").unwrap();
+    let found: i64 = app::with_pool!(&w.t.db, |pool| {
+        let mut q = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sessions WHERE plate IN ");
+        app::push_in_list!(q, spellings.iter());
+        q.build_query_scalar().fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(
+        found, 3,
+        "ABC-123 in Helsinki, ABC 123 in Oslo and Uppsala: {spellings:?}"
+    );
     let batch = serde_json::json!({"sessions": [
-        guest("FI-3", "0112038-8"), guest("NO-3", "923 609 017"), guest("X-1", "556677-889"),
+        guest("FI-3", "0112038-8", "F-FI", "abc123"),
+        guest("NO-3", "923 609 017", "F-NO", "ab12345"),
+        guest("X-1", "556677-889", "F-1", "abc123"),
     ]});
     let (status, body) = w.post("sessions", batch).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

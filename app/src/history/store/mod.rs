@@ -77,8 +77,12 @@ fn where_sql(f: &Filter, args: &mut Vec<Arg>) -> String {
                  AND (lower(u.display_name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\'))"
         ));
     }
-    if let Some(p) = &f.plate {
-        w.push_str(&format!(" AND s.plate = {}", next(Arg::T(p.clone()), args)));
+    if let Some(spellings) = &f.plate {
+        let list: Vec<String> = spellings
+            .iter()
+            .map(|p| next(Arg::T(p.clone()), args))
+            .collect();
+        w.push_str(&format!(" AND s.plate IN ({})", list.join(", ")));
     }
     match f.cost_center {
         None => {}

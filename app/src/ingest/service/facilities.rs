@@ -14,6 +14,7 @@ use crate::{
         store::{self as facilities, NewFacility},
         Acceptance, Facility, FacilityKind,
     },
+    org_number::Country,
 };
 
 fn check_facility(e: &mut Errors, index: usize, rec: &FacilityIn) {
@@ -63,14 +64,14 @@ pub async fn facilities(
     let mut rows = Vec::new();
     for (index, rec) in records {
         let before = stored.get(&rec.id);
-        let o = outcome(before.map(|(_, v)| *v), rec.version);
+        let o = outcome(before.map(|(_, v, _)| *v), rec.version);
         result.push(index, rec.id.clone(), o);
         if !writes(o) {
             continue;
         }
         rows.push(NewFacility {
             facility: Facility {
-                id: before.map_or_else(Uuid::new_v4, |(id, _)| *id),
+                id: before.map_or_else(Uuid::new_v4, |(id, _, _)| *id),
                 name: rec.name.trim().to_owned(),
                 address: rec.address.trim().to_owned(),
                 city: rec.city.trim().to_owned(),
@@ -90,6 +91,11 @@ pub async fn facilities(
             },
             external_ref: rec.id,
             version: rec.version,
+            country: match rec.country {
+                CountryIn::Se => Country::Se,
+                CountryIn::Fi => Country::Fi,
+                CountryIn::No => Country::No,
+            },
         });
     }
     facilities::upsert_many(&mut tx, &rows).await?;

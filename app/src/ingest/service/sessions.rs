@@ -391,13 +391,16 @@ pub async fn sessions(
         draft: &'a SessionDraft,
         company_id: Uuid,
         facility_id: Uuid,
+        /// The plate as the facility's country writes it.
+        plate: String,
         cost_center_id: Option<Uuid>,
         user: Option<Resolved>,
     }
     let mut resolving = Vec::with_capacity(drafts.len());
     for d in &drafts {
         let company_id = companies.get(&mut e, d.index, &d.org);
-        let facility_id = facility_ids.get(&d.rec.facility).map(|(id, _)| *id);
+        let facility = facility_ids.get(&d.rec.facility);
+        let facility_id = facility.map(|(id, _, _)| *id);
         if facility_id.is_none() {
             e.add(
                 d.index,
@@ -437,10 +440,14 @@ pub async fn sessions(
             facility_id,
             user.as_ref().is_none_or(Option::is_some),
         ) {
+            let plate = facility
+                .and_then(|(_, _, country)| plate::normalise_for(*country, &d.rec.plate))
+                .unwrap_or_else(|| d.plate.clone());
             resolving.push(Resolving {
                 draft: d,
                 company_id,
                 facility_id,
+                plate,
                 cost_center_id,
                 user: user.flatten(),
             });
@@ -487,7 +494,7 @@ pub async fn sessions(
                 id: before.map_or_else(Uuid::new_v4, |s| s.id),
                 company_id: r.company_id,
                 user_id,
-                plate: d.plate.clone(),
+                plate: r.plate.clone(),
                 facility_id: r.facility_id,
                 kind: d.kind,
                 started_at: d.started_at,
