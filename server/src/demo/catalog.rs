@@ -4,6 +4,7 @@
 use app::{
     companies::Role,
     facilities::{Acceptance, FacilityKind},
+    org_number::Country,
 };
 use chrono_tz::Tz;
 
@@ -108,6 +109,70 @@ pub(super) const LAST_NAMES: &[&str] = &[
     "Danielsson",
     "Håkansson",
     "Ali",
+];
+
+/// Finnish and Norwegian people's names, for the companies of those countries (generated
+/// after the Swedish companies, so the Swedish data stays as it was).
+pub(super) const FINNISH_FIRST_NAMES: &[&str] = &[
+    "Aino", "Eino", "Väinö", "Aleksi", "Elina", "Juha", "Päivi", "Sanna", "Matti", "Tuula",
+    "Jyrki", "Kaisa", "Mikko", "Hanna", "Ilkka", "Sini",
+];
+pub(super) const FINNISH_LAST_NAMES: &[&str] = &[
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Saarinen",
+    "Salminen",
+    "Heinonen",
+    "Niemi",
+    "Äijälä",
+    "Öhman",
+];
+pub(super) const NORWEGIAN_FIRST_NAMES: &[&str] = &[
+    "Ingrid",
+    "Ola",
+    "Kari",
+    "Øyvind",
+    "Åse",
+    "Bjørn",
+    "Solveig",
+    "Håkon",
+    "Sigrid",
+    "Ærlend",
+    "Knut",
+    "Liv",
+    "Torbjørn",
+    "Marit",
+    "Jørgen",
+    "Gunnhild",
+];
+pub(super) const NORWEGIAN_LAST_NAMES: &[&str] = &[
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Haugen",
+    "Dahl",
+    "Bakke",
+    "Sæther",
+    "Løken",
+    "Strøm",
+    "Ødegård",
+    "Aasen",
 ];
 
 /// (city, hourly parking price in öre, facilities: name, address, kind, acceptance, note, chargers)
@@ -346,6 +411,75 @@ pub(super) const CITIES: &[(&str, i64, &[FacilitySpec])] = &[
     ),
 ];
 
+/// The operator's garages in Helsinki and Oslo: (city, country, hourly price in Swedish öre —
+/// every demo price is, and `sessions::in_currency` turns it into the company's — ,
+/// facilities). After the Swedish cities, so that the Swedish
+/// facilities keep their codes and every Swedish company's draws stay as they were.
+pub(super) const NORDIC_CITIES: &[(&str, Country, i64, &[FacilitySpec])] = &[
+    (
+        "Helsinki",
+        Country::Fi,
+        4_600,
+        &[
+            (
+                "Pysäköintitalo Kamppi",
+                "Urho Kekkosen katu 1",
+                FacilityKind::BarrierGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "Pysäköinti Forum",
+                "Mannerheimintie 14",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Eteläranta",
+                "Eteläranta 10",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+        ],
+    ),
+    (
+        "Oslo",
+        Country::No,
+        5_000,
+        &[
+            (
+                "Parkering Aker Brygge",
+                "Stranden 3",
+                FacilityKind::BarrierGarage,
+                Acceptance::Yes,
+                "",
+                true,
+            ),
+            (
+                "P-hus Oslo City",
+                "Stenersgata 1",
+                FacilityKind::CameraGarage,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+            (
+                "Thorvald Meyers gate",
+                "Thorvald Meyers gate 50",
+                FacilityKind::Street,
+                Acceptance::Yes,
+                "",
+                false,
+            ),
+        ],
+    ),
+];
+
 pub(super) struct CompanySpec {
     pub(super) name: &'static str,
     pub(super) org_number: &'static str,
@@ -357,6 +491,13 @@ pub(super) struct CompanySpec {
     /// Named sign-in accounts: the company's first people (a small company's others are
     /// generated; the large company's are `DEMO_ACCOUNTS`).
     pub(super) accounts: &'static [DemoAccount],
+}
+
+impl CompanySpec {
+    /// The company's country, as its organisation number says.
+    pub(super) fn country(&self) -> Country {
+        Country::of(self.org_number).unwrap_or(Country::Se)
+    }
 }
 
 /// The Finnish company's admin (README, "Demo accounts").

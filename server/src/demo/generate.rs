@@ -11,6 +11,7 @@ use app::{
         service as ingest_service,
         wire::{AcceptanceIn, CountryIn, FacilityIn, FacilityKindIn},
     },
+    org_number::Country,
 };
 use chrono::{Datelike, NaiveDate, Utc};
 use rand::{rngs::StdRng, SeedableRng};
@@ -19,7 +20,7 @@ use uuid::Uuid;
 use super::{
     catalog::{
         CompanySpec, BIG, CITIES, DEMO_ACCOUNTS, DEMO_FINNISH_ADMIN, DEMO_FRONT_DESK,
-        DEMO_NORWEGIAN_ADMIN, SMALL,
+        DEMO_NORWEGIAN_ADMIN, NORDIC_CITIES, SMALL,
     },
     invoices::generate_invoices,
     parts::{ingest, new_id, DemoFacility, DemoMember},
@@ -101,10 +102,18 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
 
     // Facilities are the operator's, shared by every company.
     let all_facilities = send_facilities(db, &access).await?;
-    // Only facilities where the company account works get company sessions.
-    let usable: Vec<usize> = (0..all_facilities.len())
-        .filter(|&i| all_facilities[i].acceptance != Acceptance::No)
-        .collect();
+    // Only facilities where the company account works get company sessions, each company's
+    // in its own country (the Swedish list is what it was before Helsinki and Oslo came).
+    let usable_in = |country: Country| -> Vec<usize> {
+        (0..all_facilities.len())
+            .filter(|&i| {
+                all_facilities[i].acceptance != Acceptance::No
+                    && all_facilities[i].country == country
+            })
+            .collect()
+    };
+    let usable = usable_in(Country::Se);
+    let (usable_fi, usable_no) = (usable_in(Country::Fi), usable_in(Country::No));
 
     let mut report = Report {
         companies: 0,
@@ -128,6 +137,12 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
         let is_big = index == 0;
         let tz = spec.time_zone;
         let (company, cost_centers) = create_company(db, &access, &mut rng, spec, now).await?;
+        let own_usable: &[usize] = match spec.country() {
+            Country::Se => &usable,
+            Country::Fi => &usable_fi,
+            Country::No => &usable_no,
+        };
+        people.usable = own_usable;
         report.companies += 1;
         let scope = access.scope(company.id);
 
@@ -209,7 +224,7 @@ pub async fn generate(db: &Db, args: &DemoArgs) -> Result<Report, Box<dyn std::e
             &company,
             &members,
             &all_facilities,
-            &usable,
+            own_usable,
             n_sessions,
             until,
             tz,
@@ -397,6 +412,45 @@ async fn send_facilities(
                 acceptance: *acceptance,
                 has_chargers: *chargers,
                 hourly: *hourly,
+                country: Country::Se,
+            });
+        }
+    }
+    // Helsinki and Oslo after every Swedish facility: the Swedish ones keep their places.
+    for (city, country, hourly, specs) in NORDIC_CITIES {
+        for (fi, (name, address, kind, acceptance, note, chargers)) in specs.iter().enumerate() {
+            let code = format!("AIMO-{}-01{:02}", country.code(), fi + 1);
+            facility_records.push(FacilityIn {
+                id: code.clone(),
+                version: 1,
+                name: (*name).into(),
+                address: (*address).into(),
+                city: (*city).into(),
+                kind: match kind {
+                    FacilityKind::Street => FacilityKindIn::Street,
+                    FacilityKind::CameraGarage => FacilityKindIn::CameraGarage,
+                    FacilityKind::BarrierGarage => FacilityKindIn::BarrierGarage,
+                    FacilityKind::Surface => FacilityKindIn::Surface,
+                },
+                company_account: match acceptance {
+                    Acceptance::Yes => AcceptanceIn::Yes,
+                    Acceptance::Some => AcceptanceIn::Some,
+                    Acceptance::No => AcceptanceIn::No,
+                },
+                company_account_note: (*note).into(),
+                has_chargers: *chargers,
+                country: match country {
+                    Country::Se => CountryIn::Se,
+                    Country::Fi => CountryIn::Fi,
+                    Country::No => CountryIn::No,
+                },
+            });
+            all_facilities.push(DemoFacility {
+                code,
+                acceptance: *acceptance,
+                has_chargers: *chargers,
+                hourly: *hourly,
+                country: *country,
             });
         }
     }

@@ -33,6 +33,29 @@ pub(super) fn plate(rng: &mut StdRng) -> String {
     }
 }
 
+/// A plate as `country` writes its own: Swedish as [`plate`], Finnish `ABC-123`, Norwegian
+/// `AB 12345`.
+pub(super) fn plate_of(country: app::org_number::Country, rng: &mut StdRng) -> String {
+    use app::org_number::Country;
+    const LETTERS: &[u8] = b"ABCDEFGHJKLMNOPRSTUVXYZ";
+    let letters = |rng: &mut StdRng, n: usize| -> String {
+        (0..n)
+            .map(|_| LETTERS[rng.gen_range(0..LETTERS.len())] as char)
+            .collect()
+    };
+    match country {
+        Country::Se => plate(rng),
+        Country::Fi => {
+            let l = letters(rng, 3);
+            format!("{l}-{}", rng.gen_range(1..1000))
+        }
+        Country::No => {
+            let l = letters(rng, 2);
+            format!("{l} {}", rng.gen_range(10_000..100_000))
+        }
+    }
+}
+
 pub(super) struct DemoMember {
     pub(super) email: String,
     /// The operator's id of their app account, when they have signed in to the app.
@@ -58,6 +81,7 @@ pub(super) struct DemoFacility {
     pub(super) acceptance: Acceptance,
     pub(super) has_chargers: bool,
     pub(super) hourly: i64,
+    pub(super) country: app::org_number::Country,
 }
 
 /// Sends one batch through the ingestion service, as the back office would; a refused batch

@@ -17,9 +17,14 @@ use app::{
 use rand::{rngs::StdRng, seq::SliceRandom, Rng};
 use uuid::Uuid;
 
+use app::org_number::Country;
+
 use super::{
-    catalog::{CompanySpec, DEMO_FRONT_DESK, FIRST_NAMES, LAST_NAMES},
-    parts::{ingest, new_id, plate, DemoMember},
+    catalog::{
+        CompanySpec, DEMO_FRONT_DESK, FINNISH_FIRST_NAMES, FINNISH_LAST_NAMES, FIRST_NAMES,
+        LAST_NAMES, NORWEGIAN_FIRST_NAMES, NORWEGIAN_LAST_NAMES,
+    },
+    parts::{ingest, new_id, plate_of, DemoMember},
 };
 
 /// A person before they are a member: role, email, name, app user id, default cost center,
@@ -59,6 +64,14 @@ impl People<'_> {
         cost_centers: &[(Uuid, String)],
     ) -> Result<Vec<DemoMember>, Box<dyn std::error::Error>> {
         let (db, access, usable, now) = (self.db, self.access, self.usable, self.now);
+        // A company's people have its country's names and plates (Swedish unless the number
+        // says otherwise; the Swedish companies come first, so their data is as it was).
+        let country = spec.country();
+        let (first_names, last_names) = match country {
+            Country::Se => (FIRST_NAMES, LAST_NAMES),
+            Country::Fi => (FINNISH_FIRST_NAMES, FINNISH_LAST_NAMES),
+            Country::No => (NORWEGIAN_FIRST_NAMES, NORWEGIAN_LAST_NAMES),
+        };
         let mut people: Vec<Person> = Vec::with_capacity(n_members);
         let mut app_users = Vec::new();
         let mut used_emails = HashSet::new();
@@ -72,8 +85,8 @@ impl People<'_> {
             let (role, email, name) = if let Some(a) = demo_account {
                 (a.role, a.email.to_string(), a.name.to_string())
             } else {
-                let first = FIRST_NAMES.choose(rng).copied().unwrap_or("Anna");
-                let last = LAST_NAMES.choose(rng).copied().unwrap_or("Andersson");
+                let first = first_names.choose(rng).copied().unwrap_or("Anna");
+                let last = last_names.choose(rng).copied().unwrap_or("Andersson");
                 // The large company's first people are the demo accounts; every small
                 // company gets an owner and an admin of its own.
                 let role = match i {
@@ -84,7 +97,8 @@ impl People<'_> {
                 let local = format!("{first}.{last}")
                     .to_lowercase()
                     .replace(['å', 'ä'], "a")
-                    .replace('ö', "o");
+                    .replace(['ö', 'ø'], "o")
+                    .replace('æ', "ae");
                 let mut email = format!("{local}@{}", spec.domain);
                 let mut k = 2;
                 while !used_emails.insert(email.clone()) {
@@ -118,7 +132,9 @@ impl People<'_> {
                 None
             };
             let cost_center = cost_centers[rng.gen_range(0..cost_centers.len())].clone();
-            let plates: Vec<String> = (0..rng.gen_range(1..=2)).map(|_| plate(rng)).collect();
+            let plates: Vec<String> = (0..rng.gen_range(1..=2))
+                .map(|_| plate_of(country, rng))
+                .collect();
             let home_facility = usable[rng.gen_range(0..usable.len())];
             people.push((
                 role,
