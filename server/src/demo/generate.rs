@@ -381,51 +381,40 @@ async fn send_facilities(
     db: &Db,
     access: &OperatorAccess,
 ) -> Result<Vec<DemoFacility>, Box<dyn std::error::Error>> {
+    // Every Swedish city's facilities, then Helsinki's and Oslo's: the Swedish ones keep their
+    // codes and places in the list.
+    let swedish = CITIES
+        .iter()
+        .enumerate()
+        .map(|(ci, (city, hourly, specs))| {
+            (
+                format!("AIMO-SE-{:02}", ci + 1),
+                *city,
+                Country::Se,
+                *hourly,
+                *specs,
+            )
+        });
+    let nordic = NORDIC_CITIES.iter().map(|(city, country, hourly, specs)| {
+        (
+            format!("AIMO-{}-01", country.code()),
+            *city,
+            *country,
+            *hourly,
+            *specs,
+        )
+    });
     let mut all_facilities: Vec<DemoFacility> = Vec::new();
     let mut facility_records = Vec::new();
-    for (ci, (city, hourly, specs)) in CITIES.iter().enumerate() {
+    for (prefix, city, country, hourly, specs) in swedish.chain(nordic) {
         for (fi, (name, address, kind, acceptance, note, chargers)) in specs.iter().enumerate() {
-            let code = format!("AIMO-SE-{:02}{:02}", ci + 1, fi + 1);
+            let code = format!("{prefix}{:02}", fi + 1);
             facility_records.push(FacilityIn {
                 id: code.clone(),
                 version: 1,
                 name: (*name).into(),
                 address: (*address).into(),
-                city: (*city).into(),
-                kind: match kind {
-                    FacilityKind::Street => FacilityKindIn::Street,
-                    FacilityKind::CameraGarage => FacilityKindIn::CameraGarage,
-                    FacilityKind::BarrierGarage => FacilityKindIn::BarrierGarage,
-                    FacilityKind::Surface => FacilityKindIn::Surface,
-                },
-                company_account: match acceptance {
-                    Acceptance::Yes => AcceptanceIn::Yes,
-                    Acceptance::Some => AcceptanceIn::Some,
-                    Acceptance::No => AcceptanceIn::No,
-                },
-                company_account_note: (*note).into(),
-                has_chargers: *chargers,
-                country: CountryIn::Se,
-            });
-            all_facilities.push(DemoFacility {
-                code,
-                acceptance: *acceptance,
-                has_chargers: *chargers,
-                hourly: *hourly,
-                country: Country::Se,
-            });
-        }
-    }
-    // Helsinki and Oslo after every Swedish facility: the Swedish ones keep their places.
-    for (city, country, hourly, specs) in NORDIC_CITIES {
-        for (fi, (name, address, kind, acceptance, note, chargers)) in specs.iter().enumerate() {
-            let code = format!("AIMO-{}-01{:02}", country.code(), fi + 1);
-            facility_records.push(FacilityIn {
-                id: code.clone(),
-                version: 1,
-                name: (*name).into(),
-                address: (*address).into(),
-                city: (*city).into(),
+                city: city.into(),
                 kind: match kind {
                     FacilityKind::Street => FacilityKindIn::Street,
                     FacilityKind::CameraGarage => FacilityKindIn::CameraGarage,
@@ -449,8 +438,8 @@ async fn send_facilities(
                 code,
                 acceptance: *acceptance,
                 has_chargers: *chargers,
-                hourly: *hourly,
-                country: *country,
+                hourly,
+                country,
             });
         }
     }
