@@ -37,6 +37,11 @@ for (const [who, locale, email, lang, signInTitle, history, money, subject] of [
       await expect(page.locator('.totals').first()).toContainText(money);
       // A date in the language's form: 5.11.2026 / 05.11.2026.
       await expect(page.locator('.history-table tbody tr').first()).toContainText(/\d{1,2}\.\d{1,2}\.20\d\d/);
+      // Its people park at its own country's garages, and their plates are written the way
+      // that country writes them (issue 33): the fifth row, not just the first.
+      const fifth = page.locator('.history-table tbody tr').nth(4);
+      await expect(fifth).toContainText(lang === 'fi' ? 'Helsinki' : 'Oslo');
+      await expect(fifth.locator('td.plate')).toHaveText(lang === 'fi' ? /^[A-Z]{3}-\d{1,3}$/ : /^[A-Z]{2} \d{5}$/);
 
       // Switched to English, and remembered on the next page and visit.
       await byId(page, ids.LANG_SWITCH).locator('a[hreflang="en"]').click();
