@@ -21,13 +21,7 @@ dir=target/bench/replica
 mkdir -p "$dir"
 primary=postgres://postgres@127.0.0.1:55436/portal
 standby=postgres://postgres@127.0.0.1:55437/portal
-OWNER=anna.lindberg@nordstrombygg.example
-MONTH='query%5Byear%5D=2026&query%5Bmonth%5D=10&query%5Bfrom%5D=&query%5Bto%5D=&query%5Bmember%5D=&query%5Bplate%5D=&query%5Bcost_center%5D=&query%5Bfacility%5D=&query%5Bkind%5D=&query%5Bpolicy%5D=&query%5Bsort%5D=&query%5Bsize%5D=&query%5Bafter%5D='
-bench_env=(PORTAL_DEMO_DATA=false PORTAL_DEV_MAILER=true
-  "PORTAL_SECRET_KEY=bench key, 32 bytes or more....." PORTAL_SEND_BUDGET=100000
-  PORTAL_OPERATOR_PERMITS_URL=http://127.0.0.1:9/permits
-  PORTAL_OPERATOR_POLICIES_URL=http://127.0.0.1:9/policies
-  "PORTAL_OPERATOR_PERMITS_KEY=bench=benchmarks only and not a secret 32+")
+source scripts/bench-lib.sh
 
 server=
 stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; server=; }
@@ -39,7 +33,7 @@ echo "== demo data: $sessions sessions on the primary"
 start_s=$(date +%s)
 env DATABASE_URL="$primary" "${bench_env[@]}" ./target/release/portal migrate >"$dir/server.log" 2>&1
 env DATABASE_URL="$primary" "${bench_env[@]}" ./target/release/portal demo --seed 7 \
-  --members 1000 --sessions "$sessions" >>"$dir/server.log" 2>&1
+  --members 1000 --sessions "$sessions" --until 2026-11-20 >>"$dir/server.log" 2>&1
 psql -q "$primary" -c 'VACUUM (ANALYZE)'
 # The standby has replayed everything the primary wrote.
 lsn=$(psql -Atq "$primary" -c 'select pg_current_wal_lsn()')
@@ -57,14 +51,7 @@ start() { # extra env
 }
 load() { # label, extra wrk args
   local label=$1; shift
-  wrk -t2 -c32 -d2s "$@" "http://127.0.0.1:$port/api/history?$MONTH" >/dev/null # warm-up
-  local out; out=$(wrk -t2 -c32 -d"${secs}s" --latency "$@" "http://127.0.0.1:$port/api/history?$MONTH")
-  local rps p50 p99 non2xx
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  echo "| $label | ${rps%.*} | $p50 | $p99 | ${non2xx:-0} |"
+  echo "| $label | $(wrk_cells "http://127.0.0.1:$port/api/history?$MONTH" "$@")"
 }
 # Where the reads went: the statements each server ran, from pg_stat_database.
 xacts() { psql -Atq "$1" -c "select xact_commit from pg_stat_database where datname = 'portal'"; }

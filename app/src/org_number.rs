@@ -44,6 +44,15 @@ impl Country {
         }
     }
 
+    /// A stored `country` column (`facilities.country`): an unknown value fails the read, as
+    /// every stored enum does, never a guess.
+    #[cfg(feature = "ssr")]
+    pub fn stored(code: &str) -> Result<Country, sqlx::Error> {
+        Country::from_code(code).ok_or_else(|| {
+            sqlx::Error::Decode(format!("country: unknown stored value {code:?}").into())
+        })
+    }
+
     /// The country of a stored (normalised) organisation number.
     pub fn of(org_number: &str) -> Option<Country> {
         parse(org_number).map(|(country, _)| country)

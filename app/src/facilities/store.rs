@@ -78,10 +78,10 @@ pub async fn stored_versions(
     })?;
     rows.into_iter()
         .map(|(code, id, version, country)| {
-            let country = crate::org_number::Country::from_code(&country).ok_or_else(|| {
-                sqlx::Error::Decode(format!("facilities.country: unknown value {country:?}").into())
-            })?;
-            Ok((code, (id, version, country)))
+            Ok((
+                code,
+                (id, version, crate::org_number::Country::stored(&country)?),
+            ))
         })
         .collect()
 }

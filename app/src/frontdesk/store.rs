@@ -194,14 +194,8 @@ pub async fn usable_facility(
         .fetch_optional(pool)
         .await
     })?;
-    row.map(|(code, country)| {
-        crate::org_number::Country::from_code(&country)
-            .map(|c| (code, c))
-            .ok_or_else(|| {
-                sqlx::Error::Decode(format!("facilities.country: unknown value {country:?}").into())
-            })
-    })
-    .transpose()
+    row.map(|(code, country)| Ok((code, crate::org_number::Country::stored(&country)?)))
+        .transpose()
 }
 
 /// The facilities the front desk offers: where the company account works, the company's most

@@ -180,6 +180,27 @@ pub enum CountryIn {
     No,
 }
 
+impl From<CountryIn> for crate::org_number::Country {
+    fn from(c: CountryIn) -> Self {
+        match c {
+            CountryIn::Se => Self::Se,
+            CountryIn::Fi => Self::Fi,
+            CountryIn::No => Self::No,
+        }
+    }
+}
+
+impl From<crate::org_number::Country> for CountryIn {
+    fn from(c: crate::org_number::Country) -> Self {
+        use crate::org_number::Country;
+        match c {
+            Country::Se => Self::Se,
+            Country::Fi => Self::Fi,
+            Country::No => Self::No,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FacilityKindIn {

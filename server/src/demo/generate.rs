@@ -9,7 +9,7 @@ use app::{
     facilities::{Acceptance, FacilityKind},
     ingest::{
         service as ingest_service,
-        wire::{AcceptanceIn, CountryIn, FacilityIn, FacilityKindIn},
+        wire::{AcceptanceIn, FacilityIn, FacilityKindIn},
     },
     org_number::Country,
 };
@@ -428,11 +428,7 @@ async fn send_facilities(
                 },
                 company_account_note: (*note).into(),
                 has_chargers: *chargers,
-                country: match country {
-                    Country::Se => CountryIn::Se,
-                    Country::Fi => CountryIn::Fi,
-                    Country::No => CountryIn::No,
-                },
+                country: country.into(),
             });
             all_facilities.push(DemoFacility {
                 code,

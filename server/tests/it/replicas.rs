@@ -89,6 +89,18 @@ async fn choices(app: &Router, session: &str, wal: Option<&str>) -> String {
     res.body
 }
 
+/// Runs `read` (one request) and checks that the replica, not the primary, served its read.
+async fn on_replica<T>(state: &app::state::AppState, read: impl AsyncFnOnce() -> T) -> T {
+    let (replica, primary) = state.reads.served();
+    let out = read().await;
+    assert_eq!(
+        state.reads.served(),
+        (replica + 1, primary),
+        "served by the replica"
+    );
+    out
+}
+
 /// Waits (bounded) until `done` holds, checking the replicas before each look.
 async fn eventually(state: &app::state::AppState, what: &str, mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..200 {
@@ -144,15 +156,8 @@ async fn reads_go_to_the_replica_and_a_person_sees_their_own_writes() {
          VALUES (gen_random_uuid(), 'REPL-1', 'Replikgaraget', 'Väntvägen 1', 'Stockholm', 'surface', 'yes', 'replikgaraget')",
     )
     .await;
-    let (on_replica, _) = state.reads.served();
-    assert!(!choices(&app, &session, None)
-        .await
-        .contains("Replikgaraget"));
-    assert_eq!(
-        state.reads.served().0,
-        on_replica + 1,
-        "served by the replica"
-    );
+    let answer = on_replica(&state, async || choices(&app, &session, None).await).await;
+    assert!(!answer.contains("Replikgaraget"));
 
     // 2. The same person's write, then their read: the answer has the write (the paused
     // replica has not replayed it, so the primary answered), and the cookie says so.
@@ -171,8 +176,14 @@ async fn reads_go_to_the_replica_and_a_person_sees_their_own_writes() {
         .find_map(|c| c.strip_prefix(COOKIE)?.strip_prefix('='))
         .map(|v| v.split(';').next().unwrap().to_owned())
         .expect("a write hands back the primary's WAL position");
+    let (replica, primary) = state.reads.served();
     let after_write = choices(&app, &session, Some(&wal)).await;
     assert!(after_write.contains("Replikering"), "{after_write}");
+    assert_eq!(
+        state.reads.served(),
+        (replica, primary + 1),
+        "served by the primary"
+    );
     // Without the cookie (another person), the replica still answers, a moment behind.
     assert!(!choices(&app, &session, None).await.contains("Replikering"));
 
@@ -197,14 +208,8 @@ async fn reads_go_to_the_replica_and_a_person_sees_their_own_writes() {
         async || state.reads.usable_replicas() == 1,
     )
     .await;
-    let (on_replica, _) = state.reads.served();
-    let caught_up = choices(&app, &session, Some(&wal)).await;
+    let caught_up = on_replica(&state, async || choices(&app, &session, Some(&wal)).await).await;
     assert!(caught_up.contains("Replikering") && caught_up.contains("Replikgaraget"));
-    assert_eq!(
-        state.reads.served().0,
-        on_replica + 1,
-        "served by the replica"
-    );
 
     // 4. The standby crashes in the middle of a load of reads: not one request fails.
     let app = Arc::new(app);
@@ -268,25 +273,13 @@ async fn reads_go_to_the_replica_and_a_person_sees_their_own_writes() {
         async || state.reads.usable_replicas() == 1,
     )
     .await;
-    let (on_replica, _) = state.reads.served();
-    assert_eq!(
-        send(
-            &app,
-            api_get(
-                "/api/facilities?query[q]=replik&query[city]=&query[kind]=",
-                &session,
-                None
-            )
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        state.reads.served().0,
-        on_replica + 1,
-        "served by the replica"
-    );
+    let res = on_replica(&state, async || {
+        let path = "/api/facilities?query[q]=replik&query[city]=&query[kind]=";
+        send(&app, api_get(path, &session, None)).await
+    })
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("Replikgaraget"), "{}", res.body);
     standby.close().await;
     db.close().await;
     admin.close().await;

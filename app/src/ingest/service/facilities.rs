@@ -14,7 +14,6 @@ use crate::{
         store::{self as facilities, NewFacility},
         Acceptance, Facility, FacilityKind,
     },
-    org_number::Country,
 };
 
 fn check_facility(e: &mut Errors, index: usize, rec: &FacilityIn) {
@@ -91,11 +90,7 @@ pub async fn facilities(
             },
             external_ref: rec.id,
             version: rec.version,
-            country: match rec.country {
-                CountryIn::Se => Country::Se,
-                CountryIn::Fi => Country::Fi,
-                CountryIn::No => Country::No,
-            },
+            country: rec.country.into(),
         });
     }
     facilities::upsert_many(&mut tx, &rows).await?;

@@ -33,7 +33,6 @@ struct SessionDraft {
     index: usize,
     rec: SessionIn,
     org: String,
-    plate: String,
     kind: SessionKind,
     started_at: i64,
     ended_at: Option<i64>,
@@ -51,8 +50,8 @@ fn check_session(e: &mut Errors, index: usize, rec: SessionIn, now: i64) -> Opti
     e.key(index, "id", &rec.id);
     e.version(index, rec.version);
     let org = e.org_number(index, "company", &rec.company);
-    let plate = plate::normalise_any(&rec.plate);
-    if plate.is_none() {
+    // Its shape only: how it is written depends on the facility's country, known later.
+    if plate::normalise_any(&rec.plate).is_none() {
         e.add(
             index,
             "plate",
@@ -146,7 +145,6 @@ fn check_session(e: &mut Errors, index: usize, rec: SessionIn, now: i64) -> Opti
     Some(SessionDraft {
         index,
         org: org?,
-        plate: plate?,
         kind,
         started_at: started_at?,
         ended_at: ended_at?,
@@ -399,9 +397,8 @@ pub async fn sessions(
     let mut resolving = Vec::with_capacity(drafts.len());
     for d in &drafts {
         let company_id = companies.get(&mut e, d.index, &d.org);
-        let facility = facility_ids.get(&d.rec.facility);
-        let facility_id = facility.map(|(id, _, _)| *id);
-        if facility_id.is_none() {
+        let facility = facility_ids.get(&d.rec.facility).copied();
+        if facility.is_none() {
             e.add(
                 d.index,
                 "facility",
@@ -435,14 +432,16 @@ pub async fn sessions(
             }
         }
         let user = d.user.as_ref().map(|r| users.resolve(&mut e, d.index, r));
-        if let (Some(company_id), Some(facility_id), true) = (
+        // The plate as the facility's country writes it (its shape was checked with the
+        // record; `normalise_for` takes every plate `normalise_any` does).
+        let plate =
+            facility.and_then(|(_, _, country)| plate::normalise_for(country, &d.rec.plate));
+        if let (Some(company_id), Some((facility_id, _, _)), Some(plate), true) = (
             company_id,
-            facility_id,
+            facility,
+            plate,
             user.as_ref().is_none_or(Option::is_some),
         ) {
-            let plate = facility
-                .and_then(|(_, _, country)| plate::normalise_for(*country, &d.rec.plate))
-                .unwrap_or_else(|| d.plate.clone());
             resolving.push(Resolving {
                 draft: d,
                 company_id,
