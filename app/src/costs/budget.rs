@@ -82,7 +82,7 @@ pub async fn complete_view(
     let bounds = month_bounds(tz, report.month);
     let own = (!ctx.role().sees_company_records()).then(|| ctx.user_id());
     let (outside, budgets, centers) = tokio::try_join!(
-        store::outside_policy(db, scope, own, bounds.0, bounds.1),
+        store::outside_policy(db, scope, own, report.month),
         store::budgets(db, scope),
         crate::companies::store::cost_centers(db, scope),
     )?;

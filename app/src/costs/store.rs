@@ -1,5 +1,5 @@
 //! The cost page's reads. Company-wide figures come from the rollups that
-//! `history::store::upsert_sessions` keeps (`session_months`, `member_months`: see
+//! `history::store::upsert_sessions` keeps (`session_months`, `member_months`, `outside_months`: see
 //! `history/rollup.rs`), never from summing sessions; a member's own figures come from their
 //! sessions (a member's year is a few hundred rows, read through their index).
 
@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     db::Db,
     history::{
-        rollup::{Fact, Measures, SUMS},
+        rollup::{Fact, Measures, NONE, SUMS},
         SessionKind,
     },
     scope::CompanyScope,
@@ -237,7 +237,7 @@ pub async fn own_facts(
     with_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT company_id, user_id, cost_center_id, facility_id, kind, started_at, ended_at,
-                    energy_wh, amount_ore, vat_ore
+                    energy_wh, amount_ore, vat_ore, policy_flags
              FROM sessions WHERE company_id = $1 AND user_id = $2 AND started_at >= $3 AND started_at < $4",
         )
         .bind(scope.company_id())
@@ -367,8 +367,9 @@ pub async fn set_budget(
     })
 }
 
-/// What was spent outside policy, per cost center and member, in `[from, to)` (timestamps):
-/// read through the partial index of flagged sessions, which holds only those.
+/// What was spent outside policy, per cost center and member, in a month (a month index,
+/// `calendar::month_index`): read from the rollup `outside_months`, which holds only groups
+/// with such sessions (a handful of rows where the sessions number tens of thousands).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Outside {
     pub cost_center_id: Option<Uuid>,
@@ -387,25 +388,30 @@ pub async fn outside_policy(
     db: &Db,
     scope: CompanyScope,
     user: Option<Uuid>,
-    from: i64,
-    to: i64,
+    month: i32,
 ) -> Result<Vec<Outside>, sqlx::Error> {
-    with_pool!(db, |pool| {
+    let rows: Vec<(Uuid, Uuid, i64, i64)> = with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT cost_center_id, user_id, COUNT(*) AS sessions,
-                    CAST(COALESCE(SUM(amount_ore), 0) AS BIGINT) AS amount_ore
-             FROM sessions
-             WHERE company_id = $1 AND policy_flags <> 0 AND started_at >= $2 AND started_at < $3
-               AND ($4 IS NULL OR user_id = $4)
-             GROUP BY cost_center_id, user_id",
+            "SELECT cost_center_key, user_key, sessions, amount_ore FROM outside_months
+             WHERE company_id = $1 AND month = $2 AND sessions <> 0
+               AND ($3 IS NULL OR user_key = $3)",
         )
         .bind(scope.company_id())
-        .bind(from)
-        .bind(to)
+        .bind(month)
         .bind(user)
         .fetch_all(pool)
         .await
-    })
+    })?;
+    let key = |k: Uuid| (k != NONE).then_some(k);
+    Ok(rows
+        .into_iter()
+        .map(|(center, user, sessions, amount_ore)| Outside {
+            cost_center_id: key(center),
+            user_id: key(user),
+            sessions,
+            amount_ore,
+        })
+        .collect())
 }
 
 /// The companies with a budget and their time zones (operator-wide: the budget check).

@@ -1,7 +1,9 @@
 //! The cost rollups: `session_days` and `session_months` (per company, local day or month,
 //! cost center, facility and kind) and `member_months` (per company, local month and
 //! member), sums of `sessions` that the cost page and the history totals read instead of the
-//! sessions themselves (migrations/*/0006_costs.sql).
+//! sessions themselves (migrations/*/0006_costs.sql); and `outside_months` (per company,
+//! local month, cost center and member: the sessions outside policy and their amount, what
+//! the cost page's "outside policy" column reads, migrations/*/0015_outside_months.sql).
 //!
 //! They are kept exactly in step by the one write of sessions, [`super::store::upsert_sessions`],
 //! in its transaction: it reads the stored facts of the sessions it is about to replace,
@@ -10,7 +12,8 @@
 //! transaction lock first ([`lock_companies`]), so the old facts it read are still the stored
 //! ones when it writes; SQLite's writers are serialised by `BEGIN IMMEDIATE` already.
 //! A group whose sessions all moved elsewhere stays as a row of zeros (a zero adds nothing to
-//! any sum; the readers skip groups without sessions).
+//! any sum; the readers skip groups without sessions). A new judgement of stored sessions
+//! (`history::store::set_policy_flags`) moves them in or out of `outside_months` the same way.
 //!
 //! A database that had sessions before the migration is filled at start-up by [`fill_missing`].
 
@@ -94,6 +97,16 @@ pub struct MonthKey {
     pub user: Uuid,
 }
 
+/// A group of `outside_months`: a month's sessions outside policy of one cost center and
+/// member (only `sessions` and `amount_ore` of its [`Measures`] are kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OutsideKey {
+    pub company_id: Uuid,
+    pub month: i32,
+    pub cost_center: Uuid,
+    pub user: Uuid,
+}
+
 /// What the rollups need of one session.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Fact {
@@ -108,14 +121,18 @@ pub struct Fact {
     pub energy_wh: Option<i64>,
     pub amount_ore: i64,
     pub vat_ore: i64,
+    /// The judgement (`policies::model::Reason` bits): not 0, the session counts in
+    /// `outside_months`.
+    pub policy_flags: i64,
 }
 
-/// Changes to both rollups, summed per key.
+/// Changes to the rollups, summed per key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deltas {
     pub days: HashMap<GroupKey, Measures>,
     pub months: HashMap<GroupKey, Measures>,
     pub members: HashMap<MonthKey, Measures>,
+    pub outside: HashMap<OutsideKey, Measures>,
 }
 
 impl Deltas {
@@ -141,6 +158,28 @@ impl Deltas {
             })
             .or_default()
             .add(&m);
+        if f.policy_flags != 0 {
+            self.add_outside(
+                OutsideKey {
+                    company_id: f.company_id,
+                    month,
+                    cost_center: f.cost_center_id.unwrap_or(NONE),
+                    user: f.user_id.unwrap_or(NONE),
+                },
+                f.amount_ore,
+                sign,
+            );
+        }
+    }
+
+    /// Adds (`sign` 1) or subtracts (`sign` -1) one session outside policy of `amount_ore`:
+    /// what a new judgement of a stored session changes.
+    pub fn add_outside(&mut self, key: OutsideKey, amount_ore: i64, sign: i64) {
+        self.outside.entry(key).or_default().add(&Measures {
+            sessions: sign,
+            amount_ore: sign * amount_ore,
+            ..Measures::default()
+        });
     }
 
     /// Without the groups that sum to nothing (what a comparison of two rollups looks at).
@@ -148,6 +187,7 @@ impl Deltas {
         self.days.retain(|_, m| !m.is_zero());
         self.months.retain(|_, m| !m.is_zero());
         self.members.retain(|_, m| !m.is_zero());
+        self.outside.retain(|_, m| !m.is_zero());
         self
     }
 }
@@ -192,7 +232,7 @@ fn lock_key(company: Uuid) -> i64 {
     i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) ^ 0x524f_4c4c_5550_0000
 }
 
-/// Adds the deltas to the stored rollups (a group that is new is inserted): the three
+/// Adds the deltas to the stored rollups (a group that is new is inserted): the four
 /// tables' upserts in one round trip on PostgreSQL (`db::bulk_execute_all`; each table's rows
 /// are only ever written under the company's lock, so they cannot deadlock each other).
 pub async fn apply(tx: &mut Tx, d: &Deltas) -> Result<(), sqlx::Error> {
@@ -202,6 +242,7 @@ pub async fn apply(tx: &mut Tx, d: &Deltas) -> Result<(), sqlx::Error> {
             add_groups(GroupTable::Days, &d.days),
             add_groups(GroupTable::Months, &d.months),
             add_members(&d.members),
+            add_outside(&d.outside),
         ],
     )
     .await
@@ -236,18 +277,23 @@ fn sorted<K: Ord + Copy>(map: &HashMap<K, Measures>) -> Vec<(K, Measures)> {
     v
 }
 
-/// `ON CONFLICT … DO UPDATE` adding the new values to the stored ones.
-fn add_tail(table: &str, key: &str) -> String {
-    let add = |c: &str| format!("{c} = {table}.{c} + excluded.{c}");
-    format!(
-        " ON CONFLICT ({key}) DO UPDATE SET {}, {}, {}, {}, {}",
-        add("sessions"),
-        add("parking_seconds"),
-        add("energy_wh"),
-        add("amount_ore"),
-        add("vat_ore")
-    )
+/// `ON CONFLICT … DO UPDATE` adding the new values of `columns` to the stored ones.
+fn add_tail(table: &str, key: &str, columns: &[&str]) -> String {
+    let set: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect();
+    format!(" ON CONFLICT ({key}) DO UPDATE SET {}", set.join(", "))
 }
+
+/// The measure columns of `session_days`, `session_months` and `member_months`.
+const MEASURE_COLUMNS: [&str; 5] = [
+    "sessions",
+    "parking_seconds",
+    "energy_wh",
+    "amount_ore",
+    "vat_ore",
+];
 
 /// The upsert adding a day or month rollup's deltas (no rows: nothing to do).
 fn add_groups(table: GroupTable, map: &HashMap<GroupKey, Measures>) -> BulkStatement {
@@ -260,6 +306,7 @@ fn add_groups(table: GroupTable, map: &HashMap<GroupKey, Measures>) -> BulkState
     let tail = add_tail(
         name,
         &format!("company_id, {at}, cost_center_key, facility_id, kind"),
+        &MEASURE_COLUMNS,
     );
     let m = |f: fn(&Measures) -> i64| Column::I64(rows.iter().map(|(_, m)| f(m)).collect());
     let columns = vec![
@@ -290,7 +337,11 @@ fn add_members(map: &HashMap<MonthKey, Measures>) -> BulkStatement {
     let rows = sorted(map);
     let head = "INSERT INTO member_months (company_id, month, user_key,
                     sessions, parking_seconds, energy_wh, amount_ore, vat_ore) ";
-    let tail = add_tail("member_months", "company_id, month, user_key");
+    let tail = add_tail(
+        "member_months",
+        "company_id, month, user_key",
+        &MEASURE_COLUMNS,
+    );
     let m = |f: fn(&Measures) -> i64| Column::I64(rows.iter().map(|(_, m)| f(m)).collect());
     let columns = vec![
         Column::Uuid(rows.iter().map(|(k, _)| k.company_id).collect()),
@@ -309,11 +360,36 @@ fn add_members(map: &HashMap<MonthKey, Measures>) -> BulkStatement {
     }
 }
 
+/// The upsert adding the outside-policy deltas (no rows: nothing to do).
+fn add_outside(map: &HashMap<OutsideKey, Measures>) -> BulkStatement {
+    let rows = sorted(map);
+    let head = "INSERT INTO outside_months (company_id, month, cost_center_key, user_key,
+                    sessions, amount_ore) ";
+    let tail = add_tail(
+        "outside_months",
+        "company_id, month, cost_center_key, user_key",
+        &["sessions", "amount_ore"],
+    );
+    let columns = vec![
+        Column::Uuid(rows.iter().map(|(k, _)| k.company_id).collect()),
+        Column::I32(rows.iter().map(|(k, _)| k.month).collect()),
+        Column::Uuid(rows.iter().map(|(k, _)| k.cost_center).collect()),
+        Column::Uuid(rows.iter().map(|(k, _)| k.user).collect()),
+        Column::I64(rows.iter().map(|(_, m)| m.sessions).collect()),
+        Column::I64(rows.iter().map(|(_, m)| m.amount_ore).collect()),
+    ];
+    BulkStatement {
+        head: head.to_owned(),
+        columns,
+        tail,
+    }
+}
+
 /// The columns of a [`Fact`] (`history::store::stored_versions` reads them with the
 /// versions).
 pub(crate) const FACT_COLUMNS: &str =
     "company_id, user_id, cost_center_id, facility_id, kind, started_at,
-    ended_at, energy_wh, amount_ore, vat_ore";
+    ended_at, energy_wh, amount_ore, vat_ore, policy_flags";
 
 /// Both rollups of one company computed afresh from its sessions: what the fill writes and
 /// what the consistency test compares the stored rollups with.
@@ -338,7 +414,7 @@ pub async fn recompute(tx: &mut Tx, scope: CompanyScope) -> Result<Deltas, sqlx:
     Ok(d.without_zeros())
 }
 
-/// The three rollups of one company as stored, groups of zeros left out.
+/// The four rollups of one company as stored, groups of zeros left out.
 pub async fn stored(db: &Db, scope: CompanyScope) -> Result<Deltas, sqlx::Error> {
     let mut d = Deltas::default();
     for table in [GroupTable::Days, GroupTable::Months] {
@@ -376,6 +452,30 @@ pub async fn stored(db: &Db, scope: CompanyScope) -> Result<Deltas, sqlx::Error>
                 user: r.user_key,
             },
             r.m,
+        );
+    }
+    let rows: Vec<(i32, Uuid, Uuid, i64, i64)> = with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT month, cost_center_key, user_key, sessions, amount_ore
+             FROM outside_months WHERE company_id = $1",
+        )
+        .bind(scope.company_id())
+        .fetch_all(pool)
+        .await
+    })?;
+    for (month, cost_center, user, sessions, amount_ore) in rows {
+        d.outside.insert(
+            OutsideKey {
+                company_id: scope.company_id(),
+                month,
+                cost_center,
+                user,
+            },
+            Measures {
+                sessions,
+                amount_ore,
+                ..Measures::default()
+            },
         );
     }
     Ok(d.without_zeros())
@@ -461,6 +561,10 @@ pub async fn fill_missing(db: &Db) -> Result<usize, sqlx::Error> {
                     .bind(id)
                     .execute(&mut *conn)
                     .await?;
+                sqlx::query("DELETE FROM outside_months WHERE company_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok::<_, sqlx::Error>(())
             }
             .await
@@ -471,6 +575,17 @@ pub async fn fill_missing(db: &Db) -> Result<usize, sqlx::Error> {
         filled += 1;
     }
     Ok(filled)
+}
+
+/// Forgets that any company's rollups were built, so that the next [`fill_missing`] builds
+/// them all again (`portal migrate --rebuild-rollups`).
+pub async fn forget_filled(db: &Db) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM rollup_filled")
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
 }
 
 /// Records that a company's rollups are complete (a new company's empty ones are).

@@ -323,7 +323,7 @@ async fn judge_again(
         }
         saved.checked += 1;
         if flags != s.policy_flags {
-            changes.push((s.id, flags));
+            changes.push((s, flags));
         }
     }
     saved.changed = changes.len();
@@ -624,7 +624,7 @@ pub async fn flag_overstays(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
             continue;
         }
         let book = Book::new(store::versions(&mut tx, &[scope]).await?);
-        let changes: Vec<(Uuid, i64)> = open
+        let changes: Vec<(&crate::history::store::JudgedSession, i64)> = open
             .iter()
             .filter_map(|s| {
                 let max = book
@@ -637,7 +637,7 @@ pub async fn flag_overstays(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
                 } else {
                     s.policy_flags & !bit
                 };
-                (flags != s.policy_flags).then_some((s.id, flags))
+                (flags != s.policy_flags).then_some((s, flags))
             })
             .collect();
         crate::history::store::set_policy_flags(&mut tx, scope, &changes).await?;
@@ -645,10 +645,10 @@ pub async fn flag_overstays(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
         let alerts: Vec<_> = changes
             .iter()
             .filter(|(_, flags)| flags & bit != 0)
-            .map(|(id, _)| {
+            .map(|(s, _)| {
                 (
                     scope,
-                    crate::alerts::service::for_session(crate::alerts::Kind::Overstay, *id),
+                    crate::alerts::service::for_session(crate::alerts::Kind::Overstay, s.id),
                 )
             })
             .collect();

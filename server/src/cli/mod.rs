@@ -24,7 +24,7 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit: a release's first step, run once, before its
     /// instances start (over PORTAL_MIGRATION_DATABASE_URL when DATABASE_URL is a pooler).
-    Migrate,
+    Migrate(MigrateArgs),
     /// Ask the local instance's /readyz and exit 0 (ready) or 1: a container's health check
     /// with no curl in the image. Reads only PORTAL_LISTEN.
     Healthcheck(HealthcheckArgs),
@@ -53,6 +53,15 @@ pub struct HealthcheckArgs {
 }
 
 #[derive(clap::Args)]
+pub struct MigrateArgs {
+    /// Also build every company's cost rollups again from its sessions, a company at a time
+    /// while the portal serves: after a rolling upgrade whose migration added a rollup, once
+    /// no instance of the previous release writes sessions any more.
+    #[arg(long)]
+    pub rebuild_rollups: bool,
+}
+
+#[derive(clap::Args)]
 pub struct BackupArgs {
     /// Where to write the copy (must not exist yet).
     pub path: std::path::PathBuf,
@@ -66,7 +75,7 @@ async fn connect_to(url: &str, var: &str) -> Result<Db, Box<dyn std::error::Erro
 
 /// Applies the migrations (over `PORTAL_MIGRATION_DATABASE_URL` when set) and builds the cost
 /// rollups of a database that had sessions before they existed (migration 0006).
-async fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+async fn migrate(config: &Config, rebuild_rollups: bool) -> Result<(), Box<dyn std::error::Error>> {
     let (url, var) = match &config.migration_database_url {
         Some(url) => (url.as_str(), "PORTAL_MIGRATION_DATABASE_URL"),
         None => (config.database_url.as_str(), "DATABASE_URL"),
@@ -80,6 +89,11 @@ async fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
     db.migrate()
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
+    if rebuild_rollups {
+        app::history::rollup::forget_filled(&db)
+            .await
+            .map_err(|e| format!("building the cost rollups failed: {e}"))?;
+    }
     let filled = app::history::rollup::fill_missing(&db)
         .await
         .map_err(|e| format!("building the cost rollups failed: {e}"))?;
@@ -101,7 +115,7 @@ async fn migrate(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
 /// release step (`portal migrate`) that must not race between instances or versions.
 async fn connect(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
     if config.local_run {
-        migrate(config).await?;
+        migrate(config, false).await?;
     }
     let db = connect_to(&config.database_url, "DATABASE_URL").await?;
     let schema = db.schema().await.map_err(|e| pooler_hint(&e))?;
@@ -159,8 +173,8 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 
 pub async fn run(command: Command, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Migrate => {
-            migrate(&config).await?;
+        Command::Migrate(args) => {
+            migrate(&config, args.rebuild_rollups).await?;
             println!("migrations applied");
             Ok(())
         }

@@ -97,12 +97,14 @@ async fn a_deployed_instance_starts_only_on_its_own_schema() {
         app::db::POSTGRES_MIGRATIONS.iter().count()
     );
 
-    cli::run(Command::Migrate, config.clone()).await.unwrap();
+    let migrate = |rebuild_rollups| Command::Migrate(cli::MigrateArgs { rebuild_rollups });
+    cli::run(migrate(false), config.clone()).await.unwrap();
     let schema = t.db.schema().await.unwrap();
     assert_eq!(schema.refusal(), None, "{schema:?}");
     assert!(t.db.is_ready().await);
-    // Again: nothing pending, nothing done, no error.
-    cli::run(Command::Migrate, config.clone()).await.unwrap();
+    // Again: nothing pending, nothing done, no error; and with the rollups built again.
+    cli::run(migrate(false), config.clone()).await.unwrap();
+    cli::run(migrate(true), config.clone()).await.unwrap();
 
     // A newer release migrated (a version this binary does not know): this one refuses, and
     // so does its `migrate`, rather than running an old binary's idea of the schema.
@@ -112,7 +114,7 @@ async fn a_deployed_instance_starts_only_on_its_own_schema() {
          VALUES (99991231000000, 'from the future', TRUE, '\\x00', 0)",
     )
     .await;
-    for command in [Command::Serve, Command::Migrate] {
+    for command in [Command::Serve, migrate(false)] {
         let refused =
             tokio::time::timeout(Duration::from_secs(30), cli::run(command, config.clone()))
                 .await

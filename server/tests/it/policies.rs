@@ -139,6 +139,53 @@ impl World {
         )
     }
 
+    /// Checks that the rollups are what the sessions sum to (a new judgement moves a session in
+    /// or out of `outside_months`), and that the cost page's outside-policy amounts for
+    /// November 2026 are the flagged sessions' amounts, summed from the sessions themselves.
+    /// Returns November's outside-policy total in öre.
+    pub(crate) async fn rollups_in_step(&self) -> i64 {
+        let scope = app::auth::OperatorAccess::command_line().scope(self.company().await);
+        let kept = app::history::rollup::stored(&self.t.db, scope)
+            .await
+            .unwrap();
+        let mut tx = self.t.db.begin().await.unwrap();
+        let recount = app::history::rollup::recompute(&mut tx, scope)
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(kept, recount, "the rollups drifted from the sessions");
+        let month = app::calendar::month_index(2026, 11);
+        let outside = app::costs::store::outside_policy(&self.t.db, scope, None, month)
+            .await
+            .unwrap();
+        let read: i64 = outside.iter().map(|o| o.amount_ore).sum();
+        let counted: i64 = outside.iter().map(|o| o.sessions).sum();
+        // November 2026 in Stockholm: 1 Nov 00:00 +01:00 to 1 Dec 00:00 +01:00.
+        let (from, to) = (1_793_487_600_i64, 1_796_079_600_i64);
+        let (n, sum): (i64, i64) = with_pool!(&self.t.db, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(amount_ore), 0) AS BIGINT) FROM sessions
+                 WHERE policy_flags <> 0 AND started_at >= $1 AND started_at < $2",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        assert_eq!((counted, read), (n, sum), "outside policy in November");
+        read
+    }
+
+    async fn company(&self) -> Uuid {
+        with_pool!(&self.t.db, |pool| {
+            sqlx::query_scalar("SELECT id FROM companies WHERE org_number = '556677-8899'")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        })
+    }
+
     /// The stored judgement of each session, by the operator's id.
     async fn flags(&self) -> std::collections::BTreeMap<String, Vec<&'static str>> {
         let rows: Vec<(String, i64)> = with_pool!(&self.t.db, |pool| {
@@ -398,6 +445,8 @@ async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_start
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(w.flags().await["S-5"], ["over_monthly_cap"]);
+    let first = w.rollups_in_step().await;
+    assert!(first > 0, "November has sessions outside policy");
 
     // The history, filtered as a person would, in JSON and as the server renders it.
     let history = |policy: &str| {
@@ -474,6 +523,10 @@ async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_start
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(w.flags().await["S-2"], Vec::<&str>::new());
+    assert!(
+        w.rollups_in_step().await < first,
+        "S-2 left the outside-policy amount"
+    );
 
     // A later change does not touch past judgements, nor a correction of a session that
     // started before it: S-1 is judged by the rules in force on 2 November.
@@ -517,6 +570,8 @@ async fn an_admins_rules_judge_every_session_by_the_rules_in_force_when_it_start
     for id in ["S-1", "S-2", "S-3"] {
         assert_eq!(after[id], before[id], "{id}");
     }
+    // Checking again moved S-4 into and S-5 out of the outside-policy rollup.
+    w.rollups_in_step().await;
     let audit: Vec<String> = with_pool!(&w.t.db, |pool| {
         sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'policy.rechecked'")
             .fetch_all(pool)
@@ -702,6 +757,7 @@ async fn a_car_still_parked_past_its_maximum_stay_is_flagged_while_it_is_there(b
         1
     );
     assert_eq!(w.flags().await["B"], ["over_max_stay"]);
+    w.rollups_in_step().await;
 
     // The back office ends both: A after 11 hours (still over), B after 3 hours (within).
     let (status, body) = w

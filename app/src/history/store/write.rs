@@ -48,6 +48,7 @@ impl From<&NewSession> for rollup::Fact {
             energy_wh: s.energy_wh,
             amount_ore: s.amount_ore,
             vat_ore: s.vat_ore,
+            policy_flags: s.policy_flags,
         }
     }
 }
@@ -430,8 +431,10 @@ pub async fn open_sessions(
     })
 }
 
-/// Stores new judgements: `changes` as (session id, policy flags), grouped into one UPDATE per
-/// distinct judgement (a company has a handful).
+/// Stores new judgements: `changes` as (the stored session as read in this transaction, its
+/// new policy flags), grouped into one UPDATE per distinct judgement (a company has a
+/// handful), and moves the sessions in or out of the outside-policy rollup
+/// (`outside_months`). The caller holds the company's lock ([`rollup::lock_companies`]).
 #[tracing::instrument(
     name = "db",
     level = "debug",
@@ -441,11 +444,32 @@ pub async fn open_sessions(
 pub async fn set_policy_flags(
     tx: &mut Tx,
     scope: CompanyScope,
-    changes: &[(Uuid, i64)],
+    changes: &[(&JudgedSession, i64)],
 ) -> Result<(), sqlx::Error> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let company = scope.company_id();
+    let tz = *rollup::zones(tx, &[company])
+        .await?
+        .get(&company)
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let mut deltas = rollup::Deltas::default();
     let mut by_flags: HashMap<i64, Vec<Uuid>> = HashMap::new();
-    for (id, flags) in changes {
-        by_flags.entry(*flags).or_default().push(*id);
+    for (s, flags) in changes {
+        by_flags.entry(*flags).or_default().push(s.id);
+        let key = rollup::OutsideKey {
+            company_id: company,
+            month: crate::calendar::month_of_day(crate::calendar::local_day(tz, s.started_at)),
+            cost_center: s.cost_center_id.unwrap_or(rollup::NONE),
+            user: s.user_id.unwrap_or(rollup::NONE),
+        };
+        if s.policy_flags != 0 {
+            deltas.add_outside(key, s.amount_ore, -1);
+        }
+        if *flags != 0 {
+            deltas.add_outside(key, s.amount_ore, 1);
+        }
     }
     for (flags, ids) in by_flags {
         for chunk in ids.chunks(1_000) {
@@ -453,7 +477,7 @@ pub async fn set_policy_flags(
                 let mut qb = sqlx::QueryBuilder::new("UPDATE sessions SET policy_flags = ");
                 qb.push_bind(flags);
                 qb.push(" WHERE company_id = ");
-                qb.push_bind(scope.company_id());
+                qb.push_bind(company);
                 qb.push(" AND id IN ");
                 crate::push_in_list!(qb, chunk.iter().copied());
                 qb.build()
@@ -464,5 +488,5 @@ pub async fn set_policy_flags(
             })?;
         }
     }
-    Ok(())
+    rollup::apply(tx, &deltas).await
 }
