@@ -854,10 +854,12 @@ impl Schema {
 
 /// The one LIKE pattern builder: `%text%` with `%`, `_` and `\` escaped, so user text matches
 /// literally inside `LIKE … ESCAPE '\'` (every LIKE on user text says `ESCAPE '\'`).
+/// The text is put in Unicode's composed form first, as stored names and addresses are
+/// (`nordic::composed`).
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
-    for ch in text.chars() {
+    for ch in crate::nordic::composed(text).chars() {
         if matches!(ch, '%' | '_' | '\\') {
             out.push('\\');
         }

@@ -53,7 +53,6 @@ pub mod config;
 pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod db;
-#[cfg(feature = "ssr")]
 pub mod nordic;
 #[cfg(feature = "ssr")]
 pub mod replicas;

@@ -10,7 +10,8 @@
 //!   connection. [`collation`] picks one by the company's country.
 //!
 //! Letters outside the Nordic alphabets sort with their base letter (é with e, ü with y, as
-//! both countries' dictionaries do); case and accents only break ties.
+//! both countries' dictionaries do); case and accents only break ties. Norwegian reads "aa"
+//! as å (Aasen after Øyen), as ICU's `nb` does.
 
 use std::cmp::Ordering;
 
@@ -38,6 +39,15 @@ pub fn order_of(country: Country) -> Order {
         Country::Se | Country::Fi => Order::Swedish,
         Country::No => Order::Norwegian,
     }
+}
+
+/// A text in Unicode's composed form (NFC): "å" is one character whether it was typed or
+/// pasted from a file that spells it "a" + combining ring (macOS writes file names and some
+/// exports that way). Names and addresses are stored so and searched so, or "Åsa" from such a
+/// file would neither be found by "åsa" nor be seen as the same address as "åsa@…".
+pub fn composed(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
 }
 
 /// Unicode lower case (what PostgreSQL's `lower()` does in a UTF-8 database).
@@ -84,15 +94,37 @@ fn weight(c: char, order: Order) -> (u32, u8, u8) {
     (base as u32, accent, case)
 }
 
+/// A text's weights in `order`. Norwegian (as ICU's `nb` and Norwegian dictionaries) reads
+/// the old spelling "aa" as the letter å — Aasen sorts with Åsen, after ø — telling the two
+/// apart only after case (å < Å < aa < Aa < AA).
+fn weights(s: &str, order: Order) -> Vec<(u32, u8, u8)> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if order == Order::Norwegian && matches!(c, 'a' | 'A') {
+            if let Some(&next) = chars.peek().filter(|n| matches!(n, 'a' | 'A')) {
+                chars.next();
+                let (primary, accent, _) = weight('å', order);
+                out.push((
+                    primary,
+                    accent,
+                    2 + u8::from(c == 'A') + u8::from(next == 'A'),
+                ));
+                continue;
+            }
+        }
+        out.push(weight(c, order));
+    }
+    out
+}
+
 /// Compares two names in `order`: by letters first, then accents, then case (lower first),
 /// then the text itself so that only equal texts compare equal.
 pub fn compare(a: &str, b: &str, order: Order) -> Ordering {
     let key = |s: &str, level: usize| -> Vec<u32> {
-        s.chars()
-            .map(|c| {
-                let w = weight(c, order);
-                [w.0, u32::from(w.1), u32::from(w.2)][level]
-            })
+        weights(s, order)
+            .into_iter()
+            .map(|w| [w.0, u32::from(w.1), u32::from(w.2)][level])
             .collect()
     };
     (0..3)
@@ -175,8 +207,24 @@ mod tests {
                 "Ågot Aas"
             ]
         );
+        // The old spelling "aa" is å in Norwegian (Aasen with Åsen), an a twice in Swedish.
+        let names = ["Aasmund Aasen", "Åsa Berg", "Aino Dahl", "Øyvind Berg"];
+        assert_eq!(
+            sorted(&names, Order::Norwegian),
+            ["Aino Dahl", "Øyvind Berg", "Åsa Berg", "Aasmund Aasen"]
+        );
+        assert_eq!(
+            sorted(&names, Order::Swedish),
+            ["Aasmund Aasen", "Aino Dahl", "Åsa Berg", "Øyvind Berg"]
+        );
         assert_eq!(collation(Country::No), "nordic_no");
         assert_eq!(collation(Country::Fi), "nordic_sv");
+    }
+
+    #[test]
+    fn a_ring_written_as_a_and_a_combining_ring_is_one_letter() {
+        assert_eq!(composed("A\u{30a}sa \u{d8}yvind"), "Åsa Øyvind");
+        assert_eq!(composed("Åsa"), "Åsa");
     }
 
     #[test]

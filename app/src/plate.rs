@@ -92,6 +92,16 @@ pub fn display_for(country: crate::org_number::Country, raw: &str) -> Option<Str
     own(country, raw).or_else(|| display(raw))
 }
 
+/// How `country` writes its plates, as an example for a plate field's hint and placeholder.
+pub fn example(country: crate::org_number::Country) -> &'static str {
+    use crate::org_number::Country;
+    match country {
+        Country::Se => "ABC 123",
+        Country::Fi => "ABC-123",
+        Country::No => "AB 12345",
+    }
+}
+
 /// `raw` written as `country` writes its own plates, if it is one of them.
 fn own(country: crate::org_number::Country, raw: &str) -> Option<String> {
     use crate::org_number::Country;

@@ -428,6 +428,7 @@ async fn nordic_names_are_found_in_any_case_and_sorted_in_each_countrys_order(db
         ("oyvind@nordic.example", "Øyvind Haugen"),
         ("aerlend@nordic.example", "Ærlend Dahl"),
         ("aino@nordic.example", "Aino Mäkinen"),
+        ("aasmund@nordic.example", "Aasmund Aasen"),
     ];
     for (email, name) in names {
         let u = user(db, email, name).await;
@@ -467,6 +468,7 @@ async fn nordic_names_are_found_in_any_case_and_sorted_in_each_countrys_order(db
     assert_eq!(
         order(Country::Se).await,
         [
+            "Aasmund Aasen",
             "Aino Mäkinen",
             "Anna Ahlström",
             "Zakarias Zetterlund",
@@ -489,6 +491,9 @@ async fn nordic_names_are_found_in_any_case_and_sorted_in_each_countrys_order(db
             "Örjan Ek",
             "Øyvind Haugen",
             "Åsa Öberg",
+            // The old spelling "aa" is the letter å in Norwegian (ICU's nb, and SQLite's
+            // comparator alike).
+            "Aasmund Aasen",
         ]
     );
 }

@@ -261,12 +261,27 @@ async fn memberships_list_companies_with_roles(db: &Db) {
         .await
         .unwrap();
     }
-    let list = companies::memberships_of(db, sam).await.unwrap();
+    let list: Vec<_> = companies::memberships_of(db, sam)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, m.name, m.org_number, m.role))
+        .collect();
     assert_eq!(
         list,
         [
-            (acme.id, "Acme AB".to_string(), Role::Admin),
-            (beta.id, "Beta AB".to_string(), Role::Member)
+            (
+                acme.id,
+                "Acme AB".into(),
+                acme.org_number.clone(),
+                Role::Admin
+            ),
+            (
+                beta.id,
+                "Beta AB".into(),
+                beta.org_number.clone(),
+                Role::Member
+            )
         ]
     );
     assert_eq!(

@@ -89,7 +89,7 @@ test('export a filtered range: every row, totals equal, formulas defused, and au
   expect(header[0]).toBe('Medlem');
   expect(data.length).toBe(total);
   for (const r of data) expect(r.length).toBe(header.length);
-  const costCol = header.indexOf('Kostnad inkl. moms');
+  const costCol = header.indexOf('Kostnad inkl. moms (SEK)');
   const sum = data.reduce((a, r) => a + Math.round(Number(r[costCol].replace(',', '.')) * 100), 0);
   expect(sum).toBe(ore(await byId(page, ids.HISTORY_TOTAL_COST).textContent()));
   // The member whose name is a formula: the cell starts with ' and is quoted.

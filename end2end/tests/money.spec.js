@@ -149,7 +149,7 @@ test('a finance viewer: is the February invoice paid, which sessions make it up,
     const text = fs.readFileSync(file, 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).split('\r\n').filter((l) => l.length);
-    expect(lines[0]).toContain('Belopp inkl. moms');
+    expect(lines[0]).toContain('Belopp inkl. moms (SEK)');
     // Every line once, and they add up to the invoice (the amount is the sixth column).
     const amounts = lines.slice(1).map((l) => ore(l.split(';')[5]));
     expect(amounts.reduce((a, b) => a + b, 0)).toBe(amount);

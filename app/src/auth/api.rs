@@ -24,7 +24,12 @@ pub async fn current_session() -> Result<SessionView, AppError> {
                 crate::companies::store::memberships_of(&state.db, user_id)
                     .await?
                     .into_iter()
-                    .map(|(id, name, role)| CompanyChoice { id, name, role })
+                    .map(|m| CompanyChoice {
+                        id: m.id,
+                        name: m.name,
+                        org_number: m.org_number,
+                        role: m.role,
+                    })
                     .collect();
             let current = session
                 .row

@@ -14,6 +14,9 @@ pub const SESSION_COOKIE: &str = "__Host-portal_session";
 pub struct CompanyChoice {
     pub id: Uuid,
     pub name: String,
+    /// As the company's country writes it: shown beside the name, which two companies may
+    /// share.
+    pub org_number: String,
     pub role: Role,
 }
 

@@ -297,6 +297,7 @@ fn CompanyChoiceForm(
                 <input type="hidden" name="company_id" value=c.id.to_string() />
                 <button type="submit" class="choice-button">
                     <span class="choice-name">{c.name}</span>
+                    <span class="choice-org">{c.org_number}</span>
                     <span class="choice-role">{c.role.label(t)}</span>
                 </button>
             </ActionForm>
@@ -332,7 +333,7 @@ pub fn UserMenu() -> impl IntoView {
                     .iter()
                     .map(|c| {
                         let selected = Some(c.id) == current_id;
-                        view! { <option value=c.id.to_string() selected=selected>{c.name.clone()}</option> }
+                        view! { <option value=c.id.to_string() selected=selected title=c.org_number.clone()>{c.name.clone()}</option> }
                     })
                     .collect_view();
                 view! {
@@ -347,7 +348,7 @@ pub fn UserMenu() -> impl IntoView {
             let single = (user.companies.len() == 1).then(|| {
                 user.current
                     .as_ref()
-                    .map(|c| view! { <span class="header-company">{c.name.clone()}</span> })
+                    .map(|c| view! { <span class="header-company" title=c.org_number.clone()>{c.name.clone()}</span> })
             });
             view! {
                 {switcher}

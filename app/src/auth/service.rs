@@ -344,7 +344,7 @@ pub async fn start_session(
 ) -> Result<String, AuthError> {
     let memberships = companies::memberships_of(db, user_id).await?;
     let (company_id, role) = match memberships.as_slice() {
-        [(id, _, role)] => (Some(*id), Some(*role)),
+        [only] => (Some(only.id), Some(only.role)),
         _ => (None, None),
     };
     let limits = session_limits(role);

@@ -76,7 +76,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Option<Self> {
-        let e = raw.trim().to_lowercase();
+        let e = crate::nordic::composed(raw.trim()).to_lowercase();
         let (local, domain) = e.split_once('@')?;
         let ok = !local.is_empty()
             && e.len() <= 254
@@ -112,6 +112,19 @@ mod tests {
         assert_eq!(
             Email::parse("  Anna.Berg@Example.SE ").unwrap().as_str(),
             "anna.berg@example.se"
+        );
+    }
+
+    #[test]
+    fn a_nordic_address_is_one_address_however_its_letters_are_encoded() {
+        // "Åsa" typed, and "Åsa" from a file that writes å as a + combining ring.
+        assert_eq!(
+            Email::parse("A\u{30a}sa@Fj\u{e4}ll.se"),
+            Email::parse("åsa@fjäll.se")
+        );
+        assert_eq!(
+            Email::parse("A\u{30a}sa@x.se").unwrap().as_str(),
+            "åsa@x.se"
         );
     }
 

@@ -170,6 +170,31 @@ pub fn push_amount(out: &mut String, ore: i64, opt: CsvOptions) {
     push_fixed(out, ore, 2, opt);
 }
 
+/// A header row whose money columns (`money`, by index) name the company's currency —
+/// "Kostnad inkl. moms (EUR)" — as the cells are bare numbers and a file outlives the page
+/// that said which currency it was in.
+pub fn push_money_titles(
+    out: &mut String,
+    titles: &[&str],
+    money: &[usize],
+    currency: &str,
+    opt: CsvOptions,
+) {
+    let named: Vec<String> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if money.contains(&i) {
+                format!("{t} ({currency})")
+            } else {
+                (*t).to_owned()
+            }
+        })
+        .collect();
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
+    push_titles(out, &named, opt);
+}
+
 /// A header row of these titles.
 pub fn push_titles(out: &mut String, titles: &[&str], opt: CsvOptions) {
     for (i, h) in titles.iter().enumerate() {

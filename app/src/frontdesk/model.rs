@@ -89,6 +89,9 @@ pub struct ParkedView {
 pub struct FacilityChoice {
     pub id: Uuid,
     pub label: String,
+    /// How the facility's country writes a plate (`ABC 123`, `ABC-123`, `AB 12345`): the
+    /// plate field's hint while this facility is chosen.
+    pub plate_example: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

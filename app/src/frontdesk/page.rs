@@ -245,6 +245,24 @@ fn RegisterForm(
 ) -> impl IntoView {
     let lang = use_lang();
     let t = texts(lang);
+    // The plate hint shows how the chosen facility's country writes a plate (a Finnish garage
+    // `ABC-123`); the plate is stored that way whatever the spelling typed.
+    let examples: std::collections::HashMap<String, String> = view
+        .facilities
+        .iter()
+        .map(|f| (f.id.to_string(), f.plate_example.clone()))
+        .collect();
+    let first_example = view.facilities.first().map_or_else(
+        || crate::plate::example(crate::org_number::Country::Se).to_owned(),
+        |f| f.plate_example.clone(),
+    );
+    let example = RwSignal::new(first_example);
+    let on_facility = move |ev| {
+        if let Some(e) = examples.get(&event_target_value(&ev)) {
+            example.set(e.clone());
+        }
+    };
+    let plate_hint = move || crate::i18n::Lang::fill(t.plate_hint, &[("example", &example.get())]);
     let facilities = view
         .facilities
         .into_iter()
@@ -277,12 +295,12 @@ fn RegisterForm(
                     <input type="text" id=ids::FD_PLATE name="plate" required maxlength="20"
                         class="plate-input" autocomplete="off" autocapitalize="characters"
                         spellcheck="false" enterkeyhint="next"
-                        aria-describedby="fd-plate-hint" />
-                    <span class="hint" id="fd-plate-hint">{t.plate_hint}</span>
+                        placeholder=move || example.get() aria-describedby="fd-plate-hint" />
+                    <span class="hint" id="fd-plate-hint">{plate_hint}</span>
                 </div>
                 <div class="field">
                     <label for=ids::FD_FACILITY>{t.facility}</label>
-                    <select id=ids::FD_FACILITY name="facility" required>{facilities}</select>
+                    <select id=ids::FD_FACILITY name="facility" required on:change=on_facility>{facilities}</select>
                 </div>
                 <fieldset class="field choices">
                     <legend>{t.until}</legend>

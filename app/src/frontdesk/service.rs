@@ -117,7 +117,8 @@ pub async fn register(
     let plate =
         super::guest_plate(form.plate).ok_or(AppError::invalid("plate", Reason::NotAPlate))?;
     let key = super::plate_key(&plate);
-    let name = form.visitor_name.trim();
+    let name = crate::nordic::composed(form.visitor_name.trim());
+    let name = name.as_str();
     if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(AppError::invalid("visitor_name", Reason::TooLong));
     }
@@ -125,8 +126,10 @@ pub async fn register(
         "" => None,
         h if h.chars().count() > 254 => return Err(AppError::invalid("host", Reason::TooLong)),
         h => {
+            // Composed, as stored names and addresses are (a pasted "Åsa" may be a + ring).
+            let h = crate::nordic::composed(h);
             let wanted = h.to_lowercase();
-            let candidates = store::host_candidates(db, ctx.scope(), h).await?;
+            let candidates = store::host_candidates(db, ctx.scope(), &h).await?;
             // An address names one person; a name may be shared.
             let by_email: Vec<Uuid> = candidates
                 .iter()
@@ -135,7 +138,9 @@ pub async fn register(
                 .collect();
             let by_name: Vec<Uuid> = candidates
                 .iter()
-                .filter(|(_, _, name)| !name.is_empty() && name.to_lowercase() == wanted)
+                .filter(|(_, _, name)| {
+                    !name.is_empty() && crate::nordic::composed(name).to_lowercase() == wanted
+                })
                 .map(|c| c.0)
                 .collect();
             match (by_email.as_slice(), by_name.as_slice()) {
@@ -460,15 +465,21 @@ pub async fn today(
             .collect(),
         facilities: facilities
             .into_iter()
-            .map(|(id, name, city)| FacilityChoice {
-                id,
-                label: if city.is_empty() {
-                    name
-                } else {
-                    format!("{name}, {city}")
-                },
+            .map(|(id, name, city, country)| {
+                Ok::<_, sqlx::Error>(FacilityChoice {
+                    id,
+                    label: if city.is_empty() {
+                        name
+                    } else {
+                        format!("{name}, {city}")
+                    },
+                    plate_example: crate::plate::example(crate::org_number::Country::stored(
+                        &country,
+                    )?)
+                    .to_owned(),
+                })
             })
-            .collect(),
+            .collect::<Result<_, _>>()?,
     })
 }
 

@@ -209,10 +209,10 @@ pub async fn usable_facility(
 pub async fn facility_choices(
     db: &Db,
     scope: CompanyScope,
-) -> Result<Vec<(Uuid, String, String)>, sqlx::Error> {
+) -> Result<Vec<(Uuid, String, String, String)>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT f.id, f.name, f.city FROM facilities f
+            "SELECT f.id, f.name, f.city, f.country FROM facilities f
              LEFT JOIN (SELECT facility_id, COUNT(*) AS n FROM guest_permits WHERE company_id = $1
                         GROUP BY facility_id) used ON used.facility_id = f.id
              WHERE f.company_account IN ('yes', 'some')

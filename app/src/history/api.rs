@@ -27,6 +27,7 @@ pub async fn list_history(query: HistoryQuery) -> Result<HistoryPageData, AppErr
             period: f.period_label(lang),
             period_slug: f.period_slug(),
             company_slug: f.company_slug.clone(),
+            currency: ctx.company().currency.clone(),
             members_only_own: f.own_only,
             earlier: f.earlier(lang),
         })

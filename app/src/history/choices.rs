@@ -47,5 +47,6 @@ pub async fn options(
         role_member: !ctx.role().sees_company_records(),
         current_year: this_year,
         current_month: local(now).month(),
+        plate_example: crate::plate::example(ctx.company().country()).to_owned(),
     })
 }

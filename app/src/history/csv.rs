@@ -3,13 +3,15 @@
 
 use super::ExportChunk;
 use crate::{
-    csv_io::write::{push_datetime, push_fixed, push_padded, push_titles, text_cell, CsvOptions},
+    csv_io::write::{
+        push_datetime, push_fixed, push_money_titles, push_padded, text_cell, CsvOptions,
+    },
     i18n::{Lang, Texts},
 };
 
-/// The header row, in the page's language.
-pub fn push_header(out: &mut String, t: &Texts, opt: CsvOptions) {
-    push_titles(out, &t.csv_headers, opt);
+/// The header row, in the page's language; the three amounts name the company's currency.
+pub fn push_header(out: &mut String, t: &Texts, currency: &str, opt: CsvOptions) {
+    push_money_titles(out, &t.csv_headers, &[9, 10, 11], currency, opt);
 }
 
 /// Appends every row of a chunk. Dictionary entries are escaped once here, not per row.
@@ -231,7 +233,7 @@ mod tests {
         for lang in [Lang::Sv, Lang::En] {
             let opt = CsvOptions::for_lang(lang);
             let mut out = String::from(BOM);
-            push_header(&mut out, lang.texts(), opt);
+            push_header(&mut out, lang.texts(), "SEK", opt);
             push_chunk(&mut out, &chunk(), lang, opt);
             assert!(out.starts_with("\u{feff}\""));
             let lines: Vec<&str> = out.trim_end_matches("\r\n").split("\r\n").collect();

@@ -38,6 +38,7 @@ pub(super) fn ExportPanel(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let file = super::csv::file_name(&data.company_slug, &data.period_slug);
+    let currency = data.currency.clone();
     let start = move |_| {
         cancel.set(false);
         let opt = crate::csv_io::write::CsvOptions {
@@ -49,12 +50,13 @@ pub(super) fn ExportPanel(
             query.get_untracked(),
             opt,
             lang,
+            currency.clone(),
             file.clone(),
             state,
             cancel,
         ));
         #[cfg(not(feature = "hydrate"))]
-        let _ = (opt, &file, query);
+        let _ = (opt, &file, &currency, query);
     };
     let running = move || matches!(state.get(), ExportState::Running { .. });
     let status = move || {
@@ -142,6 +144,7 @@ mod browser {
         query: HistoryQuery,
         opt: crate::csv_io::write::CsvOptions,
         lang: crate::i18n::Lang,
+        currency: String,
         file: String,
         state: RwSignal<ExportState>,
         cancel: RwSignal<bool>,
@@ -156,7 +159,7 @@ mod browser {
             web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(text)))
         };
         let mut text = String::from(crate::csv_io::write::BOM);
-        csv::push_header(&mut text, lang.texts(), opt);
+        csv::push_header(&mut text, lang.texts(), &currency, opt);
         match piece(&text) {
             Ok(b) => parts.push(&b),
             Err(_) => return state.set(ExportState::Failed(AppError::internal())),

@@ -144,6 +144,8 @@ pub struct HistoryPageData {
     /// For the export's file name: `2026-03`, `2026`, `2026-03-01_2026-03-15`.
     pub period_slug: String,
     pub company_slug: String,
+    /// The company's currency (`EUR`): the export's amount titles name it.
+    pub currency: String,
     pub members_only_own: bool,
     /// The period just before this one, for the empty state's one click back (on the first
     /// days of a month "this month" holds little or nothing).
@@ -184,6 +186,9 @@ pub struct FilterChoices {
     /// Today's year and month in the company's calendar (the default period).
     pub current_year: i32,
     pub current_month: u32,
+    /// How the company's country writes a plate (`ABC 123`, `ABC-123`, `AB 12345`): the
+    /// plate filter's placeholder (any spelling finds the plate).
+    pub plate_example: String,
 }
 
 /// One chunk of an export, dictionary-encoded: names, plates, facilities and cost centers

@@ -367,7 +367,7 @@ fn FilterForm(opts: FilterChoices, query: Memo<HistoryQuery>) -> impl IntoView {
             {member_field}
             <div class="field">
                 <label for=ids::HISTORY_PLATE>{t.history_plate}</label>
-                <input type="search" id=ids::HISTORY_PLATE name="plate" value=query.plate.clone() autocomplete="off" placeholder="ABC 123" autocapitalize="characters" />
+                <input type="search" id=ids::HISTORY_PLATE name="plate" value=query.plate.clone() autocomplete="off" placeholder=opts.plate_example.clone() autocapitalize="characters" />
             </div>
             {select("cost_center", ids::HISTORY_COST_CENTER, t.cost_center_label, t.history_all, centers, query.cost_center.clone())}
             {select("facility", ids::HISTORY_FACILITY, t.history_facility, t.history_all, facilities, query.facility.clone())}

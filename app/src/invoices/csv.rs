@@ -4,15 +4,16 @@
 
 use super::SpecCsvRow;
 use crate::{
-    csv_io::write::{push_amount, push_text, push_titles, CsvOptions, BOM},
+    csv_io::write::{push_amount, push_money_titles, push_text, CsvOptions, BOM},
     i18n::Texts,
 };
 
 /// The whole file: header and one row per line.
-pub fn build(rows: &[SpecCsvRow], t: &Texts, opt: CsvOptions) -> String {
+/// The three amounts' titles name the company's `currency`.
+pub fn build(rows: &[SpecCsvRow], t: &Texts, currency: &str, opt: CsvOptions) -> String {
     let mut out = String::with_capacity(64 + rows.len() * 120);
     out.push_str(BOM);
-    push_titles(&mut out, &t.invoice_csv_headers, opt);
+    push_money_titles(&mut out, &t.invoice_csv_headers, &[5, 6, 7], currency, opt);
     let sep = opt.separator;
     for (member, plate, start, description, center, amount, vat) in rows {
         push_text(&mut out, member);
@@ -62,9 +63,21 @@ mod tests {
                 780,
             ),
         ];
-        let csv = build(&rows, Lang::Sv.texts(), CsvOptions::for_lang(Lang::Sv));
+        let csv = build(
+            &rows,
+            Lang::Sv.texts(),
+            "EUR",
+            CsvOptions::for_lang(Lang::Sv),
+        );
         let lines: Vec<&str> = csv.trim_start_matches(BOM).split("\r\n").collect();
         assert_eq!(lines.len(), 4, "header, two rows, the empty rest: {csv:?}");
+        assert!(
+            lines[0].ends_with(
+                "\"Belopp inkl. moms (EUR)\";\"Belopp exkl. moms (EUR)\";\"Moms (EUR)\""
+            ),
+            "the amounts name the currency: {}",
+            lines[0]
+        );
         assert!(
             lines[1].starts_with("\"'=cmd"),
             "a formula is defused: {}",

@@ -124,6 +124,10 @@ pub struct SpecGroup {
 pub struct InvoiceSpec {
     pub item: InvoiceItem,
     pub company: String,
+    /// The company's organisation number as its country writes it.
+    pub org_number: String,
+    /// The company's currency (`EUR`): the CSV's amount titles name it.
+    pub currency: String,
     pub by_member: Vec<SpecGroup>,
     pub by_cost_center: Vec<SpecGroup>,
     pub line_count: usize,

@@ -266,7 +266,7 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
     view! {
         <Title text=title.clone() />
         <h1>{title}</h1>
-        <p class="intro">{s.company.clone()}</p>
+        <p class="intro">{s.company.clone()}" · "{t.org_number}" "<span class="org-number">{s.org_number.clone()}</span></p>
         <dl class="totals invoice-head">
             <div><dt>{t.invoice_status}</dt><dd><StatusBadge status=s.item.status /></dd></div>
             <div><dt>{t.invoice_issued}</dt><dd>{s.item.issued_on.clone()}</dd></div>
@@ -276,7 +276,7 @@ fn Spec(s: InvoiceSpec) -> impl IntoView {
             <div><dt>{t.invoice_vat}</dt><dd>{s.vat.clone()}</dd></div>
             <div><dt>{t.invoice_amount}</dt><dd class="cost" id=ids::INVOICE_TOTAL>{s.total.clone()}</dd></div>
         </dl>
-        <SpecActions id=id.clone() file=s.file_name.clone() />
+        <SpecActions id=id.clone() file=s.file_name.clone() currency=s.currency.clone() />
         <section class="breakdown">
             <h2>{t.invoice_by_cost_center}</h2>
             <div class="table-scroll">
@@ -368,7 +368,7 @@ fn Group(g: SpecGroup) -> impl IntoView {
 /// the browser. Both need JavaScript; without it the page says so and the browser's own
 /// print command still works.
 #[component]
-fn SpecActions(id: String, file: String) -> impl IntoView {
+fn SpecActions(id: String, file: String, currency: String) -> impl IntoView {
     let t = use_texts();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -378,7 +378,7 @@ fn SpecActions(id: String, file: String) -> impl IntoView {
         busy.set(true);
         #[cfg(feature = "hydrate")]
         {
-            let (id, file) = (id.clone(), file.clone());
+            let (id, file, currency) = (id.clone(), file.clone(), currency.clone());
             let lang = crate::i18n::use_lang();
             leptos::task::spawn_local(async move {
                 let result = match super::export_invoice(id).await {
@@ -386,6 +386,7 @@ fn SpecActions(id: String, file: String) -> impl IntoView {
                         let text = super::csv::build(
                             &rows,
                             lang.texts(),
+                            &currency,
                             crate::csv_io::write::CsvOptions::for_lang(lang),
                         );
                         let bag = web_sys::BlobPropertyBag::new();
@@ -406,7 +407,7 @@ fn SpecActions(id: String, file: String) -> impl IntoView {
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&id, &file);
+        let _ = (&id, &file, &currency);
     };
     let print = move |_| {
         #[cfg(feature = "hydrate")]

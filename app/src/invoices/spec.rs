@@ -270,6 +270,8 @@ pub async fn specification(
     Ok(InvoiceSpec {
         item: item(&head, today(ctx, now), currency, lang),
         company: company.name.clone(),
+        org_number: company.org_number.clone(),
+        currency: company.currency.clone(),
         by_member,
         by_cost_center,
         line_count: lines.len(),

@@ -32,7 +32,17 @@ pub async fn report_settings() -> Result<ReportSettingsView, AppError> {
                     chosen: p.chosen,
                 })
                 .collect(),
-            lang: settings.map(|(l, _)| l).unwrap_or_default(),
+            // Until it is set: the language of the company's country.
+            lang: settings.map(|(l, _)| l).unwrap_or_else(|| {
+                use crate::{i18n::Lang, org_number::Country};
+                match ctx.company().country() {
+                    Country::Se => Lang::Sv,
+                    Country::Fi => Lang::Fi,
+                    Country::No => Lang::Nb,
+                }
+                .code()
+                .to_owned()
+            }),
             last_sent: last.map(|(m, _)| {
                 let (y, m) = crate::calendar::month_of_index(m);
                 format!("{y}-{m:02}")

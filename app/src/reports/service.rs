@@ -36,8 +36,9 @@ pub async fn save(
     if !may_manage(ctx.role()) {
         return Err(AppError::Forbidden);
     }
+    // Any language the portal speaks (the form offers them all).
     let lang = match form.get("lang").map(String::as_str) {
-        Some(l @ ("sv" | "en")) => l,
+        Some(l) if Lang::ALL.iter().any(|x| x.code() == l) => l,
         _ => return Err(AppError::invalid("lang", Reason::Unknown)),
     };
     let scope = ctx.scope();
@@ -136,9 +137,11 @@ async fn send_one(
         (t.costs_by_cost_center, sections.0),
         (t.costs_by_kind, sections.1),
     ];
+    // "Virtasen Rakennus Oy (1234567-1)": the name and the number as its country writes it.
+    let company = format!("{} ({})", due.name, due.org_number);
     for (user, to) in &recipients {
         let message =
-            templates::monthly_report(lang, to, &due.name, &month_label, &total, &sections, &link);
+            templates::monthly_report(lang, to, &company, &month_label, &total, &sections, &link);
         outbox::enqueue(&mut tx, &message, "monthly_report", Some(*user), now).await?;
     }
     let entry = audit::NewAuditEntry {

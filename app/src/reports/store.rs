@@ -122,6 +122,8 @@ pub async fn save(
 pub struct Due {
     pub company_id: Uuid,
     pub name: String,
+    /// As the company's country writes it; the mail names the company by both.
+    pub org_number: String,
     pub time_zone: String,
     pub currency: String,
     pub lang: String,
@@ -141,7 +143,7 @@ pub struct Due {
 pub async fn with_reports(db: &Db) -> Result<Vec<Due>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT c.id AS company_id, c.name, c.time_zone, c.currency, s.lang, s.since_month,
+            "SELECT c.id AS company_id, c.name, c.org_number, c.time_zone, c.currency, s.lang, s.since_month,
                     (SELECT MAX(month) FROM report_sends r WHERE r.company_id = c.id) AS last_month
              FROM report_settings s JOIN companies c ON c.id = s.company_id
              WHERE EXISTS (SELECT 1 FROM report_recipients r WHERE r.company_id = s.company_id)

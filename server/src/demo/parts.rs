@@ -8,9 +8,14 @@ use app::{
 use rand::{rngs::StdRng, Rng};
 use uuid::Uuid;
 
-/// VAT included in a Swedish price: 25 % on top, so one fifth of the total.
-pub(super) fn vat_of(amount_incl: i64) -> i64 {
-    (amount_incl + 2) / 5
+/// VAT included in a price of a garage in `country`: Sweden's and Norway's 25 % on top (one
+/// fifth of the total), Finland's 25.5 % (since 1 September 2024), rounded to the öre/cent.
+pub(super) fn vat_of(country: app::org_number::Country, amount_incl: i64) -> i64 {
+    use app::org_number::Country;
+    match country {
+        Country::Se | Country::No => (amount_incl + 2) / 5,
+        Country::Fi => (amount_incl * 255 + 1_255 / 2) / 1_255,
+    }
 }
 
 pub(super) fn new_id(rng: &mut StdRng) -> Uuid {
@@ -117,9 +122,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vat_is_a_fifth_of_a_swedish_price() {
-        assert_eq!(vat_of(12_500), 2_500);
-        assert_eq!(vat_of(100), 20);
+    fn vat_is_a_fifth_of_a_swedish_or_norwegian_price_and_25_5_percent_in_finland() {
+        use app::org_number::Country;
+        assert_eq!(vat_of(Country::Se, 12_500), 2_500);
+        assert_eq!(vat_of(Country::Se, 100), 20);
+        assert_eq!(vat_of(Country::No, 12_500), 2_500);
+        // 12.55 € incl. 25.5 %: 10.00 € + 2.55 € VAT.
+        assert_eq!(vat_of(Country::Fi, 1_255), 255);
+        // 100.00 €: 79.68 € + 20.32 € (20.318…, rounded).
+        assert_eq!(vat_of(Country::Fi, 10_000), 2_032);
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub(super) async fn break_the_rules(
         ended_at: Some(rfc3339(end)),
         energy_wh: Some(64_000),
         amount_incl_vat: amount,
-        vat: vat_of(amount),
+        vat: vat_of(app::org_number::Country::Se, amount),
         cost_center: Some(cost_center.into()),
     };
     let result = ingest("sessions", vec![record], async |batch| {
@@ -229,7 +229,7 @@ pub(super) async fn generate_sessions(
                 if charging { "Laddning" } else { "Parkering" }
             ),
             amount: amount_ore,
-            vat: vat_of(amount_ore),
+            vat: vat_of(facility.country, amount_ore),
             cost_center: m.cost_center.clone(),
         });
         batch.push((
@@ -253,7 +253,7 @@ pub(super) async fn generate_sessions(
                 ended_at: Some(rfc3339(ended_at)),
                 energy_wh,
                 amount_incl_vat: amount_ore,
-                vat: vat_of(amount_ore),
+                vat: vat_of(facility.country, amount_ore),
                 cost_center,
             },
         ));

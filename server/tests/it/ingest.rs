@@ -656,6 +656,40 @@ async fn each_resource_checks_its_records(backend: Backend) {
     });
     assert_eq!(name, "Anna Berg");
 
+    // Issue 33: a Nordic address is one address however its å is encoded — typed, or from a
+    // file that writes it as a + combining ring — and the name is stored composed, so "åsa"
+    // finds it.
+    let nfd = "A\u{30a}sa";
+    let (status, body) = w
+        .post(
+            "app-users",
+            serde_json::json!({"app_users": [
+                {"id": "U-4", "version": 1, "email": format!("{nfd}@acme.example"),
+                 "display_name": format!("{nfd} Öberg")},
+                {"id": "U-5", "version": 1, "email": "åsa@acme.example"}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(problems(&body), [(1, "email".to_owned())], "{body}");
+    let (status, body) = w
+        .post(
+            "app-users",
+            serde_json::json!({"app_users": [
+                {"id": "U-4", "version": 1, "email": format!("{nfd}@acme.example"),
+                 "display_name": format!("{nfd} Öberg")}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stored: (String, String) = app::with_pool!(&w.t.db, |pool| {
+        sqlx::query_as("SELECT email, display_name FROM users WHERE operator_user_id = 'U-4'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(stored, ("åsa@acme.example".into(), "Åsa Öberg".into()));
+
     // Invoices: lines add up, a paid one has its date, a line's session is the company's.
     let mut s1 = session("S-1", 1);
     s1["ended_at"] = "2026-11-02T10:00:00+01:00".into();

@@ -10,6 +10,7 @@ mod alerts;
 mod assets;
 mod auth;
 mod authz;
+mod countries;
 mod demo;
 mod deploy;
 mod doors;

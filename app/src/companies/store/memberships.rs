@@ -103,20 +103,27 @@ pub async fn add_membership(
     skip_all,
     fields(op = "companies::memberships_of")
 )]
-pub async fn memberships_of(
-    db: &Db,
-    user_id: Uuid,
-) -> Result<Vec<(Uuid, String, Role)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, Role)> = with_pool!(db, |pool| {
+pub async fn memberships_of(db: &Db, user_id: Uuid) -> Result<Vec<MembershipOf>, sqlx::Error> {
+    with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT c.id, c.name, m.role FROM memberships m JOIN companies c ON c.id = m.company_id
+            "SELECT c.id, c.name, c.org_number, m.role FROM memberships m
+             JOIN companies c ON c.id = m.company_id
              WHERE m.user_id = $1 AND m.status = 'active' ORDER BY c.name",
         )
         .bind(user_id)
         .fetch_all(pool)
         .await
-    })?;
-    Ok(rows)
+    })
+}
+
+/// A company a person is an active member of, as [`memberships_of`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MembershipOf {
+    pub id: Uuid,
+    pub name: String,
+    /// As its country writes it (`556677-8899`, `1234567-1`, `987 654 325`).
+    pub org_number: String,
+    pub role: Role,
 }
 
 /// The company's active members by email: user id and current default cost center.

@@ -45,7 +45,7 @@ pub async fn app_users(
             let profile = AppUserProfile {
                 email,
                 operator_user_id: Some(rec.id.clone()),
-                display_name: rec.display_name.trim().to_owned(),
+                display_name: crate::nordic::composed(rec.display_name.trim()),
                 app_signed_in_at: signed_in,
                 app_version: rec.version,
             };
