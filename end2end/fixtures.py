@@ -221,6 +221,17 @@ for n, mode in enumerate(("js", "nojs")):
         "orgNumber": own_org,
         "center": "300 Service",
     }
+# The Finnish and the Norwegian company seen without JavaScript (issue 33,
+# end2end/tests/countries.spec.js): an admin of each of their own (the demo's admins sign in
+# with JavaScript in i18n.spec.js, and an address may ask for a code once a minute).
+countries = {}
+for key, org, email, name in [
+    ("fi", "1234567-1", "hallinto.nojs@virtasenrakennus.example", "Aino Hallinto"),
+    ("nb", "987 654 325", "admin.nojs@haugenbygg.example", "Åse Aasen"),
+]:
+    (cid,) = db.execute("SELECT id FROM companies WHERE org_number = ?", (org,)).fetchone()
+    add_person(uuid.UUID(bytes=cid), "admin", email, name)
+    countries[key] = email
 facility_codes = {
     str(uuid.UUID(bytes=fid)): code
     for fid, code in db.execute(
@@ -231,6 +242,7 @@ db.commit()
 fixtures = {
     **a11y,
     "policies": policies,
+    "countries": countries,
     **keyboard,
     **calendar,
     "desks": desks,

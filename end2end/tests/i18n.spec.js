@@ -5,6 +5,8 @@ const ids = require('../ids');
 const mail = require('../mail');
 const { signIn } = require('../auth');
 const { fixtures } = require('../fixtures');
+const fs = require('fs');
+const { parseCsv } = require('../csv');
 
 const byId = (page, id) => page.locator(`#${id}`);
 
@@ -42,6 +44,23 @@ for (const [who, locale, email, lang, signInTitle, history, money, subject] of [
       const fifth = page.locator('.history-table tbody tr').nth(4);
       await expect(fifth).toContainText(lang === 'fi' ? 'Helsinki' : 'Oslo');
       await expect(fifth.locator('td.plate')).toHaveText(lang === 'fi' ? /^[A-Z]{3}-\d{1,3}$/ : /^[A-Z]{2} \d{5}$/);
+      // The plate filter shows how the country writes a plate.
+      await expect(byId(page, ids.HISTORY_PLATE)).toHaveAttribute('placeholder', lang === 'fi' ? 'ABC-123' : 'AB 12345');
+      // The CSV of the month: the amounts' titles name the company's currency, the fifth row
+      // has the page's fifth plate as the country writes it, and the amounts add up to the
+      // page's total.
+      await expect(page.locator(`html[${ids.HYDRATED_ATTR}="true"]`)).toHaveCount(1);
+      const plate = await fifth.locator('td.plate').textContent();
+      await page.locator(`#${ids.EXPORT_PANEL} summary`).click();
+      await expect(byId(page, ids.EXPORT_START)).toBeEnabled();
+      const [download] = await Promise.all([page.waitForEvent('download'), byId(page, ids.EXPORT_START).click()]);
+      const [header, ...rows] = parseCsv(fs.readFileSync(await download.path(), 'utf8').slice(1), ';');
+      const currency = lang === 'fi' ? 'EUR' : 'NOK';
+      expect(header.filter((h) => h.endsWith(`(${currency})`)).length).toBe(3);
+      expect(header.join(';')).not.toMatch(/SEK/);
+      const plateCol = header.indexOf(lang === 'fi' ? 'Rekisterinumero' : 'Registreringsnummer');
+      expect(plateCol).toBeGreaterThanOrEqual(0);
+      expect(rows.map((r) => r[plateCol])).toContain(plate.trim());
 
       // Switched to English, and remembered on the next page and visit.
       await byId(page, ids.LANG_SWITCH).locator('a[hreflang="en"]').click();
