@@ -59,6 +59,19 @@ for (const [layout, viewport, desk] of [
         const box = await byId(page, id).boundingBox();
         expect(box.height, id).toBeGreaterThanOrEqual(48);
       }
+      // The plate's hint follows the chosen facility's country (issue 33): a garage in Oslo
+      // takes AB 12345 (with JavaScript it changes with the choice).
+      const hint = page.locator('#fd-plate-hint');
+      await expect(hint).toContainText('ABC 123');
+      if (js) {
+        const chosen = await byId(page, ids.FD_FACILITY).inputValue();
+        const labels = await byId(page, ids.FD_FACILITY).locator('option').allTextContents();
+        await byId(page, ids.FD_FACILITY).selectOption({ label: labels.find((l) => l.includes('Oslo')) });
+        await expect(hint).toContainText('AB 12345');
+        await expect(byId(page, ids.FD_PLATE)).toHaveAttribute('placeholder', 'AB 12345');
+        await byId(page, ids.FD_FACILITY).selectOption(chosen);
+        await expect(hint).toContainText('ABC 123');
+      }
       const p = plate(`${js ? 'J' : 'N'}${layout[0].toUpperCase()}A`);
       // Typed as people do: lower case, no space.
       const facility = await register(page, { plateText: p.replace(' ', '').toLowerCase(), name: 'Lena Besökare' });
