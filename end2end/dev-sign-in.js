@@ -9,7 +9,9 @@ async function devSignIn(page, base, email) {
   let code = null;
   for (let i = 0; i < 50 && !code; i++) {
     await page.waitForTimeout(200);
-    code = (/(\d{3} \d{3})/.exec(await (await fetch(`${base}/dev/mailbox`)).text()) || [])[1];
+    // The mailbox lists the oldest first: the code just asked for is the last.
+    const box = await (await fetch(`${base}/dev/mailbox`)).text();
+    code = [...box.matchAll(/(\d{3} \d{3})/g)].map((m) => m[1]).pop() || null;
   }
   await page.fill('#sign-in-code', code);
   await page.click('#sign-in-verify');

@@ -22,7 +22,7 @@ owner=anna.lindberg@nordstrombygg.example
 curl -s -b "$jar" -H "Origin: $base" -H "x-csrf-token: $csrf" -X POST --data "email=$owner" "$base/api/request_code" >/dev/null
 code=""
 for _ in $(seq 1 50); do
-  code=$(curl -s "$base/dev/mailbox" | grep -o '[0-9]\{3\} [0-9]\{3\}' | head -1 || true)
+  code=$(curl -s "$base/dev/mailbox" | grep -o '[0-9]\{3\} [0-9]\{3\}' | tail -1 || true)
   [ -n "$code" ] && break; sleep 0.2
 done
 [ -n "$code" ] || { echo "no code arrived (the owner asked for one less than a minute ago? wait and rerun)" >&2; exit 1; }
