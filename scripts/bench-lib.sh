@@ -11,7 +11,7 @@ bench_env=(PORTAL_DEMO_DATA=false PORTAL_DEV_MAILER=true
   "PORTAL_OPERATOR_PERMITS_KEY=bench=benchmarks only and not a secret 32+")
 # The demo owner, and October 2026: inside every benchmark database's fixed data (generated
 # --until 2026-11-20), whatever today's date.
-OWNER=anna.lindberg@nordstrombygg.example
+OWNER=${BENCH_EMAIL:-anna.lindberg@nordstrombygg.example}
 MONTH='query%5Byear%5D=2026&query%5Bmonth%5D=10&query%5Bfrom%5D=&query%5Bto%5D=&query%5Bmember%5D=&query%5Bplate%5D=&query%5Bcost_center%5D=&query%5Bfacility%5D=&query%5Bkind%5D=&query%5Bpolicy%5D=&query%5Bsort%5D=&query%5Bsize%5D=&query%5Bafter%5D='
 
 # wrk_cells URL [wrk args]: a 2 s warm-up, then ${secs}s with 2 threads and 32 connections;
