@@ -4,6 +4,7 @@
 # on the same rows in the same page. Prints rows/s, the CSV-building time against papaparse,
 # the longest main-thread task and the peak JS heap. Figures go to docs/benchmarks.md.
 #   scripts/bench-export.sh [from] [to]     (default 2026-05-01 .. 2026-11-20, ~1 M rows)
+# BENCH_ENGINES="sqlite" or "postgres" runs the browser half on one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 from=${1:-2026-05-01}
@@ -15,7 +16,7 @@ echo "== the server's side alone (row query, whole chunks, through the router)"
 BENCH_FROM=$from BENCH_TO=$to BENCH_PG_URL="${admin%/*}/portal_bench_demo" \
   cargo bench -q -p server --bench portal -- export-server 2>&1 | grep '^|'
 port=3450
-for engine in sqlite postgres; do
+for engine in ${BENCH_ENGINES:-sqlite postgres}; do
   case $engine in
     sqlite) url="sqlite:target/bench/demo.db" ;;
     postgres) url="${admin%/*}/portal_bench_demo" ;;
