@@ -21,23 +21,22 @@ export PORTAL_SECRET_KEY=${PORTAL_SECRET_KEY:-benchmark-only key, not a secret, 
 engines=${BENCH_ENGINES:-sqlite postgres}
 
 if [[ " $engines " == *" sqlite "* ]]; then
-echo "== SQLite"
-rm -f "$dir"/demo.db*
-DATABASE_URL="sqlite:$dir/demo.db" /usr/bin/time -f "wall %e s, cpu user %U s sys %S s, peak RSS %M KB" "$bin" "${args[@]}" >"$dir/sqlite.out"
-head -1 "$dir/sqlite.out"
-ls -la "$dir/demo.db" | awk '{printf "database file: %.0f MB\n", $5/1048576}'
-
+  echo "== SQLite"
+  rm -f "$dir"/demo.db*
+  DATABASE_URL="sqlite:$dir/demo.db" /usr/bin/time -f "wall %e s, cpu user %U s sys %S s, peak RSS %M KB" "$bin" "${args[@]}" >"$dir/sqlite.out"
+  head -1 "$dir/sqlite.out"
+  ls -la "$dir/demo.db" | awk '{printf "database file: %.0f MB\n", $5/1048576}'
 fi
 
 if [[ " $engines " == *" postgres "* ]]; then
-echo "== PostgreSQL"
-psql "$admin" -qc "DROP DATABASE IF EXISTS portal_bench_demo WITH (FORCE)" -c "CREATE DATABASE portal_bench_demo"
-DATABASE_URL="$pg_base/portal_bench_demo" "$bin" migrate >/dev/null
-DATABASE_URL="$pg_base/portal_bench_demo" /usr/bin/time -f "wall %e s, cpu user %U s sys %S s, peak RSS %M KB" "$bin" "${args[@]}" >"$dir/pg.out"
-head -1 "$dir/pg.out"
-# What autovacuum would have done by the time anyone reads it (it is off on these machines):
-# fresh planner statistics, and the visibility map the history's index-only scans need.
-# Timed apart from the load; `make bench-load` and `make bench-export` read this database.
-/usr/bin/time -f "VACUUM (ANALYZE): wall %e s" psql "$pg_base/portal_bench_demo" -qc "VACUUM (ANALYZE)"
-psql "$pg_base/portal_bench_demo" -Atc "SELECT 'database size: ' || pg_size_pretty(pg_database_size(current_database()))"
+  echo "== PostgreSQL"
+  psql "$admin" -qc "DROP DATABASE IF EXISTS portal_bench_demo WITH (FORCE)" -c "CREATE DATABASE portal_bench_demo"
+  DATABASE_URL="$pg_base/portal_bench_demo" "$bin" migrate >/dev/null
+  DATABASE_URL="$pg_base/portal_bench_demo" /usr/bin/time -f "wall %e s, cpu user %U s sys %S s, peak RSS %M KB" "$bin" "${args[@]}" >"$dir/pg.out"
+  head -1 "$dir/pg.out"
+  # What autovacuum would have done by the time anyone reads it (it is off on these machines):
+  # fresh planner statistics, and the visibility map the history's index-only scans need.
+  # Timed apart from the load; `make bench-load` and `make bench-export` read this database.
+  /usr/bin/time -f "VACUUM (ANALYZE): wall %e s" psql "$pg_base/portal_bench_demo" -qc "VACUUM (ANALYZE)"
+  psql "$pg_base/portal_bench_demo" -Atc "SELECT 'database size: ' || pg_size_pretty(pg_database_size(current_database()))"
 fi
